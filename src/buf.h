@@ -1,0 +1,27 @@
+/* buf.h - a growable byte buffer, always NUL-terminated. */
+#ifndef MCPDB_BUF_H
+#define MCPDB_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* A value type: embed it, buf_init it, buf_done it. */
+struct buf {
+	char	*data;		/* NUL-terminated; never NULL after buf_init */
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	buf_init(struct buf *);
+/* Free the storage; the buf may be buf_init'ed again. */
+void	buf_done(struct buf *);
+void	buf_reset(struct buf *);
+void	buf_append(struct buf *, const void *, size_t);
+void	buf_puts(struct buf *, const char *);
+void	buf_putc(struct buf *, int);
+void	buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
+void	buf_vprintf(struct buf *, const char *, va_list);
+/* Take the string out; the buf is left empty (initialised). Caller frees. */
+char	*buf_detach(struct buf *);
+
+#endif

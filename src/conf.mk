@@ -1,0 +1,1 @@
+# conf.mk - automake fragment (owned by its module)

@@ -1,0 +1,11 @@
+# core.mk - errors, memory, buffers, output, command table, backoff/breaker.
+libmcpdb_a_SOURCES += \
+	src/err.c src/err.h \
+	src/xmem.c src/xmem.h \
+	src/buf.c src/buf.h
+
+check_PROGRAMS += tests/unit/t-core
+libmcpdb_a_SOURCES += \
+	src/backoff.c src/backoff.h \
+	src/breaker.c src/breaker.h
+check_PROGRAMS += tests/unit/t-breaker

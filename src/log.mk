@@ -1,0 +1,1 @@
+# log.mk - automake fragment (owned by its module)

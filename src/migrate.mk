@@ -1,0 +1,1 @@
+# migrate.mk - automake fragment (owned by its module)

@@ -1,0 +1,1 @@
+# pool.mk - automake fragment (owned by its module)

@@ -1,0 +1,1 @@
+# rds.mk - automake fragment (owned by its module)
