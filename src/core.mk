@@ -9,3 +9,7 @@ libmcpdb_a_SOURCES += \
 	src/backoff.c src/backoff.h \
 	src/breaker.c src/breaker.h
 check_PROGRAMS += tests/unit/t-breaker
+libmcpdb_a_SOURCES += \
+	src/out.c src/out.h \
+	src/pgq.c src/pgq.h \
+	src/cmd.h src/conn.h

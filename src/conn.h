@@ -1,0 +1,38 @@
+/*
+ * conn.h - the connection manager: one object that owns the selected
+ * target's PostgreSQL pool and Redis client. Every command and every TUI pane
+ * goes through it. Both sides are created lazily on first use, so a command
+ * that needs only PostgreSQL never dials Redis. Thread-safe.
+ */
+#ifndef MCPDB_CONN_H
+#define MCPDB_CONN_H
+
+#include "conf.h"
+#include "err.h"
+#include "log.h"
+
+struct conn;
+struct pool;
+struct rds;
+
+/*
+ * A manager for target (borrowed; must outlive the manager). component names
+ * the application_name suffix ("mcpdb/<component>"). Never fails: nothing is
+ * dialled yet. Caller frees with conn_close.
+ */
+struct conn	*conn_new(const struct conf_target *, struct logger *, const char *component);
+/* The PostgreSQL pool, created on first call. NULL with err on failure. Borrowed. */
+struct pool	*conn_pool(struct conn *, struct mc_err *);
+/* The Redis client, created on first call. NULL with err (e.g. no redis configured). Borrowed. */
+struct rds	*conn_rds(struct conn *, struct mc_err *);
+/* The target this manager serves. Borrowed. */
+const struct conf_target *conn_target(const struct conn *);
+/*
+ * Graceful shutdown: stop lending, wait up to wait_ms for borrowed
+ * connections, then close everything.
+ */
+void	conn_shutdown(struct conn *, int wait_ms);
+/* Shut down (with a short wait) and free. NULL is fine. */
+void	conn_close(struct conn *);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * out.h - command output. Human mode prints aligned tables and text lines for
+ * terminals (colour only when allowed: a TTY and no NO_COLOR); JSON mode
+ * prints exactly one JSON document per command (cJSON). The sink is a FILE
+ * (CLI) or a line callback (the TUI console's scrollable panel).
+ */
+#ifndef MCPDB_OUT_H
+#define MCPDB_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+/* A table of strings: a value type whose container owns its cells. */
+struct table {
+	char	*title;		/* may be NULL */
+	size_t	 ncols;
+	size_t	 nrows;
+	char	**cols;		/* ncols column names */
+	char	**cells;	/* nrows * ncols, row-major; NULL cell = SQL NULL */
+	size_t	 cap;		/* rows allocated */
+};
+
+/* A new table with ncols columns named by the following const char * args. Caller frees. */
+struct table	*table_new(const char *title, size_t ncols, ...);
+/* A new table with ncols columns named by names[] (copied). Caller frees. */
+struct table	*table_new_cols(const char *title, size_t ncols, const char *const *names);
+/* Append a row of ncols const char * values (NULL allowed); values are copied. */
+void	table_add(struct table *, ...);
+/* Append a row from an array of ncols values (copied). */
+void	table_add_row(struct table *, const char *const *vals);
+/* Cell accessor (borrowed). */
+const char *table_cell(const struct table *, size_t row, size_t col);
+void	table_free(struct table *);
+/* An array of objects {col: value}, numbers left as strings. Caller owns. */
+cJSON	*table_to_json(const struct table *);
+
+struct out;
+
+/* Output to fp; json selects JSON mode; color allows ANSI colour. Caller frees. */
+struct out	*out_new_file(FILE *, bool json, bool color);
+/* Output as lines to cb (each call one line without '\n'). Caller frees. */
+struct out	*out_new_lines(void (*cb)(void *, const char *), void *, bool json);
+void	out_free(struct out *);
+bool	out_is_json(const struct out *);
+bool	out_color(const struct out *);
+/* Human text (may contain several lines); ignored in JSON mode. */
+void	out_printf(struct out *, const char *, ...) __attribute__((format(printf, 2, 3)));
+/* An aligned table (title, header, rule, rows); ignored in JSON mode. */
+void	out_table(struct out *, const struct table *);
+/* Emit the JSON document (JSON mode only); takes ownership of doc. */
+void	out_doc(struct out *, cJSON *doc);
+/* Wrap s in an ANSI colour when colour is on ("red", "green", "yellow", "bold", "dim"). Borrowed until the next call. */
+const char *out_paint(struct out *, const char *color, const char *s);
+
+#endif

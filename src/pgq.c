@@ -1,0 +1,180 @@
+/* pgq.c - small libpq helpers: errors, sessions, parameterised queries. */
+#include "config.h"
+
+#include "pgq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "xmem.h"
+
+/* Copy s without its trailing newlines into a buf. */
+static void
+pgq_put_trimmed(struct buf *b, const char *s)
+{
+	size_t	n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	buf_append(b, s, n);
+}
+
+int
+mc_err_pg(struct mc_err *err, const PGconn *conn, const PGresult *res)
+{
+	struct buf	 b;
+	const char	*f;
+
+	if (err == NULL)
+		return (-1);
+	buf_init(&b);
+	if (res == NULL || PQresultStatus(res) == PGRES_FATAL_ERROR ||
+	    PQresultStatus(res) == PGRES_NONFATAL_ERROR) {
+		f = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		if (f != NULL) {
+			const char	*detail, *hint, *state;
+
+			buf_puts(&b, f);
+			detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+			hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+			if (detail != NULL)
+				buf_printf(&b, " (detail: %s)", detail);
+			if (hint != NULL)
+				buf_printf(&b, " (hint: %s)", hint);
+			mc_err_set(err, MC_E_QUERY, "%s", b.data);
+			state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			if (state != NULL)
+				snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
+		} else {
+			const char *msg = conn ? PQerrorMessage(conn) : "no connection";
+
+			pgq_put_trimmed(&b, *msg ? msg : "connection lost");
+			mc_err_set(err, conn && PQstatus(conn) == CONNECTION_OK ?
+			    MC_E_QUERY : MC_E_CONNECT, "%s", b.data);
+		}
+	} else
+		mc_err_set(err, MC_E_QUERY, "unexpected result status %s",
+		    PQresStatus(PQresultStatus(res)));
+	buf_done(&b);
+	return (-1);
+}
+
+PGconn *
+pgq_connect(const struct conf_target *t, const char *component, struct mc_err *err)
+{
+	const char	*keys[12], *vals[12];
+	char		 ct[16], ki[16], kv[16], kc[16], app[64], opt[64];
+	int		 n = 0;
+	PGconn		*conn;
+
+	snprintf(ct, sizeof(ct), "%d", t->pool.connect_timeout_s);
+	snprintf(ki, sizeof(ki), "%d", t->pool.keepalives_idle_s);
+	snprintf(kv, sizeof(kv), "%d", t->pool.keepalives_interval_s);
+	snprintf(kc, sizeof(kc), "%d", t->pool.keepalives_count);
+	snprintf(app, sizeof(app), "mcpdb/%s", component ? component : "cli");
+	/* Defaults first: the target's own conninfo (expanded dbname) overrides them. */
+	keys[n] = "connect_timeout"; vals[n++] = ct;
+	keys[n] = "keepalives"; vals[n++] = "1";
+	keys[n] = "keepalives_idle"; vals[n++] = ki;
+	keys[n] = "keepalives_interval"; vals[n++] = kv;
+	keys[n] = "keepalives_count"; vals[n++] = kc;
+	if (t->pool.statement_timeout_ms > 0) {
+		snprintf(opt, sizeof(opt), "-c statement_timeout=%d",
+		    t->pool.statement_timeout_ms);
+		keys[n] = "options"; vals[n++] = opt;
+	}
+	keys[n] = "dbname"; vals[n++] = t->pg ? t->pg : "";
+	keys[n] = "application_name"; vals[n++] = app;
+	keys[n] = NULL; vals[n] = NULL;
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL) {
+		mc_err_set(err, MC_E_CONNECT, "out of memory creating a connection");
+		return (NULL);
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		mc_err_pg(err, conn, NULL);
+		mc_err_prefix(err, "cannot connect to PostgreSQL: ");
+		PQfinish(conn);
+		return (NULL);
+	}
+	return (conn);
+}
+
+PGresult *
+pgq_query(PGconn *conn, const char *sql, int n, const char *const *params,
+    struct mc_err *err)
+{
+	PGresult	*res;
+	ExecStatusType	 st;
+
+	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return (res);
+	mc_err_pg(err, conn, res);
+	PQclear(res);
+	return (NULL);
+}
+
+int
+pgq_exec(PGconn *conn, const char *sql, struct mc_err *err)
+{
+	PGresult	*res = pgq_query(conn, sql, 0, NULL, err);
+
+	if (res == NULL)
+		return (-1);
+	PQclear(res);
+	return (0);
+}
+
+struct table *
+pgq_table(PGconn *conn, const char *title, const char *sql, int n,
+    const char *const *params, struct mc_err *err)
+{
+	PGresult	*res;
+	struct table	*t;
+	const char	**vals;
+	int		 r, c, nf;
+
+	if ((res = pgq_query(conn, sql, n, params, err)) == NULL)
+		return (NULL);
+	nf = PQnfields(res);
+	vals = xcalloc((size_t)nf + 1, sizeof(char *));
+	for (c = 0; c < nf; c++)
+		vals[c] = PQfname(res, c);
+	t = table_new_cols(title, (size_t)nf, vals);
+	for (r = 0; r < PQntuples(res); r++) {
+		for (c = 0; c < nf; c++)
+			vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+		table_add_row(t, vals);
+	}
+	free(vals);
+	PQclear(res);
+	return (t);
+}
+
+char *
+pgq_ident(PGconn *conn, const char *name, struct mc_err *err)
+{
+	char	*q = PQescapeIdentifier(conn, name, strlen(name));
+	char	*s;
+
+	if (q == NULL) {
+		mc_err_pg(err, conn, NULL);
+		return (NULL);
+	}
+	s = xstrdup(q);
+	PQfreemem(q);
+	return (s);
+}
+
+char *
+pgq_endpoint(const PGconn *conn)
+{
+	const char	*host = PQhost(conn), *port = PQport(conn), *db = PQdb(conn);
+
+	return (xasprintf("%s:%s/%s", host ? host : "?", port ? port : "?",
+	    db ? db : "?"));
+}
