@@ -12,4 +12,8 @@ check_PROGRAMS += tests/unit/t-breaker
 libmcpdb_a_SOURCES += \
 	src/out.c src/out.h \
 	src/pgq.c src/pgq.h \
-	src/cmd.h src/conn.h
+	src/cmd.c src/cmd.h \
+	src/conn.c src/conn.h \
+	src/cmd-core.c src/cmd-health.c src/cmd-redis.c src/cmd-migrate.c \
+	src/cmd-seed.c src/cmd-schema.c
+check_PROGRAMS += tests/unit/t-cmd

@@ -1,0 +1,459 @@
+/*
+ * cmd-core.c - commands that need no server: help, version, config show,
+ * targets, and demo up|down|status (private PostgreSQL + Redis for trying
+ * mcpdb out, driven by the installed mcpdb-servers.sh).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "redact.h"
+#include "xmem.h"
+
+/* ---------------------------------------------------------------- help */
+
+/* help [COMMAND...]: the whole table, a family, or one command. */
+static int
+cmd_help_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	const struct cmd_entry	*e;
+	char			*words[16];
+	int			 n = (int)cmd_nargs(a), used, i;
+	struct mc_err		 ferr;
+
+	if (n == 0) {
+		cmd_help_all(ctx->out, NULL);
+		return (0);
+	}
+	if (n > 16)
+		n = 16;
+	for (i = 0; i < n; i++)
+		words[i] = (char *)cmd_arg(a, (size_t)i);
+	if ((e = cmd_find(n, words, &used, &ferr)) != NULL && used == n) {
+		cmd_help_one(ctx->out, e);
+		return (0);
+	}
+	/* A family name such as "migrate": list its commands. */
+	if (n == 1) {
+		size_t	k, len = strlen(words[0]);
+
+		for (k = 0; (e = cmd_at(k)) != NULL; k++) {
+			if (strncmp(e->name, words[0], len) == 0 && e->name[len] == ' ') {
+				char *pfx = xasprintf("%s ", words[0]);
+
+				cmd_help_all(ctx->out, pfx);
+				free(pfx);
+				return (0);
+			}
+		}
+	}
+	return (mc_err_copy(err, &ferr));
+}
+
+static const struct cmd_entry cmd_help_entry = {
+	.name = "help", .args = "[COMMAND...]",
+	.summary = "show the commands, or the options of one command",
+	.min_args = 0, .max_args = -1, .complete = CC_COMMAND,
+	.exec = cmd_help_exec,
+};
+
+/* version: the program and library versions. */
+static int
+cmd_version_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	if (ctx->json) {
+		cJSON	*doc = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(doc, "name", PACKAGE_NAME);
+		cJSON_AddStringToObject(doc, "version", PACKAGE_VERSION);
+		out_doc(ctx->out, doc);
+	} else
+		out_printf(ctx->out, "%s\n", PACKAGE_STRING);
+	return (0);
+}
+
+static const struct cmd_entry cmd_version_entry = {
+	.name = "version", .summary = "print mcpdb's version",
+	.min_args = 0, .max_args = 0, .exec = cmd_version_exec,
+};
+
+/* ---------------------------------------------------------------- config */
+
+/* A redacted copy of a connection setting, or "(libpq defaults)" / "(none)". */
+static char *
+cmd_show_conn(const char *s, const char *none)
+{
+	if (s == NULL || *s == '\0')
+		return (xstrdup(none));
+	return (redact_text(s));
+}
+
+/* config show: the merged settings of the selected target. */
+static int
+cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	const struct conf_target	*t = ctx->target;
+	const struct conf_pool		*p = &t->pool;
+	char				*pg = cmd_show_conn(t->pg, "(libpq defaults: PG* variables, service file)");
+	char				*rd = cmd_show_conn(t->redis, "(none)");
+	const char			*path = conf_path(ctx->conf);
+
+	if (ctx->json) {
+		cJSON	*doc = cJSON_CreateObject(), *pool = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(doc, "config_file", path ? path : "");
+		cJSON_AddStringToObject(doc, "target", t->name);
+		cJSON_AddStringToObject(doc, "pg", pg);
+		cJSON_AddStringToObject(doc, "pg_source", t->pg_source ? t->pg_source : "default");
+		cJSON_AddStringToObject(doc, "redis", rd);
+		cJSON_AddStringToObject(doc, "redis_source", t->redis_source ? t->redis_source : "default");
+		cJSON_AddBoolToObject(doc, "protected", t->protected_);
+		cJSON_AddBoolToObject(doc, "read_only", t->read_only);
+		cJSON_AddNumberToObject(pool, "min", p->min);
+		cJSON_AddNumberToObject(pool, "max", p->max);
+		cJSON_AddNumberToObject(pool, "acquire_timeout_ms", p->acquire_timeout_ms);
+		cJSON_AddNumberToObject(pool, "idle_timeout_ms", p->idle_timeout_ms);
+		cJSON_AddNumberToObject(pool, "max_lifetime_ms", p->max_lifetime_ms);
+		cJSON_AddNumberToObject(pool, "statement_timeout_ms", p->statement_timeout_ms);
+		cJSON_AddItemToObject(doc, "pool", pool);
+		out_doc(ctx->out, doc);
+	} else {
+		struct table	*tb = table_new(NULL, 3, "setting", "value", "from");
+		char		 n1[32], n2[32];
+
+		table_add(tb, "config file", path ? path : "(none)", "");
+		table_add(tb, "target", t->name, "");
+		table_add(tb, "pg", pg, t->pg_source ? t->pg_source : "default");
+		table_add(tb, "redis", rd, t->redis_source ? t->redis_source : "default");
+		table_add(tb, "protected", t->protected_ ? "yes" : "no", "");
+		table_add(tb, "read_only", t->read_only ? "yes" : "no", "");
+		snprintf(n1, sizeof(n1), "%d..%d", p->min, p->max);
+		table_add(tb, "pool size", n1, "");
+		snprintf(n2, sizeof(n2), "%d ms", p->acquire_timeout_ms);
+		table_add(tb, "pool acquire timeout", n2, "");
+		out_table(ctx->out, tb);
+		table_free(tb);
+	}
+	free(pg);
+	free(rd);
+	return (0);
+}
+
+static const struct cmd_entry cmd_config_show_entry = {
+	.name = "config show", .summary = "show the selected target's merged configuration (secrets hidden)",
+	.min_args = 0, .max_args = 0, .flags = CMD_NEEDS_TARGET,
+	.exec = cmd_config_show_exec,
+};
+
+/* targets: every configured target, the selected one marked. */
+static int
+cmd_targets_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	size_t	i, n = conf_ntargets(ctx->conf);
+	cJSON	*arr = ctx->json ? cJSON_CreateArray() : NULL;
+	struct table *tb = ctx->json ? NULL :
+	    table_new(NULL, 5, "", "target", "postgresql", "redis", "flags");
+
+	for (i = 0; i < n; i++) {
+		const struct conf_target *t = conf_target_at(ctx->conf, i);
+		char	*pg = cmd_show_conn(t->pg, "(libpq defaults)");
+		char	*rd = cmd_show_conn(t->redis, "(none)");
+		char	*fl = xasprintf("%s%s%s", t->protected_ ? "protected" : "",
+		    t->protected_ && t->read_only ? "," : "", t->read_only ? "read-only" : "");
+		bool	 sel = t == ctx->target;
+
+		if (arr != NULL) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "name", t->name);
+			cJSON_AddBoolToObject(o, "selected", sel);
+			cJSON_AddStringToObject(o, "pg", pg);
+			cJSON_AddStringToObject(o, "redis", rd);
+			cJSON_AddBoolToObject(o, "protected", t->protected_);
+			cJSON_AddBoolToObject(o, "read_only", t->read_only);
+			cJSON_AddItemToArray(arr, o);
+		} else
+			table_add(tb, sel ? "*" : "", t->name, pg, rd, fl);
+		free(pg);
+		free(rd);
+		free(fl);
+	}
+	if (arr != NULL) {
+		cJSON *doc = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(doc, "targets", arr);
+		out_doc(ctx->out, doc);
+	} else {
+		out_table(ctx->out, tb);
+		table_free(tb);
+	}
+	return (0);
+}
+
+static const struct cmd_entry cmd_targets_entry = {
+	.name = "targets", .summary = "list the configured targets",
+	.min_args = 0, .max_args = 0, .flags = CMD_NEEDS_TARGET,
+	.exec = cmd_targets_exec,
+};
+
+/* ---------------------------------------------------------------- demo */
+
+static const struct cmd_opt cmd_demo_opts[] = {
+	{ "dir", 0, "DIR", "state directory (default $XDG_STATE_HOME/mcpdb/demo)", CC_FILE },
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_opt cmd_demo_down_opts[] = {
+	{ "dir", 0, "DIR", "state directory (default $XDG_STATE_HOME/mcpdb/demo)", CC_FILE },
+	{ "purge", 0, NULL, "also delete the demo's data directory", CC_NONE },
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+/* The demo's state directory. Caller frees. */
+static char *
+cmd_demo_dir(const struct cmd_args *a)
+{
+	const char	*d = cmd_opt(a, "dir"), *x, *home;
+
+	if (d != NULL)
+		return (xstrdup(d));
+	if ((x = getenv("XDG_STATE_HOME")) != NULL && *x == '/')
+		return (xasprintf("%s/mcpdb/demo", x));
+	home = getenv("HOME");
+	return (xasprintf("%s/.local/state/mcpdb/demo", home ? home : "."));
+}
+
+/* Where mcpdb-servers.sh lives: $MCPDB_SERVERS_SH, the source tree, or pkgdatadir. Caller frees. */
+static char *
+cmd_demo_script(void)
+{
+	const char	*env = getenv("MCPDB_SERVERS_SH");
+	char		*p;
+
+	if (env != NULL && *env != '\0')
+		return (xstrdup(env));
+#ifdef MCPDB_SRCDIR_HINT
+	p = xasprintf("%s/src/mcpdb-servers.sh", MCPDB_SRCDIR_HINT);
+	if (access(p, R_OK) == 0)
+		return (p);
+	free(p);
+#endif
+	p = xasprintf("%s/mcpdb-servers.sh", MCPDB_PKGDATADIR);
+	return (p);
+}
+
+/*
+ * Run argv; capture stdout into *captured (may be NULL to pass it through).
+ * Returns the exit status, or -1 with err when it could not run.
+ */
+static int
+cmd_spawn(char *const *argv, char **captured, struct mc_err *err)
+{
+	int		 fd[2] = { -1, -1 }, st;
+	pid_t		 pid;
+	struct buf	 b;
+	char		 chunk[4096];
+	ssize_t		 n;
+
+	if (captured != NULL && pipe(fd) != 0)
+		return (mc_err_sys(err, "pipe"));
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0)
+		return (mc_err_sys(err, "fork"));
+	if (pid == 0) {
+		if (captured != NULL) {
+			dup2(fd[1], STDOUT_FILENO);
+			close(fd[0]);
+			close(fd[1]);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "mcpdb: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	buf_init(&b);
+	if (captured != NULL) {
+		close(fd[1]);
+		while ((n = read(fd[0], chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0)
+				buf_append(&b, chunk, (size_t)n);
+		close(fd[0]);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (captured != NULL)
+		*captured = buf_detach(&b);
+	buf_done(&b);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+/* Value of KEY=VALUE line key in text (single quotes stripped). Caller frees. */
+static char *
+cmd_env_value(const char *text, const char *key)
+{
+	size_t		 klen = strlen(key);
+	const char	*p = text, *eol;
+
+	while (p != NULL && *p != '\0') {
+		eol = strchr(p, '\n');
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			const char	*v = p + klen + 1;
+			size_t		 len = eol ? (size_t)(eol - v) : strlen(v);
+
+			if (len >= 2 && v[0] == '\'' && v[len - 1] == '\'') {
+				v++;
+				len -= 2;
+			}
+			return (xstrndup(v, len));
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return (NULL);
+}
+
+/* Run mcpdb itself on the demo target (migrate up, seed load). */
+static int
+cmd_demo_self(struct cmd_ctx *ctx, const char *cfg, const char *const *words, struct mc_err *err)
+{
+	char	*argv[16];
+	int	 n = 0, st;
+
+	argv[n++] = (char *)ctx->argv0;
+	argv[n++] = "--config";
+	argv[n++] = (char *)cfg;
+	argv[n++] = "--target";
+	argv[n++] = "demo";
+	argv[n++] = "--yes";
+	while (*words != NULL && n < 15)
+		argv[n++] = (char *)*words++;
+	argv[n] = NULL;
+	st = cmd_spawn(argv, NULL, err);
+	if (st != 0)
+		return (mc_err_set(err, MC_E_STATE, "demo: \"mcpdb %s\" failed (exit %d)", argv[6], st));
+	return (0);
+}
+
+/* demo up: start the servers, record the demo target, apply migrations and seeds. */
+static int
+cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	char	*dir = cmd_demo_dir(a), *script = cmd_demo_script(), *text = NULL;
+	char	*pg = NULL, *redis = NULL, *cfg = NULL;
+	char	*argv[] = { "sh", script, "up", "--dir", dir, NULL };
+	const char *env;
+	int	 st, rc = -1;
+
+	if (access(script, R_OK) != 0) {
+		mc_err_sys(err, "demo: cannot find the server script %s", script);
+		goto out;
+	}
+	if ((st = cmd_spawn(argv, &text, err)) < 0)
+		goto out;
+	if (st != 0) {
+		mc_err_set(err, MC_E_STATE, "demo: starting the servers failed (exit %d); logs are in %s", st, dir);
+		goto out;
+	}
+	pg = cmd_env_value(text, "MCPDB_TEST_PGURL");
+	redis = cmd_env_value(text, "MCPDB_TEST_REDIS");
+	if (pg == NULL || redis == NULL) {
+		mc_err_set(err, MC_E_STATE, "demo: the server script printed no connection details");
+		goto out;
+	}
+	if ((env = cmd_opt(a, "config")) != NULL || ((env = getenv("MCPDB_CONFIG")) != NULL && *env))
+		cfg = xstrdup(env);
+	else
+		cfg = conf_default_path();
+	if (conf_file_put_target(cfg, "demo", pg, redis, err) != 0)
+		goto out;
+	if (!ctx->quiet)
+		fprintf(stderr, "demo: PostgreSQL and Redis running under %s; target \"demo\" written to %s\n",
+		    dir, cfg);
+	if (cmd_lookup("migrate up") != NULL) {
+		const char *w[] = { "migrate", "up", NULL };
+
+		if (cmd_demo_self(ctx, cfg, w, err) != 0)
+			goto out;
+	}
+	if (cmd_lookup("seed load") != NULL) {
+		const char *w[] = { "seed", "load", "demo", "--mode", "upsert", NULL };
+
+		if (cmd_demo_self(ctx, cfg, w, err) != 0)
+			goto out;
+	}
+	if (ctx->json) {
+		cJSON *doc = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(doc, "dir", dir);
+		cJSON_AddStringToObject(doc, "config_file", cfg);
+		cJSON_AddStringToObject(doc, "target", "demo");
+		out_doc(ctx->out, doc);
+	} else
+		out_printf(ctx->out, "demo is up: mcpdb --target demo\n");
+	rc = 0;
+out:
+	free(text);
+	free(pg);
+	free(redis);
+	free(cfg);
+	free(dir);
+	free(script);
+	return (rc);
+}
+
+/* demo down / demo status: hand over to the script. */
+static int
+cmd_demo_script_exec(struct cmd_ctx *ctx, const struct cmd_args *a, const char *verb,
+    struct mc_err *err)
+{
+	char	*dir = cmd_demo_dir(a), *script = cmd_demo_script();
+	char	*argv[] = { "sh", script, (char *)verb, "--dir", dir, NULL, NULL };
+	int	 st;
+
+	if (cmd_flag(a, "purge"))
+		argv[5] = "--purge";
+	st = cmd_spawn(argv, NULL, err);
+	free(dir);
+	free(script);
+	return (st < 0 ? -1 : st);
+}
+
+static int
+cmd_demo_down_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_demo_script_exec(ctx, a, "down", err));
+}
+
+static int
+cmd_demo_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_demo_script_exec(ctx, a, "status", err));
+}
+
+static const struct cmd_entry cmd_demo_up_entry = {
+	.name = "demo up", .summary = "start a private PostgreSQL + Redis, write the \"demo\" target, apply migrations and demo seeds",
+	.opts = cmd_demo_opts, .min_args = 0, .max_args = 0, .exec = cmd_demo_up_exec,
+};
+
+static const struct cmd_entry cmd_demo_down_entry = {
+	.name = "demo down", .summary = "stop the demo servers (--purge also deletes their data)",
+	.opts = cmd_demo_down_opts, .min_args = 0, .max_args = 0, .exec = cmd_demo_down_exec,
+};
+
+static const struct cmd_entry cmd_demo_status_entry = {
+	.name = "demo status", .summary = "say whether the demo servers are running (exit 3 if not)",
+	.opts = cmd_demo_opts, .min_args = 0, .max_args = 0, .exec = cmd_demo_status_exec,
+};
+
+const struct cmd_entry *const cmd_core_entries[] = {
+	&cmd_help_entry, &cmd_version_entry, &cmd_config_show_entry,
+	&cmd_targets_entry, &cmd_demo_up_entry, &cmd_demo_down_entry,
+	&cmd_demo_status_entry, NULL,
+};

@@ -1,0 +1,204 @@
+/* t-cmd.c - unit tests for the command table: lookup, options, help, completion, man page. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "tap.h"
+#include "xmem.h"
+
+/* Collect completion candidates as " a b c ". */
+static void
+collect(void *arg, const char *s)
+{
+	buf_printf(arg, "%s ", s);
+}
+
+/* Dynamic names for completion: two targets. */
+static void
+names(void *arg, enum cmd_complete kind, void (*add)(void *, const char *), void *a)
+{
+	if (kind == CC_TARGET) {
+		add(a, "prod");
+		add(a, "staging");
+	}
+}
+
+/* Completion candidates for a line split on spaces (a trailing space = new word). */
+static char *
+complete(const char *line)
+{
+	char		*copy = xstrdup(line), *words[32], *p, *sp;
+	int		 n = 0;
+	struct buf	 b;
+
+	for (p = copy; (sp = strchr(p, ' ')) != NULL && n < 31; p = sp + 1) {
+		*sp = '\0';
+		words[n++] = p;
+	}
+	words[n++] = p;
+	buf_init(&b);
+	buf_putc(&b, ' ');
+	cmd_complete(n, words, collect, &b, names, NULL);
+	free(copy);
+	return (buf_detach(&b));
+}
+
+/* Capture output lines. */
+static void
+lines(void *arg, const char *line)
+{
+	buf_printf(arg, "%s\n", line);
+}
+
+int
+main(void)
+{
+	const struct cmd_entry	*e;
+	struct cmd_args		*a;
+	struct mc_err		 err;
+	struct out		*o;
+	struct buf		 b;
+	char			*argv[8], *s, *man = NULL;
+	int			 used;
+	long			 n;
+	size_t			 i;
+	FILE			*fp;
+	const char		*srcdir = getenv("MCPDB_SRCDIR");
+
+	argv[0] = "help";
+	e = cmd_find(1, argv, &used, &err);
+	ok(e != NULL && strcmp(e->name, "help") == 0 && used == 1, "exact lookup");
+	argv[0] = "he";
+	e = cmd_find(1, argv, &used, &err);
+	ok(e != NULL && strcmp(e->name, "help") == 0, "unique prefix finds help");
+	argv[0] = "demo"; argv[1] = "st"; argv[2] = "extra";
+	e = cmd_find(3, argv, &used, &err);
+	ok(e != NULL && strcmp(e->name, "demo status") == 0 && used == 2,
+	    "two-word prefix lookup stops at positionals");
+	argv[0] = "nosuch";
+	ok(cmd_find(1, argv, &used, &err) == NULL, "unknown command fails");
+	like(err.msg, "unknown command \"nosuch\"", "error names the word");
+	is_int(err.code, MC_E_USAGE, "usage error code");
+	argv[0] = "demo";
+	ok(cmd_find(1, argv, &used, &err) == NULL, "family without subcommand fails");
+	like(err.msg, "needs a subcommand: up, down, status", "lists the subcommands");
+	argv[0] = "demo"; argv[1] = "xyz";
+	ok(cmd_find(2, argv, &used, &err) == NULL, "unknown subcommand fails");
+	like(err.msg, "one of: up, down, status", "lists the alternatives");
+	argv[0] = "d";
+	e = cmd_find(1, argv, &used, &err);
+	ok(e == NULL || strcmp(e->name, "demo up") != 0, "a prefix never silently picks a subcommand");
+
+	/* options */
+	e = cmd_lookup("demo down");
+	argv[0] = "--dir=/x"; argv[1] = "--purge"; argv[2] = "--json"; argv[3] = "-y";
+	a = cmd_args_parse(e, 4, argv, &err);
+	ok(a != NULL, "options parse: %s", a ? "" : err.msg);
+	is_str(cmd_opt(a, "dir"), "/x", "--name=value");
+	ok(cmd_flag(a, "purge") && cmd_flag(a, "json") && cmd_flag(a, "yes"),
+	    "boolean, global and short flags");
+	cmd_args_free(a);
+	argv[0] = "--dir"; argv[1] = "/y"; argv[2] = "--target"; argv[3] = "prod";
+	a = cmd_args_parse(e, 4, argv, &err);
+	ok(a != NULL && strcmp(cmd_opt(a, "dir"), "/y") == 0 &&
+	    strcmp(cmd_opt(a, "target"), "prod") == 0, "--name value, global anywhere");
+	cmd_args_free(a);
+	argv[0] = "--bogus";
+	ok(cmd_args_parse(e, 1, argv, &err) == NULL, "unknown option refused");
+	like(err.msg, "unknown option --bogus for demo down", "error names option and command");
+	argv[0] = "--dir";
+	ok(cmd_args_parse(e, 1, argv, &err) == NULL, "missing option value refused");
+	like(err.msg, "--dir needs a value", "error says which");
+	argv[0] = "--purge=1";
+	ok(cmd_args_parse(e, 1, argv, &err) == NULL, "value for a flag refused");
+	argv[0] = "extra";
+	ok(cmd_args_parse(e, 1, argv, &err) == NULL, "too many positionals refused");
+	like(err.msg, "expected no arguments, got 1 argument", "count error is precise");
+	e = cmd_lookup("help");
+	argv[0] = "--"; argv[1] = "--not-an-option";
+	a = cmd_args_parse(e, 2, argv, &err);
+	ok(a != NULL && cmd_nargs(a) == 1 && strcmp(cmd_arg(a, 0), "--not-an-option") == 0,
+	    "-- ends options");
+	cmd_args_free(a);
+	argv[0] = "--dir"; argv[1] = "12";
+	a = cmd_args_parse(cmd_lookup("demo up"), 2, argv, &err);
+	ok(cmd_opt_int(a, "dir", 0, 1, 10, &n, &err) == -1, "integer range enforced");
+	like(err.msg, "--dir: expected an integer 1..10, got \"12\"", "integer error names option and range");
+	ok(cmd_opt_int(a, "missing", 7, 1, 10, &n, &err) == 0 && n == 7, "integer default");
+	cmd_args_free(a);
+
+	/* help */
+	buf_init(&b);
+	o = out_new_lines(lines, &b, false);
+	cmd_help_all(o, NULL);
+	out_free(o);
+	like(b.data, "demo status", "help lists every command");
+	like(b.data, "Exit status: 0 ok, 1 failure, 2 usage", "help documents exit codes");
+	like(b.data, "--confirm NAME", "help lists global options");
+	buf_reset(&b);
+	o = out_new_lines(lines, &b, false);
+	cmd_help_one(o, cmd_lookup("demo down"));
+	out_free(o);
+	like(b.data, "usage: mcpdb demo down [--dir DIR] [--purge]", "command usage generated from the table");
+	buf_done(&b);
+
+	/* completion */
+	s = complete("de");
+	is_str(s, " demo ", "completes a command word");
+	free(s);
+	s = complete("demo ");
+	is_str(s, " up down status ", "completes subcommands");
+	free(s);
+	s = complete("demo down --pu");
+	is_str(s, " --purge ", "completes a command's options");
+	free(s);
+	s = complete("demo up --target ");
+	is_str(s, " prod staging ", "completes option values (targets)");
+	free(s);
+	s = complete("--target st");
+	is_str(s, " staging ", "completes a leading global option value");
+	free(s);
+	s = complete("help de");
+	is_str(s, " demo ", "help completes command names");
+	free(s);
+
+	/* the man page documents every command */
+	if (srcdir != NULL) {
+		char	*path = xasprintf("%s/doc/mcpdb.1", srcdir);
+
+		if ((fp = fopen(path, "r")) != NULL) {
+			buf_init(&b);
+			char	 chunk[4096];
+			size_t	 r;
+
+			while ((r = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+				buf_append(&b, chunk, r);
+			fclose(fp);
+			man = buf_detach(&b);
+			buf_done(&b);
+		}
+		free(path);
+	}
+	if (man == NULL)
+		skip(1, "doc/mcpdb.1 not found (MCPDB_SRCDIR unset)");
+	else {
+		bool	all = true;
+
+		for (i = 0; (e = cmd_at(i)) != NULL; i++) {
+			char	*needle = xasprintf(".B mcpdb %s\n", e->name);
+
+			if (!(e->flags & CMD_HIDDEN) && strstr(man, needle) == NULL) {
+				diag("doc/mcpdb.1 lacks \"%s\"", e->name);
+				all = false;
+			}
+			free(needle);
+		}
+		ok(all, "doc/mcpdb.1 has a .B line for every command in the table");
+		free(man);
+	}
+	return (done_testing());
+}
