@@ -54,6 +54,64 @@ lines(void *arg, const char *line)
 	buf_printf(arg, "%s\n", line);
 }
 
+/* A scripted operator: answers with the string in arg, counts questions. */
+static int	asked;
+static int
+ask(void *arg, const char *prompt, char *answer, size_t len)
+{
+	asked++;
+	snprintf(answer, len, "%s", (const char *)arg);
+	return (0);
+}
+
+/* Exercise cmd_confirm and cmd_check_writable on a target. */
+static void
+confirm_tests(void)
+{
+	struct conf_target	t;
+	struct cmd_ctx		ctx;
+	struct mc_err		err;
+
+	memset(&t, 0, sizeof(t));
+	memset(&ctx, 0, sizeof(ctx));
+	t.name = "prod";
+	ctx.target = &t;
+	ok(cmd_confirm(&ctx, "drop it", &err) == -1, "unprotected, no --yes, no terminal: refused");
+	like(err.msg, "re-run with --yes", "says how to confirm from a script");
+	ctx.yes = true;
+	ok(cmd_confirm(&ctx, "drop it", &err) == 0, "unprotected + --yes: allowed");
+	ctx.yes = false;
+	ctx.ask = ask;
+	ctx.ask_arg = "y";
+	asked = 0;
+	ok(cmd_confirm(&ctx, "drop it", &err) == 0 && asked == 1, "unprotected: a 'y' answer allows");
+	ctx.ask_arg = "n";
+	ok(cmd_confirm(&ctx, "drop it", &err) == -1 && err.code == MC_E_REFUSED, "unprotected: 'n' refuses");
+	like(err.msg, "nothing was changed", "refusal says nothing changed");
+
+	t.protected_ = true;
+	ctx.yes = true;
+	ctx.ask = NULL;
+	ok(cmd_confirm(&ctx, "roll back 1 migration", &err) == -1, "protected + --yes without a terminal: refused");
+	like(err.msg, "--yes alone is not enough", "explains why --yes is not enough");
+	ctx.confirm_name = "prod";
+	ok(cmd_confirm(&ctx, "roll back", &err) == 0, "protected + --confirm NAME: allowed");
+	ctx.confirm_name = "prdo";
+	ok(cmd_confirm(&ctx, "roll back", &err) == -1, "protected + wrong --confirm: refused");
+	ctx.confirm_name = NULL;
+	ctx.ask = ask;
+	ctx.ask_arg = "y";
+	ok(cmd_confirm(&ctx, "roll back", &err) == -1, "protected: 'y' is not the name");
+	like(err.msg, "does not match target prod", "mismatch is explained");
+	ctx.ask_arg = "prod";
+	ok(cmd_confirm(&ctx, "roll back", &err) == 0, "protected: typing the name allows");
+
+	ok(cmd_check_writable(&ctx, "apply migrations", &err) == 0, "writable target passes");
+	t.read_only = true;
+	ok(cmd_check_writable(&ctx, "apply migrations", &err) == -1, "read-only target refuses writes");
+	like(err.msg, "target prod is read-only: refusing to apply migrations", "read-only message");
+}
+
 int
 main(void)
 {
@@ -165,6 +223,8 @@ main(void)
 	s = complete("help de");
 	is_str(s, " demo ", "help completes command names");
 	free(s);
+
+	confirm_tests();
 
 	/* the man page documents every command */
 	if (srcdir != NULL) {
