@@ -1052,6 +1052,7 @@ mig_diff(const char *a, const char *b, const char *label_a, const char *label_b)
 	struct buf		 out;
 	size_t			 nops, h, e, k, last, ctx = 3, astart, bstart;
 	size_t			 acount, bcount, apos, bpos;
+	char			*d;
 
 	if (strcmp(a, b) == 0)
 		return (NULL);
@@ -1107,5 +1108,7 @@ mig_diff(const char *a, const char *b, const char *label_a, const char *label_b)
 	free(la.len);
 	free(lb.p);
 	free(lb.len);
-	return (buf_detach(&out));
+	d = buf_detach(&out);
+	buf_done(&out);
+	return (d);
 }

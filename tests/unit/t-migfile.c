@@ -64,7 +64,7 @@ fixture(const char *name, char **problems, struct mc_err *err)
 static void
 test_names(void)
 {
-	struct mc_err	 err;
+	struct mc_err	 err = { 0 };
 	long long	 v;
 	char		*desc = NULL;
 	bool		 up;
@@ -131,7 +131,7 @@ static void
 test_split(void)
 {
 	struct mig_stmt	*st = NULL;
-	struct mc_err	 err;
+	struct mc_err	 err = { 0 };
 	const char	*sql;
 
 	sql = "SELECT 1; SELECT 'a;b';\nSELECT \"x;y\" FROM t; -- c;\nSELECT 2";
@@ -185,7 +185,7 @@ test_position(void)
 {
 	const char	*sql = "SELECT 1;\n-- x\nSELECT 'é',\n  nope;";
 	struct mig_stmt	*st;
-	struct mc_err	 err;
+	struct mc_err	 err = { 0 };
 	int		 line, col;
 
 	is_int(nsplit(sql, &st, &err), 2, "two statements");
@@ -202,7 +202,7 @@ static void
 test_script(void)
 {
 	struct mig_script	 sc;
-	struct mc_err		 err;
+	struct mc_err		 err = { 0 };
 	const char		*t;
 
 	t = "-- mcpdb:no-transaction\n-- mcpdb:lock_timeout=2s\n"
@@ -249,7 +249,7 @@ static void
 test_dirs(void)
 {
 	struct mig_set	*set;
-	struct mc_err	 err;
+	struct mc_err	 err = { 0 };
 	char		*probs = NULL, v[24];
 
 	set = fixture("good", &probs, &err);
@@ -295,7 +295,7 @@ test_tmpdir(void)
 {
 	char		 tmpl[] = "/tmp/t-migfile.XXXXXX", *dir, *cmd;
 	struct mig_set	*set;
-	struct mc_err	 err;
+	struct mc_err	 err = { 0 };
 	char		*probs;
 
 	if ((dir = mkdtemp(tmpl)) == NULL)
