@@ -26,8 +26,30 @@
  * NO_COLOR. libpq's own PG* variables, service files and .pgpass keep working
  * because an absent pg setting is passed to libpq as "" (libpq fills in the rest).
  *
- * When no target is named anywhere and the file has no default_target, a
- * target called "default" is synthesised from the environment and defaults.
+ * An environment variable set to the empty string counts as unset.
+ *
+ * Target selection: --target, else MCPDB_TARGET, else the file's
+ * default_target, else "default": a file target of that name if there is
+ * one, otherwise a target called "default" synthesised from the environment
+ * and defaults (it is not listed by conf_ntargets/conf_target_at). A file
+ * with exactly one target does NOT select it implicitly: on a machine whose
+ * only target is prod, an unqualified command must not reach prod. Naming a
+ * target that does not exist is an error listing the known names;
+ * default_target must name a target of the file.
+ * DATABASE_URL/--pg and REDIS_URL/--redis override the selected target only.
+ *
+ * Relative migrations_dir, seeds_dir and log.file in the file are taken
+ * relative to the file's directory. Ranges: sizes as noted below, times
+ * >= 0 except backoff_base_ms/backoff_cap_ms and redis connect_timeout_ms
+ * (>= 1: 0 would spin or time out at once), keepalives_idle_s and
+ * keepalives_interval_s 1..32767, keepalives_count 1..127 (Linux limits),
+ * connect_timeout_s 0..86400; min <= max and backoff_base <= backoff_cap.
+ * Unknown and duplicate keys are errors.
+ *
+ * Messages: "FILE:LINE:COL: JSON syntax error near 'X': why" (column in
+ * characters), "FILE: key.path: expected ..., got VALUE" for the file, and
+ * "VAR: ..." / "--flag: ..." for the environment and flags. Echoed values
+ * are redacted (passwords and URI user info become ***).
  */
 #ifndef MCPDB_CONF_H
 #define MCPDB_CONF_H
@@ -111,8 +133,9 @@ struct conf;
 /*
  * Load and merge configuration. On error returns NULL with err set
  * (code MC_E_CONFIG) and a message naming the key path and what was
- * expected, e.g. `targets.prod.pool.max: expected an integer 1..1000, got "ten"`,
- * or "FILE:LINE:COL: JSON syntax error" for a malformed file.
+ * expected, prefixed by the file, e.g. `FILE: targets.prod.pool.max:
+ * expected an integer 1..1000, got "ten"`, or "FILE:LINE:COL: JSON syntax
+ * error near 'X': why" for a malformed file. Print err->msg as it is.
  * Warnings (e.g. a password in a file readable by group/others) go to log
  * (may be NULL). Caller frees with conf_free.
  */
@@ -126,6 +149,8 @@ const struct conf_target *conf_find_target(const struct conf *, const char *);
 /* Number of targets and the i-th, in file order. Borrowed. */
 size_t	conf_ntargets(const struct conf *);
 const struct conf_target *conf_target_at(const struct conf *, size_t);
+/* Where the selection came from: "flag", "env", "file" or "default". */
+const char *conf_target_source(const struct conf *);
 /* Path of the file that was read, or NULL when none. Borrowed. */
 const char *conf_path(const struct conf *);
 /* The merged log settings. log_file may be NULL. */
@@ -134,17 +159,51 @@ enum log_format	conf_log_format(const struct conf *);
 const char	*conf_log_file(const struct conf *);
 /* True when NO_COLOR is set (to anything non-empty). */
 bool	conf_no_color(const struct conf *);
-/* Fill a target's settings with the defaults above (name etc. untouched). */
+/*
+ * Fill a target's pool, redis_opts and migrate settings with the defaults
+ * above (name, pg, redis, flags untouched; sentinels are set to NULL
+ * without being freed).
+ */
 void	conf_target_defaults(struct conf_target *);
 
 /*
  * Write or replace target `name` in the config file at path (created 0600
- * with its directory if missing), keeping the other keys. Used by `demo up`.
- * pg/redis may be NULL to omit.
+ * with its directory, 0700, if missing), keeping the other keys. Used by
+ * `demo up`. An existing target keeps its other keys (protected, pool ...);
+ * pg/redis are set, or removed when NULL. The result is validated as
+ * conf_load would before anything is written; the file is replaced
+ * atomically (temp file + rename), mode 0600, reformatted by cJSON.
  */
 int	conf_file_put_target(const char *path, const char *name, const char *pg,
 	    const char *redis, struct mc_err *);
-/* The default config file path ($XDG_CONFIG_HOME/mcpdb/config.json). Caller frees. */
+/*
+ * The default config file path ($XDG_CONFIG_HOME/mcpdb/config.json, a
+ * relative XDG_CONFIG_HOME being ignored as the XDG spec says, else
+ * $HOME/.config/mcpdb/config.json). NULL when there is no home. Caller frees.
+ */
 char	*conf_default_path(void);
+
+/* A Redis location split into parts (see conf_redis_addr_parse). */
+struct conf_redis_addr {
+	bool	 tls;		/* rediss:// (no TLS in hiredis 0.14) */
+	char	*host;		/* TCP host (IPv6 without brackets), or NULL */
+	int	 port;		/* default 6379; 0 for a socket */
+	char	*path;		/* absolute unix socket path, or NULL */
+	char	*user;		/* ACL user, percent-decoded, or NULL */
+	char	*password;	/* percent-decoded, or NULL */
+	int	 db;		/* default 0 */
+};
+
+/*
+ * Parse redis://[user:password@]host[:port][/db], rediss://... or an
+ * absolute unix socket path. As in redis-cli, "redis://secret@host" means
+ * a password without a user. The last '@' ends the user info. On error
+ * returns -1 with a reason that quotes nothing of s (it may hold a
+ * password). Free the parts with conf_redis_addr_done.
+ */
+int	conf_redis_addr_parse(const char *, struct conf_redis_addr *,
+	    struct mc_err *);
+/* Free the parts (the password is wiped first) and zero a. */
+void	conf_redis_addr_done(struct conf_redis_addr *);
 
 #endif
