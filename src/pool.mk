@@ -1,1 +1,6 @@
-# pool.mk - automake fragment (owned by its module)
+# pool.mk - the PostgreSQL connection pool, its integration tests and benchmark.
+libmcpdb_a_SOURCES += src/pool.c src/pool.h
+
+check_PROGRAMS += tests/integ/t-pool
+tests_integ_t_pool_SOURCES = tests/integ/t-pool.c \
+	tests/integ/pool-common.c tests/integ/pool-common.h
