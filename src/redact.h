@@ -2,7 +2,9 @@
  * redact.h - hide secrets in text before it is logged or shown: libpq
  * conninfo "password=..." (quoted or not), URI userinfo "user:pass@"
  * (postgres://, postgresql://, redis://, rediss://), query parameters
- * "password=" / "sslpassword=" in URIs, and Redis "AUTH [user] pass".
+ * "password=" / "sslpassword=" in URIs, Redis "AUTH [user] pass" (and
+ * HELLO ... AUTH, CONFIG SET requirepass, ACL SETUSER >pass), SQL
+ * "PASSWORD '...'" and JSON-ish "password": "...".
  * The secret becomes "***"; everything else is kept so the text stays useful.
  */
 #ifndef MCPDB_REDACT_H
@@ -10,14 +12,22 @@
 
 #include <stdbool.h>
 
-/* A redacted copy of s (NULL gives NULL). Caller frees. */
+/* A redacted copy of s (NULL gives NULL). Idempotent. Caller frees. */
 char	*redact_text(const char *s);
-/* True if s contains something redact_text would hide. */
+/* True if s holds something redact_text would hide ("***" does not count). */
 bool	redact_has_secret(const char *s);
+/*
+ * True if a value stored under this key name is a secret (the name ends in
+ * password, passwd, secret, token, apikey or api_key, or is requirepass or
+ * masterauth; case-insensitive). The logger masks such field values whole.
+ */
+bool	redact_key_is_secret(const char *key);
 /*
  * A short description of a PostgreSQL connection for screens and errors:
  * "host:port/dbname as user" built from a conninfo or URI, never the password.
- * Caller frees.
+ * "[local]" stands for the default Unix socket, "[local:/dir]" for another
+ * one; multiple hosts are listed "h1:5432,h2:5433". An unparsable string
+ * gives "(unparsable connection string)", NULL gives NULL. Caller frees.
  */
 char	*redact_pg_endpoint(const char *conninfo);
 
