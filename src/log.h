@@ -64,15 +64,18 @@ void	log_set_quiet_stderr(struct logger *, bool);
 /* Keep the last n entries in memory (0 turns the ring off). */
 void	log_set_ring(struct logger *, size_t);
 /*
- * Copy up to max entries with level >= min, oldest first, into out.
- * Returns the number copied.
+ * Copy up to max entries with level >= min, oldest first, into out; when
+ * more match, the newest max are copied. Returns the number copied. The ring
+ * only sees entries at or above the logger's level.
  */
 size_t	log_ring_copy(struct logger *, enum log_level min, struct log_entry *out, size_t max);
 
 /*
  * A child logger that shares parent's sinks and adds one context field
- * (e.g. "component", "pool"). Value is copied. Free with log_free; the root
- * must outlive its children.
+ * (e.g. "component", "pool"). Value is copied (redacted). Free with
+ * log_free; the root must outlive its children. A NULL parent gives NULL.
+ * In text lines "component" is shown as a "pool: " prefix; when a key
+ * repeats along the chain, the innermost value wins.
  */
 struct logger	*log_child(struct logger *, const char *key, const char *value);
 /* Free a root or child (NULL is fine). */
@@ -85,6 +88,9 @@ void	log_msg(struct logger *, enum log_level, const char *, ...)
 /*
  * Log a message with extra fields: pairs of const char * key, value, ended
  * by NULL. Example: log_kv(l, LOGL_INFO, "applied", "version", "0003", "ms", "12", NULL);
+ * msg is not a format string. A NULL value also ends the list. Values of
+ * secret-looking keys (redact_key_is_secret: "password", "token"...) are
+ * written as "***".
  */
 void	log_kv(struct logger *, enum log_level, const char *msg, ...)
 	    __attribute__((sentinel));
