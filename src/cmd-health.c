@@ -1,6 +1,359 @@
-/* cmd-health.c - the "health" command family (placeholder until it lands). */
+/*
+ * cmd-health.c - `mcpdb health`: PostgreSQL (reachable, version, connections
+ * against max_connections, mcpdb's own pool) and Redis (reachable, RTT,
+ * memory, hit ratio, role, persistence) in one view. Exit 3 when anything is
+ * unhealthy, with the reasons.
+ */
 #include "config.h"
 
-#include "cmd.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-const struct cmd_entry *const cmd_health_entries[] = { NULL };
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "conn.h"
+#include "pool.h"
+#include "rds.h"
+#include "xmem.h"
+
+/* Per-query deadline: a frozen server must not freeze the operator. */
+#define HEALTH_DEADLINE_MS	5000
+
+/* One health sample of both servers. */
+struct health {
+	bool			pg_ok;
+	char			pg_error[sizeof(((struct mc_err *)0)->msg)];
+	char			pg_version[32];
+	bool			pg_in_recovery;
+	long			pg_clients;
+	long			pg_usable;	/* max_connections - reserved */
+	double			pg_rtt_ms;
+	bool			have_pool;
+	struct pool_stats	pool;
+	bool			rd_configured;
+	bool			rd_ok;
+	char			rd_error[sizeof(((struct mc_err *)0)->msg)];
+	struct rds_health	rd;
+	struct buf		problems;	/* "; "-separated reasons */
+};
+
+/* Record one reason the platform is unhealthy. */
+static void
+health_problem(struct health *h, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (h->problems.len > 0)
+		buf_puts(&h->problems, "; ");
+	va_start(ap, fmt);
+	buf_vprintf(&h->problems, fmt, ap);
+	va_end(ap);
+}
+
+/* Monotonic milliseconds. */
+static double
+health_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6);
+}
+
+/* Sample PostgreSQL through the pool: one query, bounded by a deadline. */
+static void
+health_pg(struct conn *c, struct health *h)
+{
+	static const char *const sql =
+	    "SELECT current_setting('server_version'), pg_is_in_recovery(),"
+	    " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
+	    " current_setting('max_connections')::int"
+	    " - current_setting('superuser_reserved_connections')::int";
+	struct mc_err	 err = { 0 };
+	struct pool	*p;
+	PGconn		*pc;
+	PGresult	*res;
+	double		 t0;
+
+	if ((p = conn_pool(c, &err)) == NULL)
+		goto fail;
+	t0 = health_now_ms();
+	if ((pc = pool_acquire(p, "health", &err)) == NULL)
+		goto fail_stats;
+	res = pool_query_deadline(p, pc, sql, 0, NULL, HEALTH_DEADLINE_MS, &err);
+	h->pg_rtt_ms = health_now_ms() - t0;
+	pool_release(p, pc);
+	if (res == NULL)
+		goto fail_stats;
+	h->pg_ok = true;
+	snprintf(h->pg_version, sizeof(h->pg_version), "%s", PQgetvalue(res, 0, 0));
+	h->pg_in_recovery = PQgetvalue(res, 0, 1)[0] == 't';
+	h->pg_clients = atol(PQgetvalue(res, 0, 2));
+	h->pg_usable = atol(PQgetvalue(res, 0, 3));
+	PQclear(res);
+	h->pool = pool_stats(p);
+	h->have_pool = true;
+	if (h->pg_usable > 0 && h->pg_clients * 10 >= h->pg_usable * 9)
+		health_problem(h, "PostgreSQL: %ld of %ld usable connections in use",
+		    h->pg_clients, h->pg_usable);
+	if (h->pool.leaks > 0)
+		health_problem(h, "pool: %llu connection leak%s reported (last by '%s')",
+		    (unsigned long long)h->pool.leaks, h->pool.leaks == 1 ? "" : "s",
+		    h->pool.last_leak_tag);
+	return;
+fail_stats:
+	h->pool = pool_stats(p);
+	h->have_pool = true;
+fail:
+	snprintf(h->pg_error, sizeof(h->pg_error), "%s", err.msg);
+	health_problem(h, "PostgreSQL unreachable: %s", err.msg);
+}
+
+/* Sample Redis: PING RTT and one multi-section INFO. */
+static void
+health_redis(struct conn *c, const struct conf_target *t, struct health *h)
+{
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+	const struct rds_info	*i = &h->rd.info;
+
+	if (t->redis == NULL || *t->redis == '\0')
+		return;
+	h->rd_configured = true;
+	if ((r = conn_rds(c, &err)) == NULL || rds_health(r, &h->rd, &err) != 0) {
+		snprintf(h->rd_error, sizeof(h->rd_error), "%s", err.msg);
+		health_problem(h, "Redis unreachable: %s", err.msg);
+		return;
+	}
+	h->rd_ok = true;
+	if (i->maxmemory > 0 && i->used_memory * 100 >= i->maxmemory * 95)
+		health_problem(h, "Redis memory at %lld%% of maxmemory (policy %s)",
+		    (long long)(i->used_memory * 100 / i->maxmemory), i->maxmemory_policy);
+	if (strcmp(i->rdb_last_bgsave_status, "err") == 0)
+		health_problem(h, "Redis: last background save failed");
+	if (i->aof_enabled && strcmp(i->aof_last_write_status, "err") == 0)
+		health_problem(h, "Redis: last AOF write failed");
+	if (strcmp(i->role, "slave") == 0 && strcmp(i->master_link_status, "up") != 0)
+		health_problem(h, "Redis replica: link to master %s:%lld is down",
+		    i->master_host, (long long)i->master_port);
+	if (i->loading)
+		health_problem(h, "Redis is loading its dataset");
+}
+
+/* Hit ratio as text: "n/a" on too little traffic. */
+static void
+health_hit_ratio(const struct rds_info *i, char *out, size_t len)
+{
+	int64_t	total = i->keyspace_hits + i->keyspace_misses;
+
+	if (total < 100)
+		snprintf(out, len, "n/a");
+	else
+		snprintf(out, len, "%.1f%%", 100.0 * (double)i->keyspace_hits / (double)total);
+}
+
+/* Human-readable bytes. */
+static void
+health_bytes(int64_t n, char *out, size_t len)
+{
+	const char	*u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double		 v = (double)n;
+	int		 k = 0;
+
+	while (v >= 1024 && k < 4) {
+		v /= 1024;
+		k++;
+	}
+	snprintf(out, len, k ? "%.1f %s" : "%.0f %s", v, u[k]);
+}
+
+/* The sample as one JSON object. */
+static cJSON *
+health_json(const struct conf_target *t, const struct health *h)
+{
+	cJSON	*doc = cJSON_CreateObject(), *pg = cJSON_CreateObject();
+	cJSON	*rd = cJSON_CreateObject(), *pool, *probs = cJSON_CreateArray();
+	const char *p, *q;
+
+	cJSON_AddStringToObject(doc, "target", t->name);
+	cJSON_AddBoolToObject(doc, "healthy", h->problems.len == 0);
+	cJSON_AddBoolToObject(pg, "reachable", h->pg_ok);
+	if (h->pg_ok) {
+		cJSON_AddStringToObject(pg, "version", h->pg_version);
+		cJSON_AddBoolToObject(pg, "in_recovery", h->pg_in_recovery);
+		cJSON_AddNumberToObject(pg, "connections", (double)h->pg_clients);
+		cJSON_AddNumberToObject(pg, "usable_connections", (double)h->pg_usable);
+		cJSON_AddNumberToObject(pg, "rtt_ms", h->pg_rtt_ms);
+	} else
+		cJSON_AddStringToObject(pg, "error", h->pg_error);
+	if (h->have_pool) {
+		pool = cJSON_CreateObject();
+		cJSON_AddNumberToObject(pool, "total", h->pool.total);
+		cJSON_AddNumberToObject(pool, "active", h->pool.active);
+		cJSON_AddNumberToObject(pool, "idle", h->pool.idle);
+		cJSON_AddNumberToObject(pool, "waiting", h->pool.waiting);
+		cJSON_AddNumberToObject(pool, "max", h->pool.max);
+		cJSON_AddNumberToObject(pool, "acquire_p50_us", h->pool.acquire.p50_us);
+		cJSON_AddNumberToObject(pool, "acquire_p99_us", h->pool.acquire.p99_us);
+		cJSON_AddNumberToObject(pool, "timeouts", (double)h->pool.timeouts);
+		cJSON_AddNumberToObject(pool, "leaks", (double)h->pool.leaks);
+		cJSON_AddStringToObject(pool, "breaker", breaker_state_name(h->pool.breaker));
+		cJSON_AddItemToObject(pg, "pool", pool);
+	}
+	cJSON_AddItemToObject(doc, "postgresql", pg);
+	cJSON_AddBoolToObject(rd, "configured", h->rd_configured);
+	if (h->rd_configured) {
+		cJSON_AddBoolToObject(rd, "reachable", h->rd_ok);
+		if (h->rd_ok) {
+			const struct rds_info *i = &h->rd.info;
+			char	hit[16];
+
+			health_hit_ratio(i, hit, sizeof(hit));
+			cJSON_AddNumberToObject(rd, "rtt_us", (double)h->rd.rtt_us);
+			cJSON_AddStringToObject(rd, "version", i->version);
+			cJSON_AddStringToObject(rd, "role", i->role);
+			cJSON_AddNumberToObject(rd, "used_memory", (double)i->used_memory);
+			cJSON_AddNumberToObject(rd, "maxmemory", (double)i->maxmemory);
+			cJSON_AddStringToObject(rd, "hit_ratio", hit);
+			cJSON_AddNumberToObject(rd, "connected_clients", (double)i->connected_clients);
+			cJSON_AddNumberToObject(rd, "keys", (double)i->total_keys);
+		} else
+			cJSON_AddStringToObject(rd, "error", h->rd_error);
+	}
+	cJSON_AddItemToObject(doc, "redis", rd);
+	for (p = h->problems.data; p != NULL && *p != '\0'; p = q ? q + 2 : NULL) {
+		char	*one;
+
+		q = strstr(p, "; ");
+		one = q ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
+		cJSON_AddItemToArray(probs, cJSON_CreateString(one));
+		free(one);
+	}
+	cJSON_AddItemToObject(doc, "problems", probs);
+	return (doc);
+}
+
+/* The sample as a table for terminals. */
+static void
+health_print(struct cmd_ctx *ctx, const struct health *h)
+{
+	struct table	*tb = table_new(NULL, 3, "server", "status", "details");
+	char		*d;
+
+	if (h->pg_ok) {
+		d = xasprintf("PostgreSQL %s%s, %ld/%ld connections, %.1f ms",
+		    h->pg_version, h->pg_in_recovery ? " (standby)" : "", h->pg_clients,
+		    h->pg_usable, h->pg_rtt_ms);
+		table_add(tb, "postgresql", "up", d);
+	} else {
+		d = xstrdup(h->pg_error);
+		table_add(tb, "postgresql", "DOWN", d);
+	}
+	free(d);
+	if (h->have_pool) {
+		d = xasprintf("%d active, %d idle, %d waiting of max %d; acquire p99 %.2f ms; %llu timeouts; breaker %s",
+		    h->pool.active, h->pool.idle, h->pool.waiting, h->pool.max,
+		    h->pool.acquire.p99_us / 1000.0, (unsigned long long)h->pool.timeouts,
+		    breaker_state_name(h->pool.breaker));
+		table_add(tb, "mcpdb pool", "", d);
+		free(d);
+	}
+	if (!h->rd_configured)
+		table_add(tb, "redis", "-", "not configured for this target");
+	else if (h->rd_ok) {
+		const struct rds_info *i = &h->rd.info;
+		char	used[24], max[24], hit[16];
+
+		health_bytes(i->used_memory, used, sizeof(used));
+		if (i->maxmemory > 0)
+			health_bytes(i->maxmemory, max, sizeof(max));
+		else
+			snprintf(max, sizeof(max), "unbounded");
+		health_hit_ratio(i, hit, sizeof(hit));
+		d = xasprintf("Redis %s %s, rtt %.2f ms, memory %s / %s, hit ratio %s, %lld keys",
+		    i->version, i->role, h->rd.rtt_us / 1000.0, used, max, hit,
+		    (long long)i->total_keys);
+		table_add(tb, "redis", "up", d);
+		free(d);
+	} else
+		table_add(tb, "redis", "DOWN", h->rd_error);
+	out_table(ctx->out, tb);
+	table_free(tb);
+	if (h->problems.len > 0)
+		out_printf(ctx->out, "UNHEALTHY: %s\n", h->problems.data);
+	else
+		out_printf(ctx->out, "healthy\n");
+}
+
+static const struct cmd_opt cmd_health_opts[] = {
+	{ "watch", 'w', "SECONDS", "repeat every SECONDS until interrupted", CC_NONE },
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+/* health [--watch S]: one sample (or one per interval); exit 3 if unhealthy. */
+static int
+cmd_health_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct health	 h;
+	struct conn	*c;
+	long		 watch;
+	int		 status = 0;
+	char		*s;
+
+	if (cmd_opt_int(a, "watch", 0, 1, 3600, &watch, err) != 0)
+		return (-1);
+	if ((c = cmd_conn(ctx, err)) == NULL)
+		return (-1);
+	for (;;) {
+		memset(&h, 0, sizeof(h));
+		buf_init(&h.problems);
+		health_pg(c, &h);
+		health_redis(c, ctx->target, &h);
+		status = h.problems.len > 0 ? 3 : 0;
+		if (ctx->json && watch > 0) {	/* one JSON line per sample */
+			cJSON *doc = health_json(ctx->target, &h);
+
+			s = cJSON_PrintUnformatted(doc);
+			cJSON_Delete(doc);
+			printf("%s\n", s);
+			fflush(stdout);
+			free(s);
+		} else if (ctx->json)
+			out_doc(ctx->out, health_json(ctx->target, &h));
+		else {
+			if (watch > 0) {
+				time_t		now = time(NULL);
+				char		ts[32];
+
+				strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+				out_printf(ctx->out, "-- %s  target %s --\n", ts, ctx->target->name);
+			}
+			health_print(ctx, &h);
+		}
+		buf_done(&h.problems);
+		if (watch <= 0)
+			break;
+		for (long ms = 0; ms < watch * 1000 && !*ctx->stop; ms += 100)
+			usleep(100 * 1000);
+		if (*ctx->stop)
+			break;
+	}
+	return (status);
+}
+
+static const struct cmd_entry cmd_health_entry = {
+	.name = "health", .summary = "PostgreSQL and Redis health in one view (exit 3 when unhealthy)",
+	.help = "Checks PostgreSQL (reachable, version, connections against max_connections, mcpdb's pool)\n"
+	    "and Redis (reachable, PING round trip, memory, hit ratio, role, persistence).\n"
+	    "Every query has a 5 s deadline, so a frozen server is reported, not waited for.",
+	.opts = cmd_health_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET, .exec = cmd_health_exec,
+};
+
+const struct cmd_entry *const cmd_health_entries[] = { &cmd_health_entry, NULL };

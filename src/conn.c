@@ -1,6 +1,8 @@
 /*
  * conn.c - the connection manager: owns the selected target's PostgreSQL
- * pool and Redis client, each created on first use under one mutex.
+ * pool and Redis client, each created on first use under one mutex (held
+ * only to create or hand out the pointer, never during I/O: the pool and the
+ * client do their own locking).
  */
 #include "config.h"
 
@@ -9,6 +11,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "pool.h"
+#include "rds.h"
 #include "xmem.h"
 
 struct conn {
@@ -16,6 +20,8 @@ struct conn {
 	const struct conf_target	*target;
 	struct logger			*log;
 	char				*component;
+	struct pool			*pool;
+	struct rds			*rds;
 };
 
 struct conn *
@@ -33,15 +39,27 @@ conn_new(const struct conf_target *t, struct logger *log, const char *component)
 struct pool *
 conn_pool(struct conn *c, struct mc_err *err)
 {
-	mc_err_set(err, MC_E_INTERNAL, "the PostgreSQL pool is not built in yet");
-	return (NULL);
+	struct pool	*p;
+
+	pthread_mutex_lock(&c->mtx);
+	if (c->pool == NULL)
+		c->pool = pool_new(c->target, c->log, c->component, err);
+	p = c->pool;
+	pthread_mutex_unlock(&c->mtx);
+	return (p);
 }
 
 struct rds *
 conn_rds(struct conn *c, struct mc_err *err)
 {
-	mc_err_set(err, MC_E_INTERNAL, "the Redis client is not built in yet");
-	return (NULL);
+	struct rds	*r;
+
+	pthread_mutex_lock(&c->mtx);
+	if (c->rds == NULL)
+		c->rds = rds_new(c->target, c->log, c->component, err);
+	r = c->rds;
+	pthread_mutex_unlock(&c->mtx);
+	return (r);
 }
 
 const struct conf_target *
@@ -53,6 +71,13 @@ conn_target(const struct conn *c)
 void
 conn_shutdown(struct conn *c, int wait_ms)
 {
+	struct pool	*p;
+
+	pthread_mutex_lock(&c->mtx);
+	p = c->pool;
+	pthread_mutex_unlock(&c->mtx);
+	if (p != NULL)
+		pool_shutdown(p, wait_ms);
 }
 
 void
@@ -61,6 +86,8 @@ conn_close(struct conn *c)
 	if (c == NULL)
 		return;
 	conn_shutdown(c, 2000);
+	pool_free(c->pool);
+	rds_free(c->rds);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->component);
 	free(c);

@@ -19,3 +19,5 @@ libmcpdb_a_SOURCES += \
 check_PROGRAMS += tests/unit/t-cmd
 TESTS += tests/integ/t-cli.sh
 EXTRA_DIST += tests/tap.sh tests/integ/t-cli.sh
+TESTS += tests/integ/t-health.sh
+EXTRA_DIST += tests/integ/t-health.sh
