@@ -320,6 +320,31 @@ pool_describe(const struct conf_target *t, char *out, size_t size)
 	PQconninfoFree(opts);
 }
 
+/*
+ * Where server notices on pooled connections go: the log, never stderr
+ * (libpq's default prints them, and an ErrorResponse that arrives while a
+ * connection is idle - "terminating connection due to administrator
+ * command" - is delivered as a notice). Runs in the thread using conn.
+ */
+static void
+pool_notice(void *arg, const PGresult *res)
+{
+	struct pool	*p = arg;
+	const char	*sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	char		 line[256];
+	enum log_level	 lvl = LOGL_DEBUG;
+
+	if (sev != NULL && strcmp(sev, "WARNING") == 0)
+		lvl = LOGL_WARN;
+	else if (sev != NULL && (strcmp(sev, "FATAL") == 0 ||
+	    strcmp(sev, "PANIC") == 0 || strcmp(sev, "ERROR") == 0))
+		lvl = LOGL_INFO;
+	if (!log_enabled(p->log, lvl))
+		return;
+	pool_oneline(line, PQresultErrorMessage(res), sizeof(line));
+	log_msg(p->log, lvl, "pool %s: server says: %s", p->name, line);
+}
+
 /* ------------------------------------------------------------ state lists */
 
 /* Hash a PGconn pointer into the map. */
@@ -1077,6 +1102,8 @@ pool_put(struct pool *p, PGconn *conn, bool discard)
 		    "pool did not lend (ignored)", p->name);
 		return;
 	}
+	/* A borrower's notice receiver may point at its stack: take it back. */
+	PQsetNoticeReceiver(conn, pool_notice, p);
 	held = now - c->acquired_us;
 	pool_ring_add(&p->r_usage, held);
 	leaked = c->leak_reported;
@@ -1469,6 +1496,7 @@ pool_open_one(struct pool *p, struct pconn_list *doomed)
 	}
 	c->conn = conn;
 	c->be_pid = PQbackendPID(conn);
+	PQsetNoticeReceiver(conn, pool_notice, p);
 	c->created_us = now;
 	c->fresh = true;
 	if (p->cfg.max_lifetime_ms > 0)

@@ -4,3 +4,6 @@ libmcpdb_a_SOURCES += src/pool.c src/pool.h
 check_PROGRAMS += tests/integ/t-pool
 tests_integ_t_pool_SOURCES = tests/integ/t-pool.c \
 	tests/integ/pool-common.c tests/integ/pool-common.h
+check_PROGRAMS += tests/integ/t-pool-fault
+tests_integ_t_pool_fault_SOURCES = tests/integ/t-pool-fault.c \
+	tests/integ/pool-common.c tests/integ/pool-common.h

@@ -1,0 +1,329 @@
+/*
+ * t-pool-fault.c - the pool under server faults: PostgreSQL stopped and
+ * restarted while 8 threads run queries (breaker opens, acquire fails fast,
+ * the pool recovers, nothing leaks), and a frozen (SIGSTOP) server (acquire
+ * and queries fail on time instead of hanging).
+ *
+ * Faults stop or freeze a server, which would break other tests running in
+ * parallel against the shared harness servers, so this program brings up a
+ * private pair with src/mcpdb-servers.sh in a mktemp directory and purges
+ * it at exit. It runs only in integration runs (MCPDB_TEST_PGURL set).
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "pool.h"
+#include "tap.h"
+#include "pool-common.h"
+
+static char	fault_script[1024];
+static char	fault_dir[256];
+static char	fault_url[1024];
+
+/* Run `mcpdb-servers.sh verb --dir <our dir>`; returns its exit status. */
+static int
+fault(const char *verb)
+{
+	char	cmd[1536];
+
+	snprintf(cmd, sizeof(cmd), "sh '%s' %s --dir '%s' >/dev/null 2>&1",
+	    fault_script, verb, fault_dir);
+	return (system(cmd));
+}
+
+/* At exit: thaw and remove the private servers, whatever happened. */
+static void
+fault_cleanup(void)
+{
+	if (fault_dir[0] == '\0')
+		return;
+	fault("pg-thaw");
+	fault("down --purge");
+	fault_dir[0] = '\0';
+}
+
+/* Start a private PostgreSQL (+ Redis) and read its conninfo. */
+static void
+fault_up(void)
+{
+	const char	*src = getenv("MCPDB_SRCDIR");
+	char		 cmd[1536], line[1024], *v;
+	FILE		*fp;
+	size_t		 n;
+
+	if (src == NULL)
+		skip_all("MCPDB_SRCDIR not set (run through make check)");
+	snprintf(fault_script, sizeof(fault_script), "%s/src/mcpdb-servers.sh",
+	    src);
+	if (access(fault_script, R_OK) != 0)
+		skip_all("%s not found", fault_script);
+	snprintf(fault_dir, sizeof(fault_dir), "%s/mcpdb-pool-fault.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(fault_dir) == NULL)
+		bail_out("mkdtemp failed");
+	atexit(fault_cleanup);
+	snprintf(cmd, sizeof(cmd), "sh '%s' up --dir '%s' 2>&1", fault_script,
+	    fault_dir);
+	if ((fp = popen(cmd, "r")) == NULL)
+		bail_out("cannot run %s", fault_script);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "MCPDB_TEST_PGURL=", 17) != 0)
+			continue;
+		v = line + 17;
+		n = strcspn(v, "\n");
+		v[n] = '\0';
+		if (*v == '\'' && n >= 2) {
+			v[n - 1] = '\0';
+			v++;
+		}
+		snprintf(fault_url, sizeof(fault_url), "%s", v);
+	}
+	if (pclose(fp) != 0 || fault_url[0] == '\0')
+		bail_out("private servers did not start (%s up)", fault_script);
+}
+
+/* ------------------------------------------------ stop and restart */
+
+struct run {
+	struct pool	*p;
+	int		 stop;
+	long		 ok, failed, breaker;
+};
+
+/* Read a counter another thread updates. */
+#define LOAD(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+
+static bool
+breaker_is(const struct pool_stats *s, int st)
+{
+	return ((int)s->breaker == st);
+}
+
+/* A worker: borrow, SELECT 1 with a deadline, return; until told to stop. */
+static void *
+worker(void *arg)
+{
+	struct run	*r = arg;
+	struct mc_err	 err = { 0 };
+	PGresult	*res;
+	PGconn		*c;
+
+	while (!LOAD(r->stop)) {
+		if ((c = pool_acquire(r->p, "worker", &err)) == NULL) {
+			__atomic_add_fetch(err.code == MC_E_BREAKER ?
+			    &r->breaker : &r->failed, 1, __ATOMIC_SEQ_CST);
+			usleep(10000);
+			continue;
+		}
+		res = pool_query_deadline(r->p, c, "SELECT 1", 0, NULL, 2000,
+		    &err);
+		__atomic_add_fetch(res != NULL ? &r->ok : &r->failed, 1,
+		    __ATOMIC_SEQ_CST);
+		PQclear(res);
+		pool_release(r->p, c);
+		if (res == NULL)
+			usleep(10000);
+	}
+	return (NULL);
+}
+
+/* Backends of app on the private server (-1 when it cannot be asked). */
+static int
+backends(const char *app)
+{
+	PGconn		*c = PQconnectdb(fault_url);
+	const char	*pv[1] = { app };
+	PGresult	*res;
+	int		 n = -1;
+
+	if (PQstatus(c) == CONNECTION_OK) {
+		res = PQexecParams(c, "SELECT count(*) FROM pg_stat_activity "
+		    "WHERE application_name = $1", 1, NULL, pv, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			n = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	PQfinish(c);
+	return (n);
+}
+
+static void
+test_restart(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct run		 r = { 0 };
+	struct pool_stats	 s;
+	pthread_t		 th[8];
+	int64_t			 t0, us, worst = 0;
+	long			 before;
+	int			 i, n, maxb = 0;
+	bool			 fast = true;
+	char			 app[64];
+
+	memset(&t, 0, sizeof(t));
+	conf_target_defaults(&t);
+	t.name = (char *)"fault";
+	t.pg = fault_url;
+	t.pool.min = 2;
+	t.pool.max = 6;
+	t.pool.acquire_timeout_ms = 2000;
+	t.pool.connect_timeout_s = 2;
+	t.pool.breaker_threshold = 3;
+	t.pool.breaker_open_ms = 300;
+	t.pool.backoff_base_ms = 20;
+	t.pool.backoff_cap_ms = 300;
+	snprintf(app, sizeof(app), "mcpdb/t-fault-%ld", (long)getpid());
+	r.p = pool_new(&t, NULL, app + 6, &err);
+	ok(r.p != NULL, "pool_new: %s", err.msg);
+	for (i = 0; i < 8; i++)
+		pthread_create(&th[i], NULL, worker, &r);
+	tp_sleep(500);
+	ok(LOAD(r.ok) > 0, "8 threads run queries (%ld so far)", LOAD(r.ok));
+	n = backends(app);
+	ok(n >= 1 && n <= 6, "server sees %d backends (<= max 6)", n);
+
+	is_int(fault("pg-stop"), 0, "PostgreSQL stopped");
+	ok(tp_wait(r.p, breaker_is, BREAKER_OPEN, 10000), "breaker opens");
+	s = pool_stats(r.p);
+	diag("open after %d failures; last error: %s", s.consecutive_failures,
+	    s.last_error);
+	for (i = 0; i < 30; i++) {
+		t0 = tp_now();
+		if (pool_acquire(r.p, "main", &err) != NULL ||
+		    (err.code != MC_E_BREAKER && err.code != MC_E_TIMEOUT))
+			fast = false;
+		us = tp_now() - t0;
+		if (us > worst)
+			worst = us;
+		tp_sleep(20);
+	}
+	ok(fast && worst < 50000, "acquire fails fast while the server is down "
+	    "(30 tries over 0.6 s, worst %lld us)", (long long)worst);
+	like(err.msg, "circuit open", "with the breaker's message: %s",
+	    err.msg);
+	ok(LOAD(r.breaker) > 0, "workers were refused by the breaker (%ld)",
+	    LOAD(r.breaker));
+
+	is_int(fault("pg-start"), 0, "PostgreSQL started again");
+	before = LOAD(r.ok);
+	t0 = tp_now();
+	while (LOAD(r.ok) == before && tp_now() - t0 < 15000000)
+		tp_sleep(10);
+	ok(LOAD(r.ok) > before, "the pool recovered %.2f s after the restart",
+	    (double)(tp_now() - t0) / 1e6);
+	for (i = 0; i < 50; i++) {
+		n = backends(app);
+		if (n > maxb)
+			maxb = n;
+		tp_sleep(10);
+	}
+	ok(maxb >= 1 && maxb <= 6, "no connection leaks: at most max backends "
+	    "after recovery (%d)", maxb);
+	__atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	s = pool_stats(r.p);
+	ok(s.breaker == BREAKER_CLOSED && s.breaker_transitions >= 3,
+	    "breaker closed again (%llu transitions)",
+	    (unsigned long long)s.breaker_transitions);
+	ok(s.total <= 6 && s.active == 0, "pool consistent: total %d, active "
+	    "%d", s.total, s.active);
+	diag("ok %ld, failed %ld, refused %ld; created %llu, closed broken "
+	    "%llu, other %llu", r.ok, r.failed, r.breaker,
+	    (unsigned long long)s.created, (unsigned long long)s.closed_broken,
+	    (unsigned long long)s.closed_other);
+	pool_free(r.p);
+	for (i = 0; i < 200 && (n = backends(app)) != 0; i++)
+		tp_sleep(10);
+	is_int(n, 0, "all backends gone after pool_free");
+}
+
+/* ---------------------------------------------------------- frozen */
+
+static bool
+idle_is(const struct pool_stats *s, int n)
+{
+	return (s->idle == n);
+}
+
+static void
+test_frozen(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct pool		*p;
+	PGconn			*a, *b;
+	PGresult		*res;
+	int64_t			 t0, ms;
+
+	memset(&t, 0, sizeof(t));
+	conf_target_defaults(&t);
+	t.name = (char *)"frozen";
+	t.pg = fault_url;
+	t.pool.min = 0;
+	t.pool.max = 2;
+	t.pool.acquire_timeout_ms = 1000;
+	t.pool.validate_after_idle_ms = 0;
+	t.pool.connect_timeout_s = 2;
+	p = pool_new(&t, NULL, "t-frozen", &err);
+	a = pool_acquire(p, "held", &err);
+	b = pool_acquire(p, "idle", &err);
+	ok(a != NULL && b != NULL, "two connections: %s", err.msg);
+	pool_release(p, b);
+	ok(tp_wait(p, idle_is, 1, 1000), "one idle");
+
+	is_int(fault("pg-freeze"), 0, "PostgreSQL frozen (SIGSTOP)");
+	t0 = tp_now();
+	res = pool_query_deadline(p, a, "SELECT 1", 0, NULL, 500, &err);
+	ms = (tp_now() - t0) / 1000;
+	ok(res == NULL && err.code == MC_E_TIMEOUT, "query on a frozen server "
+	    "times out: %s", err.msg);
+	ok(ms >= 490 && ms < 900, "on time (%lld ms for 500)", (long long)ms);
+	PQclear(res);
+	pool_release(p, a);
+
+	t0 = tp_now();
+	b = pool_acquire(p, "frozen", &err);
+	ms = (tp_now() - t0) / 1000;
+	ok(b == NULL && err.code == MC_E_TIMEOUT, "acquire (validation, then "
+	    "a new connection) times out: %s", err.msg);
+	ok(ms >= 950 && ms < 1500, "on time (%lld ms for 1000)", (long long)ms);
+	if (b != NULL)
+		pool_release(p, b);
+	ok(pool_stats(p).failed_validations == 1, "the idle connection failed "
+	    "validation");
+
+	is_int(fault("pg-thaw"), 0, "PostgreSQL thawed");
+	t0 = tp_now();
+	do {
+		b = pool_acquire(p, "thawed", &err);
+	} while (b == NULL && tp_now() - t0 < 10000000);
+	ok(b != NULL && tp_scalar(b, "SELECT 1") == 1, "lends again after "
+	    "the thaw (%.2f s)", (double)(tp_now() - t0) / 1e6);
+	pool_release(p, b);
+	t0 = tp_now();
+	pool_free(p);
+	ok(tp_now() - t0 < 3000000, "pool_free is prompt (%lld ms)",
+	    (long long)((tp_now() - t0) / 1000));
+}
+
+int
+main(void)
+{
+	if (getenv("MCPDB_TEST_PGURL") == NULL)
+		skip_all("MCPDB_TEST_PGURL not set; run under "
+		    "tests/harness/with-servers.sh");
+	fault_up();
+	test_restart();
+	test_frozen();
+	fault_cleanup();
+	return (done_testing());
+}
