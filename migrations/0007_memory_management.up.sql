@@ -16,7 +16,7 @@ REVOKE ALL ON SCHEMA memory_management FROM PUBLIC;
 CREATE TABLE memory_management.contexts (
 	id           uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
 	parent_id    uuid        REFERENCES memory_management.contexts (id) ON DELETE CASCADE,
-	name         text        NOT NULL CHECK (length(name) BETWEEN 1 AND 200 AND name !~ '/'),
+	name         text        NOT NULL CHECK (name !~ '/' AND length(name) BETWEEN 1 AND 200),
 	context_type text        NOT NULL CHECK (context_type IN ('global', 'organization', 'user', 'agent', 'project', 'session', 'conversation', 'task')),
 	owner_ref    text        CHECK (length(owner_ref) BETWEEN 1 AND 200),
 	description  text,
