@@ -35,7 +35,7 @@ tp_with_db(const char *url, const char *db)
 {
 	PQconninfoOption	*opts, *o;
 	struct buf		 b;
-	char			*msg = NULL;
+	char			*msg = NULL, *s;
 
 	if ((opts = PQconninfoParse(url, &msg)) == NULL)
 		bail_out("MCPDB_TEST_PGURL does not parse: %s", msg ? msg : "?");
@@ -48,7 +48,9 @@ tp_with_db(const char *url, const char *db)
 	}
 	tp_put_kv(&b, "dbname", db);
 	PQconninfoFree(opts);
-	return (buf_detach(&b));
+	s = buf_detach(&b);
+	buf_done(&b);		/* detach leaves a fresh (allocated) buffer */
+	return (s);
 }
 
 void
