@@ -1,1 +1,32 @@
-# rds.mk - automake fragment (owned by its module)
+# rds.mk - the Redis client (rds_*), its tests, fixtures and benchmark.
+libmcpdb_a_SOURCES += \
+	src/rds.c src/rds.h src/rds-int.h \
+	src/rds-sub.c \
+	src/rds-info.c src/rds-info.h \
+	src/rds-hist.c src/rds-hist.h
+
+# Unit: INFO parser on captured replies, URI parsing, histogram percentiles.
+check_PROGRAMS += tests/unit/t-rds-info tests/unit/t-rds-uri
+# Integration: need MCPDB_TEST_REDIS (skip otherwise). t-rds uses the
+# harness server; t-rds-fault and t-rds-sentinel start private servers
+# (they kill, pause and fail them over) from tests/integ/rds-srv.c.
+check_PROGRAMS += tests/integ/t-rds tests/integ/t-rds-fault tests/integ/t-rds-sentinel
+tests_integ_t_rds_fault_SOURCES = tests/integ/t-rds-fault.c \
+	tests/integ/rds-srv.c tests/integ/rds-srv.h
+tests_integ_t_rds_sentinel_SOURCES = tests/integ/t-rds-sentinel.c \
+	tests/integ/rds-srv.c tests/integ/rds-srv.h
+
+EXTRA_DIST += \
+	tests/fixtures/info/master-7.0.txt \
+	tests/fixtures/info/replica-7.0.txt \
+	tests/fixtures/info/old-5.0.txt \
+	tests/fixtures/info/odd-lf.txt
+
+# Benchmark: built on demand by bench/redis-pipeline.sh ("make bench/bench-rds"),
+# never by all or check. An explicit rule because EXTRA_PROGRAMS/CLEANFILES
+# have no "=" in Makefile.am to append to.
+bench/bench-rds: $(srcdir)/bench/bench-rds.c libmcpdb.a
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(AM_CPPFLAGS) \
+	    $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@ \
+	    $(srcdir)/bench/bench-rds.c libmcpdb.a $(MCPDB_LIBS)

@@ -1,0 +1,89 @@
+/*
+ * rds-int.h - internals shared by rds.c (commands, pool of contexts) and
+ * rds-sub.c (the subscriber thread). Not for other modules.
+ */
+#ifndef MCPDB_RDS_INT_H
+#define MCPDB_RDS_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#include "backoff.h"
+#include "breaker.h"
+#include "rds-hist.h"
+#include "rds.h"
+
+#define RDS_NSLOTS	4	/* contexts per client: enough for the UI, a poller and jobs */
+
+/* One blocking hiredis context, used by one thread at a time. */
+struct rds_slot {
+	redisContext	*c;	/* NULL until dialled; owned by the thread holding it */
+	unsigned	 gen;	/* r->gen when dialled; older means "dial again" */
+	bool		 busy;	/* checked out (under r->mtx) */
+	bool		 old;	/* gen was stale at checkout: drop before use */
+};
+
+/* Counters of one command name. */
+struct rds_cstat {
+	char		name[32];
+	uint64_t	calls;
+	uint64_t	errors;
+	struct rds_hist	hist;
+};
+
+struct rds {
+	/* Immutable after rds_new. */
+	struct logger	*log;
+	char		*client_name;	/* "mcpdb-<component>" */
+	char		 name[160];	/* rds_name() */
+	struct rds_uri	 uri;		/* holds the password: never print it */
+	int		 connect_timeout_ms;
+	int		 command_timeout_ms;
+	bool		 keepalive;
+	char		*master;	/* Sentinel master name, or NULL */
+	char		**sentinels;	/* "host:port", nsentinels of them; order under mtx */
+	size_t		 nsentinels;
+
+	pthread_mutex_t	 mtx;		/* everything below; never held during I/O */
+	pthread_cond_t	 cond;		/* a slot was returned */
+	struct rds_slot	 slots[RDS_NSLOTS];
+	unsigned	 gen;		/* bumped on READONLY: the endpoint moved */
+	struct backoff	 bo;
+	int64_t		 next_attempt_us;
+	bool		 lost;		/* a connection failed since the last good dial */
+	unsigned	 fail_streak;	/* failures not yet cleared in the breaker */
+	unsigned	 open_conns;
+	uint64_t	 connects, reconnects, connect_failures, disconnects;
+	uint64_t	 outcome_unknown, pipelined, calls, errors;
+	char		 endpoint[160];
+	char		 sentinel[64];
+	char		 last_error[256];
+	int64_t		 last_error_us;
+	struct rds_cstat *cs;
+	size_t		 ncs, cscap;
+
+	struct breaker	 br;		/* its own lock */
+};
+
+/* Monotonic microseconds. */
+int64_t	rds_now_us(void);
+/*
+ * Resolve the endpoint (Sentinel when configured), connect with the connect
+ * timeout, set the command timeout (always), TCP keepalive (TCP only), AUTH,
+ * SELECT, CLIENT SETNAME <client_name><suffix>, and ROLE == master when
+ * Sentinel picked it. ep gets the endpoint description. Any thread; takes
+ * r->mtx only briefly. Caller frees *out with redisFree.
+ */
+int	rds_dial(struct rds *, const char *suffix, redisContext **out, char *ep,
+	    size_t eplen, struct mc_err *);
+/* Copy msg into buf with every occurrence of the password replaced by "***". */
+void	rds_scrub(const struct rds *, char *buf, size_t len, const char *msg);
+/* Convert a hiredis reply into dst (deep copy). */
+void	rds_reply_copy(struct rds_reply *dst, const redisReply *src);
+/* Free what dst holds (not dst itself). */
+void	rds_reply_clear(struct rds_reply *dst);
+
+#endif

@@ -1,0 +1,648 @@
+/*
+ * t-rds.c - the Redis client against the harness server (MCPDB_TEST_REDIS
+ * = unix socket, MCPDB_TEST_REDIS_URL = redis://127.0.0.1:PORT/0): socket
+ * options (hiredis traps 1, 2, 3, 4), AUTH with an ACL user, SELECT,
+ * SETNAME, commands and error replies, JSON helpers, pipelining, 8 threads
+ * on one client, tracking, health, Pub/Sub with a quiet channel, and an
+ * over-deep reply. Non-destructive: keys live under a per-run prefix and
+ * are deleted at the end; the ACL user is dropped.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "conf.h"
+#include "log.h"
+#include "rds.h"
+#include "tap.h"
+
+static const char	*sock_path;
+static const char	*tcp_url;
+static char		 prefix[64];
+
+/* Monotonic milliseconds. */
+static double
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+/* Sleep ms milliseconds. */
+static void
+sleep_ms(int ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* An admin command on a raw connection to the harness socket. */
+static redisReply *
+admin(const char *fmt, ...)
+{
+	struct timeval	 tv = { 2, 0 };
+	redisContext	*c = redisConnectUnixWithTimeout(sock_path, tv);
+	redisReply	*r;
+	va_list		 ap;
+
+	if (c == NULL || c->err) {
+		redisFree(c);
+		return (NULL);
+	}
+	redisSetTimeout(c, tv);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	return (r);
+}
+
+/* A target for url with test-friendly timeouts. */
+static void
+target_for(struct conf_target *t, const char *url)
+{
+	memset(t, 0, sizeof(*t));
+	conf_target_defaults(t);
+	t->name = "itest";
+	t->redis = (char *)url;
+	t->redis_opts.connect_timeout_ms = 1000;
+	t->redis_opts.command_timeout_ms = 1500;
+	t->redis_opts.keepalive = 1;
+	t->redis_opts.backoff_base_ms = 20;
+	t->redis_opts.backoff_cap_ms = 200;
+}
+
+/* A new client or bail out. */
+static struct rds *
+client(const char *url, struct logger *log)
+{
+	struct conf_target	t;
+	struct mc_err		err = { 0 };
+	struct rds		*r;
+
+	target_for(&t, url);
+	if ((r = rds_new(&t, log, "itest", &err)) == NULL)
+		bail_out("rds_new: %s", err.msg);
+	return (r);
+}
+
+/* "<prefix>name" in a static buffer. */
+static const char *
+key(const char *name)
+{
+	static char	k[64][128];	/* a ring: callers keep up to 63 at once */
+	static int	i;
+
+	i = (i + 1) % 64;
+	snprintf(k[i], sizeof(k[i]), "%s%s", prefix, name);
+	return (k[i]);
+}
+
+/* Traps 1-4 and connection setup on the unix socket and on TCP. */
+static void
+test_sockets(void)
+{
+	struct rds		*r;
+	struct rds_sockinfo	 si, si2;
+	struct mc_err		 err = { 0 };
+	struct rds_stats	*st;
+	struct rds_reply	*rep;
+	redisReply		*k;
+	const char		*argv[] = { "CLIENT", "GETNAME" };
+
+	/* Unix socket with keepalive requested: trap 4 says never on a socket. */
+	r = client(sock_path, NULL);
+	ok(rds_ping(r, NULL, &err) == 0, "PING over the unix socket: %s", err.msg);
+	ok(rds_sockinfo(r, &si, &err) == 0, "sockinfo: %s", err.msg);
+	ok(si.unix_socket, "it is a unix socket");
+	ok(!si.keepalive, "trap 4: no keepalive on a unix socket (context survives)");
+	is_int(si.rcvtimeo_ms, 1500, "trap 1: the command timeout is set (SO_RCVTIMEO)");
+	is_int(si.sndtimeo_ms, 1500, "trap 1: SO_SNDTIMEO too");
+	rep = rds_command(r, 0, 2, argv, NULL, &err);
+	is_str(rep ? rep->str : err.msg, "mcpdb-itest", "CLIENT SETNAME mcpdb-<component>");
+	rds_reply_free(rep);
+	rds_free(r);
+
+	if (tcp_url == NULL) {
+		skip(11, "MCPDB_TEST_REDIS_URL not set: no TCP tests");
+		return;
+	}
+	r = client(tcp_url, NULL);
+	ok(rds_sockinfo(r, &si, &err) == 0, "TCP sockinfo: %s", err.msg);
+	ok(!si.unix_socket && si.keepalive, "TCP: keepalive on");
+	is_int(si.rcvtimeo_ms, 1500, "TCP: command timeout set");
+
+	/* Trap 2 + 3: the server drops us; the next call dials a fresh context
+	 * and the options are there again. */
+	k = admin("CLIENT KILL ID %lld", si.client_id);
+	ok(k != NULL && k->type == REDIS_REPLY_INTEGER && k->integer == 1,
+	    "killed our connection (id %lld)", si.client_id);
+	freeReplyObject(k);
+	sleep_ms(50);
+	ok(rds_sockinfo(r, &si2, &err) == 0, "after CLIENT KILL the client dials again: %s",
+	    err.msg);
+	ok(si2.client_id != si.client_id, "a new connection (id %lld -> %lld)",
+	    si.client_id, si2.client_id);
+	ok(si2.keepalive, "trap 2: keepalive re-applied after the reconnect");
+	is_int(si2.rcvtimeo_ms, 1500, "trap 2: command timeout re-applied after the reconnect");
+	st = rds_stats(r);
+	is_int((long long)st->reconnects, 1, "one reconnect counted");
+	is_int((long long)st->disconnects, 1, "one context discarded");
+	rds_stats_free(st);
+	/* A write after the server dropped an idle connection is not lost. */
+	k = admin("CLIENT KILL ID %lld", si2.client_id);
+	freeReplyObject(k);
+	sleep_ms(50);
+	ok(rds_set(r, key("after-kill"), "v", 1, 0, &err) == 0,
+	    "a write on a connection the server closed while idle goes through: %s", err.msg);
+	rds_free(r);
+}
+
+/* Plain commands, error replies, binary values, TTL, SELECT. */
+static void
+test_commands(void)
+{
+	struct rds		*r = client(sock_path, NULL);
+	struct mc_err		 err = { 0 };
+	struct rds_reply	*rep;
+	char			*v, url[600];
+	size_t			 len;
+	long long		 n;
+	const char		*incr[] = { "INCR", key("str") };
+	const char		*ttl[] = { "TTL", key("ttl") };
+	static const char	 bin[] = { 'a', '\0', 'b', '\r', '\n', 'c' };
+	redisReply		*k;
+	int64_t			 rtt = 0;
+
+	ok(rds_ping(r, &rtt, &err) == 0 && rtt > 0, "PING with a round trip (%lld us)",
+	    (long long)rtt);
+	ok(rds_set(r, key("str"), "hello", 5, 0, &err) == 0, "SET: %s", err.msg);
+	ok(rds_get(r, key("str"), &v, &len, &err) == 0 && len == 5 &&
+	    strcmp(v, "hello") == 0, "GET returns it");
+	free(v);
+	ok(rds_get(r, key("missing"), &v, &len, &err) == -1 && err.code == MC_E_NOTFOUND,
+	    "GET of a missing key: MC_E_NOTFOUND: %s", err.msg);
+	ok(rds_set(r, key("bin"), bin, sizeof(bin), 0, &err) == 0 &&
+	    rds_get(r, key("bin"), &v, &len, &err) == 0 && len == sizeof(bin) &&
+	    memcmp(v, bin, len) == 0, "binary values with NUL and CRLF round-trip");
+	free(v);
+	ok(rds_set(r, key("ttl"), "x", 1, 100, &err) == 0, "SET with a TTL");
+	rep = rds_command(r, 0, 2, ttl, NULL, &err);
+	ok(rep && rep->type == RDS_INTEGER && rep->integer > 0 && rep->integer <= 100,
+	    "TTL is (0, 100]: %lld", rep ? rep->integer : -9);
+	rds_reply_free(rep);
+
+	rep = rds_command(r, 0, 2, incr, NULL, &err);
+	ok(rep == NULL && err.code == MC_E_REDIS, "an error reply fails as MC_E_REDIS");
+	like(err.msg, "INCR: ERR value is not an integer", "with the verb and the reply: %s",
+	    err.msg);
+	rep = rds_command(r, RDS_F_ERROR_REPLY, 2, incr, NULL, &err);
+	ok(rep && rep->type == RDS_ERROR, "RDS_F_ERROR_REPLY hands the error back as a value");
+	rds_reply_free(rep);
+	ok(rds_ping(r, NULL, &err) == 0, "the connection survives error replies");
+	ok(rds_del(r, key("str"), &n, &err) == 0 && n == 1, "DEL counts 1");
+	ok(rds_del(r, key("str"), &n, &err) == 0 && n == 0, "DEL again counts 0");
+	rds_free(r);
+
+	/* SELECT: db 5 from the URL. */
+	snprintf(url, sizeof(url), "unix://%s?db=5", sock_path);
+	r = client(url, NULL);
+	ok(rds_set(r, key("db5"), "five", 4, 60, &err) == 0, "SET in db 5: %s", err.msg);
+	k = admin("GET %s", key("db5"));
+	ok(k != NULL && k->type == REDIS_REPLY_NIL, "not visible in db 0");
+	freeReplyObject(k);
+	rds_del(r, key("db5"), NULL, &err);
+	rds_free(r);
+}
+
+/* ACL user AUTH; a wrong password is a clear error without the password. */
+static void
+test_auth(void)
+{
+	char			 user[64], pw[64], url[700], logpath[600], buf[8192];
+	struct rds		*r;
+	struct mc_err		 err = { 0 };
+	struct rds_reply	*rep;
+	const char		*who[] = { "ACL", "WHOAMI" };
+	redisReply		*k;
+	struct logger		*log;
+	FILE			*fp;
+	size_t			 n;
+	int			 fd;
+
+	snprintf(user, sizeof(user), "mcpdb_t_%d", (int)getpid());
+	snprintf(pw, sizeof(pw), "Pw-%d-topsecret", (int)getpid());
+	k = admin("ACL SETUSER %s on >%s ~* &* +@all", user, pw);
+	if (k == NULL || k->type != REDIS_REPLY_STATUS) {
+		freeReplyObject(k);
+		skip(9, "ACL SETUSER failed (server without ACLs?)");
+		return;
+	}
+	freeReplyObject(k);
+	snprintf(logpath, sizeof(logpath), "%s/mcpdb-t-rds.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if ((fd = mkstemp(logpath)) < 0)
+		bail_out("mkstemp: %s", logpath);
+	close(fd);
+	log = log_new(LOGL_TRACE, LOGF_TEXT);
+	log_set_file(log, logpath, &err);
+
+	snprintf(url, sizeof(url), "unix://%s:%s@%s", user, pw, sock_path);
+	r = client(url, log);
+	rep = rds_command(r, 0, 2, who, NULL, &err);
+	is_str(rep ? rep->str : err.msg, user, "AUTH with an ACL user: ACL WHOAMI names it");
+	rds_reply_free(rep);
+	rds_free(r);
+
+	snprintf(url, sizeof(url), "unix://%s:wrong-%s@%s", user, pw, sock_path);
+	r = client(url, log);
+	ok(rds_ping(r, NULL, &err) == -1, "a wrong password fails");
+	like(err.msg, "AUTH as user", "the error says AUTH failed: %s", err.msg);
+	like(err.msg, "WRONGPASS", "with the server's reason");
+	unlike(err.msg, "topsecret", "and without the password");
+	rds_free(r);
+	if (tcp_url != NULL) {
+		char	host[300];
+
+		snprintf(host, sizeof(host), "%s", tcp_url + strlen("redis://"));
+		snprintf(url, sizeof(url), "redis://%s:%s@%s", user, pw, host);
+		r = client(url, log);
+		ok(rds_ping(r, NULL, &err) == 0, "ACL AUTH over TCP: %s", err.msg);
+		rds_free(r);
+	} else
+		skip(1, "no TCP URL");
+	log_free(log);
+	n = 0;
+	if ((fp = fopen(logpath, "r")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+	ok(n > 0, "the client logged something (%zu bytes)", n);
+	unlike(buf, "topsecret", "the password never reaches the log");
+	unlink(logpath);
+	k = admin("ACL DELUSER %s", user);
+	ok(k != NULL && k->type == REDIS_REPLY_INTEGER && k->integer == 1, "ACL user dropped");
+	freeReplyObject(k);
+}
+
+/* JSON helpers. */
+static void
+test_json(void)
+{
+	struct rds	*r = client(sock_path, NULL);
+	struct mc_err	 err = { 0 };
+	cJSON		*in, *out;
+	const char	*lp[] = { "RPUSH", key("list"), "a" };
+	struct rds_reply *rep;
+
+	in = cJSON_Parse("{\"a\":[1,2,{\"b\":null,\"c\":\"x\\u00e9\"}],"
+	    "\"d\":{\"e\":true,\"f\":1.5,\"g\":{\"h\":[[],{}]}},\"s\":\"\"}");
+	ok(rds_json_set(r, key("json"), in, 60, &err) == 0, "json set: %s", err.msg);
+	out = rds_json_get(r, key("json"), &err);
+	ok(out != NULL && cJSON_Compare(in, out, 1), "nested JSON round-trips");
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+
+	rds_set(r, key("notjson"), "{\"a\": 1,", 8, 60, &err);
+	out = rds_json_get(r, key("notjson"), &err);
+	ok(out == NULL && err.code == MC_E_INPUT, "non-JSON: typed MC_E_INPUT error");
+	like(err.msg, "does not hold JSON", "message: %s", err.msg);
+	rds_set(r, key("trail"), "{} junk", 7, 60, &err);
+	out = rds_json_get(r, key("trail"), &err);
+	ok(out == NULL && err.code == MC_E_INPUT, "trailing junk after JSON is refused: %s",
+	    err.msg);
+	rds_set(r, key("nul"), "{}\0{}", 5, 60, &err);
+	out = rds_json_get(r, key("nul"), &err);
+	ok(out == NULL && err.code == MC_E_INPUT, "an embedded NUL is refused, not a crash");
+	out = rds_json_get(r, key("nojson"), &err);
+	ok(out == NULL && err.code == MC_E_NOTFOUND, "missing key: MC_E_NOTFOUND");
+	rep = rds_command(r, 0, 3, lp, NULL, &err);
+	rds_reply_free(rep);
+	out = rds_json_get(r, key("list"), &err);
+	ok(out == NULL && err.code == MC_E_REDIS, "a list key: WRONGTYPE as MC_E_REDIS: %s",
+	    err.msg);
+	in = cJSON_CreateNumber(42);
+	ok(rds_json_set(r, key("num"), in, 0, &err) == 0 &&
+	    (out = rds_json_get(r, key("num"), &err)) != NULL && out->valuedouble == 42,
+	    "a bare number is JSON too");
+	cJSON_Delete(in);
+	cJSON_Delete(out);
+	rds_free(r);
+}
+
+/* Pipelining. */
+static void
+test_pipe(void)
+{
+	struct rds		*r = client(sock_path, NULL);
+	struct rds_pipe		*p = rds_pipe_new(r);
+	struct mc_err		 err = { 0 };
+	char			 kb[128], vb[32];
+	const char		*argv[3];
+	size_t			 i, nerr = 99;
+	bool			 good = true;
+	const struct rds_reply	*rep;
+	struct rds_stats	*st;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(kb, sizeof(kb), "%sp:%zu", prefix, i);
+		snprintf(vb, sizeof(vb), "%zu", i * 7);
+		argv[0] = "SET", argv[1] = kb, argv[2] = vb;
+		rds_pipe_add(p, 3, argv, NULL);
+	}
+	is_int((long long)rds_pipe_len(p), 1000, "1000 commands queued");
+	ok(rds_pipe_exec(p, &nerr, &err) == 0 && nerr == 0, "1000 SETs in one batch: %s",
+	    err.msg);
+	rds_pipe_reset(p);
+	for (i = 0; i < 1000; i++) {
+		snprintf(kb, sizeof(kb), "%sp:%zu", prefix, i);
+		argv[0] = "GET", argv[1] = kb;
+		rds_pipe_add(p, 2, argv, NULL);
+	}
+	argv[0] = "INCR", argv[1] = key("json");
+	rds_pipe_add(p, 2, argv, NULL);
+	ok(rds_pipe_exec(p, &nerr, &err) == 0, "1000 GETs + one bad INCR: %s", err.msg);
+	for (i = 0; i < 1000; i++) {
+		rep = rds_pipe_reply(p, i);
+		snprintf(vb, sizeof(vb), "%zu", i * 7);
+		if (rep == NULL || rep->type != RDS_STRING || strcmp(rep->str, vb) != 0)
+			good = false;
+	}
+	ok(good, "every reply matches its command, in order");
+	is_int((long long)nerr, 1, "the error reply is counted");
+	ok(rds_pipe_reply(p, 1000) && rds_pipe_reply(p, 1000)->type == RDS_ERROR,
+	    "and handed back in place");
+	ok(rds_pipe_reply(p, 1001) == NULL, "no reply past the end");
+	rds_pipe_reset(p);
+	for (i = 0; i < 1000; i++) {
+		snprintf(kb, sizeof(kb), "%sp:%zu", prefix, i);
+		argv[0] = "DEL", argv[1] = kb;
+		rds_pipe_add(p, 2, argv, NULL);
+	}
+	ok(rds_pipe_exec(p, NULL, &err) == 0, "cleanup batch");
+	st = rds_stats(r);
+	is_int((long long)st->pipelined_cmds, 3001, "pipelined commands counted");
+	rds_stats_free(st);
+	rds_pipe_free(p);
+	rds_free(r);
+}
+
+struct hammer {
+	struct rds	*r;
+	int		 id;
+	int		 bad;
+};
+
+/* One of 8 threads: SET/GET/INCR on its own keys, checking every answer. */
+static void *
+hammer_main(void *arg)
+{
+	struct hammer		*h = arg;
+	struct mc_err		 err = { 0 };
+	char			 k[128], v[32], ck[128], *got;
+	size_t			 len;
+	int			 i;
+	struct rds_reply	*rep;
+	const char		*argv[2] = { "INCR", ck };
+
+	snprintf(ck, sizeof(ck), "%sh%d:count", prefix, h->id);
+	for (i = 0; i < 500; i++) {
+		snprintf(k, sizeof(k), "%sh%d:%d", prefix, h->id, i % 10);
+		snprintf(v, sizeof(v), "%d-%d", h->id, i);
+		if (rds_set(h->r, k, v, strlen(v), 60, &err) != 0)
+			h->bad++;
+		if (rds_get(h->r, k, &got, &len, &err) != 0 || strcmp(got, v) != 0)
+			h->bad++;
+		free(got);
+		rep = rds_command(h->r, 0, 2, argv, NULL, &err);
+		if (rep == NULL || rep->type != RDS_INTEGER || rep->integer != i + 1)
+			h->bad++;
+		rds_reply_free(rep);
+	}
+	return (NULL);
+}
+
+/* 8 threads hammer one client. */
+static void
+test_threads(void)
+{
+	struct rds		*r = client(sock_path, NULL);
+	struct hammer		 h[8];
+	pthread_t		 t[8];
+	int			 i, bad = 0;
+	struct rds_stats	*st;
+	size_t			 j;
+	uint64_t		 sets = 0;
+
+	for (i = 0; i < 8; i++) {
+		h[i] = (struct hammer){ .r = r, .id = i };
+		pthread_create(&t[i], NULL, hammer_main, &h[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		bad += h[i].bad;
+	}
+	is_int(bad, 0, "8 threads x 1500 commands on one client: every answer right");
+	st = rds_stats(r);
+	is_int((long long)st->calls, 8 * 1500, "every call counted once");
+	is_int((long long)st->errors, 0, "no errors");
+	ok(st->open_conns >= 1 && st->open_conns <= st->max_conns,
+	    "connections stay within the pool (%u of %u)", st->open_conns, st->max_conns);
+	for (j = 0; j < st->ncmds; j++)
+		if (strcmp(st->cmds[j].name, "set") == 0) {
+			sets = st->cmds[j].calls;
+			ok(st->cmds[j].p50_us <= st->cmds[j].p95_us &&
+			    st->cmds[j].p95_us <= st->cmds[j].p99_us &&
+			    st->cmds[j].p99_us <= st->cmds[j].max_us && st->cmds[j].max_us > 0,
+			    "set latency p50 %llu <= p95 %llu <= p99 %llu <= max %llu us",
+			    (unsigned long long)st->cmds[j].p50_us,
+			    (unsigned long long)st->cmds[j].p95_us,
+			    (unsigned long long)st->cmds[j].p99_us,
+			    (unsigned long long)st->cmds[j].max_us);
+		}
+	is_int((long long)sets, 4000, "per-command count for set");
+	is_str(st->breaker.state == BREAKER_CLOSED ? "closed" : "not closed", "closed",
+	    "breaker closed");
+	is_str(st->endpoint, sock_path, "endpoint in use");
+	rds_stats_free(st);
+	rds_free(r);
+}
+
+/* Health sample and INFO text. */
+static void
+test_health(void)
+{
+	struct rds		*r = client(sock_path, NULL);
+	struct rds_health	 h;
+	struct mc_err		 err = { 0 };
+	char			*t;
+
+	ok(rds_health(r, &h, &err) == 0, "health sample: %s", err.msg);
+	ok(h.rtt_us > 0, "PING rtt %lld us", (long long)h.rtt_us);
+	is_str(h.info.role, "master", "role master");
+	ok(strncmp(h.info.version, "7.", 2) == 0, "version %s", h.info.version);
+	ok(h.info.connected_clients >= 1 && h.info.used_memory > 0 && h.info.uptime_s >= 0,
+	    "clients %lld, memory %lld, uptime %lld", (long long)h.info.connected_clients,
+	    (long long)h.info.used_memory, (long long)h.info.uptime_s);
+	ok(h.info.keyspace_hits >= 0 && h.info.total_commands_processed > 0,
+	    "stats section parsed");
+	ok(h.info.rdb_last_bgsave_status[0] != '\0' && h.info.aof_enabled >= 0,
+	    "persistence section parsed");
+	t = rds_info_text(r, "server", &err);
+	like(t, "redis_version:", "INFO server text");
+	unlike(t, "# Memory", "only that section");
+	free(t);
+	rds_free(r);
+}
+
+struct inbox {
+	pthread_mutex_t	mtx;
+	int		msgs, pmsgs, subscribed, lost;
+	char		last[128];
+	char		last_pattern[64];
+};
+
+/* Subscriber callback: count and remember. */
+static void
+on_msg(void *arg, const struct rds_sub_msg *m)
+{
+	struct inbox	*in = arg;
+
+	pthread_mutex_lock(&in->mtx);
+	if (m->kind == RDS_SUB_MESSAGE) {
+		if (m->pattern) {
+			in->pmsgs++;
+			snprintf(in->last_pattern, sizeof(in->last_pattern), "%s", m->pattern);
+		} else
+			in->msgs++;
+		snprintf(in->last, sizeof(in->last), "%.*s", (int)m->len, m->data);
+	} else if (m->kind == RDS_SUB_SUBSCRIBED)
+		in->subscribed++;
+	else
+		in->lost++;
+	pthread_mutex_unlock(&in->mtx);
+}
+
+/* Pub/Sub: channel + pattern, and a quiet channel is not a dead one. */
+static void
+test_pubsub(void)
+{
+	struct rds		*r = client(sock_path, NULL);
+	struct inbox		 in = { .mtx = PTHREAD_MUTEX_INITIALIZER };
+	const char		*ch[] = { key("chan") };
+	char			 pat[128];
+	const char		*pats[] = { pat };
+	struct rds_sub_spec	 spec = { .channels = ch, .nchannels = 1, .patterns = pats,
+				    .npatterns = 1, .ping_ms = 100, .cb = on_msg, .arg = &in };
+	struct rds_sub		*sub;
+	struct rds_sub_stats	 ss;
+	struct mc_err		 err = { 0 };
+	long long		 n = 0;
+	int			 i;
+	redisReply		*k;
+	double			 t0;
+
+	snprintf(pat, sizeof(pat), "%spat:*", prefix);
+	sub = rds_sub_new(r, &spec, &err);
+	ok(sub != NULL, "subscriber started: %s", err.msg);
+	if (sub == NULL)
+		return;
+	is_int(in.subscribed, 1, "SUBSCRIBED reported once before rds_sub_new returns");
+	k = admin("CLIENT LIST TYPE pubsub");
+	like(k ? k->str : NULL, "name=mcpdb-itest-sub", "the subscriber has its own named connection");
+	freeReplyObject(k);
+	ok(rds_publish(r, key("chan"), "hello", 5, &n, &err) == 0 && n == 1,
+	    "PUBLISH reaches 1 subscriber");
+	ok(rds_publish(r, key("pat:x"), "world", 5, &n, &err) == 0 && n == 1,
+	    "pattern PUBLISH reaches it");
+	for (i = 0; i < 100 && (in.msgs < 1 || in.pmsgs < 1); i++)
+		sleep_ms(10);
+	pthread_mutex_lock(&in.mtx);
+	is_int(in.msgs, 1, "the message arrived");
+	is_int(in.pmsgs, 1, "the pattern message arrived");
+	is_str(in.last_pattern, pat, "with its pattern");
+	pthread_mutex_unlock(&in.mtx);
+
+	/* 8 PING periods of silence: must not be taken for a dead connection. */
+	t0 = now_ms();
+	sleep_ms(800);
+	rds_sub_stats(sub, &ss);
+	ok(ss.pings >= 4, "liveness PINGs answered while the channel is quiet (%llu)",
+	    (unsigned long long)ss.pings);
+	is_int((long long)ss.reconnects, 0, "a quiet channel causes no reconnect");
+	ok(ss.connected, "still subscribed after %.0f ms of silence", now_ms() - t0);
+	rds_publish(r, key("chan"), "after-quiet", 11, &n, &err);
+	for (i = 0; i < 100 && in.msgs < 2; i++)
+		sleep_ms(10);
+	is_str(in.last, "after-quiet", "delivery after the quiet period");
+	rds_sub_free(sub);
+
+	spec.nchannels = 0;
+	spec.npatterns = 0;
+	ok(rds_sub_new(r, &spec, &err) == NULL && err.code == MC_E_USAGE,
+	    "a subscriber with nothing to subscribe to is refused");
+	rds_free(r);
+}
+
+/* Trap 6: an over-deep reply kills the context; the client recovers. */
+static void
+test_deep(void)
+{
+	struct rds		*r = client(sock_path, NULL);
+	struct mc_err		 err = { 0 };
+	const char		*ev[] = { "EVAL", "return {{{{{{{{{{1}}}}}}}}}}", "0" };
+	struct rds_reply	*rep;
+
+	rep = rds_command(r, 0, 3, ev, NULL, &err);
+	ok(rep == NULL, "a reply nested 10 deep fails");
+	like(err.msg, "not readable by hiredis 0.14", "with a clear reason: %s", err.msg);
+	ok(rds_ping(r, NULL, &err) == 0, "and the next command works on a fresh context");
+	rds_free(r);
+}
+
+/* Delete every key under the prefix. */
+static void
+cleanup(void)
+{
+	redisReply	*k = admin("EVAL %s 0 %s", "local n=0 for _,k in ipairs(redis.call("
+	    "'KEYS', ARGV[1]..'*')) do n=n+redis.call('DEL', k) end return n", prefix);
+
+	ok(k != NULL && k->type == REDIS_REPLY_INTEGER, "cleanup deleted %lld test keys",
+	    k ? k->integer : -1);
+	freeReplyObject(k);
+}
+
+int
+main(void)
+{
+	sock_path = getenv("MCPDB_TEST_REDIS");
+	tcp_url = getenv("MCPDB_TEST_REDIS_URL");
+	if (sock_path == NULL || *sock_path == '\0')
+		skip_all("MCPDB_TEST_REDIS not set; run under tests/harness/with-servers.sh");
+	if (tcp_url != NULL && *tcp_url == '\0')
+		tcp_url = NULL;
+	rds_ignore_sigpipe();
+	snprintf(prefix, sizeof(prefix), "mcpdb-test:rds:%d:", (int)getpid());
+	test_sockets();
+	test_commands();
+	test_auth();
+	test_json();
+	test_pipe();
+	test_threads();
+	test_health();
+	test_pubsub();
+	test_deep();
+	cleanup();
+	return (done_testing());
+}
