@@ -1,6 +1,735 @@
-/* cmd-migrate.c - the "migrate" command family (placeholder until it lands). */
+/*
+ * cmd-migrate.c - the "migrate" command family: status, up, down, redo,
+ * plan, verify, check, resolve, new. Each handler turns options into struct
+ * migrate_opts, calls the runner (migrate.h) and prints its result: a line
+ * per migration as it happens plus a summary, or one JSON document.
+ * Exit statuses: 0 done / up to date, 1 failure, 3 (status) attention needed.
+ */
 #include "config.h"
 
-#include "cmd.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const struct cmd_entry *const cmd_migrate_entries[] = { NULL };
+#include "buf.h"
+#include "cmd.h"
+#include "migrate.h"
+#include "xmem.h"
+
+/* ------------------------------------------------------------ shared */
+
+/* Progress callback: forward to the console/stderr progress sink. */
+static void
+cmd_migrate_progress(void *arg, const char *line)
+{
+	struct cmd_ctx	*ctx = arg;
+
+	if (ctx->progress != NULL)
+		ctx->progress(ctx->progress_arg, line);
+}
+
+/* What a step did, as a word for humans and JSON. */
+static const char *
+cmd_migrate_action(const struct migrate_step *s)
+{
+	if (!s->ok)
+		return (s->act == MACT_APPLY ? "failed to apply" : "failed to roll back");
+	if (s->dry_run)
+		return (s->act == MACT_APPLY ? "would apply" : "would roll back");
+	return (s->act == MACT_APPLY ? "applied" : "rolled back");
+}
+
+/* Step callback: the per-migration line, printed as it happens. */
+static void
+cmd_migrate_step(void *arg, const struct migrate_step *s)
+{
+	struct cmd_ctx	*ctx = arg;
+	char		 ms[32] = "";
+
+	if (ctx->json)
+		return;
+	if (s->ms >= 0)
+		snprintf(ms, sizeof(ms), "%lld ms", s->ms);
+	out_printf(ctx->out, "%-16s %-40s %8s%s%s\n", cmd_migrate_action(s), s->id, ms,
+	    s->no_tx ? "  (no transaction)" : "", s->out_of_order ? "  (out of order)" : "");
+	if (s->sql != NULL)
+		out_printf(ctx->out, "-- %s\n%s\n", s->path, s->sql);
+}
+
+/* Confirmation callback: the protected-target rule of cmd_confirm. */
+static int
+cmd_migrate_confirm(void *arg, const char *what, struct mc_err *err)
+{
+	return (cmd_confirm(arg, what, err));
+}
+
+/*
+ * Fill o from the command line: --dir, --to, --steps, --dry-run,
+ * --allow-out-of-order, --lock-timeout (options the entry lacks are absent).
+ */
+static int
+cmd_migrate_opts(struct cmd_ctx *ctx, const struct cmd_args *a,
+    struct migrate_opts *o, struct mc_err *err)
+{
+	const char	*v;
+	long		 n;
+	int		 ms;
+
+	migrate_opts_init(o);
+	o->dir = cmd_opt(a, "dir");
+	if ((v = cmd_opt(a, "to")) != NULL && mig_parse_version(v, &o->to, err) == -1)
+		return (mc_err_prefix(err, "--to: "));
+	if (cmd_opt_int(a, "steps", 0, 1, 100000, &n, err) == -1)
+		return (-1);
+	o->steps = (int)n;
+	if (o->steps > 0 && o->to >= 0)
+		return (mc_err_set(err, MC_E_USAGE, "give --steps or --to, not both"));
+	o->dry_run = cmd_flag(a, "dry-run");
+	o->allow_out_of_order = cmd_flag(a, "allow-out-of-order");
+	o->diff = cmd_flag(a, "diff");
+	if ((v = cmd_opt(a, "lock-timeout")) != NULL) {
+		if (mig_parse_duration(v, &ms, err) == -1)
+			return (mc_err_prefix(err, "--lock-timeout: "));
+		o->lock_timeout_ms = ms;
+	}
+	o->stop = ctx->stop;
+	o->progress = cmd_migrate_progress;
+	o->step = cmd_migrate_step;
+	o->confirm = cmd_migrate_confirm;
+	o->arg = ctx;
+	return (0);
+}
+
+/* An "error" object for JSON documents. */
+static cJSON *
+cmd_migrate_json_err(const struct mc_err *err)
+{
+	cJSON	*e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "code", mc_code_name(err->code));
+	if (err->sqlstate[0] != '\0')
+		cJSON_AddStringToObject(e, "sqlstate", err->sqlstate);
+	cJSON_AddStringToObject(e, "message", err->msg);
+	return (e);
+}
+
+/* Start a JSON document naming the command, target and directory. */
+static cJSON *
+cmd_migrate_doc(struct cmd_ctx *ctx, const char *cmd, const char *dir)
+{
+	cJSON	*doc = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(doc, "command", cmd);
+	cJSON_AddStringToObject(doc, "target", ctx->target && ctx->target->name ?
+	    ctx->target->name : "");
+	if (dir != NULL)
+		cJSON_AddStringToObject(doc, "dir", dir);
+	return (doc);
+}
+
+/*
+ * Finish a command in JSON mode: add the error (if rc == -1), print the
+ * document, and turn a failure into exit status 1 (the document carries the
+ * error; stderr gets the one line too).
+ */
+static int
+cmd_migrate_finish_json(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
+    const struct mc_err *err)
+{
+	if (rc == -1) {
+		cJSON_AddItemToObject(doc, "error", cmd_migrate_json_err(err));
+		cJSON_AddBoolToObject(doc, "ok", 0);
+		out_doc(ctx->out, doc);
+		fprintf(stderr, "mcpdb: %s\n", err->msg);
+		return (1);
+	}
+	cJSON_AddBoolToObject(doc, "ok", status == 0);
+	out_doc(ctx->out, doc);
+	return (status);
+}
+
+/* ------------------------------------------------------- up/down/redo/plan */
+
+/* The report of a run as JSON. */
+static void
+cmd_migrate_report_json(cJSON *doc, const struct migrate_report *rep, bool dry)
+{
+	cJSON	*arr = cJSON_CreateArray();
+	size_t	 i;
+	char	 v[24];
+
+	cJSON_AddBoolToObject(doc, "dry_run", dry);
+	cJSON_AddBoolToObject(doc, "up_to_date", rep ? rep->up_to_date : 0);
+	cJSON_AddNumberToObject(doc, "lock_wait_ms", rep ? (double)rep->lock_wait_ms : 0);
+	cJSON_AddNumberToObject(doc, "total_ms", rep ? (double)rep->total_ms : 0);
+	for (i = 0; rep != NULL && i < rep->n; i++) {
+		const struct migrate_step	*s = &rep->steps[i];
+		cJSON				*o = cJSON_CreateObject();
+
+		snprintf(v, sizeof(v), "%.*s", (int)strcspn(s->id, "_"), s->id);
+		cJSON_AddStringToObject(o, "version", v);
+		cJSON_AddStringToObject(o, "id", s->id);
+		cJSON_AddStringToObject(o, "action", cmd_migrate_action(s));
+		cJSON_AddStringToObject(o, "file", s->path);
+		if (s->ms >= 0)
+			cJSON_AddNumberToObject(o, "ms", (double)s->ms);
+		else
+			cJSON_AddNullToObject(o, "ms");
+		cJSON_AddBoolToObject(o, "no_transaction", s->no_tx);
+		cJSON_AddBoolToObject(o, "out_of_order", s->out_of_order);
+		cJSON_AddBoolToObject(o, "ok", s->ok);
+		if (s->sql != NULL)
+			cJSON_AddStringToObject(o, "sql", s->sql);
+		cJSON_AddItemToArray(arr, o);
+	}
+	cJSON_AddItemToObject(doc, "steps", arr);
+}
+
+/* Count steps of a report that ran (or would run) and succeeded, by act. */
+static size_t
+cmd_migrate_count(const struct migrate_report *rep, enum migrate_act act)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; rep != NULL && i < rep->n; i++)
+		if (rep->steps[i].act == act && rep->steps[i].ok)
+			n++;
+	return (n);
+}
+
+/* The runner entry points share a signature. */
+typedef int (*cmd_migrate_fn)(const struct conf_target *, const struct migrate_opts *,
+    struct migrate_report **, struct mc_err *);
+
+/* Run up/down/redo/plan and print the outcome. */
+static int
+cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
+    cmd_migrate_fn fn, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	struct migrate_report	*rep = NULL;
+	size_t			 na, nr;
+	int			 rc;
+
+	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
+		return (-1);
+	rc = fn(ctx->target, &o, &rep, err);
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, cmd, rep ? rep->dir : NULL);
+
+		cmd_migrate_report_json(doc, rep, o.dry_run || strcmp(cmd, "migrate plan") == 0);
+		migrate_report_free(rep);
+		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+	}
+	if (rep != NULL && (rc == 0 || rep->n > 0)) {
+		na = cmd_migrate_count(rep, MACT_APPLY);
+		nr = cmd_migrate_count(rep, MACT_ROLLBACK);
+		if (rep->up_to_date && rep->n == 0)
+			out_printf(ctx->out, "%s: nothing to do (%s)\n", cmd,
+			    strcmp(cmd, "migrate up") == 0 || strcmp(cmd, "migrate plan") == 0 ?
+			    "up to date" : "no applied migration to roll back");
+		else if (o.dry_run || strcmp(cmd, "migrate plan") == 0)
+			out_printf(ctx->out, "%s: dry run, nothing was changed (%zu to apply, "
+			    "%zu to roll back)\n", cmd, na, nr);
+		else {
+			out_printf(ctx->out, "%s: ", cmd);
+			if (nr > 0)
+				out_printf(ctx->out, "%zu rolled back%s", nr, na > 0 ? ", " : "");
+			if (na > 0 || nr == 0)
+				out_printf(ctx->out, "%zu applied", na);
+			out_printf(ctx->out, " in %lld ms", rep->total_ms);
+			if (rep->lock_wait_ms >= 1000)
+				out_printf(ctx->out, " (waited %.1f s for the lock)",
+				    rep->lock_wait_ms / 1000.0);
+			out_printf(ctx->out, "%s\n", rc == -1 ? "; then it FAILED" : "");
+		}
+	}
+	migrate_report_free(rep);
+	return (rc == -1 ? -1 : 0);
+}
+
+/* migrate up */
+static int
+cmd_migrate_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_migrate_run(ctx, a, "migrate up", migrate_up, err));
+}
+
+/* migrate down */
+static int
+cmd_migrate_down_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_migrate_run(ctx, a, "migrate down", migrate_down, err));
+}
+
+/* migrate redo */
+static int
+cmd_migrate_redo_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_migrate_run(ctx, a, "migrate redo", migrate_redo, err));
+}
+
+/* migrate plan */
+static int
+cmd_migrate_plan_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_migrate_run(ctx, a, "migrate plan", migrate_plan, err));
+}
+
+/* --------------------------------------------------------------- status */
+
+/* The note column of a status line. */
+static void
+cmd_migrate_note(struct buf *b, const struct mig_status *s)
+{
+	buf_reset(b);
+	if (s->row != NULL && s->row->error != NULL && s->state != MIG_APPLIED)
+		buf_printf(b, "%s ", s->row->error);
+	if (s->out_of_order)
+		buf_puts(b, s->row ? "applied out of order; " :
+		    "below the newest applied (needs --allow-out-of-order); ");
+	if (s->down_changed)
+		buf_puts(b, "down file changed since applied; ");
+	if (s->row != NULL && s->row->no_tx)
+		buf_puts(b, "no transaction; ");
+	if (b->len >= 2 && b->data[b->len - 2] == ';') {
+		b->len -= 2;
+		b->data[b->len] = '\0';
+	}
+}
+
+/* migrate status */
+static int
+cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	struct migrate_status	*st;
+	struct table		*t;
+	struct buf		 note;
+	size_t			 i, counts[MIG_RUNNING + 1] = { 0 };
+	char			 ms[32];
+
+	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
+		return (-1);
+	if ((st = migrate_status(ctx->target, &o, err)) == NULL) {
+		if (ctx->json)
+			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
+			    "migrate status", NULL), -1, 1, err));
+		return (-1);
+	}
+	buf_init(&note);
+	for (i = 0; i < st->n; i++)
+		counts[st->rows[i].state]++;
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate status", st->dir);
+		cJSON	*arr = cJSON_CreateArray(), *c = cJSON_CreateObject();
+		int	 k;
+
+		cJSON_AddBoolToObject(doc, "up_to_date", st->clean);
+		cJSON_AddBoolToObject(doc, "ledger_exists", st->ledger.exists);
+		if (st->lock_holder != NULL)
+			cJSON_AddStringToObject(doc, "lock_holder", st->lock_holder);
+		else
+			cJSON_AddNullToObject(doc, "lock_holder");
+		for (k = MIG_APPLIED; k <= MIG_RUNNING; k++)
+			cJSON_AddNumberToObject(c, mig_state_name(k), (double)counts[k]);
+		cJSON_AddItemToObject(doc, "counts", c);
+		for (i = 0; i < st->n; i++) {
+			const struct mig_status	*s = &st->rows[i];
+			cJSON			*m = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(m, "version", s->vstr);
+			cJSON_AddStringToObject(m, "name", s->name);
+			cJSON_AddStringToObject(m, "state", mig_state_name(s->state));
+			if (s->row != NULL) {
+				cJSON_AddStringToObject(m, "applied_at", s->row->applied_at);
+				cJSON_AddStringToObject(m, "applied_by", s->row->applied_by);
+				if (s->row->ms >= 0)
+					cJSON_AddNumberToObject(m, "execution_ms", (double)s->row->ms);
+				else
+					cJSON_AddNullToObject(m, "execution_ms");
+				if (s->row->error != NULL)
+					cJSON_AddStringToObject(m, "error", s->row->error);
+			} else {
+				cJSON_AddNullToObject(m, "applied_at");
+				cJSON_AddNullToObject(m, "execution_ms");
+			}
+			cJSON_AddBoolToObject(m, "out_of_order", s->out_of_order);
+			cJSON_AddBoolToObject(m, "no_transaction", s->file ? s->file->up.no_tx :
+			    s->row->no_tx);
+			cJSON_AddBoolToObject(m, "down_changed", s->down_changed);
+			cJSON_AddItemToArray(arr, m);
+		}
+		cJSON_AddItemToObject(doc, "migrations", arr);
+		buf_done(&note);
+		i = st->clean;
+		migrate_status_free(st);
+		return (cmd_migrate_finish_json(ctx, doc, 0, i ? 0 : 3, err));
+	}
+	t = table_new(NULL, 6, "version", "name", "state", "applied_at", "ms", "note");
+	for (i = 0; i < st->n; i++) {
+		const struct mig_status	*s = &st->rows[i];
+
+		ms[0] = '\0';
+		if (s->row != NULL && s->row->ms >= 0)
+			snprintf(ms, sizeof(ms), "%lld", s->row->ms);
+		cmd_migrate_note(&note, s);
+		table_add(t, s->vstr, s->name, mig_state_name(s->state),
+		    s->row ? s->row->applied_at : "", ms, note.data);
+	}
+	out_printf(ctx->out, "migrations in %s\n", st->dir);
+	out_table(ctx->out, t);
+	table_free(t);
+	out_printf(ctx->out, "%zu applied, %zu pending", counts[MIG_APPLIED], counts[MIG_PENDING]);
+	for (i = MIG_MISMATCH; i <= MIG_RUNNING; i++)
+		if (counts[i] > 0)
+			out_printf(ctx->out, ", %zu %s", counts[i], mig_state_name(i));
+	if (st->clean)
+		out_printf(ctx->out, ": up to date\n");
+	else if (counts[MIG_MISMATCH] + counts[MIG_MISSING] > 0)
+		out_printf(ctx->out, ": drift (see mcpdb migrate verify --diff)\n");
+	else if (counts[MIG_FAILED] + counts[MIG_RUNNING] > 0)
+		out_printf(ctx->out, ": needs mcpdb migrate resolve\n");
+	else
+		out_printf(ctx->out, " (run mcpdb migrate up)\n");
+	if (st->lock_holder != NULL)
+		out_printf(ctx->out, "a migration run is in progress: lock held by %s\n",
+		    st->lock_holder);
+	buf_done(&note);
+	i = st->clean;
+	migrate_status_free(st);
+	return (i ? 0 : 3);
+}
+
+/* --------------------------------------------------------------- verify */
+
+/* migrate verify [--diff] */
+static int
+cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	struct migrate_verify	*v;
+	size_t			 i;
+	int			 status;
+
+	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
+		return (-1);
+	if ((v = migrate_verify(ctx->target, &o, err)) == NULL) {
+		if (ctx->json)
+			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
+			    "migrate verify", NULL), -1, 1, err));
+		return (-1);
+	}
+	status = v->ok ? 0 : 1;
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate verify", v->dir);
+		cJSON	*arr = cJSON_CreateArray();
+
+		cJSON_AddNumberToObject(doc, "applied_checked", (double)v->napplied);
+		for (i = 0; i < v->n; i++) {
+			cJSON	*f = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(f, "id", v->v[i].id);
+			cJSON_AddStringToObject(f, "kind", v->v[i].kind);
+			cJSON_AddBoolToObject(f, "fatal", v->v[i].fatal);
+			cJSON_AddStringToObject(f, "detail", v->v[i].detail);
+			if (v->v[i].diff != NULL)
+				cJSON_AddStringToObject(f, "diff", v->v[i].diff);
+			cJSON_AddItemToArray(arr, f);
+		}
+		cJSON_AddItemToObject(doc, "findings", arr);
+		migrate_verify_free(v);
+		return (cmd_migrate_finish_json(ctx, doc, 0, status, err));
+	}
+	for (i = 0; i < v->n; i++) {
+		out_printf(ctx->out, "%-18s %s: %s\n", v->v[i].kind, v->v[i].id, v->v[i].detail);
+		if (v->v[i].diff != NULL)
+			out_printf(ctx->out, "%s", v->v[i].diff);
+	}
+	if (v->ok)
+		out_printf(ctx->out, "verified %zu applied migration%s against %s: no drift\n",
+		    v->napplied, v->napplied == 1 ? "" : "s", v->dir);
+	else
+		out_printf(ctx->out, "verified %zu applied migration%s against %s: DRIFT%s\n",
+		    v->napplied, v->napplied == 1 ? "" : "s", v->dir,
+		    o.diff ? "" : " (--diff shows what changed)");
+	migrate_verify_free(v);
+	return (status);
+}
+
+/* ---------------------------------------------------------------- check */
+
+/* migrate check */
+static int
+cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	struct migrate_check	*c;
+	size_t			 i, j, nbad = 0;
+	int			 status;
+
+	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
+		return (-1);
+	o.step = NULL;	/* printed below, with the problems */
+	if ((c = migrate_check(ctx->target, &o, err)) == NULL) {
+		if (ctx->json)
+			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
+			    "migrate check", NULL), -1, 1, err));
+		return (-1);
+	}
+	for (i = 0; i < c->n; i++)
+		if (!c->v[i].ok)
+			nbad++;
+	status = c->ok ? 0 : 1;
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate check", c->dir);
+		cJSON	*arr = cJSON_CreateArray();
+
+		cJSON_AddStringToObject(doc, "scratch_database", c->scratch);
+		for (i = 0; i < c->n; i++) {
+			cJSON	*m = cJSON_CreateObject(), *p = cJSON_CreateArray();
+
+			cJSON_AddStringToObject(m, "id", c->v[i].id);
+			cJSON_AddBoolToObject(m, "ok", c->v[i].ok);
+			cJSON_AddNumberToObject(m, "up_ms", (double)c->v[i].up_ms);
+			cJSON_AddNumberToObject(m, "down_ms", (double)c->v[i].down_ms);
+			for (j = 0; j < c->v[i].nproblems; j++)
+				cJSON_AddItemToArray(p, cJSON_CreateString(c->v[i].problems[j]));
+			cJSON_AddItemToObject(m, "problems", p);
+			cJSON_AddItemToArray(arr, m);
+		}
+		cJSON_AddItemToObject(doc, "migrations", arr);
+		if (c->warning != NULL)
+			cJSON_AddStringToObject(doc, "warning", c->warning);
+		migrate_check_free(c);
+		return (cmd_migrate_finish_json(ctx, doc, 0, status, err));
+	}
+	for (i = 0; i < c->n; i++) {
+		out_printf(ctx->out, "%-4s %-40s up %lld ms, down %lld ms\n",
+		    c->v[i].ok ? "ok" : "FAIL", c->v[i].id, c->v[i].up_ms, c->v[i].down_ms);
+		for (j = 0; j < c->v[i].nproblems; j++)
+			out_printf(ctx->out, "     %s\n", c->v[i].problems[j]);
+	}
+	if (c->warning != NULL)
+		out_printf(ctx->out, "warning: %s\n", c->warning);
+	if (c->ok)
+		out_printf(ctx->out, "migrate check: every down reverses its up (%zu migration%s, "
+		    "%zu objects at the end; scratch database %s dropped)\n", c->n,
+		    c->n == 1 ? "" : "s", c->nobjects, c->scratch);
+	else
+		out_printf(ctx->out, "migrate check: %zu of %zu migration%s FAILED (scratch "
+		    "database %s)\n", nbad, c->n, c->n == 1 ? "" : "s", c->scratch);
+	migrate_check_free(c);
+	return (status);
+}
+
+/* -------------------------------------------------------------- resolve */
+
+/* migrate resolve VERSION --applied|--rolled-back */
+static int
+cmd_migrate_resolve_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	long long		 v;
+	bool			 applied = cmd_flag(a, "applied");
+	int			 rc;
+
+	if (applied == cmd_flag(a, "rolled-back"))
+		return (mc_err_set(err, MC_E_USAGE, "say what happened: --applied (its changes "
+		    "are in place) or --rolled-back (they are not)"));
+	if (mig_parse_version(cmd_arg(a, 0), &v, err) == -1 ||
+	    cmd_migrate_opts(ctx, a, &o, err) == -1)
+		return (-1);
+	rc = migrate_resolve(ctx->target, &o, v, applied, err);
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate resolve", NULL);
+
+		cJSON_AddNumberToObject(doc, "version", (double)v);
+		cJSON_AddStringToObject(doc, "resolved_as", applied ? "applied" : "rolled back");
+		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+	}
+	if (rc == -1)
+		return (-1);
+	out_printf(ctx->out, "migration %04lld resolved as %s\n", v,
+	    applied ? "applied" : "rolled back (its ledger row is deleted)");
+	return (0);
+}
+
+/* ------------------------------------------------------------------ new */
+
+/* migrate new NAME */
+static int
+cmd_migrate_new_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	char	*dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
+	char	*id = migrate_new(dir, cmd_arg(a, 0), err);
+
+	if (id == NULL) {
+		free(dir);
+		if (ctx->json)
+			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx, "migrate new",
+			    NULL), -1, 1, err));
+		return (-1);
+	}
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate new", dir);
+		char	*p;
+
+		cJSON_AddStringToObject(doc, "id", id);
+		p = xasprintf("%s/%s.up.sql", dir, id);
+		cJSON_AddStringToObject(doc, "up", p);
+		free(p);
+		p = xasprintf("%s/%s.down.sql", dir, id);
+		cJSON_AddStringToObject(doc, "down", p);
+		free(p);
+		out_doc(ctx->out, doc);
+	} else
+		out_printf(ctx->out, "created %s/%s.up.sql and %s/%s.down.sql\n"
+		    "write the SQL in both, then run \"mcpdb migrate check\"\n", dir, id, dir, id);
+	free(id);
+	free(dir);
+	return (0);
+}
+
+/* ---------------------------------------------------------------- table */
+
+#define CMD_MIGRATE_DIR_OPT \
+	{ "dir", 0, "DIR", "migrations directory (default: the target's migrations_dir, ./migrations, then the installed set)", CC_FILE }
+#define CMD_MIGRATE_LOCK_OPT \
+	{ "lock-timeout", 0, "DURATION", "how long to wait for another run's lock (default 10s; ms, s, min)", CC_NONE }
+
+static const struct cmd_opt cmd_migrate_status_opts[] = {
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_opt cmd_migrate_up_opts[] = {
+	{ "to", 0, "VERSION", "apply up to and including this version", CC_MIGRATION },
+	{ "dry-run", 'n', NULL, "show what would be applied; change nothing", CC_NONE },
+	{ "allow-out-of-order", 0, NULL, "apply pending files numbered below the newest applied one (recorded)", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_opt cmd_migrate_down_opts[] = {
+	{ "steps", 0, "N", "roll back the last N applied migrations (default 1)", CC_NONE },
+	{ "to", 0, "VERSION", "roll back everything applied above this version (0: all)", CC_MIGRATION },
+	{ "dry-run", 'n', NULL, "show what would be rolled back; change nothing", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_opt cmd_migrate_redo_opts[] = {
+	{ "steps", 0, "N", "roll back and re-apply the last N applied migrations (default 1)", CC_NONE },
+	{ "dry-run", 'n', NULL, "show what would run; change nothing", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_opt cmd_migrate_plan_opts[] = {
+	{ "to", 0, "VERSION", "plan up to and including this version", CC_MIGRATION },
+	{ "allow-out-of-order", 0, NULL, "include pending files below the newest applied one", CC_NONE },
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_opt cmd_migrate_verify_opts[] = {
+	{ "diff", 0, NULL, "show the SQL that ran against the file, as a unified diff", CC_NONE },
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_opt cmd_migrate_resolve_opts[] = {
+	{ "applied", 0, NULL, "its changes are in place: mark it applied", CC_NONE },
+	{ "rolled-back", 0, NULL, "its changes are not in place: delete its ledger row", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_status_entry = {
+	.name = "migrate status",
+	.summary = "list migrations: applied, pending, checksum-mismatch, file-missing, failed, running",
+	.help = "Exit status 0 when everything is applied, 3 when anything is pending or wrong.",
+	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_status_exec,
+};
+
+static const struct cmd_entry cmd_migrate_up_entry = {
+	.name = "migrate up",
+	.summary = "apply pending migrations, each in its own transaction with its ledger row",
+	.help = "Takes the migration lock (waits up to --lock-timeout, naming the holder) only when "
+	    "something is pending. Refuses over drift, failed migrations and out-of-order files.",
+	.opts = cmd_migrate_up_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES, .exec = cmd_migrate_up_exec,
+};
+
+static const struct cmd_entry cmd_migrate_down_entry = {
+	.name = "migrate down",
+	.summary = "roll back applied migrations, newest applied first (default one)",
+	.help = "Asks first; on a protected target the target's name must be typed (or --confirm NAME).",
+	.opts = cmd_migrate_down_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE, .exec = cmd_migrate_down_exec,
+};
+
+static const struct cmd_entry cmd_migrate_redo_entry = {
+	.name = "migrate redo",
+	.summary = "roll back the last applied migration(s) and apply them again",
+	.opts = cmd_migrate_redo_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE, .exec = cmd_migrate_redo_exec,
+};
+
+static const struct cmd_entry cmd_migrate_plan_entry = {
+	.name = "migrate plan",
+	.summary = "show exactly which files up would run, in order, with their SQL",
+	.opts = cmd_migrate_plan_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_plan_exec,
+};
+
+static const struct cmd_entry cmd_migrate_verify_entry = {
+	.name = "migrate verify",
+	.summary = "check applied migrations against their files (checksums, missing files)",
+	.help = "Exit status 1 on any drift; --diff shows what ran against the file now.",
+	.opts = cmd_migrate_verify_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_verify_exec,
+};
+
+static const struct cmd_entry cmd_migrate_check_entry = {
+	.name = "migrate check",
+	.summary = "prove every down reverses its up, in a scratch database",
+	.help = "Creates a database from template0 (needs CREATEDB), applies each up, snapshots the "
+	    "catalog, applies the down, compares, re-applies the up; drops the database afterwards.",
+	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES, .exec = cmd_migrate_check_exec,
+};
+
+static const struct cmd_entry cmd_migrate_resolve_entry = {
+	.name = "migrate resolve", .args = "VERSION",
+	.summary = "settle a failed no-transaction migration: --applied or --rolled-back",
+	.opts = cmd_migrate_resolve_opts, .min_args = 1, .max_args = 1,
+	.complete = CC_MIGRATION,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE, .exec = cmd_migrate_resolve_exec,
+};
+
+static const struct cmd_entry cmd_migrate_new_entry = {
+	.name = "migrate new", .args = "NAME",
+	.summary = "create the next-numbered up/down pair from a template",
+	.opts = cmd_migrate_status_opts, .min_args = 1, .max_args = 1,
+	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_new_exec,
+};
+
+const struct cmd_entry *const cmd_migrate_entries[] = {
+	&cmd_migrate_status_entry,
+	&cmd_migrate_up_entry,
+	&cmd_migrate_down_entry,
+	&cmd_migrate_redo_entry,
+	&cmd_migrate_plan_entry,
+	&cmd_migrate_verify_entry,
+	&cmd_migrate_check_entry,
+	&cmd_migrate_resolve_entry,
+	&cmd_migrate_new_entry,
+	NULL,
+};

@@ -6,3 +6,7 @@ libmcpdb_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/t-migfile
 EXTRA_DIST += tests/fixtures/migrations
+libmcpdb_a_SOURCES += \
+	src/migplan.c src/migplan.h \
+	src/catsnap.c src/catsnap.h \
+	src/migrate.c src/migrate.h

@@ -1,0 +1,1919 @@
+/*
+ * migrate.c - the migration runner: sessions, the advisory lock, the
+ * ledger, running scripts statement by statement, and the commands built
+ * on them (status, up, down, redo, plan, verify, check, resolve, new).
+ *
+ * Model (see migrate.h): read files and ledger without the lock and stop
+ * when there is nothing to do; otherwise take the advisory lock on a
+ * dedicated idle session, re-read and re-plan under it, then run each
+ * migration in its own transaction together with its ledger row. While a
+ * statement runs, the lock session samples pg_blocking_pids() of the
+ * migration session, so a lock_timeout error can name who it waited on.
+ */
+#include "config.h"
+
+#include "migrate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "backoff.h"
+#include "buf.h"
+#include "catsnap.h"
+#include "pgq.h"
+#include "xmem.h"
+
+#ifndef MCPDB_PKGDATADIR
+#define MCPDB_PKGDATADIR "/usr/local/share/mcpdb"
+#endif
+
+#define MIGRATE_SAMPLE_FIRST_MS	150	/* first look for blockers after */
+#define MIGRATE_SAMPLE_EVERY_MS	400	/* then every */
+#define MIGRATE_WAIT_NOTE_MS	2000	/* lock-wait progress line every */
+
+/* One run: the target, its options, the two sessions and what was read. */
+struct migrun {
+	const struct conf_target	*t;
+	const struct migrate_opts	*o;
+	const char			*cmd;		/* "up", "down", ... */
+	PGconn				*work;		/* the migration session */
+	PGconn				*lock;		/* the lock session, or NULL */
+	int				 work_pid;
+	bool				 locked;
+	char				 marker[256];	/* comment on lock-session queries */
+	const char			*current;	/* id of the running migration */
+	struct buf			 blockers;	/* last sample; "" when none */
+	struct mig_set			*set;
+	struct mig_ledger		 ledger;
+};
+
+/* ------------------------------------------------------------- utilities */
+
+/* Milliseconds on the monotonic clock. */
+static long long
+migrate_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Sleep ms milliseconds in short slices, returning early on stop. */
+static void
+migrate_sleep(const struct migrate_opts *o, int ms)
+{
+	struct timespec	ts;
+
+	while (ms > 0 && !(o->stop && *o->stop)) {
+		int	slice = ms > 50 ? 50 : ms;
+
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)slice * 1000000L;
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
+}
+
+/* Send a progress line through the options' callback (printf-style). */
+static void
+migrate_progress(const struct migrate_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+migrate_progress(const struct migrate_opts *o, const char *fmt, ...)
+{
+	va_list	ap;
+	char	line[600];
+
+	if (o->progress == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	o->progress(o->arg, line);
+}
+
+/* Has the operator asked to stop? */
+static bool
+migrate_stopped(const struct migrate_opts *o)
+{
+	return (o->stop != NULL && *o->stop);
+}
+
+/* Copy s, with runs of whitespace collapsed to one space and cut to max chars. */
+static void
+migrate_excerpt(struct buf *b, const char *s, size_t max)
+{
+	size_t	n = 0;
+	int	space = 0;
+
+	for (; *s != '\0' && n < max; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && n > 0) {
+			buf_putc(b, ' ');
+			n++;
+		}
+		space = 0;
+		buf_putc(b, *s);
+		n++;
+	}
+	if (*s != '\0')
+		buf_puts(b, "...");
+}
+
+void
+migrate_opts_init(struct migrate_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->to = -1;
+	o->lock_timeout_ms = -1;
+}
+
+char *
+migrate_dir(const struct conf_target *t, const char *flag_dir)
+{
+	struct stat	sb;
+
+	if (flag_dir != NULL && *flag_dir != '\0')
+		return (xstrdup(flag_dir));
+	if (t != NULL && t->migrations_dir != NULL && *t->migrations_dir != '\0')
+		return (xstrdup(t->migrations_dir));
+	if (stat("migrations", &sb) == 0 && S_ISDIR(sb.st_mode))
+		return (xstrdup("migrations"));
+	return (xstrdup(MCPDB_PKGDATADIR "/migrations"));
+}
+
+void
+migrate_report_free(struct migrate_report *rep)
+{
+	size_t	i;
+
+	if (rep == NULL)
+		return;
+	for (i = 0; i < rep->n; i++) {
+		free(rep->steps[i].id);
+		free(rep->steps[i].path);
+		free(rep->steps[i].sql);
+	}
+	free(rep->steps);
+	free(rep->dir);
+	free(rep);
+}
+
+/* Append a step to rep for file f; returns it. */
+static struct migrate_step *
+migrate_report_add(struct migrate_report *rep, const struct mig_file *f,
+    enum migrate_act act, bool out_of_order)
+{
+	struct migrate_step	*s;
+
+	rep->steps = xreallocarray(rep->steps, rep->n + 1, sizeof(*rep->steps));
+	s = &rep->steps[rep->n++];
+	memset(s, 0, sizeof(*s));
+	s->version = f->version;
+	s->id = xstrdup(f->id);
+	s->act = act;
+	s->path = xstrdup(act == MACT_APPLY ? f->up.path : f->down.path);
+	s->no_tx = act == MACT_APPLY ? f->up.no_tx : f->down.no_tx;
+	s->out_of_order = out_of_order;
+	s->ms = -1;
+	return (s);
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+/* Forward server notices (RAISE NOTICE, "skipping") as progress lines. */
+static void
+migrate_notice(void *arg, const char *msg)
+{
+	struct migrun	*r = arg;
+	size_t		 n = strlen(msg);
+
+	while (n > 0 && msg[n - 1] == '\n')
+		n--;
+	if (r->o->progress != NULL)
+		migrate_progress(r->o, "%s%s%.*s", r->current ? r->current : "",
+		    r->current ? ": " : "", (int)n, msg);
+}
+
+/* Open a session for the run (application_name mcpdb/migrate). NULL with err. */
+static PGconn *
+migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *err)
+{
+	PGconn		*c;
+	PGresult	*res;
+
+	if ((c = pgq_connect(t, "migrate", err)) == NULL)
+		return (NULL);
+	if (PQsetClientEncoding(c, "UTF8") != 0) {
+		mc_err_pg(err, c, NULL);
+		PQfinish(c);
+		return (NULL);
+	}
+	PQsetNoticeProcessor(c, migrate_notice, r);
+	/*
+	 * An orphaned backend (client killed) notices within a second and
+	 * rolls back; a DBA's idle_session_timeout must never end the lock
+	 * session. Both settings are missing before PostgreSQL 14: ignore.
+	 */
+	res = PQexec(c, "SET client_connection_check_interval = 1000");
+	PQclear(res);
+	res = PQexec(c, "SET idle_session_timeout = 0");
+	PQclear(res);
+	return (c);
+}
+
+/* The backend pid of conn. */
+static int
+migrate_backend_pid(PGconn *c)
+{
+	return (PQbackendPID(c));
+}
+
+/* --------------------------------------------------------------- ledger */
+
+static const char migrate_ledger_ddl[] =
+	"CREATE SCHEMA IF NOT EXISTS mcpdb;\n"
+	"COMMENT ON SCHEMA mcpdb IS 'mcpdb administration: migration ledger and history';\n"
+	"CREATE TABLE IF NOT EXISTS mcpdb.migrations (\n"
+	"  version bigint PRIMARY KEY,\n"
+	"  name text NOT NULL,\n"
+	"  checksum text NOT NULL,\n"
+	"  down_checksum text NOT NULL,\n"
+	"  checksum_algo smallint NOT NULL,\n"
+	"  applied_sql text NOT NULL,\n"
+	"  state text NOT NULL CHECK (state IN ('applied', 'running', 'failed')),\n"
+	"  operation text NOT NULL DEFAULT 'up' CHECK (operation IN ('up', 'down')),\n"
+	"  no_transaction boolean NOT NULL DEFAULT false,\n"
+	"  out_of_order boolean NOT NULL DEFAULT false,\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  applied_by text NOT NULL DEFAULT (current_user || '@' ||\n"
+	"    coalesce(host(inet_client_addr()), 'local')),\n"
+	"  execution_ms bigint,\n"
+	"  error text,\n"
+	"  seq bigint GENERATED ALWAYS AS IDENTITY\n"
+	");\n"
+	"COMMENT ON TABLE mcpdb.migrations IS 'Applied migrations (mcpdb migrate); "
+	"checksum = SHA-256 of the normalised up file, see checksum_algo';\n"
+	"CREATE TABLE IF NOT EXISTS mcpdb.migration_events (\n"
+	"  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+	"  at timestamptz NOT NULL DEFAULT now(),\n"
+	"  version bigint NOT NULL,\n"
+	"  name text NOT NULL,\n"
+	"  event text NOT NULL,\n"
+	"  execution_ms bigint,\n"
+	"  out_of_order boolean NOT NULL DEFAULT false,\n"
+	"  by text NOT NULL DEFAULT (current_user || '@' ||\n"
+	"    coalesce(host(inet_client_addr()), 'local')),\n"
+	"  sqlstate text,\n"
+	"  error text\n"
+	");\n"
+	"COMMENT ON TABLE mcpdb.migration_events IS 'Append-only history of mcpdb "
+	"migrate: applied, rolled back, failed, resolved';\n";
+
+/* Create the ledger tables if missing (caller holds the advisory lock). */
+static int
+migrate_ledger_create(PGconn *c, struct mc_err *err)
+{
+	PGresult	*res;
+
+	res = PQexec(c, "SELECT to_regclass('mcpdb.migration_events') IS NOT NULL");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		return (0);
+	}
+	PQclear(res);
+	if (pgq_exec(c, "BEGIN", err) == -1)
+		return (-1);
+	res = PQexec(c, migrate_ledger_ddl);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		mc_err_pg(err, c, res);
+		PQclear(res);
+		PQclear(PQexec(c, "ROLLBACK"));
+		return (mc_err_prefix(err, "cannot create the ledger mcpdb.migrations: "));
+	}
+	PQclear(res);
+	return (pgq_exec(c, "COMMIT", err));
+}
+
+/* Copy hex into a fixed checksum field. */
+static void
+migrate_copy_sum(char *dst, const char *src)
+{
+	snprintf(dst, MIG_SUM_LEN + 1, "%s", src);
+}
+
+/* Read all ledger rows into l (l->exists false when there is no ledger). */
+static int
+migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
+    struct mc_err *err)
+{
+	PGresult	*res;
+	int		 i, n;
+
+	memset(l, 0, sizeof(*l));
+	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migrations') IS NOT NULL",
+	    0, NULL, err)) == NULL)
+		return (mc_err_prefix(err, "reading the ledger: "));
+	l->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!l->exists)
+		return (0);
+	res = pgq_query(c,
+	    "SELECT version, name, checksum, down_checksum, checksum_algo, state, "
+	    "operation = 'down', no_transaction, out_of_order, seq, "
+	    "coalesce(execution_ms, -1), "
+	    "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "applied_by, error, CASE WHEN $1 THEN applied_sql END "
+	    "FROM mcpdb.migrations ORDER BY version",
+	    1, (const char *[]){ with_sql ? "t" : "f" }, err);
+	if (res == NULL)
+		return (mc_err_prefix(err, "reading the ledger mcpdb.migrations: "));
+	n = PQntuples(res);
+	l->rows = xcalloc((size_t)n + 1, sizeof(*l->rows));
+	for (i = 0; i < n; i++) {
+		struct mig_row	*w = &l->rows[i];
+
+		w->version = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		w->name = xstrdup(PQgetvalue(res, i, 1));
+		migrate_copy_sum(w->checksum, PQgetvalue(res, i, 2));
+		migrate_copy_sum(w->down_checksum, PQgetvalue(res, i, 3));
+		w->algo = atoi(PQgetvalue(res, i, 4));
+		if (mig_rstate_parse(PQgetvalue(res, i, 5), &w->state) == -1)
+			w->state = MR_FAILED;
+		w->op_down = *PQgetvalue(res, i, 6) == 't';
+		w->no_tx = *PQgetvalue(res, i, 7) == 't';
+		w->out_of_order = *PQgetvalue(res, i, 8) == 't';
+		w->seq = strtoll(PQgetvalue(res, i, 9), NULL, 10);
+		w->ms = strtoll(PQgetvalue(res, i, 10), NULL, 10);
+		w->applied_at = xstrdup(PQgetvalue(res, i, 11));
+		w->applied_by = xstrdup(PQgetvalue(res, i, 12));
+		w->error = PQgetisnull(res, i, 13) ? NULL : xstrdup(PQgetvalue(res, i, 13));
+		w->applied_sql = PQgetisnull(res, i, 14) ? NULL :
+		    xstrdup(PQgetvalue(res, i, 14));
+	}
+	l->n = (size_t)n;
+	PQclear(res);
+	return (0);
+}
+
+/* Run a ledger statement with parameters; fails unless it touched one row. */
+static int
+migrate_ledger_write(PGconn *c, const char *sql, int n, const char *const *p,
+    struct mc_err *err)
+{
+	PGresult	*res;
+
+	if ((res = pgq_query(c, sql, n, p, err)) == NULL)
+		return (mc_err_prefix(err, "writing the ledger: "));
+	if (strcmp(PQcmdTuples(res), "1") != 0) {
+		PQclear(res);
+		return (mc_err_set(err, MC_E_STATE,
+		    "writing the ledger: expected to change one row, changed %s",
+		    "none"));
+	}
+	PQclear(res);
+	return (0);
+}
+
+/* ----------------------------------------------------------------- locking */
+
+/* Set r->marker: who we are, for anyone who looks at pg_stat_activity. */
+static void
+migrate_marker(struct migrun *r, const char *locked_at)
+{
+	char	host[64], *p;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	for (p = host; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '_';
+	snprintf(r->marker, sizeof(r->marker),
+	    "/* mcpdb migrate %s; host=%s; os_pid=%ld; worker_pid=%d%s%s */",
+	    r->cmd, host, (long)getpid(), r->work_pid,
+	    locked_at ? "; locked_at=" : "", locked_at ? locked_at : "");
+}
+
+/* Copy the value of "key=" in s, up to a semicolon or the closing comment, into out. */
+static bool
+migrate_marker_field(const char *s, const char *key, char *out, size_t len)
+{
+	const char	*p = strstr(s, key), *e;
+
+	if (p == NULL)
+		return (false);
+	p += strlen(key);
+	for (e = p; *e != '\0' && *e != ';' && !(e[0] == ' ' && e[1] == '*'); e++)
+		;
+	snprintf(out, len, "%.*s", (int)(e - p), p);
+	return (true);
+}
+
+/*
+ * Describe who holds the migration lock into b ("" when nobody): pid,
+ * application, user, client address, since when, and what it runs.
+ */
+static int
+migrate_describe_holder(PGconn *c, const char *marker, struct buf *b,
+    struct mc_err *err)
+{
+	PGresult	*res;
+	char		*sql, k1[16], k2[16], at[64], host[80], ospid[24], cmd[32];
+	const char	*q;
+
+	snprintf(k1, sizeof(k1), "%d", MIGRATE_LOCK_K1);
+	snprintf(k2, sizeof(k2), "%d", MIGRATE_LOCK_K2);
+	sql = xasprintf(
+	    "SELECT a.pid, coalesce(nullif(a.application_name, ''), '(none)'), "
+	    "coalesce(a.usename::text, '?'), coalesce(host(a.client_addr), 'local socket'), "
+	    "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS\"Z\"'), "
+	    "coalesce(a.state, '?'), coalesce(a.query, ''), w.pid, coalesce(w.state, ''), "
+	    "coalesce(w.query, ''), "
+	    "coalesce(extract(epoch FROM now() - w.query_start)::bigint, 0) "
+	    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+	    "LEFT JOIN pg_stat_activity w ON w.pid = "
+	    "  (substring(a.query FROM 'worker_pid=([0-9]+)'))::int "
+	    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+	    "AND l.classid = $1::oid AND l.objid = $2::oid "
+	    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) %s",
+	    marker ? marker : "");
+	res = pgq_query(c, sql, 2, (const char *[]){ k1, k2 }, err);
+	free(sql);
+	if (res == NULL)
+		return (mc_err_prefix(err, "looking up the lock holder: "));
+	buf_reset(b);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return (0);
+	}
+	q = PQgetvalue(res, 0, 6);
+	if (!migrate_marker_field(q, "locked_at=", at, sizeof(at)))
+		snprintf(at, sizeof(at), "%s (connected)", PQgetvalue(res, 0, 4));
+	buf_printf(b, "pid %s (application %s, user %s, client %s, since %s",
+	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+	    PQgetvalue(res, 0, 3), at);
+	if (migrate_marker_field(q, "host=", host, sizeof(host)) &&
+	    migrate_marker_field(q, "os_pid=", ospid, sizeof(ospid)) &&
+	    sscanf(q, "%*[^m]mcpdb migrate %31[a-z]", cmd) == 1)
+		buf_printf(b, ", mcpdb migrate %s on host %s, os pid %s)", cmd, host, ospid);
+	else {
+		buf_printf(b, ", %s; current query: ", PQgetvalue(res, 0, 5));
+		migrate_excerpt(b, q, 100);
+		buf_putc(b, ')');
+	}
+	if (!PQgetisnull(res, 0, 7)) {
+		buf_printf(b, "; its migration session pid %s is %s", PQgetvalue(res, 0, 7),
+		    PQgetvalue(res, 0, 8));
+		if (strcmp(PQgetvalue(res, 0, 8), "active") == 0) {
+			buf_printf(b, " for %s s: ", PQgetvalue(res, 0, 10));
+			migrate_excerpt(b, PQgetvalue(res, 0, 9), 100);
+		}
+	}
+	PQclear(res);
+	return (0);
+}
+
+/*
+ * Take the advisory lock on the lock session, spinning with jittered
+ * backoff up to the lock timeout and saying who holds it meanwhile.
+ */
+static int
+migrate_lock(struct migrun *r, long long *waited, struct mc_err *err)
+{
+	struct backoff	 bo;
+	struct buf	 who;
+	PGresult	*res;
+	char		*sql, k1[16], k2[16];
+	long long	 start = migrate_now_ms(), elapsed, next_note = 0;
+	int		 timeout = r->o->lock_timeout_ms >= 0 ? r->o->lock_timeout_ms :
+			    r->t->migrate.lock_timeout_ms;
+	bool		 got = false;
+
+	snprintf(k1, sizeof(k1), "%d", MIGRATE_LOCK_K1);
+	snprintf(k2, sizeof(k2), "%d", MIGRATE_LOCK_K2);
+	backoff_init(&bo, 25, 500, (uint64_t)getpid() * 2654435761u ^
+	    (uint64_t)start);
+	migrate_marker(r, NULL);
+	sql = xasprintf("SELECT pg_try_advisory_lock($1::int, $2::int), "
+	    "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS\"Z\"') %s", r->marker);
+	buf_init(&who);
+	for (;;) {
+		if ((res = pgq_query(r->lock, sql, 2, (const char *[]){ k1, k2 }, err)) == NULL)
+			break;
+		got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		if (got) {
+			migrate_marker(r, PQgetvalue(res, 0, 1));
+			PQclear(res);
+			break;
+		}
+		PQclear(res);
+		elapsed = migrate_now_ms() - start;
+		if (elapsed >= timeout || migrate_stopped(r->o) || elapsed >= next_note) {
+			if (migrate_describe_holder(r->lock, r->marker, &who, err) == -1)
+				break;
+			if (who.len == 0) {	/* released meanwhile: try again now */
+				next_note = 0;
+				continue;
+			}
+		}
+		if (migrate_stopped(r->o)) {
+			mc_err_set(err, MC_E_CANCELLED,
+			    "interrupted while waiting for the migration lock held by %s",
+			    who.data);
+			break;
+		}
+		if (elapsed >= timeout) {
+			mc_err_set(err, MC_E_LOCKED,
+			    "another migration run holds the lock (waited %d ms, --lock-timeout): "
+			    "held by %s", timeout, who.data);
+			break;
+		}
+		if (elapsed >= next_note) {
+			migrate_progress(r->o, "waiting for the migration lock (%.1f s of %.1f s), "
+			    "held by %s", elapsed / 1000.0, timeout / 1000.0, who.data);
+			next_note = elapsed + MIGRATE_WAIT_NOTE_MS;
+		}
+		{
+			int	d = backoff_next_ms(&bo);
+
+			if (d < 10)
+				d = 10;
+			if (d > timeout - elapsed)
+				d = (int)(timeout - elapsed);
+			migrate_sleep(r->o, d);
+		}
+	}
+	free(sql);
+	buf_done(&who);
+	*waited = migrate_now_ms() - start;
+	if (!got)
+		return (-1);
+	r->locked = true;
+	/* Leave the marker, with locked_at, as the session's visible query. */
+	sql = xasprintf("SELECT 1 %s", r->marker);
+	res = PQexec(r->lock, sql);
+	PQclear(res);
+	free(sql);
+	return (0);
+}
+
+/* Release the lock and close both sessions. */
+static void
+migrate_close(struct migrun *r)
+{
+	PGresult	*res;
+	char		 sql[128];
+
+	if (r->lock != NULL && r->locked) {
+		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d, %d)",
+		    MIGRATE_LOCK_K1, MIGRATE_LOCK_K2);
+		res = PQexec(r->lock, sql);
+		PQclear(res);
+	}
+	if (r->lock != NULL)
+		PQfinish(r->lock);
+	if (r->work != NULL)
+		PQfinish(r->work);
+	r->lock = r->work = NULL;
+	r->locked = false;
+	buf_done(&r->blockers);
+	mig_ledger_done(&r->ledger);
+	migset_free(r->set);
+	r->set = NULL;
+}
+
+/* ------------------------------------------------------- running SQL */
+
+/* Look for sessions blocking the migration session; keep a description. */
+static void
+migrate_sample_blockers(struct migrun *r)
+{
+	PGresult	*res;
+	char		*sql, pid[16];
+	struct buf	 b;
+	int		 i, n;
+
+	if (r->lock == NULL)
+		return;
+	snprintf(pid, sizeof(pid), "%d", r->work_pid);
+	sql = xasprintf(
+	    "SELECT a.pid, coalesce(nullif(a.application_name, ''), '(none)'), "
+	    "coalesce(a.usename::text, '?'), coalesce(a.state, '?'), "
+	    "coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::bigint, 0), "
+	    "coalesce(a.query, '') FROM pg_stat_activity a "
+	    "WHERE a.pid = ANY (pg_blocking_pids($1::int)) ORDER BY a.pid %s", r->marker);
+	res = PQexecParams(r->lock, sql, 1, NULL, (const char *[]){ pid }, NULL, NULL, 0);
+	free(sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || (n = PQntuples(res)) == 0) {
+		PQclear(res);
+		return;
+	}
+	buf_init(&b);
+	for (i = 0; i < n && i < 3; i++) {
+		buf_printf(&b, "%spid %s (%s, user %s, %s for %s s: ", i ? "; " : "",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+		migrate_excerpt(&b, PQgetvalue(res, i, 5), 60);
+		buf_putc(&b, ')');
+	}
+	if (n > 3)
+		buf_printf(&b, "; and %d more", n - 3);
+	if (strcmp(b.data, r->blockers.data) != 0)
+		migrate_progress(r->o, "%s: waiting for a lock held by %s",
+		    r->current ? r->current : "migration", b.data);
+	buf_reset(&r->blockers);
+	buf_puts(&r->blockers, b.data);
+	buf_done(&b);
+	PQclear(res);
+}
+
+/*
+ * Set err for a failed statement: "file:line:col: message (SQLSTATE; detail;
+ * hint; context)", plus who we waited on for a lock timeout.
+ */
+static int
+migrate_stmt_error(struct migrun *r, const struct mig_script *sc,
+    const struct mig_stmt *st, PGconn *c, const PGresult *res, int timeout_ms,
+    struct mc_err *err)
+{
+	const char	*msg, *state, *pos, *detail, *hint, *ctx;
+	struct buf	 b;
+	int		 line = st->line, col = st->col;
+
+	if (res == NULL || (msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) == NULL) {
+		mc_err_pg(err, c, res);
+		return (mc_err_prefix(err, "%s:%d:%d: ", sc->path, line, col));
+	}
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+	detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	if (pos != NULL)
+		mig_position(sc->sql, st, atoi(pos), &line, &col);
+	buf_init(&b);
+	buf_printf(&b, "%s:%d:%d: %s", sc->path, line, col, msg);
+	if (state != NULL)
+		buf_printf(&b, " (SQLSTATE %s)", state);
+	if (detail != NULL) {
+		buf_puts(&b, "; detail: ");
+		migrate_excerpt(&b, detail, 200);
+	}
+	if (hint != NULL) {
+		buf_puts(&b, "; hint: ");
+		migrate_excerpt(&b, hint, 160);
+	}
+	if (ctx != NULL && pos == NULL) {
+		buf_puts(&b, "; context: ");
+		migrate_excerpt(&b, ctx, 120);
+	}
+	if (state != NULL && strcmp(state, "55P03") == 0) {
+		buf_printf(&b, "; lock_timeout is %d ms", timeout_ms);
+		if (r->blockers.len > 0)
+			buf_printf(&b, "; it waited on %s", r->blockers.data);
+		else
+			buf_puts(&b, "; no blocking session was seen in time (raise "
+			    "-- mcpdb:lock_timeout or retry when the database is quieter)");
+	}
+	mc_err_set(err, MC_E_QUERY, "%s", b.data);
+	if (state != NULL && err != NULL)
+		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
+	buf_done(&b);
+	return (-1);
+}
+
+/*
+ * Run one statement of sc on c, polling so blockers can be sampled and the
+ * operator can cancel. Returns 0 or -1 with err naming file:line:col.
+ */
+static int
+migrate_exec_stmt(struct migrun *r, PGconn *c, const struct mig_script *sc,
+    const struct mig_stmt *st, int lock_timeout_ms, struct mc_err *err)
+{
+	struct pollfd	 pfd;
+	PGresult	*res, *bad = NULL;
+	char		*text;
+	long long	 start = migrate_now_ms(), next = start + MIGRATE_SAMPLE_FIRST_MS;
+	bool		 cancelled = false, lost = false;
+
+	buf_reset(&r->blockers);
+	text = xstrndup(sc->sql + st->off, st->len);
+	if (!PQsendQuery(c, text)) {
+		free(text);
+		mc_err_pg(err, c, NULL);
+		return (mc_err_prefix(err, "%s:%d:%d: ", sc->path, st->line, st->col));
+	}
+	free(text);
+	while (PQisBusy(c)) {
+		pfd.fd = PQsocket(c);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+			break;
+		if (!PQconsumeInput(c)) {
+			lost = true;
+			break;
+		}
+		if (migrate_stopped(r->o) && !cancelled) {
+			PGcancel	*cn = PQgetCancel(c);
+			char		 eb[256];
+
+			if (cn != NULL) {
+				PQcancel(cn, eb, sizeof(eb));
+				PQfreeCancel(cn);
+			}
+			cancelled = true;
+		}
+		if (r->lock != NULL && migrate_now_ms() >= next) {
+			migrate_sample_blockers(r);
+			next = migrate_now_ms() + MIGRATE_SAMPLE_EVERY_MS;
+		}
+	}
+	while (!lost && (res = PQgetResult(c)) != NULL) {
+		ExecStatusType	st_ = PQresultStatus(res);
+
+		if (st_ == PGRES_COPY_IN)
+			PQputCopyEnd(c, "COPY FROM STDIN is not supported in migrations");
+		else if (st_ == PGRES_COPY_OUT) {
+			char	*row;
+
+			while (PQgetCopyData(c, &row, 0) > 0)
+				PQfreemem(row);
+		}
+		if ((st_ == PGRES_FATAL_ERROR || st_ == PGRES_NONFATAL_ERROR) && bad == NULL) {
+			bad = res;
+			continue;
+		}
+		PQclear(res);
+	}
+	if (lost || bad != NULL || PQstatus(c) != CONNECTION_OK) {
+		migrate_stmt_error(r, sc, st, c, bad, lock_timeout_ms, err);
+		PQclear(bad);
+		if (cancelled)
+			mc_err_prefix(err, "interrupted: ");
+		return (-1);
+	}
+	return (0);
+}
+
+/* The lock_timeout and statement_timeout a script runs with (ms). */
+static void
+migrate_timeouts(const struct migrun *r, const struct mig_script *sc, int *lt, int *stt)
+{
+	*lt = sc->lock_timeout_ms >= 0 ? sc->lock_timeout_ms :
+	    r->t->migrate.ddl_lock_timeout_ms;
+	*stt = sc->statement_timeout_ms >= 0 ? sc->statement_timeout_ms :
+	    r->t->migrate.statement_timeout_ms;
+}
+
+/* Set lock_timeout, statement_timeout and mcpdb.migration (local to the transaction or not). */
+static int
+migrate_set_timeouts(struct migrun *r, PGconn *c, const struct mig_file *f,
+    const struct mig_script *sc, bool local, struct mc_err *err)
+{
+	char		 lt[24], stt[24];
+	int		 a, b;
+	PGresult	*res;
+
+	migrate_timeouts(r, sc, &a, &b);
+	snprintf(lt, sizeof(lt), "%dms", a);
+	snprintf(stt, sizeof(stt), "%dms", b);
+	res = pgq_query(c, "SELECT set_config('lock_timeout', $1, $4::bool), "
+	    "set_config('statement_timeout', $2, $4::bool), "
+	    "set_config('mcpdb.migration', $3, $4::bool)", 4,
+	    (const char *[]){ lt, stt, f->id, local ? "t" : "f" }, err);
+	if (res == NULL)
+		return (mc_err_prefix(err, "%s: setting timeouts: ", sc->path));
+	PQclear(res);
+	return (0);
+}
+
+/* Run every statement of sc; *ms gets the time taken. */
+static int
+migrate_exec_script(struct migrun *r, PGconn *c, const struct mig_script *sc,
+    long long *ms, struct mc_err *err)
+{
+	long long	start = migrate_now_ms();
+	int		lt, stt;
+	size_t		i;
+
+	migrate_timeouts(r, sc, &lt, &stt);
+	for (i = 0; i < sc->nstmts; i++) {
+		if (migrate_stopped(r->o))
+			return (mc_err_set(err, MC_E_CANCELLED,
+			    "%s: interrupted before statement %zu", sc->path, i + 1));
+		if (migrate_exec_stmt(r, c, sc, &sc->stmts[i], lt, err) == -1)
+			return (-1);
+	}
+	*ms = migrate_now_ms() - start;
+	return (0);
+}
+
+/* Record a failure in the history (best effort, outside any transaction). */
+static void
+migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
+    const struct mc_err *e)
+{
+	char		 v[24];
+	PGresult	*res;
+
+	if (!r->ledger.exists || PQstatus(r->work) != CONNECTION_OK)
+		return;
+	snprintf(v, sizeof(v), "%lld", f->version);
+	res = PQexecParams(r->work,
+	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error) "
+	    "VALUES ($1, $2, $3, nullif($4, ''), $5)", 5, NULL,
+	    (const char *[]){ v, f->name, down ? "down failed" : "up failed", e->sqlstate,
+	    e->msg }, NULL, NULL, 0);
+	PQclear(res);
+}
+
+/*
+ * After a failed no-transaction script: name the invalid indexes a failed
+ * CREATE INDEX CONCURRENTLY leaves behind, with the statement that drops them.
+ */
+static void
+migrate_invalid_indexes(PGconn *c, struct mc_err *e)
+{
+	PGresult	*res;
+	size_t		 len;
+	int		 i;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		return;
+	res = PQexec(c, "SELECT i.indexrelid::regclass FROM pg_index i "
+	    "JOIN pg_class c ON c.oid = i.indexrelid "
+	    "WHERE NOT i.indisvalid AND c.relnamespace <> 'pg_catalog'::regnamespace "
+	    "ORDER BY 1::text");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+		len = strlen(e->msg);
+		snprintf(e->msg + len, sizeof(e->msg) - len, "; invalid index left behind:");
+		for (i = 0; i < PQntuples(res); i++) {
+			len = strlen(e->msg);
+			snprintf(e->msg + len, sizeof(e->msg) - len,
+			    " DROP INDEX CONCURRENTLY %s;", PQgetvalue(res, i, 0));
+		}
+	}
+	PQclear(res);
+}
+
+/*
+ * Apply or roll back migration f on the migration session, with its ledger
+ * row (ledger false: just run the SQL, as `check` does). *ms is the time.
+ */
+static int
+migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act,
+    bool out_of_order, bool ledger, long long *ms, struct mc_err *err)
+{
+	const struct mig_script	*sc = act == MACT_APPLY ? &f->up : &f->down;
+	PGconn			*c = r->work;
+	char			 v[24], algo[8], tms[24];
+	int			 rc;
+
+	snprintf(v, sizeof(v), "%lld", f->version);
+	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	r->current = f->id;
+	*ms = -1;
+	if (sc->no_tx) {
+		/* Outside a transaction: record "running" first. */
+		if (ledger && act == MACT_APPLY &&
+		    migrate_ledger_write(c,
+		    "INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
+		    "checksum_algo, applied_sql, state, operation, no_transaction, out_of_order) "
+		    "VALUES ($1, $2, $3, $4, $5, $6, 'running', 'up', true, $7)", 7,
+		    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
+		    out_of_order ? "t" : "f" }, err) == -1)
+			goto fail_early;
+		if (ledger && act == MACT_ROLLBACK &&
+		    migrate_ledger_write(c, "UPDATE mcpdb.migrations SET state = 'running', "
+		    "operation = 'down', error = NULL WHERE version = $1 AND state = 'applied'",
+		    1, (const char *[]){ v }, err) == -1)
+			goto fail_early;
+		if (migrate_set_timeouts(r, c, f, sc, false, err) == -1 ||
+		    migrate_exec_script(r, c, sc, ms, err) == -1) {
+			struct mc_err	saved = *err;
+
+			PQclear(PQexec(c, "RESET lock_timeout; RESET statement_timeout; "
+			    "RESET mcpdb.migration"));
+			migrate_invalid_indexes(c, &saved);
+			if (ledger && PQstatus(c) == CONNECTION_OK) {
+				PGresult *res = PQexecParams(c, "UPDATE mcpdb.migrations SET "
+				    "state = 'failed', error = $2 WHERE version = $1", 2, NULL,
+				    (const char *[]){ v, saved.msg }, NULL, NULL, 0);
+
+				PQclear(res);
+				migrate_event_failed(r, f, act == MACT_ROLLBACK, &saved);
+			}
+			*err = saved;
+			r->current = NULL;
+			return (-1);
+		}
+		PQclear(PQexec(c, "RESET lock_timeout; RESET statement_timeout; "
+		    "RESET mcpdb.migration"));
+		snprintf(tms, sizeof(tms), "%lld", *ms);
+		if (ledger && act == MACT_APPLY)
+			rc = migrate_ledger_write(c,
+			    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', "
+			    "execution_ms = $2, applied_at = now() WHERE version = $1 "
+			    "RETURNING version, name, out_of_order) "
+			    "INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
+			    "out_of_order) SELECT version, name, 'applied', $2, out_of_order FROM m",
+			    2, (const char *[]){ v, tms }, err);
+		else if (ledger)
+			rc = migrate_ledger_write(c,
+			    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
+			    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
+			    "(version, name, event, execution_ms) "
+			    "SELECT version, name, 'rolled back', $2 FROM m",
+			    2, (const char *[]){ v, tms }, err);
+		else
+			rc = 0;
+		r->current = NULL;
+		return (rc);
+	}
+
+	/* One transaction: the SQL and its ledger row commit together. */
+	if (pgq_exec(c, "BEGIN", err) == -1)
+		goto fail_early;
+	if (migrate_set_timeouts(r, c, f, sc, true, err) == -1 ||
+	    migrate_exec_script(r, c, sc, ms, err) == -1)
+		goto fail_tx;
+	snprintf(tms, sizeof(tms), "%lld", *ms);
+	if (ledger && act == MACT_APPLY &&
+	    migrate_ledger_write(c,
+	    "WITH m AS (INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
+	    "checksum_algo, applied_sql, state, operation, no_transaction, out_of_order, "
+	    "execution_ms) VALUES ($1, $2, $3, $4, $5, $6, 'applied', 'up', false, $7, $8) "
+	    "RETURNING version, name, out_of_order) "
+	    "INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, out_of_order) "
+	    "SELECT version, name, 'applied', $8, out_of_order FROM m", 8,
+	    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
+	    out_of_order ? "t" : "f", tms }, err) == -1)
+		goto fail_tx;
+	if (ledger && act == MACT_ROLLBACK &&
+	    migrate_ledger_write(c,
+	    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'applied' "
+	    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
+	    "(version, name, event, execution_ms) SELECT version, name, 'rolled back', $2 FROM m",
+	    2, (const char *[]){ v, tms }, err) == -1)
+		goto fail_tx;
+	if (pgq_exec(c, "COMMIT", err) == -1) {
+		mc_err_prefix(err, "%s: COMMIT failed (nothing was recorded): ", sc->path);
+		goto fail_tx;
+	}
+	r->current = NULL;
+	return (0);
+fail_tx:
+	{
+		struct mc_err	saved = *err;
+
+		if (PQstatus(c) == CONNECTION_OK &&
+		    PQtransactionStatus(c) != PQTRANS_IDLE)
+			PQclear(PQexec(c, "ROLLBACK"));
+		if (ledger)
+			migrate_event_failed(r, f, act == MACT_ROLLBACK, &saved);
+		*err = saved;
+	}
+	r->current = NULL;
+	return (-1);
+fail_early:
+	r->current = NULL;
+	return (-1);
+}
+
+/* -------------------------------------------------------------- plan SQL */
+
+/* The exact text a step runs, for `plan`: boundaries, settings, statements. */
+static char *
+migrate_plan_sql(struct migrun *r, const struct mig_file *f, enum migrate_act act,
+    bool out_of_order)
+{
+	const struct mig_script	*sc = act == MACT_APPLY ? &f->up : &f->down;
+	struct buf		 b;
+	int			 lt, stt;
+	size_t			 i;
+
+	migrate_timeouts(r, sc, &lt, &stt);
+	buf_init(&b);
+	if (sc->no_tx) {
+		buf_printf(&b, "-- no transaction: each statement commits on its own\n"
+		    "-- ledger: version %lld recorded as 'running' first\n", f->version);
+		buf_printf(&b, "SET lock_timeout = '%dms';\nSET statement_timeout = '%dms';\n"
+		    "SET mcpdb.migration = '%s';\n", lt, stt, f->id);
+	} else
+		buf_printf(&b, "BEGIN;\nSET LOCAL lock_timeout = '%dms';\n"
+		    "SET LOCAL statement_timeout = '%dms';\nSET LOCAL mcpdb.migration = '%s';\n",
+		    lt, stt, f->id);
+	for (i = 0; i < sc->nstmts; i++)
+		buf_printf(&b, "%.*s\n", (int)sc->stmts[i].len, sc->sql + sc->stmts[i].off);
+	if (act == MACT_APPLY)
+		buf_printf(&b, "-- ledger: version %lld '%s' applied%s, checksum %.12s...\n",
+		    f->version, f->name, out_of_order ? " (out of order)" : "", f->up.sum);
+	else
+		buf_printf(&b, "-- ledger: version %lld '%s' row deleted\n", f->version, f->name);
+	buf_puts(&b, sc->no_tx ? "RESET lock_timeout;\nRESET statement_timeout;\n" :
+	    "COMMIT;\n");
+	{
+		char	*s = buf_detach(&b);
+
+		buf_done(&b);
+		return (s);
+	}
+}
+
+/* -------------------------------------------------------------- commands */
+
+/* Load the files of the run's directory into r->set. */
+static int
+migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
+{
+	char	*dir = migrate_dir(r->t, r->o->dir);
+
+	r->set = migset_load(dir, 0, NULL, err);
+	if (dirp != NULL)
+		*dirp = dir;
+	else
+		free(dir);
+	return (r->set == NULL ? -1 : 0);
+}
+
+/* Initialise r for a run of command cmd (nothing opened yet). */
+static void
+migrate_init(struct migrun *r, const struct conf_target *t,
+    const struct migrate_opts *o, const char *cmd)
+{
+	memset(r, 0, sizeof(*r));
+	r->t = t;
+	r->o = o;
+	r->cmd = cmd;
+	buf_init(&r->blockers);
+}
+
+/* Open the migration session of r. */
+static int
+migrate_connect(struct migrun *r, struct mc_err *err)
+{
+	if ((r->work = migrate_session(r, r->t, err)) == NULL)
+		return (-1);
+	r->work_pid = migrate_backend_pid(r->work);
+	return (0);
+}
+
+/* Open the lock session, take the lock, create the ledger, settle dead runners. */
+static int
+migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *err)
+{
+	long long	 waited = 0;
+	PGresult	*res;
+
+	if ((r->lock = migrate_session(r, r->t, err)) == NULL)
+		return (-1);
+	if (migrate_lock(r, &waited, err) == -1)
+		return (-1);
+	if (rep != NULL)
+		rep->lock_wait_ms = waited;
+	if (migrate_ledger_create(r->work, err) == -1)
+		return (-1);
+	/* We hold the lock: a row still "running" lost its runner. */
+	res = PQexec(r->work, "WITH m AS (UPDATE mcpdb.migrations SET state = 'failed', "
+	    "error = coalesce(error, 'its runner stopped (crash or kill) while it was running') "
+	    "WHERE state = 'running' RETURNING version, name) "
+	    "INSERT INTO mcpdb.migration_events (version, name, event, error) "
+	    "SELECT version, name, 'marked failed', 'runner gone' FROM m");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		mc_err_pg(err, r->work, res);
+		PQclear(res);
+		return (mc_err_prefix(err, "marking dead runs failed: "));
+	}
+	PQclear(res);
+	mig_ledger_done(&r->ledger);
+	return (migrate_ledger_read(r->work, &r->ledger, false, err));
+}
+
+/* Run steps (apply or roll back), reporting each; stops at the first failure. */
+static int
+migrate_run_steps(struct migrun *r, struct migrate_report *rep,
+    const struct mig_step *steps, size_t n, enum migrate_act act, struct mc_err *err)
+{
+	struct migrate_step	*s;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		s = migrate_report_add(rep, steps[i].file, act, steps[i].out_of_order);
+		if (migrate_run_one(r, steps[i].file, act, steps[i].out_of_order, true,
+		    &s->ms, err) == -1) {
+			s->ok = false;
+			if (r->o->step != NULL)
+				r->o->step(r->o->arg, s);
+			return (-1);
+		}
+		s->ok = true;
+		if (r->o->step != NULL)
+			r->o->step(r->o->arg, s);
+	}
+	return (0);
+}
+
+/* Report the steps of a dry run (or plan) without running them. */
+static void
+migrate_dry_steps(struct migrun *r, struct migrate_report *rep,
+    const struct mig_step *steps, size_t n, enum migrate_act act)
+{
+	struct migrate_step	*s;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		s = migrate_report_add(rep, steps[i].file, act, steps[i].out_of_order);
+		s->dry_run = true;
+		s->ok = true;
+		if (r->o->with_sql)
+			s->sql = migrate_plan_sql(r, steps[i].file, act, steps[i].out_of_order);
+		if (r->o->step != NULL)
+			r->o->step(r->o->arg, s);
+	}
+}
+
+/* Same versions in the same order? */
+static bool
+migrate_same_plan(const struct mig_step *a, size_t na, const struct mig_step *b,
+    size_t nb)
+{
+	size_t	i;
+
+	if (na != nb)
+		return (false);
+	for (i = 0; i < na; i++)
+		if (a[i].file != b[i].file)
+			return (false);
+	return (true);
+}
+
+/* A description of steps for a confirmation prompt: "roll back 2 migrations (0004_x, 0003_y)". */
+static char *
+migrate_describe_steps(const char *verb, const struct mig_step *s, size_t n,
+    const char *target)
+{
+	struct buf	b;
+	size_t		i;
+	char		*out;
+
+	buf_init(&b);
+	buf_printf(&b, "%s %zu migration%s (", verb, n, n == 1 ? "" : "s");
+	for (i = 0; i < n && i < 8; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", s[i].file->id);
+	if (n > 8)
+		buf_printf(&b, ", and %zu more", n - 8);
+	buf_printf(&b, ") on target %s", target ? target : "(default)");
+	out = buf_detach(&b);
+	buf_done(&b);
+	return (out);
+}
+
+/* New report for dir. */
+static struct migrate_report *
+migrate_report_new(const char *dir)
+{
+	struct migrate_report	*rep = xcalloc(1, sizeof(*rep));
+
+	rep->dir = xstrdup(dir);
+	return (rep);
+}
+
+/* up and plan: apply pending migrations (or list them). */
+static int
+migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
+    const char *cmd, bool plan_only, struct migrate_report **repp, struct mc_err *err)
+{
+	struct migrun		 r;
+	struct migrate_report	*rep = NULL;
+	struct mig_step		*steps = NULL;
+	size_t			 n = 0;
+	char			*dir = NULL;
+	long long		 start = migrate_now_ms();
+	int			 rc = -1;
+
+	*repp = NULL;
+	migrate_init(&r, t, o, cmd);
+	/* Files first: a broken directory stops everything before connecting. */
+	if (migrate_load(&r, &dir, err) == -1)
+		goto out;
+	rep = migrate_report_new(dir);
+	*repp = rep;
+	if (migrate_connect(&r, err) == -1)
+		goto out;
+	/* Cheap check without the lock. */
+	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
+	    migplan_up(r.set, &r.ledger, o->to, o->allow_out_of_order, &steps, &n, err) == -1)
+		goto out;
+	if (plan_only || o->dry_run) {
+		migrate_dry_steps(&r, rep, steps, n, MACT_APPLY);
+		rep->up_to_date = n == 0;
+		rc = 0;
+		goto out;
+	}
+	if (n == 0) {
+		rep->up_to_date = true;
+		rc = 0;
+		goto out;
+	}
+	free(steps);
+	steps = NULL;
+	if (migrate_take_lock(&r, rep, err) == -1 ||
+	    migplan_up(r.set, &r.ledger, o->to, o->allow_out_of_order, &steps, &n, err) == -1)
+		goto out;
+	rep->up_to_date = n == 0;
+	rc = migrate_run_steps(&r, rep, steps, n, MACT_APPLY, err);
+out:
+	if (rep != NULL)
+		rep->total_ms = migrate_now_ms() - start;
+	free(steps);
+	free(dir);
+	migrate_close(&r);
+	return (rc);
+}
+
+int
+migrate_up(const struct conf_target *t, const struct migrate_opts *o,
+    struct migrate_report **rep, struct mc_err *err)
+{
+	return (migrate_up_or_plan(t, o, "up", false, rep, err));
+}
+
+int
+migrate_plan(const struct conf_target *t, const struct migrate_opts *o,
+    struct migrate_report **rep, struct mc_err *err)
+{
+	struct migrate_opts	po = *o;
+
+	po.with_sql = true;
+	po.dry_run = true;
+	return (migrate_up_or_plan(t, &po, "plan", true, rep, err));
+}
+
+/* down and redo: roll back (and for redo re-apply) under one lock. */
+static int
+migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
+    bool redo, struct migrate_report **repp, struct mc_err *err)
+{
+	struct migrun		 r;
+	struct migrate_report	*rep;
+	struct mig_step		*steps = NULL, *again = NULL, *up = NULL;
+	size_t			 n = 0, n2 = 0, i;
+	char			*dir, *what;
+	long long		 start = migrate_now_ms();
+	int			 rc = -1, nsteps = o->steps > 0 ? o->steps : 1;
+
+	dir = migrate_dir(t, o->dir);
+	rep = migrate_report_new(dir);
+	free(dir);
+	*repp = rep;
+	migrate_init(&r, t, o, redo ? "redo" : "down");
+	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1)
+		goto out;
+	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
+	    migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &steps, &n, err) == -1)
+		goto out;
+	if (n == 0) {
+		rep->up_to_date = true;
+		rc = 0;
+		goto out;
+	}
+	if (o->dry_run) {
+		migrate_dry_steps(&r, rep, steps, n, MACT_ROLLBACK);
+		if (redo) {
+			for (i = n; i-- > 0;)
+				migrate_dry_steps(&r, rep, &steps[i], 1, MACT_APPLY);
+		}
+		rc = 0;
+		goto out;
+	}
+	if (o->confirm != NULL) {
+		what = migrate_describe_steps(redo ? "roll back and re-apply" : "roll back",
+		    steps, n, t->name);
+		rc = o->confirm(o->arg, what, err);
+		free(what);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	if (migrate_take_lock(&r, rep, err) == -1 ||
+	    migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &again, &n2, err) == -1)
+		goto out;
+	if (!migrate_same_plan(steps, n, again, n2)) {
+		mc_err_set(err, MC_E_STATE, "the ledger changed while waiting for the lock or "
+		    "the confirmation (another run?); nothing was rolled back: run the command again");
+		goto out;
+	}
+	if (migrate_run_steps(&r, rep, again, n2, MACT_ROLLBACK, err) == -1)
+		goto out;
+	if (redo) {
+		/* Re-apply in version order what was just rolled back. */
+		up = xcalloc(n2 + 1, sizeof(*up));
+		for (i = 0; i < n2; i++) {
+			up[i].file = again[n2 - 1 - i].file;
+			up[i].out_of_order = again[n2 - 1 - i].out_of_order;
+		}
+		if (migrate_run_steps(&r, rep, up, n2, MACT_APPLY, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	rep->total_ms = migrate_now_ms() - start;
+	free(steps);
+	free(again);
+	free(up);
+	migrate_close(&r);
+	return (rc);
+}
+
+int
+migrate_down(const struct conf_target *t, const struct migrate_opts *o,
+    struct migrate_report **rep, struct mc_err *err)
+{
+	return (migrate_down_or_redo(t, o, false, rep, err));
+}
+
+int
+migrate_redo(const struct conf_target *t, const struct migrate_opts *o,
+    struct migrate_report **rep, struct mc_err *err)
+{
+	return (migrate_down_or_redo(t, o, true, rep, err));
+}
+
+/* --------------------------------------------------------------- status */
+
+struct migrate_status *
+migrate_status(const struct conf_target *t, const struct migrate_opts *o,
+    struct mc_err *err)
+{
+	struct migrun		 r;
+	struct migrate_status	*s;
+	struct buf		 who;
+
+	s = xcalloc(1, sizeof(*s));
+	s->dir = migrate_dir(t, o->dir);
+	migrate_init(&r, t, o, "status");
+	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1) {
+		migrate_close(&r);
+		migrate_status_free(s);
+		return (NULL);
+	}
+	buf_init(&who);
+	if (migrate_describe_holder(r.work, NULL, &who, err) == 0 && who.len > 0)
+		s->lock_holder = buf_detach(&who);
+	buf_done(&who);
+	/* Hand the set and the ledger over to the status. */
+	s->set = r.set;
+	r.set = NULL;
+	s->ledger = r.ledger;
+	memset(&r.ledger, 0, sizeof(r.ledger));
+	migrate_close(&r);
+	s->n = migplan_status(s->set, &s->ledger, &s->rows);
+	s->clean = migplan_clean(s->rows, s->n);
+	return (s);
+}
+
+void
+migrate_status_free(struct migrate_status *s)
+{
+	if (s == NULL)
+		return;
+	free(s->rows);
+	mig_ledger_done(&s->ledger);
+	migset_free(s->set);
+	free(s->lock_holder);
+	free(s->dir);
+	free(s);
+}
+
+/* --------------------------------------------------------------- verify */
+
+/* Add a finding. */
+static struct migrate_finding *
+migrate_finding_add(struct migrate_verify *v, long long version, const char *id,
+    const char *kind, bool fatal, char *detail)
+{
+	struct migrate_finding	*f;
+
+	v->v = xreallocarray(v->v, v->n + 1, sizeof(*v->v));
+	f = &v->v[v->n++];
+	memset(f, 0, sizeof(*f));
+	f->version = version;
+	f->id = xstrdup(id);
+	f->kind = kind;
+	f->fatal = fatal;
+	f->detail = detail;
+	if (fatal)
+		v->ok = false;
+	return (f);
+}
+
+struct migrate_verify *
+migrate_verify(const struct conf_target *t, const struct migrate_opts *o,
+    struct mc_err *err)
+{
+	struct migrun		 r;
+	struct migrate_verify	*v;
+	size_t			 i;
+	char			 id[160];
+
+	v = xcalloc(1, sizeof(*v));
+	v->dir = migrate_dir(t, o->dir);
+	v->ok = true;
+	migrate_init(&r, t, o, "verify");
+	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, o->diff, err) == -1) {
+		migrate_close(&r);
+		migrate_verify_free(v);
+		return (NULL);
+	}
+	for (i = 0; i < r.ledger.n; i++) {
+		const struct mig_row	*w = &r.ledger.rows[i];
+		const struct mig_file	*f = migset_find(r.set, w->version);
+		struct migrate_finding	*fd;
+
+		v->napplied++;
+		snprintf(id, sizeof(id), "%0*lld_%s", r.set->vwidth, w->version, w->name);
+		if (w->state != MR_APPLIED)
+			migrate_finding_add(v, w->version, id, mig_rstate_name(w->state), true,
+			    xasprintf("%s %s: resolve it with \"mcpdb migrate resolve %0*lld "
+			    "--applied|--rolled-back\"", w->op_down ? "down" : "up",
+			    w->state == MR_RUNNING ? "is running or its runner died" : "failed",
+			    r.set->vwidth, w->version));
+		if (f == NULL) {
+			migrate_finding_add(v, w->version, id, "file-missing", true,
+			    xasprintf("applied %s but %s/%s.up.sql is missing", w->applied_at,
+			    r.set->dir, id));
+			continue;
+		}
+		if (w->algo != MIG_CHECKSUM_ALGO)
+			fd = migrate_finding_add(v, w->version, id, "checksum-mismatch", true,
+			    xasprintf("recorded with checksum algorithm %d, this mcpdb knows %d: "
+			    "upgrade mcpdb", w->algo, MIG_CHECKSUM_ALGO));
+		else if (strcmp(w->checksum, f->up.sum) != 0) {
+			fd = migrate_finding_add(v, w->version, id, "checksum-mismatch", true,
+			    xasprintf("%s changed after it was applied (recorded %.12s..., "
+			    "file %.12s...)", f->up.path, w->checksum, f->up.sum));
+			if (o->diff && w->applied_sql != NULL) {
+				char	*la = xasprintf("applied %s (%s)", id, w->applied_at);
+
+				fd->diff = mig_diff(w->applied_sql, f->up.sql, la, f->up.path);
+				free(la);
+			}
+		}
+		if (strcmp(w->down_checksum, f->down.sum) != 0)
+			migrate_finding_add(v, w->version, id, "down-changed", false,
+			    xasprintf("%s changed after the up was applied (a warning: the "
+			    "current down is what a rollback runs)", f->down.path));
+	}
+	migrate_close(&r);
+	return (v);
+}
+
+void
+migrate_verify_free(struct migrate_verify *v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->n; i++) {
+		free(v->v[i].id);
+		free(v->v[i].detail);
+		free(v->v[i].diff);
+	}
+	free(v->v);
+	free(v->dir);
+	free(v);
+}
+
+/* -------------------------------------------------------------- resolve */
+
+int
+migrate_resolve(const struct conf_target *t, const struct migrate_opts *o,
+    long long version, bool applied, struct mc_err *err)
+{
+	struct migrun		 r;
+	const struct mig_row	*w;
+	char			 v[24], *what;
+	int			 rc = -1;
+
+	snprintf(v, sizeof(v), "%lld", version);
+	migrate_init(&r, t, o, "resolve");
+	if (migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+		goto out;
+	if ((w = mig_ledger_find(&r.ledger, version)) == NULL) {
+		mc_err_set(err, MC_E_NOTFOUND, "version %lld is not in the ledger: nothing "
+		    "to resolve", version);
+		goto out;
+	}
+	if (w->state == MR_APPLIED) {
+		mc_err_set(err, MC_E_STATE, "%04lld_%s is applied, not failed: nothing to "
+		    "resolve (use \"mcpdb migrate down\" to roll it back)", version, w->name);
+		goto out;
+	}
+	if (o->confirm != NULL) {
+		what = xasprintf("mark migration %04lld_%s as %s in the ledger of target %s",
+		    version, w->name, applied ? "applied" : "rolled back (row deleted)",
+		    t->name ? t->name : "(default)");
+		rc = o->confirm(o->arg, what, err);
+		free(what);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	if (migrate_take_lock(&r, NULL, err) == -1)
+		goto out;
+	if ((w = mig_ledger_find(&r.ledger, version)) == NULL || w->state == MR_APPLIED) {
+		mc_err_set(err, MC_E_STATE, "version %lld changed while waiting for the lock: "
+		    "nothing was done", version);
+		goto out;
+	}
+	if (applied)
+		rc = migrate_ledger_write(r.work,
+		    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', operation = 'up', "
+		    "error = NULL WHERE version = $1 RETURNING version, name) "
+		    "INSERT INTO mcpdb.migration_events (version, name, event) "
+		    "SELECT version, name, 'resolved as applied' FROM m", 1,
+		    (const char *[]){ v }, err);
+	else
+		rc = migrate_ledger_write(r.work,
+		    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
+		    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
+		    "(version, name, event) SELECT version, name, 'resolved as rolled back' FROM m",
+		    1, (const char *[]){ v }, err);
+out:
+	migrate_close(&r);
+	return (rc);
+}
+
+/* ------------------------------------------------------------------ new */
+
+/* Write text to path, refusing to overwrite. */
+static int
+migrate_write_new(const char *path, const char *text, struct mc_err *err)
+{
+	int	fd;
+	size_t	len = strlen(text);
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1)
+		return (mc_err_sys(err, "cannot create %s", path));
+	if (write(fd, text, len) != (ssize_t)len) {
+		mc_err_sys(err, "cannot write %s", path);
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	return (close(fd) == 0 ? 0 : mc_err_sys(err, "cannot write %s", path));
+}
+
+char *
+migrate_new(const char *dir, const char *name, struct mc_err *err)
+{
+	struct mig_set	*set;
+	struct stat	 sb;
+	const char	*p;
+	char		*id, *up, *down, *text;
+	long long	 next = 1;
+	int		 width = 4;
+
+	if (name == NULL || *name == '\0' || strlen(name) > 100)
+		goto badname;
+	for (p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			goto badname;
+	if (stat(dir, &sb) == -1) {
+		if (errno != ENOENT || mkdir(dir, 0755) == -1) {
+			mc_err_sys(err, "migrations directory %s", dir);
+			return (NULL);
+		}
+	}
+	if ((set = migset_load(dir, MIGSET_NAMES_ONLY, NULL, err)) == NULL)
+		return (NULL);
+	if (set->n > 0)
+		next = set->files[set->n - 1].version + 1;
+	width = set->vwidth;
+	migset_free(set);
+	id = xasprintf("%0*lld_%s", width, next, name);
+	up = xasprintf("%s/%s.up.sql", dir, id);
+	down = xasprintf("%s/%s.down.sql", dir, id);
+	text = xasprintf(
+	    "-- %s: TODO say what this migration does and why.\n"
+	    "--\n"
+	    "-- It runs in one transaction together with its ledger row. Optional\n"
+	    "-- directives go here, at the top:\n"
+	    "--   -- mcpdb:no-transaction        (CREATE INDEX CONCURRENTLY and the like)\n"
+	    "--   -- mcpdb:lock_timeout=5s\n"
+	    "--   -- mcpdb:statement_timeout=1min\n"
+	    "-- This file is refused as empty until it holds a statement.\n\n", id);
+	if (migrate_write_new(up, text, err) == -1)
+		goto fail;
+	free(text);
+	text = xasprintf(
+	    "-- %s (down): undo exactly what the up file does, in reverse order.\n"
+	    "-- \"mcpdb migrate check\" proves it: up, down, compare the catalog.\n\n", id);
+	if (migrate_write_new(down, text, err) == -1) {
+		unlink(up);
+		goto fail;
+	}
+	free(text);
+	free(up);
+	free(down);
+	return (id);
+fail:
+	free(text);
+	free(up);
+	free(down);
+	free(id);
+	return (NULL);
+badname:
+	mc_err_set(err, MC_E_USAGE, "migration name \"%s\": use lower-case letters, digits "
+	    "and _ (e.g. add_user_email), at most 100 characters", name ? name : "");
+	return (NULL);
+}
+
+/* ---------------------------------------------------------------- check */
+
+/*
+ * A conninfo for the same server as pg but database db (pg may be a URI or
+ * keyword/value string, or "" for libpq defaults). Caller frees; NULL with err.
+ */
+static char *
+migrate_conninfo_db(const char *pg, const char *db, struct mc_err *err)
+{
+	PQconninfoOption	*opts, *op;
+	char			*msg = NULL, *out;
+	const char		*p;
+	struct buf		 b;
+
+	if ((opts = PQconninfoParse(pg ? pg : "", &msg)) == NULL) {
+		mc_err_set(err, MC_E_CONFIG, "cannot parse the target's PostgreSQL "
+		    "connection string: %s", msg ? msg : "out of memory");
+		PQfreemem(msg);
+		return (NULL);
+	}
+	buf_init(&b);
+	for (op = opts; op->keyword != NULL; op++) {
+		if (op->val == NULL || strcmp(op->keyword, "dbname") == 0)
+			continue;
+		buf_printf(&b, "%s='", op->keyword);
+		for (p = op->val; *p != '\0'; p++) {
+			if (*p == '\'' || *p == '\\')
+				buf_putc(&b, '\\');
+			buf_putc(&b, *p);
+		}
+		buf_puts(&b, "' ");
+	}
+	buf_printf(&b, "dbname='%s'", db);
+	PQconninfoFree(opts);
+	out = buf_detach(&b);
+	buf_done(&b);
+	return (out);
+}
+
+/* Collects the differences of one comparison as problem lines. */
+struct migrate_diffctx {
+	struct migrate_checked	*c;
+	const char		*what;	/* "the down" or "re-applying the up" */
+};
+
+/* Add a formatted problem line to c. */
+static void
+migrate_checked_add(struct migrate_checked *c, char *line)
+{
+	c->problems = xreallocarray(c->problems, c->nproblems + 1, sizeof(char *));
+	c->problems[c->nproblems++] = line;
+	c->ok = false;
+}
+
+/* catsnap_diff callback: one difference becomes one problem line. */
+static void
+migrate_check_diff(void *arg, enum catsnap_change ch, const char *key,
+    const char *before, const char *after)
+{
+	struct migrate_diffctx	*d = arg;
+	struct buf		 b;
+
+	buf_init(&b);
+	switch (ch) {
+	case CATSNAP_ADDED:
+		buf_printf(&b, "%s left behind: %s", d->what, key);
+		break;
+	case CATSNAP_REMOVED:
+		buf_printf(&b, "%s removed %s, which existed before the up", d->what, key);
+		break;
+	case CATSNAP_CHANGED:
+		buf_printf(&b, "%s changed %s: before ", d->what, key);
+		migrate_excerpt(&b, before, 120);
+		buf_puts(&b, "; after ");
+		migrate_excerpt(&b, after, 120);
+		break;
+	}
+	migrate_checked_add(d->c, buf_detach(&b));
+	buf_done(&b);
+}
+
+/* Drop the scratch database (through the admin session). */
+static void
+migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
+{
+	PGresult	*pr;
+	char		*sql;
+
+	sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", ident);
+	pr = PQexec(admin, sql);
+	free(sql);
+	if (PQresultStatus(pr) != PGRES_COMMAND_OK) {	/* before PostgreSQL 13 */
+		PQclear(pr);
+		sql = xasprintf("DROP DATABASE IF EXISTS %s", ident);
+		pr = PQexec(admin, sql);
+		free(sql);
+		if (PQresultStatus(pr) != PGRES_COMMAND_OK && res != NULL) {
+			struct mc_err	e;
+
+			mc_err_pg(&e, admin, pr);
+			res->warning = xasprintf("could not drop the scratch database %s: %s "
+			    "(drop it by hand)", res->scratch, e.msg);
+		}
+	}
+	PQclear(pr);
+}
+
+struct migrate_check *
+migrate_check(const struct conf_target *t, const struct migrate_opts *o,
+    struct mc_err *err)
+{
+	struct migrun		 r;
+	struct migrate_check	*res = NULL;
+	struct conf_target	 tt;
+	struct catsnap		*before = NULL, *after_up = NULL, *after_down = NULL;
+	struct migrate_diffctx	 d;
+	struct mc_err		 e;
+	PGconn			*admin = NULL;
+	PGresult		*pr;
+	char			*dir, *ident = NULL, *sql, *conninfo = NULL;
+	size_t			 i;
+	long long		 ms;
+
+	migrate_init(&r, t, o, "check");
+	if (migrate_load(&r, &dir, err) == -1) {
+		free(dir);
+		migrate_close(&r);
+		return (NULL);
+	}
+	res = xcalloc(1, sizeof(*res));
+	res->dir = dir;
+	res->ok = true;
+	res->scratch = xasprintf("mcpdb_check_%ld_%lld", (long)getpid(),
+	    (long long)time(NULL));
+	if ((admin = migrate_session(&r, t, err)) == NULL ||
+	    (ident = pgq_ident(admin, res->scratch, err)) == NULL)
+		goto fail;
+	sql = xasprintf("CREATE DATABASE %s TEMPLATE template0", ident);
+	pr = PQexec(admin, sql);
+	free(sql);
+	if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
+		mc_err_pg(err, admin, pr);
+		PQclear(pr);
+		mc_err_prefix(err, "cannot create the scratch database %s (the role needs "
+		    "CREATEDB): ", res->scratch);
+		free(ident);
+		ident = NULL;	/* nothing to drop */
+		goto fail;
+	}
+	PQclear(pr);
+	if ((conninfo = migrate_conninfo_db(t->pg, res->scratch, err)) == NULL)
+		goto fail;
+	tt = *t;
+	tt.pg = conninfo;
+	r.t = &tt;
+	if (migrate_connect(&r, err) == -1 || (before = catsnap_take(r.work, err)) == NULL)
+		goto fail;
+	for (i = 0; i < r.set->n; i++) {
+		struct mig_file		*f = &r.set->files[i];
+		struct migrate_checked	*c;
+
+		res->v = xreallocarray(res->v, res->n + 1, sizeof(*res->v));
+		c = &res->v[res->n++];
+		memset(c, 0, sizeof(*c));
+		c->version = f->version;
+		c->id = xstrdup(f->id);
+		c->ok = true;
+		c->up_ms = c->down_ms = -1;
+		if (migrate_stopped(o)) {
+			migrate_checked_add(c, xstrdup("interrupted"));
+			break;
+		}
+		if (migrate_run_one(&r, f, MACT_APPLY, false, false, &c->up_ms, &e) == -1) {
+			migrate_checked_add(c, xasprintf("up failed: %s", e.msg));
+			break;
+		}
+		if ((after_up = catsnap_take(r.work, err)) == NULL)
+			goto fail;
+		if (migrate_run_one(&r, f, MACT_ROLLBACK, false, false, &c->down_ms, &e) == -1) {
+			migrate_checked_add(c, xasprintf("down failed: %s", e.msg));
+			break;
+		}
+		if ((after_down = catsnap_take(r.work, err)) == NULL)
+			goto fail;
+		d.c = c;
+		d.what = "the down";
+		catsnap_diff(before, after_down, migrate_check_diff, &d);
+		catsnap_free(after_down);
+		after_down = NULL;
+		if (migrate_run_one(&r, f, MACT_APPLY, false, false, &ms, &e) == -1) {
+			migrate_checked_add(c, xasprintf("up failed when applied again after "
+			    "its down: %s", e.msg));
+			break;
+		}
+		catsnap_free(before);
+		if ((before = catsnap_take(r.work, err)) == NULL)
+			goto fail;
+		d.what = "applying the up again after its down";
+		catsnap_diff(after_up, before, migrate_check_diff, &d);
+		catsnap_free(after_up);
+		after_up = NULL;
+		if (o->step != NULL) {
+			struct migrate_step	s;
+
+			memset(&s, 0, sizeof(s));
+			s.version = f->version;
+			s.id = f->id;
+			s.path = f->up.path;
+			s.ok = c->ok;
+			s.ms = c->up_ms + c->down_ms;
+			o->step(o->arg, &s);
+		}
+	}
+	for (i = 0; i < res->n; i++)
+		if (!res->v[i].ok)
+			res->ok = false;
+	res->nobjects = before ? catsnap_count(before) : 0;
+	catsnap_free(before);
+	catsnap_free(after_up);
+	catsnap_free(after_down);
+	if (r.work != NULL)
+		PQfinish(r.work);
+	r.work = NULL;
+	if (ident != NULL)
+		migrate_check_drop(admin, ident, res);
+	free(ident);
+	free(conninfo);
+	PQfinish(admin);
+	migrate_close(&r);
+	return (res);
+fail:
+	catsnap_free(before);
+	catsnap_free(after_up);
+	catsnap_free(after_down);
+	if (r.work != NULL)
+		PQfinish(r.work);
+	r.work = NULL;
+	if (ident != NULL)
+		migrate_check_drop(admin, ident, NULL);
+	free(ident);
+	free(conninfo);
+	if (admin != NULL)
+		PQfinish(admin);
+	migrate_close(&r);
+	migrate_check_free(res);
+	return (NULL);
+}
+
+void
+migrate_check_free(struct migrate_check *c)
+{
+	size_t	i, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		for (j = 0; j < c->v[i].nproblems; j++)
+			free(c->v[i].problems[j]);
+		free(c->v[i].problems);
+		free(c->v[i].id);
+	}
+	free(c->v);
+	free(c->dir);
+	free(c->scratch);
+	free(c->warning);
+	free(c);
+}

@@ -1,0 +1,213 @@
+/*
+ * migrate.h - the migration runner: applies and rolls back the migrations
+ * of a directory (see migfile.h) against a target, keeping a ledger in the
+ * database, and checks that every down reverses its up.
+ *
+ * Model. A run uses two dedicated sessions (pgq_connect, application_name
+ * mcpdb/migrate): the *lock session* takes a session-level advisory lock
+ * with pg_try_advisory_lock, spinning with jitter (never the blocking
+ * pg_advisory_lock, which deadlocks against CREATE INDEX CONCURRENTLY run by
+ * the lock holder), and otherwise stays idle outside any transaction; the
+ * *migration session* runs the SQL. Before taking the lock the runner reads
+ * the ledger without it and stops at once when nothing is to be done, so
+ * replicas never queue behind a long migration. A crashed runner's lock
+ * goes with its session; its migration session aborts within a second
+ * (client_connection_check_interval).
+ *
+ * Ledger: mcpdb.migrations (created on first use, under the lock), one row
+ * per applied migration: version, name, checksum and down_checksum
+ * (SHA-256 of the normalised files, checksum_algo), applied_sql, state
+ * (applied, running, failed), operation, no_transaction, out_of_order,
+ * applied_at, applied_by (role@client address), execution_ms, error, seq
+ * (applied order); and mcpdb.migration_events, an append-only history of
+ * every apply, rollback, failure and resolve.
+ *
+ * Each migration runs in its own transaction with its ledger row, under
+ * SET LOCAL lock_timeout / statement_timeout (config, or the file's
+ * directives) and mcpdb.migration = 'NNNN_name'; statements are sent one by
+ * one so an error names file:line:col. A -- mcpdb:no-transaction file is
+ * recorded `running` first and `applied` after; a failure leaves `failed`,
+ * and up/down refuse to go on until `resolve`.
+ */
+#ifndef MCPDB_MIGRATE_H
+#define MCPDB_MIGRATE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "err.h"
+#include "migfile.h"
+#include "migplan.h"
+
+/* The advisory lock: pg_try_advisory_lock(MIGRATE_LOCK_K1, MIGRATE_LOCK_K2). */
+#define MIGRATE_LOCK_K1		1835233380	/* "mcpd" */
+#define MIGRATE_LOCK_K2		1835624306	/* "migr" */
+
+/* What a step did (or would do). */
+enum migrate_act {
+	MACT_APPLY,
+	MACT_ROLLBACK,
+};
+
+/* One migration of a run, as reported per line and in JSON. */
+struct migrate_step {
+	long long	 version;
+	char		*id;		/* "0003_add_users" */
+	char		*path;		/* the file that ran */
+	enum migrate_act act;
+	bool		 dry_run;	/* planned only */
+	bool		 no_tx;
+	bool		 out_of_order;
+	bool		 ok;		/* false: this one failed */
+	long long	 ms;		/* wall time, -1 when it did not run */
+	char		*sql;		/* plan: the exact text that would run */
+};
+
+/* The outcome of up/down/redo/plan. Caller frees with migrate_report_free. */
+struct migrate_report {
+	char			*dir;
+	struct migrate_step	*steps;
+	size_t			 n;
+	bool			 up_to_date;	/* nothing to do; no lock taken */
+	long long		 lock_wait_ms;
+	long long		 total_ms;
+};
+
+void	migrate_report_free(struct migrate_report *);
+
+/* Callbacks and switches of one run. */
+struct migrate_opts {
+	const char	*dir;		/* --dir, or NULL (see migrate_dir) */
+	long long	 to;		/* --to, -1 if not given */
+	int		 steps;		/* down/redo --steps; 0 = 1 */
+	bool		 dry_run;
+	bool		 allow_out_of_order;
+	int		 lock_timeout_ms;	/* --lock-timeout, -1 = config */
+	bool		 with_sql;	/* plan: fill step->sql */
+	bool		 diff;		/* verify --diff */
+	volatile sig_atomic_t *stop;	/* set by the operator's Ctrl-C; may be NULL */
+	/* A transient progress line (lock waits, server notices); may be NULL. */
+	void		(*progress)(void *, const char *line);
+	/* A finished step, as it happens (the per-migration line); may be NULL. */
+	void		(*step)(void *, const struct migrate_step *);
+	/*
+	 * Ask before a destructive run (down, redo, resolve): what describes it.
+	 * 0 to go on, -1 with err to stop. NULL = no confirmation needed.
+	 */
+	int		(*confirm)(void *, const char *what, struct mc_err *);
+	void		*arg;		/* passed to the three callbacks */
+};
+
+/* Default options: nothing given. */
+void	migrate_opts_init(struct migrate_opts *);
+
+/*
+ * The migrations directory: flag_dir, else t->migrations_dir, else
+ * ./migrations when it exists, else MCPDB_PKGDATADIR "/migrations".
+ * Caller frees.
+ */
+char	*migrate_dir(const struct conf_target *, const char *flag_dir);
+
+/* `migrate status`: files and ledger merged. Caller frees with migrate_status_free. */
+struct migrate_status {
+	char			*dir;
+	struct mig_set		*set;
+	struct mig_ledger	 ledger;
+	struct mig_status	*rows;
+	size_t			 n;
+	bool			 clean;		/* everything applied: exit 0 */
+	char			*lock_holder;	/* a run in progress, or NULL */
+};
+
+struct migrate_status *migrate_status(const struct conf_target *,
+	    const struct migrate_opts *, struct mc_err *);
+void	migrate_status_free(struct migrate_status *);
+
+/*
+ * `migrate up`: apply pending migrations (up to opts->to). *rep is set
+ * whenever the run got as far as planning, also on failure (then the last
+ * step has ok == false). Returns 0 or -1 with err.
+ */
+int	migrate_up(const struct conf_target *, const struct migrate_opts *,
+	    struct migrate_report **rep, struct mc_err *);
+/* `migrate down`: roll back opts->steps (default 1) or down to opts->to. */
+int	migrate_down(const struct conf_target *, const struct migrate_opts *,
+	    struct migrate_report **rep, struct mc_err *);
+/* `migrate redo`: roll back opts->steps (default 1), then apply them again. */
+int	migrate_redo(const struct conf_target *, const struct migrate_opts *,
+	    struct migrate_report **rep, struct mc_err *);
+/* `migrate plan`: what up would run, with the SQL (never locks or writes). */
+int	migrate_plan(const struct conf_target *, const struct migrate_opts *,
+	    struct migrate_report **rep, struct mc_err *);
+
+/* One finding of `migrate verify`. */
+struct migrate_finding {
+	long long	 version;
+	char		*id;
+	const char	*kind;		/* "checksum-mismatch", "file-missing", "down-changed", "failed", "running" */
+	bool		 fatal;		/* down-changed is a warning */
+	char		*detail;	/* one line */
+	char		*diff;		/* --diff: applied SQL vs file, or NULL */
+};
+
+struct migrate_verify {
+	char			*dir;
+	size_t			 napplied;	/* applied rows checked */
+	struct migrate_finding	*v;
+	size_t			 n;
+	bool			 ok;		/* no fatal finding */
+};
+
+/* `migrate verify [--diff]`. Caller frees with migrate_verify_free. */
+struct migrate_verify *migrate_verify(const struct conf_target *,
+	    const struct migrate_opts *, struct mc_err *);
+void	migrate_verify_free(struct migrate_verify *);
+
+/* The result of `migrate check` for one migration. */
+struct migrate_checked {
+	long long	 version;
+	char		*id;
+	bool		 ok;
+	long long	 up_ms, down_ms;
+	char		**problems;	/* one line per difference or error */
+	size_t		 nproblems;
+};
+
+struct migrate_check {
+	char			*dir;
+	char			*scratch;	/* name of the scratch database */
+	struct migrate_checked	*v;
+	size_t			 n;
+	bool			 ok;
+	size_t			 nobjects;	/* objects in the last snapshot */
+	char			*warning;	/* e.g. the scratch database could not be dropped */
+};
+
+/*
+ * `migrate check`: in a scratch database created from template0 (and dropped
+ * afterwards, also on failure), apply each up, snapshot, apply its down,
+ * compare with the snapshot before the up, reapply the up and go on. Returns
+ * the result (ok false when any down does not reverse its up) or NULL with
+ * err when the check itself could not run. Caller frees.
+ */
+struct migrate_check *migrate_check(const struct conf_target *,
+	    const struct migrate_opts *, struct mc_err *);
+void	migrate_check_free(struct migrate_check *);
+
+/*
+ * `migrate resolve VERSION --applied|--rolled-back`: settle a failed or
+ * running row (applied: mark it applied; rolled back: delete it). Takes the
+ * lock. Returns 0 or -1 with err.
+ */
+int	migrate_resolve(const struct conf_target *, const struct migrate_opts *,
+	    long long version, bool applied, struct mc_err *);
+
+/*
+ * `migrate new NAME`: create the next-numbered pair in dir from a template.
+ * Returns the id ("0005_add_index", caller frees) or NULL with err.
+ */
+char	*migrate_new(const char *dir, const char *name, struct mc_err *);
+
+#endif
