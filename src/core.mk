@@ -21,3 +21,7 @@ TESTS += tests/integ/t-cli.sh
 EXTRA_DIST += tests/tap.sh tests/integ/t-cli.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
+libmcpdb_a_SOURCES += src/schema.c src/schema.h
+check_PROGRAMS += tests/unit/t-schema
+TESTS += tests/integ/t-schema-export.sh
+EXTRA_DIST += tests/integ/t-schema-export.sh
