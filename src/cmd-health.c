@@ -18,6 +18,9 @@
 #include "buf.h"
 #include "cmd.h"
 #include "conn.h"
+#include "migplan.h"
+#include "migrate.h"
+#include "pgq.h"
 #include "pool.h"
 #include "rds.h"
 #include "xmem.h"
@@ -356,4 +359,224 @@ static const struct cmd_entry cmd_health_entry = {
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_health_exec,
 };
 
-const struct cmd_entry *const cmd_health_entries[] = { &cmd_health_entry, NULL };
+/* ---------------------------------------------------------------- doctor */
+
+/* One doctor finding. */
+struct doctor {
+	struct table	*t;
+	cJSON		*arr;
+	int		 worst;		/* 0 ok, 1 warn, 2 fail */
+};
+
+/* Record a check result: level 0 ok, 1 warn, 2 fail. */
+static void
+doctor_add(struct doctor *d, const char *check, int level, const char *fmt, ...)
+{
+	static const char *const names[] = { "ok", "WARN", "FAIL" };
+	va_list	ap;
+	char	*detail;
+	struct buf b;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	detail = buf_detach(&b);
+	buf_done(&b);
+	for (char *q = detail; *q; q++)		/* libpq messages hold newlines and tabs */
+		if (*q == '\n' || *q == '\t')
+			*q = ' ';
+	if (level > d->worst)
+		d->worst = level;
+	table_add(d->t, check, names[level], detail);
+	if (d->arr != NULL) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "check", check);
+		cJSON_AddStringToObject(o, "status", level == 0 ? "ok" : level == 1 ? "warn" : "fail");
+		cJSON_AddStringToObject(o, "detail", detail);
+		cJSON_AddItemToArray(d->arr, o);
+	}
+	free(detail);
+}
+
+/* The first value of a one-row query, or NULL (caller frees). */
+static char *
+doctor_value(struct pool *p, PGconn *pc, const char *sql, struct mc_err *err)
+{
+	PGresult	*res = pool_query_deadline(p, pc, sql, 0, NULL, HEALTH_DEADLINE_MS, err);
+	char		*v = NULL;
+
+	if (res == NULL)
+		return (NULL);
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		v = xstrdup(PQgetvalue(res, 0, 0));
+	else
+		v = xstrdup("");
+	PQclear(res);
+	return (v);
+}
+
+/* PostgreSQL checks: version, privileges, extensions, vector mode, roles. */
+static void
+doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
+{
+	static const char *const services[] = { "inference_enhancement", "ui_testing",
+	    "analytics", "code_quality", "documentation", "memory_management", "web_access" };
+	struct mc_err	 err = { 0 };
+	struct pool	*p;
+	PGconn		*pc;
+	char		*v;
+	size_t		 i;
+
+	if ((p = conn_pool(c, &err)) == NULL || (pc = pool_acquire(p, "doctor", &err)) == NULL) {
+		doctor_add(d, "postgresql", 2, "cannot connect: %s", err.msg);
+		return;
+	}
+	if ((v = doctor_value(p, pc,
+	    "SELECT current_setting('server_version')"
+	    " || '; user ' || current_user || CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+	    " THEN ' (superuser)' WHEN pg_has_role('pg_monitor', 'member') THEN ' (pg_monitor)' ELSE '' END"
+	    " || '; database ' || current_database()", &err)) == NULL) {
+		doctor_add(d, "postgresql", 2, "%s", err.msg);
+		pool_release(p, pc);
+		return;
+	}
+	doctor_add(d, "postgresql", atoi(v) >= 15 ? 0 : 1, "PostgreSQL %s%s", v,
+	    atoi(v) >= 15 ? "" : " (mcpdb is tested on 15)");
+	free(v);
+	v = doctor_value(p, pc, "SELECT coalesce(string_agg(extname || ' ' || extversion, ', ' ORDER BY extname), '(none)')"
+	    " FROM pg_extension", &err);
+	doctor_add(d, "extensions", v ? 0 : 1, "installed: %s", v ? v : err.msg);
+	free(v);
+	v = doctor_value(p, pc,
+	    "SELECT CASE"
+	    " WHEN (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'r'"
+	    "   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.attname = 'embedding' AND NOT a.attisdropped"
+	    "   AND n.nspname IN ('inference_enhancement', 'memory_management')) = 0"
+	    "  THEN 'no embedding columns yet (migrations not applied)'"
+	    " ELSE (SELECT string_agg(DISTINCT CASE WHEN t.typname = 'vector' THEN 'pgvector' ELSE 'array fallback (real[])' END, ' + ')"
+	    "   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'r'"
+	    "   JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid"
+	    "   WHERE a.attname = 'embedding' AND NOT a.attisdropped"
+	    "   AND n.nspname IN ('inference_enhancement', 'memory_management')) END"
+	    " || '; pgvector ' || coalesce('installed ' || (SELECT extversion FROM pg_extension WHERE extname = 'vector'),"
+	    "   'available ' || (SELECT default_version FROM pg_available_extensions WHERE name = 'vector'),"
+	    "   'not available on this server (see doc/vectors.md)')", &err);
+	doctor_add(d, "vector mode", v ? 0 : 1, "%s", v ? v : err.msg);
+	free(v);
+	{
+		struct buf	 missing;
+		char		 sql[1024];
+		int		 nmiss = 0;
+
+		buf_init(&missing);
+		for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+			const char	*suffix[2] = { "rw", "ro" };
+			int		 k;
+
+			for (k = 0; k < 2; k++) {
+				snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_roles WHERE rolname = '%s_%s'",
+				    services[i], suffix[k]);
+				if ((v = doctor_value(p, pc, sql, &err)) != NULL && strcmp(v, "0") == 0) {
+					buf_printf(&missing, "%s%s_%s", nmiss ? ", " : "", services[i], suffix[k]);
+					nmiss++;
+				}
+				free(v);
+			}
+		}
+		if (nmiss == 0)
+			doctor_add(d, "roles", 0, "all 14 service roles (<schema>_rw, <schema>_ro) exist");
+		else
+			doctor_add(d, "roles", 1, "%d missing: %s (run mcpdb migrate up)", nmiss, missing.data);
+		buf_done(&missing);
+	}
+	pool_release(p, pc);
+}
+
+/* Migration state through the runner's own status. */
+static void
+doctor_migrations(struct cmd_ctx *ctx, struct doctor *d)
+{
+	struct migrate_opts	 o;
+	struct migrate_status	*st;
+	struct mc_err		 err = { 0 };
+	size_t			 i, pending = 0, bad = 0;
+
+	migrate_opts_init(&o);
+	if ((st = migrate_status(ctx->target, &o, &err)) == NULL) {
+		doctor_add(d, "migrations", 2, "%s", err.msg);
+		return;
+	}
+	for (i = 0; i < st->n; i++) {
+		if (st->rows[i].state == MIG_PENDING)
+			pending++;
+		else if (st->rows[i].state != MIG_APPLIED)
+			bad++;
+	}
+	if (st->clean)
+		doctor_add(d, "migrations", 0, "%zu applied, none pending (%s)", st->n, st->dir);
+	else
+		doctor_add(d, "migrations", bad ? 2 : 1, "%zu pending, %zu failed/drifted/missing of %zu (run mcpdb migrate status)",
+		    pending, bad, st->n);
+	migrate_status_free(st);
+}
+
+/* doctor: config, connectivity, version, extensions, vector mode, roles, migrations, Redis. */
+static int
+cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct doctor	 d = { 0 };
+	struct conn	*c;
+	struct health	 h;
+	const char	*path = conf_path(ctx->conf);
+
+	d.t = table_new(NULL, 3, "check", "status", "detail");
+	d.arr = ctx->json ? cJSON_CreateArray() : NULL;
+	doctor_add(&d, "config", 0, "%s; target %s%s%s", path ? path : "no file (environment and defaults)",
+	    ctx->target->name, ctx->target->protected_ ? " (protected)" : "",
+	    ctx->target->read_only ? " (read-only)" : "");
+	if ((c = cmd_conn(ctx, err)) == NULL) {
+		table_free(d.t);
+		cJSON_Delete(d.arr);
+		return (-1);
+	}
+	doctor_pg(ctx, &d, c);
+	doctor_migrations(ctx, &d);
+	memset(&h, 0, sizeof(h));
+	buf_init(&h.problems);
+	health_redis(c, ctx->target, &h);
+	if (!h.rd_configured)
+		doctor_add(&d, "redis", 0, "not configured for this target");
+	else if (h.rd_ok)
+		doctor_add(&d, "redis", h.problems.len ? 1 : 0, "Redis %s %s, rtt %.2f ms%s%s",
+		    h.rd.info.version, h.rd.info.role, h.rd.rtt_us / 1000.0,
+		    h.problems.len ? "; " : "", h.problems.data);
+	else
+		doctor_add(&d, "redis", 2, "%s", h.rd_error);
+	buf_done(&h.problems);
+	if (ctx->json) {
+		cJSON *doc = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(doc, "target", ctx->target->name);
+		cJSON_AddBoolToObject(doc, "ok", d.worst == 0);
+		cJSON_AddItemToObject(doc, "checks", d.arr);
+		out_doc(ctx->out, doc);
+	} else {
+		out_table(ctx->out, d.t);
+		out_printf(ctx->out, "%s\n", d.worst == 0 ? "all checks passed" :
+		    d.worst == 1 ? "attention needed (see WARN lines)" : "problems found (see FAIL lines)");
+	}
+	table_free(d.t);
+	return (d.worst == 0 ? 0 : 3);
+}
+
+static const struct cmd_entry cmd_doctor_entry = {
+	.name = "doctor", .summary = "one report: config, connectivity, server version, extensions, vector mode, roles, migrations, Redis",
+	.help = "Exit 0 when every check passes, 3 when something needs attention.\n"
+	    "\"vector mode\" says whether embedding columns use pgvector or the real[] fallback\n"
+	    "(doc/vectors.md).",
+	.min_args = 0, .max_args = 0, .flags = CMD_NEEDS_TARGET, .exec = cmd_doctor_exec,
+};
+
+const struct cmd_entry *const cmd_health_entries[] = { &cmd_health_entry, &cmd_doctor_entry, NULL };

@@ -25,3 +25,5 @@ libmcpdb_a_SOURCES += src/schema.c src/schema.h
 check_PROGRAMS += tests/unit/t-schema
 TESTS += tests/integ/t-schema-export.sh
 EXTRA_DIST += tests/integ/t-schema-export.sh
+TESTS += tests/integ/t-doctor.sh
+EXTRA_DIST += tests/integ/t-doctor.sh
