@@ -1,0 +1,10 @@
+# harness.mk - the test harness: a private PostgreSQL 15 + Redis 7 per run.
+#
+# src/mcpdb-servers.sh starts/stops/faults the pair under one directory; it is
+# installed because `mcpdb demo up|down|status` runs it too.
+# tests/harness/with-servers.sh wraps a command (`with-servers.sh make check`)
+# with a fresh pair; t-harness.sh tests both.
+
+dist_pkgdata_SCRIPTS += src/mcpdb-servers.sh
+TESTS += tests/harness/t-harness.sh
+EXTRA_DIST += tests/harness/t-harness.sh tests/harness/with-servers.sh
