@@ -171,7 +171,8 @@ rds_sub_lose(struct rds_sub *sub, struct rds_sub_conn *k, struct backoff *bo,
 	sub->st.connected = false;
 	snprintf(sub->st.last_error, sizeof(sub->st.last_error), "%s", msg);
 	pthread_mutex_unlock(&sub->mtx);
-	log_msg(sub->r->log, LOGL_WARN, "redis subscriber: %s; reconnecting in %d ms",
+	log_msg(sub->r->log, was ? LOGL_WARN : LOGL_INFO,
+	    "redis subscriber: %s; reconnecting in %d ms",
 	    msg, delay);
 	if (was)
 		rds_sub_event(sub, RDS_SUB_LOST, msg);

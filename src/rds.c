@@ -849,6 +849,21 @@ fail:
 /* Slots: checkout, liveness, connect with backoff and breaker            */
 /* ===================================================================== */
 
+/*
+ * A copy of the endpoint in use, taken under r->mtx (another thread may be
+ * replacing it). Borrowed: valid until this thread's next call.
+ */
+static const char *
+rds_ep(struct rds *r)
+{
+	static _Thread_local char	buf[sizeof(r->endpoint)];
+
+	pthread_mutex_lock(&r->mtx);
+	memcpy(buf, r->endpoint, sizeof(buf));
+	pthread_mutex_unlock(&r->mtx);
+	return (buf);
+}
+
 /* Add us microseconds to a monotonic timespec deadline. */
 static struct timespec
 rds_abstime(int64_t mono_us)
@@ -894,7 +909,7 @@ rds_slot_get(struct rds *r, int64_t deadline, struct mc_err *err)
 	}
 	pthread_mutex_unlock(&r->mtx);
 	mc_err_set(err, MC_E_TIMEOUT, "redis %s: all %d connections stayed busy for "
-	    "%d ms (command timeout); try again", r->endpoint, RDS_NSLOTS,
+	    "%d ms (command timeout); try again", rds_ep(r), RDS_NSLOTS,
 	    r->command_timeout_ms);
 	return (NULL);
 }
@@ -944,8 +959,12 @@ rds_note_failure(struct rds *r, const char *msg, bool dial)
 	delay = backoff_next_ms(&r->bo);
 	r->next_attempt_us = now + (int64_t)delay * 1000;
 	pthread_mutex_unlock(&r->mtx);
-	breaker_failure(&r->br);
-	log_msg(r->log, LOGL_WARN, "%s; next attempt in %d ms", msg, delay);
+	/* The caller reports msg itself; the log gets the breaker's state changes. */
+	log_msg(r->log, LOGL_INFO, "%s; next attempt in %d ms", msg, delay);
+	if (breaker_failure(&r->br) && breaker_stats(&r->br).state == BREAKER_OPEN)
+		log_msg(r->log, LOGL_WARN, "redis %s: circuit opened after %d failures; "
+		    "calls fail fast for %d ms", rds_ep(r),
+		    breaker_stats(&r->br).consecutive_failures, r->br.open_ms);
 }
 
 /*
@@ -981,7 +1000,7 @@ rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_
 	pthread_mutex_unlock(&r->mtx);
 	if (wait > 0 && now + wait > deadline)
 		return (mc_err_set(err, MC_E_CONNECT, "redis %s: reconnecting in %.1f s "
-		    "(attempt %u); last error: %s", r->endpoint, (double)wait / 1e6,
+		    "(attempt %u); last error: %s", rds_ep(r), (double)wait / 1e6,
 		    attempt, last));
 	rds_sleep_us(wait);
 	if (!breaker_allow(&r->br, &retry_ms)) {
@@ -992,9 +1011,9 @@ rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_
 		if (bs.state == BREAKER_HALF_OPEN)
 			return (mc_err_set(err, MC_E_BREAKER, "redis %s: circuit half-open: "
 			    "another caller is probing the server; retry shortly; last error: %s",
-			    r->endpoint, last));
+			    rds_ep(r), last));
 		return (mc_err_set(err, MC_E_BREAKER, "redis %s: circuit open after %d "
-		    "failures; retry in %.1f s; last error: %s", r->endpoint,
+		    "failures; retry in %.1f s; last error: %s", rds_ep(r),
 		    bs.consecutive_failures, retry_ms / 1000.0, last));
 	}
 	if (rds_dial(r, NULL, &c, ep, sizeof(ep), &e) == -1) {
@@ -1030,7 +1049,7 @@ rds_slot_ready(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_er
 {
 	if (s->c != NULL && (s->old || rds_ctx_stale(s->c))) {
 		log_msg(r->log, LOGL_DEBUG, "redis %s: idle connection was closed by the "
-		    "server; dialling again", r->endpoint);
+		    "server; dialling again", rds_ep(r));
 		rds_slot_drop(r, s);
 		s->old = false;
 	}
@@ -1171,10 +1190,13 @@ rds_timed_out(const redisContext *c, int saved_errno)
 	    saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT));
 }
 
-/* Run one command (see rds.h). */
-struct rds_reply *
-rds_command(struct rds *r, unsigned flags, int argc, const char *const *argv,
-    const size_t *argvlen, struct mc_err *err)
+/*
+ * Run one command (see rds_command); *lat_us (may be NULL) gets the time the
+ * server took to answer, without any dialling or waiting before it.
+ */
+static struct rds_reply *
+rds_exec(struct rds *r, unsigned flags, int argc, const char *const *argv,
+    const size_t *argvlen, int64_t *lat_us, struct mc_err *err)
 {
 	char		 name[32], verb[32], why[160], ep[160];
 	int64_t		 deadline, t0 = 0, t1;
@@ -1252,7 +1274,7 @@ rds_command(struct rds *r, unsigned flags, int argc, const char *const *argv,
 		}
 		if (rep->type == REDIS_REPLY_ERROR && !(flags & RDS_F_ERROR_REPLY)) {
 			rds_scrub(r, why, sizeof(why), rep->str);
-			mc_err_set(&e, MC_E_REDIS, "redis %s: %s: %s%s", r->endpoint, verb, why,
+			mc_err_set(&e, MC_E_REDIS, "redis %s: %s: %s%s", rds_ep(r), verb, why,
 			    strncmp(rep->str, "LOADING", 7) == 0 ?
 			    " (the server is loading its data set; retry in a few seconds)" :
 			    strncmp(rep->str, "NOAUTH", 6) == 0 ?
@@ -1268,9 +1290,19 @@ rds_command(struct rds *r, unsigned flags, int argc, const char *const *argv,
 	freeReplyObject(rep);
 	rds_slot_put(r, s);
 	rds_track(r, name, t0 ? t1 - t0 : 0, failed, conn_ok);
+	if (lat_us != NULL)
+		*lat_us = t0 ? t1 - t0 : 0;
 	if (out == NULL)
 		mc_err_copy(err, &e);
 	return (out);
+}
+
+/* Run one command (see rds.h). */
+struct rds_reply *
+rds_command(struct rds *r, unsigned flags, int argc, const char *const *argv,
+    const size_t *argvlen, struct mc_err *err)
+{
+	return (rds_exec(r, flags, argc, argv, argvlen, NULL, err));
 }
 
 /* A command from up to 5 NUL-terminated words (internal convenience). */
@@ -1290,20 +1322,19 @@ rds_cmd5(struct rds *r, unsigned flags, const char *a0, const char *a1,
 int
 rds_ping(struct rds *r, int64_t *rtt_us, struct mc_err *err)
 {
+	static const char *const argv[] = { "PING" };
 	struct rds_reply	*rep;
-	int64_t			 t0, t1;
+	int64_t			 lat = 0;
 	int			 rc = 0;
 
-	t0 = rds_now_us();
-	rep = rds_cmd5(r, 0, "PING", NULL, NULL, NULL, NULL, err);
-	t1 = rds_now_us();
+	rep = rds_exec(r, 0, 1, argv, NULL, &lat, err);
 	if (rep == NULL)
 		return (-1);
 	if (rep->type != RDS_STATUS || strcmp(rep->str, "PONG") != 0)
-		rc = mc_err_set(err, MC_E_REDIS, "redis %s: PING: unexpected reply", r->endpoint);
+		rc = mc_err_set(err, MC_E_REDIS, "redis %s: PING: unexpected reply", rds_ep(r));
 	rds_reply_free(rep);
 	if (rc == 0 && rtt_us != NULL)
-		*rtt_us = t1 - t0;
+		*rtt_us = lat > 0 ? lat : 1;
 	return (rc);
 }
 
@@ -1417,7 +1448,7 @@ rds_sockinfo(struct rds *r, struct rds_sockinfo *si, struct mc_err *err)
 		si->sndtimeo_ms = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
 	rep = redisCommand(s->c, "CLIENT ID");
 	if (rep == NULL) {
-		mc_err_set(err, MC_E_CONNECT, "redis %s: CLIENT ID: %s", r->endpoint,
+		mc_err_set(err, MC_E_CONNECT, "redis %s: CLIENT ID: %s", rds_ep(r),
 		    s->c->errstr);
 		rds_slot_drop(r, s);
 		goto out;
@@ -1605,7 +1636,7 @@ broken:
 	rds_scrub(r, why, sizeof(why), s->c->errstr);
 	mc_err_set(&e, timed_out ? MC_E_TIMEOUT : MC_E_CONNECT, "redis %s: pipeline of "
 	    "%zu commands (first %s): %s after %zu replies; outcome unknown for the "
-	    "other %zu: they may or may not have been applied", r->endpoint, p->n,
+	    "other %zu: they may or may not have been applied", rds_ep(r), p->n,
 	    p->first, timed_out ? "no reply within the command timeout" : why,
 	    p->nrep, p->n - p->nrep);
 	rds_slot_drop(r, s);
@@ -1665,7 +1696,7 @@ rds_info_text(struct rds *r, const char *section, struct mc_err *err)
 	if (rep->type != RDS_STRING) {
 		rds_reply_free(rep);
 		return (mc_err_set(err, MC_E_REDIS, "redis %s: INFO: unexpected reply",
-		    r->endpoint), NULL);
+		    rds_ep(r)), NULL);
 	}
 	s = rep->str;
 	rep->str = NULL;
@@ -1697,11 +1728,11 @@ rds_health(struct rds *r, struct rds_health *h, struct mc_err *err)
 	if (rep->type != RDS_STRING) {
 		rds_reply_free(rep);
 		return (mc_err_set(err, MC_E_REDIS, "redis %s: INFO: unexpected reply",
-		    r->endpoint));
+		    rds_ep(r)));
 	}
 	rc = rds_info_parse(rep->str, rep->len, &h->info, err);
 	rds_reply_free(rep);
 	if (rc == -1)
-		mc_err_prefix(err, "redis %s: ", r->endpoint);
+		mc_err_prefix(err, "redis %s: ", rds_ep(r));
 	return (rc);
 }
