@@ -1,0 +1,8 @@
+# tui-data.mk - the data side of the TUI: pure metrics maths, the snapshot
+# handed from the poller thread to the UI, the poller itself, and the
+# Dashboard (PostgreSQL) and Redis panes; their tests and benchmark.
+libmcpdb_a_SOURCES += \
+	src/metrics.c src/metrics.h
+
+# Unit: rates with restart detection, judgements, formatting (no servers).
+check_PROGRAMS += tests/unit/t-metrics
