@@ -802,10 +802,10 @@ mig_scan(const char *dir, size_t *count, struct buf *b, struct mc_err *err)
 		v[n++].fname = xstrdup(de->d_name);
 	}
 	closedir(d);
+	if (v == NULL)	/* before qsort, which must not get NULL */
+		v = xcalloc(1, sizeof(*v));
 	qsort(v, n, sizeof(*v), mig_name_cmp);
 	*count = n;
-	if (v == NULL)
-		v = xcalloc(1, sizeof(*v));
 	return (v);
 }
 

@@ -1106,6 +1106,18 @@ migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *e
 	return (migrate_ledger_read(r->work, &r->ledger, false, err));
 }
 
+/* Does the ledger hold a row still marked running? */
+static bool
+migrate_has_running(const struct mig_ledger *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->rows[i].state == MR_RUNNING)
+			return (true);
+	return (false);
+}
+
 /* Run steps (apply or roll back), reporting each; stops at the first failure. */
 static int
 migrate_run_steps(struct migrun *r, struct migrate_report *rep,
@@ -1218,9 +1230,18 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	if (migrate_connect(&r, err) == -1)
 		goto out;
 	/* Cheap check without the lock. */
-	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
-	    migplan_up(r.set, &r.ledger, o->to, o->allow_out_of_order, &steps, &n, err) == -1)
+	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
 		goto out;
+	if (migplan_up(r.set, &r.ledger, o->to, o->allow_out_of_order, &steps, &n, err) == -1) {
+		/*
+		 * A "running" row may belong to a live run (wait for its lock)
+		 * or a dead one (marked failed once we hold the lock): only the
+		 * lock tells, so a real run goes on to take it.
+		 */
+		if (plan_only || o->dry_run || !migrate_has_running(&r.ledger))
+			goto out;
+		n = 1;
+	}
 	if (plan_only || o->dry_run) {
 		migrate_dry_steps(&r, rep, steps, n, MACT_APPLY);
 		rep->up_to_date = n == 0;
@@ -1286,9 +1307,19 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 	migrate_init(&r, t, o, redo ? "redo" : "down");
 	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1)
 		goto out;
-	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
-	    migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &steps, &n, err) == -1)
+	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
 		goto out;
+	if (migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &steps, &n, err) == -1) {
+		/* As for up: a "running" row needs the lock to tell live from dead. */
+		if (o->dry_run || !migrate_has_running(&r.ledger) ||
+		    migrate_take_lock(&r, rep, err) == -1)
+			goto out;
+		if (migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &steps, &n,
+		    err) == 0)	/* the operator must confirm a fresh plan */
+			mc_err_set(err, MC_E_STATE, "the ledger changed while waiting for "
+			    "the lock; nothing was rolled back: run the command again");
+		goto out;
+	}
 	if (n == 0) {
 		rep->up_to_date = true;
 		rc = 0;

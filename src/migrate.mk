@@ -10,3 +10,5 @@ libmcpdb_a_SOURCES += \
 	src/migplan.c src/migplan.h \
 	src/catsnap.c src/catsnap.h \
 	src/migrate.c src/migrate.h
+
+check_PROGRAMS += tests/unit/t-migplan tests/integ/t-migrate

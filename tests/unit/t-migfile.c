@@ -317,6 +317,13 @@ test_tmpdir(void)
 	free(probs);
 	set = migset_load(dir, MIGSET_NAMES_ONLY, NULL, &err);
 	ok(set == NULL, "names-only still sees duplicates");
+	cmd = xasprintf("rm -f %s/*.sql %s/README.md", dir, dir);
+	if (system(cmd) != 0)
+		diag("could not empty %s", dir);
+	free(cmd);
+	set = migset_load(dir, 0, NULL, &err);
+	ok(set != NULL && set->n == 0, "an empty directory is an empty set, not an error");
+	migset_free(set);
 	cmd = xasprintf("rm -rf %s", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);
