@@ -57,7 +57,7 @@ is "$out" "running" "rw inserts a child row (foreign key checked as rw)"
 is "$(as "$CQ" "DELETE FROM code_quality.projects WHERE name = 'acme/t-roles'")" "" "rw deletes (ON DELETE CASCADE through its own tables)"
 like "$(as "$CQ" "TRUNCATE code_quality.metrics")" "permission denied" "rw may not TRUNCATE"
 like "$(as "$CQ" "CREATE TABLE code_quality.mine (id int)")" "permission denied for schema code_quality" "rw may not create objects"
-is "$(as "$CQ" "SELECT platform.cosine_distance('{1,0}', '{0,1}')")" "1" "rw can use the shared platform functions"
+is "$(as "$CQ" "SELECT platform.cosine_distance('{1,0}'::real[], '{0,1}'::real[])")" "1" "rw can use the shared platform functions"
 like "$(as "$CQ" "SELECT * FROM platform.installed_extensions")" "permission denied for table installed_extensions" \
 	"rw cannot read platform's tables"
 like "$(as "$CQ" "SELECT platform.ensure_role('x')")" "permission denied for function ensure_role" \
@@ -82,7 +82,7 @@ done
 for s in $SERVICES; do
 	like "$(as "$NB" "SELECT count(*) FROM $(probe "$s")")" "permission denied for schema $s" "PUBLIC: $s is closed"
 done
-like "$(as "$NB" "SELECT platform.cosine_distance('{1}', '{1}')")" "permission denied for schema platform" \
+like "$(as "$NB" "SELECT platform.cosine_distance('{1}'::real[], '{1}'::real[])")" "permission denied for schema platform" \
 	"PUBLIC cannot even reach platform"
 
 # -- default privileges: a table the migration owner adds later is covered

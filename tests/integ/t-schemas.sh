@@ -87,9 +87,20 @@ is "$(q "SELECT string_agg(c.oid::regclass::text, ' ') FROM pg_class c JOIN pg_n
 	  AND NOT has_table_privilege(n.nspname || '_ro', c.oid, 'INSERT')
 	  AND NOT has_table_privilege(n.nspname || '_rw', c.oid, 'TRUNCATE'))")" \
 	"" "every table: _rw may read and write, _ro only read, neither may TRUNCATE"
+# The vector mode follows the server: pgvector when it can be installed
+# (the harness connects as a superuser), else the real[] fallback.
+if [ "$(q "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")" = 1 ]; then VMODE=pgvector; else VMODE=array; fi
+diag "vector mode of this server: $VMODE"
 is "$(q "SELECT string_agg(mode || ':' || table_schema || '.' || table_name, ' ' ORDER BY table_schema) FROM platform.embedding_columns")" \
-	"array:inference_enhancement.embeddings array:memory_management.memories" \
-	"platform.embedding_columns reports the real[] fallback for both embedding columns (no pgvector here)"
+	"$VMODE:inference_enhancement.embeddings $VMODE:memory_management.memories" \
+	"platform.embedding_columns reports $VMODE mode for both embedding columns"
+if [ $VMODE = pgvector ]; then
+	is "$(q "SELECT count(*) FROM platform.embedding_columns WHERE ann_indexes ~ '^(hnsw|ivfflat) '")" 2 "both columns have an ANN index"
+	VOP="OPERATOR($(q "SELECT extnamespace::regnamespace FROM pg_extension WHERE extname = 'vector'").<=>)"
+else
+	is "$(q "SELECT count(*) FROM pg_constraint WHERE conname IN ('embeddings_embedding_dims_check', 'memories_embedding_dims_check')")" 2 \
+		"both columns have the dimension CHECK"
+fi
 
 # -- the demo seed set loads, in foreign-key order, and satisfies every constraint
 sl_seed_load "$DB" demo; ok $? "demo seed set loads in one transaction"
@@ -116,9 +127,11 @@ is "$(echo $out)" "t t" "set_updated_at: a no-op UPDATE keeps updated_at, a real
 out=$(sl_val "$DB" "UPDATE memory_management.contexts SET parent_id = (SELECT id FROM memory_management.contexts WHERE name = 'seed-loader')
 	WHERE name = 'acme'" 2>&1)
 like "$out" "cannot move under" "a context cannot become a descendant of itself"
+v383=$(awk 'BEGIN { for (i = 1; i < 383; i++) printf "0.1,"; printf "0.1" }')
+if [ $VMODE = pgvector ]; then v383="[$v383]" want="expected 384 dimensions"; else v383="{$v383}" want="memories_embedding_dims_check"; fi
 out=$(sl_val "$DB" "INSERT INTO memory_management.memories (context_id, kind, content, content_sha256, embedding, embedding_model)
-	SELECT id, 'fact', 'x', repeat('a', 64), array_fill(0.1::real, ARRAY[383]), 'm' FROM memory_management.contexts LIMIT 1" 2>&1)
-like "$out" "memories_embedding_dims_check" "a 383-dimensional embedding is refused in fallback mode"
+	SELECT id, 'fact', 'x', repeat('a', 64), '$v383', 'm' FROM memory_management.contexts LIMIT 1" 2>&1)
+like "$out" "$want" "a 383-dimensional embedding is refused ($VMODE mode)"
 out=$(sl_val "$DB" "INSERT INTO code_quality.vulnerabilities (report_id, project_id, rule_id, title, severity, file_path, fingerprint)
 	SELECT r.id, p.id, 'x', 'x', 'high', 'a.c', repeat('b', 64) FROM code_quality.analysis_reports r, code_quality.projects p
 	WHERE p.id <> r.project_id LIMIT 1" 2>&1)
@@ -128,8 +141,9 @@ like "$out" "vulnerabilities_severity_check" "severity outside low..critical is 
 out=$(sl_val "$DB" "SELECT string_agg(e.metadata->>'topic', ',') FROM (
 	SELECT m.metadata FROM inference_enhancement.embeddings m,
 	  (SELECT embedding FROM inference_enhancement.embeddings WHERE content = 'how do I refund a partial order') q
-	 ORDER BY platform.cosine_distance(m.embedding, q.embedding) LIMIT 3) e" 2>&1)
-is "$out" "payments,payments,payments" "fallback cosine_distance ranks same-topic seed embeddings nearest"
+	 ORDER BY $(if [ $VMODE = pgvector ]; then echo "m.embedding $VOP q.embedding"; else echo "platform.cosine_distance(m.embedding, q.embedding)"; fi)
+	 LIMIT 3) e" 2>&1)
+is "$out" "payments,payments,payments" "cosine distance ranks same-topic seed embeddings nearest ($VMODE mode)"
 out=$(sl_val "$DB" "DELETE FROM ui_testing.screenshots WHERE id IN (SELECT baseline_screenshot_id FROM ui_testing.visual_comparisons)" 2>&1)
 like "$out" "visual_comparisons_baseline_screenshot_id_fkey" "a baseline still compared against cannot be deleted (RESTRICT)"
 out=$(sl_val "$DB" "BEGIN; DELETE FROM code_quality.projects WHERE name = 'acme/checkout-service';
@@ -139,6 +153,16 @@ is "$out" "0" "deleting a project cascades to its reports and findings"
 
 # -- a second database of the same cluster uses the same (cluster-wide) roles
 sl_createdb "$DB2"
+# (first, the operator override of the vector mode, and nothing half-applied on refusal)
+out=$(PGOPTIONS="-c mcpdb.vector_mode=sometimes" sl_psql "$DB2" -1 -f "$SL_MIG/0001_platform.up.sql" 2>&1)
+like "$out" 'mcpdb.vector_mode is "sometimes": expected auto, pgvector or array' "an invalid mcpdb.vector_mode is refused by name"
+if [ $VMODE = array ]; then
+	out=$(PGOPTIONS="-c mcpdb.vector_mode=pgvector" sl_psql "$DB2" -1 -f "$SL_MIG/0001_platform.up.sql" 2>&1)
+	like "$out" "mcpdb.vector_mode = pgvector but the vector extension is not available" "forcing pgvector where it is missing fails"
+else
+	skip "pgvector is available here"
+fi
+is "$(sl_val "$DB2" "SELECT count(*) FROM pg_namespace WHERE nspname = 'platform'")" 0 "a refused 0001 leaves nothing behind"
 sl_up_all "$DB2"; ok $? "all ups apply in a second database (roles already exist)"
 
 # -- newest first: down restores the previous snapshot, up re-creates the same catalog
