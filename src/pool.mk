@@ -7,3 +7,11 @@ tests_integ_t_pool_SOURCES = tests/integ/t-pool.c \
 check_PROGRAMS += tests/integ/t-pool-fault
 tests_integ_t_pool_fault_SOURCES = tests/integ/t-pool-fault.c \
 	tests/integ/pool-common.c tests/integ/pool-common.h
+
+# Benchmark: built on demand by bench/pool.sh ("make bench/bench-pool"),
+# never by "make" or "make check".
+bench/bench-pool: $(srcdir)/bench/bench-pool.c libmcpdb.a
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(AM_CPPFLAGS) \
+	    $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@ \
+	    $(srcdir)/bench/bench-pool.c libmcpdb.a $(MCPDB_LIBS)

@@ -1,0 +1,315 @@
+/*
+ * bench-pool.c - throughput of short queries through the pool versus
+ * dedicated libpq connections, and the cost of an uncontended
+ * acquire + release.
+ *
+ * usage: bench-pool [-t SECONDS] [-c THREADS] [-n ITERATIONS] MODE...
+ *   direct   THREADS threads, each with its own PGconn, run SELECT 1
+ *   pool     THREADS threads share a pool of max THREADS: acquire,
+ *            SELECT 1, release
+ *   ab       pool and direct interleaved: the same THREADS threads switch
+ *            between their dedicated connection and the pool every 200 ms,
+ *            so slow drifts in machine load hit both sides alike
+ *   acquire  one thread, pool of one: ITERATIONS acquire + release pairs
+ * The conninfo comes from MCPDB_BENCH_PGURL (else MCPDB_TEST_PGURL).
+ * Output: "key value" lines (direct_qps, pool_qps, ab_direct_qps,
+ * ab_pool_qps, acquire_release_ns), for bench/pool.sh to parse.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "breaker.h"
+#include "conf.h"
+#include "pgq.h"
+#include "pool.h"
+
+struct bench {
+	const struct conf_target *t;
+	struct pool	*p;
+	int64_t		 end_us;
+	int		 start;		/* all threads go at once */
+	int		 phase;		/* ab: 0 = direct, 1 = pool */
+	long		 ops;
+	long		 errors;
+	long		 ab_ops[2];
+};
+
+/* One dedicated connection running SELECT 1 until the end. */
+static void *
+bench_direct(void *arg)
+{
+	struct bench	*b = arg;
+	struct mc_err	 err = { 0 };
+	PGconn		*c = pgq_connect(b->t, "bench-direct", &err);
+	PGresult	*res;
+	long		 n = 0, bad = 0;
+
+	if (c == NULL) {
+		fprintf(stderr, "bench-pool: %s\n", err.msg);
+		__atomic_add_fetch(&b->errors, 1, __ATOMIC_SEQ_CST);
+		return (NULL);
+	}
+	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
+		usleep(100);
+	while (breaker_now_us() < b->end_us) {
+		res = PQexec(c, "SELECT 1");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			n++;
+		else
+			bad++;
+		PQclear(res);
+	}
+	PQfinish(c);
+	__atomic_add_fetch(&b->ops, n, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&b->errors, bad, __ATOMIC_SEQ_CST);
+	return (NULL);
+}
+
+/* A borrower: acquire, SELECT 1, release until the end. */
+static void *
+bench_pooled(void *arg)
+{
+	struct bench	*b = arg;
+	struct mc_err	 err = { 0 };
+	PGconn		*c;
+	PGresult	*res;
+	long		 n = 0, bad = 0;
+
+	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
+		usleep(100);
+	while (breaker_now_us() < b->end_us) {
+		if ((c = pool_acquire(b->p, "bench", &err)) == NULL) {
+			bad++;
+			continue;
+		}
+		res = PQexec(c, "SELECT 1");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			n++;
+		else
+			bad++;
+		PQclear(res);
+		pool_release(b->p, c);
+	}
+	__atomic_add_fetch(&b->ops, n, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&b->errors, bad, __ATOMIC_SEQ_CST);
+	return (NULL);
+}
+
+/* ab: one thread that follows b->phase between its own conn and the pool. */
+static void *
+bench_ab(void *arg)
+{
+	struct bench	*b = arg;
+	struct mc_err	 err = { 0 };
+	PGconn		*own = pgq_connect(b->t, "bench-direct", &err), *c;
+	PGresult	*res;
+	long		 n[2] = { 0, 0 }, bad = 0;
+	int		 ph;
+
+	if (own == NULL) {
+		fprintf(stderr, "bench-pool: %s\n", err.msg);
+		__atomic_add_fetch(&b->errors, 1, __ATOMIC_SEQ_CST);
+		return (NULL);
+	}
+	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
+		usleep(100);
+	while (breaker_now_us() < b->end_us) {
+		ph = __atomic_load_n(&b->phase, __ATOMIC_RELAXED);
+		if (ph == 0)
+			c = own;
+		else if ((c = pool_acquire(b->p, "bench", &err)) == NULL) {
+			bad++;
+			continue;
+		}
+		res = PQexec(c, "SELECT 1");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			n[ph]++;
+		else
+			bad++;
+		PQclear(res);
+		if (ph == 1)
+			pool_release(b->p, c);
+	}
+	PQfinish(own);
+	__atomic_add_fetch(&b->ab_ops[0], n[0], __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&b->ab_ops[1], n[1], __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&b->errors, bad, __ATOMIC_SEQ_CST);
+	return (NULL);
+}
+
+/*
+ * ab: run nthreads of bench_ab for secs seconds, flipping the phase every
+ * 200 ms; out[0] and out[1] get direct and pool queries per second.
+ */
+static void
+bench_run_ab(struct bench *b, int nthreads, double secs, double *out)
+{
+	pthread_t	*th = calloc((size_t)nthreads, sizeof(*th));
+	int64_t		 t0, now, in[2] = { 0, 0 }, mark;
+	int		 i, ph = 0;
+
+	b->errors = b->ab_ops[0] = b->ab_ops[1] = 0;
+	b->start = 0;
+	b->phase = 0;
+	b->end_us = INT64_MAX;
+	for (i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, bench_ab, b);
+	usleep(300000);
+	t0 = mark = breaker_now_us();
+	b->end_us = t0 + (int64_t)(secs * 1e6);
+	__atomic_store_n(&b->start, 1, __ATOMIC_SEQ_CST);
+	while ((now = breaker_now_us()) < b->end_us) {
+		usleep(200000);
+		now = breaker_now_us();
+		in[ph] += (now < b->end_us ? now : b->end_us) - mark;
+		mark = now;
+		ph = !ph;
+		__atomic_store_n(&b->phase, ph, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	if (b->errors > 0)
+		fprintf(stderr, "bench-pool: %ld errors\n", b->errors);
+	out[0] = in[0] ? (double)b->ab_ops[0] / ((double)in[0] / 1e6) : 0;
+	out[1] = in[1] ? (double)b->ab_ops[1] / ((double)in[1] / 1e6) : 0;
+}
+
+/* Run nthreads of fn for secs seconds; returns queries per second. */
+static double
+bench_run(struct bench *b, void *(*fn)(void *), int nthreads, double secs)
+{
+	pthread_t	*th = calloc((size_t)nthreads, sizeof(*th));
+	int64_t		 t0;
+	int		 i;
+
+	b->ops = b->errors = 0;
+	b->start = 0;
+	b->end_us = INT64_MAX;
+	for (i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, fn, b);
+	usleep(300000);		/* let the direct threads connect */
+	t0 = breaker_now_us();
+	b->end_us = t0 + (int64_t)(secs * 1e6);
+	__atomic_store_n(&b->start, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	if (b->errors > 0)
+		fprintf(stderr, "bench-pool: %ld errors\n", b->errors);
+	return ((double)b->ops / ((double)(breaker_now_us() - t0) / 1e6));
+}
+
+/* Wait until the pool has n idle connections (pre-warmed). */
+static void
+bench_warm(struct pool *p, int n)
+{
+	int	i;
+
+	for (i = 0; i < 500 && pool_stats(p).idle < n; i++)
+		usleep(10000);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct bench		 b = { 0 };
+	struct timespec		 a, z;
+	const char		*url;
+	double			 secs = 5, ns, ab[2];
+	long			 iters = 2000000, i;
+	int			 ch, threads = 8;
+	PGconn			*c;
+
+	while ((ch = getopt(argc, argv, "t:c:n:")) != -1) {
+		switch (ch) {
+		case 't':
+			secs = atof(optarg);
+			break;
+		case 'c':
+			threads = atoi(optarg);
+			break;
+		case 'n':
+			iters = atol(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: bench-pool [-t SECONDS] "
+			    "[-c THREADS] [-n ITERATIONS] direct|pool|ab|acquire...\n");
+			return (2);
+		}
+	}
+	if ((url = getenv("MCPDB_BENCH_PGURL")) == NULL &&
+	    (url = getenv("MCPDB_TEST_PGURL")) == NULL) {
+		fprintf(stderr, "bench-pool: set MCPDB_BENCH_PGURL\n");
+		return (2);
+	}
+	memset(&t, 0, sizeof(t));
+	conf_target_defaults(&t);
+	t.name = (char *)"bench";
+	t.pg = (char *)url;
+	t.pool.leak_threshold_ms = 0;
+	b.t = &t;
+	for (; optind < argc; optind++) {
+		if (strcmp(argv[optind], "direct") == 0) {
+			printf("direct_qps %.1f\n",
+			    bench_run(&b, bench_direct, threads, secs));
+		} else if (strcmp(argv[optind], "pool") == 0) {
+			t.pool.min = threads;
+			t.pool.max = threads;
+			if ((b.p = pool_new(&t, NULL, "bench-pool", &err)) == NULL)
+				goto fail;
+			bench_warm(b.p, threads);
+			printf("pool_qps %.1f\n",
+			    bench_run(&b, bench_pooled, threads, secs));
+			pool_free(b.p);
+		} else if (strcmp(argv[optind], "ab") == 0) {
+			t.pool.min = threads;
+			t.pool.max = threads;
+			if ((b.p = pool_new(&t, NULL, "bench-pool", &err)) == NULL)
+				goto fail;
+			bench_warm(b.p, threads);
+			bench_run_ab(&b, threads, secs, ab);
+			printf("ab_direct_qps %.1f\nab_pool_qps %.1f\n", ab[0],
+			    ab[1]);
+			pool_free(b.p);
+		} else if (strcmp(argv[optind], "acquire") == 0) {
+			t.pool.min = 1;
+			t.pool.max = 1;
+			if ((b.p = pool_new(&t, NULL, "bench-acquire", &err)) == NULL)
+				goto fail;
+			bench_warm(b.p, 1);
+			for (i = 0; i < 10000; i++)	/* warm caches */
+				pool_release(b.p, pool_acquire(b.p, "b", &err));
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			for (i = 0; i < iters; i++) {
+				if ((c = pool_acquire(b.p, "bench", &err)) == NULL)
+					goto fail;
+				pool_release(b.p, c);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &z);
+			ns = ((double)(z.tv_sec - a.tv_sec) * 1e9 +
+			    (double)(z.tv_nsec - a.tv_nsec)) / (double)iters;
+			printf("acquire_release_ns %.1f\n", ns);
+			pool_free(b.p);
+		} else {
+			fprintf(stderr, "bench-pool: unknown mode %s\n",
+			    argv[optind]);
+			return (2);
+		}
+		fflush(stdout);
+	}
+	return (0);
+fail:
+	fprintf(stderr, "bench-pool: %s\n", err.msg);
+	return (1);
+}
