@@ -105,7 +105,11 @@ sigpipe_child(bool ignore)
 		for (i = 0; i < 4; i++)
 			if ((rep = redisCommand(c, "SET k %b", big, (size_t)(1 << 20))) == NULL)
 				break;
-		_exit(rep == NULL ? 0 : 4);
+		i = rep == NULL ? 0 : 4;
+		freeReplyObject(rep);
+		free(big);
+		redisFree(c);
+		_exit(i);
 	}
 	waitpid(pid, &st, 0);
 	return (st);
@@ -137,7 +141,7 @@ test_pause(void)
 	struct rds_stats	*st;
 	redisReply		*k;
 	double			 t0, el, paused_at;
-	char			*v;
+	char			*v = NULL;
 	size_t			 len;
 	int			 i, rc = -1;
 
