@@ -1,9 +1,13 @@
-# pool.mk - the PostgreSQL connection pool, its integration tests and benchmark.
+# pool.mk - the PostgreSQL connection pool, its tests and benchmark.
 libmcpdb_a_SOURCES += src/pool.c src/pool.h
 
+# Without a server: settings, breaker, backoff, timeouts, shutdown.
+check_PROGRAMS += tests/unit/t-pool
+# Against the harness server (skip without MCPDB_TEST_PGURL).
 check_PROGRAMS += tests/integ/t-pool
 tests_integ_t_pool_SOURCES = tests/integ/t-pool.c \
 	tests/integ/pool-common.c tests/integ/pool-common.h
+# Stops and freezes a private server of its own (src/mcpdb-servers.sh).
 check_PROGRAMS += tests/integ/t-pool-fault
 tests_integ_t_pool_fault_SOURCES = tests/integ/t-pool-fault.c \
 	tests/integ/pool-common.c tests/integ/pool-common.h

@@ -2,7 +2,8 @@
  * t-pool.c - the PostgreSQL pool against a real server: max under load,
  * acquire timeout, FIFO waiters, the transaction helper, cleanup of dirty
  * returns, validation, leaks, idle/lifetime retirement, the deadline helper,
- * the breaker against an unreachable server, shutdown.
+ * shutdown. (The breaker without a server: tests/unit/t-pool.c; with a
+ * server going down: t-pool-fault.c.)
  */
 #include "config.h"
 
@@ -45,13 +46,6 @@ static bool
 leaks_at_least(const struct pool_stats *s, int n)
 {
 	return (s->leaks >= (uint64_t)n);
-}
-
-static bool
-breaker_open(const struct pool_stats *s, int n)
-{
-	(void)n;
-	return (s->breaker == BREAKER_OPEN);
 }
 
 /* -------------------------------------------------- 1. max under load */
@@ -610,66 +604,6 @@ test_deadline(struct pool *p)
 	    "(gone after ~%lld ms)", (long long)ms * 10);
 }
 
-/* ---------------------------------------------- 10. breaker, offline */
-
-static void
-test_breaker(void)
-{
-	struct conf_target	 t;
-	struct mc_err		 err = { 0 };
-	struct pool		*p;
-	struct pool_stats	 s;
-	int64_t			 t0, ms, worst = 0;
-	int			 i;
-	bool			 fast = true;
-
-	memset(&t, 0, sizeof(t));
-	conf_target_defaults(&t);
-	t.name = (char *)"down";
-	/* Nothing listens there; the password must never show up. */
-	t.pg = (char *)"host=/nonexistent-mcpdb-dir port=1 user=u "
-	    "password=sekrit-pw dbname=d";
-	t.pool.min = 1;
-	t.pool.breaker_threshold = 3;
-	t.pool.breaker_open_ms = 60000;
-	t.pool.backoff_base_ms = 10;
-	t.pool.backoff_cap_ms = 40;
-	t.pool.acquire_timeout_ms = 5000;
-	t0 = tp_now();
-	p = pool_new(&t, NULL, "t-breaker", &err);
-	ok(p != NULL && tp_now() - t0 < 100000, "pool_new does not block "
-	    "on a dead server");
-	ok(tp_wait(p, breaker_open, 0, 3000), "breaker opens after failed "
-	    "pre-warm attempts");
-	s = pool_stats(p);
-	is_int(s.consecutive_failures, 3, "after 3 consecutive failures");
-	ok(s.breaker_retry_in_ms > 50000, "probe scheduled (in %d ms)",
-	    s.breaker_retry_in_ms);
-	ok(s.backoff_attempt == 3, "backoff attempt counted (%u)",
-	    s.backoff_attempt);
-	like(s.last_error, "nonexistent-mcpdb-dir", "last error kept");
-	for (i = 0; i < 20; i++) {
-		t0 = tp_now();
-		if (pool_acquire(p, "x", &err) != NULL || err.code != MC_E_BREAKER)
-			fast = false;
-		ms = tp_now() - t0;
-		if (ms > worst)
-			worst = ms;
-	}
-	ok(fast && worst < 50000, "acquire fails fast while open (worst %lld "
-	    "us)", (long long)worst);
-	like(err.msg, "circuit open after 3 consecutive connection failures",
-	    "message explains the breaker");
-	like(err.msg, "PostgreSQL /nonexistent-mcpdb-dir:1", "names host:port");
-	like(err.msg, "retrying in ", "says when it retries");
-	unlike(err.msg, "sekrit", "never prints the password");
-	unlike(s.last_error, "sekrit", "nor in the stats");
-	diag("%s", err.msg);
-	is_int((long long)pool_stats(p).fast_failures, 20, "fast failures "
-	    "counted");
-	pool_free(p);
-}
-
 /* ---------------------------------------------------- 11. shutdown */
 
 struct later {
@@ -759,7 +693,6 @@ main(void)
 	test_validation();
 	test_leak();
 	test_retire();
-	test_breaker();
 	test_shutdown();
 
 	{
