@@ -80,19 +80,19 @@ CREATE FUNCTION platform.set_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	-- A no-op UPDATE (same values, e.g. an idempotent seed upsert) keeps the
-	-- old timestamp; any real change sets it to the transaction time.
-	IF (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) 'updated_at'::text)
-	   IS DISTINCT FROM
-	   (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) 'updated_at'::text) THEN
+	-- old timestamp; any real change sets it to the transaction time. The
+	-- row comparison needs an equality operator for every column type
+	-- (jsonb yes, json/xml/point no); it is several times cheaper than
+	-- comparing to_jsonb() images of rows that carry an embedding.
+	NEW.updated_at := OLD.updated_at;
+	IF NEW IS DISTINCT FROM OLD THEN
 		NEW.updated_at := pg_catalog.now();
-	ELSE
-		NEW.updated_at := OLD.updated_at;
 	END IF;
 	RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION platform.set_updated_at() IS
-	'BEFORE UPDATE row trigger: sets updated_at to now() when any other column changed; a no-op update keeps it.';
+	'BEFORE UPDATE row trigger: sets updated_at to now() when any other column changed; a no-op update keeps it. Every column type needs an equality operator (use jsonb, not json).';
 
 CREATE FUNCTION platform.attach_updated_at(tbl regclass) RETURNS void
 LANGUAGE plpgsql AS $$

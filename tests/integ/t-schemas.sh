@@ -124,6 +124,34 @@ out=$(sl_val "$DB" "BEGIN;
 	SELECT updated_at = now() FROM code_quality.projects WHERE name = 'acme/mcpdb';
 	ROLLBACK;" 2>&1)
 is "$(echo $out)" "t t" "set_updated_at: a no-op UPDATE keeps updated_at, a real change sets it to now()"
+out=$("$PSQL" -X -q -A -t -d "$DB" 2>&1 <<SQL
+BEGIN;
+DO \$\$
+DECLARE
+	t regclass;
+	col text;
+	bad text := '';
+	n bigint;
+BEGIN
+	FOR t, col IN SELECT c.oid, a.attname FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+	                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname IN ('metadata', 'properties')
+	               WHERE s.nspname IN ($SVC_LIST) AND c.relkind = 'r' ORDER BY 1 LOOP
+		EXECUTE format('UPDATE %s SET id = id', t);
+		EXECUTE format('SELECT count(*) FROM %s WHERE updated_at = now()', t) INTO n;
+		IF n > 0 THEN bad := bad || ' no-op-bumped:' || t; END IF;
+		EXECUTE format('UPDATE %s SET %I = %I || ''{"touched": 1}''', t, col, col);
+		EXECUTE format('SELECT count(*) FROM %s WHERE updated_at <> now()', t) INTO n;
+		IF n > 0 THEN bad := bad || ' change-not-bumped:' || t; END IF;
+	END LOOP;
+	IF bad <> '' THEN
+		RAISE EXCEPTION 'offenders:%', bad;
+	END IF;
+END
+\$\$;
+ROLLBACK;
+SQL
+)
+is "$out" "" "on every seeded table a no-op UPDATE keeps updated_at and a real change sets it to now()"
 out=$(sl_val "$DB" "UPDATE memory_management.contexts SET parent_id = (SELECT id FROM memory_management.contexts WHERE name = 'seed-loader')
 	WHERE name = 'acme'" 2>&1)
 like "$out" "cannot move under" "a context cannot become a descendant of itself"
