@@ -266,9 +266,14 @@ pg_port()
 # Create the PostgreSQL home and cluster unless it exists.
 pg_init()
 {
+	if [ -L "$DIR/pg" ] && [ ! -e "$DIR/pg" ]; then
+		# Its target was removed (a cleaned /tmp): start over.
+		rm -f "$DIR/pg"
+		set_paths
+	fi
 	if [ ! -e "$DIR/pg" ]; then
 		if [ "$IS_ROOT" = 1 ] && ! runuser -u postgres -- test -x "$DIR" 2>/dev/null; then
-			# The postgres user cannot reach DIR (e.g. under /root): keep the
+			# The postgres user cannot reach DIR (say, in root's home): keep the
 			# cluster in a directory it can reach and point DIR/pg at it.
 			h=$(mktemp -d "${TMPDIR:-/tmp}/mcpdb-pg.XXXXXX") || die "cannot create a PostgreSQL directory under ${TMPDIR:-/tmp}"
 			chmod 755 "$h"
