@@ -32,4 +32,4 @@ nobase_dist_pkgdata_DATA += \
 	seeds/demo/web_access.http_cache.ndjson \
 	seeds/demo/web_access.page_screenshots.ndjson \
 	seeds/demo/web_access.search_history.ndjson
-EXTRA_DIST += seeds/gen-demo.py
+EXTRA_DIST += seeds/gen-demo.py seeds/README.md
