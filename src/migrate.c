@@ -436,7 +436,7 @@ migrate_describe_holder(PGconn *c, const char *marker, struct buf *b,
 {
 	PGresult	*res;
 	char		*sql, k1[16], k2[16], at[64], host[80], ospid[24], cmd[32];
-	const char	*q;
+	const char	*q, *m;
 
 	snprintf(k1, sizeof(k1), "%d", MIGRATE_LOCK_K1);
 	snprintf(k2, sizeof(k2), "%d", MIGRATE_LOCK_K2);
@@ -469,9 +469,10 @@ migrate_describe_holder(PGconn *c, const char *marker, struct buf *b,
 	buf_printf(b, "pid %s (application %s, user %s, client %s, since %s",
 	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
 	    PQgetvalue(res, 0, 3), at);
-	if (migrate_marker_field(q, "host=", host, sizeof(host)) &&
-	    migrate_marker_field(q, "os_pid=", ospid, sizeof(ospid)) &&
-	    sscanf(q, "%*[^m]mcpdb migrate %31[a-z]", cmd) == 1)
+	if ((m = strstr(q, "/* mcpdb migrate ")) != NULL &&
+	    migrate_marker_field(m, "host=", host, sizeof(host)) &&
+	    migrate_marker_field(m, "os_pid=", ospid, sizeof(ospid)) &&
+	    sscanf(m, "/* mcpdb migrate %31[a-z]", cmd) == 1)
 		buf_printf(b, ", mcpdb migrate %s on host %s, os pid %s)", cmd, host, ospid);
 	else {
 		buf_printf(b, ", %s; current query: ", PQgetvalue(res, 0, 5));

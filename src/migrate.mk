@@ -12,3 +12,5 @@ libmcpdb_a_SOURCES += \
 	src/migrate.c src/migrate.h
 
 check_PROGRAMS += tests/unit/t-migplan tests/integ/t-migrate
+TESTS += tests/integ/t-migrate-proc.sh
+EXTRA_DIST += tests/integ/t-migrate-proc.sh
