@@ -221,7 +221,13 @@ BEGIN
 	-- Roles are cluster-wide: another database of this cluster may already
 	-- have created it, which is fine.
 	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = role_name) THEN
-		EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+		BEGIN
+			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+		EXCEPTION WHEN unique_violation OR duplicate_object THEN
+			-- A migration in another database created it at the same time
+			-- (we waited for its commit): same outcome.
+			RAISE NOTICE 'role % was created concurrently by another session', role_name;
+		END;
 	ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = role_name AND rolcanlogin) THEN
 		RAISE WARNING 'role % already exists and can log in; service roles are meant to be NOLOGIN groups', role_name
 			USING HINT = 'Grant the role to a LOGIN role instead: ALTER ROLE ' || pg_catalog.quote_ident(role_name) || ' NOLOGIN;';
