@@ -49,14 +49,46 @@ fault_cleanup(void)
 	fault_dir[0] = '\0';
 }
 
+/* Run `up` once; fills fault_url, or keeps the output in log. Returns 0/-1. */
+static int
+fault_try_up(char *log, size_t logsize)
+{
+	char	 cmd[1536], line[1024], *v;
+	FILE	*fp;
+	size_t	 n, len = 0;
+
+	snprintf(cmd, sizeof(cmd), "sh '%s' up --dir '%s' 2>&1", fault_script,
+	    fault_dir);
+	if ((fp = popen(cmd, "r")) == NULL)
+		return (-1);
+	log[0] = '\0';
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "MCPDB_TEST_PGURL=", 17) != 0) {
+			/* Keep diagnostics, never the password lines. */
+			if (strstr(line, "PASSWORD") == NULL &&
+			    strstr(line, "_TCP=") == NULL && len < logsize)
+				len += (size_t)snprintf(log + len, logsize - len,
+				    "%s", line);
+			continue;
+		}
+		v = line + 17;
+		n = strcspn(v, "\n");
+		v[n] = '\0';
+		if (*v == '\'' && n >= 2) {
+			v[n - 1] = '\0';
+			v++;
+		}
+		snprintf(fault_url, sizeof(fault_url), "%s", v);
+	}
+	return (pclose(fp) == 0 && fault_url[0] != '\0' ? 0 : -1);
+}
+
 /* Start a private PostgreSQL (+ Redis) and read its conninfo. */
 static void
 fault_up(void)
 {
 	const char	*src = getenv("MCPDB_SRCDIR");
-	char		 cmd[1536], line[1024], *v;
-	FILE		*fp;
-	size_t		 n;
+	char		 log[4096];
 
 	if (src == NULL)
 		skip_all("MCPDB_SRCDIR not set (run through make check)");
@@ -69,24 +101,13 @@ fault_up(void)
 	if (mkdtemp(fault_dir) == NULL)
 		bail_out("mkdtemp failed");
 	atexit(fault_cleanup);
-	snprintf(cmd, sizeof(cmd), "sh '%s' up --dir '%s' 2>&1", fault_script,
-	    fault_dir);
-	if ((fp = popen(cmd, "r")) == NULL)
-		bail_out("cannot run %s", fault_script);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strncmp(line, "MCPDB_TEST_PGURL=", 17) != 0)
-			continue;
-		v = line + 17;
-		n = strcspn(v, "\n");
-		v[n] = '\0';
-		if (*v == '\'' && n >= 2) {
-			v[n - 1] = '\0';
-			v++;
-		}
-		snprintf(fault_url, sizeof(fault_url), "%s", v);
-	}
-	if (pclose(fp) != 0 || fault_url[0] == '\0')
-		bail_out("private servers did not start (%s up)", fault_script);
+	if (fault_try_up(log, sizeof(log)) == 0)
+		return;
+	diag("first `up` failed; retrying once: %s", log);
+	fault("down");
+	if (fault_try_up(log, sizeof(log)) != 0)
+		bail_out("private servers did not start (%s up): %s",
+		    fault_script, log);
 }
 
 /* ------------------------------------------------ stop and restart */
