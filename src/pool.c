@@ -95,7 +95,7 @@ struct pool_waiter {
 	TAILQ_ENTRY(pool_waiter) entry;
 	pthread_cond_t		 cv;
 	struct pconn		*got;
-	int			 status;	/* 0 waiting, 1 served, -1 refused */
+	int			 status;	/* 0 wait, 1 got, -1 no */
 	struct mc_err		 why;		/* when refused */
 };
 
@@ -121,10 +121,10 @@ struct pool {
 	int			 count[PC_NSTATES];
 	TAILQ_HEAD(, pool_waiter) waiters;
 	int			 nwaiting;
-	struct pconn		**map;		/* PGconn * -> pconn, open addressing */
+	struct pconn		**map;		/* PGconn * -> pconn */
 	size_t			 mapmask;
 
-	struct conf_target	 target;	/* private copy for pgq_connect */
+	struct conf_target	 target;	/* own copy for pgq_connect */
 	struct conf_pool	 cfg;
 	char			 component[64];
 	char			 name[80];	/* "mcpdb/<component>" */
@@ -233,7 +233,9 @@ pool_ring_add(struct pool_ring *r, int64_t us)
 {
 	if (us < 0)
 		us = 0;
-	r->v[r->n % POOL_HIST_WINDOW] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	if (us > UINT32_MAX)
+		us = UINT32_MAX;
+	r->v[r->n % POOL_HIST_WINDOW] = (uint32_t)us;
 	r->n++;
 }
 
@@ -330,10 +332,11 @@ static void
 pool_notice(void *arg, const PGresult *res)
 {
 	struct pool	*p = arg;
-	const char	*sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char	*sev;
 	char		 line[256];
 	enum log_level	 lvl = LOGL_DEBUG;
 
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	if (sev != NULL && strcmp(sev, "WARNING") == 0)
 		lvl = LOGL_WARN;
 	else if (sev != NULL && (strcmp(sev, "FATAL") == 0 ||
@@ -424,7 +427,8 @@ pool_set_state(struct pool *p, struct pconn *c, enum pconn_state to)
 static int
 pool_total(const struct pool *p)
 {
-	return (p->count[PC_CONNECTING] + p->count[PC_IDLE] + p->count[PC_ACTIVE]);
+	return (p->count[PC_CONNECTING] + p->count[PC_IDLE] +
+	    p->count[PC_ACTIVE]);
 }
 
 /*
@@ -739,8 +743,8 @@ pool_drain(PGconn *conn, int64_t deadline)
 		st = PQresultStatus(res);
 		PQclear(res);
 		if (st == PGRES_COPY_IN) {
-			while ((r = PQputCopyEnd(conn,
-			    "connection returned to the pool during COPY")) == 0)
+			while ((r = PQputCopyEnd(conn, "connection returned "
+			    "to the pool during COPY")) == 0)
 				if (pool_poll(conn, true, deadline) != 1)
 					return (-1);
 			if (r < 0)
@@ -751,7 +755,8 @@ pool_drain(PGconn *conn, int64_t deadline)
 					PQfreemem(buf);
 					continue;
 				}
-				if (r == -2 || pool_poll(conn, false, deadline) != 1 ||
+				if (r == -2 ||
+				    pool_poll(conn, false, deadline) != 1 ||
 				    PQconsumeInput(conn) == 0)
 					return (-1);
 			}
@@ -813,6 +818,7 @@ pool_check(PGconn *conn, int64_t deadline)
 
 /* ------------------------------------------------------------- lifecycle */
 
+/* Create a pool and start its maintainer thread. */
 struct pool *
 pool_new(const struct conf_target *t, struct logger *log, const char *component,
     struct mc_err *err)
@@ -822,8 +828,8 @@ pool_new(const struct conf_target *t, struct logger *log, const char *component,
 	int		 i, rc;
 
 	if (t->pool.max < 1 || t->pool.max > 10000)
-		return (mc_err_set(err, MC_E_CONFIG, "pool.max: expected 1..10000, "
-		    "got %d", t->pool.max), NULL);
+		return (mc_err_set(err, MC_E_CONFIG, "pool.max: expected "
+		    "1..10000, got %d", t->pool.max), NULL);
 	if (t->pool.min < 0 || t->pool.min > t->pool.max)
 		return (mc_err_set(err, MC_E_CONFIG, "pool.min: expected 0..%d "
 		    "(pool.max), got %d", t->pool.max, t->pool.min), NULL);
@@ -873,12 +879,14 @@ pool_new(const struct conf_target *t, struct logger *log, const char *component,
 	return (p);
 }
 
+/* The pool's application_name. */
 const char *
 pool_name(const struct pool *p)
 {
 	return (p->name);
 }
 
+/* Stop lending and close everything, waiting up to wait_ms for loans. */
 void
 pool_shutdown(struct pool *p, int wait_ms)
 {
@@ -914,11 +922,12 @@ pool_shutdown(struct pool *p, int wait_ms)
 	pthread_mutex_unlock(&p->mtx);
 	pool_close_all(&doomed);
 	if (left > 0)
-		log_warn(p->log, "pool %s: %d connection(s) still borrowed after "
-		    "%d ms (%s); they will be closed when returned", p->name,
-		    left, wait_ms, tags);
+		log_warn(p->log, "pool %s: %d connection(s) still borrowed "
+		    "after %d ms (%s); they will be closed when returned",
+		    p->name, left, wait_ms, tags);
 }
 
+/* Shut down, join the maintainer and free the pool. */
 void
 pool_free(struct pool *p)
 {
@@ -972,7 +981,8 @@ pool_take(struct pool *p, int64_t t0, int64_t deadline, bool *waited,
 
 	if (p->closing) {
 		p->fast_failures++;
-		mc_err_set(err, MC_E_STATE, "pool %s is shutting down", p->name);
+		mc_err_set(err, MC_E_STATE, "pool %s is shutting down",
+		    p->name);
 		return (NULL);
 	}
 	if (TAILQ_EMPTY(&p->waiters) &&
@@ -1016,6 +1026,7 @@ pool_take(struct pool *p, int64_t t0, int64_t deadline, bool *waited,
 	return (w.status > 0 ? w.got : NULL);
 }
 
+/* Borrow a connection, validating it when it sat idle long enough. */
 PGconn *
 pool_acquire(struct pool *p, const char *tag, struct mc_err *err)
 {
@@ -1032,7 +1043,7 @@ pool_acquire(struct pool *p, const char *tag, struct mc_err *err)
 			pthread_mutex_unlock(&p->mtx);
 			return (NULL);
 		}
-		if (c == NULL) {	/* an expired idle one: close, look again */
+		if (c == NULL) {	/* expired idle one: close, retry */
 			pthread_mutex_unlock(&p->mtx);
 			pool_close_all(&doomed);
 			continue;
@@ -1108,8 +1119,9 @@ pool_put(struct pool *p, PGconn *conn, bool discard)
 	pool_ring_add(&p->r_usage, held);
 	leaked = c->leak_reported;
 	pool_strlcpy(tag, c->tag, sizeof(tag));
-	if (dirty && !discard && !c->broken && PQstatus(conn) == CONNECTION_OK) {
-		/* Clean it outside the lock; it stays active (ours) meanwhile. */
+	if (dirty && !discard && !c->broken &&
+	    PQstatus(conn) == CONNECTION_OK) {
+		/* Clean it outside the lock; it stays active (ours). */
 		pthread_mutex_unlock(&p->mtx);
 		cleaned = pool_reset(conn, pool_now() +
 		    POOL_RESET_TIMEOUT_MS * 1000) == 0;
@@ -1133,24 +1145,27 @@ pool_put(struct pool *p, PGconn *conn, bool discard)
 		pool_give(p, c, now);
 	pthread_mutex_unlock(&p->mtx);
 	if (leaked)
-		log_info(p->log, "pool %s: connection borrowed by '%s' came back "
-		    "after %.1f s (reported earlier as a possible leak)", p->name,
-		    tag, (double)held / 1e6);
+		log_info(p->log, "pool %s: connection borrowed by '%s' came "
+		    "back after %.1f s (reported earlier as a possible leak)",
+		    p->name, tag, (double)held / 1e6);
 	pool_close_all(&doomed);
 }
 
+/* Give a connection back for reuse. */
 void
 pool_release(struct pool *p, PGconn *conn)
 {
 	pool_put(p, conn, false);
 }
 
+/* Give a connection back to be closed. */
 void
 pool_discard(struct pool *p, PGconn *conn)
 {
 	pool_put(p, conn, true);
 }
 
+/* Count a caller's error by SQLSTATE class. */
 void
 pool_note_error(struct pool *p, const char *sqlstate)
 {
@@ -1173,6 +1188,7 @@ pool_mark_broken(struct pool *p, PGconn *conn)
 	pthread_mutex_unlock(&p->mtx);
 }
 
+/* Run one query with a client-side deadline. */
 PGresult *
 pool_query_deadline(struct pool *p, PGconn *conn, const char *sql, int n,
     const char *const *params, int timeout_ms, struct mc_err *err)
@@ -1190,9 +1206,9 @@ pool_query_deadline(struct pool *p, PGconn *conn, const char *sql, int n,
 	if (r == -2 || PQstatus(conn) != CONNECTION_OK)
 		pool_mark_broken(p, conn);
 	if (r == -2)
-		mc_err_set(&e, MC_E_TIMEOUT, "query did not finish within %d ms "
-		    "(server frozen or overloaded?); the connection will be "
-		    "closed", timeout_ms);
+		mc_err_set(&e, MC_E_TIMEOUT, "query did not finish within %d "
+		    "ms (server frozen or overloaded?); the connection will "
+		    "be closed", timeout_ms);
 	mc_err_copy(err, &e);
 	return (NULL);
 }
@@ -1215,6 +1231,7 @@ pool_ctl(PGconn *conn, const char *sql, char *tag, size_t tagsize,
 	return (0);
 }
 
+/* Run fn in a transaction on a borrowed connection. */
 int
 pool_tx(struct pool *p, const char *tag,
     int (*fn)(PGconn *, void *, struct mc_err *), void *arg,
@@ -1241,8 +1258,9 @@ pool_tx(struct pool *p, const char *tag,
 		    "without saying why");
 	ts = PQtransactionStatus(conn);
 	if (rc == 0 && ts == PQTRANS_INERROR) {
-		rc = mc_err_set(&e, MC_E_QUERY, "a statement in the transaction "
-		    "failed (the callback ignored the error); rolled back");
+		rc = mc_err_set(&e, MC_E_QUERY, "a statement in the "
+		    "transaction failed (the callback ignored the error); "
+		    "rolled back");
 	} else if (rc == 0 && ts != PQTRANS_INTRANS) {
 		rc = mc_err_set(&e, MC_E_INTERNAL, "the transaction callback "
 		    "ended the transaction itself; nothing was committed by "
@@ -1259,8 +1277,9 @@ pool_tx(struct pool *p, const char *tag,
 		if (r != 0)
 			rc = -1;
 		else if (strcmp(done, "COMMIT") != 0)
-			rc = mc_err_set(&e, MC_E_QUERY, "COMMIT was turned into "
-			    "%s by the server; nothing was committed", done);
+			rc = mc_err_set(&e, MC_E_QUERY, "COMMIT was turned "
+			    "into %s by the server; nothing was committed",
+			    done);
 	}
 	if (rc != 0) {
 		ts = PQtransactionStatus(conn);
@@ -1277,6 +1296,7 @@ pool_tx(struct pool *p, const char *tag,
 
 /* ------------------------------------------------------------ statistics */
 
+/* Copy the gauges and counters under the lock; percentiles outside. */
 struct pool_stats
 pool_stats(struct pool *p)
 {
@@ -1370,7 +1390,8 @@ pool_housekeep(struct pool *p, int64_t now, struct pconn_list *doomed,
 	int		 nrep = 0;
 
 	/* Oldest idle at the tail (LIFO). */
-	for (c = TAILQ_LAST(&p->list[PC_IDLE], pconn_list); c != NULL; c = prev) {
+	for (c = TAILQ_LAST(&p->list[PC_IDLE], pconn_list); c != NULL;
+	    c = prev) {
 		prev = TAILQ_PREV(c, pconn_list, entry);
 		if (pool_expired(c, now))
 			pool_detach(p, c, PCW_LIFETIME, doomed);
@@ -1396,7 +1417,7 @@ pool_housekeep(struct pool *p, int64_t now, struct pconn_list *doomed,
 	return (nrep);
 }
 
-/* How often housekeeping runs: a quarter of the shortest limit, 10 ms .. 1 s. */
+/* Housekeeping period: a quarter of the shortest limit, 10 ms .. 1 s. */
 static int64_t
 pool_tick_us(const struct conf_pool *cfg)
 {
@@ -1483,14 +1504,15 @@ pool_open_one(struct pool *p, struct pconn_list *doomed)
 		}
 		pthread_mutex_unlock(&p->mtx);
 		if (opened)
-			log_error(p->log, "pool %s: %s: circuit opened after %d "
-			    "consecutive connection failures; next probe in %d "
-			    "ms; last error: %s", p->name, p->endpoint,
-			    bs.consecutive_failures, p->cfg.breaker_open_ms, line);
+			log_error(p->log, "pool %s: %s: circuit opened after "
+			    "%d consecutive connection failures; next probe in "
+			    "%d ms; last error: %s", p->name, p->endpoint,
+			    bs.consecutive_failures, p->cfg.breaker_open_ms,
+			    line);
 		else
-			log_warn(p->log, "pool %s: connection attempt %u to %s "
-			    "failed (retry in %d ms): %s", p->name, p->bo.attempt,
-			    p->endpoint, delay, line);
+			log_warn(p->log, "pool %s: connection attempt %u to "
+			    "%s failed (retry in %d ms): %s", p->name,
+			    p->bo.attempt, p->endpoint, delay, line);
 		pthread_mutex_lock(&p->mtx);
 		return;
 	}
@@ -1501,7 +1523,8 @@ pool_open_one(struct pool *p, struct pconn_list *doomed)
 	c->fresh = true;
 	if (p->cfg.max_lifetime_ms > 0)
 		c->expire_us = now + (int64_t)p->cfg.max_lifetime_ms * 1000 -
-		    (int64_t)pool_rand(p, (uint64_t)p->cfg.max_lifetime_ms * 25 + 1);
+		    (int64_t)pool_rand(p,
+		    (uint64_t)p->cfg.max_lifetime_ms * 25 + 1);
 	p->created++;
 	p->next_retry_us = 0;
 	p->last_error[0] = '\0';
@@ -1542,9 +1565,9 @@ pool_main(void *arg)
 		if (nrep > 0 || !TAILQ_EMPTY(&doomed)) {
 			pthread_mutex_unlock(&p->mtx);
 			for (i = 0; i < nrep; i++)
-				log_warn(p->log, "pool %s: connection held for "
-				    "%lld ms by '%s' (backend pid %d): possible "
-				    "leak (threshold %d ms)", p->name,
+				log_warn(p->log, "pool %s: connection held "
+				    "for %lld ms by '%s' (backend pid %d): "
+				    "possible leak (threshold %d ms)", p->name,
 				    (long long)rep[i].held_ms, rep[i].tag,
 				    rep[i].be_pid, p->cfg.leak_threshold_ms);
 			nrep = 0;
@@ -1558,7 +1581,8 @@ pool_main(void *arg)
 		if (want) {
 			int64_t	at = p->next_retry_us;
 
-			if (p->brk_state == BREAKER_OPEN && p->brk_open_until > at)
+			if (p->brk_state == BREAKER_OPEN &&
+			    p->brk_open_until > at)
 				at = p->brk_open_until;
 			if (at <= now) {
 				pool_open_one(p, &doomed);

@@ -52,7 +52,7 @@ struct pool_lat {
 /* Errors seen through the pool, by SQLSTATE class ("08" = connection). */
 #define POOL_ERR_CLASSES	6
 struct pool_err_class {
-	char		cls[3];		/* two characters + NUL; "" = unused slot */
+	char		cls[3];		/* 2 characters + NUL; "" = unused */
 	uint64_t	count;
 };
 
@@ -78,27 +78,28 @@ struct pool_stats {
 	uint64_t	acquires;	/* successful */
 	uint64_t	waited_acquires; /* of those, how many had to queue */
 	uint64_t	timeouts;	/* acquire timed out */
-	uint64_t	fast_failures;	/* acquire refused: breaker open, shutdown */
+	uint64_t	fast_failures;	/* refused: breaker open, shutdown */
 	uint64_t	created;
 	uint64_t	connect_failures;
 	uint64_t	closed_lifetime;
 	uint64_t	closed_idle;
-	uint64_t	closed_broken;	/* returned with a bad socket, or reset failed */
+	uint64_t	closed_broken;	/* bad socket, or reset failed */
 	uint64_t	closed_validation; /* failed the check on borrow */
-	uint64_t	closed_other;	/* pool_discard, breaker eviction, shutdown */
+	uint64_t	closed_other;	/* discard, breaker eviction, close */
 	uint64_t	failed_validations;
-	uint64_t	resets;		/* returned dirty and cleaned successfully */
-	uint64_t	leaks;		/* loans reported past leak_threshold_ms */
+	uint64_t	resets;		/* returned dirty and cleaned */
+	uint64_t	leaks;		/* loans held past leak_threshold_ms */
 	char		last_leak_tag[48];
-	struct pool_err_class errors[POOL_ERR_CLASSES]; /* most frequent first */
+	/* most frequent first */
+	struct pool_err_class errors[POOL_ERR_CLASSES];
 	/* reconnection */
 	enum breaker_state breaker;
 	uint64_t	breaker_transitions;
 	int		consecutive_failures;
-	int		breaker_retry_in_ms;	/* when open: time to the probe */
+	int		breaker_retry_in_ms;	/* open: time to the probe */
 	unsigned	backoff_attempt;	/* 0 after a success */
 	int		next_retry_in_ms;	/* 0 = not waiting to retry */
-	char		last_error[256];	/* last connection error, "" if none */
+	char		last_error[256];	/* last connect error or "" */
 };
 
 /*
@@ -154,7 +155,8 @@ int	pool_tx(struct pool *, const char *tag,
  * with SQLSTATE, MC_E_TIMEOUT, MC_E_CONNECT). The SQLSTATE class is counted.
  */
 PGresult *pool_query_deadline(struct pool *p, PGconn *conn, const char *sql,
-	    int n, const char *const *params, int timeout_ms, struct mc_err *err);
+	    int n, const char *const *params, int timeout_ms,
+	    struct mc_err *err);
 
 /* Count an error seen by a caller on a pooled connection (NULL/"" ignored). */
 void	pool_note_error(struct pool *, const char *sqlstate);
@@ -165,7 +167,7 @@ void	pool_note_error(struct pool *, const char *sqlstate);
  */
 struct pool_stats pool_stats(struct pool *);
 
-/* "mcpdb/<component>": the application_name of this pool's sessions. Borrowed. */
+/* "mcpdb/<component>", the sessions' application_name. Borrowed. */
 const char *pool_name(const struct pool *);
 
 /*
