@@ -251,6 +251,8 @@ rds_uri_done(struct rds_uri *u)
 /* Small helpers                                                          */
 /* ===================================================================== */
 
+static bool	rds_timed_out(const redisContext *, int);
+
 /* Monotonic microseconds (the breaker's clock, so the two compare). */
 int64_t
 rds_now_us(void)
@@ -711,12 +713,13 @@ rds_setup_cmd(struct rds *r, redisContext *c, const char *ep, const char *what,
 {
 	redisReply	*rep;
 	char		 msg[256];
+	int		 saved;
 
 	rep = redisCommandArgv(c, argc, argv, NULL);
+	saved = errno;
 	if (rep == NULL) {
 		rds_scrub(r, msg, sizeof(msg), c->errstr);
-		return (mc_err_set(err, c->err == REDIS_ERR_IO && (errno == EAGAIN ||
-		    errno == EWOULDBLOCK) ? MC_E_TIMEOUT : MC_E_CONNECT,
+		return (mc_err_set(err, rds_timed_out(c, saved) ? MC_E_TIMEOUT : MC_E_CONNECT,
 		    "redis %s: %s failed: %s", ep, what, msg));
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {
@@ -1186,8 +1189,14 @@ rds_stats_free(struct rds_stats *st)
 static bool
 rds_timed_out(const redisContext *c, int saved_errno)
 {
-	return (c->err == REDIS_ERR_IO && (saved_errno == EAGAIN ||
-	    saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT));
+	char	buf[128];
+
+	if (c->err != REDIS_ERR_IO)
+		return (false);
+	if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT)
+		return (true);
+	/* hiredis keeps only the text of errno: compare it too. */
+	return (strcmp(c->errstr, strerror_r(EAGAIN, buf, sizeof(buf))) == 0);
 }
 
 /*
