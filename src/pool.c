@@ -1133,11 +1133,14 @@ pool_put(struct pool *p, PGconn *conn, bool discard)
 			c->hard = true;
 	}
 	c->leak_reported = false;
-	if (c->broken || (dirty && !cleaned)) {
+	if (discard) {
+		c->hard = c->hard || dirty || c->broken;
+		pool_detach(p, c, PCW_OTHER, &doomed);
+	} else if (c->broken || (dirty && !cleaned)) {
 		c->hard = true;
 		pool_note_locked(p, "08");
 		pool_detach(p, c, PCW_BROKEN, &doomed);
-	} else if (discard || p->closing)
+	} else if (p->closing)
 		pool_detach(p, c, PCW_OTHER, &doomed);
 	else if (pool_expired(c, now))
 		pool_detach(p, c, PCW_LIFETIME, &doomed);
