@@ -13,7 +13,8 @@
  *   acquire  one thread, pool of one: ITERATIONS acquire + release pairs
  * The conninfo comes from MCPDB_BENCH_PGURL (else MCPDB_TEST_PGURL).
  * Output: "key value" lines (direct_qps, pool_qps, ab_direct_qps,
- * ab_pool_qps, acquire_release_ns), for bench/pool.sh to parse.
+ * ab_pool_qps, ab_direct_cpu_us, ab_pool_cpu_us - client CPU per query -
+ * and acquire_release_ns), for bench/pool.sh to parse.
  */
 #include "config.h"
 
@@ -40,7 +41,18 @@ struct bench {
 	long		 ops;
 	long		 errors;
 	long		 ab_ops[2];
+	int64_t		 ab_cpu_ns[2];	/* client CPU per phase, all threads */
 };
+
+/* CPU time this thread has used, in nanoseconds. */
+static int64_t
+bench_thread_cpu(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
 
 /* One dedicated connection running SELECT 1 until the end. */
 static void *
@@ -112,7 +124,8 @@ bench_ab(void *arg)
 	PGconn		*own = pgq_connect(b->t, "bench-direct", &err), *c;
 	PGresult	*res;
 	long		 n[2] = { 0, 0 }, bad = 0;
-	int		 ph;
+	int64_t		 cpu[2] = { 0, 0 }, mark, now;
+	int		 ph, last = 0;
 
 	if (own == NULL) {
 		fprintf(stderr, "bench-pool: %s\n", err.msg);
@@ -121,8 +134,15 @@ bench_ab(void *arg)
 	}
 	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
 		usleep(100);
+	mark = bench_thread_cpu();
 	while (breaker_now_us() < b->end_us) {
 		ph = __atomic_load_n(&b->phase, __ATOMIC_RELAXED);
+		if (ph != last) {	/* charge the CPU to the phase it served */
+			now = bench_thread_cpu();
+			cpu[last] += now - mark;
+			mark = now;
+			last = ph;
+		}
 		if (ph == 0)
 			c = own;
 		else if ((c = pool_acquire(b->p, "bench", &err)) == NULL) {
@@ -138,7 +158,10 @@ bench_ab(void *arg)
 		if (ph == 1)
 			pool_release(b->p, c);
 	}
+	cpu[last] += bench_thread_cpu() - mark;
 	PQfinish(own);
+	__atomic_add_fetch(&b->ab_cpu_ns[0], cpu[0], __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&b->ab_cpu_ns[1], cpu[1], __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&b->ab_ops[0], n[0], __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&b->ab_ops[1], n[1], __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&b->errors, bad, __ATOMIC_SEQ_CST);
@@ -157,6 +180,7 @@ bench_run_ab(struct bench *b, int nthreads, double secs, double *out)
 	int		 i, ph = 0;
 
 	b->errors = b->ab_ops[0] = b->ab_ops[1] = 0;
+	b->ab_cpu_ns[0] = b->ab_cpu_ns[1] = 0;
 	b->start = 0;
 	b->phase = 0;
 	b->end_us = INT64_MAX;
@@ -281,6 +305,11 @@ main(int argc, char **argv)
 			bench_run_ab(&b, threads, secs, ab);
 			printf("ab_direct_qps %.1f\nab_pool_qps %.1f\n", ab[0],
 			    ab[1]);
+			/* Client CPU per query: insensitive to machine load. */
+			printf("ab_direct_cpu_us %.2f\nab_pool_cpu_us %.2f\n",
+			    b.ab_ops[0] ? (double)b.ab_cpu_ns[0] / 1e3 /
+			    (double)b.ab_ops[0] : 0, b.ab_ops[1] ?
+			    (double)b.ab_cpu_ns[1] / 1e3 / (double)b.ab_ops[1] : 0);
 			pool_free(b.p);
 		} else if (strcmp(argv[optind], "acquire") == 0) {
 			t.pool.min = 1;

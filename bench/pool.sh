@@ -4,7 +4,8 @@
 #   2. THREADS threads with dedicated libpq connections (target: 1 >= 0.95 x 2)
 #      1 and 2 run interleaved in one process (bench-pool ab: the same
 #      threads switch between the pool and their own connection every
-#      200 ms), so drifting machine load hits both alike
+#      200 ms), so drifting machine load hits both alike; the client CPU
+#      per query of each side is reported too (insensitive to load)
 #   3. pgbench -c THREADS through pgbouncer in transaction mode (TCP loopback)
 #   4. pgbench -c THREADS straight to the server (unix socket), for reference
 #   5. uncontended acquire + release in ns (target: < 1000)
@@ -117,6 +118,8 @@ run()
 		MCPDB_BENCH_PGURL=$URL "$BENCH" -t "$((SECS * 2))" -c "$THREADS" ab >"$W/ab.out"
 		sed -n 's/^ab_direct_qps //p' "$W/ab.out" >>"$W/res.direct"
 		sed -n 's/^ab_pool_qps //p' "$W/ab.out" >>"$W/res.pool"
+		sed -n 's/^ab_direct_cpu_us //p' "$W/ab.out" >>"$W/res.direct_cpu"
+		sed -n 's/^ab_pool_cpu_us //p' "$W/ab.out" >>"$W/res.pool_cpu"
 		tr '\n' ' ' <"$W/ab.out" ;;
 	bouncer)
 		"$PGBENCH" -n -c "$THREADS" -j 2 -T "$SECS" -f "$W/select1.sql" \
@@ -150,6 +153,7 @@ done
 
 POOL=$(med <"$W/res.pool") DIRECT=$(med <"$W/res.direct") BOUNCER=$(med <"$W/res.bouncer")
 PGB=$(med <"$W/res.pgbench") ACQ=$(med <"$W/res.acquire")
+PCPU=$(med <"$W/res.pool_cpu") DCPU=$(med <"$W/res.direct_cpu")
 cat <<EOF
 
 PostgreSQL $PGVER, pgbouncer $(pgbouncer --version | head -1 | cut -d' ' -f2), $(nproc) CPUs, $THREADS clients, SELECT 1, ${SECS} s per side x $ROUNDS rounds (medians); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
@@ -160,8 +164,11 @@ PostgreSQL $PGVER, pgbouncer $(pgbouncer --version | head -1 | cut -d' ' -f2), $
 | dedicated libpq connections, $THREADS threads (q/s) | $DIRECT |
 | pgbench -c $THREADS via pgbouncer transaction mode, TCP (tps) | $BOUNCER |
 | pgbench -c $THREADS direct, unix socket (tps) | $PGB |
+| client CPU per query, pool (us) | $PCPU |
+| client CPU per query, dedicated (us) | $DCPU |
 | **pool / dedicated** (target >= 0.95) | $(div "$POOL" "$DIRECT") |
 | **pool / pgbench via pgbouncer** | $(div "$POOL" "$BOUNCER") |
 | pool / pgbench direct | $(div "$POOL" "$PGB") |
+| client CPU per query, pool / dedicated | $(div "$PCPU" "$DCPU") |
 | **uncontended acquire + release (ns)** (target < 1000) | $ACQ |
 EOF
