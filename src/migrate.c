@@ -783,10 +783,13 @@ migrate_timeouts(const struct migrun *r, const struct mig_script *sc, int *lt, i
 	    r->t->migrate.statement_timeout_ms;
 }
 
-/* Set lock_timeout, statement_timeout and mcpdb.migration (local to the transaction or not). */
+/*
+ * Set lock_timeout, statement_timeout and mcpdb.migration (local to the
+ * transaction or not), and synchronous_commit off for an async step.
+ */
 static int
 migrate_set_timeouts(struct migrun *r, PGconn *c, const struct mig_file *f,
-    const struct mig_script *sc, bool local, struct mc_err *err)
+    const struct mig_script *sc, bool local, bool async, struct mc_err *err)
 {
 	char		 lt[24], stt[24];
 	int		 a, b;
@@ -797,8 +800,9 @@ migrate_set_timeouts(struct migrun *r, PGconn *c, const struct mig_file *f,
 	snprintf(stt, sizeof(stt), "%dms", b);
 	res = pgq_query(c, "SELECT set_config('lock_timeout', $1, $4::bool), "
 	    "set_config('statement_timeout', $2, $4::bool), "
-	    "set_config('mcpdb.migration', $3, $4::bool)", 4,
-	    (const char *[]){ lt, stt, f->id, local ? "t" : "f" }, err);
+	    "set_config('mcpdb.migration', $3, $4::bool), "
+	    "CASE WHEN $5::bool THEN set_config('synchronous_commit', 'off', true) END", 5,
+	    (const char *[]){ lt, stt, f->id, local ? "t" : "f", async ? "t" : "f" }, err);
 	if (res == NULL)
 		return (mc_err_prefix(err, "%s: setting timeouts: ", sc->path));
 	PQclear(res);
@@ -877,10 +881,14 @@ migrate_invalid_indexes(PGconn *c, struct mc_err *e)
 /*
  * Apply or roll back migration f on the migration session, with its ledger
  * row (ledger false: just run the SQL, as `check` does). *ms is the time.
+ * async: commit with synchronous_commit off, for every transactional step
+ * but the last of a run; that last commit (or the failure event) is
+ * synchronous and flushes the WAL of all the earlier ones, so a finished
+ * run is as durable as with one flush per migration, for one flush in all.
  */
 static int
 migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act,
-    bool out_of_order, bool ledger, long long *ms, struct mc_err *err)
+    bool out_of_order, bool ledger, bool async, long long *ms, struct mc_err *err)
 {
 	const struct mig_script	*sc = act == MACT_APPLY ? &f->up : &f->down;
 	PGconn			*c = r->work;
@@ -906,7 +914,7 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		    "operation = 'down', error = NULL WHERE version = $1 AND state = 'applied'",
 		    1, (const char *[]){ v }, err) == -1)
 			goto fail_early;
-		if (migrate_set_timeouts(r, c, f, sc, false, err) == -1 ||
+		if (migrate_set_timeouts(r, c, f, sc, false, false, err) == -1 ||
 		    migrate_exec_script(r, c, sc, ms, err) == -1) {
 			struct mc_err	saved = *err;
 
@@ -952,7 +960,7 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 	/* One transaction: the SQL and its ledger row commit together. */
 	if (pgq_exec(c, "BEGIN", err) == -1)
 		goto fail_early;
-	if (migrate_set_timeouts(r, c, f, sc, true, err) == -1 ||
+	if (migrate_set_timeouts(r, c, f, sc, true, async, err) == -1 ||
 	    migrate_exec_script(r, c, sc, ms, err) == -1)
 		goto fail_tx;
 	snprintf(tms, sizeof(tms), "%lld", *ms);
@@ -1119,10 +1127,15 @@ migrate_has_running(const struct mig_ledger *l)
 	return (false);
 }
 
-/* Run steps (apply or roll back), reporting each; stops at the first failure. */
+/*
+ * Run steps (apply or roll back), reporting each; stops at the first
+ * failure. more: other steps follow in this run (so the last one here may
+ * commit asynchronously too).
+ */
 static int
 migrate_run_steps(struct migrun *r, struct migrate_report *rep,
-    const struct mig_step *steps, size_t n, enum migrate_act act, struct mc_err *err)
+    const struct mig_step *steps, size_t n, enum migrate_act act, bool more,
+    struct mc_err *err)
 {
 	struct migrate_step	*s;
 	size_t			 i;
@@ -1130,7 +1143,7 @@ migrate_run_steps(struct migrun *r, struct migrate_report *rep,
 	for (i = 0; i < n; i++) {
 		s = migrate_report_add(rep, steps[i].file, act, steps[i].out_of_order);
 		if (migrate_run_one(r, steps[i].file, act, steps[i].out_of_order, true,
-		    &s->ms, err) == -1) {
+		    i + 1 < n || more, &s->ms, err) == -1) {
 			s->ok = false;
 			if (r->o->step != NULL)
 				r->o->step(r->o->arg, s);
@@ -1260,7 +1273,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	    migplan_up(r.set, &r.ledger, o->to, o->allow_out_of_order, &steps, &n, err) == -1)
 		goto out;
 	rep->up_to_date = n == 0;
-	rc = migrate_run_steps(&r, rep, steps, n, MACT_APPLY, err);
+	rc = migrate_run_steps(&r, rep, steps, n, MACT_APPLY, false, err);
 out:
 	if (rep != NULL)
 		rep->total_ms = migrate_now_ms() - start;
@@ -1352,7 +1365,7 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 		    "the confirmation (another run?); nothing was rolled back: run the command again");
 		goto out;
 	}
-	if (migrate_run_steps(&r, rep, again, n2, MACT_ROLLBACK, err) == -1)
+	if (migrate_run_steps(&r, rep, again, n2, MACT_ROLLBACK, redo, err) == -1)
 		goto out;
 	if (redo) {
 		/* Re-apply in version order what was just rolled back. */
@@ -1361,7 +1374,7 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 			up[i].file = again[n2 - 1 - i].file;
 			up[i].out_of_order = again[n2 - 1 - i].out_of_order;
 		}
-		if (migrate_run_steps(&r, rep, up, n2, MACT_APPLY, err) == -1)
+		if (migrate_run_steps(&r, rep, up, n2, MACT_APPLY, false, err) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -1854,13 +1867,13 @@ migrate_check(const struct conf_target *t, const struct migrate_opts *o,
 			migrate_checked_add(c, xstrdup("interrupted"));
 			break;
 		}
-		if (migrate_run_one(&r, f, MACT_APPLY, false, false, &c->up_ms, &e) == -1) {
+		if (migrate_run_one(&r, f, MACT_APPLY, false, false, false, &c->up_ms, &e) == -1) {
 			migrate_checked_add(c, xasprintf("up failed: %s", e.msg));
 			break;
 		}
 		if ((after_up = catsnap_take(r.work, err)) == NULL)
 			goto fail;
-		if (migrate_run_one(&r, f, MACT_ROLLBACK, false, false, &c->down_ms, &e) == -1) {
+		if (migrate_run_one(&r, f, MACT_ROLLBACK, false, false, false, &c->down_ms, &e) == -1) {
 			migrate_checked_add(c, xasprintf("down failed: %s", e.msg));
 			break;
 		}
@@ -1871,7 +1884,7 @@ migrate_check(const struct conf_target *t, const struct migrate_opts *o,
 		catsnap_diff(before, after_down, migrate_check_diff, &d);
 		catsnap_free(after_down);
 		after_down = NULL;
-		if (migrate_run_one(&r, f, MACT_APPLY, false, false, &ms, &e) == -1) {
+		if (migrate_run_one(&r, f, MACT_APPLY, false, false, false, &ms, &e) == -1) {
 			migrate_checked_add(c, xasprintf("up failed when applied again after "
 			    "its down: %s", e.msg));
 			break;
