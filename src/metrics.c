@@ -92,6 +92,16 @@ metrics_base(const struct metrics_window *w, int64_t span_us)
 	return (best);
 }
 
+const struct metrics_sample *
+metrics_rate_base(const struct metrics_window *w, int64_t span_us)
+{
+	const struct metrics_sample	*b = metrics_base(w, span_us);
+
+	if (b != NULL && b == metrics_back(w, 0) && w->n > 1)
+		b = metrics_back(w, 1);
+	return (b);
+}
+
 int64_t
 metrics_delta(const struct metrics_sample *base, const struct metrics_sample *cur, int i)
 {
@@ -161,7 +171,8 @@ metrics_redis_sample(const struct rds_info *in, int64_t t_us, struct metrics_sam
 }
 
 void
-metrics_redis_rates(const struct metrics_window *w, int64_t span_us, struct redis_rates *r)
+metrics_redis_rates(const struct metrics_window *w, int64_t rate_span_us,
+    int64_t span_us, struct redis_rates *r)
 {
 	const struct metrics_sample	*cur, *prev, *base;
 	int64_t				 h, m;
@@ -175,7 +186,7 @@ metrics_redis_rates(const struct metrics_window *w, int64_t span_us, struct redi
 	r->lookups = r->evicted_window = r->expired_window = -1;
 	if ((cur = metrics_back(w, 0)) == NULL)
 		return;
-	if ((prev = metrics_back(w, 1)) != NULL) {
+	if ((prev = metrics_rate_base(w, rate_span_us)) != cur) {
 		r->ops_per_s = metrics_rate(prev, cur, MR_COMMANDS);
 		r->hits_per_s = metrics_rate(prev, cur, MR_HITS);
 		r->misses_per_s = metrics_rate(prev, cur, MR_MISSES);
@@ -372,7 +383,8 @@ metrics_pg_sample(const struct pg_counters *in, int64_t t_us, struct metrics_sam
 }
 
 void
-metrics_pg_rates(const struct metrics_window *w, int64_t span_us, struct pg_rates *r)
+metrics_pg_rates(const struct metrics_window *w, int64_t rate_span_us,
+    int64_t span_us, struct pg_rates *r)
 {
 	const struct metrics_sample	*cur, *prev, *base;
 	double				 c, rb, a, b, d;
@@ -385,7 +397,7 @@ metrics_pg_rates(const struct metrics_window *w, int64_t span_us, struct pg_rate
 	r->deadlocks_window = r->temp_files_window = -1;
 	if ((cur = metrics_back(w, 0)) == NULL)
 		return;
-	if ((prev = metrics_back(w, 1)) != NULL) {
+	if ((prev = metrics_rate_base(w, rate_span_us)) != cur) {
 		c = metrics_rate(prev, cur, MP_COMMITS);
 		rb = metrics_rate(prev, cur, MP_ROLLBACKS);
 		r->commits_per_s = c;

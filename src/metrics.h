@@ -74,6 +74,8 @@ const struct metrics_sample *metrics_back(const struct metrics_window *, int bac
  * itself when it is alone), or NULL when the window is empty. Borrowed.
  */
 const struct metrics_sample *metrics_base(const struct metrics_window *, int64_t span_us);
+/* Like metrics_base, but never the newest itself while an older one exists. */
+const struct metrics_sample *metrics_rate_base(const struct metrics_window *, int64_t span_us);
 /* cur.c[i] - base.c[i], or -1 when unknown or negative. */
 int64_t	metrics_delta(const struct metrics_sample *base, const struct metrics_sample *cur, int i);
 /* Per-second rate of counter i from base to cur, or -1 when unknown. */
@@ -106,7 +108,7 @@ enum {
 /* Rates and ratios of the newest Redis sample. -1 = unknown / n/a. */
 struct redis_rates {
 	enum metrics_break brk;		/* of the newest sample */
-	double	ops_per_s;		/* since the previous sample */
+	double	ops_per_s;		/* over the rate span */
 	double	hits_per_s;
 	double	misses_per_s;
 	double	expired_per_s;
@@ -123,8 +125,13 @@ struct redis_rates {
 
 /* Fill s from a parsed INFO taken at monotonic time t_us. */
 void	metrics_redis_sample(const struct rds_info *, int64_t t_us, struct metrics_sample *s);
-/* Rates of w's newest sample; window ratios over up to span_us. */
-void	metrics_redis_rates(const struct metrics_window *, int64_t span_us, struct redis_rates *);
+/*
+ * Rates of w's newest sample over up to rate_span_us (at least the previous
+ * sample: a short span smooths counters the server publishes in steps);
+ * window ratios over up to ratio_span_us.
+ */
+void	metrics_redis_rates(const struct metrics_window *, int64_t rate_span_us,
+	    int64_t ratio_span_us, struct redis_rates *);
 
 /* How worried to be. */
 enum metrics_level {
@@ -203,8 +210,13 @@ struct pg_rates {
 
 /* Fill s from raw counters read at monotonic time t_us. */
 void	metrics_pg_sample(const struct pg_counters *, int64_t t_us, struct metrics_sample *s);
-/* Rates of w's newest sample; window ratios over up to span_us. */
-void	metrics_pg_rates(const struct metrics_window *, int64_t span_us, struct pg_rates *);
+/*
+ * Rates of w's newest sample over up to rate_span_us (PostgreSQL backends
+ * flush their counters about once a second, so a span of 2-3 s keeps tps
+ * from jumping between 0 and twice the truth); ratios over ratio_span_us.
+ */
+void	metrics_pg_rates(const struct metrics_window *, int64_t rate_span_us,
+	    int64_t ratio_span_us, struct pg_rates *);
 
 /* ---- Series ------------------------------------------------------------- */
 

@@ -5,6 +5,13 @@
  * and publishes a fresh snapshot by pointer swap (STYLE.md example 4).
  * It never blocks the UI thread: a slow or dead server only makes snapshots
  * stale (their status says so).
+ *
+ * Cost per refresh on the server: PostgreSQL gets one read-only transaction
+ * of four statements (BEGIN, one summary row, the sessions list, COMMIT) on
+ * one persistent connection (application_name mcpdb/monitor);
+ * pg_blocking_pids() runs inside the sessions query only while someone
+ * waits on a lock, at most every 5 s. Redis gets PING and one multi-section
+ * INFO; SLOWLOG and LATENCY LATEST every 10 s, CONFIG GET every 60 s.
  */
 #ifndef MCPDB_POLLER_H
 #define MCPDB_POLLER_H
@@ -15,9 +22,16 @@
 #include "snapshot.h"
 
 struct poller;
+struct conn;
 
 /* A poller for target t (borrowed; must outlive it). Not started. Caller frees. */
 struct poller	*poller_new(const struct conf_target *, struct logger *, int interval_ms, struct mc_err *);
+/*
+ * Also report the pool and Redis client counters of conn (borrowed; must
+ * outlive the poller), e.g. the console's manager, as role "console". Call
+ * before poller_start. Reading them is a copy under their locks, no I/O.
+ */
+void	poller_watch_conn(struct poller *, struct conn *);
 /* Start the thread. */
 int	poller_start(struct poller *, struct mc_err *);
 /* UI thread: take ownership of the newest unread snapshot, or NULL. */

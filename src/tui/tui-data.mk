@@ -2,7 +2,12 @@
 # handed from the poller thread to the UI, the poller itself, and the
 # Dashboard (PostgreSQL) and Redis panes; their tests and benchmark.
 libmcpdb_a_SOURCES += \
-	src/metrics.c src/metrics.h
+	src/metrics.c src/metrics.h \
+	src/snapshot.c src/snapshot.h \
+	src/poller.c src/poller.h
 
 # Unit: rates with restart detection, judgements, formatting (no servers).
 check_PROGRAMS += tests/unit/t-metrics
+
+# Integration: the poller against the harness servers (skips without them).
+check_PROGRAMS += tests/integ/t-poller

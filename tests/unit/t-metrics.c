@@ -89,17 +89,17 @@ test_redis_rates(void)
 	int			i;
 
 	memset(&w, 0, sizeof(w));
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(r.ops_per_s < 0 && r.hit_ratio < 0, "empty window: everything unknown");
 
 	info_make(&in, "aaa", 100, 1000, 10, 0);
 	is_int(push_redis(&w, &in, 1), METRICS_FIRST, "first Redis sample");
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(r.ops_per_s < 0, "one sample: no rate yet (not zero, not huge)");
 
 	info_make(&in, "aaa", 102, 1500, 30, 0);
 	is_int(push_redis(&w, &in, 3), METRICS_CONTINUE, "second sample continues");
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(fabs(r.ops_per_s - 250.0) < 1e-9, "ops/s = 500 commands / 2 s = %.3f", r.ops_per_s);
 	ok(fabs(r.hits_per_s - 10.0) < 1e-9, "hits/s = 10");
 	ok(r.hit_ratio < 0, "20 lookups in the window: hit ratio n/a");
@@ -107,7 +107,7 @@ test_redis_rates(void)
 
 	info_make(&in, "aaa", 104, 2000, 120, 30);
 	push_redis(&w, &in, 5);
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(fabs(r.hit_ratio - 110.0 / 140.0) < 1e-9,
 	    "hit ratio over the window = 110/140 (got %.4f)", r.hit_ratio);
 	ok(fabs(r.window_s - 4.0) < 1e-9, "window covers 4 s");
@@ -115,19 +115,19 @@ test_redis_rates(void)
 	/* The server restarts: new run_id, counters start from zero. */
 	info_make(&in, "bbb", 1, 5, 0, 0);
 	is_int(push_redis(&w, &in, 6), METRICS_RESTART, "new run_id: restart detected");
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(r.ops_per_s < 0 && r.hit_ratio < 0, "after a restart: no rate, never negative");
 	is_int((long long)w.breaks, 1, "one break counted");
 	is_int(w.n, 1, "window holds only the new baseline");
 	info_make(&in, "bbb", 3, 105, 0, 0);
 	push_redis(&w, &in, 8);
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(fabs(r.ops_per_s - 50.0) < 1e-9, "rate from the new baseline: 50/s");
 
 	/* CONFIG RESETSTAT: same run, uptime goes on, counters drop. */
 	info_make(&in, "bbb", 5, 3, 0, 0);
 	is_int(push_redis(&w, &in, 10), METRICS_RESET, "counters went down: reset detected");
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(r.ops_per_s < 0, "no negative rate after CONFIG RESETSTAT");
 
 	/* Restart with the run_id missing (old server) but uptime back. */
@@ -135,7 +135,7 @@ test_redis_rates(void)
 	is_int(push_redis(&w, &in, 11), METRICS_RESTART, "uptime backwards alone is a restart");
 	info_make(&in, "", 3, 1000010, 0, 0);
 	push_redis(&w, &in, 12);
-	metrics_redis_rates(&w, 60 * SEC, &r);
+	metrics_redis_rates(&w, 1, 60 * SEC, &r);
 	ok(fabs(r.ops_per_s - 10.0) < 1e-9, "no huge rate across the restart (%.1f)", r.ops_per_s);
 
 	/* The window slides: only the last span counts. */
@@ -146,10 +146,14 @@ test_redis_rates(void)
 		push_redis(&w, &in, 10 + i);
 	}
 	is_int(w.n, METRICS_WINDOW, "window keeps at most %d samples", METRICS_WINDOW);
-	metrics_redis_rates(&w, 30 * SEC, &r);
+	metrics_redis_rates(&w, 1, 30 * SEC, &r);
 	ok(fabs(r.window_s - 30.0) < 1e-9, "30 s span");
 	ok(r.hit_ratio == 0.0, "all misses in the last 30 s: hit ratio 0 (got %.3f)", r.hit_ratio);
 	ok(fabs(r.cpu_pct) < 1e-9, "CPU unchanged: 0%%");
+	metrics_redis_rates(&w, 5 * SEC, 30 * SEC, &r);
+	ok(fabs(r.ops_per_s - 10.0) < 1e-9, "rate over a 5 s span (%.2f)", r.ops_per_s);
+	ok(fabs(r.hits_per_s) < 1e-9 && fabs(r.misses_per_s - 100.0) < 1e-9,
+	    "hits and misses over the span");
 }
 
 static void
@@ -181,7 +185,7 @@ test_pg_rates(void)
 	c.temp_bytes = 2048;
 	metrics_pg_sample(&c, 3 * SEC, &s);
 	metrics_push(&w, &s);
-	metrics_pg_rates(&w, 60 * SEC, &r);
+	metrics_pg_rates(&w, 1, 60 * SEC, &r);
 	ok(fabs(r.tps - 100.0) < 1e-9, "tps = (190 + 10) / 2 s = %.2f", r.tps);
 	ok(fabs(r.rollback_ratio - 10.0 / 200.0) < 1e-9, "rollback ratio 5%%");
 	ok(fabs(r.hit_ratio - 990.0 / 1000.0) < 1e-9, "cache hit ratio 99%% over the window");
@@ -193,7 +197,7 @@ test_pg_rates(void)
 	c.commits = 1191;
 	metrics_pg_sample(&c, 4 * SEC, &s);
 	metrics_push(&w, &s);
-	metrics_pg_rates(&w, 1 * SEC, &r);
+	metrics_pg_rates(&w, 1, 1 * SEC, &r);
 	ok(r.hit_ratio < 0, "10 block reads in the window: hit ratio n/a");
 
 	/* pg_stat_reset(): counters drop, stats_reset set. */
@@ -202,7 +206,7 @@ test_pg_rates(void)
 	c.stats_reset_epoch = 1790000000;
 	metrics_pg_sample(&c, 5 * SEC, &s);
 	is_int(metrics_push(&w, &s), METRICS_RESET, "pg_stat_reset starts a new baseline");
-	metrics_pg_rates(&w, 60 * SEC, &r);
+	metrics_pg_rates(&w, 1, 60 * SEC, &r);
 	ok(r.tps < 0 && r.rollback_ratio < 0, "no rate straight after a reset");
 
 	/* A restart: new postmaster start time. */
