@@ -120,6 +120,8 @@ run()
 		sed -n 's/^ab_pool_qps //p' "$W/ab.out" >>"$W/res.pool"
 		sed -n 's/^ab_direct_cpu_us //p' "$W/ab.out" >>"$W/res.direct_cpu"
 		sed -n 's/^ab_pool_cpu_us //p' "$W/ab.out" >>"$W/res.pool_cpu"
+		awk '/^ab_direct_qps/ {d = $2} /^ab_pool_qps/ {p = $2}
+		    END {if (d > 0) printf "%.4f\n", p / d}' "$W/ab.out" >>"$W/res.ratio"
 		tr '\n' ' ' <"$W/ab.out" ;;
 	bouncer)
 		"$PGBENCH" -n -c "$THREADS" -j 2 -T "$SECS" -f "$W/select1.sql" \
@@ -166,7 +168,7 @@ PostgreSQL $PGVER, pgbouncer $(pgbouncer --version | head -1 | cut -d' ' -f2), $
 | pgbench -c $THREADS direct, unix socket (tps) | $PGB |
 | client CPU per query, pool (us) | $PCPU |
 | client CPU per query, dedicated (us) | $DCPU |
-| **pool / dedicated** (target >= 0.95) | $(div "$POOL" "$DIRECT") |
+| **pool / dedicated**, median of per-round ratios (target >= 0.95) | $(med <"$W/res.ratio") (rounds: $(tr '\n' ' ' <"$W/res.ratio")) |
 | **pool / pgbench via pgbouncer** | $(div "$POOL" "$BOUNCER") |
 | pool / pgbench direct | $(div "$POOL" "$PGB") |
 | client CPU per query, pool / dedicated | $(div "$PCPU" "$DCPU") |

@@ -120,7 +120,8 @@ struct pool	*pool_new(const struct conf_target *t, struct logger *log,
  * arrival order. NULL with err: MC_E_TIMEOUT (message says how many are busy,
  * for how long and by whom), MC_E_BREAKER (server down; fails fast),
  * MC_E_STATE (pool shutting down). An idle connection unused for
- * validate_after_idle_ms or longer is checked with a round trip first.
+ * validate_after_idle_ms or longer (0 = always, negative = never) is checked
+ * with a round trip first; one that fails is closed and another is tried.
  */
 PGconn	*pool_acquire(struct pool *, const char *tag, struct mc_err *err);
 
@@ -174,7 +175,8 @@ const char *pool_name(const struct pool *);
  * Stop lending (waiters and new acquires fail with MC_E_STATE), close idle
  * connections, wait up to wait_ms for borrowed ones to come back and close
  * them as they do. Loans still out after wait_ms are logged with their tags
- * and closed when returned. Idempotent.
+ * and closed when returned. Idempotent. Not async-signal-safe: a signal
+ * handler should only set a flag that a normal thread acts on.
  */
 void	pool_shutdown(struct pool *, int wait_ms);
 
