@@ -188,7 +188,7 @@ rds_sub_reply(struct rds_sub *sub, struct rds_sub_conn *k, redisReply *rep,
 	bool			 first;
 
 	if (rep->type == REDIS_REPLY_ERROR) {
-		snprintf(why, whylen, "%s: server error: %s", k->ep, rep->str);
+		snprintf(why, whylen, "redis %s: subscriber: %s", k->ep, rep->str);
 		return (-1);
 	}
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
@@ -216,14 +216,19 @@ rds_sub_reply(struct rds_sub *sub, struct rds_sub_conn *k, redisReply *rep,
 		first = !sub->ready;
 		if (!first)
 			sub->st.reconnects++;
-		sub->ready = true;
 		sub->st.connected = true;
-		pthread_cond_broadcast(&sub->cond);
 		pthread_mutex_unlock(&sub->mtx);
 		log_msg(sub->r->log, first ? LOGL_DEBUG : LOGL_INFO,
 		    "redis subscriber: %ssubscribed to %zu channels and %zu patterns at %s",
 		    first ? "" : "re", sub->nchan, sub->npat, k->ep);
+		/* The callback hears SUBSCRIBED before rds_sub_new returns. */
 		rds_sub_event(sub, RDS_SUB_SUBSCRIBED, k->ep);
+		if (first) {
+			pthread_mutex_lock(&sub->mtx);
+			sub->ready = true;
+			pthread_cond_broadcast(&sub->cond);
+			pthread_mutex_unlock(&sub->mtx);
+		}
 		return (0);
 	} else if (strcmp(kind, "pong") == 0) {
 		k->pong_deadline = 0;
@@ -249,12 +254,12 @@ rds_sub_read(struct rds_sub *sub, struct rds_sub_conn *k, char *why, size_t whyl
 	redisReply	*rep;
 
 	if (redisBufferRead(k->c) != REDIS_OK) {
-		snprintf(why, whylen, "%s: %s", k->ep, k->c->errstr);
+		snprintf(why, whylen, "redis %s: %s", k->ep, k->c->errstr);
 		return (-1);
 	}
 	for (;;) {
 		if (redisGetReplyFromReader(k->c, (void **)&rep) != REDIS_OK) {
-			snprintf(why, whylen, "%s: %s", k->ep, k->c->errstr);
+			snprintf(why, whylen, "redis %s: %s", k->ep, k->c->errstr);
 			return (-1);
 		}
 		if (rep == NULL)
@@ -288,6 +293,25 @@ rds_sub_connect(struct rds_sub *sub, struct rds_sub_conn *k, char *why, size_t w
 	return (0);
 }
 
+/*
+ * Before the first confirmed subscription, any failure ends the thread and
+ * is handed to the waiting rds_sub_new. Returns true when that happened.
+ */
+static bool
+rds_sub_fail_first(struct rds_sub *sub, enum mc_code code, const char *why)
+{
+	pthread_mutex_lock(&sub->mtx);
+	if (sub->ready) {
+		pthread_mutex_unlock(&sub->mtx);
+		return (false);
+	}
+	sub->failed = true;
+	mc_err_set(&sub->first_err, code, "%s", why);
+	pthread_cond_broadcast(&sub->cond);
+	pthread_mutex_unlock(&sub->mtx);
+	return (true);
+}
+
 /* The subscriber thread. */
 static void *
 rds_sub_main(void *arg)
@@ -312,16 +336,9 @@ rds_sub_main(void *arg)
 				continue;
 			}
 			if (rds_sub_connect(sub, &k, why, sizeof(why)) == -1) {
-				pthread_mutex_lock(&sub->mtx);
-				if (!sub->ready) {
-					/* The first attempt decides whether rds_sub_new succeeds. */
-					sub->failed = true;
-					mc_err_set(&sub->first_err, MC_E_CONNECT, "%s", why);
-					pthread_cond_broadcast(&sub->cond);
-					pthread_mutex_unlock(&sub->mtx);
-					return (NULL);
-				}
-				pthread_mutex_unlock(&sub->mtx);
+				/* The first attempt decides whether rds_sub_new succeeds. */
+				if (rds_sub_fail_first(sub, MC_E_CONNECT, why))
+					break;
 				rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 				continue;
 			}
@@ -338,6 +355,8 @@ rds_sub_main(void *arg)
 		n = poll(pfd, 2, until > now ? (int)((until - now + 999) / 1000) : 0);
 		if (n < 0 && errno != EINTR) {
 			snprintf(why, sizeof(why), "poll: %s", strerror(errno));
+			if (rds_sub_fail_first(sub, MC_E_SYS, why))
+				break;
 			rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 			continue;
 		}
@@ -346,6 +365,8 @@ rds_sub_main(void *arg)
 				;
 		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (rds_sub_read(sub, &k, why, sizeof(why)) == -1) {
+				if (rds_sub_fail_first(sub, MC_E_REDIS, why))
+					break;
 				rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 				continue;
 			}
@@ -354,26 +375,18 @@ rds_sub_main(void *arg)
 		}
 		now = rds_now_us();
 		if (!k.subscribed && now >= k.sub_deadline) {
-			pthread_mutex_lock(&sub->mtx);
-			if (!sub->ready) {
-				sub->failed = true;
-				mc_err_set(&sub->first_err, MC_E_TIMEOUT, "redis %s: SUBSCRIBE "
-				    "not confirmed within %d ms", k.ep, tmo_ms);
-				pthread_cond_broadcast(&sub->cond);
-				pthread_mutex_unlock(&sub->mtx);
+			snprintf(why, sizeof(why), "redis %s: SUBSCRIBE not confirmed within "
+			    "%d ms", k.ep, tmo_ms);
+			if (rds_sub_fail_first(sub, MC_E_TIMEOUT, why))
 				break;
-			}
-			pthread_mutex_unlock(&sub->mtx);
-			snprintf(why, sizeof(why), "%s: SUBSCRIBE not confirmed within %d ms",
-			    k.ep, tmo_ms);
 			rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 		} else if (k.subscribed && k.pong_deadline != 0 && now >= k.pong_deadline) {
-			snprintf(why, sizeof(why), "%s: no PONG within %d ms", k.ep, tmo_ms);
+			snprintf(why, sizeof(why), "redis %s: no PONG within %d ms", k.ep, tmo_ms);
 			rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 		} else if (k.subscribed && k.pong_deadline == 0 && now >= k.next_ping) {
 			if (redisAppendCommand(k.c, "PING") != REDIS_OK ||
 			    rds_sub_flush(k.c) == -1) {
-				snprintf(why, sizeof(why), "%s: PING: %s", k.ep, k.c->errstr);
+				snprintf(why, sizeof(why), "redis %s: PING: %s", k.ep, k.c->errstr);
 				rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 				continue;
 			}

@@ -276,8 +276,10 @@ struct rds_sub_spec {
  * message. It waits with poll() (never a read timeout), sends PING every
  * ping_ms and reconnects (backoff + jitter, Sentinel re-resolved) when a
  * PONG is late or the connection drops, then subscribes again. Returns once
- * the first subscription is confirmed, or NULL with err when it cannot be
- * made within the connect plus command timeouts. r must outlive it.
+ * the first subscription is confirmed (the callback has already had its
+ * RDS_SUB_SUBSCRIBED), or NULL with err when it cannot be made within the
+ * connect plus command timeouts or the server refuses it (e.g. ACL NOPERM).
+ * r must outlive it.
  * Caller frees with rds_sub_free.
  */
 struct rds_sub	*rds_sub_new(struct rds *, const struct rds_sub_spec *, struct mc_err *);

@@ -225,6 +225,12 @@ test_commands(void)
 	rds_free(r);
 }
 
+/* A subscriber callback that should never be called. */
+static void
+on_nothing(void *arg, const struct rds_sub_msg *m)
+{
+}
+
 /* ACL user AUTH; a wrong password is a clear error without the password. */
 static void
 test_auth(void)
@@ -239,13 +245,17 @@ test_auth(void)
 	FILE			*fp;
 	size_t			 n;
 	int			 fd;
+	const char		*ch[] = { "mcpdb-test:nochan" };
+	struct rds_sub_spec	 spec = { .channels = ch, .nchannels = 1, .cb = on_nothing };
+	struct rds_sub		*sub;
+	double			 t0;
 
 	snprintf(user, sizeof(user), "mcpdb_t_%d", (int)getpid());
 	snprintf(pw, sizeof(pw), "Pw-%d-topsecret", (int)getpid());
 	k = admin("ACL SETUSER %s on >%s ~* &* +@all", user, pw);
 	if (k == NULL || k->type != REDIS_REPLY_STATUS) {
 		freeReplyObject(k);
-		skip(9, "ACL SETUSER failed (server without ACLs?)");
+		skip(11, "ACL SETUSER failed (server without ACLs?)");
 		return;
 	}
 	freeReplyObject(k);
@@ -281,6 +291,20 @@ test_auth(void)
 		rds_free(r);
 	} else
 		skip(1, "no TCP URL");
+	/* A user without channel rights: the first SUBSCRIBE fails, clearly. */
+	k = admin("ACL SETUSER %s_nc on >%s ~* resetchannels +@all", user, pw);
+	freeReplyObject(k);
+	snprintf(url, sizeof(url), "unix://%s_nc:%s@%s", user, pw, sock_path);
+	r = client(url, log);
+	t0 = now_ms();
+	sub = rds_sub_new(r, &spec, &err);
+	ok(sub == NULL && now_ms() - t0 < 3000, "a SUBSCRIBE the server refuses fails "
+	    "rds_sub_new at once (%.0f ms)", now_ms() - t0);
+	like(err.msg, "NOPERM", "with the server's reason: %s", err.msg);
+	rds_sub_free(sub);
+	rds_free(r);
+	k = admin("ACL DELUSER %s_nc", user);
+	freeReplyObject(k);
 	log_free(log);
 	n = 0;
 	if ((fp = fopen(logpath, "r")) != NULL) {
