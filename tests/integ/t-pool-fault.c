@@ -280,7 +280,7 @@ test_frozen(void)
 {
 	struct conf_target	 t;
 	struct mc_err		 err = { 0 };
-	struct pool		*p;
+	struct pool		*p, *q;
 	PGconn			*a, *b;
 	PGresult		*res;
 	int64_t			 t0, ms;
@@ -322,7 +322,22 @@ test_frozen(void)
 	ok(pool_stats(p).failed_validations == 1, "the idle connection failed "
 	    "validation");
 
+	/* A new pool must not block on a server that never answers. */
+	t.pool.min = 1;
+	t0 = tp_now();
+	q = pool_new(&t, NULL, "t-frozen-new", &err);
+	ms = (tp_now() - t0) / 1000;
+	ok(q != NULL && ms < 500, "pool_new against a frozen server returns at "
+	    "once (%lld ms)", (long long)ms);
+
 	is_int(fault("pg-thaw"), 0, "PostgreSQL thawed");
+	t0 = tp_now();
+	do {
+		b = pool_acquire(q, "thawed", &err);
+	} while (b == NULL && tp_now() - t0 < 10000000);
+	ok(b != NULL, "the new pool lends after the thaw");
+	pool_release(q, b);
+	pool_free(q);
 	t0 = tp_now();
 	do {
 		b = pool_acquire(p, "thawed", &err);

@@ -99,8 +99,9 @@ test_max(void)
 	t0 = tp_now();
 	p = pool_new(&t, NULL, env.comp, &err);
 	ok(p != NULL, "pool_new: %s", err.msg);
-	ok(tp_now() - t0 < 100000, "pool_new returns without connecting "
-	    "(%lld us)", (long long)(tp_now() - t0));
+	ok(tp_now() - t0 < 1000000, "pool_new returns promptly (%lld us; "
+	    "the frozen-server case is in t-pool-fault)",
+	    (long long)(tp_now() - t0));
 	ok(tp_wait(p, idle_at_least, 2, 5000), "pre-warms to min = 2 idle");
 	is_str(pool_name(p), env.app, "application_name is mcpdb/<component>");
 	is_int(tp_backends(&env, env.app), 2, "2 backends carry the "
