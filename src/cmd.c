@@ -23,6 +23,7 @@
 static const struct cmd_entry *const *const cmd_families[] = {
 	cmd_core_entries, cmd_health_entries, cmd_redis_entries,
 	cmd_migrate_entries, cmd_seed_entries, cmd_schema_entries,
+	cmd_tui_entries,
 };
 
 const struct cmd_opt cmd_global_opts[] = {
@@ -120,9 +121,9 @@ cmd_lookup(const char *path)
 	return (NULL);
 }
 
-/* List the distinct words at depth k under prefix into b ("a, b, c"). */
+/* List the distinct words at depth k under prefix that start with match into b ("a, b, c"). */
 static void
-cmd_list_words(struct buf *b, const char *prefix, int k)
+cmd_list_words(struct buf *b, const char *prefix, int k, const char *match)
 {
 	const struct cmd_entry	*e;
 	size_t			 i, off, len;
@@ -132,7 +133,8 @@ cmd_list_words(struct buf *b, const char *prefix, int k)
 		char	*w, *key;
 
 		if ((e->flags & CMD_HIDDEN) || !cmd_has_prefix(e, prefix, k) ||
-		    (len = cmd_word(e->name, k, &off)) == 0)
+		    (len = cmd_word(e->name, k, &off)) == 0 ||
+		    strncmp(e->name + off, match, strlen(match)) != 0)
 			continue;
 		w = xstrndup(e->name + off, len);
 		key = xasprintf(" %s ", w);
@@ -187,7 +189,7 @@ cmd_find(int argc, char *const *argv, int *nused, struct mc_err *err)
 			if (cmd_lookup(path.data) != NULL && k > 0)
 				break;		/* the path is complete: a positional */
 			buf_init(&b);
-			cmd_list_words(&b, path.data, k);
+			cmd_list_words(&b, path.data, k, chosen == NULL ? "" : word);
 			if (chosen == NULL && k == 0)
 				mc_err_set(err, MC_E_USAGE, "unknown command \"%s\" (commands: %s; see mcpdb help)",
 				    word, b.data);
@@ -208,7 +210,7 @@ cmd_find(int argc, char *const *argv, int *nused, struct mc_err *err)
 	exact = k > 0 ? cmd_lookup(path.data) : NULL;
 	if (exact == NULL) {
 		buf_init(&b);
-		cmd_list_words(&b, path.data, k);
+		cmd_list_words(&b, path.data, k, "");
 		if (k == 0)
 			mc_err_set(err, MC_E_USAGE, "no command given (commands: %s; see mcpdb help)", b.data);
 		else

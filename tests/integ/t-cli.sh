@@ -25,12 +25,13 @@ out=$("$M" --json version); is "$(printf '%s' "$out" | python3 -c 'import json,s
 
 # -- configuration: precedence, selection, errors
 mkdir -p "$W/xdg/mcpdb"
-cat >"$W/xdg/mcpdb/config.json" <<'JSON'
+RS=${MCPDB_TEST_REDIS:-redis://127.0.0.1:1/0}
+cat >"$W/xdg/mcpdb/config.json" <<JSON
 { "default_target": "dev",
   "targets": {
     "dev":  { "pg": "host=/nowhere dbname=devdb" },
-    "prod": { "pg": "host=/nowhere dbname=proddb", "redis": "redis://127.0.0.1:1/0", "protected": true },
-    "ro":   { "pg": "host=/nowhere dbname=rodb", "redis": "redis://127.0.0.1:1/0", "read_only": true } } }
+    "prod": { "pg": "host=/nowhere dbname=proddb", "redis": "$RS", "protected": true },
+    "ro":   { "pg": "host=/nowhere dbname=rodb", "redis": "$RS", "read_only": true } } }
 JSON
 chmod 600 "$W/xdg/mcpdb/config.json"
 js() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -59,22 +60,28 @@ is "$out" "config" "--json errors are a JSON document too"
 out=$("$M" targets); like "$out" "prod" "targets lists targets"
 like "$out" "protected" "targets shows the protected flag"
 
-# -- protected and read-only targets refuse before touching a server
-if "$M" help redis del >/dev/null 2>&1; then
-	out=$("$M" --target prod --yes redis del somekey 2>&1); is "$?" 1 "protected + --yes: refused"
+# -- protected and read-only targets (a real key in the harness's Redis)
+K="mcpdb-cli-$$"
+if [ -n "${MCPDB_TEST_REDIS:-}" ] && "$M" help redis del >/dev/null 2>&1; then
+	redis-cli -s "$MCPDB_TEST_REDIS" set "$K" v >/dev/null
+	out=$("$M" --target prod --yes --log-level error redis del "$K" 2>&1); is "$?" 1 "protected + --yes: refused"
 	like "$out" "--yes alone is not enough" "refusal explains the typed-name rule"
-	out=$("$M" --target ro redis set k v 2>&1); is "$?" 1 "read-only target refuses a write"
+	out=$("$M" --target ro --log-level error redis set "$K" v2 2>&1); is "$?" 1 "read-only target refuses a write"
 	like "$out" "target ro is read-only" "read-only refusal names the target"
 	if command -v script >/dev/null 2>&1; then
-		out=$(printf 'wrong\n' | script -qec "$M --target prod redis del somekey" /dev/null 2>&1)
+		out=$(printf 'wrong\n' | script -qec "$M --target prod --log-level error redis del $K" /dev/null 2>&1)
 		like "$out" "does not match target prod" "typing the wrong name refuses"
-		out=$(printf 'prod\n' | script -qec "$M --target prod redis del somekey" /dev/null 2>&1)
-		unlike "$out" "does not match" "typing the right name goes ahead (then fails to reach the server)"
+		is "$(redis-cli -s "$MCPDB_TEST_REDIS" exists "$K")" 1 "the key is still there"
+		out=$(printf 'prod\n' | script -qec "$M --target prod --log-level error redis del $K" /dev/null 2>&1)
+		like "$out" "deleted key" "typing the target's name goes ahead"
+		is "$(redis-cli -s "$MCPDB_TEST_REDIS" exists "$K")" 0 "the key is gone"
 	else
-		skip "script(1) not installed"; skip "script(1) not installed"
+		for i in 1 2 3 4; do skip "script(1) not installed"; done
 	fi
+	redis-cli -s "$MCPDB_TEST_REDIS" set "$K" v >/dev/null
+	out=$("$M" --target prod --confirm prod --log-level error redis del "$K" 2>&1); is "$?" 0 "--confirm NAME works for scripts"
 else
-	for i in 1 2 3 4 5 6; do skip "redis commands not built"; done
+	for i in 1 2 3 4 5 6 7 8 9; do skip "needs the harness's Redis (MCPDB_TEST_REDIS) and the redis commands"; done
 fi
 
 # -- secrets never reach output or logs (needs the harness's password-protected TCP URL)

@@ -130,9 +130,12 @@ main(void)
 	argv[0] = "help";
 	e = cmd_find(1, argv, &used, &err);
 	ok(e != NULL && strcmp(e->name, "help") == 0 && used == 1, "exact lookup");
-	argv[0] = "he";
+	argv[0] = "hel";
 	e = cmd_find(1, argv, &used, &err);
 	ok(e != NULL && strcmp(e->name, "help") == 0, "unique prefix finds help");
+	argv[0] = "he";
+	ok(cmd_find(1, argv, &used, &err) == NULL, "an ambiguous prefix is refused");
+	like(err.msg, "\"he\" is ambiguous (one of: help, health)", "ambiguity lists the candidates");
 	argv[0] = "demo"; argv[1] = "st"; argv[2] = "extra";
 	e = cmd_find(3, argv, &used, &err);
 	ok(e != NULL && strcmp(e->name, "demo status") == 0 && used == 2,
