@@ -558,6 +558,18 @@ on_msg(void *arg, const struct rds_sub_msg *m)
 	pthread_mutex_unlock(&in->mtx);
 }
 
+/* Read a counter of the inbox under its lock. */
+static int
+inbox_read(struct inbox *in, const int *field)
+{
+	int	v;
+
+	pthread_mutex_lock(&in->mtx);
+	v = *field;
+	pthread_mutex_unlock(&in->mtx);
+	return (v);
+}
+
 /* Pub/Sub: channel + pattern, and a quiet channel is not a dead one. */
 static void
 test_pubsub(void)
@@ -582,7 +594,8 @@ test_pubsub(void)
 	ok(sub != NULL, "subscriber started: %s", err.msg);
 	if (sub == NULL)
 		return;
-	is_int(in.subscribed, 1, "SUBSCRIBED reported once before rds_sub_new returns");
+	is_int(inbox_read(&in, &in.subscribed), 1,
+	    "SUBSCRIBED reported once before rds_sub_new returns");
 	k = admin("CLIENT LIST TYPE pubsub");
 	like(k ? k->str : NULL, "name=mcpdb-itest-sub", "the subscriber has its own named connection");
 	freeReplyObject(k);
@@ -590,7 +603,8 @@ test_pubsub(void)
 	    "PUBLISH reaches 1 subscriber");
 	ok(rds_publish(r, key("pat:x"), "world", 5, &n, &err) == 0 && n == 1,
 	    "pattern PUBLISH reaches it");
-	for (i = 0; i < 100 && (in.msgs < 1 || in.pmsgs < 1); i++)
+	for (i = 0; i < 100 && (inbox_read(&in, &in.msgs) < 1 ||
+	    inbox_read(&in, &in.pmsgs) < 1); i++)
 		sleep_ms(10);
 	pthread_mutex_lock(&in.mtx);
 	is_int(in.msgs, 1, "the message arrived");
@@ -607,10 +621,10 @@ test_pubsub(void)
 	is_int((long long)ss.reconnects, 0, "a quiet channel causes no reconnect");
 	ok(ss.connected, "still subscribed after %.0f ms of silence", now_ms() - t0);
 	rds_publish(r, key("chan"), "after-quiet", 11, &n, &err);
-	for (i = 0; i < 100 && in.msgs < 2; i++)
+	for (i = 0; i < 100 && inbox_read(&in, &in.msgs) < 2; i++)
 		sleep_ms(10);
-	is_str(in.last, "after-quiet", "delivery after the quiet period");
 	rds_sub_free(sub);
+	is_str(in.last, "after-quiet", "delivery after the quiet period");
 
 	spec.nchannels = 0;
 	spec.npatterns = 0;
