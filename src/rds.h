@@ -65,7 +65,9 @@ void	rds_uri_done(struct rds_uri *);
  * A client for target's Redis (target->redis and target->redis_opts are
  * copied; the target need not outlive it). component names the connection
  * (CLIENT SETNAME mcpdb-<component>). log may be NULL and must outlive the
- * client. Nothing is dialled yet. NULL with err (MC_E_CONFIG) when no Redis
+ * client. With redis_opts.sentinels set, the master comes from Sentinel and
+ * target->redis (optional) only supplies user, password and db. Nothing is
+ * dialled yet. NULL with err (MC_E_CONFIG) when no Redis
  * is configured, the URI is bad or uses rediss://. Caller frees.
  */
 struct rds	*rds_new(const struct conf_target *, struct logger *,
