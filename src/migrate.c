@@ -849,6 +849,180 @@ migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
 	PQclear(res);
 }
 
+/* The ledger row of a transactional apply, with its history event. */
+static const char migrate_sql_insert[] =
+	"WITH m AS (INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
+	"checksum_algo, applied_sql, state, operation, no_transaction, out_of_order, "
+	"execution_ms) VALUES ($1, $2, $3, $4, $5, $6, 'applied', 'up', false, $7, "
+	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
+	"RETURNING version, name, out_of_order, execution_ms) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, out_of_order) "
+	"SELECT version, name, 'applied', execution_ms, out_of_order FROM m";
+
+/*
+ * Deleting the ledger row of a transactional rollback, with its event; fails
+ * (so the transaction cannot commit) unless exactly one applied row went.
+ */
+static const char migrate_sql_delete[] =
+	"WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'applied' "
+	"RETURNING version, name), e AS (INSERT INTO mcpdb.migration_events "
+	"(version, name, event, execution_ms) SELECT version, name, 'rolled back', "
+	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint FROM m RETURNING 1) "
+	"SELECT CASE WHEN count(*) = 1 THEN 1 "
+	"ELSE (count(*)::text || ' ledger rows deleted, expected 1')::int END FROM e";
+
+#ifdef LIBPQ_HAS_PIPELINING
+/* What each query of a pipelined migration is. */
+enum migrate_q {
+	MQ_BEGIN,
+	MQ_SET,
+	MQ_STMT,
+	MQ_LEDGER,
+};
+
+/*
+ * Run a transactional script in one pipeline: BEGIN, the settings, every
+ * statement and the ledger row go out together and the results are read as
+ * they come; COMMIT follows once all succeeded. A migration costs two round
+ * trips instead of four plus one per statement. While a result is awaited the lock session samples blockers,
+ * and Ctrl-C cancels. The first error names its statement; the transaction
+ * is then left aborted for the caller to roll back.
+ */
+static int
+migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
+    const struct mig_script *sc, enum migrate_act act, bool out_of_order,
+    bool ledger, bool async, long long *ms, struct mc_err *err)
+{
+	enum migrate_q	*kind;
+	struct pollfd	 pfd;
+	PGresult	*res, *bad = NULL;
+	char		 v[24], algo[8], lt[24], stt[24], *text;
+	int		 lti, stti, fl, sent = 1;
+	size_t		 nq = 0, k = 0, failed = 0, i;
+	long long	 start = migrate_now_ms(), next;
+	bool		 lost = false, cancelled = false, synced = false;
+
+	migrate_timeouts(r, sc, &lti, &stti);
+	snprintf(lt, sizeof(lt), "%dms", lti);
+	snprintf(stt, sizeof(stt), "%dms", stti);
+	snprintf(v, sizeof(v), "%lld", f->version);
+	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	kind = xcalloc(sc->nstmts + 5, sizeof(*kind));
+	if (PQenterPipelineMode(c) != 1 || PQsetnonblocking(c, 1) != 0) {
+		free(kind);
+		mc_err_pg(err, c, NULL);
+		return (mc_err_prefix(err, "%s: cannot start a pipeline: ", sc->path));
+	}
+	sent &= PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+	kind[nq++] = MQ_BEGIN;
+	sent &= PQsendQueryParams(c, "SELECT set_config('lock_timeout', $1, true), "
+	    "set_config('statement_timeout', $2, true), set_config('mcpdb.migration', $3, true), "
+	    "CASE WHEN $4::bool THEN set_config('synchronous_commit', 'off', true) END", 4,
+	    NULL, (const char *[]){ lt, stt, f->id, async ? "t" : "f" }, NULL, NULL, 0);
+	kind[nq++] = MQ_SET;
+	for (i = 0; i < sc->nstmts; i++) {
+		text = xstrndup(sc->sql + sc->stmts[i].off, sc->stmts[i].len);
+		sent &= PQsendQueryParams(c, text, 0, NULL, NULL, NULL, NULL, 0);
+		free(text);
+		kind[nq++] = MQ_STMT;
+	}
+	if (ledger) {
+		if (act == MACT_APPLY)
+			sent &= PQsendQueryParams(c, migrate_sql_insert, 7, NULL,
+			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
+			    out_of_order ? "t" : "f" }, NULL, NULL, 0);
+		else
+			sent &= PQsendQueryParams(c, migrate_sql_delete, 1, NULL,
+			    (const char *[]){ v }, NULL, NULL, 0);
+		kind[nq++] = MQ_LEDGER;
+	}
+	sent &= PQpipelineSync(c);
+	if (!sent)
+		lost = true;
+	buf_reset(&r->blockers);
+	next = migrate_now_ms() + MIGRATE_SAMPLE_FIRST_MS;
+	while (!lost && !synced) {
+		if ((fl = PQflush(c)) == -1) {
+			lost = true;
+			break;
+		}
+		while (!PQisBusy(c)) {
+			if ((res = PQgetResult(c)) == NULL) {
+				k++;	/* the end of one query's results */
+				buf_reset(&r->blockers);
+				next = migrate_now_ms() + MIGRATE_SAMPLE_FIRST_MS;
+				continue;
+			}
+			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+				PQclear(res);
+				synced = true;
+				break;
+			}
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR && bad == NULL) {
+				bad = res;
+				failed = k;
+				continue;
+			}
+			PQclear(res);
+		}
+		if (synced)
+			break;
+		pfd.fd = PQsocket(c);
+		pfd.events = POLLIN | (fl == 1 ? POLLOUT : 0);
+		if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+			lost = true;
+		if (!lost && !PQconsumeInput(c))
+			lost = true;
+		if (migrate_stopped(r->o) && !cancelled) {
+			PGcancel	*cn = PQgetCancel(c);
+			char		 eb[256];
+
+			if (cn != NULL) {
+				PQcancel(cn, eb, sizeof(eb));
+				PQfreeCancel(cn);
+			}
+			cancelled = true;
+		}
+		if (r->lock != NULL && migrate_now_ms() >= next) {
+			migrate_sample_blockers(r);
+			next = migrate_now_ms() + MIGRATE_SAMPLE_EVERY_MS;
+		}
+	}
+	if (!lost) {
+		PQsetnonblocking(c, 0);
+		PQexitPipelineMode(c);
+	}
+	*ms = migrate_now_ms() - start;
+	if (lost || bad != NULL) {
+		if (bad == NULL)
+			failed = k;	/* connection lost: the query being waited for */
+		if (failed < nq && kind[failed] == MQ_STMT)
+			migrate_stmt_error(r, sc, &sc->stmts[failed - 2], c, bad, lti, err);
+		else {
+			mc_err_pg(err, c, bad);
+			mc_err_prefix(err, "%s: %s: ", sc->path, failed >= nq ? "running" :
+			    kind[failed] == MQ_LEDGER ? "writing the ledger" :
+			    "starting the transaction");
+		}
+		if (cancelled)
+			mc_err_prefix(err, "interrupted: ");
+		PQclear(bad);
+		free(kind);
+		return (-1);
+	}
+	free(kind);
+	/*
+	 * COMMIT only now that every result is in: a runner killed mid-way
+	 * must never leave a COMMIT queued for its orphaned backend to run.
+	 */
+	if (pgq_exec(c, "COMMIT", err) == -1)
+		return (mc_err_prefix(err, "%s: COMMIT failed (nothing was recorded): ",
+		    sc->path));
+	*ms = migrate_now_ms() - start;
+	return (0);
+}
+#endif
+
 /*
  * After a failed no-transaction script: name the invalid indexes a failed
  * CREATE INDEX CONCURRENTLY leaves behind, with the statement that drops them.
@@ -958,29 +1132,25 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 	}
 
 	/* One transaction: the SQL and its ledger row commit together. */
+#ifdef LIBPQ_HAS_PIPELINING
+	if (migrate_run_pipelined(r, c, f, sc, act, out_of_order, ledger, async, ms,
+	    err) == 0) {
+		r->current = NULL;
+		return (0);
+	}
+	goto fail_tx;
+#else
 	if (pgq_exec(c, "BEGIN", err) == -1)
 		goto fail_early;
 	if (migrate_set_timeouts(r, c, f, sc, true, async, err) == -1 ||
 	    migrate_exec_script(r, c, sc, ms, err) == -1)
 		goto fail_tx;
-	snprintf(tms, sizeof(tms), "%lld", *ms);
 	if (ledger && act == MACT_APPLY &&
-	    migrate_ledger_write(c,
-	    "WITH m AS (INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
-	    "checksum_algo, applied_sql, state, operation, no_transaction, out_of_order, "
-	    "execution_ms) VALUES ($1, $2, $3, $4, $5, $6, 'applied', 'up', false, $7, $8) "
-	    "RETURNING version, name, out_of_order) "
-	    "INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, out_of_order) "
-	    "SELECT version, name, 'applied', $8, out_of_order FROM m", 8,
-	    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
-	    out_of_order ? "t" : "f", tms }, err) == -1)
+	    migrate_ledger_write(c, migrate_sql_insert, 7, (const char *[]){ v, f->name,
+	    f->up.sum, f->down.sum, algo, f->up.sql, out_of_order ? "t" : "f" }, err) == -1)
 		goto fail_tx;
 	if (ledger && act == MACT_ROLLBACK &&
-	    migrate_ledger_write(c,
-	    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'applied' "
-	    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
-	    "(version, name, event, execution_ms) SELECT version, name, 'rolled back', $2 FROM m",
-	    2, (const char *[]){ v, tms }, err) == -1)
+	    migrate_ledger_write(c, migrate_sql_delete, 1, (const char *[]){ v }, err) == -1)
 		goto fail_tx;
 	if (pgq_exec(c, "COMMIT", err) == -1) {
 		mc_err_prefix(err, "%s: COMMIT failed (nothing was recorded): ", sc->path);
@@ -988,6 +1158,7 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 	}
 	r->current = NULL;
 	return (0);
+#endif
 fail_tx:
 	{
 		struct mc_err	saved = *err;
