@@ -51,6 +51,11 @@
 #define POOL_RESET_TIMEOUT_MS	5000
 /* Bound on the round trip that validates an idle connection. */
 #define POOL_CHECK_TIMEOUT_MS	5000
+/*
+ * A connection idle at least this long gets the quick check (one poll(),
+ * no round trip) on borrow; a busy pool's hot path skips even that.
+ */
+#define POOL_QUICK_CHECK_US	50000
 /* Bound on BEGIN/COMMIT/ROLLBACK issued by pool_tx. */
 #define POOL_CTL_TIMEOUT_MS	30000
 /* Leak reports logged per housekeeping pass (the rest are counted). */
@@ -800,16 +805,41 @@ pool_reset(PGconn *conn, int64_t deadline)
 	return (-1);
 }
 
-/* Check that an idle connection still answers (one empty query). */
+/*
+ * Check an idle connection before lending it. Quick (full false): no round
+ * trip, only whether the server closed it or said goodbye meanwhile (an idle
+ * socket that turned readable); full: one empty query before deadline.
+ */
 static bool
-pool_check(PGconn *conn, int64_t deadline)
+pool_check(PGconn *conn, bool full, int64_t deadline)
 {
 	PGresult	*res = NULL;
+	struct pollfd	 pfd;
 	bool		 good;
+	int		 i;
 
 	if (PQstatus(conn) != CONNECTION_OK ||
 	    PQtransactionStatus(conn) != PQTRANS_IDLE)
 		return (false);
+	if (!full) {
+		/*
+		 * A FATAL goodbye, then EOF (or a NOTIFY): let libpq read
+		 * until the socket is quiet; EOF turns the status bad.
+		 */
+		for (i = 0; i < 4; i++) {
+			pfd.fd = PQsocket(conn);
+			pfd.events = POLLIN;
+			if (pfd.fd < 0)
+				return (false);
+			if (poll(&pfd, 1, 0) <= 0)
+				return (true);
+			if (PQconsumeInput(conn) == 0 ||
+			    PQstatus(conn) != CONNECTION_OK ||
+			    PQtransactionStatus(conn) != PQTRANS_IDLE)
+				return (false);
+		}
+		return (true);		/* busy with notifications, but alive */
+	}
 	good = pool_run(conn, "", -1, NULL, deadline, &res, NULL) == 0 &&
 	    PQtransactionStatus(conn) == PQTRANS_IDLE;
 	PQclear(res);
@@ -1033,7 +1063,7 @@ pool_acquire(struct pool *p, const char *tag, struct mc_err *err)
 	struct pconn_list	 doomed = TAILQ_HEAD_INITIALIZER(doomed);
 	struct pconn		*c;
 	int64_t			 t0 = pool_now(), deadline, now, check;
-	bool			 waited = false, need;
+	bool			 waited = false, full, quick;
 
 	deadline = t0 + (int64_t)p->cfg.acquire_timeout_ms * 1000;
 	for (;;) {
@@ -1050,11 +1080,13 @@ pool_acquire(struct pool *p, const char *tag, struct mc_err *err)
 		}
 		pool_strlcpy(c->tag, tag ? tag : "?", sizeof(c->tag));
 		now = pool_now();
-		need = !c->fresh && p->cfg.validate_after_idle_ms >= 0 &&
+		full = !c->fresh && p->cfg.validate_after_idle_ms >= 0 &&
 		    now - c->idle_since_us >=
 		    (int64_t)p->cfg.validate_after_idle_ms * 1000;
+		quick = !c->fresh && !full &&
+		    now - c->idle_since_us >= POOL_QUICK_CHECK_US;
 		c->fresh = false;
-		if (!need) {
+		if (!full && !quick) {
 			p->acquires++;
 			p->waited_acquires += waited;
 			pool_ring_add(&p->r_acquire, now - t0);
@@ -1069,7 +1101,7 @@ pool_acquire(struct pool *p, const char *tag, struct mc_err *err)
 			check = 50000;
 		if (check > POOL_CHECK_TIMEOUT_MS * 1000)
 			check = POOL_CHECK_TIMEOUT_MS * 1000;
-		if (pool_check(c->conn, now + check)) {
+		if (pool_check(c->conn, full, now + check)) {
 			pthread_mutex_lock(&p->mtx);
 			p->acquires++;
 			p->waited_acquires += waited;

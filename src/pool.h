@@ -121,7 +121,9 @@ struct pool	*pool_new(const struct conf_target *t, struct logger *log,
  * for how long and by whom), MC_E_BREAKER (server down; fails fast),
  * MC_E_STATE (pool shutting down). An idle connection unused for
  * validate_after_idle_ms or longer (0 = always, negative = never) is checked
- * with a round trip first; one that fails is closed and another is tried.
+ * with a round trip first; one idle for 50 ms or more gets at least a quick
+ * check without a round trip (did the server close it meanwhile?). One that
+ * fails is closed and another is tried.
  */
 PGconn	*pool_acquire(struct pool *, const char *tag, struct mc_err *err);
 

@@ -481,6 +481,25 @@ test_validation(void)
 	is_int((long long)s.failed_validations, 1, "one failed validation");
 	is_int((long long)s.closed_validation, 1, "closed for validation");
 	pool_free(p);
+
+	/* Default settings: no round trip yet, but the quick check sees it. */
+	tp_target(&env, &t);
+	t.pool.min = 1;
+	t.pool.max = 2;
+	p = pool_new(&t, NULL, env.comp, &err);
+	c = pool_acquire(p, "q", &err);
+	pid = c ? PQbackendPID(c) : -1;
+	pool_release(p, c);
+	ok(tp_terminate(&env, pid), "idle backend %d terminated", pid);
+	tp_sleep(60);
+	c = pool_acquire(p, "q", &err);
+	pid2 = c ? PQbackendPID(c) : -1;
+	ok(c != NULL && pid2 != pid && tp_scalar(c, "SELECT 1") == 1,
+	    "quick check (idle %s 1 s) caught it: %d -> %d", "<", pid, pid2);
+	pool_release(p, c);
+	is_int((long long)pool_stats(p).failed_validations, 1, "counted as a "
+	    "failed validation");
+	pool_free(p);
 }
 
 /* -------------------------------------------------------- 7. leaks */
