@@ -308,9 +308,10 @@ metrics_redis_persistence(const struct rds_info *in, int save_points,
 	if (save_points == 0 && in->aof_enabled == 0) {
 		if (in->rdb_changes_since_last_save > 0) {
 			snprintf(part, sizeof(part), "no persistence (no save "
-			    "points, AOF off): %s changes would be lost on "
+			    "points, AOF off): %s change%s would be lost on "
 			    "restart", metrics_fmt_count(
-			    in->rdb_changes_since_last_save, cnt, sizeof(cnt)));
+			    in->rdb_changes_since_last_save, cnt, sizeof(cnt)),
+			    in->rdb_changes_since_last_save == 1 ? "" : "s");
 		} else
 			snprintf(part, sizeof(part), "no persistence (no save "
 			    "points, AOF off)");

@@ -4,7 +4,9 @@
 libmcpdb_a_SOURCES += \
 	src/metrics.c src/metrics.h \
 	src/snapshot.c src/snapshot.h \
-	src/poller.c src/poller.h
+	src/poller.c src/poller.h \
+	src/tui/pane-dash.c \
+	src/tui/pane-redis.c
 
 # Unit: rates with restart detection, judgements, formatting (no servers).
 check_PROGRAMS += tests/unit/t-metrics

@@ -1,0 +1,942 @@
+/*
+ * pane-redis.c - the Redis pane: role, version and uptime; memory against
+ * maxmemory and its policy; fragmentation; ops/s with a sparkline; hit
+ * ratio; clients; evictions and expiries; keys per db; persistence risk in
+ * plain words; replication as one picture with a banner when the role or
+ * run_id changes; the slow log's worst entries and the latency monitor (or
+ * why they are empty); PING latency; mcpdb's own client-side counters; and
+ * a Pub/Sub monitor that subscribes to a channel or pattern and shows
+ * messages as they arrive.
+ *
+ * Model: numbers come from the poller's snapshot (one multi-section INFO
+ * per refresh; nothing here talks to Redis). The Pub/Sub monitor is the one
+ * live connection: rds_sub_new / rds_sub_free block, so they run as jobs on
+ * the UI's job thread; the subscriber thread's callback copies each message
+ * into a small ring under its own mutex, and the UI tick redraws when the
+ * ring moved. UI thread only, except the ring callback.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "conn.h"
+#include "metrics.h"
+#include "rds.h"
+#include "snapshot.h"
+#include "xmem.h"
+#include "draw.h"
+#include "pane.h"
+#include "ui.h"
+
+/* Plain text attributes as the int draw.c takes. */
+#define RP_PLAIN	((int)A_NORMAL)
+#define RP_RING		200	/* Pub/Sub messages kept */
+
+/* One line of the Pub/Sub monitor: a message or a notice. */
+struct rp_msg {
+	int64_t	wall_us;
+	char	chan[96];
+	char	pat[96];	/* "" unless a pattern matched */
+	char	data[240];	/* the payload, NULs shown as \0 */
+	size_t	len;		/* the payload's real length */
+	char	note[160];	/* a notice instead of a message, or "" */
+};
+
+/* Messages from the subscriber thread (the only shared state). */
+struct rp_ring {
+	pthread_mutex_t	mtx;
+	struct rp_msg	m[RP_RING];
+	int		head;		/* next write */
+	int		n;
+	uint64_t	seq;		/* messages and notices so far */
+	uint64_t	messages;	/* messages only */
+	bool		connected;
+};
+
+struct pane_redis {
+	struct ui		*ui;
+	struct snapshot		*snap;
+	bool			 full_pubsub;	/* p: the monitor fills the pane */
+	/* Pub/Sub */
+	struct rp_ring		*ring;
+	struct rds_sub		*sub;		/* live subscription, or NULL */
+	char			 spec[128];	/* what it is subscribed to */
+	bool			 pattern;
+	bool			 busy;		/* a subscribe/unsubscribe job runs */
+	uint64_t		 seen;		/* ring seq drawn last */
+	/* text input for `s` */
+	bool			 editing;
+	char			 edit[128];
+	size_t			 elen;
+};
+
+static const char *const pane_redis_keys[] = {
+	"s            subscribe the Pub/Sub monitor to a channel or pattern (*?[ make a pattern)",
+	"u            unsubscribe",
+	"p            show the Pub/Sub monitor full size / the overview",
+	"c            clear the Pub/Sub messages",
+	"e            export every pane's data as JSON (path shown)",
+	NULL,
+};
+
+/* Wall clock in microseconds. */
+static int64_t
+rp_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* HH:MM:SS of a wall time in microseconds. */
+static char *
+rp_clock(int64_t wall_us, char *buf, size_t len)
+{
+	time_t		t = (time_t)(wall_us / 1000000);
+	struct tm	tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+	return (buf);
+}
+
+/* A duration, "-" when unknown. */
+static char *
+rp_dur(char *buf, size_t len, double s)
+{
+	if (s < 0 || isnan(s)) {
+		snprintf(buf, len, "-");
+		return (buf);
+	}
+	return (draw_fmt_duration(buf, len, s));
+}
+
+/* Microseconds: "85 us", "1.2 ms", "2.3 s". */
+static char *
+rp_lat(char *buf, size_t len, double us)
+{
+	if (us < 0)
+		snprintf(buf, len, "-");
+	else if (us < 1000)
+		snprintf(buf, len, "%.0f us", us);
+	else if (us < 1000000)
+		snprintf(buf, len, "%.1f ms", us / 1000);
+	else
+		snprintf(buf, len, "%.1f s", us / 1e6);
+	return (buf);
+}
+
+/* Draw formatted text at (y, *x) in attr and advance *x. */
+static void
+rp_put(WINDOW *win, int y, int *x, int attr, const char *fmt, ...)
+{
+	char	buf[512];
+	va_list	ap;
+	int	w = getmaxx(win) - *x;
+
+	if (w <= 0 || y < 0 || y >= getmaxy(win))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	*x += draw_text(win, y, *x, w, attr, 0, buf);
+}
+
+/* The role of a judgement. */
+static int
+rp_level_attr(enum metrics_level l)
+{
+	switch (l) {
+	case METRICS_CRIT:
+		return (draw_attr(DR_BAD));
+	case METRICS_WARN:
+		return (draw_attr(DR_WARN));
+	case METRICS_NA:
+		return (draw_attr(DR_DIM));
+	case METRICS_OK:
+		break;
+	}
+	return (RP_PLAIN);
+}
+
+/* A snap_series as doubles with NaN gaps; returns the count. */
+static size_t
+rp_series(const struct snap_series *s, double *out)
+{
+	int	i;
+
+	for (i = 0; i < s->n; i++)
+		out[i] = s->v[i] < 0 ? (double)NAN : s->v[i];
+	return ((size_t)s->n);
+}
+
+/* ---------------------------------------------------------------- Pub/Sub */
+
+/* The next ring slot, zeroed and stamped; advances the ring. Caller holds r->mtx. */
+static struct rp_msg *
+rp_slot(struct rp_ring *r)
+{
+	struct rp_msg	*e = &r->m[r->head];
+
+	memset(e, 0, sizeof(*e));
+	e->wall_us = rp_now_us();
+	r->head = (r->head + 1) % RP_RING;
+	if (r->n < RP_RING)
+		r->n++;
+	r->seq++;
+	return (e);
+}
+
+/* Subscriber thread: copy a message or notice into the ring. */
+static void
+rp_on_message(void *arg, const struct rds_sub_msg *m)
+{
+	struct rp_ring	*r = arg;
+	struct rp_msg	*e;
+	size_t		 i, o;
+
+	pthread_mutex_lock(&r->mtx);
+	e = rp_slot(r);
+	switch (m->kind) {
+	case RDS_SUB_MESSAGE:
+		snprintf(e->chan, sizeof(e->chan), "%s", m->channel ? m->channel : "");
+		snprintf(e->pat, sizeof(e->pat), "%s", m->pattern ? m->pattern : "");
+		for (i = 0, o = 0; i < m->len && o + 3 < sizeof(e->data); i++) {
+			if (m->data[i] == '\0') {
+				e->data[o++] = '\\';
+				e->data[o++] = '0';
+			} else
+				e->data[o++] = m->data[i];
+		}
+		e->data[o] = '\0';
+		e->len = m->len;
+		r->messages++;
+		break;
+	case RDS_SUB_SUBSCRIBED:
+		snprintf(e->note, sizeof(e->note), "subscribed via %s",
+		    m->detail ? m->detail : "?");
+		r->connected = true;
+		break;
+	case RDS_SUB_LOST:
+		snprintf(e->note, sizeof(e->note), "connection lost (%s): messages "
+		    "published until it is back are lost", m->detail ? m->detail : "?");
+		r->connected = false;
+		break;
+	}
+	pthread_mutex_unlock(&r->mtx);
+}
+
+/* Append a notice from the UI thread. */
+static void
+rp_note(struct rp_ring *r, const char *fmt, ...)
+{
+	struct rp_msg	*e;
+	va_list		 ap;
+
+	pthread_mutex_lock(&r->mtx);
+	e = rp_slot(r);
+	va_start(ap, fmt);
+	vsnprintf(e->note, sizeof(e->note), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&r->mtx);
+}
+
+/* What a subscribe/unsubscribe job carries (copies, plus the pane for the UI side). */
+struct rp_job {
+	struct pane_redis	*rp;		/* touched only in rp_job_done (UI thread) */
+	struct rp_ring		*ring;
+	struct rds_sub		*old;		/* to free first, or NULL */
+	struct rds_sub		*sub;		/* the new subscription */
+	char			 spec[128];	/* "" = only unsubscribe */
+	bool			 pattern;
+};
+
+/* Job thread: drop the old subscription, make the new one. */
+static int
+rp_job_fn(struct conn *c, void *arg, void (*line)(void *, const char *),
+    void *line_arg, struct mc_err *err)
+{
+	struct rp_job		*j = arg;
+	struct rds_sub_spec	 spec;
+	struct rds		*r;
+	const char		*one[1];
+
+	(void)line;
+	(void)line_arg;
+	if (j->old != NULL) {
+		rds_sub_free(j->old);
+		j->old = NULL;
+	}
+	if (j->spec[0] == '\0')
+		return (0);
+	if ((r = conn_rds(c, err)) == NULL)
+		return (-1);
+	memset(&spec, 0, sizeof(spec));
+	one[0] = j->spec;
+	if (j->pattern) {
+		spec.patterns = one;
+		spec.npatterns = 1;
+	} else {
+		spec.channels = one;
+		spec.nchannels = 1;
+	}
+	spec.cb = rp_on_message;
+	spec.arg = j->ring;
+	if ((j->sub = rds_sub_new(r, &spec, err)) == NULL)
+		return (mc_err_prefix(err, "subscribe %s: ", j->spec));
+	return (0);
+}
+
+/* UI thread: take the new subscription. */
+static void
+rp_job_done(void *arg, int status, const struct mc_err *err)
+{
+	struct rp_job		*j = arg;
+	struct pane_redis	*rp = j->rp;
+
+	rp->busy = false;
+	if (status == 0 && j->sub != NULL) {
+		rp->sub = j->sub;
+		snprintf(rp->spec, sizeof(rp->spec), "%s", j->spec);
+		rp->pattern = j->pattern;
+		ui_message(rp->ui, false, "Pub/Sub monitor: subscribed to %s %s",
+		    j->pattern ? "pattern" : "channel", j->spec);
+	} else if (status == 0) {
+		rp->spec[0] = '\0';
+		rp_note(rp->ring, "unsubscribed");
+		ui_message(rp->ui, false, "Pub/Sub monitor: unsubscribed");
+	} else {
+		rp->spec[0] = '\0';
+		rp_note(rp->ring, "%s", err && err->msg[0] ? err->msg : "subscribe failed");
+		ui_message(rp->ui, true, "%s", err && err->msg[0] ? err->msg :
+		    "subscribe failed");
+	}
+	free(j);
+}
+
+/* Start a job that replaces the subscription with spec ("" = none). */
+static void
+rp_subscribe(struct pane_redis *rp, const char *spec)
+{
+	const struct conf_target	*t = ui_target(rp->ui);
+	struct rp_job			*j;
+
+	if (t == NULL || t->redis == NULL || t->redis[0] == '\0') {
+		ui_message(rp->ui, true, "no Redis configured for this target");
+		return;
+	}
+	if (rp->busy) {
+		ui_message(rp->ui, true, "Pub/Sub monitor: still busy with the last change");
+		return;
+	}
+	if (spec[0] == '\0' && rp->sub == NULL)
+		return;
+	j = xcalloc(1, sizeof(*j));
+	j->rp = rp;
+	j->ring = rp->ring;
+	j->old = rp->sub;
+	snprintf(j->spec, sizeof(j->spec), "%s", spec);
+	j->pattern = strpbrk(spec, "*?[") != NULL;
+	rp->sub = NULL;
+	rp->busy = true;
+	if (!ui_job(rp->ui, spec[0] ? "subscribe" : "unsubscribe", rp_job_fn, j,
+	    rp_job_done, true)) {
+		rp->busy = false;
+		rp->sub = j->old;
+		free(j);
+		ui_message(rp->ui, true, "could not start the subscription job");
+	}
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+/* Make the pane's state. */
+static void *
+pane_redis_init(struct ui *ui, struct mc_err *err)
+{
+	struct pane_redis	*rp = xcalloc(1, sizeof(*rp));
+
+	(void)err;
+	rp->ui = ui;
+	rp->ring = xcalloc(1, sizeof(*rp->ring));
+	pthread_mutex_init(&rp->ring->mtx, NULL);
+	return (rp);
+}
+
+/* Free the state; stops the subscription first. */
+static void
+pane_redis_free(void *arg)
+{
+	struct pane_redis	*rp = arg;
+
+	if (rp == NULL)
+		return;
+	rds_sub_free(rp->sub);
+	snapshot_free(rp->snap);
+	if (!rp->busy) {
+		/* a job in flight still points at the ring: leave it (exiting) */
+		pthread_mutex_destroy(&rp->ring->mtx);
+		free(rp->ring);
+		free(rp);
+	}
+}
+
+/* Keep a reference to the newest snapshot. */
+static void
+pane_redis_update(void *arg, const struct snapshot *s)
+{
+	struct pane_redis	*rp = arg;
+
+	snapshot_free(rp->snap);
+	rp->snap = snapshot_ref((struct snapshot *)s);
+}
+
+/* Redraw when Pub/Sub messages arrived. */
+static int
+pane_redis_tick(void *arg)
+{
+	struct pane_redis	*rp = arg;
+	uint64_t		 seq;
+
+	pthread_mutex_lock(&rp->ring->mtx);
+	seq = rp->ring->seq;
+	pthread_mutex_unlock(&rp->ring->mtx);
+	return (seq != rp->seen ? PANE_REDRAW : 0);
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+/* Header and stale line; returns rows used. */
+static int
+rp_draw_header(WINDOW *win, const struct snapshot *snap, const struct snap_redis *rd,
+    bool *stale)
+{
+	const struct snap_server_status	*st = &snapshot_status(snap)->redis;
+	char				 title[224], right[96], a[32], clk[16];
+	int				 w = getmaxx(win), x = 0;
+	int64_t				 now = rp_now_us();
+
+	*stale = rd == NULL || snapshot_stale(snap, rd->wall_us, false);
+	if (rd == NULL) {
+		draw_title(win, 0, 0, w, "Redis", st->state);
+		return (1);
+	}
+	snprintf(title, sizeof(title), "Redis %s", rd->endpoint);
+	if (*stale)
+		snprintf(right, sizeof(right), "STALE: data of %s",
+		    rp_clock(rd->wall_us, clk, sizeof(clk)));
+	else
+		snprintf(right, sizeof(right), "updated %s ago",
+		    rp_dur(a, sizeof(a), (now - rd->wall_us) / 1e6));
+	draw_title(win, 0, 0, w, title, right);
+	if (!*stale)
+		return (1);
+	rp_put(win, 1, &x, draw_attr(DR_BAD), "STALE %s: Redis %s%s%s",
+	    rp_dur(a, sizeof(a), (now - rd->wall_us) / 1e6), st->state,
+	    st->error[0] ? " - " : "", st->error);
+	return (2);
+}
+
+/* Keys per db: "db0 1,234 (12 with TTL)  db1 5  total 1,239". */
+static void
+rp_draw_keys(WINDOW *win, int y, const struct rds_info *in, int dim)
+{
+	char	a[32], b[32];
+	size_t	i;
+	int	x = 0;
+
+	rp_put(win, y, &x, draw_attr(DR_DIM), "keys     ");
+	if (in->ndbs == 0)
+		rp_put(win, y, &x, dim, "no keys in any db");
+	for (i = 0; i < in->ndbs; i++)
+		rp_put(win, y, &x, dim, "db%d %s%s%s%s  ", in->dbs[i].db,
+		    draw_fmt_count(a, sizeof(a), in->dbs[i].keys),
+		    in->dbs[i].expires > 0 ? " (" : "",
+		    in->dbs[i].expires > 0 ? draw_fmt_count(b, sizeof(b), in->dbs[i].expires) : "",
+		    in->dbs[i].expires > 0 ? " with TTL)" : "");
+	if (in->ndbs > 1)
+		rp_put(win, y, &x, dim, "total %s", draw_fmt_count(a, sizeof(a), in->total_keys));
+}
+
+/* Replication as one line: the master's replicas or the replica's link. */
+static void
+rp_draw_repl(WINDOW *win, int y, const struct rds_info *in, int dim)
+{
+	char	a[32];
+	size_t	i;
+	int	x = 0;
+
+	rp_put(win, y, &x, draw_attr(DR_DIM), "repl     ");
+	if (strcmp(in->role, "slave") == 0) {
+		bool	up = strcmp(in->master_link_status, "up") == 0;
+
+		rp_put(win, y, &x, dim, "replica of %s:%lld, ", in->master_host,
+		    (long long)in->master_port);
+		rp_put(win, y, &x, up ? dim : draw_attr(DR_BAD), "link %s",
+		    in->master_link_status[0] ? in->master_link_status : "?");
+		if (!up && in->master_link_down_since_s >= 0)
+			rp_put(win, y, &x, draw_attr(DR_BAD), " for %s",
+			    rp_dur(a, sizeof(a), (double)in->master_link_down_since_s));
+		if (up && in->master_last_io_s >= 0)
+			rp_put(win, y, &x, dim, ", last contact %lld s ago",
+			    (long long)in->master_last_io_s);
+		if (in->master_sync_in_progress == 1)
+			rp_put(win, y, &x, draw_attr(DR_WARN), ", full sync in progress");
+		return;
+	}
+	rp_put(win, y, &x, dim, "%s, %lld replica%s", in->role[0] ? in->role : "?",
+	    (long long)(in->connected_slaves > 0 ? in->connected_slaves : 0),
+	    in->connected_slaves == 1 ? "" : "s");
+	for (i = 0; i < in->nslaves; i++) {
+		const struct rds_info_slave	*s = &in->slaves[i];
+		int64_t				 lag = in->master_repl_offset >= 0 &&
+		    s->offset >= 0 ? in->master_repl_offset - s->offset : -1;
+		bool				 bad = strcmp(s->state, "online") != 0;
+
+		rp_put(win, y, &x, bad || s->lag_s > 10 ? draw_attr(DR_WARN) : dim,
+		    "%s%s:%d %s %s behind, ack %lld s ago", i ? "; " : ": ", s->ip, s->port,
+		    s->state, lag < 0 ? "?" : draw_fmt_bytes(a, sizeof(a), (double)lag),
+		    (long long)s->lag_s);
+	}
+}
+
+/* The server overview lines; returns rows used. */
+static int
+rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd, bool stale)
+{
+	const struct rds_info	*in = &rd->info;
+	double			 v[METRICS_SERIES_LEN];
+	char			 phrase[200], a[32], b[32], c[32];
+	enum metrics_level	 lvl;
+	int			 w = getmaxx(win), x, r = 0, gw, dim = stale ?
+				    draw_attr(DR_DIM) : RP_PLAIN;
+	double			 lifetime;
+
+	/* memory */
+	lvl = metrics_redis_memory(in, phrase, sizeof(phrase));
+	gw = w / 3 < 36 ? w / 3 : 36;
+	if (in->maxmemory > 0)
+		draw_bar(win, y + r, 0, gw, "memory", 9, (double)in->used_memory,
+		    (double)in->maxmemory, 0.8, 0.95, draw_fmt_bytes(a, sizeof(a),
+		    (double)in->used_memory));
+	else
+		draw_bar(win, y + r, 0, gw, "memory", 9, (double)in->used_memory,
+		    in->total_system_memory > 0 ? (double)in->total_system_memory : 0,
+		    0.9, 0.95, draw_fmt_bytes(a, sizeof(a), (double)in->used_memory));
+	x = gw + 1;
+	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  peak ");
+	rp_put(win, y + r, &x, dim, "%s", draw_fmt_bytes(a, sizeof(a),
+	    (double)in->used_memory_peak));
+	if (++r >= maxrows)
+		return (r);
+	x = 0;
+	lvl = metrics_redis_frag(in, phrase, sizeof(phrase));
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "frag     ");
+	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "   cpu ");
+	rp_put(win, y + r, &x, dim, "%s", rd->rates.cpu_pct < 0 ? "-" :
+	    (snprintf(c, sizeof(c), "%.1f%%", rd->rates.cpu_pct), c));
+	if (++r >= maxrows)
+		return (r);
+	/* throughput, hits, latency */
+	x = 0;
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "ops/s    ");
+	rp_put(win, y + r, &x, dim, "%-7s", metrics_fmt_rate(rd->rates.ops_per_s, a, sizeof(a)));
+	draw_spark(win, y + r, x, 20, v, rp_series(&rd->ops, v), 0, 0, DR_BAR1);
+	x += 21;
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "hit ratio ");
+	lifetime = rds_info_hit_ratio(in);
+	if (rd->rates.hit_ratio >= 0)
+		rp_put(win, y + r, &x, rd->rates.hit_ratio < 0.8 ? draw_attr(DR_WARN) : dim,
+		    "%s over %s", metrics_fmt_pct(rd->rates.hit_ratio, a, sizeof(a)),
+		    rp_dur(b, sizeof(b), rd->rates.window_s));
+	else
+		rp_put(win, y + r, &x, dim, "n/a (%lld lookups in %s)",
+		    (long long)(rd->rates.lookups < 0 ? 0 : rd->rates.lookups),
+		    rp_dur(b, sizeof(b), rd->rates.window_s));
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), ", since start ");
+	rp_put(win, y + r, &x, dim, "%s", metrics_fmt_pct(lifetime, a, sizeof(a)));
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  ping ");
+	rp_put(win, y + r, &x, rd->rtt_us > 100000 ? draw_attr(DR_WARN) : dim, "%s ",
+	    rp_lat(a, sizeof(a), (double)rd->rtt_us));
+	if (x + 12 < w)
+		draw_spark(win, y + r, x, 12, v, rp_series(&rd->rtt_ms, v), 0, 0, DR_BAR2);
+	if (++r >= maxrows)
+		return (r);
+	/* clients, evictions, expiries */
+	x = 0;
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "clients  ");
+	rp_put(win, y + r, &x, dim, "%lld connected (max %lld), %lld blocked",
+	    (long long)in->connected_clients, (long long)in->maxclients,
+	    (long long)in->blocked_clients);
+	rp_put(win, y + r, &x, in->rejected_connections > 0 ? draw_attr(DR_BAD) : dim,
+	    ", %lld rejected", (long long)in->rejected_connections);
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "   evicted ");
+	rp_put(win, y + r, &x, in->evicted_keys > 0 ? draw_attr(DR_WARN) : dim, "%s (%s/s)",
+	    draw_fmt_count(a, sizeof(a), in->evicted_keys),
+	    metrics_fmt_rate(rd->rates.evicted_per_s, b, sizeof(b)));
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  expired ");
+	rp_put(win, y + r, &x, dim, "%s (%s/s)", draw_fmt_count(a, sizeof(a), in->expired_keys),
+	    metrics_fmt_rate(rd->rates.expired_per_s, c, sizeof(c)));
+	if (++r >= maxrows)
+		return (r);
+	rp_draw_keys(win, y + r, in, dim);
+	if (++r >= maxrows)
+		return (r);
+	/* persistence in plain words */
+	x = 0;
+	lvl = metrics_redis_persistence(in, rd->save_points, in->server_time_us > 0 ?
+	    in->server_time_us / 1000000 : rd->wall_us / 1000000, phrase, sizeof(phrase));
+	rp_put(win, y + r, &x, draw_attr(DR_DIM), "persist  ");
+	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
+	if (rd->save_points < 0 && rd->config_why[0])
+		rp_put(win, y + r, &x, draw_attr(DR_DIM), " (save points unknown: %s)",
+		    rd->config_why);
+	if (++r >= maxrows)
+		return (r);
+	rp_draw_repl(win, y + r, in, dim);
+	return (++r);
+}
+
+/* The slow log's worst entries (or why there are none) and the latency monitor. */
+static int
+rp_draw_slowlog(WINDOW *win, int y, int maxrows, const struct snap_redis *rd)
+{
+	char	right[192], title[96], a[32], clk[16];
+	int	w = getmaxx(win), r = 0, i, x;
+
+	if (maxrows < 2)
+		return (0);
+	if (rd->nlat > 0) {
+		x = snprintf(right, sizeof(right), "latency:");
+		for (i = 0; i < rd->nlat && x < (int)sizeof(right) - 40; i++)
+			x += snprintf(right + x, sizeof(right) - (size_t)x, " %s %lld ms (max %lld)",
+			    rd->lat[i].event, (long long)rd->lat[i].latest_ms,
+			    (long long)rd->lat[i].max_ms);
+	} else
+		snprintf(right, sizeof(right), "%s", rd->latency_why);
+	if (rd->slowlog_len > 0)
+		snprintf(title, sizeof(title), "Slow log (worst of the last %lld)",
+		    (long long)(rd->slowlog_len < 32 ? rd->slowlog_len : 32));
+	else
+		snprintf(title, sizeof(title), "Slow log");
+	draw_title(win, y + r++, 0, w, title, right);
+	if (rd->nslow == 0) {
+		draw_text(win, y + r++, 2, w - 2, draw_attr(DR_DIM), 0, rd->slowlog_why);
+		return (r);
+	}
+	for (i = 0; i < rd->nslow && r < maxrows; i++) {
+		const struct snap_slow	*s = &rd->slow[i];
+
+		x = 2;
+		rp_put(win, y + r, &x, s->usec >= 100000 ? draw_attr(DR_WARN) : RP_PLAIN,
+		    "%9s  ", rp_lat(a, sizeof(a), (double)s->usec));
+		rp_put(win, y + r, &x, draw_attr(DR_DIM), "%s  ",
+		    rp_clock(s->when * 1000000, clk, sizeof(clk)));
+		rp_put(win, y + r, &x, RP_PLAIN, "%-40s", s->cmd);
+		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  %s %s", s->client, s->name);
+		r++;
+	}
+	return (r);
+}
+
+/* mcpdb's client side: one line per client, then its busiest commands. */
+static int
+rp_draw_clients(WINDOW *win, int y, int maxrows, const struct snapshot *snap)
+{
+	const struct snap_rclient	*rc;
+	size_t				 n, i, k;
+	char				 a[32], b[32], c[32];
+	int				 w = getmaxx(win), r = 0, x;
+	int64_t				 now = breaker_now_us();
+
+	rc = snapshot_rclients(snap, &n);
+	if (maxrows < 2 || n == 0)
+		return (0);
+	draw_title(win, y + r++, 0, w, "mcpdb's Redis clients", "client side");
+	for (i = 0; i < n && r < maxrows; i++) {
+		const struct rds_stats	*st = &rc[i].st;
+
+		x = 0;
+		rp_put(win, y + r, &x, RP_PLAIN, "%-8s ", rc[i].role);
+		rp_put(win, y + r, &x, st->connected ? RP_PLAIN : draw_attr(DR_WARN), "%s",
+		    st->endpoint[0] ? st->endpoint : "(not connected yet)");
+		if (st->sentinel[0])
+			rp_put(win, y + r, &x, RP_PLAIN, " via sentinel %s", st->sentinel);
+		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  conns %u/%u  calls %s  errors ",
+		    st->open_conns, st->max_conns, draw_fmt_count(a, sizeof(a),
+		    (long long)st->calls));
+		rp_put(win, y + r, &x, st->errors ? draw_attr(DR_WARN) : RP_PLAIN, "%s",
+		    draw_fmt_count(b, sizeof(b), (long long)st->errors));
+		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  reconnects %llu  breaker ",
+		    (unsigned long long)st->reconnects);
+		rp_put(win, y + r, &x, st->breaker.state == BREAKER_CLOSED ? RP_PLAIN :
+		    draw_attr(DR_BAD), "%s", breaker_state_name(st->breaker.state));
+		if (st->attempt > 0)
+			rp_put(win, y + r, &x, draw_attr(DR_WARN), "  attempt %u, next retry %s",
+			    st->attempt, st->next_retry_us > now ? rp_dur(c, sizeof(c),
+			    (st->next_retry_us - now) / 1e6) : "now");
+		r++;
+		if (st->last_error[0] && r < maxrows) {
+			x = 9;
+			rp_put(win, y + r++, &x, draw_attr(DR_WARN), "last error: %s",
+			    st->last_error);
+		}
+		if (rc[i].ncmds > 0 && r < maxrows) {
+			x = 9;
+			for (k = 0; k < rc[i].ncmds && k < 6; k++)
+				rp_put(win, y + r, &x, RP_PLAIN, "%s %s (p50 %s p99 %s%s%s)  ",
+				    rc[i].cmds[k].name, draw_fmt_count(a, sizeof(a),
+				    (long long)rc[i].cmds[k].calls),
+				    rp_lat(b, sizeof(b), (double)rc[i].cmds[k].p50_us),
+				    rp_lat(c, sizeof(c), (double)rc[i].cmds[k].p99_us),
+				    rc[i].cmds[k].errors ? ", errors " : "",
+				    rc[i].cmds[k].errors ? draw_fmt_count(a, sizeof(a),
+				    (long long)rc[i].cmds[k].errors) : "");
+			r++;
+		}
+	}
+	return (r);
+}
+
+/* The Pub/Sub monitor: title, then the newest messages that fit (newest last). */
+static void
+rp_draw_pubsub(struct pane_redis *rp, WINDOW *win, int y, int h)
+{
+	struct rp_ring	*ring = rp->ring;
+	char		 right[256], clk[16], sz[32];
+	int		 w = getmaxx(win), rows, i, first, x;
+	uint64_t	 messages;
+	bool		 connected;
+
+	if (h < 2)
+		return;
+	pthread_mutex_lock(&ring->mtx);
+	messages = ring->messages;
+	connected = ring->connected;
+	rp->seen = ring->seq;
+	if (rp->busy)
+		snprintf(right, sizeof(right), "working...");
+	else if (rp->sub != NULL)
+		snprintf(right, sizeof(right), "%s %s%s, %llu message%s  (u unsubscribe)",
+		    rp->pattern ? "pattern" : "channel", rp->spec,
+		    connected ? "" : " (reconnecting)", (unsigned long long)messages,
+		    messages == 1 ? "" : "s");
+	else
+		snprintf(right, sizeof(right), "s subscribe");
+	draw_title(win, y, 0, w, "Pub/Sub monitor", right);
+	rows = h - 1 - (rp->editing ? 1 : 0);
+	if (ring->n == 0 && !rp->editing)
+		draw_text(win, y + 1, 2, w - 2, draw_attr(DR_DIM), 0, rp->sub ?
+		    "(subscribed: no message yet)" :
+		    "(not subscribed: press s and type a channel, or a pattern with * ? [ ])");
+	first = ring->n > rows ? ring->n - rows : 0;
+	for (i = first; i < ring->n; i++) {
+		const struct rp_msg	*m = &ring->m[(ring->head - ring->n + i + RP_RING) %
+		    RP_RING];
+
+		x = 0;
+		rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM), "%s ",
+		    rp_clock(m->wall_us, clk, sizeof(clk)));
+		if (m->note[0]) {
+			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_WARN), "-- %s", m->note);
+			continue;
+		}
+		rp_put(win, y + 1 + i - first, &x, draw_attr(DR_KEY), "%s", m->chan);
+		if (m->pat[0])
+			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM), " (%s)", m->pat);
+		rp_put(win, y + 1 + i - first, &x, RP_PLAIN, "  %s", m->data);
+		if (m->len > sizeof(m->data) - 4)
+			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM), " (%s)",
+			    draw_fmt_bytes(sz, sizeof(sz), (double)m->len));
+	}
+	pthread_mutex_unlock(&ring->mtx);
+	if (rp->editing) {
+		x = 0;
+		rp_put(win, y + h - 1, &x, draw_attr(DR_KEY),
+		    "subscribe to (channel, or pattern with * ? [ ]): %s_", rp->edit);
+	}
+}
+
+/* Draw the whole pane. */
+static void
+pane_redis_draw(void *arg, WINDOW *win, bool focused)
+{
+	struct pane_redis		*rp = arg;
+	const struct snap_redis		*rd;
+	const struct snap_server_status	*st;
+	const struct conf_target	*t = ui_target(rp->ui);
+	char				 title[160], right[64], a[32], b[32];
+	int				 h = getmaxy(win), w = getmaxx(win), y, x = 0, left;
+	bool				 stale;
+
+	(void)focused;
+	if (t != NULL && (t->redis == NULL || t->redis[0] == '\0')) {
+		draw_title(win, 0, 0, w, "Redis", "not configured");
+		draw_textf(win, 2, 1, w - 2, draw_attr(DR_DIM), 0, "No Redis is configured "
+		    "for target %s: set \"redis\" in its config entry or REDIS_URL.", t->name);
+		return;
+	}
+	if (rp->snap == NULL) {
+		draw_title(win, 0, 0, w, "Redis", "waiting for the first sample");
+		rp_draw_pubsub(rp, win, 2, h - 2);
+		return;
+	}
+	if (rp->full_pubsub) {
+		rp_draw_pubsub(rp, win, 0, h);
+		return;
+	}
+	rd = snapshot_redis(rp->snap);
+	y = rp_draw_header(win, rp->snap, rd, &stale);
+	if (rd == NULL) {
+		st = &snapshot_status(rp->snap)->redis;
+		rp_put(win, y++, &x, draw_attr(DR_BAD), "no data from Redis yet: %s%s%s",
+		    st->state, st->error[0] ? " - " : "", st->error);
+		y += rp_draw_clients(win, y + 1, 4, rp->snap) + 1;
+		rp_draw_pubsub(rp, win, y, h - y);
+		return;
+	}
+	if (rd->banner[0]) {
+		x = 0;
+		rp_put(win, y++, &x, draw_attr(DR_BAD), "! %s", rd->banner);
+	}
+	snprintf(title, sizeof(title), "Server %s %s, up %s, run_id %.8s",
+	    rd->info.version, rd->info.role[0] ? rd->info.role : "?",
+	    rp_dur(a, sizeof(a), (double)rd->info.uptime_s), rd->info.run_id);
+	snprintf(right, sizeof(right), "INFO + PING in %s",
+	    rp_lat(b, sizeof(b), (double)rd->took_us));
+	draw_title(win, y++, 0, w, title, right);
+	left = h - y;
+	y += rp_draw_server(win, y, left > 7 ? 7 : left, rd, stale);
+	left = h - y;
+	if (left > 8)
+		y += rp_draw_slowlog(win, y, left - 8 > 6 ? 6 : left - 8, rd);
+	left = h - y;
+	if (left > 6)
+		y += rp_draw_clients(win, y, left - 5 > 7 ? 7 : left - 5, rp->snap);
+	rp_draw_pubsub(rp, win, y, h - y);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+/* Keys while typing a channel. */
+static int
+rp_edit_key(struct pane_redis *rp, int ch)
+{
+	switch (ch) {
+	case 27:
+		rp->editing = false;
+		break;
+	case '\n': case '\r': case KEY_ENTER:
+		rp->editing = false;
+		if (rp->elen > 0)
+			rp_subscribe(rp, rp->edit);
+		break;
+	case KEY_BACKSPACE: case 127: case 8:
+		if (rp->elen > 0)
+			rp->edit[--rp->elen] = '\0';
+		break;
+	case 21:	/* Ctrl-U */
+		rp->elen = 0;
+		rp->edit[0] = '\0';
+		break;
+	default:
+		if (ch > 32 && ch < 127 && rp->elen + 1 < sizeof(rp->edit)) {
+			rp->edit[rp->elen++] = (char)ch;
+			rp->edit[rp->elen] = '\0';
+		}
+		break;
+	}
+	return (PANE_HANDLED | PANE_REDRAW);
+}
+
+/* Keys of the pane. */
+static int
+pane_redis_key(void *arg, int ch)
+{
+	struct pane_redis	*rp = arg;
+
+	if (rp->editing)
+		return (rp_edit_key(rp, ch));
+	switch (ch) {
+	case 's':
+		rp->editing = true;
+		rp->elen = 0;
+		rp->edit[0] = '\0';
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 'u':
+		rp_subscribe(rp, "");
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 'p':
+		rp->full_pubsub = !rp->full_pubsub;
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 'c':
+		pthread_mutex_lock(&rp->ring->mtx);
+		rp->ring->n = 0;
+		pthread_mutex_unlock(&rp->ring->mtx);
+		return (PANE_HANDLED | PANE_REDRAW);
+	default:
+		return (PANE_UNHANDLED);
+	}
+}
+
+/* The pane's data for `e`: the Redis part, the clients and the Pub/Sub monitor. */
+static cJSON *
+pane_redis_export(void *arg)
+{
+	struct pane_redis	*rp = arg;
+	struct rp_ring		*ring = rp->ring;
+	cJSON			*o, *ps, *a, *m;
+	char			 ts[32];
+	int			 i;
+	time_t			 t;
+	struct tm		 tm;
+
+	o = rp->snap ? snapshot_redis_json(rp->snap) : cJSON_CreateObject();
+	ps = cJSON_AddObjectToObject(o, "pubsub");
+	if (rp->sub != NULL) {
+		cJSON_AddStringToObject(ps, rp->pattern ? "pattern" : "channel", rp->spec);
+	} else
+		cJSON_AddNullToObject(ps, "channel");
+	a = cJSON_AddArrayToObject(ps, "messages");
+	pthread_mutex_lock(&ring->mtx);
+	cJSON_AddNumberToObject(ps, "received", (double)ring->messages);
+	for (i = ring->n > 50 ? ring->n - 50 : 0; i < ring->n; i++) {
+		const struct rp_msg	*e = &ring->m[(ring->head - ring->n + i + RP_RING) %
+		    RP_RING];
+
+		m = cJSON_CreateObject();
+		t = (time_t)(e->wall_us / 1000000);
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cJSON_AddStringToObject(m, "time", ts);
+		if (e->note[0])
+			cJSON_AddStringToObject(m, "notice", e->note);
+		else {
+			cJSON_AddStringToObject(m, "channel", e->chan);
+			if (e->pat[0])
+				cJSON_AddStringToObject(m, "pattern", e->pat);
+			cJSON_AddStringToObject(m, "data", e->data);
+		}
+		cJSON_AddItemToArray(a, m);
+	}
+	pthread_mutex_unlock(&ring->mtx);
+	return (o);
+}
+
+const struct pane_ops pane_redis_ops = {
+	.name = "Redis", .hotkey = '2', .keys = pane_redis_keys,
+	.init = pane_redis_init, .free = pane_redis_free, .update = pane_redis_update,
+	.draw = pane_redis_draw, .key = pane_redis_key, .tick = pane_redis_tick,
+	.export = pane_redis_export,
+};
