@@ -30,13 +30,20 @@ void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
-	b->data[0] = '\0';
+	if (b->data != NULL)
+		b->data[0] = '\0';
 }
 
-/* Make room for n more bytes plus the NUL. */
+/* Make room for n more bytes plus the NUL (storage comes back after a detach). */
 static void
 buf_grow(struct buf *b, size_t n)
 {
+	if (b->data == NULL) {
+		b->cap = 64;
+		b->len = 0;
+		b->data = xmalloc(b->cap);
+		b->data[0] = '\0';
+	}
 	if (b->len + n + 1 <= b->cap)
 		return;
 	while (b->len + n + 1 > b->cap)
@@ -73,6 +80,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_list	ap2;
 	int	n;
 
+	buf_grow(b, 0);
 	va_copy(ap2, ap);
 	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap2);
 	va_end(ap2);
@@ -100,6 +108,9 @@ buf_detach(struct buf *b)
 {
 	char	*s = b->data;
 
-	buf_init(b);
+	if (s == NULL)
+		s = xstrdup("");
+	b->data = NULL;		/* nothing left to free; appending allocates again */
+	b->len = b->cap = 0;
 	return (s);
 }

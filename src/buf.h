@@ -7,7 +7,7 @@
 
 /* A value type: embed it, buf_init it, buf_done it. */
 struct buf {
-	char	*data;		/* NUL-terminated; never NULL after buf_init */
+	char	*data;		/* NUL-terminated; NULL only after buf_detach */
 	size_t	 len;
 	size_t	 cap;
 };
@@ -21,7 +21,10 @@ void	buf_puts(struct buf *, const char *);
 void	buf_putc(struct buf *, int);
 void	buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
 void	buf_vprintf(struct buf *, const char *, va_list);
-/* Take the string out; the buf is left empty (initialised). Caller frees. */
+/*
+ * Take the string out. Caller frees. The buf holds no storage afterwards:
+ * buf_done is optional, and appending again starts a new string.
+ */
 char	*buf_detach(struct buf *);
 
 #endif
