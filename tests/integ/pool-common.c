@@ -49,7 +49,7 @@ tp_with_db(const char *url, const char *db)
 	tp_put_kv(&b, "dbname", db);
 	PQconninfoFree(opts);
 	s = buf_detach(&b);
-	buf_done(&b);		/* detach leaves a fresh (allocated) buffer */
+	buf_done(&b);		/* harmless if detach left nothing behind */
 	return (s);
 }
 
