@@ -914,15 +914,19 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 		return (mc_err_prefix(err, "%s: cannot start a pipeline: ", sc->path));
 	}
 	sent &= PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+	sent &= PQsendFlushRequest(c);
 	kind[nq++] = MQ_BEGIN;
 	sent &= PQsendQueryParams(c, "SELECT set_config('lock_timeout', $1, true), "
 	    "set_config('statement_timeout', $2, true), set_config('mcpdb.migration', $3, true), "
 	    "CASE WHEN $4::bool THEN set_config('synchronous_commit', 'off', true) END", 4,
 	    NULL, (const char *[]){ lt, stt, f->id, async ? "t" : "f" }, NULL, NULL, 0);
+	sent &= PQsendFlushRequest(c);
 	kind[nq++] = MQ_SET;
 	for (i = 0; i < sc->nstmts; i++) {
 		text = xstrndup(sc->sql + sc->stmts[i].off, sc->stmts[i].len);
 		sent &= PQsendQueryParams(c, text, 0, NULL, NULL, NULL, NULL, 0);
+		/* Results as each statement ends: we know which one is running. */
+		sent &= PQsendFlushRequest(c);
 		free(text);
 		kind[nq++] = MQ_STMT;
 	}
@@ -949,8 +953,10 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 		while (!PQisBusy(c)) {
 			if ((res = PQgetResult(c)) == NULL) {
 				k++;	/* the end of one query's results */
-				buf_reset(&r->blockers);
-				next = migrate_now_ms() + MIGRATE_SAMPLE_FIRST_MS;
+				if (bad == NULL) {	/* keep the blockers of a failure */
+					buf_reset(&r->blockers);
+					next = migrate_now_ms() + MIGRATE_SAMPLE_FIRST_MS;
+				}
 				continue;
 			}
 			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {

@@ -513,7 +513,7 @@ test_lock_timeout(void)
 	secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
 	ok(secs >= 0.9 && secs < 5, "it gave up after the file's lock_timeout=1s (%.2f s)", secs);
 	is_str(err.sqlstate, "55P03", "lock_not_available");
-	like(err.msg, "0002_touch_users.up.sql:2:1: canceling statement due to lock timeout",
+	like(err.msg, "0002_touch_users.up.sql:3:1: canceling statement due to lock timeout",
 	    "names the file and statement");
 	like(err.msg, "lock_timeout is 1000 ms", "and the timeout");
 	like(err.msg, pid, "names the blocking session's pid");
