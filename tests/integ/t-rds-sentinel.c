@@ -187,6 +187,8 @@ main(void)
 	struct rds_sub		*sub;
 	long long		 n = 0;
 	redisReply		*k;
+	const char		*waitv[] = { "WAIT", "1", "2000" };
+	struct rds_reply	*rep;
 
 	if (getenv("MCPDB_TEST_REDIS") == NULL)
 		skip_all("MCPDB_TEST_REDIS not set; run under tests/harness/with-servers.sh");
@@ -207,6 +209,11 @@ main(void)
 
 	r = client(sentv, 4, "mymaster");
 	ok(rds_set(r, "sent:k", "before", 6, 0, &err) == 0, "SET through Sentinel: %s", err.msg);
+	/* Replication is asynchronous: make sure the replica has it before the crash. */
+	rep = rds_command(r, 0, 3, waitv, NULL, &err);
+	ok(rep != NULL && rep->type == RDS_INTEGER && rep->integer == 1,
+	    "WAIT: the replica acknowledged the write");
+	rds_reply_free(rep);
 	st = rds_stats(r);
 	snprintf(want, sizeof(want), "127.0.0.1:%d via sentinel", master->port);
 	like(st->endpoint, want, "endpoint is the master, found via a sentinel: %s", st->endpoint);
