@@ -806,7 +806,7 @@ dash_action_job(struct conn *c, void *arg, void (*line)(void *, const char *),
 	struct pool		*pool;
 	PGconn			*pc;
 	PGresult		*res;
-	char			 pid[16], msg[160];
+	char			 pid[16];
 	const char		*params[1] = { pid };
 	bool			 done;
 
@@ -831,9 +831,9 @@ dash_action_job(struct conn *c, void *arg, void (*line)(void *, const char *),
 		return (mc_err_set(err, MC_E_STATE, a->terminate ? "backend %d did not exit "
 		    "within 3 s (or is already gone)" : "backend %d was not signalled (gone "
 		    "already?)", a->pid));
-	snprintf(msg, sizeof(msg), a->terminate ? "backend %d terminated" :
-	    "cancel sent to backend %d", a->pid);
-	line(line_arg, msg);
+	/* the outcome goes to the status area (dash_action_finished), not the console */
+	(void)line;
+	(void)line_arg;
 	return (0);
 }
 

@@ -13,3 +13,9 @@ check_PROGRAMS += tests/unit/t-metrics
 
 # Integration: the poller against the harness servers (skips without them).
 check_PROGRAMS += tests/integ/t-poller
+
+# TUI tests (tmux, the real binary): figures against psql/redis-cli, cancel and
+# terminate, Pub/Sub, export, protected/read-only (harness servers); outages on a
+# private server pair started and purged by the test itself.
+TESTS += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
+EXTRA_DIST += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh

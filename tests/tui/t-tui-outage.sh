@@ -1,0 +1,155 @@
+#!/bin/sh
+# t-tui-outage.sh - the dashboards never freeze: on a private PostgreSQL +
+# Redis pair (started here, torn down on exit; the shared harness servers are
+# never touched), the real mcpdb runs in tmux while PostgreSQL is stopped,
+# Redis is killed, and PostgreSQL is frozen with SIGSTOP. Each time the data
+# is marked stale with its time, the panes still switch at once, and `q`
+# quits at once. Before the outages, the console pool's gauge moves while a
+# console command holds a connection behind a lock, and the server side and
+# the blocked-sessions line show the same session.
+. "${MCPDB_SRCDIR:?}/tests/tap.sh"
+M=${MCPDB_BIN:?}
+SRV="$MCPDB_SRCDIR/src/mcpdb-servers.sh"
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+command -v psql >/dev/null 2>&1 || skip_all "psql is not installed"
+command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] ||
+	skip_all "PostgreSQL server binaries not found"
+command -v redis-server >/dev/null 2>&1 || skip_all "redis-server is not installed"
+
+base=${TMPDIR:-/tmp}
+[ ${#base} -le 60 ] || base=/tmp
+SD=$(mktemp -d "$base/mcpdb-tuiout.XXXXXX") || exit 1
+chmod 755 "$SD"
+D=$(mktemp -d "$base/mcpdb-tuiout-ui.XXXXXX") || exit 1
+S=mcpdb-test-$$
+PIDS=""
+cleanup() {
+	tmux -L "$S" kill-server >/dev/null 2>&1
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sh "$SRV" pg-thaw --dir "$SD" >/dev/null 2>&1
+	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
+	rm -rf "$D"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# Our own servers: a failing start is a hard error, not a skip.
+out=$(sh "$SRV" up --dir "$SD") || { echo "Bail out! cannot start private servers"; exit 1; }
+eval "$out"
+PG=$MCPDB_TEST_PGURL
+RS=$MCPDB_TEST_REDIS
+unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL NO_COLOR MCPDB_LOG_FILE MCPDB_LOG_LEVEL
+export XDG_STATE_HOME="$D/state" XDG_CONFIG_HOME="$D/config"
+
+cat >"$D/run.sh" <<EOF
+#!/bin/sh
+"$M" --pg "$PG" --redis "$RS" "\$@"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+
+start() {
+	tmux -L "$S" kill-server >/dev/null 2>&1
+	for try in 1 2 3 4 5; do
+		tmux -L "$S" -f /dev/null new-session -d -x 120 -y 40 \
+			"env LC_ALL=C.UTF-8 TERM=screen sh '$D/run.sh' $*" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	diag "tmux would not start"
+	return 1
+}
+screen() { tmux -L "$S" capture-pane -p; }
+keys() { tmux -L "$S" send-keys "$@"; }
+wait_for() {
+	n=$(( ${2:-5} * 20 ))
+	while [ "$n" -gt 0 ]; do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	diag "timed out waiting for: $1" "screen was:"
+	screen | sed 's/^/    /' | while IFS= read -r l; do diag "$l"; done
+	return 1
+}
+wait_gone() {
+	n=$(( ${2:-5} * 20 ))
+	while [ "$n" -gt 0 ]; do
+		screen | grep -qF -- "$1" || return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# switch KEY TAB: press KEY and report how long until [TAB] is marked (ms).
+switch() {
+	t0=$(ms); keys "$1"; wait_for "[$2]" 2 || { echo 99999; return; }
+	echo $(( $(ms) - t0 ))
+}
+# quit_fast WHAT: q must end mcpdb within 1.5 s.
+quit_fast() {
+	t0=$(ms); keys q
+	wait_for "EXITED 0" 5; ok $? "$1: q quits"
+	dt=$(( $(ms) - t0 ))
+	ok $([ $dt -lt 1500 ]; echo $?) "$1: and at once ($dt ms)"
+}
+
+# ---- the console pool's gauge while a console command is held by a lock
+start
+wait_for "── Server 15" 15; ok $? "the Dashboard is up on the private servers"
+wait_for "0 act 1 idle/10"; ok $? "the console pool: one idle connection"
+PGAPPNAME=tuiout-lock psql -X -q "$PG" -c "BEGIN; LOCK TABLE pg_catalog.pg_class IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(5)" >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+sleep 0.5
+keys : 'schema list' Enter
+wait_for "1 act 0 idle/10" 5; ok $? "a console command behind a lock: the console pool shows 1 active"
+wait_for "mcpdb/tui  server: 1 conn (1 act" 5; ok $? "the server sees the same: mcpdb/tui 1 active"
+wait_for "(mcpdb/tui, waiting" 8; ok $? "the blocked line names the console's session"
+like "$(screen)" "(tuiout-lock, active" "and its blocker"
+wait_for "0 act 1 idle/10" 10; ok $? "when the lock goes, the connection is idle again"
+wait_for "(done in" 5
+keys Escape
+wait_gone "── Console" 2 || { keys Escape; wait_gone "── Console" 2; }
+quit_fast "healthy"
+
+# ---- PostgreSQL stopped
+start
+wait_for "── Server 15" 15
+wait_for "Redis up" 10
+sh "$SRV" pg-stop --dir "$SD" >/dev/null
+wait_for "STALE" 10; ok $? "PostgreSQL stopped: the Dashboard marks its data stale"
+like "$(screen)" "STALE: data of " "with the time of the data"
+like "$(screen)" "── Server 15" "the last figures stay on screen"
+dt=$(switch 2 "2 Redis"); ok $([ "$dt" -lt 1000 ]; echo $?) "the Redis pane opens at once ($dt ms)"
+wait_for "updated "; ok $? "Redis data is still fresh"
+dt=$(switch 1 "1 Dashboard"); ok $([ "$dt" -lt 1000 ]; echo $?) "back to the Dashboard at once ($dt ms)"
+sh "$SRV" pg-start --dir "$SD" >/dev/null
+wait_for "updated " 20; ok $? "PostgreSQL back: fresh data again"
+quit_fast "after a PostgreSQL restart"
+
+# ---- Redis killed
+start
+wait_for "── Server 15" 15
+keys 2
+wait_for "── Server 7" 10; ok $? "the Redis pane has data"
+sh "$SRV" redis-kill --dir "$SD" >/dev/null
+wait_for "STALE" 10; ok $? "Redis killed: its data is marked stale"
+dt=$(switch 1 "1 Dashboard"); ok $([ "$dt" -lt 1000 ]; echo $?) "the Dashboard opens at once ($dt ms)"
+like "$(screen)" "updated " "PostgreSQL data is still fresh"
+dt=$(switch 2 "2 Redis"); ok $([ "$dt" -lt 1000 ]; echo $?) "and the Redis pane again ($dt ms)"
+sh "$SRV" redis-start --dir "$SD" >/dev/null
+wait_for "run_id changed" 20; ok $? "Redis back: a banner says the run_id changed (restart)"
+quit_fast "after a Redis restart"
+
+# ---- PostgreSQL frozen (SIGSTOP)
+start
+wait_for "── Server 15" 15
+sh "$SRV" pg-freeze --dir "$SD" >/dev/null
+wait_for "STALE" 15; ok $? "PostgreSQL frozen: the data goes stale"
+dt=$(switch 2 "2 Redis"); ok $([ "$dt" -lt 1000 ]; echo $?) "the Redis pane opens at once ($dt ms)"
+dt=$(switch 6 "6 Log"); ok $([ "$dt" -lt 1000 ]; echo $?) "the Log pane too ($dt ms)"
+dt=$(switch 1 "1 Dashboard"); ok $([ "$dt" -lt 1000 ]; echo $?) "and the Dashboard ($dt ms)"
+like "$(screen)" "STALE" "still marked stale"
+quit_fast "while PostgreSQL is frozen"
+sh "$SRV" pg-thaw --dir "$SD" >/dev/null
+done_testing
