@@ -147,6 +147,10 @@ main(int argc, char **argv)
 	    argc == 2 && strcmp(argv[1], "--version") == 0)) {
 		e = cmd_lookup("version");
 	}
+	/* No command on a terminal: the interactive shell. */
+	if (e == NULL && !cmd_flag(args, "help") && !json && cmd_nargs(args) == 0 &&
+	    isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		e = cmd_lookup("tui");
 	if (e == NULL) {
 		if (cmd_flag(args, "help") || argc == 1) {
 			cmd_help_all(out, NULL);
@@ -221,6 +225,8 @@ main(int argc, char **argv)
 	signal(SIGINT, main_on_signal);
 	signal(SIGTERM, main_on_signal);
 
+	if (e->flags & CMD_STREAMS)
+		out_set_stream(out, &main_stop);
 	status = cmd_run(e, &ctx, args, &err);
 	if (status < 0)
 		status = main_fail(out, json, &err);

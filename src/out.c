@@ -7,6 +7,7 @@
 
 #include "out.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct out {
 	bool	 doc_done;		/* one document per command */
 	char	*paint;			/* last out_paint result */
 	struct buf pending;		/* partial line for the callback sink */
+	volatile sig_atomic_t *stop;	/* streaming: set on EPIPE */
 };
 
 struct table *
@@ -167,6 +169,12 @@ out_free(struct out *o)
 	free(o);
 }
 
+void
+out_set_stream(struct out *o, volatile sig_atomic_t *stop)
+{
+	o->stop = stop;
+}
+
 bool
 out_is_json(const struct out *o)
 {
@@ -187,6 +195,11 @@ out_write(struct out *o, const char *s, size_t n)
 
 	if (o->fp != NULL) {
 		fwrite(s, 1, n, o->fp);
+		if (o->stop != NULL) {
+			fflush(o->fp);
+			if (ferror(o->fp) && errno == EPIPE)
+				*o->stop = SIGPIPE;
+		}
 		return;
 	}
 	for (i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 #ifndef MCPDB_OUT_H
 #define MCPDB_OUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -44,6 +45,11 @@ struct out	*out_new_file(FILE *, bool json, bool color);
 /* Output as lines to cb (each call one line without '\n'). Caller frees. */
 struct out	*out_new_lines(void (*cb)(void *, const char *), void *, bool json);
 void	out_free(struct out *);
+/*
+ * Streaming output: flush after every write, and when the reader has gone
+ * (EPIPE: `mcpdb redis subscribe ch | head -1`) set *stop so the command ends.
+ */
+void	out_set_stream(struct out *, volatile sig_atomic_t *stop);
 bool	out_is_json(const struct out *);
 bool	out_color(const struct out *);
 /* Human text (may contain several lines); ignored in JSON mode. */
