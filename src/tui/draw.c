@@ -56,7 +56,11 @@ draw_setup(bool ascii, bool mono)
 
 	draw_utf8 = cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 	draw_ascii = ascii || !draw_utf8;
-	draw_mono = mono || !has_colors() || COLORS < 8;
+	draw_mono = mono || !has_colors();
+	if (!draw_mono) {
+		start_color();		/* sets COLORS */
+		draw_mono = COLORS < 8;
+	}
 	for (i = 0; i < DR__COUNT; i++)
 		draw_attrs[i] = A_NORMAL;
 	if (draw_mono) {
@@ -72,7 +76,6 @@ draw_setup(bool ascii, bool mono)
 		draw_attrs[DR_PROTECTED] = A_BOLD | A_UNDERLINE;
 		return;
 	}
-	start_color();
 	use_default_colors();
 	init_pair(1, COLOR_CYAN, -1);
 	init_pair(2, COLOR_GREEN, -1);

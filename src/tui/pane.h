@@ -34,12 +34,26 @@ struct pane_ops {
 	void	 (*update)(void *, const struct snapshot *);
 	/* Draw into win (already cleared and sized to the pane area). */
 	void	 (*draw)(void *, WINDOW *win, bool focused);
-	/* A key while this pane has focus; returns PANE_* bits. */
+	/*
+	 * A key while this pane has focus; returns PANE_* bits. Every key
+	 * reaches the focused pane FIRST (KEY_RESIZE excepted), so a pane can
+	 * have a text-input mode; outside such a mode return PANE_UNHANDLED for
+	 * keys you do not use, so the frame's global keys work: 1-6, Tab,
+	 * Shift-Tab, ':', '?', 'e', 'q', Esc, Ctrl-L.
+	 */
 	int	 (*key)(void *, int ch);
 	/* Called every UI tick (~100 ms) for panes with their own work. */
 	int	 (*tick)(void *);
 	/* Export the pane's current data as a cJSON object (for `e`). Caller owns. */
 	struct cJSON *(*export)(void *);
 };
+
+/* The panes (one ops table per pane-*.c file). */
+extern const struct pane_ops pane_dash_ops;		/* pane-dash.c (tui-data) */
+extern const struct pane_ops pane_redis_ops;		/* pane-redis.c (tui-data) */
+extern const struct pane_ops pane_migrations_ops;	/* pane-stub.c until the next release */
+extern const struct pane_ops pane_schema_ops;		/* pane-stub.c */
+extern const struct pane_ops pane_seeds_ops;		/* pane-stub.c */
+extern const struct pane_ops pane_log_ops;		/* pane-log.c */
 
 #endif

@@ -8,7 +8,9 @@
 #ifndef MCPDB_UI_H
 #define MCPDB_UI_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cmd.h"
 #include "conf.h"
@@ -17,6 +19,7 @@
 
 struct ui;
 struct conn;
+struct snapshot;
 
 /* Options for ui_run. */
 struct ui_opts {
@@ -25,18 +28,40 @@ struct ui_opts {
 	struct logger		*log;		/* borrowed; the UI silences its stderr */
 	int			 interval_ms;	/* poller refresh, default 1000 */
 	bool			 ascii;		/* force ASCII line drawing */
+	/* Set by SIGTERM/SIGINT (main.c); the shell quits when it turns non-zero. May be NULL. */
+	volatile sig_atomic_t	*stop;
+	const char		*argv0;		/* how mcpdb was invoked (cmd_ctx.argv0) */
 };
 
-/* Run the shell until the operator quits. Returns an exit status, or -1 with err. */
+/*
+ * Run the shell until the operator quits. Needs a terminal on stdin and
+ * stdout. While it runs, logs go only to the ring (log pane) and the log
+ * file, never to the screen. On return the terminal is restored and every
+ * thread the shell started has ended. Returns an exit status, or -1 with err.
+ */
 int	ui_run(const struct ui_opts *, struct mc_err *);
+/*
+ * Put the terminal back (endwin) if the shell is active. For fatal paths
+ * (xmem's out-of-memory hook); any thread; harmless when curses is off.
+ */
+void	ui_emergency_restore(void);
 
 /* ---- services for panes (UI thread only) ---- */
 
 /* The selected target. Borrowed. */
 const struct conf_target *ui_target(struct ui *);
+/* The loaded configuration (targets for completion). Borrowed. */
+struct conf	*ui_conf(struct ui *);
+/*
+ * The newest snapshot the UI has taken from the poller, or NULL before the
+ * first one. Borrowed: valid until the next UI tick (do not keep it).
+ */
+const struct snapshot *ui_snapshot(struct ui *);
 /* The connection manager of the UI's job thread (for jobs). Borrowed. */
 struct conn	*ui_conn(struct ui *);
 struct logger	*ui_log(struct ui *);
+/* How mcpdb was invoked (for commands that re-run it). Any thread. */
+const char	*ui_argv0(struct ui *);
 /* True when colours are off (NO_COLOR, monochrome terminal). */
 bool	ui_mono(struct ui *);
 /* True when line drawing must be ASCII. */
@@ -68,6 +93,48 @@ bool	ui_job_running(struct ui *);
 void	ui_job_stop(struct ui *);
 /* The running job's stop flag, for fn to poll. */
 volatile int *ui_job_stop_flag(struct ui *);
+
+/*
+ * Job thread only: ask the operator a question in a modal dialog (the
+ * cmd_ctx.ask contract): blocks until answered; 0 with the answer (no
+ * newline), or -1 when refused (Esc) or the shell is quitting.
+ */
+int	ui_job_ask(struct ui *, const char *prompt, char *answer, size_t len);
+
+/* Kinds of console output lines. */
+enum ui_line_kind {
+	UI_LINE_OUT,		/* command output */
+	UI_LINE_ERR,		/* an error (shown in DR_BAD) */
+	UI_LINE_ECHO,		/* the command line as typed */
+	UI_LINE_INFO,		/* frame notes: exit status, completions (DR_DIM) */
+};
+/*
+ * Append a line to the console's output panel (copied) and show the panel.
+ * Any thread: lines are queued and shown on the next UI tick.
+ */
+void	ui_console_print(struct ui *, enum ui_line_kind, const char *);
+/* A progress line that replaces the previous progress line. Any thread. */
+void	ui_console_progress(struct ui *, const char *);
+/* Empty the output panel. UI thread. */
+void	ui_console_clear(struct ui *);
+/* Show or hide the output panel. UI thread. */
+void	ui_console_show(struct ui *, bool);
+/* Quit the shell (asks first when a job is running). UI thread. */
+void	ui_quit(struct ui *);
+
+/*
+ * Console completion of dynamic names (schema, table, seed set, migration
+ * version ...). A provider is called on the UI thread with the kind asked
+ * for and calls add(add_arg, name) for each name it knows (the caller
+ * filters by prefix). Panes register in init (arg is usually the pane
+ * state) and must unregister in free. Targets (CC_TARGET) are built in.
+ */
+typedef void	(*ui_names_fn)(void *arg, enum cmd_complete kind,
+		    void (*add)(void *, const char *), void *add_arg);
+void	ui_names_register(struct ui *, enum cmd_complete, ui_names_fn, void *arg);
+void	ui_names_unregister(struct ui *, ui_names_fn, void *arg);
+/* Call every provider of kind (and the built-in ones). */
+void	ui_names(struct ui *, enum cmd_complete, void (*add)(void *, const char *), void *add_arg);
 
 /* A one-line message in the status area (errors in full, never secrets). */
 void	ui_message(struct ui *, bool error, const char *, ...)
