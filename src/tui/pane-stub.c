@@ -1,7 +1,9 @@
 /*
  * pane-stub.c - placeholder panes for Migrations, Schema and Seeds: their
  * tabs and number keys exist now, and each says what it will show and which
- * console commands do the job meanwhile. The next release replaces them.
+ * console commands do the job meanwhile. The real panes (tui-panes:
+ * pane_migrate_ops, pane_schema_ops, pane_seeds_ops) replace them in
+ * ui.c's pane table; the stub symbols are named apart so both can be linked.
  */
 #include "config.h"
 
@@ -96,15 +98,15 @@ pane_stub_draw(void *p, WINDOW *win, bool focused)
 	draw_text(win, 7, 4, w - 6, draw_attr(DR_KEY), 0, s->meanwhile);
 }
 
-const struct pane_ops pane_migrations_ops = {
+const struct pane_ops pane_stub_migrations_ops = {
 	.name = "Migrations", .hotkey = '3', .keys = pane_stub_keys,
 	.init = pane_stub_init_migrations, .free = pane_stub_free, .draw = pane_stub_draw,
 };
-const struct pane_ops pane_schema_ops = {
+const struct pane_ops pane_stub_schema_ops = {
 	.name = "Schema", .hotkey = '4', .keys = pane_stub_keys,
 	.init = pane_stub_init_schema, .free = pane_stub_free, .draw = pane_stub_draw,
 };
-const struct pane_ops pane_seeds_ops = {
+const struct pane_ops pane_stub_seeds_ops = {
 	.name = "Seeds", .hotkey = '5', .keys = pane_stub_keys,
 	.init = pane_stub_init_seeds, .free = pane_stub_free, .draw = pane_stub_draw,
 };

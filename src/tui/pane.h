@@ -51,9 +51,10 @@ struct pane_ops {
 /* The panes (one ops table per pane-*.c file). */
 extern const struct pane_ops pane_dash_ops;		/* pane-dash.c (tui-data) */
 extern const struct pane_ops pane_redis_ops;		/* pane-redis.c (tui-data) */
-extern const struct pane_ops pane_migrations_ops;	/* pane-stub.c until the next release */
-extern const struct pane_ops pane_schema_ops;		/* pane-stub.c */
-extern const struct pane_ops pane_seeds_ops;		/* pane-stub.c */
 extern const struct pane_ops pane_log_ops;		/* pane-log.c */
+/* Placeholders until the Migrations, Schema and Seeds panes land (pane-stub.c). */
+extern const struct pane_ops pane_stub_migrations_ops;
+extern const struct pane_ops pane_stub_schema_ops;
+extern const struct pane_ops pane_stub_seeds_ops;
 
 #endif

@@ -65,9 +65,9 @@
 static const struct pane_ops *const ui_pane_table[UI_NPANES] = {
 	&pane_dash_ops,
 	&pane_redis_ops,
-	&pane_migrations_ops,
-	&pane_schema_ops,
-	&pane_seeds_ops,
+	&pane_stub_migrations_ops,	/* -> pane_migrate_ops (tui-panes) */
+	&pane_stub_schema_ops,		/* -> pane_schema_ops (tui-panes) */
+	&pane_stub_seeds_ops,		/* -> pane_seeds_ops (tui-panes) */
 	&pane_log_ops,
 };
 static const char *const ui_pane_names[UI_NPANES] = {
@@ -771,6 +771,8 @@ ui_drain(struct ui *ui)
 		free(j->title);
 		free(j);
 		ui->dirty = true;
+		if (ui->poller != NULL && jn == NULL)
+			poller_wake(ui->poller);	/* show what the job changed now */
 	}
 	if (ask != NULL) {
 		size_t	n = strlen(ask);
@@ -1714,6 +1716,65 @@ ui_curses_start(struct ui *ui, struct mc_err *err)
 	return (0);
 }
 
+/* Closer thread: conn_close may wait on a connect to a server that does not answer. */
+static void *
+ui_conn_closer(void *arg)
+{
+	struct ui	*ui = arg;
+
+	conn_close(ui->conn);
+	pthread_mutex_lock(&ui->mtx);
+	ui->conn = NULL;
+	pthread_cond_broadcast(&ui->cond);
+	pthread_mutex_unlock(&ui->mtx);
+	return (NULL);
+}
+
+/*
+ * Close the job thread's connections. The screen is already restored; when
+ * a dead or frozen server makes this slow (a connect in flight waits for its
+ * connect_timeout), say so instead of hanging silently. It is waited for,
+ * not left behind: the target and logger it uses are freed by our caller.
+ */
+static void
+ui_conn_close(struct ui *ui)
+{
+	struct timespec	ts;
+	pthread_t	thr;
+	sigset_t	old;
+	int		fd = ui->saved_fd[1] >= 0 ? ui->saved_fd[1] : STDERR_FILENO;
+	bool		started;
+
+	if (ui->conn == NULL)
+		return;
+	ui_block_signals(&old);
+	started = pthread_create(&thr, NULL, ui_conn_closer, ui) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started) {
+		conn_close(ui->conn);
+		ui->conn = NULL;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 500 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ui->mtx);
+	while (ui->conn != NULL && pthread_cond_timedwait(&ui->cond, &ui->mtx, &ts) == 0)
+		;
+	if (ui->conn != NULL) {
+		static const char msg[] =
+		    "mcpdb: closing connections; a server is not answering (this ends at its connect timeout)\n";
+		ssize_t	w = write(fd, msg, sizeof(msg) - 1);
+
+		(void)w;
+	}
+	pthread_mutex_unlock(&ui->mtx);
+	pthread_join(thr, NULL);
+}
+
 /* Free everything the shell made, in dependency order. */
 static void
 ui_free(struct ui *ui)
@@ -1731,7 +1792,7 @@ ui_free(struct ui *ui)
 			ui->ops[i]->free(ui->pane[i]);
 	poller_free(ui->poller);
 	snapshot_free(ui->snap);
-	conn_close(ui->conn);
+	ui_conn_close(ui);
 	ui_capture_stop(ui);
 	if (ui->tty_out != NULL)
 		fclose(ui->tty_out);
