@@ -557,12 +557,20 @@ cmd_migrate_resolve_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 
 /* ------------------------------------------------------------------ new */
 
-/* migrate new NAME */
+/*
+ * migrate new NAME: in --dir, the target's migrations_dir, or ./migrations
+ * (never the installed set, which is not where new migrations are written).
+ */
 static int
 cmd_migrate_new_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
-	char	*dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
-	char	*id = migrate_new(dir, cmd_arg(a, 0), err);
+	const char	*flag = cmd_opt(a, "dir");
+	char		*dir, *id;
+
+	if (flag == NULL && (ctx->target == NULL || ctx->target->migrations_dir == NULL))
+		flag = "migrations";
+	dir = migrate_dir(ctx->target, flag);
+	id = migrate_new(dir, cmd_arg(a, 0), err);
 
 	if (id == NULL) {
 		free(dir);
@@ -717,6 +725,7 @@ static const struct cmd_entry cmd_migrate_resolve_entry = {
 static const struct cmd_entry cmd_migrate_new_entry = {
 	.name = "migrate new", .args = "NAME",
 	.summary = "create the next-numbered up/down pair from a template",
+	.help = "Writes to --dir, the target's migrations_dir, or ./migrations (created if missing).",
 	.opts = cmd_migrate_status_opts, .min_args = 1, .max_args = 1,
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_new_exec,
 };
