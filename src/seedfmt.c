@@ -670,6 +670,120 @@ seedfmt_int_range(enum seedfmt_kind k, long long *lo, long long *hi)
 	}
 }
 
+/* Skip JSON whitespace. */
+static const char *
+seedfmt_jws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return (p);
+}
+
+/* Validate one JSON value at p (RFC 8259); returns its end or NULL. */
+static const char *
+seedfmt_jvalue(const char *p, const char *e, int depth)
+{
+	const char	*q;
+
+	p = seedfmt_jws(p, e);
+	if (p >= e || depth > 512)
+		return (NULL);
+	switch (*p) {
+	case '{':
+	case '[': {
+		char	close = *p == '{' ? '}' : ']';
+		bool	obj = *p == '{';
+
+		p = seedfmt_jws(p + 1, e);
+		if (p < e && *p == close)
+			return (p + 1);
+		for (;;) {
+			if (obj) {
+				p = seedfmt_jws(p, e);
+				if (p >= e || *p != '"' || (p = seedfmt_jvalue(p, e, depth + 1)) == NULL)
+					return (NULL);
+				p = seedfmt_jws(p, e);
+				if (p >= e || *p != ':')
+					return (NULL);
+				p++;
+			}
+			if ((p = seedfmt_jvalue(p, e, depth + 1)) == NULL)
+				return (NULL);
+			p = seedfmt_jws(p, e);
+			if (p < e && *p == ',') {
+				p++;
+				continue;
+			}
+			if (p < e && *p == close)
+				return (p + 1);
+			return (NULL);
+		}
+	}
+	case '"':
+		for (p++; p < e; p++) {
+			if (*p == '"')
+				return (p + 1);
+			if ((unsigned char)*p < 0x20)
+				return (NULL);
+			if (*p == '\\') {
+				if (++p >= e)
+					return (NULL);
+				if (*p == 'u') {
+					int	i;
+
+					for (i = 1; i <= 4; i++)
+						if (p + i >= e || !isxdigit((unsigned char)p[i]))
+							return (NULL);
+					p += 4;
+				} else if (strchr("\"\\/bfnrt", *p) == NULL || *p == '\0')
+					return (NULL);
+			}
+		}
+		return (NULL);
+	case 't':
+		return (e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL);
+	case 'f':
+		return (e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL);
+	case 'n':
+		return (e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL);
+	default:
+		q = p;
+		if (q < e && *q == '-')
+			q++;
+		if (q >= e || !isdigit((unsigned char)*q))
+			return (NULL);
+		if (*q == '0')
+			q++;
+		else
+			while (q < e && isdigit((unsigned char)*q))
+				q++;
+		if (q < e && *q == '.') {
+			if (++q >= e || !isdigit((unsigned char)*q))
+				return (NULL);
+			while (q < e && isdigit((unsigned char)*q))
+				q++;
+		}
+		if (q < e && (*q == 'e' || *q == 'E')) {
+			q++;
+			if (q < e && (*q == '+' || *q == '-'))
+				q++;
+			if (q >= e || !isdigit((unsigned char)*q))
+				return (NULL);
+			while (q < e && isdigit((unsigned char)*q))
+				q++;
+		}
+		return (q);
+	}
+}
+
+bool
+seedfmt_json_valid(const char *s, size_t n)
+{
+	const char	*e = s + n, *p = seedfmt_jvalue(s, e, 0);
+
+	return (p != NULL && seedfmt_jws(p, e) == e);
+}
+
 /* Check a scalar of kind k (not an enum or length check). */
 static int
 seedfmt_check_kind(const struct seedfmt_col *c, enum seedfmt_kind k,
@@ -678,8 +792,6 @@ seedfmt_check_kind(const struct seedfmt_col *c, enum seedfmt_kind k,
 	char		 tmp[64];
 	long long	 lo, hi, n;
 	const char	*tn;
-	cJSON		*j;
-
 	switch (k) {
 	case SK_INT2:
 	case SK_INT4:
@@ -730,14 +842,12 @@ seedfmt_check_kind(const struct seedfmt_col *c, enum seedfmt_kind k,
 		}
 		return (0);
 	case SK_JSON:
-		j = cJSON_ParseWithLength(v, len);
-		if (j == NULL) {
+		if (!seedfmt_json_valid(v, len)) {
 			seedfmt_why(why, c);
 			seedfmt_quote(why, v, len);
 			buf_printf(why, " is not valid JSON (column type %s)", c->type);
 			return (-1);
 		}
-		cJSON_Delete(j);
 		return (0);
 	case SK_DATE:
 	case SK_TIMESTAMP:
@@ -810,6 +920,8 @@ seedfmt_copy_escape(struct buf *b, const char *s, size_t n)
 	char	esc[2] = { '\\', 0 };
 
 	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] > '\\' || (s[i] > '\r' && s[i] != '\\'))
+			continue;	/* the common case: nothing to escape */
 		switch (s[i]) {
 		case '\\':
 			esc[1] = '\\';
@@ -966,8 +1078,40 @@ seedfmt_json_array(const struct seedfmt_col *c, const cJSON *j, struct buf *out,
 }
 
 int
-seedfmt_json_field(const struct seedfmt_col *c, const cJSON *j, struct buf *out,
-    struct buf *why)
+seedfmt_object_members(const char *s, size_t n,
+    void (*fn)(void *, const char *, size_t, const char *, size_t), void *arg)
+{
+	const char	*e = s + n, *p = seedfmt_jws(s, e), *k, *kend, *v;
+
+	if (p >= e || *p != '{')
+		return (-1);
+	p = seedfmt_jws(p + 1, e);
+	if (p < e && *p == '}')
+		return (0);
+	for (;;) {
+		if (p >= e || *p != '"' || (v = seedfmt_jvalue(p, e, 1)) == NULL)
+			return (-1);
+		k = p;
+		kend = v;
+		p = seedfmt_jws(v, e);
+		if (p >= e || *p != ':')
+			return (-1);
+		p = seedfmt_jws(p + 1, e);
+		if ((v = seedfmt_jvalue(p, e, 1)) == NULL)
+			return (-1);
+		fn(arg, k + 1, (size_t)(kend - k) - 2, p, (size_t)(v - p));
+		p = seedfmt_jws(v, e);
+		if (p < e && *p == ',') {
+			p = seedfmt_jws(p + 1, e);
+			continue;
+		}
+		return (p < e && *p == '}' ? 0 : -1);
+	}
+}
+
+int
+seedfmt_json_field(const struct seedfmt_col *c, const cJSON *j, const char *raw,
+    size_t rawlen, struct buf *out, struct buf *why)
 {
 	struct buf	 tmp;
 	char		*s;
@@ -984,6 +1128,10 @@ seedfmt_json_field(const struct seedfmt_col *c, const cJSON *j, struct buf *out,
 		return (0);
 	}
 	if (c->kind == SK_JSON) {
+		if (raw != NULL) {
+			seedfmt_copy_escape(out, raw, rawlen);
+			return (0);
+		}
 		if ((s = cJSON_PrintUnformatted(j)) == NULL)
 			return (seedfmt_json_mismatch(c, j, why));
 		seedfmt_copy_escape(out, s, strlen(s));
@@ -1005,12 +1153,22 @@ seedfmt_json_field(const struct seedfmt_col *c, const cJSON *j, struct buf *out,
 	case SK_INT8:
 		if (!cJSON_IsNumber(j))
 			return (seedfmt_json_mismatch(c, j, why));
+		if (raw != NULL && seedfmt_is_int(raw, rawlen)) {
+			/* Exact digits: no 2^53 limit. */
+			if (seedfmt_check_kind(c, c->kind, raw, rawlen, why) != 0)
+				return (-1);
+			buf_append(out, raw, rawlen);
+			return (0);
+		}
 		return (seedfmt_json_int(c, j, out, why));
 	case SK_NUMERIC:
 	case SK_FLOAT:
 		if (!cJSON_IsNumber(j))
 			return (seedfmt_json_mismatch(c, j, why));
-		seedfmt_put_double(out, j->valuedouble);
+		if (raw != NULL)
+			buf_append(out, raw, rawlen);	/* JSON number syntax is valid input */
+		else
+			seedfmt_put_double(out, j->valuedouble);
 		return (0);
 	case SK_BOOL:
 		if (!cJSON_IsBool(j))
@@ -1103,41 +1261,53 @@ int
 seedfmt_csv_split(const char *rec, size_t len, struct buf *scratch,
     struct seedfmt_field **fields, size_t *cap, struct buf *why)
 {
-	size_t		 i = 0, nf = 0, start;
-	bool		 quoted;
-	struct {
+	struct span {
 		size_t	off, len;
-		bool	quoted;
-	} *tmp = NULL;
-	size_t		 tcap = 0, k;
+		bool	quoted, copied;		/* copied: off is in scratch, else in rec */
+	}		 stack[64], *sp = stack;
+	size_t		 i = 0, nf = 0, spcap = 64, k, off, flen;
+	bool		 quoted, copied;
 
 	buf_reset(scratch);
 	for (;;) {
-		start = scratch->len;
-		quoted = false;
+		quoted = copied = false;
 		if (i < len && rec[i] == '"') {
+			const char	*q;
+
 			quoted = true;
-			for (i++;; i++) {
-				if (i >= len) {
-					buf_printf(why, "field %zu: a quoted field is not closed", nf + 1);
-					free(tmp);
-					return (-1);
-				}
-				if (rec[i] == '"') {
-					if (i + 1 < len && rec[i + 1] == '"') {
-						buf_putc(scratch, '"');
-						i++;
-						continue;
+			off = ++i;
+			/* Fast path: no doubled quote, the field is a span of rec. */
+			q = memchr(rec + i, '"', len - i);
+			if (q == NULL) {
+				buf_printf(why, "field %zu: a quoted field is not closed", nf + 1);
+				goto fail;
+			}
+			flen = (size_t)(q - (rec + i));
+			i = (size_t)(q - rec) + 1;
+			if (i < len && rec[i] == '"') {
+				/* Doubled quotes: unescape into scratch. */
+				copied = true;
+				off = scratch->len;
+				buf_append(scratch, rec + i - 1 - flen, flen);
+				for (;;) {
+					buf_putc(scratch, '"');
+					i++;		/* past the second quote */
+					q = memchr(rec + i, '"', len - i);
+					if (q == NULL) {
+						buf_printf(why, "field %zu: a quoted field is not closed", nf + 1);
+						goto fail;
 					}
-					i++;
+					buf_append(scratch, rec + i, (size_t)(q - (rec + i)));
+					i = (size_t)(q - rec) + 1;
+					if (i < len && rec[i] == '"')
+						continue;
 					break;
 				}
-				buf_putc(scratch, rec[i]);
+				flen = scratch->len - off;
 			}
 			if (i < len && rec[i] != ',') {
 				buf_printf(why, "field %zu: unexpected text after a closing quote", nf + 1);
-				free(tmp);
-				return (-1);
+				goto fail;
 			}
 		} else {
 			const char	*comma = memchr(rec + i, ',', len - i);
@@ -1146,19 +1316,25 @@ seedfmt_csv_split(const char *rec, size_t len, struct buf *scratch,
 			if (memchr(rec + i, '"', e - i) != NULL) {
 				buf_printf(why, "field %zu: a quote inside an unquoted field (quote the whole field and double the quote)",
 				    nf + 1);
-				free(tmp);
-				return (-1);
+				goto fail;
 			}
-			buf_append(scratch, rec + i, e - i);
+			off = i;
+			flen = e - i;
 			i = e;
 		}
-		if (nf == tcap) {
-			tcap = tcap ? tcap * 2 : 16;
-			tmp = xreallocarray(tmp, tcap, sizeof(*tmp));
+		if (nf == spcap) {
+			struct span	*n = xreallocarray(NULL, spcap * 2, sizeof(*n));
+
+			memcpy(n, sp, nf * sizeof(*n));
+			if (sp != stack)
+				free(sp);
+			sp = n;
+			spcap *= 2;
 		}
-		tmp[nf].off = start;
-		tmp[nf].len = scratch->len - start;
-		tmp[nf].quoted = quoted;
+		sp[nf].off = off;
+		sp[nf].len = flen;
+		sp[nf].quoted = quoted;
+		sp[nf].copied = copied;
 		nf++;
 		if (i >= len)
 			break;
@@ -1170,12 +1346,17 @@ seedfmt_csv_split(const char *rec, size_t len, struct buf *scratch,
 	}
 	/* Offsets become pointers only now: scratch may have moved while growing. */
 	for (k = 0; k < nf; k++) {
-		(*fields)[k].p = scratch->data + tmp[k].off;
-		(*fields)[k].len = tmp[k].len;
-		(*fields)[k].quoted = tmp[k].quoted;
+		(*fields)[k].p = (sp[k].copied ? scratch->data : rec) + sp[k].off;
+		(*fields)[k].len = sp[k].len;
+		(*fields)[k].quoted = sp[k].quoted;
 	}
-	free(tmp);
+	if (sp != stack)
+		free(sp);
 	return ((int)nf);
+fail:
+	if (sp != stack)
+		free(sp);
+	return (-1);
 }
 
 /* ----------------------------------------------------------------- reader */
@@ -1262,14 +1443,15 @@ seedfmt_reader_scan(const struct seedfmt_reader *r, long *nl)
 	}
 	while (p < e) {
 		const char	*nlp = memchr(p, '\n', (size_t)(e - p));
-		const char	*s = p;
+		const char	*s;
+		size_t		 nq = 0;
 
 		if (nlp == NULL)
 			nlp = e;
-		while ((q = memchr(s, '"', (size_t)(nlp - s))) != NULL) {
+		for (s = p; s < nlp; s++)	/* a plain loop the compiler vectorises */
+			nq += *s == '"';
+		if (nq & 1)
 			inq = !inq;
-			s = q + 1;
-		}
 		if (nlp == e)
 			return ((size_t)-1);
 		if (!inq)

@@ -127,10 +127,25 @@ int	seedfmt_check_text(const struct seedfmt_col *, const char *v, size_t len,
 
 /*
  * Append JSON value j converted for column c to out as a COPY text-format
- * field (escaped; null as \N). Returns 0, or -1 with the reason in why.
+ * field (escaped; null as \N). raw/rawlen (may be NULL) is the value's text
+ * as written in the line: when given, numbers keep their exact digits and
+ * json/jsonb values are sent as written instead of being re-printed.
+ * Returns 0, or -1 with the reason in why.
  */
-int	seedfmt_json_field(const struct seedfmt_col *, const cJSON *j, struct buf *out,
-	    struct buf *why);
+int	seedfmt_json_field(const struct seedfmt_col *, const cJSON *j, const char *raw,
+	    size_t rawlen, struct buf *out, struct buf *why);
+
+/*
+ * Walk the members of the JSON object in s (n bytes): fn gets each raw key
+ * (between the quotes, escapes not decoded) and the raw text of its value.
+ * Returns 0, or -1 when s is not a well-formed object.
+ */
+int	seedfmt_object_members(const char *s, size_t n,
+	    void (*fn)(void *, const char *key, size_t keylen, const char *val, size_t vallen),
+	    void *arg);
+
+/* True when s (n bytes) is exactly one JSON value (RFC 8259), without allocating. */
+bool	seedfmt_json_valid(const char *s, size_t n);
 
 /* Append s (n bytes) escaped for COPY text format (\\, \t, \n, \r). */
 void	seedfmt_copy_escape(struct buf *, const char *s, size_t n);

@@ -63,7 +63,7 @@ conv(struct seedfmt_table *t, const char *name, const char *j)
 
 	buf_init(&b);
 	buf_init(&why);
-	if (seedfmt_json_field(&t->cols[ci], doc, &b, &why) == 0)
+	if (seedfmt_json_field(&t->cols[ci], doc, NULL, 0, &b, &why) == 0)
 		snprintf(out, sizeof(out), "%s", b.data);
 	else
 		snprintf(out, sizeof(out), "ERR: %s", why.data);
@@ -155,7 +155,7 @@ main(void)
 	char			 col[64], *big;
 	const char		*txt;
 
-	plan(103);
+	plan(109);
 
 	/* modes */
 	ok(seedfmt_mode_parse("upsert", &mode, &err) == 0 && mode == SEED_UPSERT, "mode upsert parses");
@@ -265,6 +265,16 @@ main(void)
 	is_str(conv(t, "vec", "[1,2.5,3]"), "[1,2.5,3]", "vector from a JSON array");
 	like(conv(t, "emb", "{\"a\":1}"), "expected real[], got an object", "object for array refused");
 	is_str(conv(t, "code", "\"a\\nb\""), "a\\nb", "newline escaped for COPY");
+
+	/* the allocation-free JSON validator used for CSV jsonb fields */
+	txt = "{\"a\": [1, -2.5e3, true, null, \"x\\u00e9\\n\"], \"b\": {}}";
+	ok(seedfmt_json_valid(txt, strlen(txt)),
+	    "JSON validator accepts a nested document");
+	ok(!seedfmt_json_valid("{\"a\": 01}", 9), "leading zero refused");
+	ok(!seedfmt_json_valid("{\"a\": 1,}", 9), "trailing comma refused");
+	ok(!seedfmt_json_valid("[1] x", 5), "trailing text refused");
+	ok(!seedfmt_json_valid("\"\\q\"", 4), "bad escape refused");
+	ok(seedfmt_json_valid(" 42 ", 4), "a bare number is JSON");
 
 	buf_init(&b);
 	seedfmt_copy_escape(&b, "a\\b\tc\rd\n", 8);
