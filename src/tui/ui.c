@@ -1312,7 +1312,8 @@ ui_draw_help(struct ui *ui)
 	static const char *const global[] = {
 		"1-6          switch to pane N",
 		"Tab/S-Tab    next / previous pane",
-		":            console: run any mcpdb command (Tab completes, Up/Down history)",
+		":            console: any mcpdb command (Tab completes, Up/Down history;",
+		"             also: clear, quit)",
 		"PgUp/PgDn    scroll the console output (while the console is open)",
 		"Esc          stop the running job; close the console",
 		"e            export every pane's data as one JSON file",
@@ -1701,6 +1702,17 @@ ui_curses_start(struct ui *ui, struct mc_err *err)
 		    getenv("TERM") ? getenv("TERM") : "unset"));
 	set_term(ui->scr);
 	ui->curses_on = true;
+	{
+		const char	*cup = tigetstr("cup");
+
+		if (cup == NULL || cup == (char *)-1) {
+			endwin();
+			ui->curses_on = false;
+			return (mc_err_set(err, MC_E_USAGE,
+			    "terminal type %s cannot move the cursor; the shell needs a full-screen terminal (set TERM)",
+			    getenv("TERM") ? getenv("TERM") : "unset"));
+		}
+	}
 	raw();
 	noecho();
 	nonl();
@@ -1838,6 +1850,9 @@ ui_run(const struct ui_opts *opts, struct mc_err *err)
 		poller_watch_conn(ui->poller, ui->conn);	/* the console's pool on the dashboard */
 
 	if (ui_curses_start(ui, err) != 0) {
+		if (ui->scr != NULL)
+			delscreen(ui->scr);
+		ui->scr = NULL;
 		ui_free(ui);
 		log_set_quiet_stderr(opts->log, false);
 		return (-1);
