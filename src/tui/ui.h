@@ -46,21 +46,30 @@ int	ui_run(const struct ui_opts *, struct mc_err *);
  */
 void	ui_emergency_restore(void);
 
-/* ---- services for panes (UI thread only) ---- */
+/*
+ * ---- services for panes ----
+ * UI thread only, except where a comment says otherwise. ui_target, ui_conf,
+ * ui_conn, ui_log and ui_argv0 return what the shell was started with and
+ * never changes, so jobs may call them too.
+ */
 
-/* The selected target. Borrowed. */
+/* The selected target. Borrowed. Any thread. */
 const struct conf_target *ui_target(struct ui *);
-/* The loaded configuration (targets for completion). Borrowed. */
+/* The loaded configuration (targets for completion). Borrowed. Any thread. */
 struct conf	*ui_conf(struct ui *);
 /*
  * The newest snapshot the UI has taken from the poller, or NULL before the
  * first one. Borrowed: valid until the next UI tick (do not keep it).
  */
 const struct snapshot *ui_snapshot(struct ui *);
-/* The connection manager of the UI's job thread (for jobs). Borrowed. */
+/*
+ * The connection manager of the UI's job thread (application_name
+ * mcpdb/tui), for jobs; the poller reports its pool as "console". Borrowed.
+ */
 struct conn	*ui_conn(struct ui *);
+/* The logger (its ring feeds the Log pane). Borrowed. */
 struct logger	*ui_log(struct ui *);
-/* How mcpdb was invoked (for commands that re-run it). Any thread. */
+/* How mcpdb was invoked (for commands that re-run it). */
 const char	*ui_argv0(struct ui *);
 /* True when colours are off (NO_COLOR, monochrome terminal). */
 bool	ui_mono(struct ui *);
@@ -77,21 +86,24 @@ void	ui_confirm(struct ui *, const char *what, void (*done)(void *),
 	    void (*cancel)(void *), void *arg);
 
 /*
- * Run fn(conn, arg, line, line_arg, err) on the job thread. line() may be
- * called from the job with output lines (queued and shown on the UI thread).
- * When fn returns, finished(arg, status, err) runs on the UI thread. Jobs run
- * one at a time, in order. Returns false if a job is already running and
- * queue is false.
+ * Run fn(conn, arg, line, line_arg, err) on the job thread (conn is
+ * ui_conn). line() may be called from the job with output lines: they are
+ * queued and shown in the console panel (which opens). fn should poll
+ * ui_job_stop_flag (Esc, Ctrl-C, quitting) and return promptly when it is
+ * set. When fn returns, finished(arg, status, err) runs on the UI thread and
+ * the poller is woken. Jobs run one at a time, in order; the title shows on
+ * the status line while it runs. Returns false if a job is already running
+ * or queued and queue is false (fn does not run; arg is still the caller's).
  */
 typedef int	(*ui_job_fn)(struct conn *, void *arg,
 		    void (*line)(void *, const char *), void *line_arg, struct mc_err *);
 bool	ui_job(struct ui *, const char *title, ui_job_fn fn, void *arg,
 	    void (*finished)(void *arg, int status, const struct mc_err *), bool queue);
-/* Is a job running (for `q` asking first)? */
+/* Is a job running or queued (for `q` asking first)? */
 bool	ui_job_running(struct ui *);
 /* Ask the running job to stop (sets its stop flag; Esc). */
 void	ui_job_stop(struct ui *);
-/* The running job's stop flag, for fn to poll. */
+/* The running job's stop flag, for fn to poll. Any thread. */
 volatile int *ui_job_stop_flag(struct ui *);
 
 /*
