@@ -902,6 +902,9 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	long long	 start = migrate_now_ms(), next;
 	bool		 lost = false, cancelled = false, synced = false;
 
+	if (migrate_stopped(r->o))
+		return (mc_err_set(err, MC_E_CANCELLED, "%s: interrupted before it started",
+		    sc->path));
 	migrate_timeouts(r, sc, &lti, &stti);
 	snprintf(lt, sizeof(lt), "%dms", lti);
 	snprintf(stt, sizeof(stt), "%dms", stti);
@@ -1017,6 +1020,9 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 		return (-1);
 	}
 	free(kind);
+	if (cancelled)	/* it finished anyway: the operator asked to stop */
+		return (mc_err_set(err, MC_E_CANCELLED, "%s: interrupted; rolled back",
+		    sc->path));
 	/*
 	 * COMMIT only now that every result is in: a runner killed mid-way
 	 * must never leave a COMMIT queued for its orphaned backend to run.
@@ -1305,6 +1311,32 @@ migrate_has_running(const struct mig_ledger *l)
 }
 
 /*
+ * Is the lock session still there? Reads what the server may have sent (a
+ * termination notice, EOF) without a round trip.
+ */
+static bool
+migrate_lock_alive(struct migrun *r)
+{
+	struct pollfd	pfd;
+	int		i;
+
+	if (r->lock == NULL || PQstatus(r->lock) != CONNECTION_OK)
+		return (false);
+	/* An ended backend sends its FATAL message, then EOF: read both. */
+	for (i = 0; i < 4; i++) {
+		pfd.fd = PQsocket(r->lock);
+		pfd.events = POLLIN;
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) < 0)
+			return (false);
+		if (pfd.revents == 0)
+			break;
+		if (!PQconsumeInput(r->lock))
+			return (false);
+	}
+	return (PQstatus(r->lock) == CONNECTION_OK);
+}
+
+/*
  * Run steps (apply or roll back), reporting each; stops at the first
  * failure. more: other steps follow in this run (so the last one here may
  * commit asynchronously too).
@@ -1318,6 +1350,24 @@ migrate_run_steps(struct migrun *r, struct migrate_report *rep,
 	size_t			 i;
 
 	for (i = 0; i < n; i++) {
+		if (migrate_stopped(r->o) || !migrate_lock_alive(r)) {
+			struct mc_err	e;
+			struct buf	why;
+
+			buf_init(&why);
+			migrate_excerpt(&why, r->lock ? PQerrorMessage(r->lock) : "?", 120);
+			if (migrate_stopped(r->o))
+				mc_err_set(&e, MC_E_CANCELLED, "interrupted: stopped before %s "
+				    "(%zu of %zu done)", steps[i].file->id, i, n);
+			else
+				mc_err_set(&e, MC_E_LOCKED, "the lock session ended (%s): stopped "
+				    "before %s (%zu of %zu done) so that no other run can overlap; "
+				    "run the command again", why.data, steps[i].file->id, i, n);
+			buf_done(&why);
+			/* A synchronous event flushes the earlier asynchronous commits. */
+			migrate_event_failed(r, steps[i].file, act == MACT_ROLLBACK, &e);
+			return (mc_err_copy(err, &e));
+		}
 		s = migrate_report_add(rep, steps[i].file, act, steps[i].out_of_order);
 		if (migrate_run_one(r, steps[i].file, act, steps[i].out_of_order, true,
 		    i + 1 < n || more, &s->ms, err) == -1) {

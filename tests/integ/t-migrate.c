@@ -591,6 +591,52 @@ test_advisory(void)
 	PQfinish(holder);
 }
 
+/* Step callback: after 0001, end the run's lock session from outside. */
+static void
+kill_lock_session(void *arg, const struct migrate_step *s)
+{
+	char	sql[512];
+	int	i;
+
+	if (s->version != 1)
+		return;
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(pid) FROM pg_locks "
+	    "WHERE locktype = 'advisory' AND objid = %d AND granted AND database = "
+	    "(SELECT oid FROM pg_database WHERE datname = '%s')", MIGRATE_LOCK_K2, dbname);
+	exec_ok(ctl, sql);
+	for (i = 0; i < 50; i++) {
+		if (strcmp(val("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+		    "'%/* mcpdb migrate up;%' AND pid <> pg_backend_pid() "
+		    "AND backend_type = 'client backend'"), "0") == 0)
+			break;
+		usleep(100000);
+	}
+	usleep(300000);	/* the backend's socket closes just after it leaves pg_stat_activity */
+}
+
+/* A run whose lock session ends stops before the next migration. */
+static void
+test_lock_lost(void)
+{
+	struct migrate_opts	 o = opts(fx("good"));
+	struct migrate_report	*rep = NULL;
+	struct mc_err		 err = { 0 };
+
+	fresh_db();
+	o.step = kill_lock_session;
+	ok(migrate_up(&tgt, &o, &rep, &err) == -1 && err.code == MC_E_LOCKED,
+	    "losing the lock session stops the run");
+	like(err.msg, "the lock session ended", "says why");
+	like(err.msg, "stopped before 0002_add_email (1 of 4 done)", "and where it stopped");
+	migrate_report_free(rep);
+	is_str(val("SELECT string_agg(version::text, ',') FROM mcpdb.migrations"), "1",
+	    "only 0001 applied");
+	is_str(val("SELECT count(*) FROM mcpdb.migration_events WHERE version = 2 AND "
+	    "event = 'up failed' AND error LIKE '%lock session ended%'"), "1",
+	    "the stop is in the history");
+	ok(up(fx("good"), &err) == 0, "the next run finishes: %s", err.msg);
+}
+
 /* migrate check: good pairs pass, a forgotten object is named, scratch db dropped. */
 static void
 test_check(void)
@@ -723,6 +769,7 @@ main(void)
 	test_notx();
 	test_lock_timeout();
 	test_advisory();
+	test_lock_lost();
 	test_check();
 	test_check_real();
 	test_new();
