@@ -278,11 +278,14 @@ cmd_migrate_plan_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_e
 
 /* --------------------------------------------------------------- status */
 
-/* The note column of a status line. */
+/* The note column of a status line; locked: some run holds the lock now. */
 static void
-cmd_migrate_note(struct buf *b, const struct mig_status *s)
+cmd_migrate_note(struct buf *b, const struct mig_status *s, bool locked)
 {
 	buf_reset(b);
+	if (s->state == MIG_RUNNING && !locked)
+		buf_puts(b, "no run holds the lock: its runner died (the next up or down "
+		    "marks it failed); ");
 	if (s->row != NULL && s->row->error != NULL && s->state != MIG_APPLIED)
 		buf_printf(b, "%s ", s->row->error);
 	if (s->out_of_order)
@@ -373,7 +376,7 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		ms[0] = '\0';
 		if (s->row != NULL && s->row->ms >= 0)
 			snprintf(ms, sizeof(ms), "%lld", s->row->ms);
-		cmd_migrate_note(&note, s);
+		cmd_migrate_note(&note, s, st->lock_holder != NULL);
 		table_add(t, s->vstr, s->name, mig_state_name(s->state),
 		    s->row ? s->row->applied_at : "", ms, note.data);
 	}

@@ -175,6 +175,12 @@ like "$(printf '%s' "$out" | js 'd["error"]["message"]')" "0002_bad.up.sql:7:1: 
 out=$(mig up --dir "$FX/missing_down" 2>&1); rc=$?
 is "$rc" 1 "a missing down file exits 1"
 like "$out" "no down file" "and says so on one line"
+fresh
+mig up --dir "$FX/notx_fail" >/dev/null 2>&1
+q "UPDATE mcpdb.migrations SET state = 'running' WHERE version = 2" >/dev/null
+out=$(mig status --dir "$FX/notx_fail"); rc=$?
+is "$rc" 3 "status exits 3 with a running row"
+like "$out" "no run holds the lock: its runner died" "and tells a dead runner from a live one"
 out=$(mig new add_things --dir "$W/newset"); rc=$?
 is "$rc" 0 "migrate new creates a pair"
 ok "$(test -f "$W/newset/0001_add_things.up.sql" && test -f "$W/newset/0001_add_things.down.sql"; echo $?)" "both files exist"
