@@ -7,7 +7,7 @@
 
 #include "metrics.h"
 
-#include <math.h>
+#include <math.h>		/* isnan only: nothing here links libm (see bench/RESULTS-tui.md) */
 #include <stdio.h>
 #include <string.h>
 
@@ -166,8 +166,8 @@ metrics_redis_sample(const struct rds_info *in, int64_t t_us, struct metrics_sam
 	s->c[MR_ERRORS] = in->total_error_replies;
 	s->c[MR_CONNS] = in->total_connections_received;
 	if (in->used_cpu_sys >= 0 && in->used_cpu_user >= 0)
-		s->c[MR_CPU_MS] = (int64_t)llround((in->used_cpu_sys +
-		    in->used_cpu_user) * 1000.0);
+		s->c[MR_CPU_MS] = (int64_t)((in->used_cpu_sys +
+		    in->used_cpu_user) * 1000.0 + 0.5);
 }
 
 void
@@ -553,7 +553,7 @@ metrics_fmt_rate(double r, char *buf, size_t len)
 	else if (r < 10)
 		snprintf(buf, len, "%.1f", r);
 	else if (r < 100000)
-		metrics_fmt_count((int64_t)llround(r), buf, len);
+		metrics_fmt_count((int64_t)(r + 0.5), buf, len);
 	else if (r < 1e6)
 		snprintf(buf, len, "%.1fk", r / 1e3);
 	else

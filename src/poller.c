@@ -28,11 +28,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 #include <cjson/cJSON.h>
@@ -125,6 +127,8 @@ struct poller {
 	struct poller_srv	 pgsrv, rdsrv;
 	struct snapshot		*latest;
 	uint64_t		 gen;
+	int			 pipe[2];	/* readable while a snapshot waits */
+	bool			 signalled;	/* a byte is in the pipe */
 
 	/* thread-private */
 	struct poller_pgs	 pgs;
@@ -1206,6 +1210,7 @@ poller_publish(struct poller *p)
 	struct rds_stats	*rs = NULL;
 	struct pool_stats	 mps;
 	uint64_t		 gen;
+	bool			 wake;
 
 	memset(&status, 0, sizeof(status));
 	pthread_mutex_lock(&p->mtx);
@@ -1241,8 +1246,13 @@ poller_publish(struct poller *p)
 	pthread_mutex_lock(&p->mtx);
 	old = p->latest;
 	p->latest = s;
+	wake = !p->signalled;
+	p->signalled = true;
 	pthread_mutex_unlock(&p->mtx);
-	snapshot_free(old);			/* outside the lock */
+	/* outside the lock; a byte left over after a racing take is a harmless wake-up */
+	if (wake && p->pipe[1] >= 0 && write(p->pipe[1], "s", 1) != 1)
+		log_debug(p->log, "dashboard: wake-up pipe full");
+	snapshot_free(old);
 }
 
 /* The publisher thread: tick, wait briefly for fresh parts, publish. */
@@ -1325,6 +1335,14 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	p->rds.keep.latency_threshold_ms = -1;
 	p->rds.keep.slowlog_threshold_us = -1;
 	p->rds.keep.slowlog_len = -1;
+	if (pipe(p->pipe) == -1) {
+		p->pipe[0] = p->pipe[1] = -1;	/* no wake-ups: the UI still ticks */
+	} else {
+		fcntl(p->pipe[0], F_SETFL, O_NONBLOCK);
+		fcntl(p->pipe[1], F_SETFL, O_NONBLOCK);
+		fcntl(p->pipe[0], F_SETFD, FD_CLOEXEC);
+		fcntl(p->pipe[1], F_SETFD, FD_CLOEXEC);
+	}
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_condattr_init(&p->cattr);
 	pthread_condattr_setclock(&p->cattr, CLOCK_MONOTONIC);
@@ -1380,12 +1398,25 @@ struct snapshot *
 poller_take(struct poller *p)
 {
 	struct snapshot	*s;
+	char		 junk[16];
+	bool		 drain;
 
 	pthread_mutex_lock(&p->mtx);
 	s = p->latest;
 	p->latest = NULL;
+	drain = p->signalled;
+	p->signalled = false;
 	pthread_mutex_unlock(&p->mtx);
+	if (drain && p->pipe[0] >= 0)
+		while (read(p->pipe[0], junk, sizeof(junk)) > 0)
+			;
 	return (s);
+}
+
+int
+poller_fd(struct poller *p)
+{
+	return (p->pipe[0]);
 }
 
 void
@@ -1408,6 +1439,10 @@ poller_destroy(struct poller *p)
 	pthread_cond_destroy(&p->cond);
 	pthread_condattr_destroy(&p->cattr);
 	pthread_mutex_destroy(&p->mtx);
+	if (p->pipe[0] >= 0) {
+		close(p->pipe[0]);
+		close(p->pipe[1]);
+	}
 	free(p);
 }
 

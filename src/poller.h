@@ -36,6 +36,14 @@ void	poller_watch_conn(struct poller *, struct conn *);
 int	poller_start(struct poller *, struct mc_err *);
 /* UI thread: take ownership of the newest unread snapshot, or NULL. */
 struct snapshot	*poller_take(struct poller *);
+/*
+ * A file descriptor that becomes readable when a snapshot is published
+ * (a self-pipe; poller_take drains it). The UI may poll() it beside the
+ * terminal to show new data at once instead of at its next tick. Owned by
+ * the poller: do not read or close it, and stop polling it before
+ * poller_free. -1 when the pipe could not be made.
+ */
+int	poller_fd(struct poller *);
 /* Ask for a sample now (e.g. after a cancel). */
 void	poller_wake(struct poller *);
 /*

@@ -53,7 +53,7 @@ struct rp_msg {
 /* Messages from the subscriber thread (the only shared state). */
 struct rp_ring {
 	pthread_mutex_t	mtx;
-	struct rp_msg	m[RP_RING];
+	struct rp_msg	*m;		/* RP_RING slots, made on first use */
 	int		head;		/* next write */
 	int		n;
 	uint64_t	seq;		/* messages and notices so far */
@@ -185,8 +185,11 @@ rp_series(const struct snap_series *s, double *out)
 static struct rp_msg *
 rp_slot(struct rp_ring *r)
 {
-	struct rp_msg	*e = &r->m[r->head];
+	struct rp_msg	*e;
 
+	if (r->m == NULL)
+		r->m = xcalloc(RP_RING, sizeof(*r->m));
+	e = &r->m[r->head];
 	memset(e, 0, sizeof(*e));
 	e->wall_us = rp_now_us();
 	r->head = (r->head + 1) % RP_RING;
@@ -385,6 +388,7 @@ pane_redis_free(void *arg)
 	if (!rp->busy) {
 		/* a job in flight still points at the ring: leave it (exiting) */
 		pthread_mutex_destroy(&rp->ring->mtx);
+		free(rp->ring->m);
 		free(rp->ring);
 		free(rp);
 	}

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,7 @@ test_figures(const char *url, struct logger *log)
 	char			*v;
 	size_t			 n, i;
 	int			 secs = 2;
+	struct pollfd		 pfd;
 	bool			 seen_mon = false, seen_console = false;
 
 	target_init(&t, "t-poller", url, NULL);
@@ -191,6 +193,17 @@ test_figures(const char *url, struct logger *log)
 	console = conn_new(&t, log, "console");
 	poller_watch_conn(p, console);
 	ok(poller_start(p, &err) == 0, "poller_start: %s", err.msg);
+	pfd.fd = poller_fd(p);
+	pfd.events = POLLIN;
+	ok(pfd.fd >= 0 && poll(&pfd, 1, 5000) == 1, "poller_fd becomes readable on a publish");
+	s = poller_take(p);
+	ok(s != NULL, "and a snapshot is there to take");
+	snapshot_free(s);
+	pfd.revents = 0;
+	s = poll(&pfd, 1, 0) == 0 ? NULL : poller_take(p);
+	ok(pfd.revents == 0 || s != NULL,
+	    "taking drains the wake-up (readable again only for a newer one)");
+	snapshot_free(s);
 	s = wait_snap(p, has_pg, NULL, 10000);
 	pg = s ? snapshot_pg(s) : NULL;
 	if (pg == NULL)
