@@ -674,6 +674,12 @@ rlc_clear(void)
 	rl_point = rl_end = 0;
 }
 
+bool
+rlc_empty(void)
+{
+	return (!rlc.open || rl_line_buffer == NULL || rl_end == 0);
+}
+
 void
 rlc_draw(WINDOW *win, int y, int w)
 {

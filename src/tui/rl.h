@@ -38,6 +38,8 @@ void	rlc_push(int ch);
 void	rlc_feed(void);
 /* Empty the line being typed. */
 void	rlc_clear(void);
+/* Is the line being typed empty? */
+bool	rlc_empty(void);
 /* Draw the prompt and line in row y of win (w columns) and place the cursor. */
 void	rlc_draw(WINDOW *, int y, int w);
 /* Run a console line as if typed and entered (history untouched). */

@@ -163,6 +163,7 @@ struct ui {
 	size_t			 pl_n;		/* lines held */
 	size_t			 pl_head;	/* next slot */
 	size_t			 pl_scroll;	/* lines scrolled back from the newest */
+	int			 pl_hscroll;	/* columns scrolled sideways */
 	bool			 panel_on;
 
 	/* Modal dialog. */
@@ -479,7 +480,10 @@ ui_panel_add(struct ui *ui, enum ui_line_kind kind, bool progress, char *text)
 	ui->pl[ui->pl_head].kind = kind;
 	ui->pl[ui->pl_head].progress = progress;
 	ui->pl_head = (ui->pl_head + 1) % UI_PANEL_MAX;
-	if (ui->pl_scroll > 0 && ui->pl_scroll < ui->pl_n)
+	if (kind == UI_LINE_ECHO) {
+		ui->pl_scroll = 0;	/* a new command: show its output */
+		ui->pl_hscroll = 0;
+	} else if (ui->pl_scroll > 0 && ui->pl_scroll < ui->pl_n)
 		ui->pl_scroll++;	/* stay on the lines being read */
 }
 
@@ -491,6 +495,7 @@ ui_console_clear(struct ui *ui)
 	for (i = 0; i < ui->pl_n; i++)
 		free(ui->pl[(ui->pl_head + UI_PANEL_MAX - 1 - i) % UI_PANEL_MAX].text);
 	ui->pl_n = ui->pl_head = ui->pl_scroll = 0;
+	ui->pl_hscroll = 0;
 	ui->dirty = true;
 }
 
@@ -1192,10 +1197,8 @@ ui_draw_panel(struct ui *ui, int y, int h, int w)
 	int	rows = h - 1, r;
 	size_t	idx, first, shown;
 
-	if (ui->pl_scroll > 0)
-		snprintf(right, sizeof(right), "%zu lines back  PgUp/PgDn scroll  Esc close", ui->pl_scroll);
-	else
-		snprintf(right, sizeof(right), "PgUp/PgDn scroll  Esc close");
+	snprintf(right, sizeof(right), "%s%sPgUp/PgDn Left/Right scroll  Esc close",
+	    ui->pl_scroll > 0 ? "scrolled back  " : "", ui->pl_hscroll > 0 ? "scrolled right  " : "");
 	draw_title(stdscr, y, 0, w, "Console", right);
 	if (rows <= 0)
 		return;
@@ -1213,7 +1216,30 @@ ui_draw_panel(struct ui *ui, int y, int h, int w)
 		attr = l->kind == UI_LINE_ERR ? draw_attr(DR_BAD) :
 		    l->kind == UI_LINE_ECHO ? draw_attr(DR_KEY) :
 		    l->kind == UI_LINE_INFO ? draw_attr(DR_DIM) : (int)A_NORMAL;
-		draw_text(stdscr, y + 1 + r, 0, w, attr, 0, l->text);
+		draw_text_skip(stdscr, y + 1 + r, 0, w, attr, 0, ui->pl_hscroll, l->text);
+	}
+}
+
+/* Scroll the output panel: PgUp/PgDn, Shift-Left/Right. False for other keys. */
+static bool
+ui_panel_key(struct ui *ui, int ch)
+{
+	switch (ch) {
+	case KEY_PPAGE:
+		ui->pl_scroll += 10;
+		return (true);
+	case KEY_NPAGE:
+		ui->pl_scroll = ui->pl_scroll > 10 ? ui->pl_scroll - 10 : 0;
+		return (true);
+	case KEY_SLEFT:
+		ui->pl_hscroll = ui->pl_hscroll > 16 ? ui->pl_hscroll - 16 : 0;
+		return (true);
+	case KEY_SRIGHT:
+		if (ui->pl_hscroll < 4096)
+			ui->pl_hscroll += 16;
+		return (true);
+	default:
+		return (false);
 	}
 }
 
@@ -1314,7 +1340,8 @@ ui_draw_help(struct ui *ui)
 		"Tab/S-Tab    next / previous pane",
 		":            console: any mcpdb command (Tab completes, Up/Down history;",
 		"             also: clear, quit)",
-		"PgUp/PgDn    scroll the console output (while the console is open)",
+		"PgUp/PgDn    scroll the console output; S-Left/S-Right (or Left/Right",
+		"             on an empty console line) scroll it sideways",
 		"Esc          stop the running job; close the console",
 		"e            export every pane's data as one JSON file",
 		"Ctrl-L       redraw the screen",
@@ -1545,11 +1572,12 @@ ui_console_key(struct ui *ui, int ch)
 		} else
 			rlc_clear();
 		return;
-	case KEY_PPAGE:
-		ui->pl_scroll += 10;
+	}
+	if (ui_panel_key(ui, ch))
 		return;
-	case KEY_NPAGE:
-		ui->pl_scroll = ui->pl_scroll > 10 ? ui->pl_scroll - 10 : 0;
+	/* Left/Right on an empty line scroll the output sideways (any terminal). */
+	if ((ch == KEY_LEFT || ch == KEY_RIGHT) && rlc_empty()) {
+		ui_panel_key(ui, ch == KEY_LEFT ? KEY_SLEFT : KEY_SRIGHT);
 		return;
 	}
 	if (ch >= 0xc0 && ch < 0xf8)
@@ -1631,15 +1659,9 @@ ui_key(struct ui *ui, int ch)
 	case 12:		/* Ctrl-L */
 		clearok(curscr, TRUE);
 		break;
-	case KEY_PPAGE:
-		if (ui->panel_on)
-			ui->pl_scroll += 10;
-		break;
-	case KEY_NPAGE:
-		if (ui->panel_on)
-			ui->pl_scroll = ui->pl_scroll > 10 ? ui->pl_scroll - 10 : 0;
-		break;
 	default:
+		if (ui->panel_on)
+			ui_panel_key(ui, ch);
 		break;
 	}
 }

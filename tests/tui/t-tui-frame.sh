@@ -116,6 +116,10 @@ wait_for "mcpdb 0."; ok $? ":version runs and shows its output"
 like "$(screen)" ": version" "the command is echoed in the console panel"
 keys help Enter
 wait_for 'Run "mcpdb help COMMAND"'; ok $? ":help shows the command list"
+keys PPage; wait_for "scrolled back"; ok $? "PgUp scrolls the console output back"
+keys NPage NPage; wait_gone "scrolled back"; ok $? "PgDn returns to the newest output"
+keys Right; wait_for "scrolled right"; ok $? "Right on an empty console line scrolls the output sideways"
+keys Left; wait_gone "scrolled right"; ok $? "Left scrolls back"
 keys nosuchcmd Enter
 wait_for 'unknown command "nosuchcmd"'; ok $? "an unknown command says so"
 keys hea Tab
