@@ -424,6 +424,44 @@ test_errors(void)
 	is_str(val("SELECT count(*) FROM mcpdb.migration_events WHERE event = 'up failed' "
 	    "AND sqlstate = '42601'"), "1", "the failure is in the history");
 
+	/* detail, hint and context; a position inside a multi-line statement */
+	{
+		const char	*dir = copy_fx("syntax7", "errs");
+		char		*c = xasprintf("rm '%s'/0002_*", dir);
+
+		if (system(c) != 0)
+			bail_out("%s", c);
+		free(c);
+		put(dir, "0002_raise.up.sql", "-- raises\nSELECT 1;\n"
+		    "DO $$ BEGIN RAISE EXCEPTION 'boom' USING DETAIL = 'the detail', "
+		    "HINT = 'the hint'; END $$;\n");
+		put(dir, "0002_raise.down.sql", "SELECT 1;\n");
+		ok(up(dir, &err) == -1, "a RAISE fails the migration");
+		like(err.msg, "0002_raise.up.sql:3:1: boom (SQLSTATE P0001); detail: the detail; "
+		    "hint: the hint; context: PL/pgSQL function inline_code_block line 1 at RAISE",
+		    "message, SQLSTATE, detail, hint and context, at the statement's line");
+		c = xasprintf("rm '%s'/0002_*", dir);
+		if (system(c) != 0)
+			bail_out("%s", c);
+		free(c);
+		put(dir, "0002_type.up.sql", "CREATE TABLE app.t3 (\n\tid int,\n\tx no_such_type\n);\n");
+		put(dir, "0002_type.down.sql", "DROP TABLE app.t3;\n");
+		ok(up(dir, &err) == -1, "an unknown type fails the migration");
+		like(err.msg, "0002_type.up.sql:3:4: type \"no_such_type\" does not exist",
+		    "the server's position maps to line 3, column 4");
+		c = xasprintf("rm '%s'/0002_*", dir);
+		if (system(c) != 0)
+			bail_out("%s", c);
+		free(c);
+		put(dir, "0002_who.up.sql", "CREATE TABLE app.who AS SELECT "
+		    "current_setting('mcpdb.migration') AS id, "
+		    "current_setting('lock_timeout') AS lt;\n");
+		put(dir, "0002_who.down.sql", "DROP TABLE app.who;\n");
+		ok(up(dir, &err) == 0, "applied: %s", err.msg);
+		is_str(val("SELECT id || ' ' || lt FROM app.who"), "0002_who 5s",
+		    "a migration sees its own id (mcpdb.migration) and the default lock_timeout");
+	}
+
 	fresh_db();
 	ok(up(fx("missing_down"), &err) == -1 && err.code == MC_E_INPUT, "missing down refused");
 	like(err.msg, "0001_create_users.up.sql: no down file", "names the file");
