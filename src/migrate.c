@@ -1100,10 +1100,19 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		    "operation = 'down', error = NULL WHERE version = $1 AND state = 'applied'",
 		    1, (const char *[]){ v }, err) == -1)
 			goto fail_early;
-		if (migrate_set_timeouts(r, c, f, sc, false, false, err) == -1 ||
-		    migrate_exec_script(r, c, sc, ms, err) == -1) {
+		rc = migrate_set_timeouts(r, c, f, sc, false, false, err);
+		if (rc == 0)
+			rc = migrate_exec_script(r, c, sc, ms, err);
+		if (rc == 0 && PQtransactionStatus(c) != PQTRANS_IDLE)
+			rc = mc_err_set(err, MC_E_INPUT, "%s: the file leaves a transaction "
+			    "open (BEGIN without COMMIT); it was rolled back", sc->path);
+		if (rc == -1) {
 			struct mc_err	saved = *err;
 
+			/* The file's own BEGIN may have left a transaction behind. */
+			if (PQstatus(c) == CONNECTION_OK &&
+			    PQtransactionStatus(c) != PQTRANS_IDLE)
+				PQclear(PQexec(c, "ROLLBACK"));
 			PQclear(PQexec(c, "RESET lock_timeout; RESET statement_timeout; "
 			    "RESET mcpdb.migration"));
 			migrate_invalid_indexes(c, &saved);

@@ -512,7 +512,37 @@ test_notx(void)
 	    "WHERE version = 2"), "up failed,resolved as rolled back,up failed,resolved as applied",
 	    "history of the failures and resolutions");
 
+	/* a no-transaction file that opens its own transaction */
+	{
+		const char	*dir = copy_fx("notx_fail", "notx_own");
+		char		*c = xasprintf("rm '%s'/0002_*", dir);
+
+		if (system(c) != 0)
+			bail_out("%s", c);
+		free(c);
+		fresh_db();
+		put(dir, "0002_own_tx.up.sql", "-- mcpdb:no-transaction\nBEGIN;\n"
+		    "CREATE TABLE app.own (id int);\nSELECT 1/0;\nCOMMIT;\n");
+		put(dir, "0002_own_tx.down.sql", "-- mcpdb:no-transaction\nDROP TABLE app.own;\n");
+		ok(up(dir, &err) == -1 && strstr(err.msg, "0002_own_tx.up.sql:4:1: division by zero"),
+		    "an error inside the file's own transaction: %s", err.msg);
+		is_str(val("SELECT state FROM mcpdb.migrations WHERE version = 2"), "failed",
+		    "recorded failed (the aborted transaction was rolled back first)");
+		is_str(val("SELECT to_regclass('app.own') IS NULL"), "t", "its work rolled back");
+		ok(migrate_resolve(&tgt, &o, 2, false, &err) == 0, "resolved: %s", err.msg);
+		put(dir, "0002_own_tx.up.sql", "-- mcpdb:no-transaction\nBEGIN;\n"
+		    "CREATE TABLE app.own (id int);\n");
+		ok(up(dir, &err) == -1 && strstr(err.msg, "leaves a transaction open"),
+		    "a file that leaves its transaction open fails: %s", err.msg);
+		is_str(val("SELECT to_regclass('app.own') IS NULL"), "t", "and is rolled back");
+		is_str(val("SELECT state FROM mcpdb.migrations WHERE version = 2"), "failed",
+		    "recorded failed");
+	}
+
 	/* a runner that died: its row stays "running" */
+	fresh_db();
+	ok(up(fx("notx_fail"), &err) == -1, "fails again on a fresh database");
+	ok(migrate_resolve(&tgt, &o, 2, true, &err) == 0, "resolve --applied: %s", err.msg);
 	exec_ok(db, "UPDATE mcpdb.migrations SET state = 'running' WHERE version = 2");
 	is_str(state_of(fx("notx_fail"), 2), "running", "status shows running");
 	ok(up(fx("notx_fail"), &err) == -1 && strstr(err.msg, "is failed") != NULL,
