@@ -538,7 +538,7 @@ draw_gauge(WINDOW *win, int y, int x, int w, const char *label, int label_w,
 		int	upto;
 
 		acc += segs[s].value > 0 ? segs[s].value : 0;
-		upto = max > 0 ? (int)lround(fmin(acc, max) / max * inner) : 0;
+		upto = max > 0 ? (int)((acc < max ? acc : max) / max * inner + 0.5) : 0;
 		cells[s] = upto - filled;
 		filled = upto;
 	}
@@ -615,7 +615,7 @@ draw_spark(WINDOW *win, int y, int x, int w, const double *v, size_t n,
 		}
 		f = (v[i] - lo) / (hi - lo);
 		f = f < 0 ? 0 : f > 1 ? 1 : f;
-		lvl = (int)lround(f * 7);
+		lvl = (int)(f * 7 + 0.5);
 		if (draw_ascii)
 			waddch(win, (chtype)(unsigned char)ascii[lvl]);
 		else
@@ -862,7 +862,7 @@ char *
 draw_fmt_bytes(char *buf, size_t len, double b)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double	a = fabs(b);
+	double	a = b < 0 ? -b : b;
 	int	u = 0;
 
 	while (a >= 1024 && u < 5) {
@@ -887,7 +887,7 @@ draw_fmt_duration(char *buf, size_t len, double s)
 	const char	*sign = s < 0 ? "-" : "";
 	long long	 t;
 
-	s = fabs(s);
+	s = s < 0 ? -s : s;
 	if (s < 1)
 		snprintf(buf, len, "%s%.0f ms", sign, s * 1000);
 	else if (s < 10)

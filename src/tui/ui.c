@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -130,6 +131,7 @@ struct ui {
 	struct poller		*poller;
 	struct snapshot		*snap;		/* newest taken; owned */
 	char			*state_dir;	/* $XDG_STATE_HOME/mcpdb, or NULL */
+	bool			 rl_ready;	/* readline set up (on the first ':') */
 	bool			 mono;
 	bool			 ascii;
 	bool			 curses_on;
@@ -151,6 +153,7 @@ struct ui {
 	bool			 dirty;
 	bool			 quit;
 	bool			 painted;
+	bool			 painted_data;	/* the first snapshot is on screen */
 	int64_t			 last_draw_ms;
 
 	/* The message in the console line. */
@@ -175,6 +178,9 @@ struct ui {
 	void			(*modal_done)(void *);
 	void			(*modal_cancel)(void *);
 	void			*modal_arg;
+
+	/* Written (one byte) when job output or a finished job is queued. */
+	int			 wake_fd[2];
 
 	/* Job thread; the fields below mtx are guarded by it. */
 	pthread_t		 thr;
@@ -422,6 +428,17 @@ ui_names(struct ui *ui, enum cmd_complete kind, void (*add)(void *, const char *
 
 /* ---------------------------------------------------------------- output panel */
 
+/* Wake the UI thread's poll() (any thread; a full pipe means it is awake anyway). */
+static void
+ui_wake(struct ui *ui)
+{
+	if (ui->wake_fd[1] >= 0) {
+		ssize_t	w = write(ui->wake_fd[1], "", 1);
+
+		(void)w;
+	}
+}
+
 /* Queue a line from any thread. */
 static void
 ui_queue_line(struct ui *ui, enum ui_line_kind kind, bool progress, const char *text)
@@ -438,6 +455,7 @@ ui_queue_line(struct ui *ui, enum ui_line_kind kind, bool progress, const char *
 		ui->q_head = q;
 	ui->q_tail = q;
 	pthread_mutex_unlock(&ui->mtx);
+	ui_wake(ui);
 }
 
 void
@@ -521,6 +539,8 @@ ui_capture_start(struct ui *ui)
 	FILE	*fp;
 
 	ui->saved_fd[0] = ui->saved_fd[1] = ui->cap_fd = -1;
+	if (pipe2(ui->wake_fd, O_CLOEXEC | O_NONBLOCK) != 0)
+		ui->wake_fd[0] = ui->wake_fd[1] = -1;
 	fflush(stdout);
 	fflush(stderr);
 	if ((out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
@@ -640,6 +660,7 @@ ui_job_main(void *arg)
 		for (tail = &ui->done; *tail != NULL; tail = &(*tail)->next)
 			;
 		*tail = j;
+		ui_wake(ui);		/* a write to a pipe: fine under the lock */
 	}
 	pthread_mutex_unlock(&ui->mtx);
 	return (NULL);
@@ -714,6 +735,7 @@ ui_job_ask(struct ui *ui, const char *prompt, char *answer, size_t len)
 	if (!ui->shutdown) {
 		ui->ask_prompt = xstrdup(prompt);
 		ui->ask_state = UI_ASK_POSTED;
+		ui_wake(ui);
 		while (!ui->shutdown && (ui->ask_state == UI_ASK_POSTED ||
 		    ui->ask_state == UI_ASK_SHOWN))
 			pthread_cond_wait(&ui->cond, &ui->mtx);
@@ -1512,6 +1534,11 @@ ui_render(struct ui *ui)
 		log_info(ui->opts->log, "tui: first paint %.0f ms after the process started",
 		    ui_process_age_ms());
 	}
+	if (!ui->painted_data && ui->snap != NULL) {
+		ui->painted_data = true;
+		log_info(ui->opts->log, "tui: first data on screen %.0f ms after the process started",
+		    ui_process_age_ms());
+	}
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -1536,7 +1563,7 @@ ui_console_utf8(int ch)
 	wtimeout(stdscr, 20);
 	while (more-- > 0 && (c = wgetch(stdscr)) != ERR)
 		rlc_push(c);
-	wtimeout(stdscr, UI_TICK_MS);
+	wtimeout(stdscr, 0);
 }
 
 /* A key while the console line is open. */
@@ -1548,9 +1575,7 @@ ui_console_key(struct ui *ui, int ch)
 	switch (ch) {
 	case 27:
 		/* Esc alone, or the start of Alt-<key> for readline? */
-		wtimeout(stdscr, 0);
-		next = wgetch(stdscr);
-		wtimeout(stdscr, UI_TICK_MS);
+		next = wgetch(stdscr);		/* never blocks (timeout 0) */
 		if (next != ERR) {
 			rlc_push(27);
 			rlc_push(next);
@@ -1629,6 +1654,14 @@ ui_key(struct ui *ui, int ch)
 		ui_select(ui, (ui->cur + UI_NPANES - 1) % UI_NPANES);
 		break;
 	case ':':
+		if (!ui->rl_ready) {
+			/* Readline and the history load on first use: watching costs nothing. */
+			char	*hist = ui->state_dir ? xasprintf("%s/history", ui->state_dir) : NULL;
+
+			rlc_setup(ui, hist);
+			free(hist);
+			ui->rl_ready = true;
+		}
 		rlc_open();
 		ui->panel_on = true;
 		break;
@@ -1667,6 +1700,38 @@ ui_key(struct ui *ui, int ch)
 }
 
 /* ---------------------------------------------------------------- the loop */
+
+/*
+ * Sleep until a key, a snapshot (poller_fd), job output (the wake pipe) or
+ * the next tick (~100 ms). Returns -1 when the terminal has gone away.
+ */
+static int
+ui_wait(struct ui *ui)
+{
+	struct pollfd	fds[3];
+	nfds_t		n = 0;
+	int		r;
+	char		junk[64];
+
+	fds[n].fd = STDIN_FILENO;
+	fds[n++].events = POLLIN;
+	if (ui->wake_fd[0] >= 0) {
+		fds[n].fd = ui->wake_fd[0];
+		fds[n++].events = POLLIN;
+	}
+	if (ui->poller != NULL && poller_fd(ui->poller) >= 0) {
+		fds[n].fd = poller_fd(ui->poller);
+		fds[n++].events = POLLIN;
+	}
+	r = poll(fds, n, UI_TICK_MS);
+	if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+	    !(fds[0].revents & POLLIN))
+		return (-1);
+	if (r > 0 && n > 1 && fds[1].fd == ui->wake_fd[0] && (fds[1].revents & POLLIN))
+		while (read(ui->wake_fd[0], junk, sizeof(junk)) > 0)
+			;
+	return (0);
+}
 
 /* Per-tick work: new snapshot, job output, pane ticks. */
 static void
@@ -1741,7 +1806,7 @@ ui_curses_start(struct ui *ui, struct mc_err *err)
 	keypad(stdscr, TRUE);
 	leaveok(stdscr, TRUE);
 	set_escdelay(25);
-	wtimeout(stdscr, UI_TICK_MS);
+	wtimeout(stdscr, 0);		/* the loop waits in poll(), not in getch */
 	curs_set(0);
 	ui->mono = (nc != NULL && *nc != '\0') || (ui->opts->conf != NULL && conf_no_color(ui->opts->conf));
 	draw_setup(ui->opts->ascii, ui->mono);
@@ -1828,6 +1893,10 @@ ui_free(struct ui *ui)
 	snapshot_free(ui->snap);
 	ui_conn_close(ui);
 	ui_capture_stop(ui);
+	if (ui->wake_fd[0] >= 0) {
+		close(ui->wake_fd[0]);
+		close(ui->wake_fd[1]);
+	}
 	if (ui->tty_out != NULL)
 		fclose(ui->tty_out);
 	for (k = 0; k < ui->pl_n; k++)
@@ -1844,7 +1913,6 @@ ui_run(const struct ui_opts *opts, struct mc_err *err)
 {
 	struct ui	*ui;
 	struct mc_err	 e2;
-	char		*hist;
 	sigset_t	 old;
 	int		 i, ch;
 
@@ -1854,6 +1922,8 @@ ui_run(const struct ui_opts *opts, struct mc_err *err)
 	ui = xcalloc(1, sizeof(*ui));
 	ui->opts = opts;
 	ui->saved_fd[0] = ui->saved_fd[1] = ui->cap_fd = -1;
+	if (pipe2(ui->wake_fd, O_CLOEXEC | O_NONBLOCK) != 0)
+		ui->wake_fd[0] = ui->wake_fd[1] = -1;
 	ui->pl = xcalloc(UI_PANEL_MAX, sizeof(*ui->pl));
 	pthread_mutex_init(&ui->mtx, NULL);
 	pthread_cond_init(&ui->cond, NULL);
@@ -1890,9 +1960,6 @@ ui_run(const struct ui_opts *opts, struct mc_err *err)
 		if ((ui->pane[i] = ui->ops[i]->init(ui, &e2)) == NULL)
 			ui_message(ui, true, "%s pane: %s", ui->ops[i]->name, e2.msg);
 	}
-	hist = ui->state_dir ? xasprintf("%s/history", ui->state_dir) : NULL;
-	rlc_setup(ui, hist);
-	free(hist);
 
 	if (ui->poller != NULL) {
 		mc_err_clear(&e2);
@@ -1910,6 +1977,8 @@ ui_run(const struct ui_opts *opts, struct mc_err *err)
 		ch = wgetch(stdscr);
 		if (ch != ERR)
 			ui_key(ui, ch);
+		else if (ui_wait(ui) != 0)
+			break;		/* the terminal is gone */
 		ui_tick(ui);
 		if (ui->dirty && !ui->quit)
 			ui_render(ui);
