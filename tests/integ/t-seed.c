@@ -123,6 +123,34 @@ make_long_line(const char *dir)
 	free(p);
 }
 
+/* Create set "big" under dir: n metrics rows of project P1 (NDJSON). */
+static void
+make_big(const char *dir, long n)
+{
+	char	*p;
+	FILE	*fp;
+	long	 i;
+
+	p = xasprintf("%s/big", dir);
+	mkdir(p, 0700);
+	free(p);
+	p = xasprintf("%s/big/seed.json", dir);
+	if ((fp = fopen(p, "w")) == NULL)
+		bail_out("cannot write %s", p);
+	fputs("{ \"name\": \"big\", \"files\": [ { \"file\": \"code_quality.metrics.ndjson\", "
+	    "\"table\": \"code_quality.metrics\" } ] }\n", fp);
+	fclose(fp);
+	free(p);
+	p = xasprintf("%s/big/code_quality.metrics.ndjson", dir);
+	if ((fp = fopen(p, "w")) == NULL)
+		bail_out("cannot write %s", p);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "{\"project_id\":\"a0000000-0000-4000-8000-000000000001\",\"metric_name\":\"test_count\","
+		    "\"value\":%ld,\"unit\":\"count\",\"metadata\":{\"i\":%ld}}\n", i, i);
+	fclose(fp);
+	free(p);
+}
+
 /* Apply migrations/NNNN_*.up.sql in order with psql. */
 static void
 migrate(void)
@@ -320,6 +348,37 @@ main(void)
 	is_int(rc, 0, "replace with --yes exits 0: %s", out.data);
 	is_str(q1("SELECT string_agg(repository_url, ',') FROM code_quality.projects"),
 	    "https://git.example.com/acme/api-renamed.git", "replace left exactly the new contents");
+	free(before);
+
+	/* -- progress lines, a held lock, and Ctrl-C on a big load */
+	make_big(tmp, 400000);
+	before = counts();
+	s = xasprintf("seed load big --dir '%s' --dry-run", tmp);
+	rc = mcpdb(&out, s);
+	free(s);
+	is_int(rc, 0, "dry run of 400,000 rows exits 0");
+	like(out.data, "rows/s", "progress lines report rows, bytes and rate");
+	like(out.data, "would load 1 files, 400000 rows", "dry run counts every row");
+	after = counts();
+	is_str(after, before, "dry run of the big set wrote nothing");
+	free(after);
+	res = PQexec(db, "SELECT pg_advisory_lock(pg_catalog.hashtext('mcpdb.seed'))");
+	PQclear(res);
+	s = xasprintf("-q seed load good --dir '%s' --mode upsert", fixtures);
+	rc = mcpdb(&out, s);
+	free(s);
+	is_int(rc, 1, "a second concurrent load exits 1");
+	like(out.data, "another mcpdb seed load is running", "and says why");
+	res = PQexec(db, "SELECT pg_advisory_unlock(pg_catalog.hashtext('mcpdb.seed'))");
+	PQclear(res);
+	rc = run(&out, "'%s' --pg '%s' -q seed load big --dir '%s' 2>&1 & pid=$!; sleep 1; "
+	    "kill -INT $pid; wait $pid", bin, conninfo, tmp);
+	ok(rc != 0, "an interrupted load exits non-zero (%d)", rc);
+	like(out.data, "interrupted; the set was rolled back, nothing was loaded",
+	    "an interrupted load says nothing was loaded");
+	after = counts();
+	is_str(after, before, "an interrupted load changed zero rows");
+	free(after);
 	free(before);
 
 	/* -- the demo set loads, and loads again as a no-op */
