@@ -73,6 +73,13 @@ row() { screen | sed -n "$1p"; }
 
 
 
+# ---- without a terminal: no shell, a clear word instead
+out=$("$M" --pg "$PG" --redis "$RS" tui </dev/null 2>&1); rc=$?
+is "$rc" 2 "mcpdb tui without a terminal: exit 2"
+like "$out" "needs a terminal" "and says it needs a terminal"
+out=$("$M" </dev/null 2>&1 | head -1)
+like "$out" "usage: mcpdb" "mcpdb with no command and no terminal prints the usage"
+
 # ---- first paint, status line, tabs
 t0=$(ms)
 start
@@ -168,6 +175,14 @@ wait_for ":quit"; is "$(row 30)" ":quit" "after a restart Up recalls the last li
 keys Up
 wait_for ":redis subscribe tui-frame-chan"; ok $? "and Up again the one before"
 keys Escape; wait_gone "Console"
+keys q; wait_for "EXITED 0" 3
+
+# ---- logs never reach the screen, only the Log pane
+start -- --log-level debug
+wait_for "PG up" 10
+sleep 1
+unlike "$(screen)" " DEBUG " "debug logging on: no log line on the dashboard"
+keys 6; wait_for " DEBUG "; ok $? "the Log pane has them"
 keys q; wait_for "EXITED 0" 3
 
 # ---- monochrome and line drawing
