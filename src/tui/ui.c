@@ -841,6 +841,7 @@ ui_job_shutdown(struct ui *ui)
 		return;
 	/* Let a running job end; keep asking it to stop (SIGINT also does). */
 	for (;;) {
+		char	title[sizeof(ui->running)];
 		bool	busy;
 
 		pthread_mutex_lock(&ui->mtx);
@@ -848,13 +849,14 @@ ui_job_shutdown(struct ui *ui)
 		if (!busy)
 			ui->shutdown = true;
 		ui->job_stop = 1;
+		memcpy(title, ui->running, sizeof(title));
 		pthread_cond_broadcast(&ui->cond);
 		pthread_mutex_unlock(&ui->mtx);
 		if (!busy)
 			break;
 		if (!said && ui_now_ms() - t0 > UI_JOB_WAIT_MS) {
 			fprintf(stderr, "mcpdb: waiting for \"%s\" to stop (press Ctrl-C twice to abandon it)\n",
-			    ui->running);
+			    title);
 			said = true;
 		}
 		ui_capture_poll(ui, ui->saved_fd[1]);
