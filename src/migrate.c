@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,19 +393,28 @@ migrate_ledger_write(PGconn *c, const char *sql, int n, const char *const *p,
 
 /* ----------------------------------------------------------------- locking */
 
-/* Set r->marker: who we are, for anyone who looks at pg_stat_activity. */
+/* Our host name as it appears in markers (unsafe characters replaced). */
 static void
-migrate_marker(struct migrun *r, const char *locked_at)
+migrate_hostname(char *host, size_t len)
 {
-	char	host[64], *p;
+	char	*p;
 
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "?");
-	host[sizeof(host) - 1] = '\0';
+	if (gethostname(host, len) != 0)
+		snprintf(host, len, "?");
+	host[len - 1] = '\0';
 	for (p = host; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
 			*p = '_';
+}
+
+/* Set r->marker: who we are, for anyone who looks at pg_stat_activity. */
+static void
+migrate_marker(struct migrun *r, const char *locked_at)
+{
+	char	host[64];
+
+	migrate_hostname(host, sizeof(host));
 	snprintf(r->marker, sizeof(r->marker),
 	    "/* mcpdb migrate %s; host=%s; os_pid=%ld; worker_pid=%d%s%s */",
 	    r->cmd, host, (long)getpid(), r->work_pid,
@@ -424,6 +434,19 @@ migrate_marker_field(const char *s, const char *key, char *out, size_t len)
 		;
 	snprintf(out, len, "%.*s", (int)(e - p), p);
 	return (true);
+}
+
+/* Is the runner named by a marker a process of this host that has exited? */
+static bool
+migrate_holder_gone(const char *host, const char *ospid)
+{
+	char	me[64];
+	long	pid = strtol(ospid, NULL, 10);
+
+	migrate_hostname(me, sizeof(me));
+	if (strcmp(me, host) != 0 || pid <= 0 || pid == (long)getpid())
+		return (false);
+	return (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
 }
 
 /*
@@ -472,9 +495,13 @@ migrate_describe_holder(PGconn *c, const char *marker, struct buf *b,
 	if ((m = strstr(q, "/* mcpdb migrate ")) != NULL &&
 	    migrate_marker_field(m, "host=", host, sizeof(host)) &&
 	    migrate_marker_field(m, "os_pid=", ospid, sizeof(ospid)) &&
-	    sscanf(m, "/* mcpdb migrate %31[a-z]", cmd) == 1)
+	    sscanf(m, "/* mcpdb migrate %31[a-z]", cmd) == 1) {
 		buf_printf(b, ", mcpdb migrate %s on host %s, os pid %s)", cmd, host, ospid);
-	else {
+		if (migrate_holder_gone(host, ospid))
+			buf_printf(b, "; that process no longer exists on this host, so the "
+			    "session is orphaned: SELECT pg_terminate_backend(%s) frees the lock",
+			    PQgetvalue(res, 0, 0));
+	} else {
 		buf_printf(b, ", %s; current query: ", PQgetvalue(res, 0, 5));
 		migrate_excerpt(b, q, 100);
 		buf_putc(b, ')');

@@ -657,6 +657,40 @@ test_advisory(void)
 		migrate_status_free(s);
 	}
 	PQfinish(holder);
+
+	/* a holder whose mcpdb process on this host is gone: say it is orphaned */
+	{
+		char	host[64], *p, *sql2;
+
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "?");
+		host[sizeof(host) - 1] = '\0';
+		for (p = host; *p != '\0'; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+				*p = '_';
+		fresh_db();
+		ci = xasprintf("%s application_name=mcpdb/migrate", conninfo);
+		holder = PQconnectdb(ci);
+		free(ci);
+		/* a pid that cannot exist (above pid_max) */
+		sql2 = xasprintf("SELECT pg_advisory_lock(%d, %d) /* mcpdb migrate up; host=%s; "
+		    "os_pid=99999999; worker_pid=0; locked_at=2026-01-01 00:00:00Z */",
+		    MIGRATE_LOCK_K1, MIGRATE_LOCK_K2, host);
+		exec_ok(holder, sql2);
+		free(sql2);
+		snprintf(pid, sizeof(pid), "%d", PQbackendPID(holder));
+		o = opts(fx("good"));
+		o.lock_timeout_ms = 200;
+		ok(migrate_up(&tgt, &o, &rep, &err) == -1 && err.code == MC_E_LOCKED,
+		    "an orphaned holder still blocks");
+		migrate_report_free(rep);
+		like(err.msg, "mcpdb migrate up on host", "the holder is recognised as an mcpdb run");
+		like(err.msg, "that process no longer exists on this host, so the session is orphaned",
+		    "and its process is found gone");
+		like(err.msg, "pg_terminate_backend(", "with the way out");
+		PQfinish(holder);
+	}
 }
 
 /* Step callback: after 0001, end the run's lock session from outside. */
