@@ -204,6 +204,28 @@ mig_linecol(const char *s, size_t off, int *line, int *col)
 	*col = c;
 }
 
+/* A position in a text that only moves forward (for linear line counting). */
+struct mig_cursor {
+	size_t	off;
+	int	line;
+	int	col;
+};
+
+/* Move c forward to byte offset off of s and return its line and column. */
+static void
+mig_cursor_to(struct mig_cursor *c, const char *s, size_t off, int *line, int *col)
+{
+	for (; c->off < off; c->off++) {
+		if (s[c->off] == '\n') {
+			c->line++;
+			c->col = 1;
+		} else if (((unsigned char)s[c->off] & 0xc0) != 0x80)
+			c->col++;
+	}
+	*line = c->line;
+	*col = c->col;
+}
+
 /* Set err to "path:line:col: what" for byte offset off. Returns -1. */
 static int
 mig_err_at(struct mc_err *err, const char *path, const char *s, size_t off,
@@ -371,6 +393,7 @@ mig_split(const char *path, const char *s, size_t len, struct mig_stmt **out,
     size_t *n, struct mc_err *err)
 {
 	struct mig_lexstate	 st;
+	struct mig_cursor	 cur = { 0, 1, 1 };
 	struct mig_stmt		*v = NULL;
 	size_t			 nv = 0, cap = 0, i = 0, j, start = 0, last = 0;
 	int			 in_stmt = 0, escape;
@@ -448,7 +471,7 @@ mig_split(const char *path, const char *s, size_t len, struct mig_stmt **out,
 				v = xreallocarray(v, cap = cap ? cap * 2 : 16, sizeof(*v));
 			v[nv].off = start;
 			v[nv].len = i - start;
-			mig_linecol(s, start, &v[nv].line, &v[nv].col);
+			mig_cursor_to(&cur, s, start, &v[nv].line, &v[nv].col);
 			nv++;
 			in_stmt = 0;
 		}
@@ -458,7 +481,7 @@ mig_split(const char *path, const char *s, size_t len, struct mig_stmt **out,
 			v = xreallocarray(v, cap = cap ? cap * 2 : 16, sizeof(*v));
 		v[nv].off = start;
 		v[nv].len = last - start;
-		mig_linecol(s, start, &v[nv].line, &v[nv].col);
+		mig_cursor_to(&cur, s, start, &v[nv].line, &v[nv].col);
 		nv++;
 	}
 	*out = v;

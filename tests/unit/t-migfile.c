@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "migfile.h"
@@ -177,6 +178,30 @@ test_split(void)
 	sql = "SELECT 1;\n\\i other.sql\n";
 	is_int(nsplit(sql, &st, &err), -1, "psql meta-command refused");
 	like(err.msg, "f.sql:2:1: psql meta-commands", "names line 2");
+}
+
+/* Splitting is linear: 30000 statements split fast (it once took seconds). */
+static void
+test_split_big(void)
+{
+	struct mig_stmt	*st = NULL;
+	struct mc_err	 err = { 0 };
+	struct timespec	 a, b;
+	size_t		 i, n, len = 30000 * 40;
+	char		*sql = xmalloc(len + 1), *p = sql;
+	double		 secs;
+
+	for (i = 0; i < 30000; i++)
+		p += sprintf(p, "INSERT INTO t VALUES (%6zu, 'x;y');\n", i);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ok(mig_split("big.sql", sql, (size_t)(p - sql), &st, &n, &err) == 0 && n == 30000,
+	    "30000 statements");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	ok(secs < 2.0, "split in %.3f s (linear, not quadratic)", secs);
+	ok(n == 30000 && st[29999].line == 30000 && st[29999].col == 1, "last statement on line 30000");
+	free(st);
+	free(sql);
 }
 
 /* Error position mapping. */
@@ -356,6 +381,7 @@ main(void)
 	test_names();
 	test_checksum();
 	test_split();
+	test_split_big();
 	test_position();
 	test_script();
 	test_dirs();
