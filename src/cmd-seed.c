@@ -97,6 +97,13 @@ cmd_seed_print(struct cmd_ctx *ctx, const struct seed_report *r)
 		    r->dry_run ? "; dry run: rolled back, nothing was written" : "");
 }
 
+/* seed_opts.confirm: the command table's confirmation rules. */
+static int
+cmd_seed_confirm(void *arg, const char *what, struct mc_err *err)
+{
+	return (cmd_confirm(arg, what, err));
+}
+
 /* Shared body of seed verify and seed load. */
 static int
 cmd_seed_run(struct cmd_ctx *ctx, const struct cmd_args *a, bool verify, struct mc_err *err)
@@ -104,7 +111,7 @@ cmd_seed_run(struct cmd_ctx *ctx, const struct cmd_args *a, bool verify, struct 
 	struct seed_opts	 o;
 	struct seed_report	*r = NULL;
 	const char		*set = cmd_arg(a, 0), *mode = cmd_opt(a, "mode");
-	char			*dir = seed_dir_resolve(cmd_opt(a, "dir"), ctx->target), *what;
+	char			*dir = seed_dir_resolve(cmd_opt(a, "dir"), ctx->target);
 	PGconn			*conn;
 	int			 rc;
 
@@ -114,22 +121,14 @@ cmd_seed_run(struct cmd_ctx *ctx, const struct cmd_args *a, bool verify, struct 
 	o.stop = ctx->stop;
 	o.progress = ctx->progress;
 	o.progress_arg = ctx->progress_arg;
+	o.confirm = cmd_seed_confirm;
+	o.confirm_arg = ctx;
 	if (mode != NULL) {
 		if (seedfmt_mode_parse(mode, &o.mode, err) != 0) {
 			free(dir);
 			return (mc_err_prefix(err, "--mode: "));
 		}
 		o.mode_given = true;
-	}
-	if (o.mode_given && o.mode == SEED_REPLACE && !o.dry_run) {
-		what = xasprintf("replace the contents of the tables of seed set %s "
-		    "(DELETE, following the foreign keys' ON DELETE rules)", set);
-		rc = cmd_confirm(ctx, what, err);
-		free(what);
-		if (rc != 0) {
-			free(dir);
-			return (-1);
-		}
 	}
 	if ((conn = pgq_connect(ctx->target, "seed", err)) == NULL) {
 		free(dir);

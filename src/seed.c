@@ -1523,6 +1523,40 @@ seed_replace_delete(struct seed_job *j, struct mc_err *err)
 	return (0);
 }
 
+/* Ask o->confirm before a replace, naming the set's tables. */
+static int
+seed_confirm_replace(struct seed_job *j, const char *set, struct mc_err *err)
+{
+	struct buf	what;
+	size_t		i, k, n = 0;
+	int		rc;
+
+	if (j->o->confirm == NULL)
+		return (mc_err_set(err, MC_E_REFUSED,
+		    "replace mode needs a confirmation and none can be asked; nothing was changed"));
+	buf_init(&what);
+	for (i = 0; i < j->m->nfiles; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(j->m->files[k].schema, j->m->files[i].schema) == 0 &&
+			    strcmp(j->m->files[k].table, j->m->files[i].table) == 0)
+				break;
+		if (k < i)
+			continue;
+		buf_printf(&what, "%s%s.%s", n++ ? ", " : "", j->m->files[i].schema,
+		    j->m->files[i].table);
+	}
+	{
+		char	*q = xasprintf("replace the contents of %zu table%s (%s) with seed set %s "
+		    "(DELETE, following the foreign keys' ON DELETE rules)", n, n == 1 ? "" : "s",
+		    what.data, set);
+
+		rc = j->o->confirm(j->o->confirm_arg, q, err);
+		free(q);
+	}
+	buf_done(&what);
+	return (rc);
+}
+
 void
 seed_report_free(struct seed_report *r)
 {
@@ -1650,6 +1684,12 @@ seed_run(PGconn *conn, const char *dir, const char *set, const struct seed_opts 
 		return (-1);
 	}
 	j.mode = o->mode_given ? o->mode : j.m->mode;
+	if (j.mode == SEED_REPLACE && !o->dry_run && !o->verify &&
+	    seed_confirm_replace(&j, set, err) != 0) {
+		seedfmt_manifest_free(j.m);
+		free(j.mpath);
+		return (-1);
+	}
 	j.setdir = xasprintf("%s/%s", dir, set);
 	j.shown = xstrdup(strncmp(j.setdir, "./", 2) == 0 ? j.setdir + 2 : j.setdir);
 	j.md = EVP_MD_CTX_new();

@@ -34,6 +34,14 @@ struct seed_opts {
 	/* Progress lines ("demo: 12,000 rows  1.2 MB  40,000 rows/s"); may be NULL. */
 	void			(*progress)(void *, const char *line);
 	void			*progress_arg;
+	/*
+	 * Asked before anything is written when the effective mode (flag or
+	 * manifest) is replace and this is not a dry run; what describes the
+	 * action ("replace the contents of 2 tables (a, b) with seed set x").
+	 * Returns 0 to go ahead, -1 with err to stop. NULL: replace refused.
+	 */
+	int			(*confirm)(void *, const char *what, struct mc_err *);
+	void			*confirm_arg;
 };
 
 /* What a load or verify did. */

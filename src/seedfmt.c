@@ -1139,6 +1139,11 @@ seedfmt_json_field(const struct seedfmt_col *c, const cJSON *j, const char *raw,
 		return (0);
 	}
 	if (cJSON_IsString(j)) {
+		if (raw != NULL && memmem(raw, rawlen, "\\u0000", 6) != NULL) {
+			seedfmt_why(why, c);
+			buf_puts(why, "contains \\u0000 (a NUL character), which PostgreSQL text cannot hold");
+			return (-1);
+		}
 		n = strlen(j->valuestring);
 		if (seedfmt_check_text(c, j->valuestring, n, why) != 0)
 			return (-1);

@@ -342,6 +342,15 @@ main(void)
 	after = counts();
 	is_str(after, before, "refused replace changed nothing");
 	free(after);
+	s = xasprintf("-q seed load small-replace --dir '%s' </dev/null", fixtures);
+	rc = mcpdb(&out, s);
+	free(s);
+	is_int(rc, 1, "a manifest asking for replace is confirmed too");
+	like(out.data, "replace the contents of 1 table (code_quality.projects) with seed set small-replace",
+	    "the question names the tables");
+	after = counts();
+	is_str(after, before, "refused manifest replace changed nothing");
+	free(after);
 	s = xasprintf("-q --yes seed load small --dir '%s' --mode replace", fixtures);
 	rc = mcpdb(&out, s);
 	free(s);

@@ -73,6 +73,34 @@ conv(struct seedfmt_table *t, const char *name, const char *j)
 	return (out);
 }
 
+/* Like conv but with the value's raw text as written in the line. */
+static const char *
+convraw(struct seedfmt_table *t, const char *name, const char *j)
+{
+	static char	out[600];
+	struct buf	b, why;
+	cJSON		*doc = cJSON_Parse(j);
+	int		ci = seedfmt_table_find(t, name);
+
+	buf_init(&b);
+	buf_init(&why);
+	if (seedfmt_json_field(&t->cols[ci], doc, j, strlen(j), &b, &why) == 0)
+		snprintf(out, sizeof(out), "%s", b.data);
+	else
+		snprintf(out, sizeof(out), "ERR: %s", why.data);
+	cJSON_Delete(doc);
+	buf_done(&b);
+	buf_done(&why);
+	return (out);
+}
+
+/* seedfmt_object_members callback: append "key=value;" to a buf. */
+static void
+member(void *arg, const char *k, size_t kl, const char *v, size_t vl)
+{
+	buf_printf(arg, "%.*s=%.*s;", (int)kl, k, (int)vl, v);
+}
+
 /* Write text to a temp file and return an open fd at its start. */
 static int
 tmpfd(const char *text, size_t len)
@@ -155,7 +183,7 @@ main(void)
 	char			 col[64], *big;
 	const char		*txt;
 
-	plan(109);
+	plan(117);
 
 	/* modes */
 	ok(seedfmt_mode_parse("upsert", &mode, &err) == 0 && mode == SEED_UPSERT, "mode upsert parses");
@@ -275,6 +303,22 @@ main(void)
 	ok(!seedfmt_json_valid("[1] x", 5), "trailing text refused");
 	ok(!seedfmt_json_valid("\"\\q\"", 4), "bad escape refused");
 	ok(seedfmt_json_valid(" 42 ", 4), "a bare number is JSON");
+
+	/* raw text as written: exact numbers, jsonb untouched */
+	is_str(convraw(t, "big", "1234567890123456789"), "1234567890123456789", "int8 digits kept beyond 2^53");
+	like(convraw(t, "big", "12345678901234567890"), "out of range for bigint", "int8 overflow from raw digits");
+	is_str(convraw(t, "score", "0.10000"), "0.10000", "numeric keeps its digits");
+	is_str(convraw(t, "meta", "{ \"a\" : [1.50, \"x\\ty\"] }"), "{ \"a\" : [1.50, \"x\\\\ty\"] }",
+	    "jsonb sent as written, escaped for COPY");
+	like(convraw(t, "severity", "\"lo\\u0000w\""), "contains \\u0000", "NUL in a JSON string refused");
+	buf_init(&b);
+	txt = "{\"a\": 1, \"b\\\"c\": {\"x\": [1,2]}, \"d\":\"s\"}";
+	ok(seedfmt_object_members(txt, strlen(txt), member, &b) == 0,
+	    "object members walked");
+	is_str(b.data, "a=1;b\\\"c={\"x\": [1,2]};d=\"s\";", "raw keys and value spans");
+	buf_reset(&b);
+	ok(seedfmt_object_members("[1, 2]", 6, member, &b) == -1, "an array is not an object");
+	buf_done(&b);
 
 	buf_init(&b);
 	seedfmt_copy_escape(&b, "a\\b\tc\rd\n", 8);
