@@ -31,11 +31,17 @@ mig_ledger_done(struct mig_ledger *l)
 struct mig_row *
 mig_ledger_find(const struct mig_ledger *l, long long version)
 {
-	size_t	i;
+	size_t	lo = 0, hi = l->n, mid;
 
-	for (i = 0; i < l->n; i++)
-		if (l->rows[i].version == version)
-			return (&l->rows[i]);
+	while (lo < hi) {	/* rows are sorted by version */
+		mid = (lo + hi) / 2;
+		if (l->rows[mid].version == version)
+			return (&l->rows[mid]);
+		if (l->rows[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return (NULL);
 }
 
