@@ -1355,29 +1355,25 @@ ui_overlay(struct ui *ui, int h, int w)
 	return (ui->ov_win);
 }
 
-/* The '?' overlay: the frame's keys and the current pane's. */
+/* The '?' overlay: the current pane's keys first, then the frame's. */
 static void
 ui_draw_help(struct ui *ui)
 {
 	static const char *const global[] = {
-		"1-6          switch to pane N",
-		"Tab/S-Tab    next / previous pane",
-		":            console: any mcpdb command (Tab completes, Up/Down history;",
-		"             also: clear, quit)",
-		"PgUp/PgDn    scroll the console output; S-Left/S-Right (or Left/Right",
-		"             on an empty console line) scroll it sideways",
-		"Esc          stop the running job; close the console",
-		"e            export every pane's data as one JSON file",
-		"Ctrl-L       redraw the screen",
-		"?            this help",
-		"q            quit (asks first when a job is running)",
+		"1-6 Tab S-Tab  switch pane              ?       this help",
+		":              console: any mcpdb command (Tab, Up/Down history)",
+		"PgUp/PgDn      scroll console output; Left/Right if the line is empty",
+		"Esc            stop the running job; close the console",
+		"e              export every pane as one JSON file    Ctrl-L  redraw",
+		"q              quit (asks first when a job is running)",
 		NULL,
 	};
 	const struct pane_ops	*o = ui->ops[ui->cur];
+	const char		*name = o ? o->name : ui_pane_names[ui->cur];
 	const char *const	*k;
 	WINDOW			*win;
 	char			 title[96];
-	int			 n = 0, y, W = getmaxx(stdscr), bw;
+	int			 n = 0, y, H, bw, W = getmaxx(stdscr);
 
 	for (k = global; *k; k++)
 		n++;
@@ -1385,24 +1381,26 @@ ui_draw_help(struct ui *ui)
 		for (k = o->keys; *k; k++)
 			n++;
 	bw = W - 4 < 84 ? W - 4 : 84;
-	if ((win = ui_overlay(ui, n + 7, bw)) == NULL)
+	if ((win = ui_overlay(ui, n + 5 + (o == NULL || o->keys == NULL || !o->keys[0]), bw)) == NULL)
 		return;
-	draw_box(win, 0, 0, getmaxy(win), getmaxx(win), draw_attr(DR_TITLE));
-	snprintf(title, sizeof(title), " Keys: %s ", o ? o->name : ui_pane_names[ui->cur]);
+	H = getmaxy(win);
+	draw_box(win, 0, 0, H, getmaxx(win), draw_attr(DR_TITLE));
+	snprintf(title, sizeof(title), " Keys: %s ", name);
 	draw_text(win, 0, 2, bw - 4, draw_attr(DR_TITLE), 0, title);
 	y = 1;
-	draw_text(win, y++, 2, bw - 4, draw_attr(DR_TITLE), 0, "Everywhere");
-	for (k = global; *k && y < getmaxy(win) - 1; k++)
-		draw_text(win, y++, 4, bw - 6, A_NORMAL, 0, *k);
-	snprintf(title, sizeof(title), "In %s", o ? o->name : ui_pane_names[ui->cur]);
-	draw_text(win, ++y, 2, bw - 4, draw_attr(DR_TITLE), 0, title);
-	y++;
+	snprintf(title, sizeof(title), "In %s", name);
+	draw_text(win, y++, 2, bw - 4, draw_attr(DR_TITLE), 0, title);
 	if (o == NULL || o->keys == NULL || o->keys[0] == NULL)
 		draw_text(win, y++, 4, bw - 6, draw_attr(DR_DIM), 0, "(no keys of its own)");
 	else
-		for (k = o->keys; *k && y < getmaxy(win) - 1; k++)
+		for (k = o->keys; *k && y < H - 1; k++)
 			draw_text(win, y++, 4, bw - 6, A_NORMAL, 0, *k);
-	draw_text(win, getmaxy(win) - 1, 2, bw - 4, draw_attr(DR_DIM), 0, " any key closes ");
+	if (y < H - 2)
+		draw_text(win, ++y, 2, bw - 4, draw_attr(DR_TITLE), 0, "Everywhere");
+	for (k = global, y++; *k && y < H - 1; k++)
+		draw_text(win, y++, 4, bw - 6, A_NORMAL, 0, *k);
+	draw_text(win, H - 1, 2, bw - 4, draw_attr(DR_DIM), 0,
+	    *k != NULL ? " more keys need a taller terminal; any key closes " : " any key closes ");
 	curs_set(0);
 	wnoutrefresh(win);
 }
