@@ -689,6 +689,13 @@ rlc_draw(WINDOW *win, int y, int w)
 	draw_text(win, y, 0, 1, draw_attr(DR_KEY), 0, ":");
 	if (rl_line_buffer == NULL || aw <= 0)
 		return;
+	if (rl_end == 0) {
+		/* An empty line says what it takes; the cursor stays after the ':'. */
+		draw_text(win, y, 2, w - 2, draw_attr(DR_DIM), 0,
+		    "a command (help lists them)   Tab completes   Up/Down history   Esc closes");
+		wmove(win, y, 1);
+		return;
+	}
 	before = xstrndup(rl_line_buffer, (size_t)rl_point);
 	pcol = draw_width(before);
 	free(before);
