@@ -139,7 +139,8 @@ cmd_seed_run(struct cmd_ctx *ctx, const struct cmd_args *a, bool verify, struct 
 	free(dir);
 	if (rc != 0) {
 		if (!verify && err != NULL && (err->code == MC_E_INPUT || err->code == MC_E_QUERY ||
-		    err->code == MC_E_NOTFOUND || err->code == MC_E_CANCELLED) &&
+		    err->code == MC_E_NOTFOUND || err->code == MC_E_CANCELLED ||
+		    err->code == MC_E_CONNECT) &&
 		    strstr(err->msg, "nothing was loaded") == NULL) {
 			size_t	n = strlen(err->msg);
 

@@ -541,6 +541,24 @@ seed_progress(struct seed_job *j, bool force)
 	j->progressed = true;
 }
 
+/*
+ * The error code for a failed server statement: bad data (SQLSTATE classes
+ * 21, 22, 23) is the file's fault; a lost connection is MC_E_CONNECT;
+ * anything else (locks, disk, cancel) is MC_E_QUERY.
+ */
+static enum mc_code
+seed_srverr_code(const struct seed_job *j)
+{
+	const char	*st = j->se.sqlstate;
+
+	if (strncmp(st, "21", 2) == 0 || strncmp(st, "22", 2) == 0 ||
+	    strncmp(st, "23", 2) == 0)
+		return (MC_E_INPUT);
+	if (PQstatus(j->conn) != CONNECTION_OK)
+		return (MC_E_CONNECT);
+	return (MC_E_QUERY);
+}
+
 /* Format the error for the current file at line (0: no line) into err. */
 static int
 seed_fail_at(struct seed_job *j, long line, struct mc_err *err, enum mc_code code,
@@ -664,7 +682,7 @@ seed_copy_end(struct seed_job *j, const struct seed_dest *d, struct mc_err *err)
 		buf_puts(&b, j->se.primary);
 		if (j->se.detail != NULL)
 			buf_printf(&b, " (%s)", j->se.detail);
-		seed_fail_at(j, (long)j->lines[j->se.copy_line - 1], err, MC_E_INPUT, b.data);
+		seed_fail_at(j, (long)j->lines[j->se.copy_line - 1], err, seed_srverr_code(j), b.data);
 		if (err != NULL)
 			snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", j->se.sqlstate);
 		buf_done(&b);
@@ -875,7 +893,7 @@ seed_fail_server(struct seed_job *j, long line, const char *col, struct mc_err *
 	buf_puts(&b, j->se.primary ? j->se.primary : "server error");
 	if (j->se.detail != NULL)
 		buf_printf(&b, " (%s)", j->se.detail);
-	seed_fail_at(j, line, err, MC_E_INPUT, b.data);
+	seed_fail_at(j, line, err, seed_srverr_code(j), b.data);
 	if (err != NULL)
 		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", j->se.sqlstate);
 	buf_done(&b);

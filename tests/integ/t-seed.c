@@ -388,6 +388,18 @@ main(void)
 	after = counts();
 	is_str(after, before, "an interrupted load changed zero rows");
 	free(after);
+	s = xasprintf("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	    "WHERE application_name = 'mcpdb/seed' AND datname = '%s'", dbname);
+	rc = run(&out, "'%s' --pg '%s' -q seed load big --dir '%s' 2>&1 & pid=$!; sleep 1; "
+	    "psql -X -q -c \"%s\" '%s' >/dev/null; wait $pid", bin, conninfo, tmp, s, conninfo);
+	free(s);
+	is_int(rc, 1, "a load whose session is killed exits 1");
+	like(out.data, "code_quality.metrics.ndjson", "the error names the file being loaded");
+	like(out.data, "nothing was loaded (the set was rolled back)", "and says nothing was loaded");
+	ok(strchr(out.data, '\n') == out.data + out.len - 1, "in one line: %s", out.data);
+	after = counts();
+	is_str(after, before, "a killed load changed zero rows");
+	free(after);
 	free(before);
 
 	/* -- the demo set loads, and loads again as a no-op */
