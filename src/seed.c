@@ -1664,6 +1664,7 @@ seed_run_tx(struct seed_job *j, const char *set, struct seed_report *rep, struct
 		}
 		j->rows += j->frows;
 		j->bytes += j->fbytes;
+		j->frows = j->fbytes = 0;
 		rep->nloaded++;
 		table_add(rep->files, j->f->file, j->tb->display,
 		    j->f->format == SEEDFMT_CSV ? "csv" : "ndjson", nrows,

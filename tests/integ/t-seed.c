@@ -402,6 +402,15 @@ main(void)
 	free(after);
 	free(before);
 
+	/* -- the synthetic generator's set loads (bench/seed.sh gen) */
+	rc = run(&out, "sh '%s/bench/seed.sh' gen '%s' 3000 2>&1", srcdir, tmp);
+	is_int(rc, 0, "bench/seed.sh gen writes a synthetic set: %s", out.data);
+	s = xasprintf("-q seed load synthetic --dir '%s'", tmp);
+	rc = mcpdb(&out, s);
+	free(s);
+	is_int(rc, 0, "the synthetic set loads: %s", out.data);
+	like(out.data, "loaded 4 files, 6033 rows", "every generated row arrived");
+
 	/* -- the demo set loads, and loads again as a no-op */
 	s = xasprintf("%s/seeds/demo/seed.json", srcdir);
 	if (access(s, R_OK) != 0)
