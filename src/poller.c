@@ -597,8 +597,15 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 	    poller_q_summary_min, 0, NULL, p->deadline_ms, err);
 	pg->statements++;
 	if (res == NULL) {
-		if (err != NULL && err->code == MC_E_QUERY && st->level == 0) {
-			/* Degrade, don't fail: next refresh uses the reduced set. */
+		if (err != NULL && err->code == MC_E_QUERY && st->level == 0 &&
+		    (strncmp(err->sqlstate, "42", 2) == 0 ||
+		    strncmp(err->sqlstate, "0A", 2) == 0)) {
+			/*
+			 * Degrade, don't fail: a missing function, view or
+			 * privilege (class 42, 0A) will not go away, so the
+			 * next refreshes use the reduced set. Anything else
+			 * (a timeout, a cancel) is retried as it is.
+			 */
 			st->level = 1;
 			snprintf(st->degraded_why, sizeof(st->degraded_why),
 			    "full statistics query failed (%.100s); showing a reduced set",

@@ -365,13 +365,13 @@ test_roles(const char *url, struct logger *log)
 	struct snapshot		*s;
 	const struct snap_pg	*pg;
 	struct mc_err		 err = { 0 };
-	PGconn			*ctl, *other;
-	char			 mon[64], plain[64], sql[256], *u;
+	PGconn			*ctl, *other, *dbc;
+	char			 mon[64], plain[64], db[64], sql[256], *u;
 	size_t			 i;
 	int			 hidden = 0;
 
 	if (strstr(url, "://") != NULL) {
-		skip(8, "MCPDB_TEST_PGURL is a URI; role tests need keyword form");
+		skip(11, "MCPDB_TEST_PGURL is a URI; role tests need keyword form");
 		return;
 	}
 	ctl = pg_open(url, "t-poller/ctl");
@@ -420,6 +420,39 @@ test_roles(const char *url, struct logger *log)
 	poller_free(p);
 	target_done(&t);
 	free(u);
+
+	/*
+	 * Degrade, don't fail: in a database of our own where the plain role may
+	 * not call pg_has_role(), the full summary fails with 42501 and the
+	 * reduced one takes over.
+	 */
+	snprintf(db, sizeof(db), "tpoller_deg_%d", (int)getpid());
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+	free(pg_one(ctl, sql));
+	u = xasprintf("%s dbname=%s", url, db);
+	dbc = pg_open(u, "t-poller/ctl");
+	free(pg_one(dbc, "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_has_role(name, name, text) FROM PUBLIC"));
+	PQfinish(dbc);
+	free(u);
+	u = xasprintf("%s dbname=%s user=%s password=pw", url, db, plain);
+	target_init(&t, "t-poller-degraded", u, NULL);
+	p = poller_new(&t, log, 200, &err);
+	poller_start(p, &err);
+	s = wait_snap(p, has_pg, NULL, 10000);
+	pg = s ? snapshot_pg(s) : NULL;
+	ok(pg != NULL && pg->degraded, "a failing full query degrades to the reduced set (%s)",
+	    s ? snapshot_status(s)->pg.error : "-");
+	ok(pg != NULL && strstr(pg->degraded_why, "reduced") != NULL &&
+	    strstr(pg->degraded_why, "pg_has_role") != NULL, "and says why: %s",
+	    pg ? pg->degraded_why : "?");
+	ok(pg != NULL && pg->max_connections > 0 && pg->statements == 4,
+	    "the reduced set still shows the server in 4 statements");
+	snapshot_free(s);
+	poller_free(p);
+	target_done(&t);
+	free(u);
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", db);
+	free(pg_one(ctl, sql));
 
 	PQrequestCancel(other);
 	PQfinish(other);
@@ -555,7 +588,7 @@ main(void)
 	if (url == NULL || *url == '\0')
 		skip_all("MCPDB_TEST_PGURL not set; run under tests/harness/with-servers.sh");
 	rds_ignore_sigpipe();
-	log = log_new(LOGL_WARN, LOGF_TEXT);
+	log = log_new(LOGL_ERROR, LOGF_TEXT);
 	test_figures(url, log);
 	test_sessions(url, log);
 	test_roles(url, log);
