@@ -748,6 +748,62 @@ seed_list_free(char **v, size_t n)
 	free(v);
 }
 
+/* Append "p.c1, p.c2" for columns c (quoted) to q. */
+static void
+seed_cols(struct seed_job *j, struct buf *q, const char *p, char **c, size_t n)
+{
+	size_t	i;
+	char	*qc;
+
+	for (i = 0; i < n; i++) {
+		qc = PQescapeIdentifier(j->conn, c[i], strlen(c[i]));
+		buf_printf(q, "%s%s.%s", i ? ", " : "", p, qc ? qc : "?");
+		PQfreemem(qc);
+	}
+}
+
+/*
+ * An upsert changed a key that another table's foreign key j->se names
+ * still references: build into q the query for the first stage row that
+ * updates such a row (same conflict key, different referenced columns).
+ */
+static void
+seed_locate_referenced(struct seed_job *j, char **key, size_t nkey, struct buf *q, char **col)
+{
+	const char	*p[2] = { j->tb->oid, j->se.constraint };
+	PGresult	*res;
+	char		**a, **b;
+	size_t		 n, nb;
+
+	res = pgq_query(j->conn, "SELECT a.attname, b.attname, c.conrelid::pg_catalog.regclass::text "
+	    "FROM pg_catalog.pg_constraint c, "
+	    "ROWS FROM (pg_catalog.unnest(c.conkey), pg_catalog.unnest(c.confkey)) WITH ORDINALITY k(ck, fk, ord) "
+	    "JOIN pg_catalog.pg_attribute a ON a.attnum = k.ck "
+	    "JOIN pg_catalog.pg_attribute b ON b.attrelid = $1::pg_catalog.oid AND b.attnum = k.fk "
+	    "WHERE c.confrelid = $1::pg_catalog.oid AND c.conname = $2 AND c.contype = 'f' "
+	    "AND a.attrelid = c.conrelid ORDER BY k.ord", 2, p, NULL);
+	if (res == NULL || PQntuples(res) == 0) {
+		PQclear(res);
+		return;
+	}
+	a = seed_col_list(res, 0, &n);
+	b = seed_col_list(res, 1, &nb);
+	buf_printf(q, "SELECT s." SEED_LINECOL " FROM " SEED_STAGE " s JOIN %s t ON ", j->tb->qname);
+	seed_join(j, q, "s", key, "t", key, nkey, false);
+	buf_puts(q, " WHERE ROW(");
+	seed_cols(j, q, "t", b, nb);
+	buf_puts(q, ") IS DISTINCT FROM ROW(");
+	seed_cols(j, q, "s", b, nb);
+	buf_printf(q, ") AND EXISTS (SELECT 1 FROM %s r WHERE ", PQgetvalue(res, 0, 2));
+	seed_join(j, q, "r", a, "t", b, n, false);
+	buf_puts(q, ") ORDER BY 1 LIMIT 1");
+	if (nb == 1)
+		*col = xstrdup(b[0]);
+	seed_list_free(a, n);
+	seed_list_free(b, nb);
+	PQclear(res);
+}
+
 /*
  * The stage holds the file's rows with their lines: find the first line
  * that breaks what j->se describes. key/nkey is the upsert conflict key
@@ -797,7 +853,8 @@ seed_locate(struct seed_job *j, char **key, size_t nkey, char **col)
 			buf_puts(&q, " ORDER BY 1 LIMIT 1");
 			if (n == 1)
 				*col = xstrdup(a[0]);
-		}
+		} else if (key != NULL)
+			seed_locate_referenced(j, key, nkey, &q, col);
 		PQclear(res);
 	} else if (strcmp(j->se.sqlstate, "23505") == 0 && j->se.constraint != NULL) {
 		res = pgq_query(j->conn, "SELECT a.attname, i.indnullsnotdistinct FROM pg_catalog.pg_index i "
