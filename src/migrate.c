@@ -55,6 +55,8 @@ struct migrun {
 	struct buf			 blockers;	/* last sample; "" when none */
 	struct mig_set			*set;
 	struct mig_ledger		 ledger;
+	bool				 prep_set;	/* statements prepared on work */
+	bool				 prep_ledger;
 };
 
 /* ------------------------------------------------------------- utilities */
@@ -899,6 +901,49 @@ static const char migrate_sql_delete[] =
 	"ELSE (count(*)::text || ' ledger rows deleted, expected 1')::int END FROM e";
 
 #ifdef LIBPQ_HAS_PIPELINING
+/* The per-migration settings, prepared once per session as "mcpdb_set". */
+static const char migrate_sql_set[] =
+	"SELECT pg_catalog.set_config('lock_timeout', $1, true), "
+	"pg_catalog.set_config('statement_timeout', $2, true), "
+	"pg_catalog.set_config('mcpdb.migration', $3, true), "
+	"CASE WHEN $4::bool THEN pg_catalog.set_config('synchronous_commit', 'off', true) END";
+
+/* Prepare name as sql on c (once per session). */
+static int
+migrate_prepare(PGconn *c, const char *name, const char *sql, int n, struct mc_err *err)
+{
+	PGresult	*res = PQprepare(c, name, sql, n, NULL);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		mc_err_pg(err, c, res);
+		PQclear(res);
+		return (mc_err_prefix(err, "preparing %s: ", name));
+	}
+	PQclear(res);
+	return (0);
+}
+
+/*
+ * Prepare the statements every migration runs, so each costs an execution
+ * rather than a parse and plan. The ledger ones only once the ledger exists.
+ */
+static int
+migrate_prepare_all(struct migrun *r, PGconn *c, bool ledger, struct mc_err *err)
+{
+	if (!r->prep_set) {
+		if (migrate_prepare(c, "mcpdb_set", migrate_sql_set, 4, err) == -1)
+			return (-1);
+		r->prep_set = true;
+	}
+	if (ledger && !r->prep_ledger) {
+		if (migrate_prepare(c, "mcpdb_ins", migrate_sql_insert, 7, err) == -1 ||
+		    migrate_prepare(c, "mcpdb_del", migrate_sql_delete, 1, err) == -1)
+			return (-1);
+		r->prep_ledger = true;
+	}
+	return (0);
+}
+
 /* What each query of a pipelined migration is. */
 enum migrate_q {
 	MQ_BEGIN,
@@ -937,6 +982,8 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	snprintf(stt, sizeof(stt), "%dms", stti);
 	snprintf(v, sizeof(v), "%lld", f->version);
 	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	if (migrate_prepare_all(r, c, ledger, err) == -1)
+		return (mc_err_prefix(err, "%s: ", sc->path));
 	kind = xcalloc(sc->nstmts + 5, sizeof(*kind));
 	if (PQenterPipelineMode(c) != 1 || PQsetnonblocking(c, 1) != 0) {
 		free(kind);
@@ -946,10 +993,8 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	sent &= PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
 	sent &= PQsendFlushRequest(c);
 	kind[nq++] = MQ_BEGIN;
-	sent &= PQsendQueryParams(c, "SELECT set_config('lock_timeout', $1, true), "
-	    "set_config('statement_timeout', $2, true), set_config('mcpdb.migration', $3, true), "
-	    "CASE WHEN $4::bool THEN set_config('synchronous_commit', 'off', true) END", 4,
-	    NULL, (const char *[]){ lt, stt, f->id, async ? "t" : "f" }, NULL, NULL, 0);
+	sent &= PQsendQueryPrepared(c, "mcpdb_set", 4,
+	    (const char *[]){ lt, stt, f->id, async ? "t" : "f" }, NULL, NULL, 0);
 	sent &= PQsendFlushRequest(c);
 	kind[nq++] = MQ_SET;
 	for (i = 0; i < sc->nstmts; i++) {
@@ -962,11 +1007,11 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	}
 	if (ledger) {
 		if (act == MACT_APPLY)
-			sent &= PQsendQueryParams(c, migrate_sql_insert, 7, NULL,
+			sent &= PQsendQueryPrepared(c, "mcpdb_ins", 7,
 			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
 			    out_of_order ? "t" : "f" }, NULL, NULL, 0);
 		else
-			sent &= PQsendQueryParams(c, migrate_sql_delete, 1, NULL,
+			sent &= PQsendQueryPrepared(c, "mcpdb_del", 1,
 			    (const char *[]){ v }, NULL, NULL, 0);
 		kind[nq++] = MQ_LEDGER;
 	}
