@@ -1493,6 +1493,8 @@ seed_file_load(struct seed_job *j, struct mc_err *err)
 	if (seed_exec(j->conn, "SAVEPOINT mcpdb_seed_file", err) != 0)
 		return (-1);
 	rc = seed_file_stream(j, &d, err);
+	if (rc == 0)	/* no pile of nested subtransactions over many files */
+		return (seed_exec(j->conn, "RELEASE SAVEPOINT mcpdb_seed_file", err));
 	if (rc != -2)
 		return (rc);
 	/* The server failed without a line (foreign keys): find the row. */
