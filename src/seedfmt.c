@@ -1376,6 +1376,7 @@ struct seedfmt_reader {
 	size_t			 start;		/* next record begins here */
 	size_t			 end;		/* bytes in buf */
 	bool			 eof;
+	bool			 started;	/* the BOM check is done */
 	long			 line;		/* line of buf[start] */
 };
 
@@ -1499,6 +1500,12 @@ seedfmt_reader_next(struct seedfmt_reader *r, const char **rec, size_t *len,
 		}
 		if (seedfmt_reader_fill(r, err) != 0)
 			return (-1);
+		/* A UTF-8 byte order mark (spreadsheet exports) is not data. */
+		if (!r->started && (r->end >= 3 || r->eof)) {
+			r->started = true;
+			if (r->end >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0)
+				r->start = 3;
+		}
 	}
 	n = pos - r->start;
 	if (n > SEEDFMT_MAX_LINE) {

@@ -183,7 +183,7 @@ main(void)
 	char			 col[64], *big;
 	const char		*txt;
 
-	plan(117);
+	plan(118);
 
 	/* modes */
 	ok(seedfmt_mode_parse("upsert", &mode, &err) == 0 && mode == SEED_UPSERT, "mode upsert parses");
@@ -348,6 +348,8 @@ main(void)
 	is_str(records("h1,h2\n\"x\ny\",2\nz,3\n", SEEDFMT_CSV),
 	    "1:h1,h2|2:\"x\ny\",2|4:z,3|", "CSV record spanning lines keeps line numbers");
 	is_str(records("", SEEDFMT_NDJSON), "", "empty file has no records");
+	is_str(records("\xef\xbb\xbfid,name\n1,a\n", SEEDFMT_CSV), "1:id,name|2:1,a|",
+	    "a UTF-8 byte order mark is skipped");
 	big = xmalloc(SEEDFMT_MAX_LINE + 20);
 	memset(big, 'x', SEEDFMT_MAX_LINE + 10);
 	memcpy(big, "{\"a\":1}\n", 8);
