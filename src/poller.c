@@ -28,6 +28,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -102,9 +103,10 @@ struct poller_rds {
 };
 
 struct poller {
-	const struct conf_target *target;
-	struct conf_target	 mon_target;	/* target with the monitor's pool settings */
-	struct logger		*log;
+	struct conf_target	 mon_target;	/* a deep copy with the monitor's pool settings */
+	struct logger		*log;		/* borrowed: only through poller_log */
+	pthread_mutex_t		 log_mtx;	/* log_off */
+	bool			 log_off;	/* poller_free has returned */
 	int			 interval_ms;
 	int			 deadline_ms;	/* per statement / acquire */
 	struct conn		*mon;		/* our own connections */
@@ -155,6 +157,27 @@ poller_ts(int64_t us)
 	ts.tv_sec = us / 1000000;
 	ts.tv_nsec = (long)(us % 1000000) * 1000;
 	return (ts);
+}
+
+/*
+ * Log through the borrowed logger unless poller_free has returned: a
+ * sampler left blocked on a frozen server may wake after the caller freed
+ * the logger, so every log call checks log_off under log_mtx (a lock used
+ * for nothing else).
+ */
+static void __attribute__((format(printf, 3, 4)))
+poller_log(struct poller *p, enum log_level level, const char *fmt, ...)
+{
+	char	buf[400];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&p->log_mtx);
+	if (!p->log_off)
+		log_msg(p->log, level, "%s", buf);
+	pthread_mutex_unlock(&p->log_mtx);
 }
 
 /* Copy at most size-1 bytes of src (NULL = "") into dst. */
@@ -610,7 +633,7 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 			snprintf(st->degraded_why, sizeof(st->degraded_why),
 			    "full statistics query failed (%.100s); showing a reduced set",
 			    err->msg);
-			log_warn(p->log, "dashboard: %s", st->degraded_why);
+			poller_log(p, LOGL_WARN, "dashboard: %s", st->degraded_why);
 		}
 		goto fail;
 	}
@@ -667,7 +690,7 @@ poller_pg_sample(struct poller *p, struct mc_err *err)
 	poller_strlcpy(pg->degraded_why, st->degraded_why, sizeof(pg->degraded_why));
 	metrics_pg_sample(&cnt, t0, &ms);
 	if (metrics_push(&st->w, &ms) == METRICS_RESTART)
-		log_info(p->log, "dashboard: PostgreSQL restarted (postmaster start "
+		poller_log(p, LOGL_INFO, "dashboard: PostgreSQL restarted (postmaster start "
 		    "time changed); rates start from a new baseline");
 	metrics_pg_rates(&st->w, POLLER_RATE_SPAN_US, POLLER_RATIO_SPAN_US, &pg->rates);
 	pg->counters = cnt;
@@ -862,14 +885,14 @@ poller_rd_banner(struct poller *p, const struct rds_info *in, int64_t wall)
 		snprintf(st->banner, sizeof(st->banner), "role changed %s -> %s at %s "
 		    "(failover?)", st->role, in->role, when);
 		st->banner_wall_us = wall;
-		log_warn(p->log, "dashboard: Redis %s", st->banner);
+		poller_log(p, LOGL_WARN, "dashboard: Redis %s", st->banner);
 	} else if (st->run_id[0] && in->run_id[0] &&
 	    strcmp(st->run_id, in->run_id) != 0) {
 		snprintf(st->banner, sizeof(st->banner), "run_id changed at %s: the "
 		    "server restarted or another one answers (role %s)", when,
 		    in->role[0] ? in->role : "?");
 		st->banner_wall_us = wall;
-		log_warn(p->log, "dashboard: Redis %s", st->banner);
+		poller_log(p, LOGL_WARN, "dashboard: Redis %s", st->banner);
 	}
 	if (st->banner[0] && wall - st->banner_wall_us > POLLER_BANNER_US)
 		st->banner[0] = '\0';
@@ -976,7 +999,7 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	poller_strlcpy(rd->endpoint, rds_name(r), sizeof(rd->endpoint));
 	metrics_redis_sample(&rd->info, t0, &ms);
 	if (metrics_push(&st->w, &ms) == METRICS_RESTART)
-		log_info(p->log, "dashboard: Redis restarted; rates start from a "
+		poller_log(p, LOGL_INFO, "dashboard: Redis restarted; rates start from a "
 		    "new baseline");
 	metrics_redis_rates(&st->w, POLLER_RATE_SPAN_US, POLLER_RATIO_SPAN_US, &rd->rates);
 	rd->breaks = st->w.breaks;
@@ -1145,7 +1168,7 @@ poller_rd_status(struct poller *p, const struct poller_srv *srv,
 	out->up = srv->up;
 	out->last_ok_wall_us = srv->last_ok_wall_us;
 	poller_strlcpy(out->error, srv->error, sizeof(out->error));
-	if (busy > (int64_t)p->target->redis_opts.command_timeout_ms * 2000 + 500000) {
+	if (busy > (int64_t)p->mon_target.redis_opts.command_timeout_ms * 2000 + 500000) {
 		snprintf(out->state, sizeof(out->state), "not answering (%lld s)",
 		    (long long)(busy / 1000000));
 		out->up = false;
@@ -1245,7 +1268,7 @@ poller_publish(struct poller *p)
 	}
 	poller_rd_status(p, &rdsrv, rs, &status.redis);
 	rds_stats_free(rs);
-	snapshot_fill(s, gen, poller_wall_us(), p->interval_ms, p->target->name,
+	snapshot_fill(s, gen, poller_wall_us(), p->interval_ms, p->mon_target.name,
 	    &status, pg, rd);
 	snap_pg_unref(pg);
 	snap_redis_unref(rd);
@@ -1258,7 +1281,7 @@ poller_publish(struct poller *p)
 	pthread_mutex_unlock(&p->mtx);
 	/* outside the lock; a byte left over after a racing take is a harmless wake-up */
 	if (wake && p->pipe[1] >= 0 && write(p->pipe[1], "s", 1) != 1)
-		log_debug(p->log, "dashboard: wake-up pipe full");
+		poller_log(p, LOGL_DEBUG, "dashboard: wake-up pipe full");
 	snapshot_free(old);
 }
 
@@ -1302,6 +1325,43 @@ poller_pub_main(void *arg)
 
 /* ------------------------------------------------------------- lifecycle */
 
+/* Deep-copy the parts of t the monitor's connections use. */
+static void
+poller_copy_target(struct conf_target *d, const struct conf_target *t)
+{
+	size_t	i;
+
+	*d = *t;
+	d->name = xstrdup(t->name ? t->name : "");
+	d->pg = xstrdup(t->pg ? t->pg : "");
+	d->redis = xstrdup(t->redis);
+	d->migrations_dir = NULL;
+	d->seeds_dir = NULL;
+	d->redis_opts.sentinel_master = xstrdup(t->redis_opts.sentinel_master);
+	d->redis_opts.sentinels = NULL;
+	if (t->redis_opts.sentinels != NULL) {
+		d->redis_opts.sentinels = xcalloc(t->redis_opts.nsentinels + 1,
+		    sizeof(char *));
+		for (i = 0; i < t->redis_opts.nsentinels; i++)
+			d->redis_opts.sentinels[i] = xstrdup(t->redis_opts.sentinels[i]);
+	}
+}
+
+/* Free what poller_copy_target made. */
+static void
+poller_free_target(struct conf_target *d)
+{
+	size_t	i;
+
+	free(d->name);
+	free(d->pg);
+	free(d->redis);
+	free(d->redis_opts.sentinel_master);
+	for (i = 0; d->redis_opts.sentinels != NULL && i < d->redis_opts.nsentinels; i++)
+		free(d->redis_opts.sentinels[i]);
+	free(d->redis_opts.sentinels);
+}
+
 struct poller *
 poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
     struct mc_err *err)
@@ -1314,8 +1374,8 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 		return (NULL);
 	}
 	p = xcalloc(1, sizeof(*p));
-	p->target = t;
 	p->log = log;
+	pthread_mutex_init(&p->log_mtx, NULL);
 	p->interval_ms = interval_ms < POLLER_MIN_INTERVAL_MS ?
 	    POLLER_MIN_INTERVAL_MS : interval_ms;
 	p->deadline_ms = p->interval_ms * 2 < 1000 ? 1000 :
@@ -1325,7 +1385,7 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	 * validation round trips at 1 s ticks), never reported as a leak, and a
 	 * server-side statement_timeout so an orphaned query ends by itself.
 	 */
-	p->mon_target = *t;
+	poller_copy_target(&p->mon_target, t);
 	p->mon_target.pool.min = 1;
 	p->mon_target.pool.max = 1;
 	p->mon_target.pool.acquire_timeout_ms = p->deadline_ms;
@@ -1334,7 +1394,13 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	p->mon_target.pool.idle_timeout_ms = 0;
 	p->mon_target.pool.statement_timeout_ms = p->deadline_ms;
 	p->has_redis = t->redis != NULL && t->redis[0] != '\0';
-	p->mon = conn_new(&p->mon_target, log, "monitor");
+	/*
+	 * No logger for the monitor's own pool and Redis client: a sampler or
+	 * a connect left running on a frozen server after poller_free must not
+	 * write to a logger its owner has freed. Outages still reach the log
+	 * through the console's connections, and the status line shows ours.
+	 */
+	p->mon = conn_new(&p->mon_target, NULL, "monitor");
 	ep = redact_pg_endpoint(t->pg ? t->pg : "");
 	poller_strlcpy(p->pgs.endpoint, ep ? ep : "", sizeof(p->pgs.endpoint));
 	free(ep);
@@ -1435,17 +1501,19 @@ poller_wake(struct poller *p)
 	pthread_mutex_unlock(&p->mtx);
 }
 
-/* Free everything (all threads have ended). */
+/* Free everything (all threads have ended). Touches nothing borrowed. */
 static void
 poller_destroy(struct poller *p)
 {
 	conn_close(p->mon);
+	poller_free_target(&p->mon_target);
 	snap_pg_unref(p->pg);
 	snap_redis_unref(p->rd);
 	snapshot_free(p->latest);
 	pthread_cond_destroy(&p->cond);
 	pthread_condattr_destroy(&p->cattr);
 	pthread_mutex_destroy(&p->mtx);
+	pthread_mutex_destroy(&p->log_mtx);
 	if (p->pipe[0] >= 0) {
 		close(p->pipe[0]);
 		close(p->pipe[1]);
@@ -1453,7 +1521,7 @@ poller_destroy(struct poller *p)
 	free(p);
 }
 
-/* Reaper: join the threads and free, off the caller's thread. */
+/* Reaper: join the samplers, then free (off the caller's thread when detached). */
 static void *
 poller_reap(void *arg)
 {
@@ -1462,7 +1530,6 @@ poller_reap(void *arg)
 	pthread_join(p->thr_pg, NULL);
 	if (p->rd_started)
 		pthread_join(p->thr_rd, NULL);
-	pthread_join(p->thr_pub, NULL);
 	poller_destroy(p);
 	return (NULL);
 }
@@ -1493,18 +1560,25 @@ poller_free(struct poller *p)
 	/* closing the monitor's pool may wait on a connect to a dead server */
 	quick = p->running == 0 && p->pgsrv.up && (!p->has_redis || p->rdsrv.up);
 	pthread_mutex_unlock(&p->mtx);
+	/* the publisher never waits on the network: it is always done by now */
+	pthread_join(p->thr_pub, NULL);
+	/* from here on no thread of ours touches the caller's logger */
+	pthread_mutex_lock(&p->log_mtx);
+	p->log_off = true;
+	pthread_mutex_unlock(&p->log_mtx);
 	if (quick) {
 		poller_reap(p);
 		return;
 	}
 	/*
 	 * A sampler is still blocked (frozen server) or a connect may be in
-	 * flight: leave the joining and freeing to a detached thread, which
-	 * ends within the deadlines (or with the process).
+	 * flight: a detached thread joins and frees, within the deadlines (or
+	 * the process ends first). It touches only what the poller owns: the
+	 * target was deep-copied, the monitor's connections have no logger.
 	 */
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&reaper, &attr, poller_reap, p) != 0)
-		log_warn(p->log, "dashboard: poller left running at exit");
+		log_warn(p->log, "dashboard: poller threads left running at exit");
 	pthread_attr_destroy(&attr);
 }

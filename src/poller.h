@@ -24,7 +24,11 @@
 struct poller;
 struct conn;
 
-/* A poller for target t (borrowed; must outlive it). Not started. Caller frees. */
+/*
+ * A poller for target t (copied: it need not outlive the poller). log is
+ * borrowed and used until poller_free returns (the monitor's own pool and
+ * Redis client get no logger). Not started. Caller frees.
+ */
 struct poller	*poller_new(const struct conf_target *, struct logger *, int interval_ms, struct mc_err *);
 /*
  * Also report the pool and Redis client counters of conn (borrowed; must
@@ -49,7 +53,9 @@ void	poller_wake(struct poller *);
 /*
  * Stop and free. Returns promptly even when a server is frozen (the thread
  * is told to stop and, if still blocked after a short grace, is left to end
- * on its own deadline with its resources).
+ * on its own deadline with its resources). Once it returns, nothing of the
+ * poller touches the logger or the target again, so the caller may free
+ * them at once.
  */
 void	poller_free(struct poller *);
 
