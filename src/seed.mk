@@ -6,4 +6,5 @@ libmcpdb_a_SOURCES += \
 	src/seed.c src/seed.h
 
 check_PROGRAMS += tests/unit/t-seedfmt tests/integ/t-seed
-EXTRA_DIST += tests/fixtures/seeds bench/seed.sh bench/RESULTS-seed.md
+# bench/seed.sh and bench/RESULTS-seed.md ship with the whole bench/ directory.
+EXTRA_DIST += tests/fixtures/seeds
