@@ -23,7 +23,8 @@ metrics_sample_init(struct metrics_sample *s)
 }
 
 enum metrics_break
-metrics_compare(const struct metrics_sample *prev, const struct metrics_sample *cur)
+metrics_compare(const struct metrics_sample *prev,
+    const struct metrics_sample *cur)
 {
 	int	i;
 
@@ -103,7 +104,8 @@ metrics_rate_base(const struct metrics_window *w, int64_t span_us)
 }
 
 int64_t
-metrics_delta(const struct metrics_sample *base, const struct metrics_sample *cur, int i)
+metrics_delta(const struct metrics_sample *base,
+    const struct metrics_sample *cur, int i)
 {
 	if (base == NULL || cur == NULL || i < 0 || i >= METRICS_NCTR)
 		return (-1);
@@ -113,7 +115,8 @@ metrics_delta(const struct metrics_sample *base, const struct metrics_sample *cu
 }
 
 double
-metrics_rate(const struct metrics_sample *base, const struct metrics_sample *cur, int i)
+metrics_rate(const struct metrics_sample *base,
+    const struct metrics_sample *cur, int i)
 {
 	int64_t	d = metrics_delta(base, cur, i);
 
@@ -151,7 +154,8 @@ metrics_break_name(enum metrics_break b)
 /* ---- Redis -------------------------------------------------------------- */
 
 void
-metrics_redis_sample(const struct rds_info *in, int64_t t_us, struct metrics_sample *s)
+metrics_redis_sample(const struct rds_info *in, int64_t t_us,
+    struct metrics_sample *s)
 {
 	metrics_sample_init(s);
 	s->t_us = t_us;
@@ -320,9 +324,11 @@ metrics_redis_persistence(const struct rds_info *in, int save_points,
 		metrics_fmt_count(in->rdb_changes_since_last_save, cnt,
 		    sizeof(cnt));
 		if (age >= 0) {
-			snprintf(part, sizeof(part), "%s change%s unsaved for %s",
+			snprintf(part, sizeof(part),
+			    "%s change%s unsaved for %s",
 			    cnt, in->rdb_changes_since_last_save == 1 ? "" : "s",
-			    metrics_fmt_duration((double)age, dur, sizeof(dur)));
+			    metrics_fmt_duration((double)age, dur,
+			    sizeof(dur)));
 			if (age > 2 * 3600 && in->aof_enabled != 1 &&
 			    lvl < METRICS_WARN)
 				lvl = METRICS_WARN;
@@ -332,8 +338,10 @@ metrics_redis_persistence(const struct rds_info *in, int save_points,
 		metrics_join(buf, len, part);
 	} else if (in->rdb_changes_since_last_save == 0) {
 		if (age >= 0)
-			snprintf(part, sizeof(part), "all changes saved (%s ago)",
-			    metrics_fmt_duration((double)age, dur, sizeof(dur)));
+			snprintf(part, sizeof(part),
+			    "all changes saved (%s ago)",
+			    metrics_fmt_duration((double)age, dur,
+			    sizeof(dur)));
 		else
 			snprintf(part, sizeof(part), "all changes saved");
 		metrics_join(buf, len, part);
@@ -349,7 +357,8 @@ metrics_redis_persistence(const struct rds_info *in, int save_points,
 			metrics_join(buf, len, "AOF writes failing");
 			lvl = METRICS_CRIT;
 		} else
-			metrics_join(buf, len, in->aof_rewrite_in_progress == 1 ?
+			metrics_join(buf, len,
+			    in->aof_rewrite_in_progress == 1 ?
 			    "AOF on, rewrite running" : "AOF on");
 	}
 	if (buf[0] == '\0') {
@@ -362,7 +371,8 @@ metrics_redis_persistence(const struct rds_info *in, int save_points,
 /* ---- PostgreSQL ------------------------------------------------------------- */
 
 void
-metrics_pg_sample(const struct pg_counters *in, int64_t t_us, struct metrics_sample *s)
+metrics_pg_sample(const struct pg_counters *in, int64_t t_us,
+    struct metrics_sample *s)
 {
 	metrics_sample_init(s);
 	s->t_us = t_us;
@@ -419,7 +429,8 @@ metrics_pg_rates(const struct metrics_window *w, int64_t rate_span_us,
 	dc = metrics_delta(base, cur, MP_COMMITS);
 	dr = metrics_delta(base, cur, MP_ROLLBACKS);
 	if (dc >= 0 && dr >= 0)
-		r->rollback_ratio = metrics_ratio((double)dr, (double)(dc + dr), 1);
+		r->rollback_ratio = metrics_ratio((double)dr, (double)(dc + dr),
+		    1);
 	dh = metrics_delta(base, cur, MP_HITS);
 	dd = metrics_delta(base, cur, MP_READS);
 	if (dh >= 0 && dd >= 0)
@@ -477,7 +488,8 @@ metrics_fmt_count(int64_t v, char *buf, size_t len)
 char *
 metrics_fmt_bytes(int64_t v, char *buf, size_t len)
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB",
+	    "PiB" };
 	double	d = (double)v;
 	int	u = 0;
 
@@ -523,9 +535,11 @@ metrics_fmt_duration(double s, char *buf, size_t len)
 	else if (t < 3600)
 		snprintf(buf, len, "%lld min", t / 60);
 	else if (t < 86400)
-		snprintf(buf, len, "%lld h %02lld min", t / 3600, (t % 3600) / 60);
+		snprintf(buf, len, "%lld h %02lld min", t / 3600,
+		    (t % 3600) / 60);
 	else
-		snprintf(buf, len, "%lld d %02lld h", t / 86400, (t % 86400) / 3600);
+		snprintf(buf, len, "%lld d %02lld h", t / 86400,
+		    (t % 86400) / 3600);
 	return (buf);
 }
 
@@ -537,7 +551,8 @@ metrics_fmt_pct(double r, char *buf, size_t len)
 	else if (r >= 1.0)
 		snprintf(buf, len, "100%%");
 	else if (r * 100 >= 99.95)
-		snprintf(buf, len, "99.9%%");	/* never round a miss up to 100% */
+		/* never round a miss up to 100% */
+		snprintf(buf, len, "99.9%%");
 	else
 		snprintf(buf, len, "%.1f%%", r * 100);
 	return (buf);

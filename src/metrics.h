@@ -34,7 +34,8 @@ enum metrics_break {
 	METRICS_CONTINUE,	/* same baseline: rates are valid */
 	METRICS_FIRST,		/* no earlier sample */
 	METRICS_RESTART,	/* identity changed or uptime went backwards */
-	METRICS_RESET,		/* a counter went down or the reset mark changed */
+	/* a counter went down or the reset mark changed */
+	METRICS_RESET,
 	METRICS_CLOCK,		/* the sample time did not advance */
 };
 
@@ -43,7 +44,8 @@ struct metrics_sample {
 	int64_t	t_us;			/* monotonic time of the reading */
 	char	id[48];			/* source identity; "" = unknown */
 	int64_t	uptime_s;		/* -1 = unknown */
-	int64_t	reset_mark;		/* changes on a statistics reset; 0 = unknown */
+	/* changes on a statistics reset; 0 = unknown */
+	int64_t	reset_mark;
 	int64_t	c[METRICS_NCTR];	/* counters; -1 = unknown */
 };
 
@@ -54,7 +56,8 @@ struct metrics_window {
 	int			n;		/* samples held */
 	enum metrics_break	last_break;	/* of the newest sample */
 	uint64_t		breaks;		/* restarts + resets seen */
-	int64_t			baseline_t_us;	/* when the current baseline began */
+	/* when the current baseline began */
+	int64_t			baseline_t_us;
 };
 
 /* A sample with every field unknown. */
@@ -66,20 +69,26 @@ enum metrics_break metrics_compare(const struct metrics_sample *prev,
  * Add cur to w. Unless the sample continues the baseline, the window is
  * emptied first and cur becomes its only sample. Returns the break kind.
  */
-enum metrics_break metrics_push(struct metrics_window *, const struct metrics_sample *cur);
+enum metrics_break metrics_push(struct metrics_window *,
+	    const struct metrics_sample *cur);
 /* The sample `back` steps before the newest (0 = newest), or NULL. Borrowed. */
-const struct metrics_sample *metrics_back(const struct metrics_window *, int back);
+const struct metrics_sample *metrics_back(const struct metrics_window *,
+	    int back);
 /*
  * The oldest sample no more than span_us older than the newest (the newest
  * itself when it is alone), or NULL when the window is empty. Borrowed.
  */
-const struct metrics_sample *metrics_base(const struct metrics_window *, int64_t span_us);
+const struct metrics_sample *metrics_base(const struct metrics_window *,
+	    int64_t span_us);
 /* Like metrics_base, but never the newest itself while an older one exists. */
-const struct metrics_sample *metrics_rate_base(const struct metrics_window *, int64_t span_us);
+const struct metrics_sample *metrics_rate_base(const struct metrics_window *,
+	    int64_t span_us);
 /* cur.c[i] - base.c[i], or -1 when unknown or negative. */
-int64_t	metrics_delta(const struct metrics_sample *base, const struct metrics_sample *cur, int i);
+int64_t	metrics_delta(const struct metrics_sample *base,
+	    const struct metrics_sample *cur, int i);
 /* Per-second rate of counter i from base to cur, or -1 when unknown. */
-double	metrics_rate(const struct metrics_sample *base, const struct metrics_sample *cur, int i);
+double	metrics_rate(const struct metrics_sample *base,
+	    const struct metrics_sample *cur, int i);
 /* num/den when den >= min_den (and > 0), else -1 ("n/a"). */
 double	metrics_ratio(double num, double den, double min_den);
 /* Short name of a break kind ("restart", "stats reset"). */
@@ -116,7 +125,8 @@ struct redis_rates {
 	double	rejected_per_s;
 	double	errors_per_s;
 	double	cpu_pct;		/* of one core, server process */
-	double	hit_ratio;		/* over the window; n/a on little traffic */
+	/* over the window; n/a on little traffic */
+	double	hit_ratio;
 	int64_t	lookups;		/* hits + misses in the window */
 	int64_t	evicted_window;		/* keys evicted in the window */
 	int64_t	expired_window;
@@ -124,7 +134,8 @@ struct redis_rates {
 };
 
 /* Fill s from a parsed INFO taken at monotonic time t_us. */
-void	metrics_redis_sample(const struct rds_info *, int64_t t_us, struct metrics_sample *s);
+void	metrics_redis_sample(const struct rds_info *, int64_t t_us,
+	    struct metrics_sample *s);
 /*
  * Rates of w's newest sample over up to rate_span_us (at least the previous
  * sample: a short span smooths counters the server publishes in steps);
@@ -135,7 +146,8 @@ void	metrics_redis_rates(const struct metrics_window *, int64_t rate_span_us,
 
 /* How worried to be. */
 enum metrics_level {
-	METRICS_NA,		/* not judged (unknown, or too small to matter) */
+	/* not judged (unknown, or too small to matter) */
+	METRICS_NA,
 	METRICS_OK,
 	METRICS_WARN,
 	METRICS_CRIT,
@@ -146,21 +158,23 @@ enum metrics_level {
  * "unbounded (no maxmemory; 3% of RAM)"). >=80% warns, >=95% is critical
  * (with noeviction: writes will fail with OOM).
  */
-enum metrics_level metrics_redis_memory(const struct rds_info *, char *buf, size_t len);
+enum metrics_level metrics_redis_memory(const struct rds_info *, char *buf,
+	    size_t len);
 /*
  * Fragmentation: NA below METRICS_FRAG_FLOOR of used memory (a fresh tiny
  * instance reports 7+ and means nothing), WARN above 1.5, CRIT below 1.0
  * (swapping). Phrase in buf.
  */
-enum metrics_level metrics_redis_frag(const struct rds_info *, char *buf, size_t len);
+enum metrics_level metrics_redis_frag(const struct rds_info *, char *buf,
+	    size_t len);
 /*
  * Persistence risk in plain words, e.g. "1,204 changes unsaved for 14 min;
  * last bgsave failed", "saved 3 s ago", "no persistence configured" (no
  * save points and no AOF: pass save_points -1 when unknown, 0 when none).
  * now_s is the server's clock in unix seconds (server_time_us / 1e6).
  */
-enum metrics_level metrics_redis_persistence(const struct rds_info *, int save_points,
-	    int64_t now_s, char *buf, size_t len);
+enum metrics_level metrics_redis_persistence(const struct rds_info *,
+	    int save_points, int64_t now_s, char *buf, size_t len);
 
 /* ---- PostgreSQL --------------------------------------------------------- */
 
@@ -185,9 +199,11 @@ enum {
 
 /* Raw counters as read from PostgreSQL (-1 = NULL / unknown). */
 struct pg_counters {
-	char	postmaster_start[48];	/* identity: pg_postmaster_start_time() */
+	/* identity: pg_postmaster_start_time() */
+	char	postmaster_start[48];
 	int64_t	uptime_s;
-	int64_t	stats_reset_epoch;	/* max(stats_reset) as unix seconds; 0 = never */
+	/* max(stats_reset) as unix seconds; 0 = never */
+	int64_t	stats_reset_epoch;
 	int64_t	commits, rollbacks, blks_hit, blks_read, deadlocks;
 	int64_t	temp_files, temp_bytes, conflicts;
 	int64_t	inserted, updated, deleted, returned;
@@ -199,8 +215,10 @@ struct pg_rates {
 	double	tps;			/* (commits + rollbacks) per second */
 	double	commits_per_s;
 	double	rollbacks_per_s;
-	double	rollback_ratio;		/* over the window; n/a without transactions */
-	double	hit_ratio;		/* over the window; n/a under METRICS_MIN_BLOCKS */
+	/* over the window; n/a without transactions */
+	double	rollback_ratio;
+	/* over the window; n/a under METRICS_MIN_BLOCKS */
+	double	hit_ratio;
 	double	temp_bytes_per_s;
 	double	rows_per_s;		/* inserted + updated + deleted */
 	int64_t	deadlocks_window;	/* new deadlocks in the window */
@@ -209,7 +227,8 @@ struct pg_rates {
 };
 
 /* Fill s from raw counters read at monotonic time t_us. */
-void	metrics_pg_sample(const struct pg_counters *, int64_t t_us, struct metrics_sample *s);
+void	metrics_pg_sample(const struct pg_counters *, int64_t t_us,
+	    struct metrics_sample *s);
 /*
  * Rates of w's newest sample over up to rate_span_us (PostgreSQL backends
  * flush their counters about once a second, so a span of 2-3 s keeps tps
@@ -220,7 +239,7 @@ void	metrics_pg_rates(const struct metrics_window *, int64_t rate_span_us,
 
 /* ---- Series ------------------------------------------------------------- */
 
-/* The last METRICS_SERIES_LEN values of one figure (a ring). Zero it to init. */
+/* The last METRICS_SERIES_LEN values of one figure (a ring). Zero it. */
 struct metrics_series {
 	float	v[METRICS_SERIES_LEN];	/* < 0: a gap (no data at that tick) */
 	int	head;			/* next write position */
@@ -236,9 +255,9 @@ int	metrics_series_copy(const struct metrics_series *, float *out, int max);
 
 /* 1204 -> "1,204"; negative -> "?". */
 char	*metrics_fmt_count(int64_t, char *buf, size_t len);
-/* Bytes in binary units as draw.c writes them: "512 B", "1.50 KiB", "12.0 MiB"; negative -> "?". */
+/* Bytes as draw.c writes them: "512 B", "1.50 KiB", "12.0 MiB"; -1 -> "?". */
 char	*metrics_fmt_bytes(int64_t, char *buf, size_t len);
-/* Seconds as "850 ms", "12 s", "14 min", "2 h 03 min", "3 d 04 h"; negative -> "-". */
+/* Seconds: "850 ms", "12 s", "14 min", "2 h 03 min", "3 d 04 h"; -1 -> "-". */
 char	*metrics_fmt_duration(double s, char *buf, size_t len);
 /* A ratio in [0,1] as "97.3%"; negative -> "n/a". */
 char	*metrics_fmt_pct(double, char *buf, size_t len);

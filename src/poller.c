@@ -66,7 +66,8 @@ struct poller_srv {
 	bool	ever_ok;
 	char	error[160];
 	int64_t	last_ok_wall_us;
-	int64_t	busy_since_us;		/* monotonic start of the sample in flight; 0 idle */
+	/* monotonic start of the sample in flight; 0 idle */
+	int64_t	busy_since_us;
 };
 
 /* One waiter and its blockers, remembered between pg_blocking_pids() checks. */
@@ -103,39 +104,47 @@ struct poller_rds {
 };
 
 struct poller {
-	struct conf_target	 mon_target;	/* a deep copy with the monitor's pool settings */
-	struct logger		*log;		/* borrowed: only through poller_log */
+	/* a deep copy with the monitor's pool settings */
+	struct conf_target	 mon_target;
+	/* borrowed: only through poller_log */
+	struct logger		*log;
 	pthread_mutex_t		 log_mtx;	/* log_off */
 	bool			 log_off;	/* poller_free has returned */
 	int			 interval_ms;
 	int			 deadline_ms;	/* per statement / acquire */
 	struct conn		*mon;		/* our own connections */
-	struct conn		*watch;		/* the console's, or NULL (borrowed) */
+	/* the console's, or NULL (borrowed) */
+	struct conn		*watch;
 	bool			 has_redis;
 
 	pthread_t		 thr_pub, thr_pg, thr_rd;
 	bool			 started, rd_started;
 
-	pthread_mutex_t		 mtx;		/* everything below; never held during I/O */
+	/* everything below; never held during I/O */
+	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;		/* CLOCK_MONOTONIC */
 	pthread_condattr_t	 cattr;
 	bool			 stop;
 	bool			 wake;
-	int			 running;	/* threads that have not finished */
+	/* threads that have not finished */
+	int			 running;
 	uint64_t		 tick;
-	uint64_t		 pg_tick, rd_tick;	/* last tick each sampler finished */
+	/* last tick each sampler finished */
+	uint64_t		 pg_tick, rd_tick;
 	struct snap_pg		*pg;
 	struct snap_redis	*rd;
 	struct poller_srv	 pgsrv, rdsrv;
 	struct snapshot		*latest;
 	uint64_t		 gen;
-	int			 pipe[2];	/* readable while a snapshot waits */
+	/* readable while a snapshot waits */
+	int			 pipe[2];
 	bool			 signalled;	/* a byte is in the pipe */
 
 	/* thread-private */
 	struct poller_pgs	 pgs;
 	struct poller_rds	 rds;
-	struct metrics_series	 pool_p99[SNAP_MAX_POOLS], pool_active[SNAP_MAX_POOLS];
+	struct metrics_series	 pool_p99[SNAP_MAX_POOLS],
+	    pool_active[SNAP_MAX_POOLS];
 };
 
 /* Wall clock in microseconds since the epoch. */
@@ -390,7 +399,8 @@ poller_pg_json(struct snap_pg *pg, const PGresult *res)
 	if ((v = pg_val(res, "repl")) != NULL && (j = cJSON_Parse(v)) != NULL) {
 		if (pg->in_recovery) {
 			pg->standby_delay_s = json_dbl(j, "delay_s");
-			pg->standby_backlog_bytes = (int64_t)json_dbl(j, "bytes");
+			pg->standby_backlog_bytes = (int64_t)json_dbl(j,
+			    "bytes");
 		} else
 			cJSON_ArrayForEach(e, j) {
 				struct snap_replica	*r;
@@ -398,10 +408,14 @@ poller_pg_json(struct snap_pg *pg, const PGresult *res)
 				if (pg->nreplicas >= SNAP_MAX_REPLICAS)
 					break;
 				r = &pg->replicas[pg->nreplicas++];
-				poller_strlcpy(r->name, json_str(e, "name"), sizeof(r->name));
-				poller_strlcpy(r->client, json_str(e, "client"), sizeof(r->client));
-				poller_strlcpy(r->state, json_str(e, "state"), sizeof(r->state));
-				poller_strlcpy(r->sync_state, json_str(e, "sync"), sizeof(r->sync_state));
+				poller_strlcpy(r->name, json_str(e, "name"),
+				    sizeof(r->name));
+				poller_strlcpy(r->client, json_str(e, "client"),
+				    sizeof(r->client));
+				poller_strlcpy(r->state, json_str(e, "state"),
+				    sizeof(r->state));
+				poller_strlcpy(r->sync_state, json_str(e,
+				    "sync"), sizeof(r->sync_state));
 				r->lag_bytes = (int64_t)json_dbl(e, "bytes");
 				r->write_lag_s = json_dbl(e, "write_s");
 				r->flush_lag_s = json_dbl(e, "flush_s");
@@ -409,7 +423,8 @@ poller_pg_json(struct snap_pg *pg, const PGresult *res)
 			}
 		cJSON_Delete(j);
 	}
-	if ((v = pg_val(res, "slots")) != NULL && (j = cJSON_Parse(v)) != NULL) {
+	if ((v = pg_val(res,
+	    "slots")) != NULL && (j = cJSON_Parse(v)) != NULL) {
 		if (cJSON_GetArraySize(j) == 3) {
 			pg->nslots = cJSON_GetArrayItem(j, 0)->valueint;
 			pg->inactive_slots = cJSON_GetArrayItem(j, 1)->valueint;
@@ -427,7 +442,8 @@ poller_pg_json(struct snap_pg *pg, const PGresult *res)
 				break;
 			a = &pg->apps[pg->napps++];
 			x = cJSON_GetArrayItem(e, 0);
-			poller_strlcpy(a->app, cJSON_IsString(x) ? x->valuestring : "",
+			poller_strlcpy(a->app,
+			    cJSON_IsString(x) ? x->valuestring : "",
 			    sizeof(a->app));
 			n = 1;
 			a->conns = cJSON_GetArrayItem(e, n++)->valueint;
@@ -441,10 +457,12 @@ poller_pg_json(struct snap_pg *pg, const PGresult *res)
 
 /* Fill pg's summary fields and counters from the summary row. */
 static void
-poller_pg_summary(struct snap_pg *pg, const PGresult *res, struct pg_counters *c)
+poller_pg_summary(struct snap_pg *pg, const PGresult *res,
+    struct pg_counters *c)
 {
 	pg->version_num = (int)pg_int(res, "vnum");
-	poller_strlcpy(pg->version, pg_val(res, "version"), sizeof(pg->version));
+	poller_strlcpy(pg->version, pg_val(res, "version"),
+	    sizeof(pg->version));
 	pg->in_recovery = pg_bool(res, "in_recovery");
 	pg->superuser = pg_bool(res, "superuser");
 	pg->pg_monitor = pg->superuser || pg_bool(res, "pg_monitor");
@@ -541,7 +559,8 @@ poller_pg_sessions(struct poller *p, struct snap_pg *pg, const PGresult *res,
 
 	pg->sessions = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*pg->sessions));
 	pg->nsessions = (size_t)n;
-	pg->sessions_total = n > 0 ? (size_t)strtoull(PQgetvalue(res, 0, 14), NULL, 10) : 0;
+	pg->sessions_total = n > 0 ? (size_t)strtoull(PQgetvalue(res, 0, 14),
+	    NULL, 10) : 0;
 	if (checked)
 		st->npairs = 0;
 	for (i = 0; i < n; i++) {
@@ -550,38 +569,47 @@ poller_pg_sessions(struct poller *p, struct snap_pg *pg, const PGresult *res,
 		s->pid = atoi(PQgetvalue(res, i, 0));
 		poller_strlcpy(s->user, PQgetvalue(res, i, 1), sizeof(s->user));
 		poller_excerpt(s->app, sizeof(s->app), PQgetvalue(res, i, 2));
-		poller_strlcpy(s->client, PQgetvalue(res, i, 3), sizeof(s->client));
+		poller_strlcpy(s->client, PQgetvalue(res, i, 3),
+		    sizeof(s->client));
 		poller_strlcpy(s->backend_type, PQgetvalue(res, i, 4),
 		    sizeof(s->backend_type));
-		poller_strlcpy(s->state, PQgetvalue(res, i, 5), sizeof(s->state));
-		poller_strlcpy(s->wait_type, PQgetvalue(res, i, 6), sizeof(s->wait_type));
-		poller_strlcpy(s->wait_event, PQgetvalue(res, i, 7), sizeof(s->wait_event));
+		poller_strlcpy(s->state, PQgetvalue(res, i, 5),
+		    sizeof(s->state));
+		poller_strlcpy(s->wait_type, PQgetvalue(res, i, 6),
+		    sizeof(s->wait_type));
+		poller_strlcpy(s->wait_event, PQgetvalue(res, i, 7),
+		    sizeof(s->wait_event));
 		s->xact_s = pg_cell_dbl(res, i, 8);
 		s->query_s = pg_cell_dbl(res, i, 9);
 		s->state_s = pg_cell_dbl(res, i, 10);
 		s->backend_s = pg_cell_dbl(res, i, 11);
-		s->hidden = strcmp(PQgetvalue(res, i, 12), "<insufficient privilege>") == 0;
+		s->hidden = strcmp(PQgetvalue(res, i, 12),
+		    "<insufficient privilege>") == 0;
 		if (s->hidden)
 			poller_strlcpy(s->query, "(hidden: needs pg_monitor)",
 			    sizeof(s->query));
 		else
-			poller_excerpt(s->query, sizeof(s->query), PQgetvalue(res, i, 12));
+			poller_excerpt(s->query, sizeof(s->query),
+			    PQgetvalue(res, i, 12));
 		if (checked && !PQgetisnull(res, i, 13)) {
-			s->nblockers = poller_pids(PQgetvalue(res, i, 13), s->blockers,
+			s->nblockers = poller_pids(PQgetvalue(res, i, 13),
+			    s->blockers,
 			    SNAP_MAX_BLOCKERS);
 			if (st->npairs < POLLER_MAX_PAIRS) {
 				struct poller_pair	*pp = &st->pairs[st->npairs++];
 
 				pp->pid = s->pid;
 				pp->n = s->nblockers;
-				memcpy(pp->blockers, s->blockers, sizeof(pp->blockers));
+				memcpy(pp->blockers, s->blockers,
+				    sizeof(pp->blockers));
 			}
 		} else if (!checked && strcmp(s->wait_type, "Lock") == 0) {
 			/* Still waiting: show the blockers of the last check. */
 			for (j = 0; j < st->npairs; j++)
 				if (st->pairs[j].pid == s->pid) {
 					s->nblockers = st->pairs[j].n;
-					memcpy(s->blockers, st->pairs[j].blockers,
+					memcpy(s->blockers,
+					    st->pairs[j].blockers,
 					    sizeof(s->blockers));
 					break;
 				}
@@ -616,7 +644,8 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 		goto fail;
 	PQclear(res);
 	pg->statements = 1;
-	res = pool_query_deadline(pool, conn, st->level == 0 ? poller_q_summary :
+	res = pool_query_deadline(pool, conn,
+	    st->level == 0 ? poller_q_summary :
 	    poller_q_summary_min, 0, NULL, p->deadline_ms, err);
 	pg->statements++;
 	if (res == NULL) {
@@ -633,7 +662,8 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 			snprintf(st->degraded_why, sizeof(st->degraded_why),
 			    "full statistics query failed (%.100s); showing a reduced set",
 			    err->msg);
-			poller_log(p, LOGL_WARN, "dashboard: %s", st->degraded_why);
+			poller_log(p, LOGL_WARN, "dashboard: %s",
+			    st->degraded_why);
 		}
 		goto fail;
 	}
@@ -655,7 +685,8 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 		goto fail;
 	poller_pg_sessions(p, pg, res, check);
 	PQclear(res);
-	res = pool_query_deadline(pool, conn, "COMMIT", 0, NULL, p->deadline_ms, err);
+	res = pool_query_deadline(pool, conn, "COMMIT", 0, NULL, p->deadline_ms,
+	    err);
 	pg->statements++;
 	if (res == NULL)
 		goto fail;
@@ -687,12 +718,15 @@ poller_pg_sample(struct poller *p, struct mc_err *err)
 	pg->took_us = breaker_now_us() - t0;
 	poller_strlcpy(pg->endpoint, st->endpoint, sizeof(pg->endpoint));
 	pg->degraded = st->level != 0;
-	poller_strlcpy(pg->degraded_why, st->degraded_why, sizeof(pg->degraded_why));
+	poller_strlcpy(pg->degraded_why, st->degraded_why,
+	    sizeof(pg->degraded_why));
 	metrics_pg_sample(&cnt, t0, &ms);
 	if (metrics_push(&st->w, &ms) == METRICS_RESTART)
-		poller_log(p, LOGL_INFO, "dashboard: PostgreSQL restarted (postmaster start "
+		poller_log(p, LOGL_INFO,
+		    "dashboard: PostgreSQL restarted (postmaster start "
 		    "time changed); rates start from a new baseline");
-	metrics_pg_rates(&st->w, POLLER_RATE_SPAN_US, POLLER_RATIO_SPAN_US, &pg->rates);
+	metrics_pg_rates(&st->w, POLLER_RATE_SPAN_US, POLLER_RATIO_SPAN_US,
+	    &pg->rates);
 	pg->counters = cnt;
 	pg->breaks = st->w.breaks;
 	metrics_series_push(&st->tps, pg->rates.tps);
@@ -706,14 +740,16 @@ poller_pg_sample(struct poller *p, struct mc_err *err)
 
 /* Why an error reply came back, in an operator's words. */
 static void
-poller_rd_why(char *dst, size_t size, const char *what, const struct rds_reply *r)
+poller_rd_why(char *dst, size_t size, const char *what,
+    const struct rds_reply *r)
 {
 	if (r == NULL)
 		snprintf(dst, size, "%s: no reply", what);
 	else if (strncmp(r->str, "NOPERM", 6) == 0)
 		snprintf(dst, size, "%s not permitted by ACL", what);
 	else if (strstr(r->str, "unknown command") != NULL)
-		snprintf(dst, size, "%s not available (command renamed or disabled)", what);
+		snprintf(dst, size,
+		    "%s not available (command renamed or disabled)", what);
 	else
 		snprintf(dst, size, "%s failed: %.80s", what, r->str);
 }
@@ -756,15 +792,18 @@ poller_rd_slowlog(struct snap_redis *keep, const struct rds_reply *r)
 		for (j = 0, o = 0; j < e->elem[3].n && o + 2 < sizeof(s->cmd); j++) {
 			const struct rds_reply	*a = &e->elem[3].elem[j];
 
-			o += (size_t)snprintf(cmd + o, sizeof(s->cmd) - o, "%s%.*s",
-			    j ? " " : "", (int)(a->str ? a->len : 0), a->str ? a->str : "");
+			o += (size_t)snprintf(cmd + o, sizeof(s->cmd) - o,
+			    "%s%.*s",
+			    j ? " " : "", (int)(a->str ? a->len : 0),
+			    a->str ? a->str : "");
 			if (o >= sizeof(s->cmd))
 				o = sizeof(s->cmd) - 1;
 		}
 		poller_excerpt(s->cmd, sizeof(s->cmd), cmd);
 		free(cmd);
 		if (e->n >= 6) {
-			poller_strlcpy(s->client, e->elem[4].str, sizeof(s->client));
+			poller_strlcpy(s->client, e->elem[4].str,
+			    sizeof(s->client));
 			poller_excerpt(s->name, sizeof(s->name),
 			    e->elem[5].str ? e->elem[5].str : "");
 		}
@@ -882,13 +921,15 @@ poller_rd_banner(struct poller *p, const struct rds_info *in, int64_t wall)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	if (st->role[0] && in->role[0] && strcmp(st->role, in->role) != 0) {
-		snprintf(st->banner, sizeof(st->banner), "role changed %s -> %s at %s "
+		snprintf(st->banner, sizeof(st->banner),
+		    "role changed %s -> %s at %s "
 		    "(failover?)", st->role, in->role, when);
 		st->banner_wall_us = wall;
 		poller_log(p, LOGL_WARN, "dashboard: Redis %s", st->banner);
 	} else if (st->run_id[0] && in->run_id[0] &&
 	    strcmp(st->run_id, in->run_id) != 0) {
-		snprintf(st->banner, sizeof(st->banner), "run_id changed at %s: the "
+		snprintf(st->banner, sizeof(st->banner),
+		    "run_id changed at %s: the "
 		    "server restarted or another one answers (role %s)", when,
 		    in->role[0] ? in->role : "?");
 		st->banner_wall_us = wall;
@@ -909,20 +950,24 @@ poller_rd_banner(struct poller *p, const struct rds_info *in, int64_t wall)
 static struct snap_redis *
 poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 {
-	static const char *const info[] = { "INFO", "server", "clients", "memory",
+	static const char *const info[] = { "INFO", "server", "clients",
+	    "memory",
 	    "persistence", "stats", "replication", "cpu", "keyspace" };
 	static const char *const slow[] = { "SLOWLOG", "GET", "32" };
 	static const char *const slowlen[] = { "SLOWLOG", "LEN" };
 	static const char *const lat[] = { "LATENCY", "LATEST" };
 	static const char *const csave[] = { "CONFIG", "GET", "save" };
-	static const char *const clat[] = { "CONFIG", "GET", "latency-monitor-threshold" };
-	static const char *const cslow[] = { "CONFIG", "GET", "slowlog-log-slower-than" };
+	static const char *const clat[] = { "CONFIG", "GET",
+	    "latency-monitor-threshold" };
+	static const char *const cslow[] = { "CONFIG", "GET",
+	    "slowlog-log-slower-than" };
 	struct poller_rds		*st = &p->rds;
 	struct snap_redis		*rd;
 	struct rds			*r;
 	const struct rds_reply		*rep;
 	struct metrics_sample		 ms;
-	int64_t				 rtt, t0 = breaker_now_us(), wall = poller_wall_us();
+	int64_t				 rtt, t0 = breaker_now_us(),
+	    wall = poller_wall_us();
 	bool				 do_slow, do_conf;
 	size_t				 k;
 
@@ -954,7 +999,8 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 		return (NULL);
 	rep = rds_pipe_reply(*pipe, 0);
 	if (rep == NULL || rep->type != RDS_STRING) {
-		mc_err_set(err, MC_E_REDIS, "INFO: %s", rep && rep->type == RDS_ERROR ?
+		mc_err_set(err, MC_E_REDIS, "INFO: %s",
+		    rep && rep->type == RDS_ERROR ?
 		    rep->str : "unexpected reply");
 		return (NULL);
 	}
@@ -999,9 +1045,11 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	poller_strlcpy(rd->endpoint, rds_name(r), sizeof(rd->endpoint));
 	metrics_redis_sample(&rd->info, t0, &ms);
 	if (metrics_push(&st->w, &ms) == METRICS_RESTART)
-		poller_log(p, LOGL_INFO, "dashboard: Redis restarted; rates start from a "
+		poller_log(p, LOGL_INFO,
+		    "dashboard: Redis restarted; rates start from a "
 		    "new baseline");
-	metrics_redis_rates(&st->w, POLLER_RATE_SPAN_US, POLLER_RATIO_SPAN_US, &rd->rates);
+	metrics_redis_rates(&st->w, POLLER_RATE_SPAN_US, POLLER_RATIO_SPAN_US,
+	    &rd->rates);
 	rd->breaks = st->w.breaks;
 	poller_rd_banner(p, &rd->info, wall);
 	poller_strlcpy(rd->banner, st->banner, sizeof(rd->banner));
@@ -1137,11 +1185,13 @@ poller_pg_status(struct poller *p, const struct poller_srv *srv,
 	out->last_ok_wall_us = srv->last_ok_wall_us;
 	poller_strlcpy(out->error, srv->error, sizeof(out->error));
 	if (busy > (int64_t)p->deadline_ms * 1000 + 500000) {
-		snprintf(out->state, sizeof(out->state), "not answering (%lld s)",
+		snprintf(out->state, sizeof(out->state),
+		    "not answering (%lld s)",
 		    (long long)(busy / 1000000));
 		out->up = false;
 	} else if (ps != NULL && ps->breaker == BREAKER_OPEN)
-		snprintf(out->state, sizeof(out->state), "breaker open (retry in %d s)",
+		snprintf(out->state, sizeof(out->state),
+		    "breaker open (retry in %d s)",
 		    ps->breaker_retry_in_ms > 0 ? (ps->breaker_retry_in_ms + 999) / 1000 : 1);
 	else if (!srv->up && ps != NULL && ps->next_retry_in_ms > 0)
 		snprintf(out->state, sizeof(out->state), "reconnecting in %d s",
@@ -1149,7 +1199,8 @@ poller_pg_status(struct poller *p, const struct poller_srv *srv,
 	else if (!srv->up && !srv->ever_ok && srv->error[0] == '\0')
 		snprintf(out->state, sizeof(out->state), "connecting");
 	else
-		snprintf(out->state, sizeof(out->state), "%s", srv->up ? "up" : "down");
+		snprintf(out->state, sizeof(out->state), "%s",
+		    srv->up ? "up" : "down");
 }
 
 /* The Redis status line from the sampler's outcome and the monitor client. */
@@ -1169,19 +1220,23 @@ poller_rd_status(struct poller *p, const struct poller_srv *srv,
 	out->last_ok_wall_us = srv->last_ok_wall_us;
 	poller_strlcpy(out->error, srv->error, sizeof(out->error));
 	if (busy > (int64_t)p->mon_target.redis_opts.command_timeout_ms * 2000 + 500000) {
-		snprintf(out->state, sizeof(out->state), "not answering (%lld s)",
+		snprintf(out->state, sizeof(out->state),
+		    "not answering (%lld s)",
 		    (long long)(busy / 1000000));
 		out->up = false;
 	} else if (rs != NULL && rs->breaker.state == BREAKER_OPEN)
-		snprintf(out->state, sizeof(out->state), "breaker open (retry in %d s)",
+		snprintf(out->state, sizeof(out->state),
+		    "breaker open (retry in %d s)",
 		    poller_secs_until(rs->breaker.open_until_us));
 	else if (!srv->up && rs != NULL && rs->attempt > 0 && rs->next_retry_us > now)
-		snprintf(out->state, sizeof(out->state), "reconnecting in %d s (attempt %u)",
+		snprintf(out->state, sizeof(out->state),
+		    "reconnecting in %d s (attempt %u)",
 		    poller_secs_until(rs->next_retry_us), rs->attempt);
 	else if (!srv->up && !srv->ever_ok && srv->error[0] == '\0')
 		snprintf(out->state, sizeof(out->state), "connecting");
 	else
-		snprintf(out->state, sizeof(out->state), "%s", srv->up ? "up" : "down");
+		snprintf(out->state, sizeof(out->state), "%s",
+		    srv->up ? "up" : "down");
 }
 
 /* Copy a client's counters into a snapshot row. */
@@ -1268,7 +1323,8 @@ poller_publish(struct poller *p)
 	}
 	poller_rd_status(p, &rdsrv, rs, &status.redis);
 	rds_stats_free(rs);
-	snapshot_fill(s, gen, poller_wall_us(), p->interval_ms, p->mon_target.name,
+	snapshot_fill(s, gen, poller_wall_us(), p->interval_ms,
+	    p->mon_target.name,
 	    &status, pg, rd);
 	snap_pg_unref(pg);
 	snap_redis_unref(rd);
@@ -1409,7 +1465,8 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	p->rds.keep.slowlog_threshold_us = -1;
 	p->rds.keep.slowlog_len = -1;
 	if (pipe(p->pipe) == -1) {
-		p->pipe[0] = p->pipe[1] = -1;	/* no wake-ups: the UI still ticks */
+		/* no wake-ups: the UI still ticks */
+		p->pipe[0] = p->pipe[1] = -1;
 	} else {
 		fcntl(p->pipe[0], F_SETFL, O_NONBLOCK);
 		fcntl(p->pipe[1], F_SETFL, O_NONBLOCK);
@@ -1443,7 +1500,8 @@ poller_start(struct poller *p, struct mc_err *err)
 	}
 	p->running++;
 	if (p->has_redis) {
-		if ((e = pthread_create(&p->thr_rd, NULL, poller_rd_main, p)) != 0)
+		if ((e = pthread_create(&p->thr_rd, NULL, poller_rd_main,
+		    p)) != 0)
 			goto fail;
 		p->running++;
 		p->rd_started = true;
@@ -1579,6 +1637,7 @@ poller_free(struct poller *p)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&reaper, &attr, poller_reap, p) != 0)
-		log_warn(p->log, "dashboard: poller threads left running at exit");
+		log_warn(p->log,
+		    "dashboard: poller threads left running at exit");
 	pthread_attr_destroy(&attr);
 }

@@ -157,7 +157,8 @@ snap_redis_unref(struct snap_redis *r)
 }
 
 void
-snapshot_fill(struct snapshot *s, uint64_t gen, int64_t wall_us, int interval_ms,
+snapshot_fill(struct snapshot *s, uint64_t gen, int64_t wall_us,
+    int interval_ms,
     const char *target, const struct snap_status *st, struct snap_pg *pg,
     struct snap_redis *rd)
 {
@@ -346,10 +347,13 @@ json_pool(const struct snap_pool *p)
 	cJSON_AddItemToObject(o, "acquire", json_lat(&p->st.acquire));
 	cJSON_AddNumberToObject(o, "acquires", (double)p->st.acquires);
 	cJSON_AddNumberToObject(o, "timeouts", (double)p->st.timeouts);
-	cJSON_AddNumberToObject(o, "fast_failures", (double)p->st.fast_failures);
-	cJSON_AddNumberToObject(o, "connect_failures", (double)p->st.connect_failures);
+	cJSON_AddNumberToObject(o, "fast_failures",
+	    (double)p->st.fast_failures);
+	cJSON_AddNumberToObject(o, "connect_failures",
+	    (double)p->st.connect_failures);
 	cJSON_AddNumberToObject(o, "leaks", (double)p->st.leaks);
-	cJSON_AddStringToObject(o, "breaker", breaker_state_name(p->st.breaker));
+	cJSON_AddStringToObject(o, "breaker",
+	    breaker_state_name(p->st.breaker));
 	cJSON_AddStringToObject(o, "last_error", p->st.last_error);
 	json_series(o, "acquire_p99_ms_series", &p->acquire_p99_ms);
 	return (o);
@@ -368,7 +372,8 @@ json_session(const struct snap_session *ss)
 	cJSON_AddStringToObject(o, "client", ss->client);
 	cJSON_AddStringToObject(o, "backend_type", ss->backend_type);
 	if (ss->hidden)
-		cJSON_AddStringToObject(o, "state", "hidden (needs pg_monitor)");
+		cJSON_AddStringToObject(o, "state",
+		    "hidden (needs pg_monitor)");
 	else
 		cJSON_AddStringToObject(o, "state", ss->state);
 	cJSON_AddStringToObject(o, "wait_event_type", ss->wait_type);
@@ -380,7 +385,8 @@ json_session(const struct snap_session *ss)
 	if (ss->nblockers > 0) {
 		b = cJSON_AddArrayToObject(o, "blocked_by");
 		for (i = 0; i < ss->nblockers; i++)
-			cJSON_AddItemToArray(b, cJSON_CreateNumber(ss->blockers[i]));
+			cJSON_AddItemToArray(b,
+			    cJSON_CreateNumber(ss->blockers[i]));
 	}
 	return (o);
 }
@@ -415,7 +421,8 @@ snapshot_pg_json(const struct snapshot *s)
 	cJSON_AddNumberToObject(x, "active", pg->active);
 	cJSON_AddNumberToObject(x, "idle", pg->idle);
 	cJSON_AddNumberToObject(x, "idle_in_transaction", pg->idle_in_xact);
-	cJSON_AddNumberToObject(x, "idle_in_transaction_aborted", pg->idle_in_xact_aborted);
+	cJSON_AddNumberToObject(x, "idle_in_transaction_aborted",
+	    pg->idle_in_xact_aborted);
 	cJSON_AddNumberToObject(x, "hidden", pg->hidden);
 	cJSON_AddNumberToObject(x, "lock_waiters", pg->lock_waiters);
 	json_num(x, "tps", pg->rates.tps);
@@ -423,7 +430,8 @@ snapshot_pg_json(const struct snapshot *s)
 	json_num(x, "cache_hit_ratio", pg->rates.hit_ratio);
 	json_num(x, "window_s", pg->rates.window_s);
 	cJSON_AddNumberToObject(x, "deadlocks", (double)pg->counters.deadlocks);
-	cJSON_AddNumberToObject(x, "temp_bytes", (double)pg->counters.temp_bytes);
+	cJSON_AddNumberToObject(x, "temp_bytes",
+	    (double)pg->counters.temp_bytes);
 	json_num(x, "oldest_xact_s", pg->oldest_xact_s);
 	json_num(x, "longest_query_s", pg->longest_query_s);
 	json_num(x, "uptime_s", (double)pg->uptime_s);
@@ -434,7 +442,8 @@ snapshot_pg_json(const struct snapshot *s)
 		cJSON_AddStringToObject(r, "name", pg->replicas[i].name);
 		cJSON_AddStringToObject(r, "client", pg->replicas[i].client);
 		cJSON_AddStringToObject(r, "state", pg->replicas[i].state);
-		cJSON_AddStringToObject(r, "sync_state", pg->replicas[i].sync_state);
+		cJSON_AddStringToObject(r, "sync_state",
+		    pg->replicas[i].sync_state);
 		json_num(r, "lag_bytes", (double)pg->replicas[i].lag_bytes);
 		json_num(r, "replay_lag_s", pg->replicas[i].replay_lag_s);
 		cJSON_AddItemToArray(a, r);
@@ -447,14 +456,16 @@ snapshot_pg_json(const struct snapshot *s)
 		cJSON_AddNumberToObject(r, "connections", pg->apps[i].conns);
 		cJSON_AddNumberToObject(r, "active", pg->apps[i].active);
 		cJSON_AddNumberToObject(r, "idle", pg->apps[i].idle);
-		cJSON_AddNumberToObject(r, "idle_in_transaction", pg->apps[i].idle_in_xact);
+		cJSON_AddNumberToObject(r, "idle_in_transaction",
+		    pg->apps[i].idle_in_xact);
 		cJSON_AddItemToArray(a, r);
 	}
 	json_series(x, "tps_series", &pg->tps);
 	a = cJSON_AddArrayToObject(x, "sessions");
 	for (i = 0; i < pg->nsessions; i++)
 		cJSON_AddItemToArray(a, json_session(&pg->sessions[i]));
-	cJSON_AddNumberToObject(x, "sessions_total", (double)pg->sessions_total);
+	cJSON_AddNumberToObject(x, "sessions_total",
+	    (double)pg->sessions_total);
 	return (o);
 }
 
@@ -473,7 +484,8 @@ json_rclient(const struct snap_rclient *c)
 	cJSON_AddNumberToObject(o, "errors", (double)c->st.errors);
 	cJSON_AddNumberToObject(o, "reconnects", (double)c->st.reconnects);
 	cJSON_AddNumberToObject(o, "attempt", c->st.attempt);
-	cJSON_AddStringToObject(o, "breaker", breaker_state_name(c->st.breaker.state));
+	cJSON_AddStringToObject(o, "breaker",
+	    breaker_state_name(c->st.breaker.state));
 	cJSON_AddStringToObject(o, "last_error", c->st.last_error);
 	a = cJSON_AddArrayToObject(o, "commands");
 	for (i = 0; i < c->ncmds; i++) {
@@ -497,7 +509,8 @@ snapshot_redis_json(const struct snapshot *s)
 	cJSON			*o = cJSON_CreateObject(), *a, *x, *y;
 	size_t			 i;
 
-	cJSON_AddItemToObject(o, "status", json_server_status(&s->status.redis));
+	cJSON_AddItemToObject(o, "status",
+	    json_server_status(&s->status.redis));
 	a = cJSON_AddArrayToObject(o, "clients");
 	for (i = 0; i < s->nrclients; i++)
 		cJSON_AddItemToArray(a, json_rclient(&s->rclients[i]));
@@ -508,7 +521,8 @@ snapshot_redis_json(const struct snapshot *s)
 	in = &rd->info;
 	x = cJSON_AddObjectToObject(o, "server");
 	json_time(x, "sampled", rd->wall_us);
-	cJSON_AddBoolToObject(x, "stale", snapshot_stale(s, rd->wall_us, false));
+	cJSON_AddBoolToObject(x, "stale", snapshot_stale(s, rd->wall_us,
+	    false));
 	cJSON_AddStringToObject(x, "endpoint", rd->endpoint);
 	cJSON_AddStringToObject(x, "version", in->version);
 	cJSON_AddStringToObject(x, "role", in->role);
@@ -526,8 +540,10 @@ snapshot_redis_json(const struct snapshot *s)
 	json_num(x, "blocked_clients", (double)in->blocked_clients);
 	json_num(x, "evicted_keys", (double)in->evicted_keys);
 	json_num(x, "expired_keys", (double)in->expired_keys);
-	json_num(x, "rdb_changes_since_last_save", (double)in->rdb_changes_since_last_save);
-	cJSON_AddStringToObject(x, "rdb_last_bgsave_status", in->rdb_last_bgsave_status);
+	json_num(x, "rdb_changes_since_last_save",
+	    (double)in->rdb_changes_since_last_save);
+	cJSON_AddStringToObject(x, "rdb_last_bgsave_status",
+	    in->rdb_last_bgsave_status);
 	cJSON_AddStringToObject(x, "banner", rd->banner);
 	y = cJSON_AddObjectToObject(x, "keyspace");
 	for (i = 0; i < in->ndbs; i++) {
@@ -550,7 +566,8 @@ snapshot_redis_json(const struct snapshot *s)
 		cJSON_AddItemToArray(a, r);
 	}
 	if (rd->slowlog_why[0])
-		cJSON_AddStringToObject(x, "slowlog_unavailable", rd->slowlog_why);
+		cJSON_AddStringToObject(x, "slowlog_unavailable",
+		    rd->slowlog_why);
 	a = cJSON_AddArrayToObject(x, "slowlog");
 	for (i = 0; i < (size_t)rd->nslow; i++) {
 		cJSON	*r = cJSON_CreateObject();
@@ -561,7 +578,8 @@ snapshot_redis_json(const struct snapshot *s)
 		cJSON_AddItemToArray(a, r);
 	}
 	if (rd->latency_why[0])
-		cJSON_AddStringToObject(x, "latency_unavailable", rd->latency_why);
+		cJSON_AddStringToObject(x, "latency_unavailable",
+		    rd->latency_why);
 	json_series(x, "ops_series", &rd->ops);
 	return (o);
 }

@@ -31,7 +31,8 @@
 struct snap_server_status {
 	bool	configured;	/* false: e.g. no Redis for this target */
 	bool	up;		/* the last sample succeeded */
-	char	state[64];	/* "up", "down", "reconnecting in 3 s", "breaker open" */
+	/* "up", "down", "reconnecting in 3 s", "breaker open" */
+	char	state[64];
 	char	error[160];	/* last error, "" if none (no secrets) */
 	int64_t	last_ok_wall_us; /* when data last arrived; 0 = never */
 };
@@ -52,7 +53,7 @@ const struct snap_status *snapshot_status(const struct snapshot *);
 /* Free a snapshot (NULL is fine). */
 void	snapshot_free(struct snapshot *);
 
-/* ---- the dashboards' data (value types; all borrowed from the snapshot) ---- */
+/* ---- the dashboards' data (value types, borrowed from the snapshot) ---- */
 
 /* A series for a sparkline, oldest first; negative values are gaps. */
 struct snap_series {
@@ -62,8 +63,10 @@ struct snap_series {
 
 /* One of this process's PostgreSQL pools, as the pool itself counts. */
 struct snap_pool {
-	char			role[16];	/* "monitor" (the poller's), "console" */
-	char			name[48];	/* application_name: "mcpdb/monitor" */
+	/* "monitor" (the poller's), "console" */
+	char			role[16];
+	/* application_name: "mcpdb/monitor" */
+	char			name[48];
 	struct pool_stats	st;
 	struct snap_series	acquire_p99_ms;	/* per tick */
 	struct snap_series	active;		/* lent out, per tick */
@@ -73,7 +76,8 @@ struct snap_pool {
 #define SNAP_MAX_RCMDS	12
 struct snap_rclient {
 	char			role[16];	/* "monitor", "console" */
-	struct rds_stats	st;		/* st.cmds is NULL: see cmds[] */
+	/* st.cmds is NULL: see cmds[] */
+	struct rds_stats	st;
 	size_t			ncmds;
 	struct rds_cmd_stats	cmds[SNAP_MAX_RCMDS]; /* by calls, descending */
 };
@@ -84,18 +88,23 @@ struct snap_session {
 	int	pid;
 	char	user[64];
 	char	app[64];
-	char	client[48];		/* address, "local", or "" (background) */
+	/* address, "local", or "" (background) */
+	char	client[48];
 	char	backend_type[32];
-	char	state[32];		/* "" = hidden (another role, no pg_monitor) */
+	/* "" = hidden (another role, no pg_monitor) */
+	char	state[32];
 	char	wait_type[24];
 	char	wait_event[48];
 	double	xact_s;			/* age of the transaction; -1 = none */
-	double	query_s;		/* since the current/last query started */
+	/* since the current/last query started */
+	double	query_s;
 	double	state_s;		/* in this state for */
 	double	backend_s;		/* connected for */
-	char	query[256];		/* excerpt: whitespace folded, secrets hidden */
+	/* excerpt: whitespace folded, secrets hidden */
+	char	query[256];
 	bool	hidden;			/* "<insufficient privilege>" */
-	int	nblockers;		/* from the last pg_blocking_pids() check */
+	/* from the last pg_blocking_pids() check */
+	int	nblockers;
 	int	blockers[SNAP_MAX_BLOCKERS];
 };
 
@@ -123,22 +132,27 @@ struct snap_pg {
 	int64_t		wall_us;	/* when it was sampled */
 	int64_t		took_us;	/* how long the refresh took */
 	int		statements;	/* SQL statements this refresh sent */
-	char		endpoint[128];	/* "host:port/db as user", no password */
+	/* "host:port/db as user", no password */
+	char		endpoint[128];
 	/* server and privileges */
 	int		version_num;
 	char		version[48];
 	bool		in_recovery;
 	bool		superuser;
-	bool		pg_monitor;	/* member of pg_monitor (or superuser) */
+	/* member of pg_monitor (or superuser) */
+	bool		pg_monitor;
 	bool		pg_signal;	/* may cancel others' backends */
-	bool		degraded;	/* the full query failed; reduced set in use */
+	/* the full query failed; reduced set in use */
+	bool		degraded;
 	char		degraded_why[160];
 	int		max_connections;
 	int		reserved;	/* superuser_reserved_connections */
 	int64_t		uptime_s;
 	/* sessions by state (client backends) */
-	int		clients, active, idle, idle_in_xact, idle_in_xact_aborted;
-	int		hidden;		/* state not visible without pg_monitor */
+	int		clients, active, idle;
+	int		idle_in_xact, idle_in_xact_aborted;
+	/* state not visible without pg_monitor */
+	int		hidden;
 	int		lock_waiters;
 	int		autovacuum;
 	int		backends;	/* every process in pg_stat_activity */
@@ -154,15 +168,19 @@ struct snap_pg {
 	/* replication */
 	int		nreplicas;
 	struct snap_replica replicas[SNAP_MAX_REPLICAS];
-	double		standby_delay_s;	/* standby: since the last replayed xact; -1 */
-	int64_t		standby_backlog_bytes;	/* standby: received - replayed; -1 */
+	/* standby: since the last replayed xact; -1 */
+	double		standby_delay_s;
+	/* standby: received - replayed; -1 */
+	int64_t		standby_backlog_bytes;
 	int		nslots, inactive_slots;
-	int64_t		slot_retained_bytes;	/* most WAL held by a slot; -1 */
+	/* most WAL held by a slot; -1 */
+	int64_t		slot_retained_bytes;
 	/* the server's view of mcpdb's pools */
 	int		napps;
 	struct snap_app	apps[SNAP_MAX_APPS];
-	/* blocking: from pg_blocking_pids(), run only while someone waits on a lock */
-	int64_t		blocking_checked_wall_us;	/* 0 = not checked yet */
+	/* blocking: pg_blocking_pids(), only while someone waits on a lock */
+	/* 0 = not checked yet */
+	int64_t		blocking_checked_wall_us;
 	/* sessions, most interesting first (non-idle, oldest transaction) */
 	size_t		nsessions;
 	size_t		sessions_total;	/* before the row limit */
@@ -190,7 +208,7 @@ struct snap_latency {
 #define SNAP_MAX_SLOW	8
 #define SNAP_MAX_LAT	8
 
-/* The Redis part: one refresh of INFO, PING and (less often) SLOWLOG/LATENCY. */
+/* The Redis part: one refresh of INFO, PING (less often SLOWLOG, LATENCY). */
 struct snap_redis {
 	int64_t		wall_us;
 	int64_t		took_us;
@@ -209,9 +227,11 @@ struct snap_redis {
 	int		save_points;
 	int64_t		latency_threshold_ms;
 	int64_t		slowlog_threshold_us;
-	char		config_why[128];	/* "" or why CONFIG GET failed */
+	/* "" or why CONFIG GET failed */
+	char		config_why[128];
 	/* SLOWLOG: worst entries first */
-	char		slowlog_why[128];	/* "" or why it is empty/unavailable */
+	/* "" or why it is empty/unavailable */
+	char		slowlog_why[128];
 	int64_t		slowlog_len;
 	int		nslow;
 	struct snap_slow slow[SNAP_MAX_SLOW];
@@ -238,7 +258,8 @@ const struct snap_redis *snapshot_redis(const struct snapshot *);
 /* This process's pools (n set to the count). */
 const struct snap_pool *snapshot_pools(const struct snapshot *, size_t *n);
 /* This process's Redis clients (n set to the count). */
-const struct snap_rclient *snapshot_rclients(const struct snapshot *, size_t *n);
+const struct snap_rclient *snapshot_rclients(const struct snapshot *,
+	    size_t *n);
 /*
  * True when data of a part sampled at part_wall_us is stale for this
  * snapshot: its server is not up, or it is older than 2.5 intervals.
@@ -267,8 +288,9 @@ struct snap_redis *snap_redis_ref(struct snap_redis *);
  * Fill the header of s: gen, wall time, interval, target name (copied),
  * status; attach the parts (a reference is taken on each, NULL allowed).
  */
-void	snapshot_fill(struct snapshot *, uint64_t gen, int64_t wall_us, int interval_ms,
-	    const char *target, const struct snap_status *, struct snap_pg *, struct snap_redis *);
+void	snapshot_fill(struct snapshot *, uint64_t gen, int64_t wall_us,
+	    int interval_ms, const char *target, const struct snap_status *,
+	    struct snap_pg *, struct snap_redis *);
 /* Add a pool / client row (ignored when full). rc->st.cmds is not read. */
 void	snapshot_add_pool(struct snapshot *, const struct snap_pool *);
 void	snapshot_add_rclient(struct snapshot *, const struct snap_rclient *);

@@ -53,11 +53,13 @@ enum dash_sort {
 
 /* Columns of the sessions table. */
 enum {
-	DC_PID, DC_USER, DC_APP, DC_CLIENT, DC_STATE, DC_WAIT, DC_DURATION, DC_QUERY, DC__COUNT
+	DC_PID, DC_USER, DC_APP, DC_CLIENT, DC_STATE, DC_WAIT, DC_DURATION,
+	    DC_QUERY, DC__COUNT
 };
 
 static const char *const dash_cols[DC__COUNT] = {
-	"PID", "USER", "APPLICATION", "CLIENT", "STATE", "WAIT", "DURATION", "QUERY",
+	"PID", "USER", "APPLICATION", "CLIENT", "STATE", "WAIT", "DURATION",
+	    "QUERY",
 };
 
 /* Which table column shows each sort's marker. */
@@ -66,18 +68,24 @@ static const int dash_sort_col[DS__COUNT] = {
 };
 
 static const char *const dash_sort_name[DS__COUNT] = {
-	"duration", "pid", "user", "application", "client", "state", "wait event",
+	"duration", "pid", "user", "application", "client", "state",
+	    "wait event",
 };
 
 struct pane_dash {
 	struct ui		*ui;
-	struct snapshot		*snap;		/* our reference to what we draw */
-	struct table		*tab;		/* sessions after filter and sort */
-	const struct snap_session **rows;	/* the session of each table row */
+	/* our reference to what we draw */
+	struct snapshot		*snap;
+	/* sessions after filter and sort */
+	struct table		*tab;
+	/* the session of each table row */
+	const struct snap_session **rows;
 	size_t			 nrows;
-	size_t			 nidle_hidden;	/* idle rows left out (i shows them) */
+	/* idle rows left out (i shows them) */
+	size_t			 nidle_hidden;
 	struct draw_table	 st;
-	int			 sel_pid;	/* the cursor follows this backend */
+	/* the cursor follows this backend */
+	int			 sel_pid;
 	enum dash_sort		 sort;
 	bool			 desc;
 	bool			 show_idle;
@@ -212,8 +220,10 @@ dash_match(const struct snap_session *s, const char *filter)
 	size_t		 n;
 
 	dash_wait(s, wait, sizeof(wait));
-	snprintf(hay, sizeof(hay), "%d %s %s %s %s %s %s %s", s->pid, s->user, s->app,
-	    s->client, s->hidden ? "hidden" : s->state, wait, s->backend_type, s->query);
+	snprintf(hay, sizeof(hay), "%d %s %s %s %s %s %s %s", s->pid, s->user,
+	    s->app,
+	    s->client, s->hidden ? "hidden" : s->state, wait, s->backend_type,
+	    s->query);
 	for (;;) {
 		while (*p == ' ')
 			p++;
@@ -321,7 +331,8 @@ dash_rebuild(struct pane_dash *d)
 		row[DC_STATE] = s->hidden ? "(hidden)" : s->state[0] ? s->state :
 		    s->backend_type;
 		row[DC_WAIT] = s->nblockers > 0 ? "Lock:blocked" : wait;
-		row[DC_DURATION] = dash_fmt_dur(dash_duration(s), dur, sizeof(dur));
+		row[DC_DURATION] = dash_fmt_dur(dash_duration(s), dur,
+		    sizeof(dur));
 		row[DC_QUERY] = s->query;
 		table_add_row(d->tab, row);
 		if (s->pid == d->sel_pid)
@@ -388,7 +399,8 @@ dash_app(const struct snap_pg *pg, const char *name)
 
 /* One pool: a gauge with the server's view beside it, then its latencies. */
 static int
-dash_draw_pool(struct pane_dash *d, WINDOW *win, int y, const struct snap_pool *p,
+dash_draw_pool(struct pane_dash *d, WINDOW *win, int y,
+    const struct snap_pool *p,
     const struct snap_pg *pg, bool twoline)
 {
 	const struct snap_app	*a = dash_app(pg, p->name);
@@ -405,7 +417,8 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y, const struct snap_pool *
 	seg[1].role = DR_BAR2;
 	seg[2].value = st->connecting;
 	seg[2].role = DR_BAR3;
-	snprintf(text, sizeof(text), "%d act %d idle/%d", st->active, st->idle, st->max);
+	snprintf(text, sizeof(text), "%d act %d idle/%d", st->active, st->idle,
+	    st->max);
 	gw = w / 2 < 44 ? w / 2 : 44;
 	draw_gauge(win, y, 0, gw, p->role, 9, seg, 3, st->max, text);
 	x = gw + 1;
@@ -419,7 +432,8 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y, const struct snap_pool *
 	else if (a == NULL)
 		dash_put(win, y, &x, DASH_PLAIN, "  server: 0 conns");
 	else
-		dash_put(win, y, &x, a->conns != st->total ? draw_attr(DR_WARN) : DASH_PLAIN,
+		dash_put(win, y, &x,
+		    a->conns != st->total ? draw_attr(DR_WARN) : DASH_PLAIN,
 		    "  server: %d conn%s (%d act %d idle%s)", a->conns,
 		    a->conns == 1 ? "" : "s", a->active, a->idle,
 		    a->idle_in_xact ? ", in xact" : "");
@@ -428,7 +442,8 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y, const struct snap_pool *
 	x = 2;
 	dash_put(win, y + 1, &x, draw_attr(DR_DIM), "acquire ");
 	if (st->acquire.count == 0)
-		dash_put(win, y + 1, &x, draw_attr(DR_DIM), "(no acquires yet)");
+		dash_put(win, y + 1, &x, draw_attr(DR_DIM),
+		    "(no acquires yet)");
 	else
 		dash_put(win, y + 1, &x, DASH_PLAIN, "p50 %s p95 %s p99 %s",
 		    dash_lat(l1, sizeof(l1), st->acquire.p50_us),
@@ -438,13 +453,16 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y, const struct snap_pool *
 	for (i = 0; i < p->acquire_p99_ms.n; i++)
 		v[i] = p->acquire_p99_ms.v[i] < 0 ? (double)NAN : p->acquire_p99_ms.v[i];
 	if (x + 20 < w) {
-		draw_spark(win, y + 1, x, 16, v, (size_t)p->acquire_p99_ms.n, 0, 0, DR_BAR1);
+		draw_spark(win, y + 1, x, 16, v, (size_t)p->acquire_p99_ms.n, 0,
+		    0, DR_BAR1);
 		x += 17;
 	}
 	dash_put(win, y + 1, &x, st->timeouts ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    " timeouts %llu", (unsigned long long)st->timeouts);
-	dash_put(win, y + 1, &x, st->connect_failures ? draw_attr(DR_WARN) : DASH_PLAIN,
-	    " errors %llu", (unsigned long long)(st->connect_failures + st->closed_broken));
+	dash_put(win, y + 1, &x,
+	    st->connect_failures ? draw_attr(DR_WARN) : DASH_PLAIN,
+	    " errors %llu",
+	    (unsigned long long)(st->connect_failures + st->closed_broken));
 	dash_put(win, y + 1, &x, st->leaks ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    " leaks %llu", (unsigned long long)st->leaks);
 	dash_put(win, y + 1, &x, st->breaker == BREAKER_CLOSED ? DASH_PLAIN :
@@ -467,8 +485,10 @@ dash_draw_other_apps(WINDOW *win, int y, const struct snap_pg *pg,
 		if (k < npools)
 			continue;
 		if (n++ == 0)
-			dash_put(win, y, &x, draw_attr(DR_DIM), "other mcpdb sessions: ");
-		dash_put(win, y, &x, DASH_PLAIN, "%s %d (%d act) ", pg->apps[i].app,
+			dash_put(win, y, &x, draw_attr(DR_DIM),
+			    "other mcpdb sessions: ");
+		dash_put(win, y, &x, DASH_PLAIN, "%s %d (%d act) ",
+		    pg->apps[i].app,
 		    pg->apps[i].conns, pg->apps[i].active);
 	}
 	return (n > 0 ? 1 : 0);
@@ -496,23 +516,29 @@ dash_draw_blocking(WINDOW *win, int y, int maxlines, const struct snap_pg *pg)
 			dash_put(win, y, &x, draw_attr(DR_BAD), "blocked ");
 		else
 			x = 8;
-		dash_put(win, y + lines, &x, DASH_PLAIN, "%d (%s, waiting %s) <- %d",
+		dash_put(win, y + lines, &x, DASH_PLAIN,
+		    "%d (%s, waiting %s) <- %d",
 		    s->pid, s->app[0] ? s->app : s->user,
 		    dash_dur(dur, sizeof(dur), s->state_s), s->blockers[0]);
 		if (s->nblockers > 1)
-			dash_put(win, y + lines, &x, DASH_PLAIN, " +%d", s->nblockers - 1);
+			dash_put(win, y + lines, &x, DASH_PLAIN, " +%d",
+			    s->nblockers - 1);
 		if (b != NULL)
-			dash_put(win, y + lines, &x, draw_attr(DR_WARN), " (%s, %s, xact %s: %s)",
+			dash_put(win, y + lines, &x, draw_attr(DR_WARN),
+			    " (%s, %s, xact %s: %s)",
 			    b->app[0] ? b->app : b->user, b->state,
 			    dash_dur(age, sizeof(age), b->xact_s), b->query);
 		else if (s->blockers[0] == 0)
-			dash_put(win, y + lines, &x, draw_attr(DR_WARN), " (a prepared transaction)");
+			dash_put(win, y + lines, &x, draw_attr(DR_WARN),
+			    " (a prepared transaction)");
 		lines++;
 	}
 	if (lines == 0 && pg->lock_waiters > 0) {
 		x = 0;
-		dash_put(win, y, &x, draw_attr(DR_WARN), "%d waiting on locks", pg->lock_waiters);
-		dash_put(win, y, &x, draw_attr(DR_DIM), pg->blocking_checked_wall_us ?
+		dash_put(win, y, &x, draw_attr(DR_WARN), "%d waiting on locks",
+		    pg->lock_waiters);
+		dash_put(win, y, &x, draw_attr(DR_DIM),
+		    pg->blocking_checked_wall_us ?
 		    " (blockers checked at %s, every 5 s)" : " (checking blockers...)",
 		    dash_clock(pg->blocking_checked_wall_us, clk, sizeof(clk)));
 		lines = 1;
@@ -531,9 +557,11 @@ dash_draw_repl(WINDOW *win, int y, const struct snap_pg *pg)
 		return (0);
 	if (pg->in_recovery) {
 		dash_put(win, y, &x, draw_attr(DR_DIM), "replication ");
-		dash_put(win, y, &x, DASH_PLAIN, "standby: replay %s behind, %s received not replayed",
+		dash_put(win, y, &x, DASH_PLAIN,
+		    "standby: replay %s behind, %s received not replayed",
 		    dash_dur(b1, sizeof(b1), pg->standby_delay_s),
-		    draw_fmt_bytes(b2, sizeof(b2), (double)pg->standby_backlog_bytes));
+		    draw_fmt_bytes(b2, sizeof(b2),
+		    (double)pg->standby_backlog_bytes));
 		return (1);
 	}
 	if (pg->nreplicas == 0 && pg->nslots == 0)
@@ -544,17 +572,22 @@ dash_draw_repl(WINDOW *win, int y, const struct snap_pg *pg)
 	for (i = 0; i < pg->nreplicas; i++) {
 		const struct snap_replica	*r = &pg->replicas[i];
 
-		dash_put(win, y, &x, strcmp(r->state, "streaming") ? draw_attr(DR_WARN) :
-		    DASH_PLAIN, "%s%s %s %s lag %s / %s", i ? "; " : "", r->name[0] ? r->name :
+		dash_put(win, y, &x, strcmp(r->state,
+		    "streaming") ? draw_attr(DR_WARN) :
+		    DASH_PLAIN, "%s%s %s %s lag %s / %s", i ? "; " : "",
+		    r->name[0] ? r->name :
 		    r->client, r->state, r->sync_state,
-		    draw_fmt_bytes(b1, sizeof(b1), (double)(r->lag_bytes < 0 ? 0 : r->lag_bytes)),
+		    draw_fmt_bytes(b1, sizeof(b1),
+		    (double)(r->lag_bytes < 0 ? 0 : r->lag_bytes)),
 		    r->replay_lag_s < 0 ? "0 s" :
 		    dash_dur(b2, sizeof(b2), r->replay_lag_s));
 	}
 	if (pg->inactive_slots > 0)
-		dash_put(win, y, &x, draw_attr(DR_BAD), "; %d inactive slot%s holding %s of WAL",
+		dash_put(win, y, &x, draw_attr(DR_BAD),
+		    "; %d inactive slot%s holding %s of WAL",
 		    pg->inactive_slots, pg->inactive_slots == 1 ? "" : "s",
-		    draw_fmt_bytes(b1, sizeof(b1), (double)pg->slot_retained_bytes));
+		    draw_fmt_bytes(b1, sizeof(b1),
+		    (double)pg->slot_retained_bytes));
 	return (1);
 }
 
@@ -566,7 +599,8 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	struct draw_seg	 seg[4];
 	double		 v[METRICS_SERIES_LEN];
 	char		 text[96], a[32], b[32], c[32];
-	int		 w = getmaxx(win), x, r = 0, i, dim = stale ? draw_attr(DR_DIM) : DASH_PLAIN;
+	int		 w = getmaxx(win), x, r = 0, i,
+	    dim = stale ? draw_attr(DR_DIM) : DASH_PLAIN;
 
 	(void)d;
 	seg[0].value = pg->active;
@@ -579,34 +613,43 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	    pg->idle_in_xact - pg->idle_in_xact_aborted > 0 ? pg->clients - pg->active -
 	    pg->idle - pg->idle_in_xact - pg->idle_in_xact_aborted : 0);
 	seg[3].role = DR_BAR3;
-	snprintf(text, sizeof(text), "%d/%d", pg->clients + pg->hidden, pg->max_connections);
+	snprintf(text, sizeof(text), "%d/%d", pg->clients + pg->hidden,
+	    pg->max_connections);
 	draw_gauge(win, y, 0, w < 70 ? w : w / 2, "conns", 9, seg, 4,
 	    pg->max_connections, text);
 	x = (w < 70 ? w : w / 2) + 1;
 	if (w >= 70)
-		dash_put(win, y, &x, dim, "active %d  idle %d  idle in xact %d%s  %s%d",
-		    pg->active, pg->idle, pg->idle_in_xact + pg->idle_in_xact_aborted,
+		dash_put(win, y, &x, dim,
+		    "active %d  idle %d  idle in xact %d%s  %s%d",
+		    pg->active, pg->idle,
+		    pg->idle_in_xact + pg->idle_in_xact_aborted,
 		    pg->idle_in_xact_aborted ? " (aborted)" : "",
-		    pg->hidden ? "hidden " : "max_connections ", pg->hidden ? pg->hidden :
+		    pg->hidden ? "hidden " : "max_connections ",
+		    pg->hidden ? pg->hidden :
 		    pg->max_connections);
 	r++;
 	if (r >= maxrows)
 		return (r);
 	x = 0;
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "tps ");
-	dash_put(win, y + r, &x, dim, "%-7s", metrics_fmt_rate(pg->rates.tps, a, sizeof(a)));
+	dash_put(win, y + r, &x, dim, "%-7s", metrics_fmt_rate(pg->rates.tps, a,
+	    sizeof(a)));
 	for (i = 0; i < pg->tps.n; i++)
 		v[i] = pg->tps.v[i] < 0 ? (double)NAN : pg->tps.v[i];
 	draw_spark(win, y + r, x, 20, v, (size_t)pg->tps.n, 0, 0, DR_BAR1);
 	x += 21;
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "rollback ");
-	dash_put(win, y + r, &x, pg->rates.rollback_ratio > 0.05 ? draw_attr(DR_WARN) : dim,
+	dash_put(win, y + r, &x,
+	    pg->rates.rollback_ratio > 0.05 ? draw_attr(DR_WARN) : dim,
 	    "%s", metrics_fmt_pct(pg->rates.rollback_ratio, a, sizeof(a)));
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  cache hit ");
-	dash_put(win, y + r, &x, pg->rates.hit_ratio >= 0 && pg->rates.hit_ratio < 0.9 ?
-	    draw_attr(DR_WARN) : dim, "%s", metrics_fmt_pct(pg->rates.hit_ratio, a, sizeof(a)));
+	dash_put(win, y + r, &x,
+	    pg->rates.hit_ratio >= 0 && pg->rates.hit_ratio < 0.9 ?
+	    draw_attr(DR_WARN) : dim, "%s", metrics_fmt_pct(pg->rates.hit_ratio,
+	    a, sizeof(a)));
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  deadlocks ");
-	dash_put(win, y + r, &x, pg->rates.deadlocks_window > 0 ? draw_attr(DR_BAD) : dim,
+	dash_put(win, y + r, &x,
+	    pg->rates.deadlocks_window > 0 ? draw_attr(DR_BAD) : dim,
 	    "%s", metrics_fmt_count(pg->counters.deadlocks, a, sizeof(a)));
 	if (pg->rates.deadlocks_window > 0)
 		dash_put(win, y + r, &x, draw_attr(DR_BAD), " (+%lld)",
@@ -621,28 +664,35 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 		return (r);
 	x = 0;
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "longest xact ");
-	dash_put(win, y + r, &x, pg->oldest_xact_s > 300 ? draw_attr(DR_WARN) : dim, "%s",
+	dash_put(win, y + r, &x,
+	    pg->oldest_xact_s > 300 ? draw_attr(DR_WARN) : dim, "%s",
 	    dash_dur(a, sizeof(a), pg->oldest_xact_s));
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  longest query ");
-	dash_put(win, y + r, &x, pg->longest_query_s > 60 ? draw_attr(DR_WARN) : dim, "%s",
+	dash_put(win, y + r, &x,
+	    pg->longest_query_s > 60 ? draw_attr(DR_WARN) : dim, "%s",
 	    dash_dur(b, sizeof(b), pg->longest_query_s));
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  idle in xact ");
-	dash_put(win, y + r, &x, pg->longest_idle_xact_s > 60 ? draw_attr(DR_WARN) : dim,
+	dash_put(win, y + r, &x,
+	    pg->longest_idle_xact_s > 60 ? draw_attr(DR_WARN) : dim,
 	    "%s", dash_dur(c, sizeof(c), pg->longest_idle_xact_s));
 	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  lock waiters ");
-	dash_put(win, y + r, &x, pg->lock_waiters ? draw_attr(DR_WARN) : dim, "%d",
+	dash_put(win, y + r, &x, pg->lock_waiters ? draw_attr(DR_WARN) : dim,
+	    "%d",
 	    pg->lock_waiters);
 	r++;
 	if (r < maxrows)
-		r += dash_draw_blocking(win, y + r, maxrows - r > 2 ? 2 : maxrows - r, pg);
+		r += dash_draw_blocking(win, y + r,
+		    maxrows - r > 2 ? 2 : maxrows - r, pg);
 	if (r < maxrows)
 		r += dash_draw_repl(win, y + r, pg);
 	if (r < maxrows && (!pg->pg_monitor || pg->degraded)) {
 		x = 0;
 		if (pg->degraded)
-			dash_put(win, y + r, &x, draw_attr(DR_WARN), "%s", pg->degraded_why);
+			dash_put(win, y + r, &x, draw_attr(DR_WARN), "%s",
+			    pg->degraded_why);
 		else
-			dash_put(win, y + r, &x, draw_attr(DR_WARN), "limited view: this role "
+			dash_put(win, y + r, &x, draw_attr(DR_WARN),
+			    "limited view: this role "
 			    "lacks pg_monitor, so %d session%s of other roles show no state or "
 			    "query%s", pg->hidden, pg->hidden == 1 ? "" : "s",
 			    pg->pg_signal ? "" : "; cancel/terminate of others not allowed");
@@ -664,7 +714,8 @@ dash_draw_sessions(struct pane_dash *d, WINDOW *win, int y, int h, bool focused,
 		return;
 	snprintf(right, sizeof(right), "%zu shown%s%s  sort %s %s%s", d->nrows,
 	    d->nidle_hidden ? ", idle hidden (i): " : "",
-	    d->nidle_hidden ? draw_fmt_count(a, sizeof(a), (long long)d->nidle_hidden) : "",
+	    d->nidle_hidden ? draw_fmt_count(a, sizeof(a),
+	    (long long)d->nidle_hidden) : "",
 	    dash_sort_name[d->sort], d->desc ? "desc" : "asc",
 	    pg && pg->sessions_total > pg->nsessions ? "  (first 500)" : "");
 	draw_title(win, y, 0, w, "Sessions", right);
@@ -673,30 +724,36 @@ dash_draw_sessions(struct pane_dash *d, WINDOW *win, int y, int h, bool focused,
 	x = 0;
 	if (d->editing || d->filter[0]) {
 		if (d->editing)
-			dash_put(win, y + 1 + th, &x, draw_attr(DR_KEY), "filter: %s_", d->edit);
+			dash_put(win, y + 1 + th, &x, draw_attr(DR_KEY),
+			    "filter: %s_", d->edit);
 		else
 			dash_put(win, y + 1 + th, &x, draw_attr(DR_DIM),
-			    "filter: %s   (/ to change, Esc in / to clear)", d->filter);
+			    "filter: %s   (/ to change, Esc in / to clear)",
+			    d->filter);
 		th++;
 	}
 	if (h < 8 || d->nrows == 0 || d->st.cursor >= d->nrows)
 		return;
 	s = d->rows[d->st.cursor];
 	x = 0;
-	dash_put(win, y + 1 + th, &x, draw_attr(DR_DIM), "pid %d %s@%s %s  xact %s  query %s  "
-	    "state %s%s", s->pid, s->user, s->client[0] ? s->client : "-", s->backend_type,
+	dash_put(win, y + 1 + th, &x, draw_attr(DR_DIM),
+	    "pid %d %s@%s %s  xact %s  query %s  "
+	    "state %s%s", s->pid, s->user, s->client[0] ? s->client : "-",
+	    s->backend_type,
 	    dash_dur(a, sizeof(a), s->xact_s),
 	    dash_dur(b, sizeof(b), s->query_s),
 	    dash_dur(c, sizeof(c), s->state_s),
 	    s->nblockers ? "  BLOCKED" : "");
 	if (s->nblockers)
-		dash_put(win, y + 1 + th, &x, draw_attr(DR_BAD), " by %d", s->blockers[0]);
+		dash_put(win, y + 1 + th, &x, draw_attr(DR_BAD), " by %d",
+		    s->blockers[0]);
 	draw_text(win, y + 2 + th, 0, w, DASH_PLAIN, DRAW_PAD, s->query);
 }
 
 /* The header line, and a stale warning when the data is old. Returns rows used. */
 static int
-dash_draw_header(WINDOW *win, const struct snapshot *snap, const struct snap_pg *pg,
+dash_draw_header(WINDOW *win, const struct snapshot *snap,
+    const struct snap_pg *pg,
     bool *stale)
 {
 	const struct snap_server_status	*st = &snapshot_status(snap)->pg;
@@ -733,13 +790,15 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	const struct snap_pg		*pg;
 	const struct snap_pool		*pools;
 	size_t				 npools = 0, i;
-	int				 h = getmaxy(win), w = getmaxx(win), y, x = 0;
+	int				 h = getmaxy(win), w = getmaxx(win), y,
+	    x = 0;
 	bool				 stale, twoline;
 	char				 title[192], right[96], a[32], b[32];
 	const struct snap_server_status	*st;
 
 	if (d->snap == NULL) {
-		draw_title(win, 0, 0, w, "PostgreSQL", "waiting for the first sample");
+		draw_title(win, 0, 0, w, "PostgreSQL",
+		    "waiting for the first sample");
 		draw_text(win, 2, 1, w - 2, draw_attr(DR_DIM), 0,
 		    "(no data yet: the poller is connecting)");
 		return;
@@ -756,16 +815,20 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	if (pg == NULL) {
 		st = &snapshot_status(d->snap)->pg;
 		draw_title(win, y++, 0, w, "Server", NULL);
-		dash_put(win, y++, &x, draw_attr(DR_BAD), "no data from PostgreSQL yet: %s%s%s",
+		dash_put(win, y++, &x, draw_attr(DR_BAD),
+		    "no data from PostgreSQL yet: %s%s%s",
 		    st->state, st->error[0] ? " - " : "", st->error);
 		return;
 	}
 	snprintf(title, sizeof(title), "Server %s%s, up %s", pg->version,
-	    pg->in_recovery ? " (standby)" : "", dash_dur(a, sizeof(a), (double)pg->uptime_s));
-	snprintf(right, sizeof(right), "%d statements in %s per refresh", pg->statements,
+	    pg->in_recovery ? " (standby)" : "", dash_dur(a, sizeof(a),
+	    (double)pg->uptime_s));
+	snprintf(right, sizeof(right), "%d statements in %s per refresh",
+	    pg->statements,
 	    dash_lat(b, sizeof(b), (double)pg->took_us));
 	draw_title(win, y++, 0, w, title, right);
-	y += dash_draw_server(d, win, y, h - y - 5 > 7 ? 7 : (h - y - 5 > 2 ? h - y - 5 : 2),
+	y += dash_draw_server(d, win, y,
+	    h - y - 5 > 7 ? 7 : (h - y - 5 > 2 ? h - y - 5 : 2),
 	    pg, stale);
 	dash_draw_sessions(d, win, y, h - y, focused, pg);
 }
@@ -783,7 +846,8 @@ dash_refuse(struct pane_dash *d, const struct snap_session **out)
 	if (pg == NULL || d->nrows == 0 || d->st.cursor >= d->nrows)
 		return ("no session selected");
 	*out = d->rows[d->st.cursor];
-	if (strcmp((*out)->backend_type, "client backend") != 0 && !(*out)->hidden &&
+	if (strcmp((*out)->backend_type,
+	    "client backend") != 0 && !(*out)->hidden &&
 	    (*out)->backend_type[0] != '\0')
 		return ("only client backends can be cancelled from here");
 	return (NULL);
@@ -828,7 +892,8 @@ dash_action_job(struct conn *c, void *arg, void (*line)(void *, const char *),
 	PQclear(res);
 	pool_release(pool, pc);
 	if (!done)
-		return (mc_err_set(err, MC_E_STATE, a->terminate ? "backend %d did not exit "
+		return (mc_err_set(err, MC_E_STATE,
+		    a->terminate ? "backend %d did not exit "
 		    "within 3 s (or is already gone)" : "backend %d was not signalled (gone "
 		    "already?)", a->pid));
 	/* the outcome goes to the status area (dash_action_finished), not the console */
@@ -844,10 +909,12 @@ dash_action_finished(void *arg, int status, const struct mc_err *err)
 	struct dash_action	*a = arg;
 
 	if (status == 0)
-		ui_message(a->ui, false, a->terminate ? "backend %d terminated" :
+		ui_message(a->ui, false,
+		    a->terminate ? "backend %d terminated" :
 		    "cancel sent to backend %d (its query stops; the session stays)", a->pid);
 	else
-		ui_message(a->ui, true, "%s", err && err->msg[0] ? err->msg : "failed");
+		ui_message(a->ui, true, "%s",
+		    err && err->msg[0] ? err->msg : "failed");
 	free(a);
 }
 
@@ -858,10 +925,13 @@ dash_action_go(void *arg)
 	struct dash_action	*a = arg;
 	char			 title[64];
 
-	snprintf(title, sizeof(title), "%s backend %d", a->terminate ? "terminate" :
+	snprintf(title, sizeof(title), "%s backend %d",
+	    a->terminate ? "terminate" :
 	    "cancel", a->pid);
-	if (!ui_job(a->ui, title, dash_action_job, a, dash_action_finished, true)) {
-		ui_message(a->ui, true, "could not start: another operation is running");
+	if (!ui_job(a->ui, title, dash_action_job, a, dash_action_finished,
+	    true)) {
+		ui_message(a->ui, true,
+		    "could not start: another operation is running");
 		free(a);
 	}
 }
@@ -893,8 +963,10 @@ dash_action(struct pane_dash *d, bool terminate)
 	what = xasprintf("%s backend %d (user %s, application %s, %s %s)\n%s%s",
 	    terminate ? "TERMINATE" : "Cancel the running query of", s->pid,
 	    s->user[0] ? s->user : "?", s->app[0] ? s->app : "-",
-	    s->hidden ? "state hidden" : s->state, dash_fmt_dur(dash_duration(s), dur,
-	    sizeof(dur)), s->query, terminate ? "\nThe connection is closed and its "
+	    s->hidden ? "state hidden" : s->state,
+	    dash_fmt_dur(dash_duration(s), dur,
+	    sizeof(dur)), s->query,
+	    terminate ? "\nThe connection is closed and its "
 	    "transaction rolled back." : "");
 	ui_confirm(d->ui, what, dash_action_go, dash_action_no, a);
 	free(what);
@@ -999,6 +1071,8 @@ pane_dash_export(void *arg)
 
 const struct pane_ops pane_dash_ops = {
 	.name = "Dashboard", .hotkey = '1', .keys = pane_dash_keys,
-	.init = pane_dash_init, .free = pane_dash_free, .update = pane_dash_update,
-	.draw = pane_dash_draw, .key = pane_dash_key, .export = pane_dash_export,
+	.init = pane_dash_init, .free = pane_dash_free,
+	    .update = pane_dash_update,
+	.draw = pane_dash_draw, .key = pane_dash_key,
+	    .export = pane_dash_export,
 };

@@ -64,13 +64,15 @@ struct rp_ring {
 struct pane_redis {
 	struct ui		*ui;
 	struct snapshot		*snap;
-	bool			 full_pubsub;	/* p: the monitor fills the pane */
+	/* p: the monitor fills the pane */
+	bool			 full_pubsub;
 	/* Pub/Sub */
 	struct rp_ring		*ring;
 	struct rds_sub		*sub;		/* live subscription, or NULL */
 	char			 spec[128];	/* what it is subscribed to */
 	bool			 pattern;
-	bool			 busy;		/* a subscribe/unsubscribe job runs */
+	/* a subscribe/unsubscribe job runs */
+	bool			 busy;
 	uint64_t		 seen;		/* ring seq drawn last */
 	/* text input for `s` */
 	bool			 editing;
@@ -211,8 +213,10 @@ rp_on_message(void *arg, const struct rds_sub_msg *m)
 	e = rp_slot(r);
 	switch (m->kind) {
 	case RDS_SUB_MESSAGE:
-		snprintf(e->chan, sizeof(e->chan), "%s", m->channel ? m->channel : "");
-		snprintf(e->pat, sizeof(e->pat), "%s", m->pattern ? m->pattern : "");
+		snprintf(e->chan, sizeof(e->chan), "%s",
+		    m->channel ? m->channel : "");
+		snprintf(e->pat, sizeof(e->pat), "%s",
+		    m->pattern ? m->pattern : "");
 		for (i = 0, o = 0; i < m->len && o + 3 < sizeof(e->data); i++) {
 			if (m->data[i] == '\0') {
 				e->data[o++] = '\\';
@@ -230,8 +234,10 @@ rp_on_message(void *arg, const struct rds_sub_msg *m)
 		r->connected = true;
 		break;
 	case RDS_SUB_LOST:
-		snprintf(e->note, sizeof(e->note), "connection lost (%s): messages "
-		    "published until it is back are lost", m->detail ? m->detail : "?");
+		snprintf(e->note, sizeof(e->note),
+		    "connection lost (%s): messages "
+		    "published until it is back are lost",
+		    m->detail ? m->detail : "?");
 		r->connected = false;
 		break;
 	}
@@ -255,7 +261,8 @@ rp_note(struct rp_ring *r, const char *fmt, ...)
 
 /* What a subscribe/unsubscribe job carries (copies, plus the pane for the UI side). */
 struct rp_job {
-	struct pane_redis	*rp;		/* touched only in rp_job_done (UI thread) */
+	/* touched only in rp_job_done (UI thread) */
+	struct pane_redis	*rp;
 	struct rp_ring		*ring;
 	struct rds_sub		*old;		/* to free first, or NULL */
 	struct rds_sub		*sub;		/* the new subscription */
@@ -311,7 +318,8 @@ rp_job_done(void *arg, int status, const struct mc_err *err)
 		rp->sub = j->sub;
 		snprintf(rp->spec, sizeof(rp->spec), "%s", j->spec);
 		rp->pattern = j->pattern;
-		ui_message(rp->ui, false, "Pub/Sub monitor: subscribed to %s %s",
+		ui_message(rp->ui, false,
+		    "Pub/Sub monitor: subscribed to %s %s",
 		    j->pattern ? "pattern" : "channel", j->spec);
 	} else if (status == 0) {
 		rp->spec[0] = '\0';
@@ -319,7 +327,8 @@ rp_job_done(void *arg, int status, const struct mc_err *err)
 		ui_message(rp->ui, false, "Pub/Sub monitor: unsubscribed");
 	} else {
 		rp->spec[0] = '\0';
-		rp_note(rp->ring, "%s", err && err->msg[0] ? err->msg : "subscribe failed");
+		rp_note(rp->ring, "%s",
+		    err && err->msg[0] ? err->msg : "subscribe failed");
 		ui_message(rp->ui, true, "%s", err && err->msg[0] ? err->msg :
 		    "subscribe failed");
 	}
@@ -338,7 +347,8 @@ rp_subscribe(struct pane_redis *rp, const char *spec)
 		return;
 	}
 	if (rp->busy) {
-		ui_message(rp->ui, true, "Pub/Sub monitor: still busy with the last change");
+		ui_message(rp->ui, true,
+		    "Pub/Sub monitor: still busy with the last change");
 		return;
 	}
 	if (spec[0] == '\0' && rp->sub == NULL)
@@ -356,7 +366,8 @@ rp_subscribe(struct pane_redis *rp, const char *spec)
 		rp->busy = false;
 		rp->sub = j->old;
 		free(j);
-		ui_message(rp->ui, true, "could not start the subscription job");
+		ui_message(rp->ui, true,
+		    "could not start the subscription job");
 	}
 }
 
@@ -421,7 +432,8 @@ pane_redis_tick(void *arg)
 
 /* Header and stale line; returns rows used. */
 static int
-rp_draw_header(WINDOW *win, const struct snapshot *snap, const struct snap_redis *rd,
+rp_draw_header(WINDOW *win, const struct snapshot *snap,
+    const struct snap_redis *rd,
     bool *stale)
 {
 	const struct snap_server_status	*st = &snapshot_status(snap)->redis;
@@ -465,10 +477,12 @@ rp_draw_keys(WINDOW *win, int y, const struct rds_info *in, int dim)
 		rp_put(win, y, &x, dim, "db%d %s%s%s%s  ", in->dbs[i].db,
 		    draw_fmt_count(a, sizeof(a), in->dbs[i].keys),
 		    in->dbs[i].expires > 0 ? " (" : "",
-		    in->dbs[i].expires > 0 ? draw_fmt_count(b, sizeof(b), in->dbs[i].expires) : "",
+		    in->dbs[i].expires > 0 ? draw_fmt_count(b, sizeof(b),
+		    in->dbs[i].expires) : "",
 		    in->dbs[i].expires > 0 ? " with TTL)" : "");
 	if (in->ndbs > 1)
-		rp_put(win, y, &x, dim, "total %s", draw_fmt_count(a, sizeof(a), in->total_keys));
+		rp_put(win, y, &x, dim, "total %s", draw_fmt_count(a, sizeof(a),
+		    in->total_keys));
 }
 
 /* Replication as one line: the master's replicas or the replica's link. */
@@ -489,33 +503,41 @@ rp_draw_repl(WINDOW *win, int y, const struct rds_info *in, int dim)
 		    in->master_link_status[0] ? in->master_link_status : "?");
 		if (!up && in->master_link_down_since_s >= 0)
 			rp_put(win, y, &x, draw_attr(DR_BAD), " for %s",
-			    rp_dur(a, sizeof(a), (double)in->master_link_down_since_s));
+			    rp_dur(a, sizeof(a),
+			    (double)in->master_link_down_since_s));
 		if (up && in->master_last_io_s >= 0)
 			rp_put(win, y, &x, dim, ", last contact %lld s ago",
 			    (long long)in->master_last_io_s);
 		if (in->master_sync_in_progress == 1)
-			rp_put(win, y, &x, draw_attr(DR_WARN), ", full sync in progress");
+			rp_put(win, y, &x, draw_attr(DR_WARN),
+			    ", full sync in progress");
 		return;
 	}
-	rp_put(win, y, &x, dim, "%s, %lld replica%s", in->role[0] ? in->role : "?",
+	rp_put(win, y, &x, dim, "%s, %lld replica%s",
+	    in->role[0] ? in->role : "?",
 	    (long long)(in->connected_slaves > 0 ? in->connected_slaves : 0),
 	    in->connected_slaves == 1 ? "" : "s");
 	for (i = 0; i < in->nslaves; i++) {
 		const struct rds_info_slave	*s = &in->slaves[i];
 		int64_t				 lag = in->master_repl_offset >= 0 &&
 		    s->offset >= 0 ? in->master_repl_offset - s->offset : -1;
-		bool				 bad = strcmp(s->state, "online") != 0;
+		bool				 bad = strcmp(s->state,
+		    "online") != 0;
 
-		rp_put(win, y, &x, bad || s->lag_s > 10 ? draw_attr(DR_WARN) : dim,
-		    "%s%s:%d %s %s behind, ack %lld s ago", i ? "; " : ": ", s->ip, s->port,
-		    s->state, lag < 0 ? "?" : draw_fmt_bytes(a, sizeof(a), (double)lag),
+		rp_put(win, y, &x,
+		    bad || s->lag_s > 10 ? draw_attr(DR_WARN) : dim,
+		    "%s%s:%d %s %s behind, ack %lld s ago", i ? "; " : ": ",
+		    s->ip, s->port,
+		    s->state, lag < 0 ? "?" : draw_fmt_bytes(a, sizeof(a),
+		    (double)lag),
 		    (long long)s->lag_s);
 	}
 }
 
 /* The server overview lines; returns rows used. */
 static int
-rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd, bool stale)
+rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
+    bool stale)
 {
 	const struct rds_info	*in = &rd->info;
 	double			 v[METRICS_SERIES_LEN];
@@ -529,13 +551,17 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd, boo
 	lvl = metrics_redis_memory(in, phrase, sizeof(phrase));
 	gw = w / 3 < 36 ? w / 3 : 36;
 	if (in->maxmemory > 0)
-		draw_bar(win, y + r, 0, gw, "memory", 9, (double)in->used_memory,
-		    (double)in->maxmemory, 0.8, 0.95, draw_fmt_bytes(a, sizeof(a),
+		draw_bar(win, y + r, 0, gw, "memory", 9,
+		    (double)in->used_memory,
+		    (double)in->maxmemory, 0.8, 0.95, draw_fmt_bytes(a,
+		    sizeof(a),
 		    (double)in->used_memory));
 	else
-		draw_bar(win, y + r, 0, gw, "memory", 9, (double)in->used_memory,
+		draw_bar(win, y + r, 0, gw, "memory", 9,
+		    (double)in->used_memory,
 		    in->total_system_memory > 0 ? (double)in->total_system_memory : 0,
-		    0.9, 0.95, draw_fmt_bytes(a, sizeof(a), (double)in->used_memory));
+		    0.9, 0.95, draw_fmt_bytes(a, sizeof(a),
+		    (double)in->used_memory));
 	x = gw + 1;
 	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  peak ");
@@ -555,26 +581,32 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd, boo
 	/* throughput, hits, latency */
 	x = 0;
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), "ops/s    ");
-	rp_put(win, y + r, &x, dim, "%-7s", metrics_fmt_rate(rd->rates.ops_per_s, a, sizeof(a)));
+	rp_put(win, y + r, &x, dim, "%-7s",
+	    metrics_fmt_rate(rd->rates.ops_per_s, a, sizeof(a)));
 	draw_spark(win, y + r, x, 20, v, rp_series(&rd->ops, v), 0, 0, DR_BAR1);
 	x += 21;
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), "hit ratio ");
 	lifetime = rds_info_hit_ratio(in);
 	if (rd->rates.hit_ratio >= 0)
-		rp_put(win, y + r, &x, rd->rates.hit_ratio < 0.8 ? draw_attr(DR_WARN) : dim,
-		    "%s over %s", metrics_fmt_pct(rd->rates.hit_ratio, a, sizeof(a)),
+		rp_put(win, y + r, &x,
+		    rd->rates.hit_ratio < 0.8 ? draw_attr(DR_WARN) : dim,
+		    "%s over %s", metrics_fmt_pct(rd->rates.hit_ratio, a,
+		    sizeof(a)),
 		    rp_dur(b, sizeof(b), rd->rates.window_s));
 	else
 		rp_put(win, y + r, &x, dim, "n/a (%lld lookups in %s)",
 		    (long long)(rd->rates.lookups < 0 ? 0 : rd->rates.lookups),
 		    rp_dur(b, sizeof(b), rd->rates.window_s));
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), ", since start ");
-	rp_put(win, y + r, &x, dim, "%s", metrics_fmt_pct(lifetime, a, sizeof(a)));
+	rp_put(win, y + r, &x, dim, "%s", metrics_fmt_pct(lifetime, a,
+	    sizeof(a)));
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  ping ");
-	rp_put(win, y + r, &x, rd->rtt_us > 100000 ? draw_attr(DR_WARN) : dim, "%s ",
+	rp_put(win, y + r, &x, rd->rtt_us > 100000 ? draw_attr(DR_WARN) : dim,
+	    "%s ",
 	    rp_lat(a, sizeof(a), (double)rd->rtt_us));
 	if (x + 12 < w)
-		draw_spark(win, y + r, x, 12, v, rp_series(&rd->rtt_ms, v), 0, 0, DR_BAR2);
+		draw_spark(win, y + r, x, 12, v, rp_series(&rd->rtt_ms, v), 0,
+		    0, DR_BAR2);
 	if (++r >= maxrows)
 		return (r);
 	/* clients, evictions, expiries */
@@ -583,14 +615,17 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd, boo
 	rp_put(win, y + r, &x, dim, "%lld connected (max %lld), %lld blocked",
 	    (long long)in->connected_clients, (long long)in->maxclients,
 	    (long long)in->blocked_clients);
-	rp_put(win, y + r, &x, in->rejected_connections > 0 ? draw_attr(DR_BAD) : dim,
+	rp_put(win, y + r, &x,
+	    in->rejected_connections > 0 ? draw_attr(DR_BAD) : dim,
 	    ", %lld rejected", (long long)in->rejected_connections);
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), "   evicted ");
-	rp_put(win, y + r, &x, in->evicted_keys > 0 ? draw_attr(DR_WARN) : dim, "%s (%s/s)",
+	rp_put(win, y + r, &x, in->evicted_keys > 0 ? draw_attr(DR_WARN) : dim,
+	    "%s (%s/s)",
 	    draw_fmt_count(a, sizeof(a), in->evicted_keys),
 	    metrics_fmt_rate(rd->rates.evicted_per_s, b, sizeof(b)));
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  expired ");
-	rp_put(win, y + r, &x, dim, "%s (%s/s)", draw_fmt_count(a, sizeof(a), in->expired_keys),
+	rp_put(win, y + r, &x, dim, "%s (%s/s)", draw_fmt_count(a, sizeof(a),
+	    in->expired_keys),
 	    metrics_fmt_rate(rd->rates.expired_per_s, c, sizeof(c)));
 	if (++r >= maxrows)
 		return (r);
@@ -599,12 +634,15 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd, boo
 		return (r);
 	/* persistence in plain words */
 	x = 0;
-	lvl = metrics_redis_persistence(in, rd->save_points, in->server_time_us > 0 ?
-	    in->server_time_us / 1000000 : rd->wall_us / 1000000, phrase, sizeof(phrase));
+	lvl = metrics_redis_persistence(in, rd->save_points,
+	    in->server_time_us > 0 ?
+	    in->server_time_us / 1000000 : rd->wall_us / 1000000, phrase,
+	    sizeof(phrase));
 	rp_put(win, y + r, &x, draw_attr(DR_DIM), "persist  ");
 	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
 	if (rd->save_points < 0 && rd->config_why[0])
-		rp_put(win, y + r, &x, draw_attr(DR_DIM), " (save points unknown: %s)",
+		rp_put(win, y + r, &x, draw_attr(DR_DIM),
+		    " (save points unknown: %s)",
 		    rd->config_why);
 	if (++r >= maxrows)
 		return (r);
@@ -624,31 +662,36 @@ rp_draw_slowlog(WINDOW *win, int y, int maxrows, const struct snap_redis *rd)
 	if (rd->nlat > 0) {
 		x = snprintf(right, sizeof(right), "latency:");
 		for (i = 0; i < rd->nlat && x < (int)sizeof(right) - 40; i++)
-			x += snprintf(right + x, sizeof(right) - (size_t)x, " %s %lld ms (max %lld)",
+			x += snprintf(right + x, sizeof(right) - (size_t)x,
+			    " %s %lld ms (max %lld)",
 			    rd->lat[i].event, (long long)rd->lat[i].latest_ms,
 			    (long long)rd->lat[i].max_ms);
 	} else
 		snprintf(right, sizeof(right), "%s", rd->latency_why);
 	if (rd->slowlog_len > 0)
-		snprintf(title, sizeof(title), "Slow log (worst of the last %lld)",
+		snprintf(title, sizeof(title),
+		    "Slow log (worst of the last %lld)",
 		    (long long)(rd->slowlog_len < 32 ? rd->slowlog_len : 32));
 	else
 		snprintf(title, sizeof(title), "Slow log");
 	draw_title(win, y + r++, 0, w, title, right);
 	if (rd->nslow == 0) {
-		draw_text(win, y + r++, 2, w - 2, draw_attr(DR_DIM), 0, rd->slowlog_why);
+		draw_text(win, y + r++, 2, w - 2, draw_attr(DR_DIM), 0,
+		    rd->slowlog_why);
 		return (r);
 	}
 	for (i = 0; i < rd->nslow && r < maxrows; i++) {
 		const struct snap_slow	*s = &rd->slow[i];
 
 		x = 2;
-		rp_put(win, y + r, &x, s->usec >= 100000 ? draw_attr(DR_WARN) : RP_PLAIN,
+		rp_put(win, y + r, &x,
+		    s->usec >= 100000 ? draw_attr(DR_WARN) : RP_PLAIN,
 		    "%9s  ", rp_lat(a, sizeof(a), (double)s->usec));
 		rp_put(win, y + r, &x, draw_attr(DR_DIM), "%s  ",
 		    rp_clock(s->when * 1000000, clk, sizeof(clk)));
 		rp_put(win, y + r, &x, RP_PLAIN, "%-40s", s->cmd);
-		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  %s %s", s->client, s->name);
+		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  %s %s", s->client,
+		    s->name);
 		r++;
 	}
 	return (r);
@@ -673,39 +716,54 @@ rp_draw_clients(WINDOW *win, int y, int maxrows, const struct snapshot *snap)
 
 		x = 0;
 		rp_put(win, y + r, &x, RP_PLAIN, "%-8s ", rc[i].role);
-		rp_put(win, y + r, &x, st->connected ? RP_PLAIN : draw_attr(DR_WARN), "%s",
+		rp_put(win, y + r, &x,
+		    st->connected ? RP_PLAIN : draw_attr(DR_WARN), "%s",
 		    st->endpoint[0] ? st->endpoint : "(not connected yet)");
 		if (st->sentinel[0])
-			rp_put(win, y + r, &x, RP_PLAIN, " via sentinel %s", st->sentinel);
-		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  conns %u/%u  calls %s  errors ",
+			rp_put(win, y + r, &x, RP_PLAIN, " via sentinel %s",
+			    st->sentinel);
+		rp_put(win, y + r, &x, draw_attr(DR_DIM),
+		    "  conns %u/%u  calls %s  errors ",
 		    st->open_conns, st->max_conns, draw_fmt_count(a, sizeof(a),
 		    (long long)st->calls));
-		rp_put(win, y + r, &x, st->errors ? draw_attr(DR_WARN) : RP_PLAIN, "%s",
+		rp_put(win, y + r, &x,
+		    st->errors ? draw_attr(DR_WARN) : RP_PLAIN, "%s",
 		    draw_fmt_count(b, sizeof(b), (long long)st->errors));
-		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  reconnects %llu  breaker ",
+		rp_put(win, y + r, &x, draw_attr(DR_DIM),
+		    "  reconnects %llu  breaker ",
 		    (unsigned long long)st->reconnects);
-		rp_put(win, y + r, &x, st->breaker.state == BREAKER_CLOSED ? RP_PLAIN :
-		    draw_attr(DR_BAD), "%s", breaker_state_name(st->breaker.state));
+		rp_put(win, y + r, &x,
+		    st->breaker.state == BREAKER_CLOSED ? RP_PLAIN :
+		    draw_attr(DR_BAD), "%s",
+		    breaker_state_name(st->breaker.state));
 		if (st->attempt > 0)
-			rp_put(win, y + r, &x, draw_attr(DR_WARN), "  attempt %u, next retry %s",
-			    st->attempt, st->next_retry_us > now ? rp_dur(c, sizeof(c),
+			rp_put(win, y + r, &x, draw_attr(DR_WARN),
+			    "  attempt %u, next retry %s",
+			    st->attempt, st->next_retry_us > now ? rp_dur(c,
+			    sizeof(c),
 			    (st->next_retry_us - now) / 1e6) : "now");
 		r++;
 		if (st->last_error[0] && r < maxrows) {
 			x = 9;
-			rp_put(win, y + r++, &x, draw_attr(DR_WARN), "last error: %s",
+			rp_put(win, y + r++, &x, draw_attr(DR_WARN),
+			    "last error: %s",
 			    st->last_error);
 		}
 		if (rc[i].ncmds > 0 && r < maxrows) {
 			x = 9;
 			for (k = 0; k < rc[i].ncmds && k < 6; k++)
-				rp_put(win, y + r, &x, RP_PLAIN, "%s %s (p50 %s p99 %s%s%s)  ",
-				    rc[i].cmds[k].name, draw_fmt_count(a, sizeof(a),
+				rp_put(win, y + r, &x, RP_PLAIN,
+				    "%s %s (p50 %s p99 %s%s%s)  ",
+				    rc[i].cmds[k].name, draw_fmt_count(a,
+				    sizeof(a),
 				    (long long)rc[i].cmds[k].calls),
-				    rp_lat(b, sizeof(b), (double)rc[i].cmds[k].p50_us),
-				    rp_lat(c, sizeof(c), (double)rc[i].cmds[k].p99_us),
+				    rp_lat(b, sizeof(b),
+				    (double)rc[i].cmds[k].p50_us),
+				    rp_lat(c, sizeof(c),
+				    (double)rc[i].cmds[k].p99_us),
 				    rc[i].cmds[k].errors ? ", errors " : "",
-				    rc[i].cmds[k].errors ? draw_fmt_count(a, sizeof(a),
+				    rc[i].cmds[k].errors ? draw_fmt_count(a,
+				    sizeof(a),
 				    (long long)rc[i].cmds[k].errors) : "");
 			r++;
 		}
@@ -732,9 +790,11 @@ rp_draw_pubsub(struct pane_redis *rp, WINDOW *win, int y, int h)
 	if (rp->busy)
 		snprintf(right, sizeof(right), "working...");
 	else if (rp->sub != NULL)
-		snprintf(right, sizeof(right), "%s %s%s, %llu message%s  (u unsubscribe)",
+		snprintf(right, sizeof(right),
+		    "%s %s%s, %llu message%s  (u unsubscribe)",
 		    rp->pattern ? "pattern" : "channel", rp->spec,
-		    connected ? "" : " (reconnecting)", (unsigned long long)messages,
+		    connected ? "" : " (reconnecting)",
+		    (unsigned long long)messages,
 		    messages == 1 ? "" : "s");
 	else
 		snprintf(right, sizeof(right), "s subscribe");
@@ -753,22 +813,27 @@ rp_draw_pubsub(struct pane_redis *rp, WINDOW *win, int y, int h)
 		rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM), "%s ",
 		    rp_clock(m->wall_us, clk, sizeof(clk)));
 		if (m->note[0]) {
-			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_WARN), "-- %s", m->note);
+			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_WARN),
+			    "-- %s", m->note);
 			continue;
 		}
-		rp_put(win, y + 1 + i - first, &x, draw_attr(DR_KEY), "%s", m->chan);
+		rp_put(win, y + 1 + i - first, &x, draw_attr(DR_KEY), "%s",
+		    m->chan);
 		if (m->pat[0])
-			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM), " (%s)", m->pat);
+			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM),
+			    " (%s)", m->pat);
 		rp_put(win, y + 1 + i - first, &x, RP_PLAIN, "  %s", m->data);
 		if (m->len > sizeof(m->data) - 4)
-			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM), " (%s)",
+			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM),
+			    " (%s)",
 			    draw_fmt_bytes(sz, sizeof(sz), (double)m->len));
 	}
 	pthread_mutex_unlock(&ring->mtx);
 	if (rp->editing) {
 		x = 0;
 		rp_put(win, y + h - 1, &x, draw_attr(DR_KEY),
-		    "subscribe to (channel, or pattern with * ? [ ]): %s_", rp->edit);
+		    "subscribe to (channel, or pattern with * ? [ ]): %s_",
+		    rp->edit);
 	}
 }
 
@@ -781,18 +846,21 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 	const struct snap_server_status	*st;
 	const struct conf_target	*t = ui_target(rp->ui);
 	char				 title[160], right[64], a[32], b[32];
-	int				 h = getmaxy(win), w = getmaxx(win), y, x = 0, left;
+	int				 h = getmaxy(win), w = getmaxx(win), y,
+	    x = 0, left;
 	bool				 stale;
 
 	(void)focused;
 	if (t != NULL && (t->redis == NULL || t->redis[0] == '\0')) {
 		draw_title(win, 0, 0, w, "Redis", "not configured");
-		draw_textf(win, 2, 1, w - 2, draw_attr(DR_DIM), 0, "No Redis is configured "
+		draw_textf(win, 2, 1, w - 2, draw_attr(DR_DIM), 0,
+		    "No Redis is configured "
 		    "for target %s: set \"redis\" in its config entry or REDIS_URL.", t->name);
 		return;
 	}
 	if (rp->snap == NULL) {
-		draw_title(win, 0, 0, w, "Redis", "waiting for the first sample");
+		draw_title(win, 0, 0, w, "Redis",
+		    "waiting for the first sample");
 		rp_draw_pubsub(rp, win, 2, h - 2);
 		return;
 	}
@@ -804,7 +872,8 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 	y = rp_draw_header(win, rp->snap, rd, &stale);
 	if (rd == NULL) {
 		st = &snapshot_status(rp->snap)->redis;
-		rp_put(win, y++, &x, draw_attr(DR_BAD), "no data from Redis yet: %s%s%s",
+		rp_put(win, y++, &x, draw_attr(DR_BAD),
+		    "no data from Redis yet: %s%s%s",
 		    st->state, st->error[0] ? " - " : "", st->error);
 		y += rp_draw_clients(win, y + 1, 4, rp->snap) + 1;
 		rp_draw_pubsub(rp, win, y, h - y);
@@ -827,7 +896,8 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 		y += rp_draw_slowlog(win, y, left - 8 > 6 ? 6 : left - 8, rd);
 	left = h - y;
 	if (left > 6)
-		y += rp_draw_clients(win, y, left - 5 > 7 ? 7 : left - 5, rp->snap);
+		y += rp_draw_clients(win, y, left - 5 > 7 ? 7 : left - 5,
+		    rp->snap);
 	rp_draw_pubsub(rp, win, y, h - y);
 }
 
@@ -909,7 +979,8 @@ pane_redis_export(void *arg)
 	o = rp->snap ? snapshot_redis_json(rp->snap) : cJSON_CreateObject();
 	ps = cJSON_AddObjectToObject(o, "pubsub");
 	if (rp->sub != NULL) {
-		cJSON_AddStringToObject(ps, rp->pattern ? "pattern" : "channel", rp->spec);
+		cJSON_AddStringToObject(ps, rp->pattern ? "pattern" : "channel",
+		    rp->spec);
 	} else
 		cJSON_AddNullToObject(ps, "channel");
 	a = cJSON_AddArrayToObject(ps, "messages");
@@ -940,7 +1011,8 @@ pane_redis_export(void *arg)
 
 const struct pane_ops pane_redis_ops = {
 	.name = "Redis", .hotkey = '2', .keys = pane_redis_keys,
-	.init = pane_redis_init, .free = pane_redis_free, .update = pane_redis_update,
+	.init = pane_redis_init, .free = pane_redis_free,
+	    .update = pane_redis_update,
 	.draw = pane_redis_draw, .key = pane_redis_key, .tick = pane_redis_tick,
 	.export = pane_redis_export,
 };
