@@ -558,10 +558,9 @@ migrate_lock(struct migrun *r, long long *waited, struct mc_err *err)
 		if (elapsed >= timeout || migrate_stopped(r->o) || elapsed >= next_note) {
 			if (migrate_describe_holder(r->lock, r->marker, &who, err) == -1)
 				break;
-			if (who.len == 0) {	/* released meanwhile: try again now */
-				next_note = 0;
-				continue;
-			}
+			if (who.len == 0)	/* released meanwhile, or invisible */
+				buf_puts(&who, "a session that pg_locks does not show (released "
+				    "just now, or a prepared transaction)");
 		}
 		if (migrate_stopped(r->o)) {
 			mc_err_set(err, MC_E_CANCELLED,
