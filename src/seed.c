@@ -122,7 +122,9 @@ struct seed_job {
 	long long		 frows;
 	struct buf		 send, why, scratch, sql;
 	/* totals and progress */
-	long long		 rows, bytes;
+	const char		*set;
+	int			 file_no;
+	long long		 rows, bytes, total_bytes;
 	struct timespec		 t0, tprog;
 	bool			 progressed;
 	struct seed_srverr	 se;
@@ -520,24 +522,60 @@ seed_plan(struct seed_job *j, struct mc_err *err)
 
 /* ---------------------------------------------------------------- COPY */
 
+/* n with thousands separators ("1,234,567") into out. */
+static void
+seed_thousands(char *out, size_t len, long long n)
+{
+	char	tmp[32];
+	size_t	i, k = 0, nd;
+	int	neg = n < 0;
+
+	snprintf(tmp, sizeof(tmp), "%lld", neg ? -n : n);
+	nd = strlen(tmp);
+	if (neg && k + 1 < len)
+		out[k++] = '-';
+	for (i = 0; i < nd && k + 1 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0 && k + 2 < len)
+			out[k++] = ',';
+		out[k++] = tmp[i];
+	}
+	out[k] = '\0';
+}
+
 /* Report progress at most four times a second (force: now). */
 static void
 seed_progress(struct seed_job *j, bool force)
 {
-	char	line[256];
-	double	secs;
+	struct seed_progress	 p;
+	char			 line[256], rows[32], rate[32];
+	double			 secs;
 
-	if (j->o->progress == NULL)
+	if (j->o->progress == NULL && j->o->progress_stats == NULL)
 		return;
 	if (!force && seed_elapsed(&j->tprog) < 0.25)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &j->tprog);
 	secs = seed_elapsed(&j->t0);
-	snprintf(line, sizeof(line), "seed: %s  %lld rows  %.1f MB  %.0f rows/s",
-	    j->f ? j->f->file : "", j->rows + j->frows,
-	    (double)(j->bytes + j->fbytes) / 1e6,
-	    secs > 0 ? (double)(j->rows + j->frows) / secs : 0.0);
-	j->o->progress(j->o->progress_arg, line);
+	memset(&p, 0, sizeof(p));
+	p.set = j->set;
+	p.file = j->f ? j->f->file : "";
+	p.file_no = j->file_no;
+	p.nfiles = (int)j->m->nfiles;
+	p.rows = j->rows + j->frows;
+	p.bytes = j->bytes + j->fbytes;
+	p.total_bytes = j->total_bytes;
+	p.rows_per_s = secs > 0 ? (double)p.rows / secs : 0.0;
+	if (j->o->progress_stats != NULL)
+		j->o->progress_stats(j->o->progress_arg, &p);
+	if (j->o->progress != NULL) {
+		seed_thousands(rows, sizeof(rows), p.rows);
+		seed_thousands(rate, sizeof(rate), (long long)p.rows_per_s);
+		snprintf(line, sizeof(line), "seed %s: file %d/%d %s  %s rows  %.1f/%.1f MB (%d%%)  %s rows/s",
+		    p.set, p.file_no, p.nfiles, p.file, rows, (double)p.bytes / 1e6,
+		    (double)p.total_bytes / 1e6,
+		    p.total_bytes > 0 ? (int)(100 * p.bytes / p.total_bytes) : 0, rate);
+		j->o->progress(j->o->progress_arg, line);
+	}
 	j->progressed = true;
 }
 
@@ -1671,6 +1709,14 @@ seed_run_tx(struct seed_job *j, const char *set, struct seed_report *rep, struct
 	}
 	if (seed_plan(j, err) != 0)
 		return (-1);
+	for (k = 0; k < j->m->nfiles; k++) {
+		struct stat	 sb;
+		char		*path = xasprintf("%s/%s", j->setdir, j->m->files[k].file);
+
+		if (stat(path, &sb) == 0)
+			j->total_bytes += (long long)sb.st_size;
+		free(path);
+	}
 	if (!j->o->verify && j->mode == SEED_APPEND &&
 	    seed_ledger_prev(j, set, &prev, &when, err) != 0)
 		goto out;
@@ -1678,6 +1724,7 @@ seed_run_tx(struct seed_job *j, const char *set, struct seed_report *rep, struct
 		goto out;
 	for (k = 0; k < j->m->nfiles; k++) {
 		i = j->order[k];
+		j->file_no = (int)k + 1;
 		j->f = &j->m->files[i];
 		j->tb = &j->tbls[j->ftbl[i]];
 		free(j->fpath);
@@ -1762,6 +1809,7 @@ seed_run(PGconn *conn, const char *dir, const char *set, const struct seed_opts 
 		return (-1);
 	}
 	j.mode = o->mode_given ? o->mode : j.m->mode;
+	j.set = set;
 	if (j.mode == SEED_REPLACE && !o->dry_run && !o->verify &&
 	    seed_confirm_replace(&j, set, err) != 0) {
 		seedfmt_manifest_free(j.m);

@@ -24,6 +24,18 @@
 #include "out.h"
 #include "seedfmt.h"
 
+/* Where a run is, for a progress bar (seed_opts.progress_stats). */
+struct seed_progress {
+	const char	*set;
+	const char	*file;		/* the file being read (borrowed) */
+	int		 file_no;	/* 1-based, of nfiles */
+	int		 nfiles;
+	long long	 rows;		/* rows sent so far, all files */
+	long long	 bytes;		/* bytes read so far, all files */
+	long long	 total_bytes;	/* size of all the set's files */
+	double		 rows_per_s;
+};
+
 /* How to run a load; zero-initialise, then set what you need. */
 struct seed_opts {
 	enum seed_mode		 mode;
@@ -34,6 +46,8 @@ struct seed_opts {
 	/* Progress lines ("demo: 12,000 rows  1.2 MB  40,000 rows/s"); may be NULL. */
 	void			(*progress)(void *, const char *line);
 	void			*progress_arg;
+	/* The same moments as numbers (the TUI's bar); may be NULL. Same arg. */
+	void			(*progress_stats)(void *, const struct seed_progress *);
 	/*
 	 * Asked before anything is written when the effective mode (flag or
 	 * manifest) is replace and this is not a dry run; what describes the
