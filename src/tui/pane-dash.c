@@ -557,11 +557,17 @@ dash_draw_repl(WINDOW *win, int y, const struct snap_pg *pg)
 		return (0);
 	if (pg->in_recovery) {
 		dash_put(win, y, &x, draw_attr(DR_DIM), "replication ");
-		dash_put(win, y, &x, DASH_PLAIN,
-		    "standby: replay %s behind, %s received not replayed",
-		    dash_dur(b1, sizeof(b1), pg->standby_delay_s),
-		    draw_fmt_bytes(b2, sizeof(b2),
-		    (double)pg->standby_backlog_bytes));
+		if (pg->standby_delay_s < 0)
+			dash_put(win, y, &x, DASH_PLAIN, "standby: no transaction "
+			    "replayed yet");
+		else
+			dash_put(win, y, &x, DASH_PLAIN, "standby: last transaction "
+			    "replayed %s ago", dash_dur(b1, sizeof(b1),
+			    pg->standby_delay_s));
+		dash_put(win, y, &x, pg->standby_backlog_bytes > 0 ?
+		    draw_attr(DR_WARN) : DASH_PLAIN, ", %s received not replayed",
+		    draw_fmt_bytes(b2, sizeof(b2), (double)(pg->standby_backlog_bytes <
+		    0 ? 0 : pg->standby_backlog_bytes)));
 		return (1);
 	}
 	if (pg->nreplicas == 0 && pg->nslots == 0)

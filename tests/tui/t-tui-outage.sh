@@ -6,7 +6,9 @@
 # is marked stale with its time, the panes still switch at once, and `q`
 # quits at once. Before the outages, the console pool's gauge moves while a
 # console command holds a connection behind a lock, and the server side and
-# the blocked-sessions line show the same session.
+# the blocked-sessions line show the same session; and replication shows: a
+# PostgreSQL standby (pg_basebackup) and a Redis replica of the private pair
+# appear on the primaries' panes, and the standby's own Dashboard says so.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 SRV="$MCPDB_SRCDIR/src/mcpdb-servers.sh"
@@ -23,9 +25,13 @@ chmod 755 "$SD"
 D=$(mktemp -d "$base/mcpdb-tuiout-ui.XXXXXX") || exit 1
 S=mcpdb-test-$$
 PIDS=""
+STANDBY=""
+RREPLICA=""
 cleanup() {
 	tmux -L "$S" kill-server >/dev/null 2>&1
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	[ -n "$STANDBY" ] && as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
+	[ -n "$RREPLICA" ] && kill "$(cat "$RREPLICA")" 2>/dev/null
 	sh "$SRV" pg-thaw --dir "$SD" >/dev/null 2>&1
 	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
 	rm -rf "$D"
@@ -36,6 +42,11 @@ trap 'exit 1' INT TERM HUP
 # Our own servers: a failing start is a hard error, not a skip.
 out=$(sh "$SRV" up --dir "$SD") || { echo "Bail out! cannot start private servers"; exit 1; }
 eval "$out"
+PGBIN=${MCPDB_TEST_PGBIN:-/usr/lib/postgresql/15/bin}
+# As root the servers run as user postgres (mcpdb-servers.sh does the same).
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
 PG=$MCPDB_TEST_PGURL
 RS=$MCPDB_TEST_REDIS
 unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL NO_COLOR MCPDB_LOG_FILE MCPDB_LOG_LEVEL
@@ -111,6 +122,46 @@ wait_for "(done in" 5
 keys Escape
 wait_gone "── Console" 2 || { keys Escape; wait_gone "── Console" 2; }
 quit_fast "healthy"
+
+# ---- replication: a standby and a Redis replica of the private pair
+PGD=$(cd "$SD/pg" && pwd -P)
+echo "local replication all trust" >>"$PGD/data/pg_hba.conf"
+psql -X -q "$PG" -c "SELECT pg_reload_conf()" >/dev/null
+P2=$((MCPDB_TEST_PG_PORT + 1))
+STANDBY=$PGD/standby
+as_pg "$PGBIN/pg_basebackup" -D "$STANDBY" -R -h "$PGD" -p "$MCPDB_TEST_PG_PORT" -U postgres >/dev/null 2>&1 &&
+as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -l "$PGD/standby.log" -w \
+	-o "-p $P2 -k $PGD -c listen_addresses='' -c cluster_name=tuistandby" start >/dev/null 2>&1
+ok $? "a streaming standby started (port $P2)"
+RREPLICA=$D/replica.pid
+redis-server --port 0 --unixsocket "$D/replica.sock" --save '' --appendonly no \
+	--daemonize yes --pidfile "$RREPLICA" --dir "$D" --logfile "$D/replica.log" \
+	--replicaof 127.0.0.1 "$MCPDB_TEST_REDIS_PORT" >/dev/null
+ok $? "a Redis replica started"
+start
+wait_for "replication tuistandby streaming" 15; ok $? "the Dashboard shows the standby streaming, with its lag"
+like "$(screen)" "lag " "byte and time lag shown"
+keys 2
+wait_for "1 replica: " 15; ok $? "the Redis pane shows one replica"
+wait_for " online " 10; ok $? "online, with its byte lag"
+keys q; wait_for "EXITED 0" 5
+cat >"$D/run-standby.sh" <<EOF
+#!/bin/sh
+"$M" --pg "host=$PGD port=$P2 user=postgres dbname=postgres" --redis "$D/replica.sock" "\$@"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+tmux -L "$S" kill-server >/dev/null 2>&1; sleep 0.3
+tmux -L "$S" -f /dev/null new-session -d -x 120 -y 40 "env LC_ALL=C.UTF-8 TERM=screen sh '$D/run-standby.sh'"
+wait_for "(standby)" 15; ok $? "on the standby the server line says standby"
+wait_for "replication standby: " 5; ok $? "with its replay position"
+keys 2
+wait_for "replica of 127.0.0.1:$MCPDB_TEST_REDIS_PORT, link up" 15; ok $? "the Redis replica shows its master and link"
+keys q; wait_for "EXITED 0" 5
+as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
+STANDBY=""
+kill "$(cat "$RREPLICA")" 2>/dev/null
+RREPLICA=""
 
 # ---- PostgreSQL stopped
 start
