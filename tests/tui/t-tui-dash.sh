@@ -249,4 +249,29 @@ n=$(q "SELECT count(*) FROM pg_stat_activity WHERE pid = $pid")
 is "$n" 1 "and the backend still runs"
 keys q; wait_for "EXITED 0" 3
 q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '$APP-%'" >/dev/null
+
+# ---- a role without pg_monitor: a limited view, said so, not a crash
+case $PG in
+*://*)	skip "MCPDB_TEST_PGURL is a URI" ;;
+*)
+	ROLE=tuidash_plain_$$
+	q "CREATE ROLE $ROLE LOGIN PASSWORD 'pw'" >/dev/null
+	cat >"$D/run.sh" <<EOF
+#!/bin/sh
+"$M" --pg "$PG user=$ROLE password=pw" --redis "$RS" "\$@"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+	pid=$(sleeper "$APP-h" 30)
+	start
+	wait_for "limited view: this role lacks pg_monitor" 15
+	ok $? "a role without pg_monitor gets a limited view, said plainly"
+	keys i
+	wait_for "(hidden)" 5; ok $? "other roles' sessions are listed as hidden"
+	like "$(screen)" "── Server 15" "the server figures are still there"
+	keys q; wait_for "EXITED 0" 3; ok $? "and q quits"
+	q "SELECT pg_terminate_backend($pid)" >/dev/null
+	q "DROP ROLE $ROLE" >/dev/null
+	;;
+esac
 done_testing
