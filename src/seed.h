@@ -43,7 +43,11 @@ struct seed_opts {
 	bool			 dry_run;	/* load, report, roll back */
 	bool			 verify;	/* check values only: no COPY, no writes */
 	volatile sig_atomic_t	*stop;		/* non-zero: cancel (may be NULL) */
-	/* Progress lines ("demo: 12,000 rows  1.2 MB  40,000 rows/s"); may be NULL. */
+	/*
+	 * Progress lines, at most four a second; may be NULL. The format is
+	 * stable (the TUI parses it): "seed: FILE  N rows  X.X MB  R rows/s"
+	 * followed by "  (file I/N, P% of T.T MB)".
+	 */
 	void			(*progress)(void *, const char *line);
 	void			*progress_arg;
 	/* The same moments as numbers (the TUI's bar); may be NULL. Same arg. */
@@ -52,7 +56,8 @@ struct seed_opts {
 	 * Asked before anything is written when the effective mode (flag or
 	 * manifest) is replace and this is not a dry run; what describes the
 	 * action ("replace the contents of 2 tables (a, b) with seed set x").
-	 * Returns 0 to go ahead, -1 with err to stop. NULL: replace refused.
+	 * Returns 0 to go ahead, -1 with err to stop. NULL means the caller
+	 * has already confirmed (the TUI asks before it starts any load).
 	 */
 	int			(*confirm)(void *, const char *what, struct mc_err *);
 	void			*confirm_arg;

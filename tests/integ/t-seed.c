@@ -366,7 +366,8 @@ main(void)
 	rc = mcpdb(&out, s);
 	free(s);
 	is_int(rc, 0, "dry run of 400,000 rows exits 0");
-	like(out.data, "rows/s", "progress lines report rows, bytes and rate");
+	like(out.data, "seed: code_quality.metrics.ndjson  ", "progress lines keep their documented prefix");
+	like(out.data, " rows/s  (file 1/1, ", "progress lines report rows, bytes, rate and the file");
 	like(out.data, "would load 1 files, 400000 rows", "dry run counts every row");
 	after = counts();
 	is_str(after, before, "dry run of the big set wrote nothing");
