@@ -3,7 +3,7 @@
 # on one private PostgreSQL 15 + Redis 7 pair (started here, purged on exit).
 #
 # Measured per monitor, in a 120x40 tmux pane, the way
-# /work/shared/research/peers.sh section 5 measured the peers:
+# the team's peer study (research notes, peers.sh section 5) measured the peers:
 #   - time to the first full paint: from starting the pane until the screen
 #     shows data (mcpdb: the Dashboard's Sessions section; pg_activity:
 #     "PostgreSQL"; pg_top: "last pid"), polled every 10 ms;
