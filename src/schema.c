@@ -553,3 +553,790 @@ schema_export_json_schema(const struct sch_catalog *cat)
 	cJSON_AddItemToObject(doc, "$defs", defs);
 	return (doc);
 }
+
+/* ================================================================ browser */
+
+/* The schemas a browser shows: not the system's, not an extension's. */
+#define SCHEMA_NSP_FILTER \
+	" n.nspname NOT IN ('pg_catalog', 'information_schema')" \
+	" AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+
+static const char *const schema_sql_tree_nsp =
+    "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE" SCHEMA_NSP_FILTER
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+    "   WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
+    "   AND d.objid = n.oid AND d.deptype = 'e')";
+
+static const char *const schema_sql_tree_rel =
+    "SELECT n.nspname, c.relname, c.relkind, c.oid, c.reltuples"
+    " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND" SCHEMA_NSP_FILTER
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+    "   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+    "   AND d.objid = c.oid AND d.deptype = 'e')";
+
+/* Functions; %s is prokind, or its pre-11 equivalent. */
+static const char *const schema_sql_tree_fn =
+    "SELECT n.nspname, p.proname || '(' ||"
+    " pg_catalog.oidvectortypes(p.proargtypes) || ')', %s, p.oid, -1"
+    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE" SCHEMA_NSP_FILTER
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+    "   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    "   AND d.objid = p.oid AND d.deptype = 'e')";
+
+const char *
+schema_okind_name(enum sch_okind k)
+{
+	static const char *const names[SCH_O__COUNT] = {
+		"table", "view", "matview", "foreign", "sequence", "function",
+	};
+
+	return (k < SCH_O__COUNT ? names[k] : "?");
+}
+
+/* The browser kind of a relkind. */
+static enum sch_okind
+schema_relkind(char rk)
+{
+	switch (rk) {
+	case 'v':
+		return (SCH_O_VIEW);
+	case 'm':
+		return (SCH_O_MATVIEW);
+	case 'f':
+		return (SCH_O_FOREIGN);
+	case 'S':
+		return (SCH_O_SEQUENCE);
+	default:
+		return (SCH_O_TABLE);
+	}
+}
+
+/* qsort: schema names bytewise. */
+static int
+schema_cmp_str(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* qsort: objects by schema, kind, then name (bytewise). */
+static int
+schema_cmp_obj(const void *a, const void *b)
+{
+	const struct sch_obj	*x = a, *y = b;
+
+	if (x->schema != y->schema)
+		return (x->schema < y->schema ? -1 : 1);
+	if (x->kind != y->kind)
+		return (x->kind < y->kind ? -1 : 1);
+	return (strcmp(x->name, y->name));
+}
+
+/* Index of schema name in the sorted tree, or -1. */
+static long
+schema_tree_find(const struct sch_tree *t, const char *name)
+{
+	size_t	lo = 0, hi = t->nschemas;
+
+	while (lo < hi) {
+		size_t	mid = (lo + hi) / 2;
+		int	c = strcmp(t->schemas[mid], name);
+
+		if (c == 0)
+			return ((long)mid);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (-1);
+}
+
+/* Add the object rows of res (schema, name, kind, oid, reltuples) to t. */
+static void
+schema_tree_add(struct sch_tree *t, PGresult *res, bool fn)
+{
+	int	i, n = PQntuples(res);
+	size_t	cap = t->nobjs + (size_t)n;
+
+	t->objs = xreallocarray(t->objs, cap ? cap : 1, sizeof(*t->objs));
+	for (i = 0; i < n; i++) {
+		struct sch_obj	*o;
+		long		 s = schema_tree_find(t, PQgetvalue(res, i, 0));
+
+		if (s < 0)	/* an extension's schema */
+			continue;
+		o = &t->objs[t->nobjs++];
+		o->schema = (size_t)s;
+		o->name = xstrdup(PQgetvalue(res, i, 1));
+		o->sub = PQgetvalue(res, i, 2)[0];
+		o->kind = fn ? SCH_O_FUNCTION : schema_relkind(o->sub);
+		o->oid = (unsigned int)strtoul(PQgetvalue(res, i, 3), NULL, 10);
+		o->est_rows = -1;
+		if (o->kind == SCH_O_TABLE || o->kind == SCH_O_MATVIEW) {
+			o->est_rows = strtod(PQgetvalue(res, i, 4), NULL);
+			if (o->est_rows < 0)
+				o->est_rows = -1;
+		}
+	}
+}
+
+struct sch_tree *
+schema_tree_load(PGconn *conn, struct mc_err *err)
+{
+	struct sch_tree	*t;
+	PGresult	*res, *r[3] = { NULL, NULL, NULL };
+	char		*fn, *sql;
+	int		 nres = 0, i;
+	bool		 failed = false;
+
+	fn = xasprintf(schema_sql_tree_fn, PQserverVersion(conn) >= 110000 ? "p.prokind" :
+	    "CASE WHEN p.proisagg THEN 'a' WHEN p.proiswindow THEN 'w' ELSE 'f' END");
+	sql = xasprintf("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+	    "SET LOCAL statement_timeout = '20s'; %s; %s; %s; COMMIT",
+	    schema_sql_tree_nsp, schema_sql_tree_rel, fn);
+	free(fn);
+	if (!PQsendQuery(conn, sql)) {
+		free(sql);
+		return (mc_err_pg(err, conn, NULL), NULL);
+	}
+	free(sql);
+	/* Results: BEGIN, SET, three row sets, COMMIT; keep the first error. */
+	while ((res = PQgetResult(conn)) != NULL) {
+		ExecStatusType	st = PQresultStatus(res);
+
+		if (st == PGRES_TUPLES_OK && nres < 3) {
+			r[nres++] = res;
+			continue;
+		}
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !failed) {
+			mc_err_pg(err, conn, res);
+			failed = true;
+		}
+		PQclear(res);
+	}
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	if (failed || nres < 3) {
+		if (!failed)
+			mc_err_set(err, MC_E_QUERY, "the catalog queries returned %d of 3 results", nres);
+		for (i = 0; i < nres; i++)
+			PQclear(r[i]);
+		return (NULL);
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->database = xstrdup(PQdb(conn) ? PQdb(conn) : "");
+	t->nschemas = (size_t)PQntuples(r[0]);
+	t->schemas = xcalloc(t->nschemas + 1, sizeof(char *));
+	for (i = 0; i < PQntuples(r[0]); i++)
+		t->schemas[i] = xstrdup(PQgetvalue(r[0], i, 0));
+	qsort(t->schemas, t->nschemas, sizeof(char *), schema_cmp_str);
+	schema_tree_add(t, r[1], false);
+	schema_tree_add(t, r[2], true);
+	qsort(t->objs, t->nobjs, sizeof(*t->objs), schema_cmp_obj);
+	for (i = 0; i < 3; i++)
+		PQclear(r[i]);
+	return (t);
+}
+
+void
+schema_tree_free(struct sch_tree *t)
+{
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nschemas; i++)
+		free(t->schemas[i]);
+	for (i = 0; i < t->nobjs; i++)
+		free(t->objs[i].name);
+	free(t->schemas);
+	free(t->objs);
+	free(t->database);
+	free(t);
+}
+
+/* ---------------------------------------------------------------- details */
+
+/* BEGIN READ ONLY with short lock and statement timeouts (one round trip). */
+static int
+schema_begin(PGconn *conn, struct mc_err *err)
+{
+	PGresult	*res = PQexec(conn, "BEGIN READ ONLY; SET LOCAL lock_timeout = '1500ms'; "
+	    "SET LOCAL statement_timeout = '5s'");
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		mc_err_pg(err, conn, res);
+		PQclear(res);
+		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
+		return (-1);
+	}
+	PQclear(res);
+	return (0);
+}
+
+/* What a detail lookup carries between its sections. */
+struct schema_dx {
+	PGconn			*c;
+	int			 ver;		/* PQserverVersion */
+	struct sch_detail	*d;
+	char			 oid[16];
+	bool			 locked;	/* a section already waited for a lock */
+};
+
+/* Add an empty section titled title. */
+static struct sch_section *
+schema_sec_add(struct sch_detail *d, const char *title)
+{
+	struct sch_section	*s;
+
+	d->sec = xreallocarray(d->sec, d->nsec + 1, sizeof(*d->sec));
+	s = &d->sec[d->nsec++];
+	memset(s, 0, sizeof(*s));
+	s->title = xstrdup(title);
+	return (s);
+}
+
+/*
+ * Run sql ($1 = the object's oid, plus extra parameters) under a savepoint
+ * and return its rows, or NULL with *note saying why (caller frees).
+ */
+static struct table *
+schema_dx_rows(struct schema_dx *x, const char *sql, int n, const char *const *extra,
+    char **note)
+{
+	const char	*p[4] = { x->oid, NULL, NULL, NULL };
+	struct table	*t;
+	struct mc_err	 e;
+	int		 i;
+
+	for (i = 0; i < n && i < 3; i++)
+		p[i + 1] = extra[i];
+	mc_err_clear(&e);
+	*note = NULL;
+	PQclear(PQexec(x->c, "SAVEPOINT mcpdb_browse"));
+	if ((t = pgq_table(x->c, NULL, sql, 1 + n, p, &e)) == NULL) {
+		PQclear(PQexec(x->c, "ROLLBACK TO SAVEPOINT mcpdb_browse"));
+		if (strcmp(e.sqlstate, "55P03") == 0 && !x->locked) {
+			/* The rest would wait as long again: give them 100 ms. */
+			PQclear(PQexec(x->c, "SET LOCAL lock_timeout = '100ms'"));
+			x->locked = true;
+		}
+		if (strcmp(e.sqlstate, "55P03") == 0)
+			*note = xstrdup("not shown: it waited over 1.5 s for a lock (DDL or a "
+			    "migration holds one); reopen it to try again");
+		else if (strcmp(e.sqlstate, "42501") == 0)
+			*note = xasprintf("not shown: this role may not read it (%s)", e.msg);
+		else
+			*note = xasprintf("not shown: %s", e.msg);
+	}
+	PQclear(PQexec(x->c, "RELEASE SAVEPOINT mcpdb_browse"));
+	return (t);
+}
+
+/* A section of rows from sql; drop it when empty and keep_empty is false. */
+static void
+schema_dx_section(struct schema_dx *x, const char *title, const char *sql, bool keep_empty,
+    int n, const char *const *extra)
+{
+	char		*note;
+	struct table	*t = schema_dx_rows(x, sql, n, extra, &note);
+	struct sch_section *s;
+
+	if (t != NULL && t->nrows == 0 && !keep_empty) {
+		table_free(t);
+		return;
+	}
+	s = schema_sec_add(x->d, title);
+	s->t = t;
+	s->note = note;
+}
+
+/* A section holding one text value from sql (a definition). */
+static void
+schema_dx_text(struct schema_dx *x, const char *title, const char *sql)
+{
+	char		*note;
+	struct table	*t = schema_dx_rows(x, sql, 0, NULL, &note);
+	struct sch_section *s = schema_sec_add(x->d, title);
+
+	s->note = note;
+	if (t != NULL && t->nrows > 0 && table_cell(t, 0, 0) != NULL)
+		s->text = xstrdup(table_cell(t, 0, 0));
+	else if (t != NULL && s->note == NULL)
+		s->note = xstrdup("(not available)");
+	table_free(t);
+}
+
+/* Turn the one row of sql into facts (column name, value), skipping NULLs. */
+static void
+schema_dx_facts(struct schema_dx *x, const char *sql, int n, const char *const *extra)
+{
+	char		*note;
+	struct table	*t = schema_dx_rows(x, sql, n, extra, &note);
+	size_t		 c;
+
+	if (t != NULL && t->nrows > 0)
+		for (c = 0; c < t->ncols; c++)
+			if (table_cell(t, 0, c) != NULL && *table_cell(t, 0, c) != '\0')
+				table_add(x->d->facts, t->cols[c], table_cell(t, 0, c));
+	if (note != NULL) {
+		table_add(x->d->facts, "(facts)", note);
+		free(note);
+	}
+	table_free(t);
+}
+
+static const char *const schema_sql_d_relfacts =
+    "SELECT pg_catalog.pg_get_userbyid(c.relowner) AS owner,"
+    " CASE c.relpersistence WHEN 'u' THEN 'unlogged' WHEN 't' THEN 'temporary'"
+    "  ELSE NULL END AS persistence,"
+    " CASE WHEN c.relkind IN ('r', 'p', 'm', 'f') THEN"
+    "  CASE WHEN c.reltuples < 0 THEN 'unknown (never analyzed)'"
+    "  ELSE to_char(c.reltuples::bigint, 'FM999,999,999,999,990') END END AS \"estimated rows\","
+    " CASE WHEN c.relkind IN ('r', 'm') THEN"
+    "  pg_catalog.pg_size_pretty(pg_catalog.pg_relation_size(c.oid)) END AS \"table size\","
+    " CASE WHEN c.relkind IN ('r', 'm', 'p') THEN"
+    "  pg_catalog.pg_size_pretty(pg_catalog.pg_indexes_size(c.oid)) END AS \"index size\","
+    " CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_size_pretty(CASE WHEN"
+    "  c.reltoastrelid <> 0 THEN pg_catalog.pg_total_relation_size(c.reltoastrelid)"
+    "  ELSE 0 END) END AS \"toast size\","
+    " CASE WHEN c.relkind IN ('r', 'm') THEN"
+    "  pg_catalog.pg_size_pretty(pg_catalog.pg_total_relation_size(c.oid)) END AS \"total size\","
+    " to_char(s.n_live_tup, 'FM999,999,999,999,990') AS \"live rows (stats)\","
+    " to_char(s.n_dead_tup, 'FM999,999,999,999,990') AS \"dead rows (stats)\","
+    " s.seq_scan::text AS \"sequential scans\", s.idx_scan::text AS \"index scans\","
+    " CASE WHEN c.relkind IN ('r', 'm', 'p') THEN"
+    "  coalesce(to_char(s.last_vacuum, 'YYYY-MM-DD HH24:MI:SS TZ'), 'never') END AS \"last vacuum\","
+    " CASE WHEN c.relkind IN ('r', 'm', 'p') THEN"
+    "  coalesce(to_char(s.last_autovacuum, 'YYYY-MM-DD HH24:MI:SS TZ'), 'never') END AS \"last autovacuum\","
+    " CASE WHEN c.relkind IN ('r', 'm', 'p') THEN"
+    "  coalesce(to_char(s.last_analyze, 'YYYY-MM-DD HH24:MI:SS TZ'), 'never') END AS \"last analyze\","
+    " CASE WHEN c.relkind IN ('r', 'm', 'p') THEN"
+    "  coalesce(to_char(s.last_autoanalyze, 'YYYY-MM-DD HH24:MI:SS TZ'), 'never') END AS \"last autoanalyze\","
+    " CASE WHEN c.relrowsecurity THEN 'enabled' || CASE WHEN c.relforcerowsecurity"
+    "  THEN ' (forced)' ELSE '' END END AS \"row security\","
+    " (SELECT i.inhparent::pg_catalog.regclass::text FROM pg_catalog.pg_inherits i"
+    "  WHERE i.inhrelid = c.oid LIMIT 1) AS \"inherits / partition of\","
+    " %s AS \"partition bound\","
+    " pg_catalog.obj_description(c.oid, 'pg_class') AS comment"
+    " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid"
+    " WHERE c.oid = $1::oid";
+
+/*
+ * Columns as psql's \d shows them; the first %s is attgenerated (or its
+ * pre-12 stand-in), the other two the default expression (pg_get_expr, which
+ * locks the table, or a placeholder when the table is locked).
+ */
+static const char *const schema_sql_d_columns =
+    "SELECT a.attname AS \"column\", pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,"
+    " coalesce((SELECT co.collname FROM pg_catalog.pg_collation co, pg_catalog.pg_type t"
+    "  WHERE co.oid = a.attcollation AND t.oid = a.atttypid"
+    "  AND a.attcollation <> t.typcollation), '') AS collation,"
+    " CASE WHEN a.attnotnull THEN 'not null' ELSE '' END AS nullable,"
+    " CASE WHEN a.attidentity = 'a' THEN 'generated always as identity'"
+    "  WHEN a.attidentity = 'd' THEN 'generated by default as identity'"
+    "  WHEN %s = 's' THEN 'generated always as (' || %s || ') stored'"
+    "  ELSE coalesce(%s, '') END AS \"default\","
+    " coalesce(pg_catalog.col_description(a.attrelid, a.attnum), '') AS comment"
+    " FROM pg_catalog.pg_attribute a"
+    " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped"
+    " ORDER BY a.attnum";
+
+static const char *const schema_sql_d_indexes =
+    "SELECT ic.relname AS index,"
+    " CASE WHEN i.indisprimary THEN 'PRIMARY KEY'"
+    "  WHEN k.contype = 'u' THEN 'UNIQUE CONSTRAINT'"
+    "  WHEN k.contype = 'x' THEN 'EXCLUSION CONSTRAINT'"
+    "  WHEN i.indisunique THEN 'UNIQUE' ELSE '' END"
+    "  || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END AS kind,"
+    " pg_catalog.pg_size_pretty(pg_catalog.pg_relation_size(i.indexrelid)) AS size,"
+    " s.idx_scan::text AS scans,"
+    " coalesce(substring(pg_catalog.pg_get_indexdef(i.indexrelid, 0, true)"
+    "  FROM ' USING (.*)$'), pg_catalog.pg_get_indexdef(i.indexrelid, 0, true)) AS definition"
+    " FROM pg_catalog.pg_index i"
+    " JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
+    " LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = i.indexrelid"
+    "  AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')"
+    " LEFT JOIN pg_catalog.pg_stat_all_indexes s ON s.indexrelid = i.indexrelid"
+    " WHERE i.indrelid = $1::oid"
+    " ORDER BY i.indisprimary DESC, i.indisunique DESC, ic.relname";
+
+static const char *const schema_sql_d_constraints =
+    "SELECT k.conname AS \"constraint\","
+    " CASE k.contype WHEN 'c' THEN 'check' WHEN 'p' THEN 'primary key'"
+    "  WHEN 'u' THEN 'unique' WHEN 'x' THEN 'exclusion' WHEN 't' THEN 'trigger'"
+    "  ELSE k.contype::text END AS type,"
+    " CASE WHEN k.convalidated THEN '' ELSE 'NOT VALID' END AS note,"
+    " pg_catalog.pg_get_constraintdef(k.oid, true) AS definition"
+    " FROM pg_catalog.pg_constraint k"
+    " WHERE k.conrelid = $1::oid AND k.contype <> 'f'"
+    " ORDER BY CASE k.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'x' THEN 2 ELSE 3 END,"
+    "  k.conname";
+
+static const char *const schema_sql_d_fk_out =
+    "SELECT k.conname AS \"constraint\","
+    " CASE WHEN k.convalidated THEN '' ELSE 'NOT VALID' END AS note,"
+    " pg_catalog.pg_get_constraintdef(k.oid, true) AS definition"
+    " FROM pg_catalog.pg_constraint k"
+    " WHERE k.conrelid = $1::oid AND k.contype = 'f' ORDER BY k.conname";
+
+static const char *const schema_sql_d_fk_in =
+    "SELECT k.conrelid::pg_catalog.regclass::text AS \"table\", k.conname AS \"constraint\","
+    " pg_catalog.pg_get_constraintdef(k.oid, true) AS definition"
+    " FROM pg_catalog.pg_constraint k"
+    " WHERE k.confrelid = $1::oid AND k.contype = 'f' ORDER BY 1, 2";
+
+static const char *const schema_sql_d_triggers =
+    "SELECT t.tgname AS \"trigger\","
+    " CASE t.tgenabled WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'"
+    "  WHEN 'R' THEN 'replica only' WHEN 'A' THEN 'always' END AS state,"
+    " pg_catalog.pg_get_triggerdef(t.oid, true) AS definition"
+    " FROM pg_catalog.pg_trigger t"
+    " WHERE t.tgrelid = $1::oid AND NOT t.tgisinternal ORDER BY 1";
+
+static const char *const schema_sql_d_policies =
+    "SELECT p.polname AS policy,"
+    " CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'"
+    "  WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS command,"
+    " CASE WHEN p.polpermissive THEN 'permissive' ELSE 'restrictive' END AS kind,"
+    " CASE WHEN p.polroles = '{0}' THEN 'PUBLIC' ELSE pg_catalog.array_to_string(ARRAY("
+    "  SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = ANY (p.polroles)"
+    "  ORDER BY 1), ', ') END AS roles,"
+    " pg_catalog.pg_get_expr(p.polqual, p.polrelid, true) AS \"using\","
+    " pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid, true) AS \"with check\""
+    " FROM pg_catalog.pg_policy p WHERE p.polrelid = $1::oid ORDER BY 1";
+
+/* Grants by role; %s is the ACL column, %s the acldefault kind, %s the owner column, %s the catalog. */
+static const char *const schema_sql_d_grants =
+    "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+    "  ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS role,"
+    " pg_catalog.string_agg(a.privilege_type || CASE WHEN a.is_grantable"
+    "  THEN ' (with grant option)' ELSE '' END, ', ' ORDER BY a.privilege_type) AS privileges,"
+    " pg_catalog.string_agg(DISTINCT pg_catalog.pg_get_userbyid(a.grantor), ', ') AS \"granted by\","
+    " CASE WHEN bool_and(o.%s IS NULL) THEN 'default' ELSE '' END AS source"
+    " FROM %s o, pg_catalog.aclexplode(coalesce(o.%s,"
+    "  pg_catalog.acldefault(%s, o.%s))) a"
+    " WHERE o.oid = $1::oid GROUP BY a.grantee ORDER BY 1";
+
+static const char *const schema_sql_d_seqfacts =
+    "SELECT s.data_type::text AS type, s.start_value::text AS start,"
+    " s.min_value::text AS minimum, s.max_value::text AS maximum,"
+    " s.increment_by::text AS increment, CASE WHEN s.cycle THEN 'yes' ELSE 'no' END AS cycles,"
+    " s.cache_size::text AS cache, coalesce(s.last_value::text, 'not yet used (or not permitted)')"
+    "  AS \"last value\","
+    " (SELECT d.refobjid::pg_catalog.regclass::text || '.' || a.attname"
+    "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a"
+    "  ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+    "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = $1::oid"
+    "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+    "  AND d.deptype IN ('a', 'i') LIMIT 1) AS \"owned by\","
+    " pg_catalog.pg_get_userbyid(c.relowner) AS owner,"
+    " pg_catalog.obj_description(c.oid, 'pg_class') AS comment"
+    " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_catalog.pg_sequences s ON s.schemaname = n.nspname"
+    "  AND s.sequencename = c.relname"
+    " WHERE c.oid = $1::oid";
+
+static const char *const schema_sql_d_fnfacts =
+    "SELECT pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,"
+    " pg_catalog.pg_get_function_result(p.oid) AS returns, l.lanname AS language,"
+    " CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable'"
+    "  ELSE 'volatile' END AS volatility,"
+    " CASE WHEN p.prosecdef THEN 'definer' ELSE 'invoker' END AS security,"
+    " CASE WHEN p.proisstrict THEN 'returns null on null input' END AS strict,"
+    " pg_catalog.pg_get_userbyid(p.proowner) AS owner,"
+    " pg_catalog.obj_description(p.oid, 'pg_proc') AS comment"
+    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang"
+    " WHERE p.oid = $1::oid";
+
+/* Find the relation schema.name: its oid and relkind. 0 found, 1 not, -1 error. */
+static int
+schema_dx_find_rel(struct schema_dx *x, const char *schema, const char *name, struct mc_err *err)
+{
+	PGresult	*res;
+	int		 rc = 1;
+
+	res = pgq_query(x->c, "SELECT c.oid, c.relkind FROM pg_catalog.pg_class c"
+	    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE n.nspname = $1 AND c.relname = $2", 2,
+	    (const char *[]){ schema, name }, err);
+	if (res == NULL)
+		return (-1);
+	if (PQntuples(res) > 0) {
+		snprintf(x->oid, sizeof(x->oid), "%s", PQgetvalue(res, 0, 0));
+		x->d->oid = (unsigned int)strtoul(x->oid, NULL, 10);
+		x->d->sub = PQgetvalue(res, 0, 1)[0];
+		x->d->kind = schema_relkind(x->d->sub);
+		rc = 0;
+	}
+	PQclear(res);
+	return (rc);
+}
+
+/* Find function oid x->oid: 0 found (and still in schema), 1 not, -1 error. */
+static int
+schema_dx_find_fn(struct schema_dx *x, const char *schema, struct mc_err *err)
+{
+	PGresult	*res;
+	int		 rc = 1;
+	char		*sql = xasprintf("SELECT %s FROM pg_catalog.pg_proc p"
+	    " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+	    " WHERE p.oid = $1::oid AND n.nspname = $2",
+	    x->ver >= 110000 ? "p.prokind" : "'f'::\"char\"");
+
+	res = pgq_query(x->c, sql, 2, (const char *[]){ x->oid, schema }, err);
+	free(sql);
+	if (res == NULL)
+		return (-1);
+	if (PQntuples(res) > 0) {
+		x->d->sub = PQgetvalue(res, 0, 0)[0];
+		rc = 0;
+	}
+	PQclear(res);
+	return (rc);
+}
+
+/* The grants section for a relation or a function. */
+static void
+schema_dx_grants(struct schema_dx *x, bool fn)
+{
+	char	*sql;
+
+	if (fn)
+		sql = xasprintf(schema_sql_d_grants, "proacl", "pg_catalog.pg_proc", "proacl",
+		    "'f'", "proowner");
+	else
+		sql = xasprintf(schema_sql_d_grants, "relacl", "pg_catalog.pg_class", "relacl",
+		    "CASE WHEN o.relkind = 'S' THEN 's' ELSE 'r' END::\"char\"", "relowner");
+	schema_dx_section(x, "Grants", sql, true, 0, NULL);
+	free(sql);
+}
+
+/*
+ * The columns. Default expressions need a lock on the table (pg_get_expr);
+ * when DDL holds one, show the columns without them rather than nothing.
+ */
+static void
+schema_dx_columns(struct schema_dx *x)
+{
+	const char		*gen = x->ver >= 120000 ? "a.attgenerated" : "''::\"char\"";
+	const char		*expr = "pg_catalog.pg_get_expr(d.adbin, d.adrelid, true)";
+	struct sch_section	*s;
+	char			*sql, *note;
+
+	sql = xasprintf(schema_sql_d_columns, gen, expr, expr);
+	schema_dx_section(x, "Columns", sql, true, 0, NULL);
+	free(sql);
+	s = &x->d->sec[x->d->nsec - 1];
+	if (s->t != NULL || s->note == NULL || strstr(s->note, "for a lock") == NULL)
+		return;
+	expr = "CASE WHEN d.adbin IS NOT NULL THEN '(not shown: locked)' END";
+	sql = xasprintf(schema_sql_d_columns, gen, expr, expr);
+	s->t = schema_dx_rows(x, sql, 0, NULL, &note);
+	free(sql);
+	free(note);
+	if (s->t != NULL) {
+		free(s->note);
+		s->note = xstrdup("defaults not shown: the table is locked by DDL or a migration; "
+		    "reopen it to try again");
+	}
+}
+
+/* The sections of a relation, by kind. */
+static void
+schema_dx_relation(struct schema_dx *x, const char *schema, const char *name)
+{
+	enum sch_okind	 k = x->d->kind;
+	char		*sql;
+
+	if (k == SCH_O_SEQUENCE) {
+		schema_dx_facts(x, schema_sql_d_seqfacts, 0, NULL);
+		schema_dx_grants(x, false);
+		return;
+	}
+	sql = xasprintf(schema_sql_d_relfacts, x->ver >= 100000 ?
+	    "pg_catalog.pg_get_expr(c.relpartbound, c.oid)" : "NULL::text");
+	schema_dx_facts(x, sql, 0, NULL);
+	free(sql);
+	schema_dx_columns(x);
+	if (k == SCH_O_TABLE || k == SCH_O_MATVIEW)
+		schema_dx_section(x, "Indexes", schema_sql_d_indexes, true, 0, NULL);
+	if (k == SCH_O_TABLE || k == SCH_O_FOREIGN) {
+		schema_dx_section(x, "Constraints", schema_sql_d_constraints, true, 0, NULL);
+		schema_dx_section(x, "Foreign keys", schema_sql_d_fk_out, true, 0, NULL);
+		schema_dx_section(x, "Referenced by", schema_sql_d_fk_in, true, 0, NULL);
+	}
+	if (k != SCH_O_MATVIEW)
+		schema_dx_section(x, "Triggers", schema_sql_d_triggers, false, 0, NULL);
+	if (k == SCH_O_TABLE)
+		schema_dx_section(x, "Policies", schema_sql_d_policies, false, 0, NULL);
+	schema_dx_grants(x, false);
+	if (k == SCH_O_VIEW || k == SCH_O_MATVIEW)
+		schema_dx_text(x, "Definition",
+		    "SELECT pg_catalog.pg_get_viewdef($1::oid, true)");
+	(void)schema;
+	(void)name;
+}
+
+struct sch_detail *
+schema_detail(PGconn *conn, const char *schema, const char *name, enum sch_okind kind,
+    unsigned int oid, struct mc_err *err)
+{
+	struct schema_dx	 x;
+	struct sch_detail	*d = xcalloc(1, sizeof(*d));
+	int			 rc;
+
+	memset(&x, 0, sizeof(x));
+	x.c = conn;
+	x.ver = PQserverVersion(conn);
+	x.d = d;
+	d->schema = xstrdup(schema);
+	d->name = xstrdup(name);
+	d->kind = kind;
+	d->oid = oid;
+	d->facts = table_new(NULL, 2, "what", "value");
+	snprintf(x.oid, sizeof(x.oid), "%u", oid);
+	if (schema_begin(conn, err) == -1)
+		goto fail;
+	rc = kind == SCH_O_FUNCTION ? schema_dx_find_fn(&x, schema, err) :
+	    schema_dx_find_rel(&x, schema, name, err);
+	if (rc == -1)
+		goto fail;
+	if (rc == 1) {
+		mc_err_set(err, MC_E_NOTFOUND, "%s %s.%s no longer exists (dropped or renamed); "
+		    "press s to reload the tree", schema_okind_name(kind), schema, name);
+		goto fail;
+	}
+	if (kind == SCH_O_FUNCTION) {
+		table_add(d->facts, "kind", d->sub == 'p' ? "procedure" : d->sub == 'a' ?
+		    "aggregate" : d->sub == 'w' ? "window function" : "function");
+		schema_dx_facts(&x, schema_sql_d_fnfacts, 0, NULL);
+		schema_dx_grants(&x, true);
+		schema_dx_text(&x, "Source", "SELECT pg_catalog.pg_get_functiondef($1::oid)");
+	} else {
+		table_add(d->facts, "kind", d->sub == 'p' ? "partitioned table" :
+		    schema_okind_name(d->kind));
+		schema_dx_relation(&x, schema, name);
+	}
+	(void)pgq_exec(conn, "COMMIT", NULL);
+	return (d);
+fail:
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	schema_detail_free(d);
+	return (NULL);
+}
+
+void
+schema_detail_free(struct sch_detail *d)
+{
+	size_t	i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nsec; i++) {
+		free(d->sec[i].title);
+		table_free(d->sec[i].t);
+		free(d->sec[i].text);
+		free(d->sec[i].note);
+	}
+	free(d->sec);
+	table_free(d->facts);
+	free(d->schema);
+	free(d->name);
+	free(d);
+}
+
+/* ---------------------------------------------------------------- preview */
+
+/* Cut s to at most max characters (UTF-8), adding marker when cut. Caller frees. */
+static char *
+schema_cut(const char *s, int max, const char *marker)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 n = 0;
+
+	while (*p != '\0') {
+		if ((*p & 0xc0) != 0x80) {
+			if (n == max)
+				return (xasprintf("%.*s%s", (int)((const char *)p - s), s, marker));
+			n++;
+		}
+		p++;
+	}
+	return (xstrdup(s));
+}
+
+struct table *
+schema_preview(PGconn *conn, const char *schema, const char *name, int limit,
+    int maxchars, const char *marker, struct mc_err *err)
+{
+	PGresult	*res;
+	struct buf	 sql;
+	struct table	*t = NULL;
+	char		*qs = NULL, *qn = NULL, *qc, lim[16], cut[16];
+	const char	**vals = NULL;
+	int		 i, r, c, nf;
+
+	if (schema_begin(conn, err) == -1)
+		return (NULL);
+	res = pgq_query(conn, "SELECT a.attname FROM pg_catalog.pg_attribute a"
+	    " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+	    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped"
+	    " ORDER BY a.attnum", 2, (const char *[]){ schema, name }, err);
+	if (res == NULL)
+		goto out;
+	buf_init(&sql);
+	buf_puts(&sql, "SELECT ");
+	snprintf(cut, sizeof(cut), "%d", maxchars + 1);
+	for (i = 0; i < PQntuples(res); i++) {
+		if ((qc = pgq_ident(conn, PQgetvalue(res, i, 0), err)) == NULL) {
+			PQclear(res);
+			buf_done(&sql);
+			goto out;
+		}
+		buf_printf(&sql, "%spg_catalog.left(%s::text, %s) AS %s", i ? ", " : "", qc, cut, qc);
+		free(qc);
+	}
+	PQclear(res);
+	if ((qs = pgq_ident(conn, schema, err)) == NULL ||
+	    (qn = pgq_ident(conn, name, err)) == NULL) {
+		buf_done(&sql);
+		goto out;
+	}
+	snprintf(lim, sizeof(lim), "%d", limit);
+	buf_printf(&sql, " FROM %s.%s LIMIT %s", qs, qn, lim);
+	res = pgq_query(conn, sql.data, 0, NULL, err);
+	buf_done(&sql);
+	if (res == NULL)
+		goto out;
+	nf = PQnfields(res);
+	vals = xcalloc((size_t)nf + 1, sizeof(char *));
+	for (c = 0; c < nf; c++)
+		vals[c] = PQfname(res, c);
+	t = table_new_cols(NULL, (size_t)nf, vals);
+	for (r = 0; r < PQntuples(res); r++) {
+		char	**cells = xcalloc((size_t)nf + 1, sizeof(char *));
+
+		for (c = 0; c < nf; c++)
+			cells[c] = PQgetisnull(res, r, c) ? NULL :
+			    schema_cut(PQgetvalue(res, r, c), maxchars, marker);
+		table_add_row(t, (const char *const *)cells);
+		for (c = 0; c < nf; c++)
+			free(cells[c]);
+		free(cells);
+	}
+	PQclear(res);
+out:
+	free(vals);
+	free(qs);
+	free(qn);
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, t != NULL ? "COMMIT" : "ROLLBACK"));
+	return (t);
+}
