@@ -1,0 +1,17 @@
+# tui-panes.mk - the TUI panes that change things (tui-panes): Migrations
+# (apply, roll back, redo, verify, the SQL viewer), Schema (the catalog
+# browser; its queries are in schema.c) and Seeds (load with progress);
+# the text view they share; their tests and the 10,000-table benchmark.
+libmcpdb_a_SOURCES += \
+	src/tui/textview.c src/tui/textview.h \
+	src/tui/pane-migrate.c \
+	src/tui/pane-schema.c \
+	src/tui/pane-seeds.c
+
+# Integration: the browser's catalog queries (skips without a server).
+check_PROGRAMS += tests/integ/t-schema-browse
+
+# The panes as an operator uses them, in tmux (skip without servers/tmux).
+TESTS += tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh
+EXTRA_DIST += tests/tui/panes-lib.sh \
+	tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh
