@@ -80,6 +80,7 @@ struct pane_schema {
 	size_t			 flen;
 	bool			 typing;
 	double			 filter_ms;	/* the last rebuild */
+	double			 key_at;	/* a filter keystroke not drawn yet (ms), or 0 */
 
 	/* Details of the selected object. */
 	enum ps_focus		 focus;
@@ -427,6 +428,8 @@ struct ps_obj_job {
 	const char		*marker;
 	struct sch_detail	*d;
 	struct table		*t;
+	double			 ms;		/* the catalog queries */
+	double			 queued;
 };
 
 /* Load details or a preview. Job thread. */
@@ -442,11 +445,13 @@ ps_obj_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	(void)line_arg;
 	if ((c = ps_acquire(conn, &pool, err)) == NULL)
 		return (-1);
+	j->ms = ps_now_fms();
 	if (j->preview)
 		j->t = schema_preview(c, j->schema, j->name, PS_PREVIEW_ROWS, PS_PREVIEW_CHARS,
 		    j->marker, err);
 	else
 		j->d = schema_detail(c, j->schema, j->name, j->kind, j->oid, err);
+	j->ms = ps_now_fms() - j->ms;
 	pool_release(pool, c);
 	return (j->preview ? (j->t ? 0 : -1) : (j->d ? 0 : -1));
 }
@@ -541,6 +546,9 @@ ps_obj_finished(void *arg, int status, const struct mc_err *err)
 	struct ps_obj_job	*j = arg;
 	struct pane_schema	*p = j->p;
 
+	log_debug(ui_log(p->ui), "schema browser: %s of %s.%s: queries %.1f ms, on screen "
+	    "%.1f ms after it was asked for", j->preview ? "preview" : "details", j->schema,
+	    j->name, j->ms, ps_now_fms() - j->queued);
 	if (j->preview) {
 		p->pv_loading = false;
 		free(p->pv_err);
@@ -577,6 +585,7 @@ ps_obj_load(struct pane_schema *p, long obj, bool preview)
 	j->oid = o->oid;
 	j->preview = preview;
 	j->marker = draw_glyph(DG_ELLIPSIS);
+	j->queued = ps_now_fms();
 	if (!ui_job(p->ui, preview ? "schema preview" : "schema details", ps_obj_job, j,
 	    ps_obj_finished, preview && p->det_loading)) {
 		ps_obj_job_free(j);
@@ -808,16 +817,21 @@ pane_schema_draw(void *arg, WINDOW *win, bool focused)
 	ps_draw_tree(p, win, 2, h - 2, tw, focused && p->focus == PS_TREE);
 	draw_vline(win, 2, tw, h - 2, draw_attr(DR_DIM));
 	ps_draw_side(p, win, 2, tw + 1, h - 2, w - tw - 1, focused && p->focus != PS_TREE);
-	if (p->flen > 0 || p->typing)
-		log_debug(ui_log(p->ui), "schema browser: filter \"%s\": %zu of %zu objects "
-		    "-> %zu rows: rebuild %.3f ms, draw %.3f ms", p->filter, p->tree->nobjs,
-		    p->tree->nobjs, p->nrows, p->filter_ms, ps_now_fms() - t0);
+	/* For bench/tui-catalog.sh: one line per filter keystroke. */
+	if (p->key_at > 0) {
+		log_debug(ui_log(p->ui), "schema browser: filter keystroke \"%s\": %zu objects "
+		    "-> %zu rows: key to frame %.3f ms (rebuild %.3f ms, draw %.3f ms)",
+		    p->filter, p->tree->nobjs, p->nrows, ps_now_fms() - p->key_at,
+		    p->filter_ms, ps_now_fms() - t0);
+		p->key_at = 0;
+	}
 }
 
 /* A key while typing the filter. */
 static int
 ps_key_filter(struct pane_schema *p, int ch)
 {
+	p->key_at = ps_now_fms();
 	switch (ch) {
 	case 27:
 		p->flen = 0;

@@ -12,6 +12,7 @@ libmcpdb_a_SOURCES += \
 check_PROGRAMS += tests/integ/t-schema-browse
 
 # The panes as an operator uses them, in tmux (skip without servers/tmux).
+# bench/tui-catalog.sh and its results ship with the bench directory.
 TESTS += tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh
 EXTRA_DIST += tests/tui/panes-lib.sh \
 	tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh
