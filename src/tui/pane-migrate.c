@@ -109,6 +109,7 @@ struct pane_migrate {
 	struct textview		 view;
 
 	int64_t			 drawn_at;
+	bool			 wanted;	/* shown or completed once: keep it read */
 };
 
 static const char *const pane_migrate_keys[] = {
@@ -793,7 +794,10 @@ pm_names(void *arg, enum cmd_complete kind, void (*add)(void *, const char *), v
 	struct pane_migrate	*p = arg;
 	size_t			 i;
 
-	if (kind != CC_MIGRATION || p->st == NULL)
+	if (kind != CC_MIGRATION)
+		return;
+	p->wanted = true;	/* the next tick reads the status if there is none */
+	if (p->st == NULL)
 		return;
 	for (i = 0; i < p->st->n; i++)
 		add(add_arg, p->st->rows[i].vstr);
@@ -817,8 +821,7 @@ pane_migrate_init(struct ui *ui, struct mc_err *err)
 	p->out.max = PM_OUT_MAX;
 	textview_init(&p->view);
 	ui_names_register(ui, CC_MIGRATION, pm_names, p);
-	pane_migrate_refresh(p);
-	return (p);
+	return (p);	/* the status is read when first wanted (shown, or completed) */
 }
 
 /* Free the pane (jobs have ended: the frame joins the job thread first). */
@@ -895,6 +898,7 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 	char			 right[256], age[32], dur[32];
 
 	p->drawn_at = pm_now_ms();
+	p->wanted = true;
 	if (p->viewing) {
 		draw_title(win, 0, 0, w, p->view_title, "Esc/q closes");
 		textview_draw(win, 1, 1, h - 1, w - 1, &p->view, focused);
@@ -1025,8 +1029,8 @@ pane_migrate_tick(void *arg)
 		r |= PANE_REDRAW;	/* the elapsed times move */
 		return (r);
 	}
-	/* Never read yet (completion wants the versions), or stale on screen. */
-	if (!p->st_loading && (p->st == NULL && p->st_err == NULL ? true :
+	/* Wanted but never read (completion asked), or stale on screen. */
+	if (!p->st_loading && (p->st == NULL && p->st_err == NULL ? p->wanted :
 	    now - p->drawn_at < PM_VISIBLE_MS && (p->st_at == 0 ||
 	    now - p->st_at >= PM_REFRESH_MS)))
 		pane_migrate_refresh(p);

@@ -99,6 +99,7 @@ struct pane_schema {
 	struct draw_table	 pvst;
 
 	int64_t			 drawn_at;
+	bool			 wanted;	/* shown or completed once */
 };
 
 static const char *const pane_schema_keys[] = {
@@ -629,6 +630,7 @@ ps_names(void *arg, enum cmd_complete kind, void (*add)(void *, const char *), v
 	size_t			 i;
 	char			*q;
 
+	p->wanted = true;	/* the next tick loads the tree if there is none */
 	if (p->tree == NULL)
 		return;
 	if (kind == CC_SCHEMA)
@@ -658,8 +660,7 @@ pane_schema_init(struct ui *ui, struct mc_err *err)
 	draw_table_init(&p->pvst);
 	ui_names_register(ui, CC_SCHEMA, ps_names, p);
 	ui_names_register(ui, CC_TABLE, ps_names, p);
-	pane_schema_load(p);
-	return (p);
+	return (p);	/* the tree loads when first wanted (shown, or completed) */
 }
 
 /* Free the pane. */
@@ -787,6 +788,7 @@ pane_schema_draw(void *arg, WINDOW *win, bool focused)
 	double			 t0 = ps_now_fms();
 
 	p->drawn_at = ps_now_ms();
+	p->wanted = true;
 	if (p->tree != NULL)
 		snprintf(right, sizeof(right), "database %s  %s schemas, %s objects  loaded in "
 		    "%.0f ms%s", p->tree->database,
@@ -1013,7 +1015,7 @@ pane_schema_tick(void *arg)
 	struct pane_schema	*p = arg;
 	int64_t			 now = ps_now_ms();
 
-	if (p->tree == NULL && !p->loading && (p->loaded_at == 0 ||
+	if (p->tree == NULL && !p->loading && p->wanted && (p->loaded_at == 0 ||
 	    (now - p->drawn_at < PS_VISIBLE_MS && now - p->loaded_at >= PS_RETRY_MS))) {
 		pane_schema_load(p);
 		return (PANE_REDRAW);

@@ -138,6 +138,7 @@ struct pane_seeds {
 	enum seed_mode		 mode;
 	bool			 dry;
 	int64_t			 drawn_at;
+	bool			 wanted;	/* shown or completed once */
 };
 
 static const char *const pane_seeds_keys[] = {
@@ -985,7 +986,10 @@ pd_names(void *arg, enum cmd_complete kind, void (*add)(void *, const char *), v
 	struct pane_seeds	*p = arg;
 	size_t			 i;
 
-	if (kind != CC_SEED_SET || p->d == NULL)
+	if (kind != CC_SEED_SET)
+		return;
+	p->wanted = true;	/* the next tick reads the sets if there are none */
+	if (p->d == NULL)
 		return;
 	for (i = 0; i < p->d->n; i++)
 		add(add_arg, p->d->sets[i].name);
@@ -1008,8 +1012,7 @@ pane_seeds_init(struct ui *ui, struct mc_err *err)
 	p->out.wrap = true;
 	p->out.max = 2000;
 	ui_names_register(ui, CC_SEED_SET, pd_names, p);
-	pane_seeds_refresh(p);
-	return (p);
+	return (p);	/* read when first wanted (shown, or completed) */
 }
 
 /* Free the pane (its jobs have ended). */
@@ -1085,6 +1088,7 @@ pane_seeds_draw(void *arg, WINDOW *win, bool focused)
 	const struct pd_set	*s = NULL;
 
 	p->drawn_at = pd_now_ms();
+	p->wanted = true;
 	if (p->d != NULL && p->sets.cursor != p->files_of)
 		pd_fill_files(p);
 	if (p->d != NULL) {
@@ -1241,8 +1245,8 @@ pane_seeds_tick(void *arg)
 			pd_cancel_server(p->load);
 		return (PANE_REDRAW);
 	}
-	/* Never read yet (completion wants the set names), or stale on screen. */
-	if (!p->loading && (p->d == NULL || (now - p->drawn_at < PD_VISIBLE_MS &&
+	/* Wanted but never read (completion asked), or stale on screen. */
+	if (!p->loading && (p->d == NULL ? p->wanted : (now - p->drawn_at < PD_VISIBLE_MS &&
 	    now - p->read_at >= PD_REFRESH_MS)))
 		pane_seeds_refresh(p);
 	return (0);

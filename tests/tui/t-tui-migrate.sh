@@ -147,6 +147,14 @@ wait "$holder" 2>/dev/null
 # ---- console completion of versions
 keys : 'migrate resolve 00' Tab
 wait_for "0001  0002  0003  0004" 5; ok $? "Tab in the console lists the migration versions"
+# Schema names come from the Schema pane, never shown yet: the first Tab
+# asks it to read the catalog, a later one completes.
+keys C-u 'schema export pu' Tab
+n=0
+until screen | grep -qF ":schema export public" || [ $n -ge 20 ]; do
+	sleep 0.25; keys Tab; n=$((n + 1))
+done
+screen | grep -qF ":schema export public"; ok $? "schema names complete even before the Schema pane was shown"
 keys C-u; sleep 0.2; keys Escape
 wait_gone "Tab completes" 5
 
