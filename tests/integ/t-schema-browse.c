@@ -52,6 +52,7 @@ drop_db(void)
 	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
 	PQclear(PQexec(admin, sql));
 	PQclear(PQexec(admin, "DROP ROLE IF EXISTS t_schema_browse_reader"));
+	PQclear(PQexec(admin, "DROP ROLE IF EXISTS t_schema_browse_nobody"));
 	PQfinish(admin);
 	admin = NULL;
 }
@@ -134,6 +135,7 @@ fact(const struct sch_detail *d, const char *what)
 
 static const char *const fixture =
     "CREATE ROLE t_schema_browse_reader;"
+    "CREATE ROLE t_schema_browse_nobody LOGIN;"
     "CREATE SCHEMA app; CREATE SCHEMA empty_one;"
     "CREATE TABLE app.users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
     " email text NOT NULL UNIQUE, age int CHECK (age >= 0),"
@@ -183,6 +185,7 @@ main(void)
 		bail_out("cannot connect: %s", PQerrorMessage(admin));
 	PQclear(PQexec(admin, "SET client_min_messages = warning"));
 	PQclear(PQexec(admin, "DROP ROLE IF EXISTS t_schema_browse_reader"));
+	PQclear(PQexec(admin, "DROP ROLE IF EXISTS t_schema_browse_nobody"));
 	snprintf(dbname, sizeof(dbname), "t_schema_browse_%d", (int)getpid());
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
 	exec_or_bail(admin, sql);
@@ -192,7 +195,7 @@ main(void)
 	if (PQstatus(c) != CONNECTION_OK)
 		bail_out("cannot connect to %s: %s", dbname, PQerrorMessage(c));
 	exec_or_bail(c, fixture);
-	plan(52);
+	plan(57);
 
 	/* ---- the tree */
 	mc_err_clear(&err);
@@ -342,6 +345,34 @@ main(void)
 	free(f);
 	table_free(pv);
 	ok(PQtransactionStatus(c) == PQTRANS_IDLE, "the preview leaves the connection idle");
+
+	/* ---- a role with no privileges on the objects: degrade, don't fail */
+	{
+		char	*nci = xasprintf("%s user=t_schema_browse_nobody", ci);
+		PGconn	*n = PQconnectdb(nci);
+		struct sch_tree *nt;
+
+		if (PQstatus(n) != CONNECTION_OK)
+			bail_out("cannot connect as t_schema_browse_nobody: %s", PQerrorMessage(n));
+		mc_err_clear(&err);
+		nt = schema_tree_load(n, &err);
+		ok(nt != NULL && tree_find(nt, "app", "users") != NULL,
+		    "a role without privileges still sees the tree: %s", err.msg);
+		schema_tree_free(nt);
+		d = schema_detail(n, "app", "users", SCH_O_TABLE, 0, &err);
+		f = flat(d && sec(d, "Columns") ? sec(d, "Columns")->t : NULL);
+		like(f, "email|text||not null|", "and the columns of a table it may not read");
+		free(f);
+		schema_detail_free(d);
+		mc_err_clear(&err);
+		pv = schema_preview(n, "app", "users", 10, 50, "~", &err);
+		ok(pv == NULL && strcmp(err.sqlstate, "42501") == 0,
+		    "its preview is refused with the server's reason: %s", err.msg);
+		like(err.msg, "permission denied", "which says so");
+		ok(PQtransactionStatus(n) == PQTRANS_IDLE, "and leaves the connection idle");
+		PQfinish(n);
+		free(nci);
+	}
 
 	schema_tree_free(t);
 	PQfinish(c);
