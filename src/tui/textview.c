@@ -50,7 +50,8 @@ textview_clear(struct textview *tv)
 
 /* Append one line (no '\n' in it), tabs expanded to 8-column stops. */
 static void
-textview_push(struct textview *tv, enum draw_role role, const char *s, size_t len)
+textview_push(struct textview *tv, enum draw_role role, const char *s,
+    size_t len)
 {
 	struct buf	b;
 	size_t		i, col = 0;
@@ -100,7 +101,7 @@ textview_add(struct textview *tv, enum draw_role role, const char *text)
 			break;
 		p = nl + 1;
 		if (*p == '\0')
-			break;	/* a final newline ends the text, not another line */
+			break;	/* a final newline ends the text */
 	}
 }
 
@@ -130,7 +131,7 @@ textview_row(const char *const *cells, const int *cw, size_t n)
 		const char	*v = cells[c] != NULL ? cells[c] : "";
 
 		if (c + 1 == n) {
-			buf_puts(&b, v);	/* the last column is never cut */
+			buf_puts(&b, v);	/* the last column: never cut */
 			break;
 		}
 		len = (size_t)cw[c] * 4 + 8;
@@ -181,7 +182,7 @@ textview_add_table(struct textview *tv, const struct table *t, int maxw,
 		for (c = 0; c < t->ncols; c++)
 			cells[c] = table_cell(t, r, c);
 		row = textview_row(cells, cw, t->ncols);
-		/* A multi-line cell (a definition) would break the grid: keep it on one line. */
+		/* A multi-line cell (a definition) stays on one line. */
 		{
 			char	*p;
 
@@ -196,7 +197,7 @@ textview_add_table(struct textview *tv, const struct table *t, int maxw,
 	free(cw);
 }
 
-/* Width in columns of the escaped character at p; returns its length in bytes. */
+/* Width of the escaped character at p (*w); returns its length in bytes. */
 static size_t
 textview_next(const char *p, int *w)
 {
@@ -264,7 +265,8 @@ textview_rows(const struct textview *tv, size_t i, int w)
 
 /* Draw line s wrapped into at most h rows from (y, x); returns rows used. */
 static int
-textview_draw_wrapped(WINDOW *win, int y, int x, int h, int w, int attr, const char *s)
+textview_draw_wrapped(WINDOW *win, int y, int x, int h, int w, int attr,
+    const char *s)
 {
 	char		*e = draw_escape(s), *piece;
 	const char	*p = e;
@@ -284,7 +286,8 @@ textview_draw_wrapped(WINDOW *win, int y, int x, int h, int w, int attr, const c
 }
 
 void
-textview_draw(WINDOW *win, int y, int x, int h, int w, struct textview *tv, bool focused)
+textview_draw(WINDOW *win, int y, int x, int h, int w, struct textview *tv,
+    bool focused)
 {
 	int	body, r, attr;
 	size_t	i;
@@ -309,8 +312,12 @@ textview_draw(WINDOW *win, int y, int x, int h, int w, struct textview *tv, bool
 			int	used = 0;
 
 			i = tv->n;
-			while (i > 0 && used + textview_rows(tv, i - 1, w) <= body) {
-				used += textview_rows(tv, i - 1, w);
+			while (i > 0) {
+				int	rows = textview_rows(tv, i - 1, w);
+
+				if (used + rows > body)
+					break;
+				used += rows;
 				i--;
 			}
 			tv->top = i < tv->n ? i : tv->n - 1;
@@ -337,8 +344,10 @@ textview_draw(WINDOW *win, int y, int x, int h, int w, struct textview *tv, bool
 		i = tv->top + (size_t)r;
 		attr = draw_attr(tv->role[i]);
 		if (tv->cursor_on && i == tv->cursor)
-			attr = focused ? draw_attr(DR_CURSOR) : (int)((unsigned)attr | A_BOLD);
-		draw_text_skip(win, y + r, x, w, attr, DRAW_PAD, tv->hscroll, tv->line[i]);
+			attr = focused ? draw_attr(DR_CURSOR) :
+			    (int)((unsigned)attr | A_BOLD);
+		draw_text_skip(win, y + r, x, w, attr, DRAW_PAD, tv->hscroll,
+		    tv->line[i]);
 	}
 }
 
@@ -365,7 +374,8 @@ textview_key(struct textview *tv, int ch)
 		*pos = *pos > page ? *pos - page : 0;
 		break;
 	case KEY_NPAGE:
-		*pos = tv->n == 0 ? 0 : *pos + page < tv->n ? *pos + page : tv->n - 1;
+		*pos = tv->n == 0 ? 0 : *pos + page < tv->n ? *pos + page :
+		    tv->n - 1;
 		break;
 	case KEY_HOME:
 	case 'g':

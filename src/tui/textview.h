@@ -25,10 +25,10 @@ struct textview {
 	size_t		  cursor;	/* selected line, when cursor_on */
 	bool		  cursor_on;	/* a selectable list */
 	bool		  follow;	/* keep the newest line in view */
-	bool		  wrap;		/* wrap long lines (no sideways scroll) */
+	bool		  wrap;		/* wrap long lines (no hscroll) */
 	int		  hscroll;	/* columns scrolled off to the left */
 	int		  page;		/* rows the last draw showed */
-	char		 *header;	/* a fixed first row in DR_HEADER, or NULL */
+	char		 *header;	/* fixed top row (DR_HEADER), or NULL */
 };
 
 /* An empty view: no cursor, no follow, no wrap. */
@@ -48,13 +48,14 @@ void	textview_addf(struct textview *, enum draw_role, const char *fmt, ...)
  */
 void	textview_add_table(struct textview *, const struct table *, int maxw,
 	    const char *indent, enum draw_role role);
-/* Format one row of columns at widths cw (as textview_add_table does). Caller frees. */
+/* One row of cells at widths cw, as textview_add_table does. Caller frees. */
 char	*textview_row(const char *const *cells, const int *cw, size_t n);
 /*
  * Draw the view in the rectangle (y, x, h rows, w columns). The cursor row
  * is DR_CURSOR when focused, bold otherwise. Keeps top/cursor in range.
  */
-void	textview_draw(WINDOW *, int y, int x, int h, int w, struct textview *, bool focused);
+void	textview_draw(WINDOW *, int y, int x, int h, int w, struct textview *,
+	    bool focused);
 /*
  * Scroll or move the cursor for a key: Up/Down/j/k, PgUp/PgDn, Home/End
  * (g/G), Left/Right (h/l) when not wrapping. Scrolling up stops following;
