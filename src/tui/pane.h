@@ -48,13 +48,12 @@ struct pane_ops {
 	struct cJSON *(*export)(void *);
 };
 
-/* The panes (one ops table per pane-*.c file). */
+/* The panes, in tab order (one ops table per pane-*.c file). */
 extern const struct pane_ops pane_dash_ops;		/* pane-dash.c (tui-data) */
 extern const struct pane_ops pane_redis_ops;		/* pane-redis.c (tui-data) */
+extern const struct pane_ops pane_migrate_ops;		/* pane-migrate.c (tui-panes) */
+extern const struct pane_ops pane_schema_ops;		/* pane-schema.c (tui-panes) */
+extern const struct pane_ops pane_seeds_ops;		/* pane-seeds.c (tui-panes) */
 extern const struct pane_ops pane_log_ops;		/* pane-log.c */
-/* Placeholders until the Migrations, Schema and Seeds panes land (pane-stub.c). */
-extern const struct pane_ops pane_stub_migrations_ops;
-extern const struct pane_ops pane_stub_schema_ops;
-extern const struct pane_ops pane_stub_seeds_ops;
 
 #endif

@@ -66,9 +66,9 @@
 static const struct pane_ops *const ui_pane_table[UI_NPANES] = {
 	&pane_dash_ops,
 	&pane_redis_ops,
-	&pane_stub_migrations_ops,	/* -> pane_migrate_ops (tui-panes) */
-	&pane_stub_schema_ops,		/* -> pane_schema_ops (tui-panes) */
-	&pane_stub_seeds_ops,		/* -> pane_seeds_ops (tui-panes) */
+	&pane_migrate_ops,
+	&pane_schema_ops,
+	&pane_seeds_ops,
 	&pane_log_ops,
 };
 static const char *const ui_pane_names[UI_NPANES] = {

@@ -1,12 +1,13 @@
 #!/bin/sh
 # t-tui-frame.sh - the interactive shell's frame as an operator uses it: the
 # real mcpdb in a private tmux server, keys sent with send-keys, the screen
-# read with capture-pane. Tabs and number keys, '?', resize and the
-# too-small message, NO_COLOR, ASCII and UTF-8 line drawing, the status line,
-# the log pane, the console (a command and its output, help, errors,
-# completion, history across a restart), the confirmation dialog (y/N and a
-# protected target's typed name), export, and quitting (at once; asking while
-# a job runs). Outage behaviour is tested with the dashboards (tui-data).
+# read with capture-pane. Tabs and number keys (each pane answers), '?',
+# resize and the too-small message, NO_COLOR, ASCII and UTF-8 line drawing,
+# the status line, the log pane, the console (a command and its output,
+# help, errors, completion, paging, history across a restart), the
+# confirmation dialog (y/N and a protected target's typed name), export, and
+# quitting (at once; asking while a job runs). Outage behaviour is tested
+# with the dashboards (tui-data), each pane's own keys with the pane.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
@@ -91,10 +92,12 @@ wait_for "Redis up" 10; ok $? "status line: Redis up"
 like "$(row 29)" " default " "status line (row 29) names the target"
 like "$(row 29)" "old" "status line shows the age of the data"
 keys 2; wait_for "[2 Redis]"; ok $? "2 selects the Redis pane"
-keys 3; wait_for "coming in the next release"; ok $? "3 selects Migrations: a placeholder that says so"
-like "$(screen)" "[3 Migrations]" "the Migrations tab is marked"
+keys 3; wait_for "[3 Migrations]"; ok $? "3 selects Migrations"
+wait_for "u apply next"; ok $? "the Migrations pane shows its keys"
 keys 4; wait_for "[4 Schema]"; ok $? "4 selects Schema"
+wait_for "/ filter"; ok $? "the Schema pane shows its keys"
 keys 5; wait_for "[5 Seeds]"; ok $? "5 selects Seeds"
+wait_for "l load"; ok $? "the Seeds pane shows its keys"
 keys 6; wait_for "[6 Log]"; ok $? "6 selects the Log pane"
 wait_for "tui: first paint"; ok $? "the log pane shows a log line (first paint)"
 keys Tab; wait_for "[1 Dashboard]"; ok $? "Tab wraps from Log to Dashboard"
