@@ -16,6 +16,7 @@ command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 PG=$MCPDB_TEST_PGURL
 RS=$MCPDB_TEST_REDIS
 D=$(mktemp -d -t mcpdb-tui.XXXXXX)
+export TMUX_TMPDIR="$D"		# tmux's sockets go away with the directory
 N=0
 S=mcpdb-test-$$-$N
 trap 'tmux -L "$S" kill-server >/dev/null 2>&1; rm -rf "$D"' EXIT
