@@ -10,9 +10,8 @@
  * Model. A refresh job reads the directory (manifests, file sizes) and the
  * database (ledger, row counts) into a struct pd_data handed to the UI
  * thread whole. A load job runs seed_run on a dedicated session, as the CLI
- * does; its progress lines (seed.c prints "seed: FILE  N rows  X MB  R
- * rows/s" at most four times a second) are parsed into numbers under
- * load->mtx, and the UI thread draws them each tick.
+ * does; its progress (seed_opts.progress_stats, at most four times a
+ * second) is copied under load->mtx, and the UI thread draws it each tick.
  */
 #include "config.h"
 
@@ -106,8 +105,10 @@ struct pd_load {
 	/* Guarded by mtx. */
 	pthread_mutex_t		 mtx;
 	char			 file[256];
+	int			 file_no, nfiles;
 	long long		 rows;
-	double			 mb;
+	long long		 bytes;
+	long long		 total;		/* the loader's total, 0 until it says */
 	double			 rate;
 	bool			 progressed;
 	PGcancel		*cancel;	/* the session's cancel handle while it runs */
@@ -624,30 +625,20 @@ pane_seeds_refresh(struct pane_seeds *p)
 
 /* ---------------------------------------------------------------- loads */
 
-/* Parse seed.c's progress line into the load. Job thread. */
+/* The loader's progress, as numbers (seed_opts.progress_stats). Job thread. */
 static void
-pd_progress(void *arg, const char *line)
+pd_progress(void *arg, const struct seed_progress *sp)
 {
 	struct pd_load	*l = arg;
-	const char	*p, *q;
-	char		 file[256] = "";
-	long long	 rows = 0;
-	double		 mb = 0, rate = 0;
 
-	/* "seed: FILE  N rows  X.X MB  R rows/s" (the file may be empty). */
-	if (strncmp(line, "seed: ", 6) != 0)
-		return;
-	p = line + 6;
-	if ((q = strstr(p, "  ")) == NULL)
-		return;
-	snprintf(file, sizeof(file), "%.*s", (int)(q - p), p);
-	if (sscanf(q, " %lld rows %lf MB %lf rows/s", &rows, &mb, &rate) != 3)
-		return;
 	pthread_mutex_lock(&l->mtx);
-	snprintf(l->file, sizeof(l->file), "%s", file);
-	l->rows = rows;
-	l->mb = mb;
-	l->rate = rate;
+	snprintf(l->file, sizeof(l->file), "%s", sp->file ? sp->file : "");
+	l->file_no = sp->file_no;
+	l->nfiles = sp->nfiles;
+	l->rows = sp->rows;
+	l->bytes = sp->bytes;
+	l->total = sp->total_bytes;
+	l->rate = sp->rows_per_s;
 	l->progressed = true;
 	pthread_mutex_unlock(&l->mtx);
 }
@@ -916,7 +907,7 @@ pd_load_new(struct pane_seeds *p)
 		l->tables[l->ntables++] = xstrdup(s->f[k].table);
 	}
 	l->o.stop = l->stop;
-	l->o.progress = pd_progress;
+	l->o.progress_stats = pd_progress;
 	l->o.progress_arg = l;
 	return (l);
 }
@@ -1032,50 +1023,51 @@ pane_seeds_free(void *arg)
 	free(p);
 }
 
-/* The progress bar of the load in progress at row y. */
+/* The progress bar of the load in progress at rows y and y + 1. */
 static void
 pd_draw_progress(struct pane_seeds *p, WINDOW *win, int y, int w)
 {
 	struct pd_load	*l = p->load;
 	struct draw_seg	 seg;
 	char		 text[200], rows[32], rate[32], eta[32], el[32], tot[32];
-	double		 done, secs = (double)(pd_now_ms() - l->started_ms) / 1000, left;
+	char		 file[256], where[64] = "";
+	double		 done, total, left;
+	double		 secs = (double)(pd_now_ms() - l->started_ms) / 1000;
 	bool		 any;
-	char		 file[256];
 
 	pthread_mutex_lock(&l->mtx);
 	any = l->progressed;
-	done = l->mb * 1e6;
+	done = (double)l->bytes;
+	total = (double)(l->total > 0 ? l->total : l->total_bytes);
 	draw_fmt_count(rows, sizeof(rows), l->rows);
 	draw_fmt_count(rate, sizeof(rate), (long long)l->rate);
 	snprintf(file, sizeof(file), "%s", l->file);
+	if (l->nfiles > 0)
+		snprintf(where, sizeof(where), " (file %d of %d)", l->file_no, l->nfiles);
 	pthread_mutex_unlock(&l->mtx);
 	draw_fmt_duration(el, sizeof(el), secs);
-	draw_fmt_bytes(tot, sizeof(tot), (double)l->total_bytes);
+	draw_fmt_bytes(tot, sizeof(tot), total);
 	if (!any)
 		snprintf(text, sizeof(text), "starting... %s", el);
+	else if (total > 0 && done >= total * 0.999)
+		snprintf(text, sizeof(text), "%s rows read; %s the transaction...", rows,
+		    l->o.mode == SEED_APPEND || l->o.verify ? "finishing" :
+		    "merging and finishing");
 	else {
-		if (done >= (double)l->total_bytes * 0.999 && l->total_bytes > 0) {
-			snprintf(text, sizeof(text), "%s rows read; %s the transaction...", rows,
-			    l->o.mode == SEED_APPEND || l->o.verify ? "finishing" : "merging and finishing");
-			goto bar;
-		}
-		if (done > 0 && secs > 0 && l->total_bytes > done) {
-			left = ((double)l->total_bytes - done) / (done / secs);
+		if (done > 0 && secs > 0 && total > done) {
+			left = (total - done) / (done / secs);
 			draw_fmt_duration(eta, sizeof(eta), left);
 		} else
-			snprintf(eta, sizeof(eta), "%s", done >= l->total_bytes ? "0 s" : "?");
+			snprintf(eta, sizeof(eta), "?");
 		snprintf(text, sizeof(text), "%s rows  %s rows/s  %.1f MiB of %s  ETA %s",
 		    rows, rate, done / 1048576.0, tot, eta);
 	}
-bar:
 	seg.value = done;
 	seg.role = DR_BAR1;
-	draw_gauge(win, y, 1, w - 2, "load ", 0, &seg, 1,
-	    l->total_bytes > 0 ? (double)l->total_bytes : 1, text);
+	draw_gauge(win, y, 1, w - 2, "load ", 0, &seg, 1, total > 0 ? total : 1, text);
 	draw_textf(win, y + 1, 1, w - 2, draw_attr(DR_DIM), DRAW_PAD,
-	    "%s %s  elapsed %s  (Esc cancels: the transaction rolls back)",
-	    any ? "file" : "", file, el);
+	    "%s%s%s  elapsed %s  (Esc cancels: the transaction rolls back)",
+	    any ? "reading " : "", file, where, el);
 }
 
 /* Draw the sets, the files of the selected one, and the load area. */
