@@ -11,7 +11,8 @@
 #     next frame; ROUNDS reloads;
 #   - filter keystroke: from the key reaching the pane to the end of the
 #     pane's draw (rebuilding the visible rows over every object, then
-#     drawing the rows on screen), for each key of "/t05000" and Backspaces,
+#     drawing the rows on screen), for each key of "/t05000" (the middle
+#     table) and Backspaces,
 #     ROUNDS times; plus the same keystrokes end to end through tmux
 #     (send-keys until capture-pane shows the change: an upper bound that
 #     includes tmux and the terminal output);
@@ -41,14 +42,14 @@ done
 OUT=${OUT:-$(mktemp -d -t tui-catalog.XXXXXX)}
 mkdir -p "$OUT"
 W=$(mktemp -d -t tui-catalog-w.XXXXXX)
-S=mcpdb-bench-$$
+S=$W/tmux.sock
 STARTED=0
 DB=""
 URL=${MCPDB_TEST_PGURL:-}
 
 cleanup() {
 	set +e
-	tmux -L "$S" kill-server >/dev/null 2>&1
+	tmux -S "$S" kill-server >/dev/null 2>&1
 	[ -n "$DB" ] && "$PSQL" "$URL" -XAtqc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 	[ "$STARTED" = 1 ] && sh "$SRV" down --purge --dir "$W/srv" >/dev/null 2>&1
 	rm -rf "$W"
@@ -61,8 +62,8 @@ ms_now() { echo $(( $(date +%s%N) / 1000 )); }	# microseconds
 med() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 pmax() { sort -n | tail -1; }
 pmin() { sort -n | head -1; }
-screen() { tmux -L "$S" capture-pane -p; }
-keys() { tmux -L "$S" send-keys "$@"; }
+screen() { tmux -S "$S" capture-pane -p; }
+keys() { tmux -S "$S" send-keys "$@"; }
 # wait_screen TEXT SECONDS
 wait_screen() {
 	local n=$(( $2 * 100 ))
@@ -130,7 +131,7 @@ cat >"$W/run.sh" <<EOF
 cd "$W/work" || exit 1
 exec "$M" --pg "$PG" --log-level debug --log-file "$W/mcpdb.log"
 EOF
-tmux -L "$S" -f /dev/null new-session -d -x 120 -y 40 \
+tmux -S "$S" -f /dev/null new-session -d -x 120 -y 40 \
 	"env LC_ALL=C.UTF-8 TERM=screen XDG_STATE_HOME=$W/state XDG_CONFIG_HOME=$W/config sh '$W/run.sh'"
 wait_screen "1 Dashboard" 10
 keys 4
@@ -149,20 +150,21 @@ grep "objects: catalog queries" "$W/mcpdb.log" | tail -n "$ROUNDS" |
 RSS=$(awk '/VmRSS/ { print $2 }' "/proc/$PID/status" 2>/dev/null || echo "?")
 
 # ---- filter keystrokes: in-pane (key to frame) and end to end through tmux
-log "filter: $ROUNDS rounds of /t05000 and 6 Backspaces"
+TARGET=$(printf 't%05d' $(( (NTABLES + 1) / 2 )))	# t05000 of 10,000
+log "filter: $ROUNDS rounds of /$TARGET and 6 Backspaces"
 : >"$OUT/tmux-key.ms"
 for r in $(seq 1 "$ROUNDS"); do
 	keys /
 	wait_screen "/_" 5
 	typed=""
-	for c in t 0 5 0 0 0; do
+	for c in $(echo "$TARGET" | sed 's/./& /g'); do
 		typed="$typed$c"
 		a=$(ms_now)
 		keys "$c"
 		wait_screen "/${typed}_" 5
 		echo $(( $(ms_now) - a )) >>"$OUT/tmux-key.ms"
 	done
-	wait_screen "table  t05000" 5
+	wait_screen "table  $TARGET" 5
 	for i in 1 2 3 4 5 6; do
 		typed=${typed%?}
 		a=$(ms_now)

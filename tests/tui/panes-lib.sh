@@ -19,11 +19,11 @@ PSQL=psql
 command -v "$PSQL" >/dev/null 2>&1 || skip_all "psql is not installed"
 RS=$MCPDB_TEST_REDIS
 D=$(mktemp -d -t mcpdb-tui-panes.XXXXXX)
-S=mcpdb-test-$$
+S=$D/tmux.sock	# a socket of our own: nothing is left in /tmp
 DB=t_tui_$(basename "$0" .sh | tr -c 'a-z0-9\n' '_')_$$
 PG="$MCPDB_TEST_PGURL dbname=$DB"
 cleanup() {
-	tmux -L "$S" kill-server >/dev/null 2>&1
+	tmux -S "$S" kill-server >/dev/null 2>&1
 	"$PSQL" "$MCPDB_TEST_PGURL" -qAtX -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 	rm -rf "$D"
 }
@@ -47,9 +47,9 @@ EOF
 # stop_tmux: end the tmux server and wait until it is gone (a new one on the
 # same socket would otherwise meet the old one exiting).
 stop_tmux() {
-	tmux -L "$S" kill-server >/dev/null 2>&1
+	tmux -S "$S" kill-server >/dev/null 2>&1
 	n=0
-	while tmux -L "$S" list-sessions >/dev/null 2>&1 && [ $n -lt 100 ]; do
+	while tmux -S "$S" list-sessions >/dev/null 2>&1 && [ $n -lt 100 ]; do
 		sleep 0.05; n=$((n + 1))
 	done
 	sleep 0.2
@@ -60,11 +60,11 @@ start() {
 	envs=""
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
 	[ "${1:-}" = "--" ] && shift
-	tmux -L "$S" -f /dev/null new-session -d -x "${COLS:-120}" -y "${ROWS:-40}" \
+	tmux -S "$S" -f /dev/null new-session -d -x "${COLS:-120}" -y "${ROWS:-40}" \
 		"env LC_ALL=C.UTF-8 TERM=screen $envs sh '$D/run.sh' $*"
 }
-screen() { tmux -L "$S" capture-pane -p; }
-keys() { tmux -L "$S" send-keys "$@"; }
+screen() { tmux -S "$S" capture-pane -p; }
+keys() { tmux -S "$S" send-keys "$@"; }
 # wait_for TEXT [SECONDS]: poll the screen until it shows TEXT (fixed string).
 wait_for() {
 	n=$(( ${2:-10} * 20 ))

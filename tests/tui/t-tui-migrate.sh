@@ -173,7 +173,7 @@ exec sleep 600
 EOF
 start_target() {
 	stop_tmux
-	tmux -L "$S" -f /dev/null new-session -d -x 120 -y 40 "env LC_ALL=C.UTF-8 TERM=screen sh '$D/run2.sh' $1"
+	tmux -S "$S" -f /dev/null new-session -d -x 120 -y 40 "env LC_ALL=C.UTF-8 TERM=screen sh '$D/run2.sh' $1"
 }
 start_target guarded
 keys 3
