@@ -12,4 +12,4 @@ libmcpdb_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/t-draw tests/unit/t-rl
 TESTS += tests/tui/t-tui-frame.sh
-EXTRA_DIST += tests/tui/t-tui-frame.sh
+EXTRA_DIST += tests/tui/t-tui-frame.sh tests/tui/tui-lib.sh

@@ -17,12 +17,13 @@ command -v redis-cli >/dev/null 2>&1 || skip_all "redis-cli is not installed"
 PG=$MCPDB_TEST_PGURL
 RS=$MCPDB_TEST_REDIS
 D=$(mktemp -d -t mcpdb-tuidash.XXXXXX)
-S=mcpdb-test-$$
 APP=tuidash-$$
 DB=11	# a Redis db of our own for the keys-per-db figure
 PIDS=""
+. "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
+COLS=120 ROWS=40
 cleanup() {
-	tmux -L "$S" kill-server >/dev/null 2>&1
+	tui_kill
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	redis-cli -s "$RS" -n $DB del "$APP:a" "$APP:b" "$APP:c" >/dev/null 2>&1
 	rm -rf "$D"
@@ -40,41 +41,6 @@ echo "EXITED \$?"
 exec sleep 600
 EOF
 
-# start [ARGS]: a fresh tmux server (120x40) running mcpdb with ARGS. A server
-# that is still going away can refuse the new session: try again.
-start() {
-	tmux -L "$S" kill-server >/dev/null 2>&1
-	for try in 1 2 3 4 5; do
-		tmux -L "$S" -f /dev/null new-session -d -x 120 -y 40 \
-			"env LC_ALL=C.UTF-8 TERM=screen sh '$D/run.sh' $*" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	diag "tmux would not start"
-	return 1
-}
-screen() { tmux -L "$S" capture-pane -p; }
-keys() { tmux -L "$S" send-keys "$@"; }
-wait_for() {
-	n=$(( ${2:-5} * 20 ))
-	while [ "$n" -gt 0 ]; do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	diag "timed out waiting for: $1" "screen was:"
-	screen | sed 's/^/    /' | while IFS= read -r l; do diag "$l"; done
-	return 1
-}
-wait_gone() {
-	n=$(( ${2:-5} * 20 ))
-	while [ "$n" -gt 0 ]; do
-		screen | grep -qF -- "$1" || return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	diag "still on screen after ${2:-5} s: $1"
-	return 1
-}
 q() { psql -X -A -t -q "$PG" -c "$1" 2>/dev/null; }
 # sleeper APP SECONDS: a psql session running pg_sleep in the background.
 sleeper() {
@@ -229,7 +195,7 @@ echo "EXITED \$?"
 exec sleep 600
 EOF
 pid=$(sleeper "$APP-p" 60)
-start prod
+start -- prod
 wait_for "── Sessions" 15
 keys / ; keys -l "$APP-p"; keys Enter
 wait_for "1 shown"; ok $? "protected target: the session is listed"
@@ -239,7 +205,7 @@ keys -l prod; keys Enter
 wait_for "cancel sent to backend $pid"; ok $? "typing the name cancels"
 keys q; wait_for "EXITED 0" 3
 pid=$(sleeper "$APP-r" 60)
-start ro
+start -- ro
 wait_for "── Sessions" 15
 keys / ; keys -l "$APP-r"; keys Enter
 wait_for "1 shown"

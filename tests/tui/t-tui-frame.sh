@@ -16,10 +16,9 @@ command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 PG=$MCPDB_TEST_PGURL
 RS=$MCPDB_TEST_REDIS
 D=$(mktemp -d -t mcpdb-tui.XXXXXX)
-export TMUX_TMPDIR="$D"		# tmux's sockets go away with the directory
-N=0
-S=mcpdb-test-$$-$N
-trap 'tmux -L "$S" kill-server >/dev/null 2>&1; rm -rf "$D"' EXIT
+. "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
+COLS=100 ROWS=30
+trap 'tui_kill; rm -rf "$D"' EXIT
 trap 'exit 1' INT TERM HUP
 unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL NO_COLOR MCPDB_LOG_FILE MCPDB_LOG_LEVEL
 export XDG_STATE_HOME="$D/state" XDG_CONFIG_HOME="$D/config"
@@ -33,47 +32,6 @@ cat >"$D/run.sh" <<EOF
 echo "EXITED \$?"
 exec sleep 600
 EOF
-
-# start [VAR=VALUE ...] [-- mcpdb args]: a fresh tmux server (a new socket
-# each time, so a dying one never races the next), 100x30.
-start() {
-	tmux -L "$S" kill-server >/dev/null 2>&1
-	N=$((N + 1))
-	S=mcpdb-test-$$-$N
-	envs=""
-	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
-	[ "${1:-}" = "--" ] && shift
-	tmux -L "$S" -f /dev/null new-session -d -x 100 -y 30 \
-		"env LC_ALL=C.UTF-8 TERM=screen $envs sh '$D/run.sh' $*"
-}
-screen() { tmux -L "$S" capture-pane -p; }
-keys() { tmux -L "$S" send-keys "$@"; }
-# wait_for TEXT [SECONDS]: poll the screen until it shows TEXT (fixed string).
-wait_for() {
-	n=$(( ${2:-5} * 20 ))
-	while [ "$n" -gt 0 ]; do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	diag "timed out waiting for: $1" "screen was:"
-	screen | sed 's/^/    /' | while IFS= read -r l; do diag "$l"; done
-	return 1
-}
-# wait_gone TEXT [SECONDS]: poll until TEXT is no longer on screen.
-wait_gone() {
-	n=$(( ${2:-5} * 20 ))
-	while [ "$n" -gt 0 ]; do
-		screen | grep -qF -- "$1" || return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-row() { screen | sed -n "$1p"; }
-
-
 
 # ---- without a terminal: no shell, a clear word instead
 out=$("$M" --pg "$PG" --redis "$RS" tui </dev/null 2>&1); rc=$?
@@ -111,14 +69,14 @@ like "$(screen)" "quit (asks first when a job is running)" "and the global keys"
 keys x; wait_gone "Keys: Log"; ok $? "any key closes the overlay"
 
 # ---- resize
-tmux -L "$S" resize-window -x 120 -y 40
+tmx resize-window -x 120 -y 40
 wait_for "mcpdb 0"; sleep 0.2
 is "$(row 1 | awk '{ print length }')" 120 "after resizing to 120x40 the tab bar spans 120 columns"
 like "$(row 39)" " default " "the status line moved to row 39"
-tmux -L "$S" resize-window -x 60 -y 20
+tmx resize-window -x 60 -y 20
 wait_for "terminal too small (60x20); need at least 80x24"; ok $? "60x20 shows the too-small message"
 unlike "$(screen)" "[6 Log]" "and nothing else"
-tmux -L "$S" resize-window -x 100 -y 30
+tmx resize-window -x 100 -y 30
 wait_for "[6 Log]"; ok $? "back at 100x30 the panes return"
 
 # ---- console
@@ -193,14 +151,14 @@ keys q; wait_for "EXITED 0" 3
 start NO_COLOR=1
 wait_for "[1 Dashboard]"
 keys 6; wait_for "── Log"
-tmux -L "$S" capture-pane -e -p >"$D/mono.txt"
+tmx capture-pane -e -p >"$D/mono.txt"
 grep -q "$(printf '\033')\[[0-9;]*3[0-7]m\|$(printf '\033')\[[0-9;]*4[0-7]m" "$D/mono.txt"
 ok $(( ! $? )) "NO_COLOR: no colour codes on screen"
 grep -q "$(printf '\033')\[[0-9;]*7m" "$D/mono.txt"; ok $? "NO_COLOR: the selected tab and status line are reversed"
 keys q; wait_for "EXITED 0" 3
 start
 wait_for "[1 Dashboard]"
-tmux -L "$S" capture-pane -e -p >"$D/color.txt"
+tmx capture-pane -e -p >"$D/color.txt"
 grep -q "$(printf '\033')\[[0-9;]*4[0-7]m" "$D/color.txt"; ok $? "with colours: the bars use colour (so the NO_COLOR test can fail)"
 keys q; wait_for "EXITED 0" 3
 start -- tui --ascii

@@ -171,10 +171,7 @@ cd "$D/work" || exit 1
 echo "EXITED \$?"
 exec sleep 600
 EOF
-start_target() {
-	stop_tmux
-	tmux -S "$S" -f /dev/null new-session -d -x 120 -y 40 "env LC_ALL=C.UTF-8 TERM=screen sh '$D/run2.sh' $1"
-}
+start_target() { tui_session "$D/run2.sh" -- "$1"; }
 start_target guarded
 keys 3
 wait_for "2 applied, 2 pending" 15; ok $? "protected target: the pane reads the status"

@@ -23,12 +23,13 @@ base=${TMPDIR:-/tmp}
 SD=$(mktemp -d "$base/mcpdb-tuiout.XXXXXX") || exit 1
 chmod 755 "$SD"
 D=$(mktemp -d "$base/mcpdb-tuiout-ui.XXXXXX") || exit 1
-S=mcpdb-test-$$
 PIDS=""
 STANDBY=""
 RREPLICA=""
+. "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
+COLS=120 ROWS=40
 cleanup() {
-	tmux -L "$S" kill-server >/dev/null 2>&1
+	tui_kill
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	[ -n "$STANDBY" ] && as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
 	[ -n "$RREPLICA" ] && kill "$(cat "$RREPLICA")" 2>/dev/null
@@ -59,39 +60,6 @@ echo "EXITED \$?"
 exec sleep 600
 EOF
 
-start() {
-	tmux -L "$S" kill-server >/dev/null 2>&1
-	for try in 1 2 3 4 5; do
-		tmux -L "$S" -f /dev/null new-session -d -x 120 -y 40 \
-			"env LC_ALL=C.UTF-8 TERM=screen sh '$D/run.sh' $*" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	diag "tmux would not start"
-	return 1
-}
-screen() { tmux -L "$S" capture-pane -p; }
-keys() { tmux -L "$S" send-keys "$@"; }
-wait_for() {
-	n=$(( ${2:-5} * 20 ))
-	while [ "$n" -gt 0 ]; do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	diag "timed out waiting for: $1" "screen was:"
-	screen | sed 's/^/    /' | while IFS= read -r l; do diag "$l"; done
-	return 1
-}
-wait_gone() {
-	n=$(( ${2:-5} * 20 ))
-	while [ "$n" -gt 0 ]; do
-		screen | grep -qF -- "$1" || return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # switch KEY TAB: press KEY and report how long until [TAB] is marked (ms).
 switch() {
 	t0=$(ms); keys "$1"; wait_for "[$2]" 2 || { echo 99999; return; }
@@ -151,8 +119,7 @@ cat >"$D/run-standby.sh" <<EOF
 echo "EXITED \$?"
 exec sleep 600
 EOF
-tmux -L "$S" kill-server >/dev/null 2>&1; sleep 0.3
-tmux -L "$S" -f /dev/null new-session -d -x 120 -y 40 "env LC_ALL=C.UTF-8 TERM=screen sh '$D/run-standby.sh'"
+tui_session "$D/run-standby.sh"
 wait_for "(standby)" 15; ok $? "on the standby the server line says standby"
 wait_for "replication standby: " 5; ok $? "with its replay position"
 keys 2
