@@ -6,10 +6,10 @@
 # directory.
 #
 # Provides: M (the binary), PG (conninfo of the test database), DB, D (the
-# scratch dir; mcpdb runs in $D/work, so ./migrations and ./seeds there are
+# scratch dir; mcpdb runs in $D/proj, so ./migrations and ./seeds there are
 # the target's), start [VAR=VALUE ...] [-- mcpdb args], screen, keys,
 # wait_for TEXT [SECONDS], wait_gone TEXT [SECONDS], sql SQL (one value),
-# cli ARGS (mcpdb on the test database, in $D/work).
+# cli ARGS (mcpdb on the test database, in $D/proj).
 M=${MCPDB_BIN:?}
 bail_out() { echo "Bail out! $*"; exit 1; }
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
@@ -33,14 +33,14 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL NO_COLOR MCPDB_LOG_FILE MCPDB_LOG_LEVEL
 export XDG_STATE_HOME="$D/state" XDG_CONFIG_HOME="$D/config"
-mkdir -p "$XDG_CONFIG_HOME/mcpdb" "$D/work"
+mkdir -p "$XDG_CONFIG_HOME/mcpdb" "$D/proj"
 "$PSQL" "$MCPDB_TEST_PGURL" -qAtX -c "CREATE DATABASE $DB" >/dev/null ||
 	bail_out "cannot create database $DB"
 
 # The app runs from a script so that the URLs need no quoting in tmux.
 cat >"$D/run.sh" <<EOF
 #!/bin/sh
-cd "$D/work" || exit 1
+cd "$D/proj" || exit 1
 "$M" --pg "$PG" --redis "$RS" "\$@"
 echo "EXITED \$?"
 exec sleep 600
@@ -62,5 +62,5 @@ open_pane() {
 }
 # sql SQL: run it on the test database; prints the result unaligned.
 sql() { "$PSQL" "$PG" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
-# cli ARGS: mcpdb on the test database (in $D/work), stdout and stderr.
-cli() { (cd "$D/work" && "$M" --pg "$PG" --redis "$RS" "$@" 2>&1); }
+# cli ARGS: mcpdb on the test database (in $D/proj), stdout and stderr.
+cli() { (cd "$D/proj" && "$M" --pg "$PG" --redis "$RS" "$@" 2>&1); }

@@ -10,8 +10,8 @@
 . "${MCPDB_SRCDIR:?}/tests/tui/panes-lib.sh"
 
 # Four migrations; 0003 takes 3 s so a run can be stopped while it runs.
-mkdir -p "$D/work/migrations"
-cd "$D/work/migrations" || bail_out "no migrations dir"
+mkdir -p "$D/proj/migrations"
+cd "$D/proj/migrations" || bail_out "no migrations dir"
 printf 'CREATE TABLE tm_users (id int PRIMARY KEY, name text NOT NULL);\n' >0001_create_users.up.sql
 printf 'DROP TABLE tm_users;\n' >0001_create_users.down.sql
 printf 'ALTER TABLE tm_users ADD COLUMN email text;\n' >0002_add_email.up.sql
@@ -107,10 +107,10 @@ is "$(applied)" "1,2" "the ledger still has 1, 2"
 # ---- verify
 keys v
 wait_for "verified 2 applied migrations against migrations: no drift" 15; ok $? "v verifies: no drift"
-echo "-- changed" >>"$D/work/migrations/0001_create_users.up.sql"
+echo "-- changed" >>"$D/proj/migrations/0001_create_users.up.sql"
 keys v
 wait_for "checksum-mismatch  0001_create_users" 15; ok $? "a changed file shows as checksum-mismatch"
-printf 'CREATE TABLE tm_users (id int PRIMARY KEY, name text NOT NULL);\n' >"$D/work/migrations/0001_create_users.up.sql"
+printf 'CREATE TABLE tm_users (id int PRIMARY KEY, name text NOT NULL);\n' >"$D/proj/migrations/0001_create_users.up.sql"
 
 # ---- the SQL viewer
 keys Home Enter
@@ -166,7 +166,7 @@ cat >"$XDG_CONFIG_HOME/mcpdb/config.json" <<EOF
 EOF
 cat >"$D/run2.sh" <<EOF
 #!/bin/sh
-cd "$D/work" || exit 1
+cd "$D/proj" || exit 1
 "$M" --target "\$1"
 echo "EXITED \$?"
 exec sleep 600

@@ -21,20 +21,20 @@ CREATE TRIGGER slow BEFORE INSERT ON app.items FOR EACH ROW EXECUTE FUNCTION app
 CREATE TRIGGER slow BEFORE INSERT ON app.items2 FOR EACH ROW EXECUTE FUNCTION app.slow_row();" >/dev/null ||
 	bail_out "cannot create the tables"
 for set in items items2; do
-	mkdir -p "$D/work/seeds/$set"
-	cat >"$D/work/seeds/$set/seed.json" <<EOF
+	mkdir -p "$D/proj/seeds/$set"
+	cat >"$D/proj/seeds/$set/seed.json" <<EOF
 { "name": "$set", "description": "$ROWS_N generated rows",
   "files": [ { "file": "app.$set.csv", "table": "app.$set", "format": "csv" } ] }
 EOF
 	awk -v n=$ROWS_N 'BEGIN { print "id,name,n"; for (i = 1; i <= n; i++) printf "%d,item-%d,%d\n", i, i, i % 977 }' \
-		>"$D/work/seeds/$set/app.$set.csv"
+		>"$D/proj/seeds/$set/app.$set.csv"
 done
-mkdir -p "$D/work/seeds/broken"
-cat >"$D/work/seeds/broken/seed.json" <<EOF
+mkdir -p "$D/proj/seeds/broken"
+cat >"$D/proj/seeds/broken/seed.json" <<EOF
 { "name": "broken", "description": "a bad value on line 3",
   "files": [ { "file": "app.items.csv", "table": "app.items", "format": "csv" } ] }
 EOF
-printf 'id,name,n\n900001,fine,1\n900002,bad,notanumber\n' >"$D/work/seeds/broken/app.items.csv"
+printf 'id,name,n\n900001,fine,1\n900002,bad,notanumber\n' >"$D/proj/seeds/broken/app.items.csv"
 count() { sql "SELECT count(*) FROM app.$1"; }
 
 start
