@@ -31,6 +31,7 @@
 #include "conf.h"
 #include "pgq.h"
 #include "pool.h"
+#include "clk.h"
 
 struct bench {
 	const struct conf_target *t;
@@ -71,7 +72,7 @@ bench_direct(void *arg)
 	}
 	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
 		usleep(100);
-	while (breaker_now_us() < b->end_us) {
+	while (clk_mono_us() < b->end_us) {
 		res = PQexec(c, "SELECT 1");
 		if (PQresultStatus(res) == PGRES_TUPLES_OK)
 			n++;
@@ -97,7 +98,7 @@ bench_pooled(void *arg)
 
 	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
 		usleep(100);
-	while (breaker_now_us() < b->end_us) {
+	while (clk_mono_us() < b->end_us) {
 		if ((c = pool_acquire(b->p, "bench", &err)) == NULL) {
 			bad++;
 			continue;
@@ -135,7 +136,7 @@ bench_ab(void *arg)
 	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
 		usleep(100);
 	mark = bench_thread_cpu();
-	while (breaker_now_us() < b->end_us) {
+	while (clk_mono_us() < b->end_us) {
 		ph = __atomic_load_n(&b->phase, __ATOMIC_RELAXED);
 		if (ph != last) {	/* charge the CPU to the phase it served */
 			now = bench_thread_cpu();
@@ -187,12 +188,12 @@ bench_run_ab(struct bench *b, int nthreads, double secs, double *out)
 	for (i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, bench_ab, b);
 	usleep(300000);
-	t0 = mark = breaker_now_us();
+	t0 = mark = clk_mono_us();
 	b->end_us = t0 + (int64_t)(secs * 1e6);
 	__atomic_store_n(&b->start, 1, __ATOMIC_SEQ_CST);
-	while ((now = breaker_now_us()) < b->end_us) {
+	while ((now = clk_mono_us()) < b->end_us) {
 		usleep(200000);
-		now = breaker_now_us();
+		now = clk_mono_us();
 		in[ph] += (now < b->end_us ? now : b->end_us) - mark;
 		mark = now;
 		ph = !ph;
@@ -221,7 +222,7 @@ bench_run(struct bench *b, void *(*fn)(void *), int nthreads, double secs)
 	for (i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, fn, b);
 	usleep(300000);		/* let the direct threads connect */
-	t0 = breaker_now_us();
+	t0 = clk_mono_us();
 	b->end_us = t0 + (int64_t)(secs * 1e6);
 	__atomic_store_n(&b->start, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < nthreads; i++)
@@ -229,7 +230,7 @@ bench_run(struct bench *b, void *(*fn)(void *), int nthreads, double secs)
 	free(th);
 	if (b->errors > 0)
 		fprintf(stderr, "bench-pool: %ld errors\n", b->errors);
-	return ((double)b->ops / ((double)(breaker_now_us() - t0) / 1e6));
+	return ((double)b->ops / ((double)(clk_mono_us() - t0) / 1e6));
 }
 
 /* Wait until the pool has n idle connections (pre-warmed). */

@@ -2,17 +2,9 @@
 #include "config.h"
 
 #include "breaker.h"
+#include "clk.h"
 
 #include <time.h>
-
-int64_t
-breaker_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
 
 void
 breaker_init(struct breaker *b, int threshold, int open_ms)
@@ -22,7 +14,7 @@ breaker_init(struct breaker *b, int threshold, int open_ms)
 	b->open_ms = open_ms > 0 ? open_ms : 1;
 	b->probe_out = false;
 	b->st = (struct breaker_stats){ .state = BREAKER_CLOSED,
-	    .changed_us = breaker_now_us() };
+	    .changed_us = clk_mono_us() };
 }
 
 void
@@ -47,7 +39,7 @@ breaker_move(struct breaker *b, enum breaker_state to, int64_t now)
 bool
 breaker_allow(struct breaker *b, int *retry_in_ms)
 {
-	int64_t	now = breaker_now_us();
+	int64_t	now = clk_mono_us();
 	bool	allow = true;
 
 	pthread_mutex_lock(&b->mtx);
@@ -80,7 +72,7 @@ breaker_success(struct breaker *b)
 	changed = b->st.state != BREAKER_CLOSED;
 	b->st.consecutive_failures = 0;
 	b->probe_out = false;
-	breaker_move(b, BREAKER_CLOSED, breaker_now_us());
+	breaker_move(b, BREAKER_CLOSED, clk_mono_us());
 	pthread_mutex_unlock(&b->mtx);
 	return (changed);
 }
@@ -96,9 +88,9 @@ breaker_failure(struct breaker *b)
 	b->st.consecutive_failures++;
 	if (before == BREAKER_HALF_OPEN ||
 	    (before == BREAKER_CLOSED && b->st.consecutive_failures >= b->threshold))
-		breaker_move(b, BREAKER_OPEN, breaker_now_us());
+		breaker_move(b, BREAKER_OPEN, clk_mono_us());
 	else if (before == BREAKER_OPEN)	/* a late failure: extend */
-		b->st.open_until_us = breaker_now_us() + (int64_t)b->open_ms * 1000;
+		b->st.open_until_us = clk_mono_us() + (int64_t)b->open_ms * 1000;
 	b->probe_out = false;
 	changed = b->st.state != before;
 	pthread_mutex_unlock(&b->mtx);

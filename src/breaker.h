@@ -50,7 +50,5 @@ bool	breaker_failure(struct breaker *);
 struct breaker_stats breaker_stats(struct breaker *);
 /* "closed", "open", "half-open". */
 const char *breaker_state_name(enum breaker_state);
-/* Monotonic clock in microseconds (shared helper). */
-int64_t	breaker_now_us(void);
 
 #endif

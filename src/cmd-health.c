@@ -24,6 +24,7 @@
 #include "pool.h"
 #include "rds.h"
 #include "xmem.h"
+#include "clk.h"
 
 /* Per-query deadline: a frozen server must not freeze the operator. */
 #define HEALTH_DEADLINE_MS	5000
@@ -59,16 +60,6 @@ health_problem(struct health *h, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Monotonic milliseconds. */
-static double
-health_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6);
-}
-
 /* Sample PostgreSQL through the pool: one query, bounded by a deadline. */
 static void
 health_pg(struct conn *c, struct health *h)
@@ -86,11 +77,11 @@ health_pg(struct conn *c, struct health *h)
 
 	if ((p = conn_pool(c, &err)) == NULL)
 		goto fail;
-	t0 = health_now_ms();
+	t0 = (clk_mono_us() / 1000.0);
 	if ((pc = pool_acquire(p, "health", &err)) == NULL)
 		goto fail_stats;
 	res = pool_query_deadline(p, pc, sql, 0, NULL, HEALTH_DEADLINE_MS, &err);
-	h->pg_rtt_ms = health_now_ms() - t0;
+	h->pg_rtt_ms = (clk_mono_us() / 1000.0) - t0;
 	pool_release(p, pc);
 	if (res == NULL)
 		goto fail_stats;

@@ -6,6 +6,7 @@ libmcpdb_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/t-core
 libmcpdb_a_SOURCES += \
+	src/clk.c src/clk.h \
 	src/backoff.c src/backoff.h \
 	src/breaker.c src/breaker.h
 check_PROGRAMS += tests/unit/t-breaker

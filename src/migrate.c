@@ -32,6 +32,7 @@
 #include "catsnap.h"
 #include "pgq.h"
 #include "xmem.h"
+#include "clk.h"
 
 #ifndef MCPDB_PKGDATADIR
 #define MCPDB_PKGDATADIR "/usr/local/share/mcpdb"
@@ -60,16 +61,6 @@ struct migrun {
 };
 
 /* ------------------------------------------------------------- utilities */
-
-/* Milliseconds on the monotonic clock. */
-static long long
-migrate_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* Sleep ms milliseconds in short slices, returning early on stop. */
 static void
@@ -531,7 +522,7 @@ migrate_lock(struct migrun *r, long long *waited, struct mc_err *err)
 	struct buf	 who;
 	PGresult	*res;
 	char		*sql, k1[16], k2[16];
-	long long	 start = migrate_now_ms(), elapsed, next_note = 0;
+	long long	 start = (long long)clk_mono_ms(), elapsed, next_note = 0;
 	int		 timeout = r->o->lock_timeout_ms >= 0 ? r->o->lock_timeout_ms :
 			    r->t->migrate.lock_timeout_ms;
 	bool		 got = false;
@@ -554,7 +545,7 @@ migrate_lock(struct migrun *r, long long *waited, struct mc_err *err)
 			break;
 		}
 		PQclear(res);
-		elapsed = migrate_now_ms() - start;
+		elapsed = (long long)clk_mono_ms() - start;
 		if (elapsed >= timeout || migrate_stopped(r->o) || elapsed >= next_note) {
 			if (migrate_describe_holder(r->lock, r->marker, &who, err) == -1)
 				break;
@@ -591,7 +582,7 @@ migrate_lock(struct migrun *r, long long *waited, struct mc_err *err)
 	}
 	free(sql);
 	buf_done(&who);
-	*waited = migrate_now_ms() - start;
+	*waited = (long long)clk_mono_ms() - start;
 	if (!got)
 		return (-1);
 	r->locked = true;
@@ -739,7 +730,7 @@ migrate_exec_stmt(struct migrun *r, PGconn *c, const struct mig_script *sc,
 	struct pollfd	 pfd;
 	PGresult	*res, *bad = NULL;
 	char		*text;
-	long long	 start = migrate_now_ms(), next = start + MIGRATE_SAMPLE_FIRST_MS;
+	long long	 start = (long long)clk_mono_ms(), next = start + MIGRATE_SAMPLE_FIRST_MS;
 	bool		 cancelled = false, lost = false;
 
 	buf_reset(&r->blockers);
@@ -769,9 +760,9 @@ migrate_exec_stmt(struct migrun *r, PGconn *c, const struct mig_script *sc,
 			}
 			cancelled = true;
 		}
-		if (r->lock != NULL && migrate_now_ms() >= next) {
+		if (r->lock != NULL && (long long)clk_mono_ms() >= next) {
 			migrate_sample_blockers(r);
-			next = migrate_now_ms() + MIGRATE_SAMPLE_EVERY_MS;
+			next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_EVERY_MS;
 		}
 	}
 	while (!lost && (res = PQgetResult(c)) != NULL) {
@@ -842,7 +833,7 @@ static int
 migrate_exec_script(struct migrun *r, PGconn *c, const struct mig_script *sc,
     long long *ms, struct mc_err *err)
 {
-	long long	start = migrate_now_ms();
+	long long	start = (long long)clk_mono_ms();
 	int		lt, stt;
 	size_t		i;
 
@@ -854,7 +845,7 @@ migrate_exec_script(struct migrun *r, PGconn *c, const struct mig_script *sc,
 		if (migrate_exec_stmt(r, c, sc, &sc->stmts[i], lt, err) == -1)
 			return (-1);
 	}
-	*ms = migrate_now_ms() - start;
+	*ms = (long long)clk_mono_ms() - start;
 	return (0);
 }
 
@@ -970,7 +961,7 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	char		 v[24], algo[8], lt[24], stt[24], *text;
 	int		 lti, stti, fl, sent = 1;
 	size_t		 nq = 0, k = 0, failed = 0, i;
-	long long	 start = migrate_now_ms(), next;
+	long long	 start = (long long)clk_mono_ms(), next;
 	bool		 lost = false, cancelled = false, synced = false;
 
 	if (migrate_stopped(r->o))
@@ -1018,7 +1009,7 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	if (!sent)
 		lost = true;
 	buf_reset(&r->blockers);
-	next = migrate_now_ms() + MIGRATE_SAMPLE_FIRST_MS;
+	next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
 	while (!lost && !synced) {
 		if ((fl = PQflush(c)) == -1) {
 			lost = true;
@@ -1029,7 +1020,7 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 				k++;	/* the end of one query's results */
 				if (bad == NULL) {	/* keep the blockers of a failure */
 					buf_reset(&r->blockers);
-					next = migrate_now_ms() + MIGRATE_SAMPLE_FIRST_MS;
+					next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
 				}
 				continue;
 			}
@@ -1063,16 +1054,16 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 			}
 			cancelled = true;
 		}
-		if (r->lock != NULL && migrate_now_ms() >= next) {
+		if (r->lock != NULL && (long long)clk_mono_ms() >= next) {
 			migrate_sample_blockers(r);
-			next = migrate_now_ms() + MIGRATE_SAMPLE_EVERY_MS;
+			next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_EVERY_MS;
 		}
 	}
 	if (!lost) {
 		PQsetnonblocking(c, 0);
 		PQexitPipelineMode(c);
 	}
-	*ms = migrate_now_ms() - start;
+	*ms = (long long)clk_mono_ms() - start;
 	if (lost || bad != NULL) {
 		if (bad == NULL)
 			failed = k;	/* connection lost: the query being waited for */
@@ -1101,7 +1092,7 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	if (pgq_exec(c, "COMMIT", err) == -1)
 		return (mc_err_prefix(err, "%s: COMMIT failed (nothing was recorded): ",
 		    sc->path));
-	*ms = migrate_now_ms() - start;
+	*ms = (long long)clk_mono_ms() - start;
 	return (0);
 }
 #endif
@@ -1538,7 +1529,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	struct mig_step		*steps = NULL;
 	size_t			 n = 0;
 	char			*dir = NULL;
-	long long		 start = migrate_now_ms();
+	long long		 start = (long long)clk_mono_ms();
 	int			 rc = -1;
 
 	*repp = NULL;
@@ -1583,7 +1574,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	rc = migrate_run_steps(&r, rep, steps, n, MACT_APPLY, false, err);
 out:
 	if (rep != NULL)
-		rep->total_ms = migrate_now_ms() - start;
+		rep->total_ms = (long long)clk_mono_ms() - start;
 	free(steps);
 	free(dir);
 	migrate_close(&r);
@@ -1618,7 +1609,7 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 	struct mig_step		*steps = NULL, *again = NULL, *up = NULL;
 	size_t			 n = 0, n2 = 0, i;
 	char			*dir, *what;
-	long long		 start = migrate_now_ms();
+	long long		 start = (long long)clk_mono_ms();
 	int			 rc = -1, nsteps = o->steps > 0 ? o->steps : 1;
 
 	dir = migrate_dir(t, o->dir);
@@ -1686,7 +1677,7 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 	}
 	rc = 0;
 out:
-	rep->total_ms = migrate_now_ms() - start;
+	rep->total_ms = (long long)clk_mono_ms() - start;
 	free(steps);
 	free(again);
 	free(up);

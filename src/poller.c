@@ -47,6 +47,7 @@
 #include "rds.h"
 #include "redact.h"
 #include "xmem.h"
+#include "clk.h"
 
 #define POLLER_MIN_INTERVAL_MS	100
 #define POLLER_WAIT_PARTS_MS	400	/* publisher waits this long for fresh parts */
@@ -146,16 +147,6 @@ struct poller {
 	struct metrics_series	 pool_p99[SNAP_MAX_POOLS],
 	    pool_active[SNAP_MAX_POOLS];
 };
-
-/* Wall clock in microseconds since the epoch. */
-static int64_t
-poller_wall_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
 
 /* A monotonic deadline as a timespec for pthread_cond_timedwait. */
 static struct timespec
@@ -669,12 +660,12 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 	}
 	poller_pg_summary(pg, res, cnt);
 	PQclear(res);
-	now = breaker_now_us();
+	now = clk_mono_us();
 	check = pg->lock_waiters > 0 && (st->last_blocking_us == 0 ||
 	    now - st->last_blocking_us >= POLLER_BLOCKING_EVERY_US);
 	if (check) {
 		st->last_blocking_us = now;
-		st->last_blocking_wall_us = poller_wall_us();
+		st->last_blocking_wall_us = clk_wall_us();
 	} else if (pg->lock_waiters <= 0)
 		st->npairs = 0;
 	param[0] = check ? "true" : "false";
@@ -706,16 +697,16 @@ poller_pg_sample(struct poller *p, struct mc_err *err)
 	struct snap_pg		*pg = snap_pg_new();
 	struct pg_counters	 cnt;
 	struct metrics_sample	 ms;
-	int64_t			 t0 = breaker_now_us();
+	int64_t			 t0 = clk_mono_us();
 
-	pg->wall_us = poller_wall_us();
+	pg->wall_us = clk_wall_us();
 	if (poller_pg_refresh(p, pg, &cnt, err) == -1) {
 		snap_pg_unref(pg);
 		metrics_series_push(&st->tps, -1);
 		metrics_series_push(&st->active, -1);
 		return (NULL);
 	}
-	pg->took_us = breaker_now_us() - t0;
+	pg->took_us = clk_mono_us() - t0;
 	poller_strlcpy(pg->endpoint, st->endpoint, sizeof(pg->endpoint));
 	pg->degraded = st->level != 0;
 	poller_strlcpy(pg->degraded_why, st->degraded_why,
@@ -966,8 +957,8 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	struct rds			*r;
 	const struct rds_reply		*rep;
 	struct metrics_sample		 ms;
-	int64_t				 rtt, t0 = breaker_now_us(),
-	    wall = poller_wall_us();
+	int64_t				 rtt, t0 = clk_mono_us(),
+	    wall = clk_wall_us();
 	bool				 do_slow, do_conf;
 	size_t				 k;
 
@@ -1041,7 +1032,7 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 
 	rd->wall_us = wall;
 	rd->rtt_us = rtt;
-	rd->took_us = breaker_now_us() - t0;
+	rd->took_us = clk_mono_us() - t0;
 	poller_strlcpy(rd->endpoint, rds_name(r), sizeof(rd->endpoint));
 	metrics_redis_sample(&rd->info, t0, &ms);
 	if (metrics_push(&st->w, &ms) == METRICS_RESTART)
@@ -1074,7 +1065,7 @@ poller_note(struct poller_srv *srv, bool ok, const struct mc_err *err)
 	if (ok) {
 		srv->ever_ok = true;
 		srv->error[0] = '\0';
-		srv->last_ok_wall_us = poller_wall_us();
+		srv->last_ok_wall_us = clk_wall_us();
 	} else
 		poller_strlcpy(srv->error, err->msg, sizeof(srv->error));
 }
@@ -1091,7 +1082,7 @@ poller_wait_tick(struct poller *p, uint64_t *seen, struct poller_srv *srv)
 	go = !p->stop;
 	*seen = p->tick;
 	if (go)
-		srv->busy_since_us = breaker_now_us();
+		srv->busy_since_us = clk_mono_us();
 	pthread_mutex_unlock(&p->mtx);
 	return (go);
 }
@@ -1168,7 +1159,7 @@ poller_rd_main(void *arg)
 static int
 poller_secs_until(int64_t when_us)
 {
-	int64_t	d = when_us - breaker_now_us();
+	int64_t	d = when_us - clk_mono_us();
 
 	return (d <= 0 ? 1 : (int)((d + 999999) / 1000000));
 }
@@ -1178,7 +1169,7 @@ static void
 poller_pg_status(struct poller *p, const struct poller_srv *srv,
     const struct pool_stats *ps, struct snap_server_status *out)
 {
-	int64_t	busy = srv->busy_since_us ? breaker_now_us() - srv->busy_since_us : 0;
+	int64_t	busy = srv->busy_since_us ? clk_mono_us() - srv->busy_since_us : 0;
 
 	out->configured = true;
 	out->up = srv->up;
@@ -1208,8 +1199,8 @@ static void
 poller_rd_status(struct poller *p, const struct poller_srv *srv,
     const struct rds_stats *rs, struct snap_server_status *out)
 {
-	int64_t	busy = srv->busy_since_us ? breaker_now_us() - srv->busy_since_us : 0;
-	int64_t	now = breaker_now_us();
+	int64_t	busy = srv->busy_since_us ? clk_mono_us() - srv->busy_since_us : 0;
+	int64_t	now = clk_mono_us();
 
 	out->configured = p->has_redis;
 	if (!p->has_redis) {
@@ -1323,7 +1314,7 @@ poller_publish(struct poller *p)
 	}
 	poller_rd_status(p, &rdsrv, rs, &status.redis);
 	rds_stats_free(rs);
-	snapshot_fill(s, gen, poller_wall_us(), p->interval_ms,
+	snapshot_fill(s, gen, clk_wall_us(), p->interval_ms,
 	    p->mon_target.name,
 	    &status, pg, rd);
 	snap_pg_unref(pg);
@@ -1347,12 +1338,12 @@ poller_pub_main(void *arg)
 {
 	struct poller	*p = arg;
 	struct timespec	 ts;
-	int64_t		 next = breaker_now_us(), limit;
+	int64_t		 next = clk_mono_us(), limit;
 	uint64_t	 t;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mtx);
-		while (!p->stop && !p->wake && breaker_now_us() < next) {
+		while (!p->stop && !p->wake && clk_mono_us() < next) {
 			ts = poller_ts(next);
 			pthread_cond_timedwait(&p->cond, &p->mtx, &ts);
 		}
@@ -1363,17 +1354,17 @@ poller_pub_main(void *arg)
 		p->wake = false;
 		t = ++p->tick;
 		pthread_cond_broadcast(&p->cond);
-		limit = breaker_now_us() + POLLER_WAIT_PARTS_MS * 1000;
+		limit = clk_mono_us() + POLLER_WAIT_PARTS_MS * 1000;
 		while (!p->stop && (p->pg_tick < t || (p->rd_started &&
-		    p->rd_tick < t)) && breaker_now_us() < limit) {
+		    p->rd_tick < t)) && clk_mono_us() < limit) {
 			ts = poller_ts(limit);
 			pthread_cond_timedwait(&p->cond, &p->mtx, &ts);
 		}
 		pthread_mutex_unlock(&p->mtx);
 		poller_publish(p);
 		next += (int64_t)p->interval_ms * 1000;
-		if (next < breaker_now_us())
-			next = breaker_now_us() + (int64_t)p->interval_ms * 1000;
+		if (next < clk_mono_us())
+			next = clk_mono_us() + (int64_t)p->interval_ms * 1000;
 	}
 	poller_exit(p);
 	return (NULL);
@@ -1607,11 +1598,11 @@ poller_free(struct poller *p)
 		poller_destroy(p);
 		return;
 	}
-	limit = breaker_now_us() + POLLER_GRACE_MS * 1000;
+	limit = clk_mono_us() + POLLER_GRACE_MS * 1000;
 	pthread_mutex_lock(&p->mtx);
 	p->stop = true;
 	pthread_cond_broadcast(&p->cond);
-	while (p->running > 0 && breaker_now_us() < limit) {
+	while (p->running > 0 && clk_mono_us() < limit) {
 		ts = poller_ts(limit);
 		pthread_cond_timedwait(&p->cond, &p->mtx, &ts);
 	}

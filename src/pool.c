@@ -46,6 +46,7 @@
 #include "breaker.h"
 #include "pgq.h"
 #include "xmem.h"
+#include "clk.h"
 
 /* Bound on cleaning a connection returned dirty (ROLLBACK, end of COPY). */
 #define POOL_RESET_TIMEOUT_MS	5000
@@ -172,7 +173,7 @@ static void	*pool_main(void *);
 static int64_t
 pool_now(void)
 {
-	return (breaker_now_us());
+	return (clk_mono_us());
 }
 
 /* Convert a monotonic deadline in microseconds to a timespec. */

@@ -68,8 +68,6 @@ struct rds {
 	struct breaker	 br;		/* its own lock */
 };
 
-/* Monotonic microseconds. */
-int64_t	rds_now_us(void);
 /*
  * Resolve the endpoint (Sentinel when configured), connect with the connect
  * timeout, set the command timeout (always), TCP keepalive (TCP only), AUTH,

@@ -31,6 +31,7 @@
 
 #include "rds-int.h"
 #include "xmem.h"
+#include "clk.h"
 
 struct rds_sub {
 	struct rds		*r;
@@ -166,7 +167,7 @@ rds_sub_lose(struct rds_sub *sub, struct rds_sub_conn *k, struct backoff *bo,
 	k->c = NULL;
 	k->subscribed = false;
 	delay = backoff_next_ms(bo);
-	*next_attempt = rds_now_us() + (int64_t)delay * 1000;
+	*next_attempt = clk_mono_us() + (int64_t)delay * 1000;
 	pthread_mutex_lock(&sub->mtx);
 	sub->st.connected = false;
 	snprintf(sub->st.last_error, sizeof(sub->st.last_error), "%s", msg);
@@ -211,7 +212,7 @@ rds_sub_reply(struct rds_sub *sub, struct rds_sub_conn *k, redisReply *rep,
 		if (++k->confirmed < sub->nchan + sub->npat || k->subscribed)
 			return (0);
 		k->subscribed = true;
-		k->next_ping = rds_now_us() + (int64_t)sub->ping_ms * 1000;
+		k->next_ping = clk_mono_us() + (int64_t)sub->ping_ms * 1000;
 		pthread_mutex_lock(&sub->mtx);
 		first = !sub->ready;
 		if (!first)
@@ -232,7 +233,7 @@ rds_sub_reply(struct rds_sub *sub, struct rds_sub_conn *k, redisReply *rep,
 		return (0);
 	} else if (strcmp(kind, "pong") == 0) {
 		k->pong_deadline = 0;
-		k->next_ping = rds_now_us() + (int64_t)sub->ping_ms * 1000;
+		k->next_ping = clk_mono_us() + (int64_t)sub->ping_ms * 1000;
 		pthread_mutex_lock(&sub->mtx);
 		sub->st.pings++;
 		pthread_mutex_unlock(&sub->mtx);
@@ -289,7 +290,7 @@ rds_sub_connect(struct rds_sub *sub, struct rds_sub_conn *k, char *why, size_t w
 		k->c = NULL;
 		return (-1);
 	}
-	k->sub_deadline = rds_now_us() + (int64_t)sub->r->command_timeout_ms * 1000;
+	k->sub_deadline = clk_mono_us() + (int64_t)sub->r->command_timeout_ms * 1000;
 	return (0);
 }
 
@@ -329,7 +330,7 @@ rds_sub_main(void *arg)
 	backoff_init(&bo, sub->r->bo.base_ms, sub->r->bo.cap_ms, 0);
 	pthread_mutex_unlock(&sub->r->mtx);
 	while (!rds_sub_stopping(sub)) {
-		now = rds_now_us();
+		now = clk_mono_us();
 		if (k.c == NULL) {
 			if (now < next_attempt) {
 				rds_sub_nap(sub, next_attempt - now);
@@ -373,7 +374,7 @@ rds_sub_main(void *arg)
 			if (k.subscribed)
 				backoff_reset(&bo);
 		}
-		now = rds_now_us();
+		now = clk_mono_us();
 		if (!k.subscribed && now >= k.sub_deadline) {
 			snprintf(why, sizeof(why), "redis %s: SUBSCRIBE not confirmed within "
 			    "%d ms", k.ep, tmo_ms);

@@ -38,6 +38,7 @@
 #include "buf.h"
 #include "rds-int.h"
 #include "xmem.h"
+#include "clk.h"
 
 /* ===================================================================== */
 /* URI parsing                                                            */
@@ -252,13 +253,6 @@ rds_uri_done(struct rds_uri *u)
 /* ===================================================================== */
 
 static bool	rds_timed_out(const redisContext *, int);
-
-/* Monotonic microseconds (the breaker's clock, so the two compare). */
-int64_t
-rds_now_us(void)
-{
-	return (breaker_now_us());
-}
 
 /* Milliseconds as a struct timeval. */
 static struct timeval
@@ -905,7 +899,7 @@ rds_slot_get(struct rds *r, int64_t deadline, struct mc_err *err)
 			pthread_mutex_unlock(&r->mtx);
 			return (best);
 		}
-		if (rds_now_us() >= deadline)
+		if (clk_mono_us() >= deadline)
 			break;
 		ts = rds_abstime(deadline);
 		pthread_cond_timedwait(&r->cond, &r->mtx, &ts);
@@ -949,7 +943,7 @@ rds_slot_drop(struct rds *r, struct rds_slot *s)
 static void
 rds_note_failure(struct rds *r, const char *msg, bool dial)
 {
-	int64_t	now = rds_now_us();
+	int64_t	now = clk_mono_us();
 	int	delay;
 
 	pthread_mutex_lock(&r->mtx);
@@ -987,7 +981,7 @@ rds_ctx_stale(redisContext *c)
 static int
 rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_err *err)
 {
-	int64_t			 now = rds_now_us(), wait;
+	int64_t			 now = clk_mono_us(), wait;
 	int			 retry_ms = 0;
 	unsigned		 attempt;
 	char			 last[256], ep[160];
@@ -1221,7 +1215,7 @@ rds_exec(struct rds *r, unsigned flags, int argc, const char *const *argv,
 	rds_cmd_name(argc, argv, argvlen, name, sizeof(name));
 	rds_verb(name, verb, sizeof(verb));
 	readonly = (flags & RDS_F_IDEMPOTENT) || rds_cmd_readonly(name);
-	deadline = rds_now_us() + (int64_t)r->command_timeout_ms * 1000;
+	deadline = clk_mono_us() + (int64_t)r->command_timeout_ms * 1000;
 	if ((s = rds_slot_get(r, deadline, &e)) == NULL) {
 		rds_track(r, name, 0, true, false);
 		return (mc_err_copy(err, &e), NULL);
@@ -1229,7 +1223,7 @@ rds_exec(struct rds *r, unsigned flags, int argc, const char *const *argv,
 	for (attempt = 0;; attempt++) {
 		if (rds_slot_ready(r, s, deadline, &e) == -1)
 			break;
-		t0 = rds_now_us();
+		t0 = clk_mono_us();
 		rep = redisCommandArgv(s->c, argc, (const char **)argv, argvlen);
 		saved = errno;
 		if (rep == NULL) {
@@ -1255,7 +1249,7 @@ rds_exec(struct rds *r, unsigned flags, int argc, const char *const *argv,
 			rds_note_failure(r, e.msg, false);
 			/* A read may go again once; a write never (it may have run). */
 			if (readonly && !timed_out && !proto && attempt == 0 &&
-			    rds_now_us() < deadline)
+			    clk_mono_us() < deadline)
 				continue;
 			if (!readonly && !proto) {
 				pthread_mutex_lock(&r->mtx);
@@ -1273,7 +1267,7 @@ rds_exec(struct rds *r, unsigned flags, int argc, const char *const *argv,
 			rds_strlcpy(ep, r->endpoint, sizeof(ep));
 			pthread_mutex_unlock(&r->mtx);
 			rds_slot_drop(r, s);
-			if (attempt == 0 && rds_now_us() < deadline) {
+			if (attempt == 0 && clk_mono_us() < deadline) {
 				freeReplyObject(rep);
 				rep = NULL;
 				log_msg(r->log, LOGL_WARN, "redis %s: READONLY: the master "
@@ -1295,7 +1289,7 @@ rds_exec(struct rds *r, unsigned flags, int argc, const char *const *argv,
 		rds_reply_copy(out, rep);
 		break;
 	}
-	t1 = rds_now_us();
+	t1 = clk_mono_us();
 	freeReplyObject(rep);
 	rds_slot_put(r, s);
 	rds_track(r, name, t0 ? t1 - t0 : 0, failed, conn_ok);
@@ -1434,7 +1428,7 @@ int
 rds_sockinfo(struct rds *r, struct rds_sockinfo *si, struct mc_err *err)
 {
 	struct rds_slot	*s;
-	int64_t		 deadline = rds_now_us() + (int64_t)r->command_timeout_ms * 1000;
+	int64_t		 deadline = clk_mono_us() + (int64_t)r->command_timeout_ms * 1000;
 	int		 v = 0, rc = -1;
 	socklen_t	 sl;
 	struct timeval	 tv;
@@ -1609,7 +1603,7 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		p->replies = xreallocarray(p->replies, p->n, sizeof(*p->replies));
 		p->caprep = p->n;
 	}
-	deadline = rds_now_us() + (int64_t)r->command_timeout_ms * 1000;
+	deadline = clk_mono_us() + (int64_t)r->command_timeout_ms * 1000;
 	if ((s = rds_slot_get(r, deadline, &e)) == NULL) {
 		rds_track(r, "pipeline", 0, true, false);
 		return (mc_err_copy(err, &e));
@@ -1619,7 +1613,7 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		rds_track(r, "pipeline", 0, true, false);
 		return (mc_err_copy(err, &e));
 	}
-	t0 = rds_now_us();
+	t0 = clk_mono_us();
 	if (redisAppendFormattedCommand(s->c, p->out.data, p->out.len) != REDIS_OK)
 		goto broken;
 	for (i = 0; i < p->n; i++) {
@@ -1635,7 +1629,7 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 	pthread_mutex_lock(&r->mtx);
 	r->pipelined += p->n;
 	pthread_mutex_unlock(&r->mtx);
-	rds_track(r, "pipeline", rds_now_us() - t0, nerr > 0, true);
+	rds_track(r, "pipeline", clk_mono_us() - t0, nerr > 0, true);
 	if (nerrors != NULL)
 		*nerrors = nerr;
 	return (0);
@@ -1654,7 +1648,7 @@ broken:
 	pthread_mutex_lock(&r->mtx);
 	r->outcome_unknown += p->n - p->nrep;
 	pthread_mutex_unlock(&r->mtx);
-	rds_track(r, "pipeline", rds_now_us() - t0, true, false);
+	rds_track(r, "pipeline", clk_mono_us() - t0, true, false);
 	rds_pipe_clear_replies(p);
 	return (mc_err_copy(err, &e));
 }

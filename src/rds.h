@@ -215,7 +215,7 @@ struct rds_stats {
 	uint64_t		outcome_unknown; /* writes lost mid-flight */
 	uint64_t		pipelined_cmds;	/* commands sent through rds_pipe_exec */
 	unsigned		attempt;	/* backoff attempt number (0 = healthy) */
-	int64_t			next_retry_us;	/* monotonic (breaker_now_us); 0 = now */
+	int64_t			next_retry_us;	/* monotonic (clk_mono_us); 0 = now */
 	char			last_error[256];
 	int64_t			last_error_us;	/* monotonic; 0 = never */
 	struct breaker_stats	breaker;

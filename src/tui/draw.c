@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 #include <wctype.h>
 
 #include "buf.h"
+#include "clk.h"
 #include "pane.h"
+#include "snapshot.h"
 #include "xmem.h"
 
 /* Set by draw_setup; read everywhere else (UI thread writes once). */
@@ -911,4 +914,82 @@ draw_fmt_pct(char *buf, size_t len, double num, double den)
 	else
 		snprintf(buf, len, "%.1f%%", num / den * 100);
 	return (buf);
+}
+
+char *
+draw_fmt_age(char *buf, size_t len, double s)
+{
+	if (s < 0 || isnan(s)) {
+		snprintf(buf, len, "-");
+		return (buf);
+	}
+	return (draw_fmt_duration(buf, len, s));
+}
+
+char *
+draw_fmt_clock(char *buf, size_t len, int64_t wall_us)
+{
+	time_t		t = (time_t)(wall_us / 1000000);
+	struct tm	tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+	return (buf);
+}
+
+char *
+draw_fmt_latency(char *buf, size_t len, double us)
+{
+	if (us < 0)
+		snprintf(buf, len, "-");
+	else if (us < 1000)
+		snprintf(buf, len, "%.0f us", us);
+	else if (us < 1000000)
+		snprintf(buf, len, "%.1f ms", us / 1000);
+	else
+		snprintf(buf, len, "%.1f s", us / 1e6);
+	return (buf);
+}
+
+void
+draw_putf(WINDOW *win, int y, int *x, int attr, const char *fmt, ...)
+{
+	char	buf[512];
+	va_list	ap;
+	int	w = getmaxx(win) - *x;
+
+	if (w <= 0 || y < 0 || y >= getmaxy(win))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	*x += draw_text(win, y, *x, w, attr, 0, buf);
+}
+
+int
+draw_server_header(WINDOW *win, const char *label, const char *endpoint,
+    int64_t wall_us, bool stale, const struct snap_server_status *st)
+{
+	char	title[256], right[96], a[32], clk[16];
+	int	w = getmaxx(win), x = 0;
+	double	age = (clk_wall_us() - wall_us) / 1e6;
+
+	if (wall_us == 0 || endpoint == NULL) {
+		draw_title(win, 0, 0, w, label, st->state);
+		return (1);
+	}
+	snprintf(title, sizeof(title), "%s %s", label, endpoint);
+	if (stale)
+		snprintf(right, sizeof(right), "STALE: data of %s",
+		    draw_fmt_clock(clk, sizeof(clk), wall_us));
+	else
+		snprintf(right, sizeof(right), "updated %s ago",
+		    draw_fmt_age(a, sizeof(a), age));
+	draw_title(win, 0, 0, w, title, right);
+	if (!stale)
+		return (1);
+	draw_putf(win, 1, &x, draw_attr(DR_BAD), "STALE %s: %s %s%s%s",
+	    draw_fmt_age(a, sizeof(a), age), label, st->state,
+	    st->error[0] ? " - " : "", st->error);
+	return (2);
 }

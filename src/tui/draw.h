@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <curses.h>
 
@@ -97,6 +98,17 @@ int	draw_width(const char *s);
  * true). dst gets at most len - 1 bytes and is always terminated; returns dst.
  */
 char	*draw_fit(char *dst, size_t len, const char *s, int w, bool right);
+/* Draw formatted text at (y, *x) in attr and advance *x; clipped to the window. */
+void	draw_putf(WINDOW *, int y, int *x, int attr, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/*
+ * A server pane's header: "<label> <endpoint>" titled with how fresh the data
+ * is, plus a STALE line with the server's state and last error when stale.
+ * wall_us 0 = no data yet (endpoint may then be NULL). Returns rows used.
+ */
+struct snap_server_status;
+int	draw_server_header(WINDOW *, const char *label, const char *endpoint,
+	    int64_t wall_us, bool stale, const struct snap_server_status *);
 
 /* ---- text and lines (UI thread) ---- */
 
@@ -220,6 +232,12 @@ char	*draw_fmt_count(char *buf, size_t len, long long n);
 char	*draw_fmt_bytes(char *buf, size_t len, double bytes);
 /* A duration: "850 ms", "3.2 s", "59 s", "14 min", "2 h 05 min", "3 d 04 h". */
 char	*draw_fmt_duration(char *buf, size_t len, double seconds);
+/* An age or duration that may be unknown: "-" when negative or NaN. */
+char	*draw_fmt_age(char *buf, size_t len, double seconds);
+/* HH:MM:SS (local time) of a wall-clock time in microseconds. */
+char	*draw_fmt_clock(char *buf, size_t len, int64_t wall_us);
+/* A latency in microseconds: "85 us", "1.2 ms", "2.3 s"; "-" when negative. */
+char	*draw_fmt_latency(char *buf, size_t len, double us);
 /* num/den as "12.3%", or "n/a" when den <= 0. */
 char	*draw_fmt_pct(char *buf, size_t len, double num, double den);
 

@@ -35,6 +35,7 @@
 #include "draw.h"
 #include "pane.h"
 #include "ui.h"
+#include "clk.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define DASH_PLAIN	((int)A_NORMAL)
@@ -106,68 +107,6 @@ static const char *const pane_dash_keys[] = {
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
-
-/* Seconds since the epoch, now, in microseconds. */
-static int64_t
-dash_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-/* HH:MM:SS of a wall time. */
-static char *
-dash_clock(int64_t wall_us, char *buf, size_t len)
-{
-	time_t		t = (time_t)(wall_us / 1000000);
-	struct tm	tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
-	return (buf);
-}
-
-/* Draw formatted text at (y, *x) in attr and advance *x; stops at the edge. */
-static void
-dash_put(WINDOW *win, int y, int *x, int attr, const char *fmt, ...)
-{
-	char	buf[512];
-	va_list	ap;
-	int	w = getmaxx(win) - *x;
-
-	if (w <= 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	*x += draw_text(win, y, *x, w, attr, 0, buf);
-}
-
-/* A duration for screens, "-" when unknown (negative). */
-static char *
-dash_dur(char *buf, size_t len, double s)
-{
-	if (s < 0 || isnan(s)) {
-		snprintf(buf, len, "-");
-		return (buf);
-	}
-	return (draw_fmt_duration(buf, len, s));
-}
-
-/* A latency in microseconds: "85 us", "1.2 ms", "2.3 s". */
-static char *
-dash_lat(char *buf, size_t len, double us)
-{
-	if (us < 1000)
-		snprintf(buf, len, "%.0f us", us);
-	else if (us < 1000000)
-		snprintf(buf, len, "%.1f ms", us / 1000);
-	else
-		snprintf(buf, len, "%.1f s", us / 1e6);
-	return (buf);
-}
 
 /* The duration shown for a session: query time when active, transaction age in a transaction, else time in state. */
 static double
@@ -422,17 +361,17 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y,
 	gw = w / 2 < 44 ? w / 2 : 44;
 	draw_gauge(win, y, 0, gw, p->role, 9, seg, 3, st->max, text);
 	x = gw + 1;
-	dash_put(win, y, &x, st->waiting > 0 ? draw_attr(DR_WARN) : DASH_PLAIN,
+	draw_putf(win, y, &x, st->waiting > 0 ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    "wait %d", st->waiting);
-	dash_put(win, y, &x, draw_attr(DR_DIM), "  %s", p->name);
+	draw_putf(win, y, &x, draw_attr(DR_DIM), "  %s", p->name);
 	if (pg == NULL)
-		dash_put(win, y, &x, draw_attr(DR_DIM), "  server: ?");
+		draw_putf(win, y, &x, draw_attr(DR_DIM), "  server: ?");
 	else if (pg->degraded)
-		dash_put(win, y, &x, draw_attr(DR_DIM), "  server: n/a");
+		draw_putf(win, y, &x, draw_attr(DR_DIM), "  server: n/a");
 	else if (a == NULL)
-		dash_put(win, y, &x, DASH_PLAIN, "  server: 0 conns");
+		draw_putf(win, y, &x, DASH_PLAIN, "  server: 0 conns");
 	else
-		dash_put(win, y, &x,
+		draw_putf(win, y, &x,
 		    a->conns != st->total ? draw_attr(DR_WARN) : DASH_PLAIN,
 		    "  server: %d conn%s (%d act %d idle%s)", a->conns,
 		    a->conns == 1 ? "" : "s", a->active, a->idle,
@@ -440,15 +379,15 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y,
 	if (!twoline)
 		return (1);
 	x = 2;
-	dash_put(win, y + 1, &x, draw_attr(DR_DIM), "acquire ");
+	draw_putf(win, y + 1, &x, draw_attr(DR_DIM), "acquire ");
 	if (st->acquire.count == 0)
-		dash_put(win, y + 1, &x, draw_attr(DR_DIM),
+		draw_putf(win, y + 1, &x, draw_attr(DR_DIM),
 		    "(no acquires yet)");
 	else
-		dash_put(win, y + 1, &x, DASH_PLAIN, "p50 %s p95 %s p99 %s",
-		    dash_lat(l1, sizeof(l1), st->acquire.p50_us),
-		    dash_lat(l2, sizeof(l2), st->acquire.p95_us),
-		    dash_lat(l3, sizeof(l3), st->acquire.p99_us));
+		draw_putf(win, y + 1, &x, DASH_PLAIN, "p50 %s p95 %s p99 %s",
+		    draw_fmt_latency(l1, sizeof(l1), st->acquire.p50_us),
+		    draw_fmt_latency(l2, sizeof(l2), st->acquire.p95_us),
+		    draw_fmt_latency(l3, sizeof(l3), st->acquire.p99_us));
 	x++;
 	for (i = 0; i < p->acquire_p99_ms.n; i++)
 		v[i] = p->acquire_p99_ms.v[i] < 0 ? (double)NAN : p->acquire_p99_ms.v[i];
@@ -457,15 +396,15 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y,
 		    0, DR_BAR1);
 		x += 17;
 	}
-	dash_put(win, y + 1, &x, st->timeouts ? draw_attr(DR_WARN) : DASH_PLAIN,
+	draw_putf(win, y + 1, &x, st->timeouts ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    " timeouts %llu", (unsigned long long)st->timeouts);
-	dash_put(win, y + 1, &x,
+	draw_putf(win, y + 1, &x,
 	    st->connect_failures ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    " errors %llu",
 	    (unsigned long long)(st->connect_failures + st->closed_broken));
-	dash_put(win, y + 1, &x, st->leaks ? draw_attr(DR_WARN) : DASH_PLAIN,
+	draw_putf(win, y + 1, &x, st->leaks ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    " leaks %llu", (unsigned long long)st->leaks);
-	dash_put(win, y + 1, &x, st->breaker == BREAKER_CLOSED ? DASH_PLAIN :
+	draw_putf(win, y + 1, &x, st->breaker == BREAKER_CLOSED ? DASH_PLAIN :
 	    draw_attr(DR_BAD), " breaker %s", breaker_state_name(st->breaker));
 	return (2);
 }
@@ -485,9 +424,9 @@ dash_draw_other_apps(WINDOW *win, int y, const struct snap_pg *pg,
 		if (k < npools)
 			continue;
 		if (n++ == 0)
-			dash_put(win, y, &x, draw_attr(DR_DIM),
+			draw_putf(win, y, &x, draw_attr(DR_DIM),
 			    "other mcpdb sessions: ");
-		dash_put(win, y, &x, DASH_PLAIN, "%s %d (%d act) ",
+		draw_putf(win, y, &x, DASH_PLAIN, "%s %d (%d act) ",
 		    pg->apps[i].app,
 		    pg->apps[i].conns, pg->apps[i].active);
 	}
@@ -513,34 +452,34 @@ dash_draw_blocking(WINDOW *win, int y, int maxlines, const struct snap_pg *pg)
 				b = &pg->sessions[j];
 		x = 0;
 		if (lines == 0)
-			dash_put(win, y, &x, draw_attr(DR_BAD), "blocked ");
+			draw_putf(win, y, &x, draw_attr(DR_BAD), "blocked ");
 		else
 			x = 8;
-		dash_put(win, y + lines, &x, DASH_PLAIN,
+		draw_putf(win, y + lines, &x, DASH_PLAIN,
 		    "%d (%s, waiting %s) <- %d",
 		    s->pid, s->app[0] ? s->app : s->user,
-		    dash_dur(dur, sizeof(dur), s->state_s), s->blockers[0]);
+		    draw_fmt_age(dur, sizeof(dur), s->state_s), s->blockers[0]);
 		if (s->nblockers > 1)
-			dash_put(win, y + lines, &x, DASH_PLAIN, " +%d",
+			draw_putf(win, y + lines, &x, DASH_PLAIN, " +%d",
 			    s->nblockers - 1);
 		if (b != NULL)
-			dash_put(win, y + lines, &x, draw_attr(DR_WARN),
+			draw_putf(win, y + lines, &x, draw_attr(DR_WARN),
 			    " (%s, %s, xact %s: %s)",
 			    b->app[0] ? b->app : b->user, b->state,
-			    dash_dur(age, sizeof(age), b->xact_s), b->query);
+			    draw_fmt_age(age, sizeof(age), b->xact_s), b->query);
 		else if (s->blockers[0] == 0)
-			dash_put(win, y + lines, &x, draw_attr(DR_WARN),
+			draw_putf(win, y + lines, &x, draw_attr(DR_WARN),
 			    " (a prepared transaction)");
 		lines++;
 	}
 	if (lines == 0 && pg->lock_waiters > 0) {
 		x = 0;
-		dash_put(win, y, &x, draw_attr(DR_WARN), "%d waiting on locks",
+		draw_putf(win, y, &x, draw_attr(DR_WARN), "%d waiting on locks",
 		    pg->lock_waiters);
-		dash_put(win, y, &x, draw_attr(DR_DIM),
+		draw_putf(win, y, &x, draw_attr(DR_DIM),
 		    pg->blocking_checked_wall_us ?
 		    " (blockers checked at %s, every 5 s)" : " (checking blockers...)",
-		    dash_clock(pg->blocking_checked_wall_us, clk, sizeof(clk)));
+		    draw_fmt_clock(clk, sizeof(clk), pg->blocking_checked_wall_us));
 		lines = 1;
 	}
 	return (lines);
@@ -556,15 +495,15 @@ dash_draw_repl(WINDOW *win, int y, const struct snap_pg *pg)
 	if (pg->degraded)
 		return (0);
 	if (pg->in_recovery) {
-		dash_put(win, y, &x, draw_attr(DR_DIM), "replication ");
+		draw_putf(win, y, &x, draw_attr(DR_DIM), "replication ");
 		if (pg->standby_delay_s < 0)
-			dash_put(win, y, &x, DASH_PLAIN, "standby: no transaction "
+			draw_putf(win, y, &x, DASH_PLAIN, "standby: no transaction "
 			    "replayed yet");
 		else
-			dash_put(win, y, &x, DASH_PLAIN, "standby: last transaction "
-			    "replayed %s ago", dash_dur(b1, sizeof(b1),
+			draw_putf(win, y, &x, DASH_PLAIN, "standby: last transaction "
+			    "replayed %s ago", draw_fmt_age(b1, sizeof(b1),
 			    pg->standby_delay_s));
-		dash_put(win, y, &x, pg->standby_backlog_bytes > 0 ?
+		draw_putf(win, y, &x, pg->standby_backlog_bytes > 0 ?
 		    draw_attr(DR_WARN) : DASH_PLAIN, ", %s received not replayed",
 		    draw_fmt_bytes(b2, sizeof(b2), (double)(pg->standby_backlog_bytes <
 		    0 ? 0 : pg->standby_backlog_bytes)));
@@ -572,13 +511,13 @@ dash_draw_repl(WINDOW *win, int y, const struct snap_pg *pg)
 	}
 	if (pg->nreplicas == 0 && pg->nslots == 0)
 		return (0);
-	dash_put(win, y, &x, draw_attr(DR_DIM), "replication ");
+	draw_putf(win, y, &x, draw_attr(DR_DIM), "replication ");
 	if (pg->nreplicas == 0)
-		dash_put(win, y, &x, DASH_PLAIN, "no replica connected");
+		draw_putf(win, y, &x, DASH_PLAIN, "no replica connected");
 	for (i = 0; i < pg->nreplicas; i++) {
 		const struct snap_replica	*r = &pg->replicas[i];
 
-		dash_put(win, y, &x, strcmp(r->state,
+		draw_putf(win, y, &x, strcmp(r->state,
 		    "streaming") ? draw_attr(DR_WARN) :
 		    DASH_PLAIN, "%s%s %s %s lag %s / %s", i ? "; " : "",
 		    r->name[0] ? r->name :
@@ -586,10 +525,10 @@ dash_draw_repl(WINDOW *win, int y, const struct snap_pg *pg)
 		    draw_fmt_bytes(b1, sizeof(b1),
 		    (double)(r->lag_bytes < 0 ? 0 : r->lag_bytes)),
 		    r->replay_lag_s < 0 ? "0 s" :
-		    dash_dur(b2, sizeof(b2), r->replay_lag_s));
+		    draw_fmt_age(b2, sizeof(b2), r->replay_lag_s));
 	}
 	if (pg->inactive_slots > 0)
-		dash_put(win, y, &x, draw_attr(DR_BAD),
+		draw_putf(win, y, &x, draw_attr(DR_BAD),
 		    "; %d inactive slot%s holding %s of WAL",
 		    pg->inactive_slots, pg->inactive_slots == 1 ? "" : "s",
 		    draw_fmt_bytes(b1, sizeof(b1),
@@ -625,7 +564,7 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	    pg->max_connections, text);
 	x = (w < 70 ? w : w / 2) + 1;
 	if (w >= 70)
-		dash_put(win, y, &x, dim,
+		draw_putf(win, y, &x, dim,
 		    "active %d  idle %d  idle in xact %d%s  %s%d",
 		    pg->active, pg->idle,
 		    pg->idle_in_xact + pg->idle_in_xact_aborted,
@@ -637,31 +576,31 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	if (r >= maxrows)
 		return (r);
 	x = 0;
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "tps ");
-	dash_put(win, y + r, &x, dim, "%-7s", metrics_fmt_rate(pg->rates.tps, a,
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "tps ");
+	draw_putf(win, y + r, &x, dim, "%-7s", metrics_fmt_rate(pg->rates.tps, a,
 	    sizeof(a)));
 	for (i = 0; i < pg->tps.n; i++)
 		v[i] = pg->tps.v[i] < 0 ? (double)NAN : pg->tps.v[i];
 	draw_spark(win, y + r, x, 20, v, (size_t)pg->tps.n, 0, 0, DR_BAR1);
 	x += 21;
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "rollback ");
-	dash_put(win, y + r, &x,
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "rollback ");
+	draw_putf(win, y + r, &x,
 	    pg->rates.rollback_ratio > 0.05 ? draw_attr(DR_WARN) : dim,
 	    "%s", metrics_fmt_pct(pg->rates.rollback_ratio, a, sizeof(a)));
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  cache hit ");
-	dash_put(win, y + r, &x,
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  cache hit ");
+	draw_putf(win, y + r, &x,
 	    pg->rates.hit_ratio >= 0 && pg->rates.hit_ratio < 0.9 ?
 	    draw_attr(DR_WARN) : dim, "%s", metrics_fmt_pct(pg->rates.hit_ratio,
 	    a, sizeof(a)));
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  deadlocks ");
-	dash_put(win, y + r, &x,
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  deadlocks ");
+	draw_putf(win, y + r, &x,
 	    pg->rates.deadlocks_window > 0 ? draw_attr(DR_BAD) : dim,
 	    "%s", metrics_fmt_count(pg->counters.deadlocks, a, sizeof(a)));
 	if (pg->rates.deadlocks_window > 0)
-		dash_put(win, y + r, &x, draw_attr(DR_BAD), " (+%lld)",
+		draw_putf(win, y + r, &x, draw_attr(DR_BAD), " (+%lld)",
 		    (long long)pg->rates.deadlocks_window);
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  temp ");
-	dash_put(win, y + r, &x, dim, "%s (%s/s)",
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  temp ");
+	draw_putf(win, y + r, &x, dim, "%s (%s/s)",
 	    draw_fmt_bytes(b, sizeof(b), (double)pg->counters.temp_bytes),
 	    pg->rates.temp_bytes_per_s < 0 ? "-" :
 	    draw_fmt_bytes(c, sizeof(c), pg->rates.temp_bytes_per_s));
@@ -669,20 +608,20 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	if (r >= maxrows)
 		return (r);
 	x = 0;
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "longest xact ");
-	dash_put(win, y + r, &x,
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "longest xact ");
+	draw_putf(win, y + r, &x,
 	    pg->oldest_xact_s > 300 ? draw_attr(DR_WARN) : dim, "%s",
-	    dash_dur(a, sizeof(a), pg->oldest_xact_s));
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  longest query ");
-	dash_put(win, y + r, &x,
+	    draw_fmt_age(a, sizeof(a), pg->oldest_xact_s));
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  longest query ");
+	draw_putf(win, y + r, &x,
 	    pg->longest_query_s > 60 ? draw_attr(DR_WARN) : dim, "%s",
-	    dash_dur(b, sizeof(b), pg->longest_query_s));
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  idle in xact ");
-	dash_put(win, y + r, &x,
+	    draw_fmt_age(b, sizeof(b), pg->longest_query_s));
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  idle in xact ");
+	draw_putf(win, y + r, &x,
 	    pg->longest_idle_xact_s > 60 ? draw_attr(DR_WARN) : dim,
-	    "%s", dash_dur(c, sizeof(c), pg->longest_idle_xact_s));
-	dash_put(win, y + r, &x, draw_attr(DR_DIM), "  lock waiters ");
-	dash_put(win, y + r, &x, pg->lock_waiters ? draw_attr(DR_WARN) : dim,
+	    "%s", draw_fmt_age(c, sizeof(c), pg->longest_idle_xact_s));
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  lock waiters ");
+	draw_putf(win, y + r, &x, pg->lock_waiters ? draw_attr(DR_WARN) : dim,
 	    "%d",
 	    pg->lock_waiters);
 	r++;
@@ -694,10 +633,10 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	if (r < maxrows && (!pg->pg_monitor || pg->degraded)) {
 		x = 0;
 		if (pg->degraded)
-			dash_put(win, y + r, &x, draw_attr(DR_WARN), "%s",
+			draw_putf(win, y + r, &x, draw_attr(DR_WARN), "%s",
 			    pg->degraded_why);
 		else
-			dash_put(win, y + r, &x, draw_attr(DR_WARN),
+			draw_putf(win, y + r, &x, draw_attr(DR_WARN),
 			    "limited view: this role "
 			    "lacks pg_monitor, so %d session%s of other roles show no state or "
 			    "query%s", pg->hidden, pg->hidden == 1 ? "" : "s",
@@ -730,10 +669,10 @@ dash_draw_sessions(struct pane_dash *d, WINDOW *win, int y, int h, bool focused,
 	x = 0;
 	if (d->editing || d->filter[0]) {
 		if (d->editing)
-			dash_put(win, y + 1 + th, &x, draw_attr(DR_KEY),
+			draw_putf(win, y + 1 + th, &x, draw_attr(DR_KEY),
 			    "filter: %s_", d->edit);
 		else
-			dash_put(win, y + 1 + th, &x, draw_attr(DR_DIM),
+			draw_putf(win, y + 1 + th, &x, draw_attr(DR_DIM),
 			    "filter: %s   (/ to change, Esc in / to clear)",
 			    d->filter);
 		th++;
@@ -742,16 +681,16 @@ dash_draw_sessions(struct pane_dash *d, WINDOW *win, int y, int h, bool focused,
 		return;
 	s = d->rows[d->st.cursor];
 	x = 0;
-	dash_put(win, y + 1 + th, &x, draw_attr(DR_DIM),
+	draw_putf(win, y + 1 + th, &x, draw_attr(DR_DIM),
 	    "pid %d %s@%s %s  xact %s  query %s  "
 	    "state %s%s", s->pid, s->user, s->client[0] ? s->client : "-",
 	    s->backend_type,
-	    dash_dur(a, sizeof(a), s->xact_s),
-	    dash_dur(b, sizeof(b), s->query_s),
-	    dash_dur(c, sizeof(c), s->state_s),
+	    draw_fmt_age(a, sizeof(a), s->xact_s),
+	    draw_fmt_age(b, sizeof(b), s->query_s),
+	    draw_fmt_age(c, sizeof(c), s->state_s),
 	    s->nblockers ? "  BLOCKED" : "");
 	if (s->nblockers)
-		dash_put(win, y + 1 + th, &x, draw_attr(DR_BAD), " by %d",
+		draw_putf(win, y + 1 + th, &x, draw_attr(DR_BAD), " by %d",
 		    s->blockers[0]);
 	draw_text(win, y + 2 + th, 0, w, DASH_PLAIN, DRAW_PAD, s->query);
 }
@@ -762,30 +701,9 @@ dash_draw_header(WINDOW *win, const struct snapshot *snap,
     const struct snap_pg *pg,
     bool *stale)
 {
-	const struct snap_server_status	*st = &snapshot_status(snap)->pg;
-	char				 title[256], right[96], a[32], clk[16];
-	int				 w = getmaxx(win), x = 0;
-	int64_t				 now = dash_now_us();
-
 	*stale = pg == NULL || snapshot_stale(snap, pg->wall_us, true);
-	if (pg == NULL) {
-		draw_title(win, 0, 0, w, "PostgreSQL", st->state);
-		return (1);
-	}
-	snprintf(title, sizeof(title), "PostgreSQL %s", pg->endpoint);
-	if (*stale)
-		snprintf(right, sizeof(right), "STALE: data of %s",
-		    dash_clock(pg->wall_us, clk, sizeof(clk)));
-	else
-		snprintf(right, sizeof(right), "updated %s ago",
-		    dash_dur(clk, sizeof(clk), (now - pg->wall_us) / 1e6));
-	draw_title(win, 0, 0, w, title, right);
-	if (!*stale)
-		return (1);
-	dash_put(win, 1, &x, draw_attr(DR_BAD), "STALE %s: PostgreSQL %s%s%s",
-	    dash_dur(a, sizeof(a), (now - pg->wall_us) / 1e6), st->state,
-	    st->error[0] ? " - " : "", st->error);
-	return (2);
+	return (draw_server_header(win, "PostgreSQL", pg ? pg->endpoint : NULL,
+	    pg ? pg->wall_us : 0, *stale, &snapshot_status(snap)->pg));
 }
 
 /* Draw the whole pane. */
@@ -821,17 +739,17 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	if (pg == NULL) {
 		st = &snapshot_status(d->snap)->pg;
 		draw_title(win, y++, 0, w, "Server", NULL);
-		dash_put(win, y++, &x, draw_attr(DR_BAD),
+		draw_putf(win, y++, &x, draw_attr(DR_BAD),
 		    "no data from PostgreSQL yet: %s%s%s",
 		    st->state, st->error[0] ? " - " : "", st->error);
 		return;
 	}
 	snprintf(title, sizeof(title), "Server %s%s, up %s", pg->version,
-	    pg->in_recovery ? " (standby)" : "", dash_dur(a, sizeof(a),
+	    pg->in_recovery ? " (standby)" : "", draw_fmt_age(a, sizeof(a),
 	    (double)pg->uptime_s));
 	snprintf(right, sizeof(right), "%d statements in %s per refresh",
 	    pg->statements,
-	    dash_lat(b, sizeof(b), (double)pg->took_us));
+	    draw_fmt_latency(b, sizeof(b), (double)pg->took_us));
 	draw_title(win, y++, 0, w, title, right);
 	y += dash_draw_server(d, win, y,
 	    h - y - 5 > 7 ? 7 : (h - y - 5 > 2 ? h - y - 5 : 2),

@@ -40,6 +40,7 @@
 #include "pane.h"
 #include "textview.h"
 #include "ui.h"
+#include "clk.h"
 
 #define PM_REFRESH_MS	5000	/* re-read the status this often while on screen */
 #define PM_VISIBLE_MS	1500	/* drawn this recently = on screen */
@@ -128,16 +129,6 @@ static const char *const pane_migrate_keys[] = {
 
 static void	pane_migrate_refresh(struct pane_migrate *);
 
-/* Monotonic milliseconds. */
-static int64_t
-pm_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* The text marker and role of a state (the marker reads without colour). */
 static const char *
 pm_marker(enum mig_state s, enum draw_role *role)
@@ -201,7 +192,7 @@ pm_run_progress(void *arg, const char *line)
 		free(r->lock_note);
 		r->lock_note = xstrdup(line);
 		if (r->lock_since_ms == 0)
-			r->lock_since_ms = pm_now_ms();
+			r->lock_since_ms = clk_mono_ms();
 		pthread_mutex_unlock(&r->mtx);
 		/* Still waiting, nothing started: a stop may end the wait now. */
 		if (*r->ui_stop && !r->cur_no_tx)
@@ -300,7 +291,7 @@ pm_run_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	struct migrate_report	*rep = NULL;
 	size_t			 i;
 	int			 rc = 0;
-	int64_t			 t0 = pm_now_ms();
+	int64_t			 t0 = clk_mono_ms();
 
 	(void)conn;
 	(void)line;
@@ -350,7 +341,7 @@ pm_run_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	if (rc == -1 && err->code == MC_E_CANCELLED && r->hard)
 		mc_err_set(err, MC_E_CANCELLED, "stopped while waiting for the migration lock; "
 		    "nothing was applied or rolled back by this step");
-	r->total_ms = pm_now_ms() - t0;
+	r->total_ms = clk_mono_ms() - t0;
 	return (rc);
 }
 
@@ -447,7 +438,7 @@ pm_start(struct pane_migrate *p, struct pm_run *r)
 	r->p = p;
 	r->t = p->t;
 	r->ui_stop = p->stop;
-	r->started_ms = pm_now_ms();
+	r->started_ms = clk_mono_ms();
 	/* Behind this pane's own status read (quick) it may queue; behind others, not. */
 	if (!ui_job(p->ui, r->title, pm_run_job, r, pm_run_finished, p->st_loading)) {
 		ui_message(p->ui, true, "another job is running; wait for it, or press Esc "
@@ -584,7 +575,7 @@ pm_status_finished(void *arg, int status, const struct mc_err *err)
 	size_t			 cur = p->list.cursor;
 
 	p->st_loading = false;
-	p->st_at = pm_now_ms();
+	p->st_at = clk_mono_ms();
 	if (status == -1) {
 		free(p->st_err);
 		p->st_err = xstrdup(err->msg);
@@ -870,7 +861,7 @@ pm_draw_lock(struct pane_migrate *p, WINDOW *win, int y, int w)
 		held = strstr(note, "held by ");
 		of = strstr(note, " s of ");
 		timeout = of != NULL ? strtod(of + 6, NULL) : p->t->migrate.lock_timeout_ms / 1000.0;
-		draw_fmt_duration(dur, sizeof(dur), (double)(pm_now_ms() - since) / 1000);
+		draw_fmt_duration(dur, sizeof(dur), (double)(clk_mono_ms() - since) / 1000);
 		draw_fmt_duration(tmo, sizeof(tmo), timeout);
 		draw_textf(win, y, 1, w - 2, draw_attr(DR_WARN) | A_BOLD, DRAW_PAD,
 		    "WAITING for the migration lock: %s of %s (Esc stops waiting)", dur, tmo);
@@ -897,7 +888,7 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 	int			 h = getmaxy(win), w = getmaxx(win), lh, y;
 	char			 right[256], age[32], dur[32];
 
-	p->drawn_at = pm_now_ms();
+	p->drawn_at = clk_mono_ms();
 	p->wanted = true;
 	if (p->viewing) {
 		draw_title(win, 0, 0, w, p->view_title, "Esc/q closes");
@@ -905,7 +896,7 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		return;
 	}
 	if (p->st != NULL) {
-		draw_fmt_duration(age, sizeof(age), (double)(pm_now_ms() - p->st_at) / 1000);
+		draw_fmt_duration(age, sizeof(age), (double)(clk_mono_ms() - p->st_at) / 1000);
 		snprintf(right, sizeof(right), "%s  %zu applied, %zu pending%s  read %s ago",
 		    p->st->dir, p->counts[MIG_APPLIED], p->counts[MIG_PENDING],
 		    p->counts[MIG_MISMATCH] + p->counts[MIG_MISSING] + p->counts[MIG_FAILED] +
@@ -933,7 +924,7 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 	}
 	y += lh + 1;
 	if (p->run != NULL) {
-		draw_fmt_duration(dur, sizeof(dur), (double)(pm_now_ms() - p->run->started_ms) / 1000);
+		draw_fmt_duration(dur, sizeof(dur), (double)(clk_mono_ms() - p->run->started_ms) / 1000);
 		pthread_mutex_lock(&p->run->mtx);
 		snprintf(right, sizeof(right), "RUNNING %s%s%s  %s  (Esc: stop after the current one)",
 		    p->run->title, p->run->act == PM_UP_ALL && p->run->current ? ": " : "",
@@ -1014,7 +1005,7 @@ static int
 pane_migrate_tick(void *arg)
 {
 	struct pane_migrate	*p = arg;
-	int64_t			 now = pm_now_ms();
+	int64_t			 now = clk_mono_ms();
 	int			 r = 0;
 
 	if (p->run != NULL) {

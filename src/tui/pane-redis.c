@@ -35,6 +35,7 @@
 #include "draw.h"
 #include "pane.h"
 #include "ui.h"
+#include "clk.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define RP_PLAIN	((int)A_NORMAL)
@@ -89,70 +90,6 @@ static const char *const pane_redis_keys[] = {
 	NULL,
 };
 
-/* Wall clock in microseconds. */
-static int64_t
-rp_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-/* HH:MM:SS of a wall time in microseconds. */
-static char *
-rp_clock(int64_t wall_us, char *buf, size_t len)
-{
-	time_t		t = (time_t)(wall_us / 1000000);
-	struct tm	tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
-	return (buf);
-}
-
-/* A duration, "-" when unknown. */
-static char *
-rp_dur(char *buf, size_t len, double s)
-{
-	if (s < 0 || isnan(s)) {
-		snprintf(buf, len, "-");
-		return (buf);
-	}
-	return (draw_fmt_duration(buf, len, s));
-}
-
-/* Microseconds: "85 us", "1.2 ms", "2.3 s". */
-static char *
-rp_lat(char *buf, size_t len, double us)
-{
-	if (us < 0)
-		snprintf(buf, len, "-");
-	else if (us < 1000)
-		snprintf(buf, len, "%.0f us", us);
-	else if (us < 1000000)
-		snprintf(buf, len, "%.1f ms", us / 1000);
-	else
-		snprintf(buf, len, "%.1f s", us / 1e6);
-	return (buf);
-}
-
-/* Draw formatted text at (y, *x) in attr and advance *x. */
-static void
-rp_put(WINDOW *win, int y, int *x, int attr, const char *fmt, ...)
-{
-	char	buf[512];
-	va_list	ap;
-	int	w = getmaxx(win) - *x;
-
-	if (w <= 0 || y < 0 || y >= getmaxy(win))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	*x += draw_text(win, y, *x, w, attr, 0, buf);
-}
-
 /* The role of a judgement. */
 static int
 rp_level_attr(enum metrics_level l)
@@ -193,7 +130,7 @@ rp_slot(struct rp_ring *r)
 		r->m = xcalloc(RP_RING, sizeof(*r->m));
 	e = &r->m[r->head];
 	memset(e, 0, sizeof(*e));
-	e->wall_us = rp_now_us();
+	e->wall_us = clk_wall_us();
 	r->head = (r->head + 1) % RP_RING;
 	if (r->n < RP_RING)
 		r->n++;
@@ -436,30 +373,9 @@ rp_draw_header(WINDOW *win, const struct snapshot *snap,
     const struct snap_redis *rd,
     bool *stale)
 {
-	const struct snap_server_status	*st = &snapshot_status(snap)->redis;
-	char				 title[224], right[96], a[32], clk[16];
-	int				 w = getmaxx(win), x = 0;
-	int64_t				 now = rp_now_us();
-
 	*stale = rd == NULL || snapshot_stale(snap, rd->wall_us, false);
-	if (rd == NULL) {
-		draw_title(win, 0, 0, w, "Redis", st->state);
-		return (1);
-	}
-	snprintf(title, sizeof(title), "Redis %s", rd->endpoint);
-	if (*stale)
-		snprintf(right, sizeof(right), "STALE: data of %s",
-		    rp_clock(rd->wall_us, clk, sizeof(clk)));
-	else
-		snprintf(right, sizeof(right), "updated %s ago",
-		    rp_dur(a, sizeof(a), (now - rd->wall_us) / 1e6));
-	draw_title(win, 0, 0, w, title, right);
-	if (!*stale)
-		return (1);
-	rp_put(win, 1, &x, draw_attr(DR_BAD), "STALE %s: Redis %s%s%s",
-	    rp_dur(a, sizeof(a), (now - rd->wall_us) / 1e6), st->state,
-	    st->error[0] ? " - " : "", st->error);
-	return (2);
+	return (draw_server_header(win, "Redis", rd ? rd->endpoint : NULL,
+	    rd ? rd->wall_us : 0, *stale, &snapshot_status(snap)->redis));
 }
 
 /* Keys per db: "db0 1,234 (12 with TTL)  db1 5  total 1,239". */
@@ -470,18 +386,18 @@ rp_draw_keys(WINDOW *win, int y, const struct rds_info *in, int dim)
 	size_t	i;
 	int	x = 0;
 
-	rp_put(win, y, &x, draw_attr(DR_DIM), "keys     ");
+	draw_putf(win, y, &x, draw_attr(DR_DIM), "keys     ");
 	if (in->ndbs == 0)
-		rp_put(win, y, &x, dim, "no keys in any db");
+		draw_putf(win, y, &x, dim, "no keys in any db");
 	for (i = 0; i < in->ndbs; i++)
-		rp_put(win, y, &x, dim, "db%d %s%s%s%s  ", in->dbs[i].db,
+		draw_putf(win, y, &x, dim, "db%d %s%s%s%s  ", in->dbs[i].db,
 		    draw_fmt_count(a, sizeof(a), in->dbs[i].keys),
 		    in->dbs[i].expires > 0 ? " (" : "",
 		    in->dbs[i].expires > 0 ? draw_fmt_count(b, sizeof(b),
 		    in->dbs[i].expires) : "",
 		    in->dbs[i].expires > 0 ? " with TTL)" : "");
 	if (in->ndbs > 1)
-		rp_put(win, y, &x, dim, "total %s", draw_fmt_count(a, sizeof(a),
+		draw_putf(win, y, &x, dim, "total %s", draw_fmt_count(a, sizeof(a),
 		    in->total_keys));
 }
 
@@ -493,27 +409,27 @@ rp_draw_repl(WINDOW *win, int y, const struct rds_info *in, int dim)
 	size_t	i;
 	int	x = 0;
 
-	rp_put(win, y, &x, draw_attr(DR_DIM), "repl     ");
+	draw_putf(win, y, &x, draw_attr(DR_DIM), "repl     ");
 	if (strcmp(in->role, "slave") == 0) {
 		bool	up = strcmp(in->master_link_status, "up") == 0;
 
-		rp_put(win, y, &x, dim, "replica of %s:%lld, ", in->master_host,
+		draw_putf(win, y, &x, dim, "replica of %s:%lld, ", in->master_host,
 		    (long long)in->master_port);
-		rp_put(win, y, &x, up ? dim : draw_attr(DR_BAD), "link %s",
+		draw_putf(win, y, &x, up ? dim : draw_attr(DR_BAD), "link %s",
 		    in->master_link_status[0] ? in->master_link_status : "?");
 		if (!up && in->master_link_down_since_s >= 0)
-			rp_put(win, y, &x, draw_attr(DR_BAD), " for %s",
-			    rp_dur(a, sizeof(a),
+			draw_putf(win, y, &x, draw_attr(DR_BAD), " for %s",
+			    draw_fmt_age(a, sizeof(a),
 			    (double)in->master_link_down_since_s));
 		if (up && in->master_last_io_s >= 0)
-			rp_put(win, y, &x, dim, ", last contact %lld s ago",
+			draw_putf(win, y, &x, dim, ", last contact %lld s ago",
 			    (long long)in->master_last_io_s);
 		if (in->master_sync_in_progress == 1)
-			rp_put(win, y, &x, draw_attr(DR_WARN),
+			draw_putf(win, y, &x, draw_attr(DR_WARN),
 			    ", full sync in progress");
 		return;
 	}
-	rp_put(win, y, &x, dim, "%s, %lld replica%s",
+	draw_putf(win, y, &x, dim, "%s, %lld replica%s",
 	    in->role[0] ? in->role : "?",
 	    (long long)(in->connected_slaves > 0 ? in->connected_slaves : 0),
 	    in->connected_slaves == 1 ? "" : "s");
@@ -524,7 +440,7 @@ rp_draw_repl(WINDOW *win, int y, const struct rds_info *in, int dim)
 		bool				 bad = strcmp(s->state,
 		    "online") != 0;
 
-		rp_put(win, y, &x,
+		draw_putf(win, y, &x,
 		    bad || s->lag_s > 10 ? draw_attr(DR_WARN) : dim,
 		    "%s%s:%d %s %s behind, ack %lld s ago", i ? "; " : ": ",
 		    s->ip, s->port,
@@ -563,47 +479,47 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
 		    0.9, 0.95, draw_fmt_bytes(a, sizeof(a),
 		    (double)in->used_memory));
 	x = gw + 1;
-	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  peak ");
-	rp_put(win, y + r, &x, dim, "%s", draw_fmt_bytes(a, sizeof(a),
+	draw_putf(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  peak ");
+	draw_putf(win, y + r, &x, dim, "%s", draw_fmt_bytes(a, sizeof(a),
 	    (double)in->used_memory_peak));
 	if (++r >= maxrows)
 		return (r);
 	x = 0;
 	lvl = metrics_redis_frag(in, phrase, sizeof(phrase));
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "frag     ");
-	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "   cpu ");
-	rp_put(win, y + r, &x, dim, "%s", rd->rates.cpu_pct < 0 ? "-" :
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "frag     ");
+	draw_putf(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "   cpu ");
+	draw_putf(win, y + r, &x, dim, "%s", rd->rates.cpu_pct < 0 ? "-" :
 	    (snprintf(c, sizeof(c), "%.1f%%", rd->rates.cpu_pct), c));
 	if (++r >= maxrows)
 		return (r);
 	/* throughput, hits, latency */
 	x = 0;
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "ops/s    ");
-	rp_put(win, y + r, &x, dim, "%-7s",
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "ops/s    ");
+	draw_putf(win, y + r, &x, dim, "%-7s",
 	    metrics_fmt_rate(rd->rates.ops_per_s, a, sizeof(a)));
 	draw_spark(win, y + r, x, 20, v, rp_series(&rd->ops, v), 0, 0, DR_BAR1);
 	x += 21;
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "hit ratio ");
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "hit ratio ");
 	lifetime = rds_info_hit_ratio(in);
 	if (rd->rates.hit_ratio >= 0)
-		rp_put(win, y + r, &x,
+		draw_putf(win, y + r, &x,
 		    rd->rates.hit_ratio < 0.8 ? draw_attr(DR_WARN) : dim,
 		    "%s over %s", metrics_fmt_pct(rd->rates.hit_ratio, a,
 		    sizeof(a)),
-		    rp_dur(b, sizeof(b), rd->rates.window_s));
+		    draw_fmt_age(b, sizeof(b), rd->rates.window_s));
 	else
-		rp_put(win, y + r, &x, dim, "n/a (%lld lookups in %s)",
+		draw_putf(win, y + r, &x, dim, "n/a (%lld lookups in %s)",
 		    (long long)(rd->rates.lookups < 0 ? 0 : rd->rates.lookups),
-		    rp_dur(b, sizeof(b), rd->rates.window_s));
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), ", since start ");
-	rp_put(win, y + r, &x, dim, "%s", metrics_fmt_pct(lifetime, a,
+		    draw_fmt_age(b, sizeof(b), rd->rates.window_s));
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), ", since start ");
+	draw_putf(win, y + r, &x, dim, "%s", metrics_fmt_pct(lifetime, a,
 	    sizeof(a)));
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  ping ");
-	rp_put(win, y + r, &x, rd->rtt_us > 100000 ? draw_attr(DR_WARN) : dim,
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  ping ");
+	draw_putf(win, y + r, &x, rd->rtt_us > 100000 ? draw_attr(DR_WARN) : dim,
 	    "%s ",
-	    rp_lat(a, sizeof(a), (double)rd->rtt_us));
+	    draw_fmt_latency(a, sizeof(a), (double)rd->rtt_us));
 	if (x + 12 < w)
 		draw_spark(win, y + r, x, 12, v, rp_series(&rd->rtt_ms, v), 0,
 		    0, DR_BAR2);
@@ -611,20 +527,20 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
 		return (r);
 	/* clients, evictions, expiries */
 	x = 0;
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "clients  ");
-	rp_put(win, y + r, &x, dim, "%lld connected (max %lld), %lld blocked",
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "clients  ");
+	draw_putf(win, y + r, &x, dim, "%lld connected (max %lld), %lld blocked",
 	    (long long)in->connected_clients, (long long)in->maxclients,
 	    (long long)in->blocked_clients);
-	rp_put(win, y + r, &x,
+	draw_putf(win, y + r, &x,
 	    in->rejected_connections > 0 ? draw_attr(DR_BAD) : dim,
 	    ", %lld rejected", (long long)in->rejected_connections);
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "   evicted ");
-	rp_put(win, y + r, &x, in->evicted_keys > 0 ? draw_attr(DR_WARN) : dim,
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "   evicted ");
+	draw_putf(win, y + r, &x, in->evicted_keys > 0 ? draw_attr(DR_WARN) : dim,
 	    "%s (%s/s)",
 	    draw_fmt_count(a, sizeof(a), in->evicted_keys),
 	    metrics_fmt_rate(rd->rates.evicted_per_s, b, sizeof(b)));
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "  expired ");
-	rp_put(win, y + r, &x, dim, "%s (%s/s)", draw_fmt_count(a, sizeof(a),
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  expired ");
+	draw_putf(win, y + r, &x, dim, "%s (%s/s)", draw_fmt_count(a, sizeof(a),
 	    in->expired_keys),
 	    metrics_fmt_rate(rd->rates.expired_per_s, c, sizeof(c)));
 	if (++r >= maxrows)
@@ -638,10 +554,10 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
 	    in->server_time_us > 0 ?
 	    in->server_time_us / 1000000 : rd->wall_us / 1000000, phrase,
 	    sizeof(phrase));
-	rp_put(win, y + r, &x, draw_attr(DR_DIM), "persist  ");
-	rp_put(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
+	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "persist  ");
+	draw_putf(win, y + r, &x, stale ? dim : rp_level_attr(lvl), "%s", phrase);
 	if (rd->save_points < 0 && rd->config_why[0])
-		rp_put(win, y + r, &x, draw_attr(DR_DIM),
+		draw_putf(win, y + r, &x, draw_attr(DR_DIM),
 		    " (save points unknown: %s)",
 		    rd->config_why);
 	if (++r >= maxrows)
@@ -684,13 +600,13 @@ rp_draw_slowlog(WINDOW *win, int y, int maxrows, const struct snap_redis *rd)
 		const struct snap_slow	*s = &rd->slow[i];
 
 		x = 2;
-		rp_put(win, y + r, &x,
+		draw_putf(win, y + r, &x,
 		    s->usec >= 100000 ? draw_attr(DR_WARN) : RP_PLAIN,
-		    "%9s  ", rp_lat(a, sizeof(a), (double)s->usec));
-		rp_put(win, y + r, &x, draw_attr(DR_DIM), "%s  ",
-		    rp_clock(s->when * 1000000, clk, sizeof(clk)));
-		rp_put(win, y + r, &x, RP_PLAIN, "%-40s", s->cmd);
-		rp_put(win, y + r, &x, draw_attr(DR_DIM), "  %s %s", s->client,
+		    "%9s  ", draw_fmt_latency(a, sizeof(a), (double)s->usec));
+		draw_putf(win, y + r, &x, draw_attr(DR_DIM), "%s  ",
+		    draw_fmt_clock(clk, sizeof(clk), s->when * 1000000));
+		draw_putf(win, y + r, &x, RP_PLAIN, "%-40s", s->cmd);
+		draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  %s %s", s->client,
 		    s->name);
 		r++;
 	}
@@ -705,7 +621,7 @@ rp_draw_clients(WINDOW *win, int y, int maxrows, const struct snapshot *snap)
 	size_t				 n, i, k;
 	char				 a[32], b[32], c[32];
 	int				 w = getmaxx(win), r = 0, x;
-	int64_t				 now = breaker_now_us();
+	int64_t				 now = clk_mono_us();
 
 	rc = snapshot_rclients(snap, &n);
 	if (maxrows < 2 || n == 0)
@@ -715,51 +631,51 @@ rp_draw_clients(WINDOW *win, int y, int maxrows, const struct snapshot *snap)
 		const struct rds_stats	*st = &rc[i].st;
 
 		x = 0;
-		rp_put(win, y + r, &x, RP_PLAIN, "%-8s ", rc[i].role);
-		rp_put(win, y + r, &x,
+		draw_putf(win, y + r, &x, RP_PLAIN, "%-8s ", rc[i].role);
+		draw_putf(win, y + r, &x,
 		    st->connected ? RP_PLAIN : draw_attr(DR_WARN), "%s",
 		    st->endpoint[0] ? st->endpoint : "(not connected yet)");
 		if (st->sentinel[0])
-			rp_put(win, y + r, &x, RP_PLAIN, " via sentinel %s",
+			draw_putf(win, y + r, &x, RP_PLAIN, " via sentinel %s",
 			    st->sentinel);
-		rp_put(win, y + r, &x, draw_attr(DR_DIM),
+		draw_putf(win, y + r, &x, draw_attr(DR_DIM),
 		    "  conns %u/%u  calls %s  errors ",
 		    st->open_conns, st->max_conns, draw_fmt_count(a, sizeof(a),
 		    (long long)st->calls));
-		rp_put(win, y + r, &x,
+		draw_putf(win, y + r, &x,
 		    st->errors ? draw_attr(DR_WARN) : RP_PLAIN, "%s",
 		    draw_fmt_count(b, sizeof(b), (long long)st->errors));
-		rp_put(win, y + r, &x, draw_attr(DR_DIM),
+		draw_putf(win, y + r, &x, draw_attr(DR_DIM),
 		    "  reconnects %llu  breaker ",
 		    (unsigned long long)st->reconnects);
-		rp_put(win, y + r, &x,
+		draw_putf(win, y + r, &x,
 		    st->breaker.state == BREAKER_CLOSED ? RP_PLAIN :
 		    draw_attr(DR_BAD), "%s",
 		    breaker_state_name(st->breaker.state));
 		if (st->attempt > 0)
-			rp_put(win, y + r, &x, draw_attr(DR_WARN),
+			draw_putf(win, y + r, &x, draw_attr(DR_WARN),
 			    "  attempt %u, next retry %s",
-			    st->attempt, st->next_retry_us > now ? rp_dur(c,
+			    st->attempt, st->next_retry_us > now ? draw_fmt_age(c,
 			    sizeof(c),
 			    (st->next_retry_us - now) / 1e6) : "now");
 		r++;
 		if (st->last_error[0] && r < maxrows) {
 			x = 9;
-			rp_put(win, y + r++, &x, draw_attr(DR_WARN),
+			draw_putf(win, y + r++, &x, draw_attr(DR_WARN),
 			    "last error: %s",
 			    st->last_error);
 		}
 		if (rc[i].ncmds > 0 && r < maxrows) {
 			x = 9;
 			for (k = 0; k < rc[i].ncmds && k < 6; k++)
-				rp_put(win, y + r, &x, RP_PLAIN,
+				draw_putf(win, y + r, &x, RP_PLAIN,
 				    "%s %s (p50 %s p99 %s%s%s)  ",
 				    rc[i].cmds[k].name, draw_fmt_count(a,
 				    sizeof(a),
 				    (long long)rc[i].cmds[k].calls),
-				    rp_lat(b, sizeof(b),
+				    draw_fmt_latency(b, sizeof(b),
 				    (double)rc[i].cmds[k].p50_us),
-				    rp_lat(c, sizeof(c),
+				    draw_fmt_latency(c, sizeof(c),
 				    (double)rc[i].cmds[k].p99_us),
 				    rc[i].cmds[k].errors ? ", errors " : "",
 				    rc[i].cmds[k].errors ? draw_fmt_count(a,
@@ -810,28 +726,28 @@ rp_draw_pubsub(struct pane_redis *rp, WINDOW *win, int y, int h)
 		    RP_RING];
 
 		x = 0;
-		rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM), "%s ",
-		    rp_clock(m->wall_us, clk, sizeof(clk)));
+		draw_putf(win, y + 1 + i - first, &x, draw_attr(DR_DIM), "%s ",
+		    draw_fmt_clock(clk, sizeof(clk), m->wall_us));
 		if (m->note[0]) {
-			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_WARN),
+			draw_putf(win, y + 1 + i - first, &x, draw_attr(DR_WARN),
 			    "-- %s", m->note);
 			continue;
 		}
-		rp_put(win, y + 1 + i - first, &x, draw_attr(DR_KEY), "%s",
+		draw_putf(win, y + 1 + i - first, &x, draw_attr(DR_KEY), "%s",
 		    m->chan);
 		if (m->pat[0])
-			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM),
+			draw_putf(win, y + 1 + i - first, &x, draw_attr(DR_DIM),
 			    " (%s)", m->pat);
-		rp_put(win, y + 1 + i - first, &x, RP_PLAIN, "  %s", m->data);
+		draw_putf(win, y + 1 + i - first, &x, RP_PLAIN, "  %s", m->data);
 		if (m->len > sizeof(m->data) - 4)
-			rp_put(win, y + 1 + i - first, &x, draw_attr(DR_DIM),
+			draw_putf(win, y + 1 + i - first, &x, draw_attr(DR_DIM),
 			    " (%s)",
 			    draw_fmt_bytes(sz, sizeof(sz), (double)m->len));
 	}
 	pthread_mutex_unlock(&ring->mtx);
 	if (rp->editing) {
 		x = 0;
-		rp_put(win, y + h - 1, &x, draw_attr(DR_KEY),
+		draw_putf(win, y + h - 1, &x, draw_attr(DR_KEY),
 		    "subscribe to (channel, or pattern with * ? [ ]): %s_",
 		    rp->edit);
 	}
@@ -872,7 +788,7 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 	y = rp_draw_header(win, rp->snap, rd, &stale);
 	if (rd == NULL) {
 		st = &snapshot_status(rp->snap)->redis;
-		rp_put(win, y++, &x, draw_attr(DR_BAD),
+		draw_putf(win, y++, &x, draw_attr(DR_BAD),
 		    "no data from Redis yet: %s%s%s",
 		    st->state, st->error[0] ? " - " : "", st->error);
 		y += rp_draw_clients(win, y + 1, 4, rp->snap) + 1;
@@ -881,13 +797,13 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 	}
 	if (rd->banner[0]) {
 		x = 0;
-		rp_put(win, y++, &x, draw_attr(DR_BAD), "! %s", rd->banner);
+		draw_putf(win, y++, &x, draw_attr(DR_BAD), "! %s", rd->banner);
 	}
 	snprintf(title, sizeof(title), "Server %s %s, up %s, run_id %.8s",
 	    rd->info.version, rd->info.role[0] ? rd->info.role : "?",
-	    rp_dur(a, sizeof(a), (double)rd->info.uptime_s), rd->info.run_id);
+	    draw_fmt_age(a, sizeof(a), (double)rd->info.uptime_s), rd->info.run_id);
 	snprintf(right, sizeof(right), "INFO + PING in %s",
-	    rp_lat(b, sizeof(b), (double)rd->took_us));
+	    draw_fmt_latency(b, sizeof(b), (double)rd->took_us));
 	draw_title(win, y++, 0, w, title, right);
 	left = h - y;
 	y += rp_draw_server(win, y, left > 7 ? 7 : left, rd, stale);

@@ -34,6 +34,7 @@
 #include "pane.h"
 #include "textview.h"
 #include "ui.h"
+#include "clk.h"
 
 #define PS_SETTLE_MS	150	/* load details once the cursor rests this long */
 #define PS_RETRY_MS	10000	/* retry a failed tree load this often while on screen */
@@ -116,26 +117,6 @@ static const char *const pane_schema_keys[] = {
 
 static void	pane_schema_load(struct pane_schema *);
 
-/* Monotonic milliseconds. */
-static int64_t
-ps_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Monotonic time in milliseconds, with a fraction. */
-static double
-ps_now_fms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec * 1000 + ts.tv_nsec / 1e6);
-}
-
 /* The short kind label of the tree. */
 static const char *
 ps_kind_label(const struct sch_obj *o)
@@ -178,7 +159,7 @@ ps_rebuild(struct pane_schema *p)
 	struct ps_row		 keep = { -1, -1 };
 	char			 f[sizeof(p->filter)];
 	size_t			 s, i, k;
-	double			 t0 = ps_now_fms();
+	double			 t0 = (clk_mono_us() / 1000.0);
 
 	if (p->cursor < p->nrows)
 		keep = p->rows[p->cursor];
@@ -229,7 +210,7 @@ ps_rebuild(struct pane_schema *p)
 			}
 	} else if (i < p->nrows)
 		p->cursor = i;
-	p->filter_ms = ps_now_fms() - t0;
+	p->filter_ms = (clk_mono_us() / 1000.0) - t0;
 }
 
 /* The object under the cursor, or NULL. */
@@ -249,7 +230,7 @@ ps_moved(struct pane_schema *p)
 
 	if (obj != p->want) {
 		p->want = obj;
-		p->moved_at = ps_now_ms();
+		p->moved_at = clk_mono_ms();
 	}
 }
 
@@ -286,9 +267,9 @@ ps_tree_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	(void)line_arg;
 	if ((c = ps_acquire(conn, &pool, err)) == NULL)
 		return (-1);
-	t0 = ps_now_fms();
+	t0 = (clk_mono_us() / 1000.0);
 	j->tree = schema_tree_load(c, err);
-	j->ms = ps_now_fms() - t0;
+	j->ms = (clk_mono_us() / 1000.0) - t0;
 	pool_release(pool, c);
 	return (j->tree != NULL ? 0 : -1);
 }
@@ -361,7 +342,7 @@ ps_tree_finished(void *arg, int status, const struct mc_err *err)
 	size_t			 i;
 
 	p->loading = false;
-	p->loaded_at = ps_now_ms();
+	p->loaded_at = clk_mono_ms();
 	if (status == -1) {
 		free(p->tree_err);
 		p->tree_err = xstrdup(err->msg);
@@ -395,7 +376,7 @@ ps_tree_finished(void *arg, int status, const struct mc_err *err)
 	ps_moved(p);
 	log_info(ui_log(p->ui), "schema browser: %zu schemas, %zu objects: catalog queries "
 	    "%.1f ms, tree on screen %.1f ms after it was asked for", p->tree->nschemas,
-	    p->tree->nobjs, j->ms, ps_now_fms() - j->queued);
+	    p->tree->nobjs, j->ms, (clk_mono_us() / 1000.0) - j->queued);
 	free(j);
 }
 
@@ -409,7 +390,7 @@ pane_schema_load(struct pane_schema *p)
 		return;
 	j = xcalloc(1, sizeof(*j));
 	j->p = p;
-	j->queued = ps_now_fms();
+	j->queued = (clk_mono_us() / 1000.0);
 	if (!ui_job(p->ui, "schema tree", ps_tree_job, j, ps_tree_finished, false)) {
 		free(j);	/* busy: the next tick tries again */
 		return;
@@ -446,13 +427,13 @@ ps_obj_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	(void)line_arg;
 	if ((c = ps_acquire(conn, &pool, err)) == NULL)
 		return (-1);
-	j->ms = ps_now_fms();
+	j->ms = (clk_mono_us() / 1000.0);
 	if (j->preview)
 		j->t = schema_preview(c, j->schema, j->name, PS_PREVIEW_ROWS, PS_PREVIEW_CHARS,
 		    j->marker, err);
 	else
 		j->d = schema_detail(c, j->schema, j->name, j->kind, j->oid, err);
-	j->ms = ps_now_fms() - j->ms;
+	j->ms = (clk_mono_us() / 1000.0) - j->ms;
 	pool_release(pool, c);
 	return (j->preview ? (j->t ? 0 : -1) : (j->d ? 0 : -1));
 }
@@ -549,7 +530,7 @@ ps_obj_finished(void *arg, int status, const struct mc_err *err)
 
 	log_debug(ui_log(p->ui), "schema browser: %s of %s.%s: queries %.1f ms, on screen "
 	    "%.1f ms after it was asked for", j->preview ? "preview" : "details", j->schema,
-	    j->name, j->ms, ps_now_fms() - j->queued);
+	    j->name, j->ms, (clk_mono_us() / 1000.0) - j->queued);
 	if (j->preview) {
 		p->pv_loading = false;
 		free(p->pv_err);
@@ -586,7 +567,7 @@ ps_obj_load(struct pane_schema *p, long obj, bool preview)
 	j->oid = o->oid;
 	j->preview = preview;
 	j->marker = draw_glyph(DG_ELLIPSIS);
-	j->queued = ps_now_fms();
+	j->queued = (clk_mono_us() / 1000.0);
 	if (!ui_job(p->ui, preview ? "schema preview" : "schema details", ps_obj_job, j,
 	    ps_obj_finished, preview && p->det_loading)) {
 		ps_obj_job_free(j);
@@ -785,9 +766,9 @@ pane_schema_draw(void *arg, WINDOW *win, bool focused)
 	struct pane_schema	*p = arg;
 	int			 h = getmaxy(win), w = getmaxx(win), tw;
 	char			 right[256], num[32], num2[32];
-	double			 t0 = ps_now_fms();
+	double			 t0 = (clk_mono_us() / 1000.0);
 
-	p->drawn_at = ps_now_ms();
+	p->drawn_at = clk_mono_ms();
 	p->wanted = true;
 	if (p->tree != NULL)
 		snprintf(right, sizeof(right), "database %s  %s schemas, %s objects  loaded in "
@@ -823,8 +804,8 @@ pane_schema_draw(void *arg, WINDOW *win, bool focused)
 	if (p->key_at > 0) {
 		log_debug(ui_log(p->ui), "schema browser: filter keystroke \"%s\": %zu objects "
 		    "-> %zu rows: key to frame %.3f ms (rebuild %.3f ms, draw %.3f ms)",
-		    p->filter, p->tree->nobjs, p->nrows, ps_now_fms() - p->key_at,
-		    p->filter_ms, ps_now_fms() - t0);
+		    p->filter, p->tree->nobjs, p->nrows, (clk_mono_us() / 1000.0) - p->key_at,
+		    p->filter_ms, (clk_mono_us() / 1000.0) - t0);
 		p->key_at = 0;
 	}
 }
@@ -833,7 +814,7 @@ pane_schema_draw(void *arg, WINDOW *win, bool focused)
 static int
 ps_key_filter(struct pane_schema *p, int ch)
 {
-	p->key_at = ps_now_fms();
+	p->key_at = (clk_mono_us() / 1000.0);
 	switch (ch) {
 	case 27:
 		p->flen = 0;
@@ -1013,7 +994,7 @@ static int
 pane_schema_tick(void *arg)
 {
 	struct pane_schema	*p = arg;
-	int64_t			 now = ps_now_ms();
+	int64_t			 now = clk_mono_ms();
 
 	if (p->tree == NULL && !p->loading && p->wanted && (p->loaded_at == 0 ||
 	    (now - p->drawn_at < PS_VISIBLE_MS && now - p->loaded_at >= PS_RETRY_MS))) {

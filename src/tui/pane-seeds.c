@@ -41,6 +41,7 @@
 #include "pane.h"
 #include "textview.h"
 #include "ui.h"
+#include "clk.h"
 
 #define PD_REFRESH_MS	10000	/* re-read while on screen */
 #define PD_VISIBLE_MS	1500
@@ -153,16 +154,6 @@ static const char *const pane_seeds_keys[] = {
 };
 
 static void	pane_seeds_refresh(struct pane_seeds *);
-
-/* Monotonic milliseconds. */
-static int64_t
-pd_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* ---------------------------------------------------------------- data */
 
@@ -591,7 +582,7 @@ pd_refresh_finished(void *arg, int status, const struct mc_err *err)
 	size_t			 cur = p->sets.cursor;
 
 	p->loading = false;
-	p->read_at = pd_now_ms();
+	p->read_at = clk_mono_ms();
 	if (status == -1 || j->d == NULL) {
 		pd_data_free(j->d);
 		j->d = xcalloc(1, sizeof(*j->d));
@@ -794,7 +785,7 @@ pd_load_finished(void *arg, int status, const struct mc_err *err)
 	const struct seed_report *r = l->rep;
 	char			 dur[32], n[32], rate[32];
 
-	draw_fmt_duration(dur, sizeof(dur), (double)(pd_now_ms() - l->started_ms) / 1000);
+	draw_fmt_duration(dur, sizeof(dur), (double)(clk_mono_ms() - l->started_ms) / 1000);
 	free(p->last);
 	if (status == -1) {
 		bool	cancelled = err->code == MC_E_CANCELLED || l->stop_at != 0;
@@ -840,7 +831,7 @@ pd_load_finished(void *arg, int status, const struct mc_err *err)
 static void
 pd_start(struct pane_seeds *p, struct pd_load *l)
 {
-	l->started_ms = pd_now_ms();
+	l->started_ms = clk_mono_ms();
 	/* Behind this pane's own refresh (quick) it may queue; behind others, not. */
 	if (!ui_job(p->ui, l->title, pd_load_job, l, pd_load_finished, p->loading)) {
 		ui_message(p->ui, true, "another job is running; wait for it, or press Esc to "
@@ -1032,7 +1023,7 @@ pd_draw_progress(struct pane_seeds *p, WINDOW *win, int y, int w)
 	char		 text[200], rows[32], rate[32], eta[32], el[32], tot[32];
 	char		 file[256], where[64] = "";
 	double		 done, total, left;
-	double		 secs = (double)(pd_now_ms() - l->started_ms) / 1000;
+	double		 secs = (double)(clk_mono_ms() - l->started_ms) / 1000;
 	bool		 any;
 
 	pthread_mutex_lock(&l->mtx);
@@ -1079,12 +1070,12 @@ pane_seeds_draw(void *arg, WINDOW *win, bool focused)
 	char			 right[512], age[32];
 	const struct pd_set	*s = NULL;
 
-	p->drawn_at = pd_now_ms();
+	p->drawn_at = clk_mono_ms();
 	p->wanted = true;
 	if (p->d != NULL && p->sets.cursor != p->files_of)
 		pd_fill_files(p);
 	if (p->d != NULL) {
-		draw_fmt_duration(age, sizeof(age), (double)(pd_now_ms() - p->read_at) / 1000);
+		draw_fmt_duration(age, sizeof(age), (double)(clk_mono_ms() - p->read_at) / 1000);
 		snprintf(right, sizeof(right), "%s  %zu set%s  read %s ago%s", p->d->dir, p->d->n,
 		    p->d->n == 1 ? "" : "s", age, p->loading ? "  reading..." : "");
 	} else
@@ -1209,7 +1200,7 @@ pane_seeds_key(void *arg, int ch)
 			return (PANE_UNHANDLED);
 		ui_job_stop(p->ui);
 		if (p->load->stop_at == 0)
-			p->load->stop_at = pd_now_ms();
+			p->load->stop_at = clk_mono_ms();
 		ui_message(p->ui, false, "cancelling the load: its transaction rolls back");
 		return (PANE_HANDLED | PANE_REDRAW);
 	case '[':
@@ -1226,7 +1217,7 @@ static int
 pane_seeds_tick(void *arg)
 {
 	struct pane_seeds	*p = arg;
-	int64_t			 now = pd_now_ms();
+	int64_t			 now = clk_mono_ms();
 
 	if (p->load != NULL) {
 		/* Esc from anywhere (the frame's flag) counts too. */

@@ -49,6 +49,7 @@
 #include "draw.h"
 #include "pane.h"
 #include "rl.h"
+#include "clk.h"
 
 #define UI_NPANES	6
 #define UI_MIN_COLS	80
@@ -209,26 +210,6 @@ static struct ui *volatile ui_active;
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Monotonic milliseconds. */
-static int64_t
-ui_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Wall-clock microseconds since the epoch. */
-static int64_t
-ui_wall_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
 /* Milliseconds since this process started (from /proc), or -1. */
 static double
 ui_process_age_ms(void)
@@ -374,7 +355,7 @@ ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	vsnprintf(ui->msg, sizeof(ui->msg), fmt, ap);
 	va_end(ap);
 	ui->msg_error = error;
-	ui->msg_at_ms = ui_now_ms();
+	ui->msg_at_ms = clk_mono_ms();
 	ui->dirty = true;
 }
 
@@ -822,7 +803,7 @@ ui_job_shutdown(struct ui *ui)
 {
 	struct ui_job	*j, *jn;
 	struct mc_err	 err;
-	int64_t		 t0 = ui_now_ms();
+	int64_t		 t0 = clk_mono_ms();
 	bool		 said = false;
 
 	pthread_mutex_lock(&ui->mtx);
@@ -854,7 +835,7 @@ ui_job_shutdown(struct ui *ui)
 		pthread_mutex_unlock(&ui->mtx);
 		if (!busy)
 			break;
-		if (!said && ui_now_ms() - t0 > UI_JOB_WAIT_MS) {
+		if (!said && clk_mono_ms() - t0 > UI_JOB_WAIT_MS) {
 			fprintf(stderr, "mcpdb: waiting for \"%s\" to stop (press Ctrl-C twice to abandon it)\n",
 			    title);
 			said = true;
@@ -1172,7 +1153,7 @@ ui_draw_status(struct ui *ui, int y, int w)
 {
 	const struct conf_target	*t = ui->opts->target;
 	const struct snap_status	*st = ui->snap ? snapshot_status(ui->snap) : NULL;
-	int64_t		now = ui_wall_us();
+	int64_t		now = clk_wall_us();
 	char		buf[256], age[32];
 	int		x = 0;
 	enum draw_role	r;
@@ -1277,7 +1258,7 @@ ui_draw_console(struct ui *ui, int w)
 		return;
 	}
 	wmove(ui->con_win, 0, 0);
-	if (ui->msg[0] != '\0' && ui_now_ms() - ui->msg_at_ms < UI_MSG_MS * (ui->msg_error ? 3 : 1)) {
+	if (ui->msg[0] != '\0' && clk_mono_ms() - ui->msg_at_ms < UI_MSG_MS * (ui->msg_error ? 3 : 1)) {
 		draw_text(ui->con_win, 0, 0, w, draw_attr(ui->msg_error ? DR_BAD : DR_NORMAL), 0, ui->msg);
 		return;
 	}
@@ -1481,7 +1462,7 @@ ui_render(struct ui *ui)
 		curs_set(0);
 		wnoutrefresh(stdscr);
 		doupdate();
-		ui->last_draw_ms = ui_now_ms();
+		ui->last_draw_ms = clk_mono_ms();
 		ui->dirty = false;
 		return;
 	}
@@ -1527,7 +1508,7 @@ ui_render(struct ui *ui)
 		ui->ov_win = NULL;
 	}
 	doupdate();
-	ui->last_draw_ms = ui_now_ms();
+	ui->last_draw_ms = clk_mono_ms();
 	ui->dirty = false;
 	if (!ui->painted) {
 		ui->painted = true;
@@ -1759,7 +1740,7 @@ ui_tick(struct ui *ui)
 		if (r & PANE_QUIT)
 			ui_request_quit(ui);
 	}
-	if (ui_now_ms() - ui->last_draw_ms >= 1000)
+	if (clk_mono_ms() - ui->last_draw_ms >= 1000)
 		ui->dirty = true;
 	if (ui->opts->stop != NULL && *ui->opts->stop != 0) {
 		ui->job_stop = 1;

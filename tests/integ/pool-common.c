@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "tap.h"
 #include "xmem.h"
+#include "clk.h"
 
 /* Append key='value' (libpq quoting) to b. */
 static void
@@ -163,7 +164,7 @@ tp_terminate(struct tp_env *e, int pid)
 int64_t
 tp_now(void)
 {
-	return (breaker_now_us());
+	return (clk_mono_us());
 }
 
 void
