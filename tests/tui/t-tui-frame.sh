@@ -81,7 +81,10 @@ wait_for "[6 Log]"; ok $? "back at 100x30 the panes return"
 
 # ---- console
 keys :; keys version Enter
-wait_for "mcpdb 0."; ok $? ":version runs and shows its output"
+# "mcpdb 0." is also in the tab bar: wait for the console's end-of-command
+# line, then look for the version below the Console title.
+wait_for "(done in" 15; screen | sed -n '/── Console/,$p' | grep -qF "mcpdb 0."
+ok $? ":version runs and shows its output"
 like "$(screen)" ": version" "the command is echoed in the console panel"
 keys help Enter
 wait_for 'Run "mcpdb help COMMAND"'; ok $? ":help shows the command list"
