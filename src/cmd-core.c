@@ -111,6 +111,7 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 
 		cJSON_AddStringToObject(doc, "config_file", path ? path : "");
 		cJSON_AddStringToObject(doc, "target", t->name);
+		cJSON_AddStringToObject(doc, "target_source", conf_target_source(ctx->conf));
 		cJSON_AddStringToObject(doc, "pg", pg);
 		cJSON_AddStringToObject(doc, "pg_source", t->pg_source ? t->pg_source : "default");
 		cJSON_AddStringToObject(doc, "redis", rd);
@@ -130,7 +131,7 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		char		 n1[32], n2[32];
 
 		table_add(tb, "config file", path ? path : "(none)", "");
-		table_add(tb, "target", t->name, "");
+		table_add(tb, "target", t->name, conf_target_why(ctx->conf));
 		table_add(tb, "pg", pg, t->pg_source ? t->pg_source : "default");
 		table_add(tb, "redis", rd, t->redis_source ? t->redis_source : "default");
 		table_add(tb, "protected", t->protected_ ? "yes" : "no", "");

@@ -1516,15 +1516,13 @@ conf_known_names(const struct conf *c, struct buf *b)
 		buf_printf(b, "%s%s", i ? ", " : "", c->targets[i].name);
 }
 
-/* default_target must name a target of the file (or be "default"). */
+/* default_target must name a target of the file. */
 static int
 conf_check_default(struct conf_vctx *v, const struct conf *c)
 {
 	struct buf	b;
 	size_t		i;
 
-	if (strcmp(c->default_target, "default") == 0)
-		return (0);
 	for (i = 0; i < c->ntargets; i++)
 		if (strcmp(c->targets[i].name, c->default_target) == 0)
 			return (0);
@@ -1677,7 +1675,7 @@ conf_default_path(void)
 /* Loading and merging                                                  */
 /* ------------------------------------------------------------------ */
 
-/* Pick the target; see conf.h for the order. */
+/* Pick the target; see conf.h for the rule. */
 static int
 conf_select(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 {
@@ -1696,6 +1694,27 @@ conf_select(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 		name = c->default_target;
 		from = "default_target";
 		c->sel_source = "file";
+	} else if (c->path != NULL && c->ntargets == 1) {
+		c->sel = &c->targets[0];
+		c->sel_source = "only";
+		return (0);
+	} else if (c->path != NULL) {
+		/* never an implicit target beside the configured ones */
+		buf_init(&b);
+		conf_known_names(c, &b);
+		if (c->ntargets == 0)
+			mc_err_set(err, MC_E_USAGE,
+			    "%s; add a target under \"targets\" (or move the "
+			    "file away to use the PG* and REDIS_URL "
+			    "environment alone)", b.data);
+		else
+			mc_err_set(err, MC_E_USAGE,
+			    "no target selected: %s defines %zu targets and no "
+			    "default_target; choose one with --target NAME "
+			    "(or MCPDB_TARGET, or set default_target); %s",
+			    c->path, c->ntargets, b.data);
+		buf_done(&b);
+		return (-1);
 	} else {
 		name = "default";
 		c->sel_source = "default";
@@ -1705,7 +1724,7 @@ conf_select(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 			c->sel = &c->targets[i];
 			return (0);
 		}
-	if (strcmp(name, "default") == 0) {
+	if (c->path == NULL && strcmp(name, "default") == 0) {
 		c->synth = xmalloc(sizeof(*c->synth));
 		conf_target_init(c->synth, "default");
 		c->sel = c->synth;
@@ -1729,7 +1748,28 @@ conf_select(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 	return (-1);
 }
 
-/* Apply flag/env overrides to the selected target. */
+/*
+ * DATABASE_URL or REDIS_URL (var) would replace the setting what of the
+ * selected file target: refuse when the target has its own value, so an
+ * environment left over in a shell can never redirect a named target.
+ */
+static int
+conf_env_conflict(const struct conf *c, const char *var, const char *what,
+    const char *have, struct mc_err *err)
+{
+	if (c->synth == c->sel || have == NULL || *have == '\0')
+		return (0);
+	return (mc_err_set(err, MC_E_USAGE,
+	    "%s is set, but target %s (%s) has its own \"%s\" in %s; unset "
+	    "%s, or override deliberately with --%s", var, c->sel->name,
+	    conf_target_why(c), what, c->path, var, what));
+}
+
+/*
+ * Apply flag/env overrides to the selected target. A flag always applies;
+ * DATABASE_URL/REDIS_URL fill in what a file target leaves unset and are
+ * refused where it sets its own (protection stays with the target).
+ */
 static int
 conf_override(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 {
@@ -1744,7 +1784,9 @@ conf_override(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 		t->pg = xstrdup(f->pg);
 		t->pg_source = "flag";
 	} else if ((s = conf_env("DATABASE_URL")) != NULL) {
-		if (conf_check_pg(&v, "DATABASE_URL", s) == -1)
+		if (conf_env_conflict(c, "DATABASE_URL", "pg", t->pg,
+		    err) == -1 ||
+		    conf_check_pg(&v, "DATABASE_URL", s) == -1)
 			return (-1);
 		free(t->pg);
 		t->pg = xstrdup(s);
@@ -1757,7 +1799,9 @@ conf_override(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 		t->redis = xstrdup(f->redis);
 		t->redis_source = "flag";
 	} else if ((s = conf_env("REDIS_URL")) != NULL) {
-		if (conf_check_redis(&v, "REDIS_URL", s) == -1)
+		if (conf_env_conflict(c, "REDIS_URL", "redis", t->redis,
+		    err) == -1 ||
+		    conf_check_redis(&v, "REDIS_URL", s) == -1)
 			return (-1);
 		free(t->redis);
 		t->redis = xstrdup(s);
@@ -1798,6 +1842,31 @@ conf_merge_log(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 	return (0);
 }
 
+/*
+ * Refuse a config file that someone else could have written, as ssh does:
+ * writable by group or others, or owned by another user than the invoker
+ * (root's files aside). Whoever can write it can point mcpdb anywhere.
+ */
+static int
+conf_check_owner(const char *path, const struct stat *st, struct mc_err *err)
+{
+	uid_t	me = geteuid();
+
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return (mc_err_set(err, MC_E_CONFIG,
+		    "%s: config file is writable by %s (mode %04o), so "
+		    "another user could redirect mcpdb; fix: chmod go-w %s",
+		    path, (st->st_mode & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(st->st_mode & 07777), path));
+	if (st->st_uid != me && st->st_uid != 0)
+		return (mc_err_set(err, MC_E_CONFIG,
+		    "%s: config file is owned by uid %u, not by you (uid %u) "
+		    "or root; fix: chown %u %s, or use your own file",
+		    path, (unsigned)st->st_uid, (unsigned)me, (unsigned)me,
+		    path));
+	return (0);
+}
+
 /* Read, check and convert the file at c->path into c. */
 static int
 conf_load_file(struct conf *c, const char *named_by, struct logger *log,
@@ -1819,6 +1888,10 @@ conf_load_file(struct conf *c, const char *named_by, struct logger *log,
 	}
 	if (rc == -1)
 		return (-1);
+	if (conf_check_owner(c->path, &st, err) == -1) {
+		free(text);
+		return (-1);
+	}
 	root = conf_json_parse(c->path, text, len, err);
 	free(text);
 	if (root == NULL)
@@ -1896,6 +1969,22 @@ const struct conf_target *
 conf_target(const struct conf *c)
 {
 	return (c->sel);
+}
+
+const char *
+conf_target_why(const struct conf *c)
+{
+	const char	*s = c->sel_source;
+
+	if (strcmp(s, "flag") == 0)
+		return ("from --target");
+	if (strcmp(s, "env") == 0)
+		return ("from MCPDB_TARGET");
+	if (strcmp(s, "file") == 0)
+		return ("default_target of the config file");
+	if (strcmp(s, "only") == 0)
+		return ("the only target in the config file");
+	return ("no config file: PG* variables, DATABASE_URL, REDIS_URL");
 }
 
 const char *

@@ -28,15 +28,20 @@
  *
  * An environment variable set to the empty string counts as unset.
  *
- * Target selection: --target, else MCPDB_TARGET, else the file's
- * default_target, else "default": a file target of that name if there is
- * one, otherwise a target called "default" synthesised from the environment
- * and defaults (it is not listed by conf_ntargets/conf_target_at). A file
- * with exactly one target does NOT select it implicitly: on a machine whose
- * only target is prod, an unqualified command must not reach prod. Naming a
- * target that does not exist is an error listing the known names;
+ * Target selection (one rule, so nothing can go around a configured
+ * target): --target, else MCPDB_TARGET, else the file's default_target,
+ * else the file's only target. With a config file the selected target is
+ * always one of its targets: a file with several targets and no
+ * default_target, or with none, is a usage error naming the targets. Only
+ * when there is no config file at all does mcpdb use an implicit target
+ * called "default", built from the environment (DATABASE_URL, REDIS_URL,
+ * PG*) and defaults; it is not listed by conf_ntargets/conf_target_at.
+ * Naming a target that does not exist is an error listing the known names;
  * default_target must name a target of the file.
- * DATABASE_URL/--pg and REDIS_URL/--redis override the selected target only.
+ * --pg and --redis override the selected target's settings (its protected
+ * and read_only flags stay). DATABASE_URL and REDIS_URL fill in a setting
+ * the selected file target leaves unset; where the target sets its own,
+ * they are a usage error naming both, never a silent redirection.
  *
  * Relative migrations_dir, seeds_dir and log.file in the file are taken
  * relative to the file's directory. Ranges: sizes as noted below, times
@@ -149,8 +154,13 @@ const struct conf_target *conf_find_target(const struct conf *, const char *);
 /* Number of targets and the i-th, in file order. Borrowed. */
 size_t	conf_ntargets(const struct conf *);
 const struct conf_target *conf_target_at(const struct conf *, size_t);
-/* Where the selection came from: "flag", "env", "file" or "default". */
+/*
+ * Where the selection came from: "flag", "env", "file" (default_target),
+ * "only" (the file's only target) or "default" (no config file).
+ */
 const char *conf_target_source(const struct conf *);
+/* The same in words, e.g. "the only target in the config file". Static. */
+const char *conf_target_why(const struct conf *);
 /* Path of the file that was read, or NULL when none. Borrowed. */
 const char *conf_path(const struct conf *);
 /* The merged log settings. log_file may be NULL. */

@@ -81,6 +81,15 @@ main_fail(struct out *out, bool json, const struct mc_err *err)
 	return (mc_err_exit_status(err));
 }
 
+/* On a terminal: which target this command uses, and why (stderr). */
+static void
+main_say_target(const struct conf *c, const struct conf_target *t)
+{
+	fprintf(stderr, "mcpdb: target %s%s%s (%s)\n", t->name,
+	    t->protected_ ? " [protected]" : "",
+	    t->read_only ? " [read-only]" : "", conf_target_why(c));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -203,6 +212,9 @@ main(int argc, char **argv)
 			goto done;
 		}
 		ctx.target = conf_target(ctx.conf);
+		if (tty_err && !json && !cmd_flag(args, "quiet") &&
+		    strcmp(e->name, "tui") != 0)
+			main_say_target(ctx.conf, ctx.target);
 		log_set_level(log, conf_log_level(ctx.conf));
 		log_set_format(log, conf_log_format(ctx.conf));
 		if (conf_log_file(ctx.conf) != NULL &&

@@ -41,8 +41,8 @@ out=$(MCPDB_TARGET=prod "$M" config show --json | js 'd["target"]')
 is "$out" "prod" "MCPDB_TARGET beats default_target"
 out=$(MCPDB_TARGET=prod "$M" --target ro config show --json | js 'd["target"]')
 is "$out" "ro" "--target beats MCPDB_TARGET"
-out=$(DATABASE_URL="postgresql://u@envhost/envdb" "$M" config show --json | js 'd["pg"], d["pg_source"]')
-is "$out" "postgresql://u@envhost/envdb env" "DATABASE_URL beats the file"
+out=$(DATABASE_URL="postgresql://u@envhost/envdb" "$M" config show 2>&1); is "$?" 2 "DATABASE_URL never replaces the file target's pg (exit 2)"
+like "$out" 'DATABASE_URL is set, but target dev (default_target of the config file) has its own "pg"' "... the refusal names both"
 out=$(DATABASE_URL="postgresql://u@envhost/envdb" "$M" --pg "host=flaghost" config show --json | js 'd["pg"], d["pg_source"]')
 is "$out" "host=flaghost flag" "--pg beats DATABASE_URL"
 out=$("$M" --config "$W/nope.json" config show 2>&1); is "$?" 2 "missing named config exits 2"

@@ -222,6 +222,8 @@ case $PG in
 *)
 	ROLE=tuidash_plain_$$
 	q "CREATE ROLE $ROLE LOGIN PASSWORD 'pw'" >/dev/null
+	# no config file: --pg/--redis alone (two targets would need --target)
+	rm -f "$XDG_CONFIG_HOME/mcpdb/config.json"
 	cat >"$D/run.sh" <<EOF
 #!/bin/sh
 "$M" --pg "$PG user=$ROLE password=pw" --redis "$RS" "\$@"

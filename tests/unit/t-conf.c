@@ -331,8 +331,10 @@ test_lookup(void)
 	c = load_file(NULL, &err);
 	is_str(c ? conf_path(c) : NULL, xdgfile,
 	    "$XDG_CONFIG_HOME/mcpdb/config.json is read");
-	is_str(c ? conf_target(c)->name : NULL, "default",
-	    "a file target is not selected implicitly");
+	is_str(c ? conf_target(c)->name : NULL, "dev",
+	    "the file's only target is selected");
+	is_str(c ? conf_target_source(c) : NULL, "only",
+	    "... and the source says so");
 	conf_free(c);
 	setenv("MCPDB_CONFIG", other, 1);
 	c = load_file(NULL, &err);
@@ -395,6 +397,7 @@ test_select(void)
 	char			*good = fixture("good.json");
 	char			*single = fixture("single-default.json");
 	char			*prod = fixture("single-prod.json");
+	char			*want, *empty;
 
 	env_reset();
 	f.config_path = good;
@@ -457,21 +460,62 @@ test_select(void)
 
 	f.target = NULL;
 	f.config_path = single;
+	mc_err_clear(&err);
+	c = conf_load(&f, NULL, &err);
+	ok(c == NULL,
+	    "two targets and no default_target: nothing is selected");
+	want = xasprintf("no target selected: %s defines 2 targets and no "
+	    "default_target; choose one with --target NAME (or MCPDB_TARGET, "
+	    "or set default_target); known targets: default, other", single);
+	is_str(err.msg, want, "... the message names the file and targets");
+	free(want);
+	is_int(err.code, MC_E_USAGE, "... a usage error");
+	f.target = "default";
 	c = conf_load(&f, NULL, &err);
 	is_str(c ? conf_target(c)->pg : NULL, "dbname=fromfile",
-	    "a file target named \"default\" is used when nothing is selected");
+	    "a file target named \"default\" is used when named");
 	is_str(c ? conf_target(c)->pg_source : NULL, "file",
 	    "... with pg from the file");
 	is_int(c ? (long long)conf_ntargets(c) : -1, 2, "... and it is listed");
 	conf_free(c);
+	f.target = NULL;
 
 	f.config_path = prod;
+	setenv("PGDATABASE", "elsewhere", 1);
 	c = conf_load(&f, NULL, &err);
-	is_str(c ? conf_target(c)->name : NULL, "default",
-	    "the only target (prod) is not selected implicitly");
-	ok(c != NULL && !conf_target(c)->protected_,
-	    "the synthesised target is not protected");
+	is_str(c ? conf_target(c)->name : NULL, "prod",
+	    "the only target (prod) is selected, whatever PG* says");
+	ok(c != NULL && conf_target(c)->protected_,
+	    "... and it keeps its protection");
+	is_str(c ? conf_target_why(c) : NULL,
+	    "the only target in the config file", "... said in words");
 	conf_free(c);
+	unsetenv("PGDATABASE");
+	f.target = "default";
+	mc_err_clear(&err);
+	c = conf_load(&f, NULL, &err);
+	ok(c == NULL,
+	    "with a config file, --target default is no implicit target");
+	is_str(err.msg, "unknown target \"default\" (from --target); known "
+	    "targets: prod", "... it is an unknown target");
+	f.target = NULL;
+
+	empty = write_file("no-targets.json", 0600, "{ \"log\": { \"level\": \"info\" } }");
+	f.config_path = empty;
+	c = conf_load(&f, NULL, &err);
+	ok(c == NULL, "a config file without targets selects nothing");
+	like(err.msg, "defines no targets; add a target under",
+	    "... and says how to fix it: %s", err.msg);
+	unlink(empty);
+	free(empty);
+	empty = write_file("dflt.json", 0600, "{ \"default_target\": \"default\", "
+	    "\"targets\": { \"a\": {} } }");
+	f.config_path = empty;
+	c = conf_load(&f, NULL, &err);
+	ok(c == NULL, "default_target \"default\" must name a file target");
+	unlink(empty);
+	free(empty);
+	f.config_path = prod;
 	f.target = "prod";
 	c = conf_load(&f, NULL, &err);
 	ok(c != NULL && conf_target(c)->protected_,
@@ -491,23 +535,45 @@ test_connections(void)
 	struct conf_flags		 f = { 0 };
 	const struct conf_target	*t;
 	char				*good = fixture("good.json");
+	char				*want, *bare;
 
 	env_reset();
 	f.config_path = good;
 	setenv("DATABASE_URL", "postgresql://envhost/envdb", 1);
+	mc_err_clear(&err);
+	c = conf_load(&f, NULL, &err);
+	ok(c == NULL, "DATABASE_URL never replaces a file target's pg");
+	want = xasprintf("DATABASE_URL is set, but target dev (default_target "
+	    "of the config file) has its own \"pg\" in %s; unset "
+	    "DATABASE_URL, or override deliberately with --pg", good);
+	is_str(err.msg, want, "... it names both and the fix");
+	free(want);
+	is_int(err.code, MC_E_USAGE, "... a usage error");
+	f.target = "prod";
+	c = conf_load(&f, NULL, &err);
+	ok(c == NULL, "nor an explicitly named, protected one's");
+	like(err.msg, "target prod (from --target) has its own \"pg\"",
+	    "... %s", err.msg);
+	f.target = NULL;
+	unsetenv("DATABASE_URL");
 	setenv("REDIS_URL", "redis://envcache:6379/3", 1);
 	c = conf_load(&f, NULL, &err);
+	ok(c == NULL, "REDIS_URL never replaces a file target's redis");
+	like(err.msg, "REDIS_URL is set, but target dev", "... %s", err.msg);
+	bare = write_file("bare.json", 0600, "{ \"targets\": { \"bare\": { \"pg\": "
+	    "\"host=x\", \"protected\": true } } }");
+	f.config_path = bare;
+	c = conf_load(&f, NULL, &err);
 	t = c ? conf_target(c) : NULL;
-	is_str(t ? t->pg : NULL, "postgresql://envhost/envdb",
-	    "DATABASE_URL beats the file");
-	is_str(t ? t->pg_source : NULL, "env", "pg_source env");
 	is_str(t ? t->redis : NULL, "redis://envcache:6379/3",
-	    "REDIS_URL beats the file");
+	    "REDIS_URL fills in a file target's unset redis");
 	is_str(t ? t->redis_source : NULL, "env", "redis_source env");
-	t = c ? conf_find_target(c, "prod") : NULL;
-	is_str(t ? t->pg : NULL, "host=db1 dbname=app user=ops",
-	    "environment overrides only the selected target");
+	ok(t != NULL && t->protected_, "... and the target stays protected");
 	conf_free(c);
+	unlink(bare);
+	free(bare);
+	f.config_path = good;
+	setenv("DATABASE_URL", "postgresql://envhost/envdb", 1);
 
 	f.pg = "host=flaghost";
 	f.redis = "/run/mcpdb/flag.sock";
@@ -847,6 +913,38 @@ test_permissions(void)
 		free(path);
 	}
 	free(logpath);
+
+	/* writable by others or owned by someone else: refused, like ssh */
+	path = write_file("gw.json", 0664, "{\"targets\": {\"p\": {}}}");
+	c = load_file(path, &err);
+	ok(c == NULL, "a group-writable config file is refused");
+	want = xasprintf("%s: config file is writable by its group (mode "
+	    "0664), so another user could redirect mcpdb; fix: chmod go-w %s",
+	    path, path);
+	is_str(err.msg, want, "... naming the mode and the fix");
+	is_int(err.code, MC_E_CONFIG, "... a config error");
+	free(want);
+	chmod(path, 0602);
+	c = load_file(path, &err);
+	ok(c == NULL, "a world-writable config file is refused");
+	like(err.msg, "writable by others (mode 0602)", "... %s", err.msg);
+	chmod(path, 0644);
+	c = load_file(path, &err);
+	ok(c != NULL, "0644 (readable, not writable by others) loads: %s",
+	    err.msg);
+	conf_free(c);
+	if (geteuid() == 0) {
+		if (chown(path, 12345, 12345) == -1)
+			bail_out("chown: %s", strerror(errno));
+		c = load_file(path, &err);
+		ok(c == NULL, "a config file owned by another user is refused");
+		like(err.msg, "config file is owned by uid 12345, not by you "
+		    "(uid 0) or root; fix: chown 0", "... %s", err.msg);
+	} else {
+		skip(2, "chown to another user needs root");
+	}
+	unlink(path);
+	free(path);
 }
 
 /* conf_file_put_target: create, update keeping other keys, 0600, validation. */
