@@ -74,8 +74,17 @@ pgq_connect(const struct conf_target *t, const char *component, struct mc_err *e
 	snprintf(kv, sizeof(kv), "%d", t->pool.keepalives_interval_s);
 	snprintf(kc, sizeof(kc), "%d", t->pool.keepalives_count);
 	snprintf(app, sizeof(app), "mcpdb/%s", component ? component : "cli");
-	/* Defaults first: the target's own conninfo (expanded dbname) overrides them. */
-	keys[n] = "connect_timeout"; vals[n++] = ct;
+	/*
+	 * Defaults first: the target's own conninfo (expanded dbname)
+	 * overrides them. libpq reads PGCONNECT_TIMEOUT only for a key we do
+	 * not pass, so pass ours only when it is unset: conninfo > PG* >
+	 * config. The name is a fallback, so PGAPPNAME and an
+	 * application_name in the conninfo win, as in psql and pg_dump.
+	 */
+	if (getenv("PGCONNECT_TIMEOUT") == NULL ||
+	    *getenv("PGCONNECT_TIMEOUT") == '\0') {
+		keys[n] = "connect_timeout"; vals[n++] = ct;
+	}
 	keys[n] = "keepalives"; vals[n++] = "1";
 	keys[n] = "keepalives_idle"; vals[n++] = ki;
 	keys[n] = "keepalives_interval"; vals[n++] = kv;
@@ -86,7 +95,7 @@ pgq_connect(const struct conf_target *t, const char *component, struct mc_err *e
 		keys[n] = "options"; vals[n++] = opt;
 	}
 	keys[n] = "dbname"; vals[n++] = t->pg ? t->pg : "";
-	keys[n] = "application_name"; vals[n++] = app;
+	keys[n] = "fallback_application_name"; vals[n++] = app;
 	keys[n] = NULL; vals[n] = NULL;
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (conn == NULL) {
