@@ -242,8 +242,14 @@ main(int argc, char **argv)
 	status = cmd_run(e, &ctx, args, &err);
 	if (status < 0)
 		status = main_fail(out, json, &err);
-	else if (main_stop && status == 0 && (e->flags & CMD_STREAMS) == 0)
-		status = 130;
+	/*
+	 * Stopped by a signal: 128 + its number, as shells report it (130
+	 * SIGINT, 143 SIGTERM). Ctrl-C is the normal end of a stream
+	 * (subscribe, --watch), so that alone exits 0 there.
+	 */
+	if (main_stop != 0 &&
+	    !((e->flags & CMD_STREAMS) && main_stop == SIGINT && status == 0))
+		status = 128 + main_stop;
 done:
 	conn_close(ctx.conn);
 	conf_free(ctx.conf);
