@@ -42,19 +42,8 @@ cmd_help_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 		return (0);
 	}
 	/* A family name such as "migrate": list its commands. */
-	if (n == 1) {
-		size_t	k, len = strlen(words[0]);
-
-		for (k = 0; (e = cmd_at(k)) != NULL; k++) {
-			if (strncmp(e->name, words[0], len) == 0 && e->name[len] == ' ') {
-				char *pfx = xasprintf("%s ", words[0]);
-
-				cmd_help_all(ctx->out, pfx);
-				free(pfx);
-				return (0);
-			}
-		}
-	}
+	if (cmd_help_family(ctx->out, n, words))
+		return (0);
 	return (mc_err_copy(err, &ferr));
 }
 
@@ -409,6 +398,47 @@ out:
 	return (rc);
 }
 
+/*
+ * The script's "NAME: STATE (DETAIL)" lines as one JSON document:
+ * {"dir", "exit_status", "servers": {NAME: {"state", "detail"}}}.
+ */
+static cJSON *
+cmd_demo_json(const char *verb, const char *dir, int st, const char *text,
+    bool purge)
+{
+	cJSON		*doc = cJSON_CreateObject(), *srv, *one;
+	const char	*p = text ? text : "", *eol, *colon, *sp, *paren;
+	char		*line, *state;
+
+	cJSON_AddStringToObject(doc, "command",
+	    strcmp(verb, "down") == 0 ? "demo down" : "demo status");
+	cJSON_AddStringToObject(doc, "dir", dir);
+	cJSON_AddNumberToObject(doc, "exit_status", st);
+	if (strcmp(verb, "down") == 0)
+		cJSON_AddBoolToObject(doc, "purged", purge && st == 0);
+	srv = cJSON_AddObjectToObject(doc, "servers");
+	for (; *p != '\0'; p = *eol ? eol + 1 : eol) {
+		eol = p + strcspn(p, "\n");
+		line = xstrndup(p, (size_t)(eol - p));
+		if ((colon = strstr(line, ": ")) != NULL &&
+		    strcspn(line, " ") > (size_t)(colon - line)) {
+			line[colon - line] = '\0';
+			one = cJSON_CreateObject();
+			sp = colon + 2;
+			if ((paren = strstr(sp, " (")) != NULL) {
+				state = xstrndup(sp, (size_t)(paren - sp));
+				cJSON_AddStringToObject(one, "state", state);
+				free(state);
+				cJSON_AddStringToObject(one, "detail", paren + 2);
+			} else
+				cJSON_AddStringToObject(one, "state", sp);
+			cJSON_AddItemToObject(srv, line, one);
+		}
+		free(line);
+	}
+	return (doc);
+}
+
 /* demo down / demo status: hand over to the script. */
 static int
 cmd_demo_script_exec(struct cmd_ctx *ctx, const struct cmd_args *a, const char *verb,
@@ -416,11 +446,16 @@ cmd_demo_script_exec(struct cmd_ctx *ctx, const struct cmd_args *a, const char *
 {
 	char	*dir = cmd_demo_dir(a), *script = cmd_demo_script();
 	char	*argv[] = { "sh", script, (char *)verb, "--dir", dir, NULL, NULL };
+	char	*text = NULL;
 	int	 st;
 
 	if (cmd_flag(a, "purge"))
 		argv[5] = "--purge";
-	st = cmd_spawn(argv, NULL, err);
+	st = cmd_spawn(argv, ctx->json ? &text : NULL, err);
+	if (st >= 0 && ctx->json)
+		out_doc(ctx->out, cmd_demo_json(verb, dir, st, text,
+		    cmd_flag(a, "purge")));
+	free(text);
 	free(dir);
 	free(script);
 	return (st < 0 ? -1 : st);

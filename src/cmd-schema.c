@@ -60,6 +60,33 @@ cmd_schema_write(struct cmd_ctx *ctx, const char *path, const char *text, struct
 	return (0);
 }
 
+/*
+ * schema export under --json: one document saying what was exported; the
+ * export itself goes to --out, or into the document ("content": the
+ * TypeScript text, or the JSON Schema as an object).
+ */
+static int
+cmd_schema_export_doc(struct cmd_ctx *ctx, const char *fmt, size_t nrels,
+    const char *path, const char *text, struct mc_err *err)
+{
+	cJSON	*doc;
+
+	if (path != NULL && cmd_schema_write(ctx, path, text, err) != 0)
+		return (-1);
+	doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "command", "schema export");
+	cJSON_AddStringToObject(doc, "format", fmt);
+	cJSON_AddNumberToObject(doc, "relations", (double)nrels);
+	if (path != NULL)
+		cJSON_AddStringToObject(doc, "file", path);
+	else if (strcmp(fmt, "json-schema") == 0)
+		cJSON_AddItemToObject(doc, "content", cJSON_Parse(text));
+	else
+		cJSON_AddStringToObject(doc, "content", text);
+	out_doc(ctx->out, doc);
+	return (0);
+}
+
 /* schema export --format ts|json-schema [SCHEMA...] */
 static int
 cmd_schema_export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -115,10 +142,14 @@ cmd_schema_export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 			text = t2;
 		}
 	}
-	if (!ctx->quiet && path != NULL)
+	if (!ctx->quiet && path != NULL && !ctx->json)
 		fprintf(stderr, "wrote %zu relations to %s\n", cat->nrels, path);
+	if (ctx->json)
+		rc = cmd_schema_export_doc(ctx, fmt, cat->nrels, path, text,
+		    err);
+	else
+		rc = cmd_schema_write(ctx, path, text, err);
 	schema_catalog_free(cat);
-	rc = cmd_schema_write(ctx, path, text, err);
 	free(text);
 	return (rc);
 }

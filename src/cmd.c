@@ -28,7 +28,7 @@ static const struct cmd_entry *const *const cmd_families[] = {
 
 const struct cmd_opt cmd_global_opts[] = {
 	{ "config", 0, "FILE", "configuration file (default $MCPDB_CONFIG, then $XDG_CONFIG_HOME/mcpdb/config.json)", CC_FILE },
-	{ "target", 't', "NAME", "target to work on (default $MCPDB_TARGET, then the file's default_target)", CC_TARGET },
+	{ "target", 't', "NAME", "target to work on (default $MCPDB_TARGET, then the file's default_target, then its only target)", CC_TARGET },
 	{ "pg", 0, "CONNINFO", "PostgreSQL conninfo or URI, overriding the target's", CC_NONE },
 	{ "redis", 0, "URI", "Redis URI (redis://[user:password@]host:port/db) or socket path", CC_NONE },
 	{ "json", 0, NULL, "print one JSON document instead of tables", CC_NONE },
@@ -480,6 +480,57 @@ cmd_usage(struct buf *b, const struct cmd_entry *e)
 		buf_printf(b, " %s", e->args);
 }
 
+/* One option as a JSON object (name, short, arg, help). */
+static cJSON *
+cmd_opt_json(const struct cmd_opt *o)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	 sh[2] = { o->short_name, '\0' };
+
+	cJSON_AddStringToObject(j, "name", o->name);
+	if (o->short_name != 0)
+		cJSON_AddStringToObject(j, "short", sh);
+	if (o->arg != NULL)
+		cJSON_AddStringToObject(j, "arg", o->arg);
+	cJSON_AddStringToObject(j, "help", o->help);
+	return (j);
+}
+
+/* cmd_help_all under --json: one document listing the commands. */
+static void
+cmd_help_all_json(struct out *out, const char *prefix)
+{
+	const struct cmd_entry	*e;
+	const struct cmd_opt	*o;
+	cJSON			*doc = cJSON_CreateObject();
+	cJSON			*cmds = cJSON_AddArrayToObject(doc, "commands");
+	size_t			 i, plen = prefix ? strlen(prefix) : 0;
+	struct buf		 b;
+
+	for (i = 0; (e = cmd_at(i)) != NULL; i++) {
+		cJSON	*j;
+
+		if ((e->flags & CMD_HIDDEN) ||
+		    strncmp(e->name, prefix ? prefix : "", plen) != 0)
+			continue;
+		j = cJSON_CreateObject();
+		buf_init(&b);
+		cmd_usage(&b, e);
+		cJSON_AddStringToObject(j, "name", e->name);
+		cJSON_AddStringToObject(j, "summary", e->summary);
+		cJSON_AddStringToObject(j, "usage", b.data);
+		buf_done(&b);
+		cJSON_AddItemToArray(cmds, j);
+	}
+	if (plen == 0) {
+		cJSON	*g = cJSON_AddArrayToObject(doc, "global_options");
+
+		for (o = cmd_global_opts; o->name != NULL; o++)
+			cJSON_AddItemToArray(g, cmd_opt_json(o));
+	}
+	out_doc(out, doc);
+}
+
 void
 cmd_help_all(struct out *out, const char *prefix)
 {
@@ -487,6 +538,10 @@ cmd_help_all(struct out *out, const char *prefix)
 	struct buf		 b;
 	size_t			 i, w = 0, plen = prefix ? strlen(prefix) : 0;
 
+	if (out_is_json(out)) {
+		cmd_help_all_json(out, prefix);
+		return;
+	}
 	for (i = 0; (e = cmd_at(i)) != NULL; i++)
 		if (!(e->flags & CMD_HIDDEN) && strlen(e->name) > w)
 			w = strlen(e->name);
@@ -519,6 +574,26 @@ cmd_help_all(struct out *out, const char *prefix)
 	buf_done(&b);
 }
 
+bool
+cmd_help_family(struct out *out, int n, char *const *words)
+{
+	const struct cmd_entry	*e;
+	struct buf		 pfx;
+	size_t			 i;
+	int			 k;
+	bool			 found = false;
+
+	buf_init(&pfx);
+	for (k = 0; k < n && words[k][0] != '-'; k++)
+		buf_printf(&pfx, "%s ", words[k]);
+	for (i = 0; k > 0 && (e = cmd_at(i)) != NULL && !found; i++)
+		found = strncmp(e->name, pfx.data, pfx.len) == 0;
+	if (found)
+		cmd_help_all(out, pfx.data);
+	buf_done(&pfx);
+	return (found);
+}
+
 void
 cmd_help_one(struct out *out, const struct cmd_entry *e)
 {
@@ -526,6 +601,26 @@ cmd_help_one(struct out *out, const struct cmd_entry *e)
 	struct buf		 b;
 
 	buf_init(&b);
+	if (out_is_json(out)) {
+		cJSON	*doc = cJSON_CreateObject(), *opts;
+
+		cmd_usage(&b, e);
+		cJSON_AddStringToObject(doc, "command", e->name);
+		cJSON_AddStringToObject(doc, "usage", b.data);
+		cJSON_AddStringToObject(doc, "summary", e->summary);
+		if (e->help != NULL)
+			cJSON_AddStringToObject(doc, "help", e->help);
+		opts = cJSON_AddArrayToObject(doc, "options");
+		for (o = e->opts; o != NULL && o->name != NULL; o++)
+			cJSON_AddItemToArray(opts, cmd_opt_json(o));
+		cJSON_AddBoolToObject(doc, "writes",
+		    (e->flags & CMD_WRITES) != 0);
+		cJSON_AddBoolToObject(doc, "asks_first",
+		    (e->flags & CMD_DESTRUCTIVE) != 0);
+		buf_done(&b);
+		out_doc(out, doc);
+		return;
+	}
 	buf_puts(&b, "usage: ");
 	cmd_usage(&b, e);
 	buf_printf(&b, "\n\n%s\n", e->summary);

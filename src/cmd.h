@@ -172,5 +172,11 @@ void	cmd_complete(int nwords, char *const *words,
 void	cmd_help_all(struct out *, const char *prefix);
 /* Print the full help of one entry. */
 void	cmd_help_one(struct out *, const struct cmd_entry *);
+/*
+ * The leading words of words[0..n) (up to the first option) name a family
+ * of commands ("migrate", "demo"): list its commands and return true;
+ * false (nothing printed) otherwise.
+ */
+bool	cmd_help_family(struct out *, int n, char *const *words);
 
 #endif

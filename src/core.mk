@@ -19,9 +19,11 @@ libmcpdb_a_SOURCES += \
 	src/cmd-seed.c src/cmd-schema.c
 check_PROGRAMS += tests/unit/t-cmd
 TESTS += tests/integ/t-cli.sh tests/integ/t-target-select.sh \
-	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh
+	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh \
+	tests/integ/t-json-contract.sh
 EXTRA_DIST += tests/tap.sh tests/integ/t-cli.sh tests/integ/t-target-select.sh \
-	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh
+	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh \
+	tests/integ/t-json-contract.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
 libmcpdb_a_SOURCES += src/schema.c src/schema.h

@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	enum log_format		 fmt = LOGF_TEXT;
 	const char		*env;
 	char			**words;
-	bool			 json, tty_err = isatty(STDERR_FILENO), color;
+	bool			 json, help, tty_err = isatty(STDERR_FILENO), color;
 	int			 i, nw = 0, first = -1, used = 0, status;
 
 	setlocale(LC_ALL, "");
@@ -132,11 +132,30 @@ main(int argc, char **argv)
 			first = nw;
 		words[nw++] = argv[i];
 	}
+	/*
+	 * Before the options are parsed: --json (so even an unknown command
+	 * is a JSON error) and --help (so "migrate --help" is the family's
+	 * help, not a usage error).
+	 */
+	json = help = false;
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		json = json || strcmp(argv[i], "--json") == 0;
+		help = help || strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0;
+	}
 	if (first >= 0) {
 		e = cmd_find(nw - first, words + first, &used, &err);
 		if (e == NULL) {
+			out = out_new_file(stdout, json, false);
+			if (help && cmd_help_family(out, nw - first,
+			    words + first))
+				status = 0;
+			else
+				status = main_fail(out, json, &err);
+			out_free(out);
 			free(words);
-			return (main_fail(NULL, false, &err));
+			fflush(stdout);
+			return (status);
 		}
 		/* Options before the command words are parsed with the rest. */
 		memmove(words + first, words + first + used, sizeof(char *) * (size_t)(nw - first - used));
@@ -144,8 +163,12 @@ main(int argc, char **argv)
 	}
 	args = cmd_args_parse(e, nw, words, &err);
 	if (args == NULL) {
+		out = out_new_file(stdout, json, false);
+		status = main_fail(out, json, &err);
+		out_free(out);
 		free(words);
-		return (main_fail(NULL, false, &err));
+		fflush(stdout);
+		return (status);
 	}
 	json = cmd_flag(args, "json");
 	color = isatty(STDOUT_FILENO) && !json &&
