@@ -23,7 +23,7 @@
 static const struct cmd_entry *const *const cmd_families[] = {
 	cmd_core_entries, cmd_health_entries, cmd_redis_entries,
 	cmd_migrate_entries, cmd_seed_entries, cmd_schema_entries,
-	cmd_tui_entries,
+	cmd_tui_entries, cmd_completion_entries,
 };
 
 const struct cmd_opt cmd_global_opts[] = {
@@ -731,11 +731,15 @@ cmd_complete(int nwords, char *const *words, void (*add)(void *, const char *),
 	f.partial = partial;
 	f.add = add;
 	f.arg = arg;
-	/* An option value? */
-	if (nwords >= 2 && words[nwords - 2][0] == '-' && words[nwords - 2][1] == '-') {
+	/* An option value (--name VALUE, or -t VALUE)? */
+	if (nwords >= 2 && words[nwords - 2][0] == '-' &&
+	    (words[nwords - 2][1] == '-' || (words[nwords - 2][1] != '\0' &&
+	    words[nwords - 2][2] == '\0'))) {
 		const char *w = words[nwords - 2] + 2;
 
-		o = cmd_find_opt(e, w, strlen(w), 0);
+		o = words[nwords - 2][1] == '-' ?
+		    cmd_find_opt(e, w, strlen(w), 0) :
+		    cmd_find_opt(e, NULL, 0, words[nwords - 2][1]);
 		if (o != NULL && o->arg != NULL) {
 			if (names != NULL && o->complete != CC_NONE)
 				names(names_arg, o->complete, cmd_filter_add, &f);

@@ -1936,6 +1936,13 @@ conf_load(const struct conf_flags *f, struct logger *log, struct mc_err *err)
 	}
 	if (c->path != NULL && conf_load_file(c, named_by, log, err) == -1)
 		goto fail;
+	if (f != NULL && f->no_select) {
+		if (f->target != NULL)
+			c->sel = (struct conf_target *)conf_find_target(c,
+			    f->target);
+		c->sel_source = "flag";
+		return (c);
+	}
 	if (conf_merge_log(c, f, err) == -1 || conf_select(c, f, err) == -1 ||
 	    conf_override(c, f, err) == -1)
 		goto fail;

@@ -131,6 +131,12 @@ struct conf_flags {
 	const char	*log_level;
 	const char	*log_format;
 	const char	*log_file;
+	/*
+	 * Read the file's targets but select none (shell completion lists
+	 * target names even where a command would refuse to pick one):
+	 * conf_target() is then NULL unless target was named and exists.
+	 */
+	bool		 no_select;
 };
 
 struct conf;

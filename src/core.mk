@@ -16,8 +16,10 @@ libmcpdb_a_SOURCES += \
 	src/cmd.c src/cmd.h \
 	src/conn.c src/conn.h \
 	src/cmd-core.c src/cmd-health.c src/cmd-redis.c src/cmd-migrate.c \
-	src/cmd-seed.c src/cmd-schema.c
+	src/cmd-seed.c src/cmd-schema.c src/cmd-completion.c
 check_PROGRAMS += tests/unit/t-cmd
+TESTS += tests/unit/t-completion.sh
+EXTRA_DIST += tests/unit/t-completion.sh
 TESTS += tests/integ/t-cli.sh tests/integ/t-target-select.sh \
 	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh \
 	tests/integ/t-json-contract.sh
@@ -32,3 +34,16 @@ TESTS += tests/integ/t-schema-export.sh
 EXTRA_DIST += tests/integ/t-schema-export.sh
 TESTS += tests/integ/t-doctor.sh
 EXTRA_DIST += tests/integ/t-doctor.sh
+
+# Shell completion scripts, generated from the command table by the binary
+# just built, installed where bash-completion and zsh look (configure.ac).
+bashcomp_DATA = completions/mcpdb
+zshcomp_DATA = completions/_mcpdb
+completions/mcpdb: mcpdb$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) completions && ./mcpdb$(EXEEXT) completion bash >$@
+completions/_mcpdb: mcpdb$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) completions && ./mcpdb$(EXEEXT) completion zsh >$@
+CLEANFILES += completions/mcpdb completions/_mcpdb
+AM_DISTCHECK_CONFIGURE_FLAGS = \
+	--with-bash-completion-dir='$${dc_install_base}/share/bash-completion/completions' \
+	--with-zsh-completion-dir='$${dc_install_base}/share/zsh/site-functions'
