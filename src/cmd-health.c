@@ -408,6 +408,29 @@ doctor_value(struct pool *p, PGconn *pc, const char *sql, struct mc_err *err)
 	return (v);
 }
 
+/*
+ * Primary or standby: a standby is a warning, since every write command
+ * (migrate, seed load) will be refused there; say where writes must go.
+ */
+static void
+doctor_role(struct doctor *d, struct pool *p, PGconn *pc)
+{
+	struct mc_err	 err = { 0 };
+	char		*v;
+
+	v = doctor_value(p, pc, "SELECT pg_is_in_recovery()", &err);
+	if (v == NULL)
+		doctor_add(d, "server role", 1, "unknown: %s", err.msg);
+	else if (strcmp(v, "t") == 0)
+		doctor_add(d, "server role", 1, "standby (in recovery): read "
+		    "only; migrations and seed loads must go to the primary: "
+		    "point the target at it, or list both hosts with "
+		    "target_session_attrs=read-write");
+	else
+		doctor_add(d, "server role", 0, "primary (accepts writes)");
+	free(v);
+}
+
 /* PostgreSQL checks: version, privileges, extensions, vector mode, roles. */
 static void
 doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
@@ -436,6 +459,7 @@ doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
 	doctor_add(d, "postgresql", atoi(v) >= 15 ? 0 : 1, "PostgreSQL %s%s", v,
 	    atoi(v) >= 15 ? "" : " (mcpdb is tested on 15)");
 	free(v);
+	doctor_role(d, p, pc);
 	v = doctor_value(p, pc, "SELECT coalesce(string_agg(extname || ' ' || extversion, ', ' ORDER BY extname), '(none)')"
 	    " FROM pg_extension", &err);
 	doctor_add(d, "extensions", v ? 0 : 1, "installed: %s", v ? v : err.msg);

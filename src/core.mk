@@ -22,10 +22,10 @@ TESTS += tests/unit/t-completion.sh
 EXTRA_DIST += tests/unit/t-completion.sh
 TESTS += tests/integ/t-cli.sh tests/integ/t-target-select.sh \
 	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh \
-	tests/integ/t-json-contract.sh
+	tests/integ/t-json-contract.sh tests/integ/t-standby.sh
 EXTRA_DIST += tests/tap.sh tests/integ/t-cli.sh tests/integ/t-target-select.sh \
 	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh \
-	tests/integ/t-json-contract.sh
+	tests/integ/t-json-contract.sh tests/integ/t-standby.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
 libmcpdb_a_SOURCES += src/schema.c src/schema.h

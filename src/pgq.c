@@ -21,6 +21,25 @@ pgq_put_trimmed(struct buf *b, const char *s)
 	buf_append(b, s, n);
 }
 
+/*
+ * A write refused as read-only (SQLSTATE 25006) on a standby: say so and
+ * where writes must go, instead of leaving PostgreSQL's bare message. The
+ * server reports in_hot_standby to libpq (PostgreSQL 14+), so no query.
+ */
+static void
+pgq_explain_read_only(struct buf *b, const PGconn *conn, const char *state)
+{
+	const char	*hs;
+
+	if (conn == NULL || state == NULL || strcmp(state, "25006") != 0)
+		return;
+	hs = PQparameterStatus(conn, "in_hot_standby");
+	if (hs != NULL && strcmp(hs, "on") == 0)
+		buf_puts(b, "; the server is a standby (read-only): writes "
+		    "must go to the primary (point the target at it, or use "
+		    "target_session_attrs=read-write)");
+}
+
 int
 mc_err_pg(struct mc_err *err, const PGconn *conn, const PGresult *res)
 {
@@ -43,8 +62,9 @@ mc_err_pg(struct mc_err *err, const PGconn *conn, const PGresult *res)
 				buf_printf(&b, " (detail: %s)", detail);
 			if (hint != NULL)
 				buf_printf(&b, " (hint: %s)", hint);
-			mc_err_set(err, MC_E_QUERY, "%s", b.data);
 			state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			pgq_explain_read_only(&b, conn, state);
+			mc_err_set(err, MC_E_QUERY, "%s", b.data);
 			if (state != NULL)
 				snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
 		} else {

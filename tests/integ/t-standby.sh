@@ -1,0 +1,63 @@
+#!/bin/sh
+# t-standby.sh - mcpdb pointed at a streaming standby (issue 16): `doctor`
+# says the server is a standby and where writes must go instead of "all
+# checks passed", and a write (`migrate up`) refused by the standby says so
+# in words instead of PostgreSQL's bare "read-only transaction" error, with
+# nothing applied. Own private primary (mcpdb-servers.sh) + a pg_basebackup
+# standby on a unix socket in the temp dir.
+. "${MCPDB_SRCDIR:?}/tests/tap.sh"
+M=${MCPDB_BIN:?}
+SRV=$MCPDB_SRCDIR/src/mcpdb-servers.sh
+PGBIN=${MCPDB_TEST_PGBIN:-/usr/lib/postgresql/15/bin}
+[ -x "$PGBIN/pg_basebackup" ] || skip_all "pg_basebackup not found in $PGBIN"
+command -v psql >/dev/null 2>&1 || skip_all "psql not found"
+
+base=${TMPDIR:-/tmp}
+[ ${#base} -le 60 ] || base=/tmp
+SD=$(mktemp -d "$base/mcpdb-stby.XXXXXX") || exit 1
+chmod 755 "$SD"
+W=$(mktemp -d "$base/mcpdb-stby-w.XXXXXX") || exit 1
+STANDBY=""
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+cleanup() {
+	[ -n "$STANDBY" ] && as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
+	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL PGAPPNAME
+export XDG_CONFIG_HOME="$W/xdg" HOME="$W"
+
+out=$(sh "$SRV" up --dir "$SD") || { echo "Bail out! cannot start private servers"; exit 1; }
+eval "$out"
+PGD=$(cd "$SD/pg" && pwd -P)
+echo "local replication all trust" >>"$PGD/data/pg_hba.conf"
+psql -X -q "$MCPDB_TEST_PGURL" -c "SELECT pg_reload_conf()" >/dev/null
+P2=$((MCPDB_TEST_PG_PORT + 1))
+STANDBY=$PGD/standby
+as_pg "$PGBIN/pg_basebackup" -D "$STANDBY" -R -h "$PGD" -p "$MCPDB_TEST_PG_PORT" -U postgres >/dev/null 2>&1 &&
+as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -l "$PGD/standby.log" -w \
+	-o "-p $P2 -k $PGD -c listen_addresses='' -c cluster_name=t_standby" start >/dev/null 2>&1
+ok $? "a streaming standby started (port $P2)"
+SB="host=$PGD port=$P2 user=postgres dbname=postgres"
+is "$(psql -X "$SB" -Atc 'SELECT pg_is_in_recovery()')" t "... and it is in recovery"
+
+out=$("$M" --pg "$SB" doctor 2>&1)
+like "$out" "server role" "doctor has a server role check"
+like "$out" "standby (in recovery)" "... that says the server is a standby"
+like "$out" "must go to the primary" "... and where writes must go"
+unlike "$out" "all checks passed" "... so not \"all checks passed\""
+out=$("$M" --json --pg "$MCPDB_TEST_PGURL" doctor 2>/dev/null)
+like "$out" "primary (accepts writes)" "on the primary the same check says primary"
+
+mkdir -p "$W/mig"
+echo "CREATE TABLE stby_t (id int);" >"$W/mig/0001_t.up.sql"
+echo "DROP TABLE stby_t;" >"$W/mig/0001_t.down.sql"
+out=$("$M" --log-level error --pg "$SB" migrate up --dir "$W/mig" 2>&1); rc=$?
+[ "$rc" -ne 0 ]; ok $? "migrate up on the standby fails (exit $rc)"
+like "$out" "the server is a standby (read-only): writes must go to the primary" "... saying the server is a standby"
+is "$(psql -X "$SB" -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 'stby_t'")" 0 "... and nothing was applied"
+done_testing
