@@ -2,7 +2,10 @@
  * cmd-health.c - `mcpdb health`: PostgreSQL (reachable, version, connections
  * against max_connections, mcpdb's own pool) and Redis (reachable, RTT,
  * memory, hit ratio, role, persistence) in one view. Exit 3 when anything is
- * unhealthy, with the reasons.
+ * unhealthy, with the reasons. Health reports the servers, not mcpdb's
+ * circuit breakers: when a breaker refuses (fail-fast after failures), the
+ * sample connects directly instead, so `health --watch` says "up" at the
+ * first sample after the server is back.
  */
 #include "config.h"
 
@@ -60,7 +63,10 @@ health_problem(struct health *h, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Sample PostgreSQL through the pool: one query, bounded by a deadline. */
+/*
+ * Sample PostgreSQL through the pool: one query, bounded by a deadline. An
+ * open breaker is bypassed with a direct probe (pool_probe).
+ */
 static void
 health_pg(struct conn *c, struct health *h)
 {
@@ -78,7 +84,12 @@ health_pg(struct conn *c, struct health *h)
 	if ((p = conn_pool(c, &err)) == NULL)
 		goto fail;
 	t0 = (clk_mono_us() / 1000.0);
-	if ((pc = pool_acquire(p, "health", &err)) == NULL)
+	if ((pc = pool_acquire(p, "health", &err)) == NULL &&
+	    err.code == MC_E_BREAKER) {
+		memset(&err, 0, sizeof(err));
+		pc = pool_probe(p, "health", &err);
+	}
+	if (pc == NULL)
 		goto fail_stats;
 	res = pool_query_deadline(p, pc, sql, 0, NULL, HEALTH_DEADLINE_MS, &err);
 	h->pg_rtt_ms = (clk_mono_us() / 1000.0) - t0;
@@ -109,18 +120,32 @@ fail:
 	health_problem(h, "PostgreSQL unreachable: %s", err.msg);
 }
 
-/* Sample Redis: PING RTT and one multi-section INFO. */
+/*
+ * Sample Redis: PING RTT and one multi-section INFO. An open breaker is
+ * bypassed with a one-off client of the same target (its own, closed
+ * breaker), which dials at once.
+ */
 static void
 health_redis(struct conn *c, const struct conf_target *t, struct health *h)
 {
 	struct mc_err		 err = { 0 };
-	struct rds		*r;
+	struct rds		*r, *once;
 	const struct rds_info	*i = &h->rd.info;
+	int			 rc = -1;
 
 	if (t->redis == NULL || *t->redis == '\0')
 		return;
 	h->rd_configured = true;
-	if ((r = conn_rds(c, &err)) == NULL || rds_health(r, &h->rd, &err) != 0) {
+	if ((r = conn_rds(c, &err)) != NULL &&
+	    (rc = rds_health(r, &h->rd, &err)) != 0 &&
+	    err.code == MC_E_BREAKER) {
+		memset(&err, 0, sizeof(err));
+		if ((once = rds_new(t, NULL, "health", &err)) != NULL) {
+			rc = rds_health(once, &h->rd, &err);
+			rds_free(once);
+		}
+	}
+	if (rc != 0) {
 		snprintf(h->rd_error, sizeof(h->rd_error), "%s", err.msg);
 		health_problem(h, "Redis unreachable: %s", err.msg);
 		return;
@@ -345,7 +370,9 @@ static const struct cmd_entry cmd_health_entry = {
 	.name = "health", .summary = "PostgreSQL and Redis health in one view (exit 3 when unhealthy)",
 	.help = "Checks PostgreSQL (reachable, version, connections against max_connections, mcpdb's pool)\n"
 	    "and Redis (reachable, PING round trip, memory, hit ratio, role, persistence).\n"
-	    "Every query has a 5 s deadline, so a frozen server is reported, not waited for.",
+	    "Every query has a 5 s deadline, so a frozen server is reported, not waited for.\n"
+	    "It reports the servers, not mcpdb's circuit breakers: when one is open, the\n"
+	    "sample connects directly, so --watch says up at the first sample after a restart.",
 	.opts = cmd_health_opts, .min_args = 0, .max_args = 0,
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_health_exec,
 };

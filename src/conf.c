@@ -864,7 +864,7 @@ conf_target_defaults(struct conf_target *t)
 	t->pool.backoff_base_ms = 100;
 	t->pool.backoff_cap_ms = 10000;
 	t->pool.breaker_threshold = 3;
-	t->pool.breaker_open_ms = 5000;
+	t->pool.breaker_open_ms = 2000;	/* cap of the probe schedule */
 
 	t->redis_opts.connect_timeout_ms = 2000;
 	t->redis_opts.command_timeout_ms = 2000;
@@ -872,7 +872,7 @@ conf_target_defaults(struct conf_target *t)
 	t->redis_opts.backoff_base_ms = 100;
 	t->redis_opts.backoff_cap_ms = 5000;
 	t->redis_opts.breaker_threshold = 3;
-	t->redis_opts.breaker_open_ms = 5000;
+	t->redis_opts.breaker_open_ms = 2000;	/* probe schedule cap */
 	t->redis_opts.sentinels = NULL;
 	t->redis_opts.nsentinels = 0;
 	t->redis_opts.sentinel_master = NULL;

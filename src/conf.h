@@ -82,7 +82,12 @@ struct conf_pool {
 	int	backoff_base_ms;	/* default 100 */
 	int	backoff_cap_ms;		/* default 10000 */
 	int	breaker_threshold;	/* consecutive failures to open; default 3 */
-	int	breaker_open_ms;	/* default 5000 */
+	/*
+	 * Cap of the breaker's probe schedule (breaker.h): while open, probe
+	 * n is due within min(this, 250 ms * 2^n) of the last failure (full
+	 * jitter); default 2000. Formerly a fixed time the breaker stayed open.
+	 */
+	int	breaker_open_ms;
 };
 
 /* Redis client settings. */
@@ -93,7 +98,7 @@ struct conf_redis {
 	int	backoff_base_ms;	/* default 100 */
 	int	backoff_cap_ms;		/* default 5000 */
 	int	breaker_threshold;	/* default 3 */
-	int	breaker_open_ms;	/* default 5000 */
+	int	breaker_open_ms;	/* probe schedule cap, as pool; 2000 */
 	char	**sentinels;		/* "host:port" strings, NULL-terminated, or NULL */
 	size_t	nsentinels;
 	char	*sentinel_master;	/* master name, or NULL */

@@ -15,14 +15,20 @@
  * borrowers wait and the pool is below max, or the pool is below min. It
  * spaces failed attempts with full-jitter backoff and feeds a circuit
  * breaker; when the breaker opens, queued borrowers are failed, idle
- * connections (presumably dead) are evicted and new borrowers fail fast until
- * the half-open probe succeeds. The same thread retires idle and expired
- * connections and reports leaks.
+ * connections (presumably dead) are evicted and new borrowers fail fast.
+ * Recovery follows the server: the breaker's probes come on a short growing
+ * schedule (breaker.h), the maintainer's next connect once a probe is due is
+ * the probe (at most one borrower waits for it; the others keep failing fast
+ * and are told when the next probe is due), and its success closes the
+ * breaker at once. pool_probe() lets an operator's check (`health`) connect
+ * at once instead of waiting for the schedule. The same thread retires idle
+ * and expired connections and reports leaks.
  *
  * Locking: p->mtx guards the lists, the waiters, counters and histograms,
- * and mirrors of the breaker/backoff state (the breaker and backoff objects
- * themselves are touched only by the maintainer, outside p->mtx, so no
- * function holds two locks). Network I/O (connect, validation, reset, close)
+ * and mirrors of the breaker/backoff state (the breaker has its own lock and
+ * is called outside p->mtx, so no function holds two locks; its seq orders
+ * mirror updates from the maintainer and pool_probe; the backoff object is
+ * the maintainer's alone). Network I/O (connect, validation, reset, close)
  * always happens with p->mtx released, on a connection that is out of the
  * idle list and so owned by the thread doing the I/O.
  */
@@ -142,11 +148,13 @@ struct pool {
 	bool			 closing;
 	uint64_t		 rng;
 
+	struct breaker		 brk;		/* its own lock */
 	/* Maintainer-only (no lock). */
-	struct breaker		 brk;
 	struct backoff		 bo;
 
 	/* Mirrors for borrowers and stats (under mtx). */
+	uint64_t		 brk_seq;	/* seq of the mirrored copy */
+	bool			 probing;	/* maintainer's probe out */
 	enum breaker_state	 brk_state;
 	int			 brk_failures;
 	uint64_t		 brk_transitions;
@@ -166,6 +174,8 @@ struct pool {
 };
 
 static void	*pool_main(void *);
+static struct pconn *pool_adopt(struct pool *, PGconn *, int64_t, int64_t,
+		    const char *, struct pconn_list *);
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -524,18 +534,38 @@ pool_expired(const struct pconn *c, int64_t now)
 	return (c->expire_us != 0 && now >= c->expire_us);
 }
 
-/* The "circuit open" error. Caller holds p->mtx. */
+/*
+ * The "circuit open" error: how many failures, when the next probe is due
+ * (or that one is connecting now), the last error. Caller holds p->mtx.
+ */
 static int
 pool_err_breaker(struct pool *p, int64_t now, struct mc_err *err)
 {
 	int64_t	left = p->brk_open_until - now;
+	char	when[64];
 
-	if (left < 0)
-		left = 0;
+	if (p->probing || left <= 0)
+		snprintf(when, sizeof(when), "a probe is connecting now");
+	else
+		snprintf(when, sizeof(when), "next probe in %.2f s",
+		    (double)left / 1e6);
 	return (mc_err_set(err, MC_E_BREAKER,
 	    "%s: circuit open after %d consecutive connection failures; "
-	    "retrying in %.1f s; last error: %s", p->endpoint, p->brk_failures,
-	    (double)left / 1e6, p->last_error[0] ? p->last_error : "unknown"));
+	    "%s; last error: %s", p->endpoint, p->brk_failures, when,
+	    p->last_error[0] ? p->last_error : "unknown"));
+}
+
+/* Copy breaker state bs into the mirrors unless newer is there. Holds mtx. */
+static void
+pool_brk_mirror(struct pool *p, const struct breaker_stats *bs)
+{
+	if (bs->seq < p->brk_seq)
+		return;
+	p->brk_seq = bs->seq;
+	p->brk_state = bs->state;
+	p->brk_failures = bs->consecutive_failures;
+	p->brk_transitions = bs->transitions;
+	p->brk_open_until = bs->open_until_us;
 }
 
 /* The acquire-timeout error, HikariCP style. Caller holds p->mtx. */
@@ -1026,7 +1056,12 @@ pool_take(struct pool *p, int64_t t0, int64_t deadline, bool *waited,
 		pool_set_state(p, c, PC_ACTIVE);
 		return (c);
 	}
-	if (p->brk_state == BREAKER_OPEN && now < p->brk_open_until) {
+	/*
+	 * Not closed: fail fast until the probe is due; then one borrower
+	 * queues for the probe's connection and the others still fail fast.
+	 */
+	if (p->brk_state != BREAKER_CLOSED && (p->probing ||
+	    p->nwaiting > 0 || now < p->brk_open_until)) {
 		p->fast_failures++;
 		pool_err_breaker(p, now, err);
 		return (NULL);
@@ -1121,6 +1156,68 @@ pool_acquire(struct pool *p, const char *tag, struct mc_err *err)
 		    c->be_pid, (double)(now - c->idle_since_us) / 1e6);
 		pool_close_all(&doomed);
 	}
+}
+
+/* Connect at once, outside the breaker's schedule; lend the connection. */
+PGconn *
+pool_probe(struct pool *p, const char *tag, struct mc_err *err)
+{
+	struct pconn_list	 doomed = TAILQ_HEAD_INITIALIZER(doomed);
+	struct breaker_stats	 bs;
+	struct pconn		*c;
+	struct mc_err		 e = { 0 };
+	PGconn			*conn;
+	int64_t			 t0, now;
+	bool			 changed;
+
+	pthread_mutex_lock(&p->mtx);
+	if (p->closing) {
+		p->fast_failures++;
+		pthread_mutex_unlock(&p->mtx);
+		return (mc_err_set(err, MC_E_STATE, "pool %s is shutting down",
+		    p->name), NULL);
+	}
+	if (pool_total(p) >= p->cfg.max) {	/* full, so not down */
+		pthread_mutex_unlock(&p->mtx);
+		return (pool_acquire(p, tag, err));
+	}
+	p->count[PC_CONNECTING]++;	/* placeholder against max */
+	pthread_mutex_unlock(&p->mtx);
+
+	t0 = pool_now();
+	conn = pgq_connect(&p->target, p->component, &e);
+	now = pool_now();
+	changed = conn != NULL && breaker_success(&p->brk);
+	bs = breaker_stats(&p->brk);
+
+	pthread_mutex_lock(&p->mtx);
+	p->count[PC_CONNECTING]--;
+	pool_brk_mirror(p, &bs);
+	if (conn == NULL) {
+		/* The schedule is the maintainer's: only record the error. */
+		p->connect_failures++;
+		pool_note_locked(p, "08");
+		pool_oneline(p->last_error, e.msg, sizeof(p->last_error));
+		pthread_cond_signal(&p->maint_cv);
+		pthread_mutex_unlock(&p->mtx);
+		return (mc_err_copy(err, &e), NULL);
+	}
+	if ((c = pool_adopt(p, conn, t0, now, tag ? tag : "?",
+	    &doomed)) != NULL) {
+		p->acquires++;
+		pool_ring_add(&p->r_acquire, now - t0);
+	}
+	/* Closed now: queued borrowers or min may want connections. */
+	pthread_cond_signal(&p->maint_cv);
+	pthread_mutex_unlock(&p->mtx);
+	if (changed)
+		log_info(p->log, "pool %s: %s reachable again (direct probe); "
+		    "circuit closed", p->name, p->endpoint);
+	pool_close_all(&doomed);
+	if (c == NULL)
+		return (mc_err_set(err, MC_E_STATE, "pool %s is shutting down",
+		    p->name), NULL);
+	return (conn);
 }
 
 /* Return conn; close it when discard is set or it cannot be reused. */
@@ -1469,94 +1566,22 @@ pool_tick_us(const struct conf_pool *cfg)
 }
 
 /*
- * Open one connection (called and returning with p->mtx held; the lock is
- * dropped for the breaker and the connect itself).
+ * Register conn, just opened (t0: when the connect started), as a new
+ * pconn: lent to the caller as active when tag is not NULL, else handed to
+ * the head waiter or parked idle. Returns the pconn (NULL when the pool is
+ * closing: it goes to doomed instead). Caller holds p->mtx.
  */
-static void
-pool_open_one(struct pool *p, struct pconn_list *doomed)
+static struct pconn *
+pool_adopt(struct pool *p, PGconn *conn, int64_t t0, int64_t now,
+    const char *tag, struct pconn_list *doomed)
 {
-	struct pconn		*c;
-	struct breaker_stats	 bs;
-	struct mc_err		 e = { 0 }, why;
-	PGconn			*conn;
-	char			 line[256];
-	int64_t			 t0, now;
-	int			 retry_ms = 0, delay = 0;
-	bool			 allowed, opened = false, recovered = false;
+	struct pconn	*c = xcalloc(1, sizeof(*c));
 
-	c = xcalloc(1, sizeof(*c));
-	c->state = PC_CONNECTING;
-	TAILQ_INSERT_TAIL(&p->list[PC_CONNECTING], c, entry);
-	p->count[PC_CONNECTING]++;
-	pthread_mutex_unlock(&p->mtx);
-
-	conn = NULL;
-	t0 = pool_now();
-	if ((allowed = breaker_allow(&p->brk, &retry_ms)))
-		conn = pgq_connect(&p->target, p->component, &e);
-	now = pool_now();
-	if (!allowed)
-		;
-	else if (conn != NULL)
-		recovered = breaker_success(&p->brk);
-	else {
-		opened = breaker_failure(&p->brk) &&
-		    breaker_stats(&p->brk).state == BREAKER_OPEN;
-		delay = backoff_next_ms(&p->bo);
-	}
-	if (conn != NULL)
-		backoff_reset(&p->bo);
-	bs = breaker_stats(&p->brk);
-
-	pthread_mutex_lock(&p->mtx);
-	p->brk_state = bs.state;
-	p->brk_failures = bs.consecutive_failures;
-	p->brk_transitions = bs.transitions;
-	p->brk_open_until = bs.open_until_us;
-	p->bo_attempt = p->bo.attempt;
-	if (!allowed) {		/* still open: sleep until the probe */
-		TAILQ_REMOVE(&p->list[PC_CONNECTING], c, entry);
-		p->count[PC_CONNECTING]--;
-		free(c);
-		return;
-	}
-	if (conn == NULL) {
-		TAILQ_REMOVE(&p->list[PC_CONNECTING], c, entry);
-		p->count[PC_CONNECTING]--;
-		free(c);
-		p->connect_failures++;
-		pool_note_locked(p, "08");
-		pool_oneline(p->last_error, e.msg, sizeof(p->last_error));
-		memcpy(line, p->last_error, sizeof(line));
-		p->next_retry_us = now + (int64_t)delay * 1000;
-		if (opened) {
-			pool_err_breaker(p, now, &why);
-			pool_refuse_waiters(p, &why);
-			/* Idle connections to a dead server are dead too. */
-			while ((c = TAILQ_FIRST(&p->list[PC_IDLE])) != NULL) {
-				c->hard = true;
-				pool_detach(p, c, PCW_OTHER, doomed);
-			}
-		}
-		pthread_mutex_unlock(&p->mtx);
-		if (opened)
-			log_error(p->log, "pool %s: %s: circuit opened after "
-			    "%d consecutive connection failures; next probe in "
-			    "%d ms; last error: %s", p->name, p->endpoint,
-			    bs.consecutive_failures, p->cfg.breaker_open_ms,
-			    line);
-		else
-			log_warn(p->log, "pool %s: connection attempt %u to "
-			    "%s failed (retry in %d ms): %s", p->name,
-			    p->bo.attempt, p->endpoint, delay, line);
-		pthread_mutex_lock(&p->mtx);
-		return;
-	}
 	c->conn = conn;
 	c->be_pid = PQbackendPID(conn);
 	PQsetNoticeReceiver(conn, pool_notice, p);
 	c->created_us = now;
-	c->fresh = true;
+	c->fresh = tag == NULL;
 	if (p->cfg.max_lifetime_ms > 0)
 		c->expire_us = now + (int64_t)p->cfg.max_lifetime_ms * 1000 -
 		    (int64_t)pool_rand(p,
@@ -1566,11 +1591,112 @@ pool_open_one(struct pool *p, struct pconn_list *doomed)
 	p->last_error[0] = '\0';
 	pool_ring_add(&p->r_creation, now - t0);
 	pool_map_put(p, c);
-	if (p->closing)
+	c->state = PC_CONNECTING;
+	TAILQ_INSERT_TAIL(&p->list[PC_CONNECTING], c, entry);
+	p->count[PC_CONNECTING]++;
+	if (p->closing) {
 		pool_detach(p, c, PCW_OTHER, doomed);
-	else
+		return (NULL);
+	}
+	if (tag != NULL) {
+		pool_strlcpy(c->tag, tag, sizeof(c->tag));
+		c->acquired_us = now;
+		c->idle_since_us = now;
+		pool_set_state(p, c, PC_ACTIVE);
+	} else
 		pool_give(p, c, now);
-	if (recovered) {
+	return (c);
+}
+
+/*
+ * Open one connection (called and returning with p->mtx held; the lock is
+ * dropped for the breaker and the connect itself). While the breaker is not
+ * closed this connect is its probe.
+ */
+static void
+pool_open_one(struct pool *p, struct pconn_list *doomed)
+{
+	struct breaker_stats	 bs;
+	struct mc_err		 e = { 0 }, why;
+	PGconn			*conn;
+	char			 line[256];
+	int64_t			 t0, now;
+	int			 retry_ms = 0, delay = 0;
+	bool			 allowed, changed = false, probe;
+
+	/* A placeholder counts the connect against max. */
+	p->count[PC_CONNECTING]++;
+	probe = p->brk_state != BREAKER_CLOSED;
+	p->probing = probe;
+	pthread_mutex_unlock(&p->mtx);
+
+	conn = NULL;
+	t0 = pool_now();
+	if ((allowed = breaker_allow(&p->brk, &retry_ms)))
+		conn = pgq_connect(&p->target, p->component, &e);
+	now = pool_now();
+	if (!allowed)
+		;
+	else if (conn != NULL) {
+		changed = breaker_success(&p->brk);
+		backoff_reset(&p->bo);
+	} else
+		changed = breaker_failure(&p->brk);
+	bs = breaker_stats(&p->brk);
+	/* Closed: the pool's backoff spaces attempts; else the probes do. */
+	if (allowed && conn == NULL && bs.state == BREAKER_CLOSED)
+		delay = backoff_next_ms(&p->bo);
+
+	pthread_mutex_lock(&p->mtx);
+	p->count[PC_CONNECTING]--;
+	p->probing = false;
+	pool_brk_mirror(p, &bs);
+	p->bo_attempt = p->bo.attempt;
+	if (!allowed)		/* not due yet: sleep until the probe */
+		return;
+	if (conn == NULL) {
+		p->connect_failures++;
+		pool_note_locked(p, "08");
+		pool_oneline(p->last_error, e.msg, sizeof(p->last_error));
+		memcpy(line, p->last_error, sizeof(line));
+		p->next_retry_us = bs.state == BREAKER_CLOSED ?
+		    now + (int64_t)delay * 1000 : bs.open_until_us;
+		if (bs.state != BREAKER_CLOSED) {
+			/* Opened, or a failed probe: its borrower is told. */
+			pool_err_breaker(p, now, &why);
+			pool_refuse_waiters(p, &why);
+		}
+		if (changed && !probe) {
+			struct pconn	*c;
+
+			/* Idle connections to a dead server are dead too. */
+			while ((c = TAILQ_FIRST(&p->list[PC_IDLE])) != NULL) {
+				c->hard = true;
+				pool_detach(p, c, PCW_OTHER, doomed);
+			}
+		}
+		pthread_mutex_unlock(&p->mtx);
+		if (bs.state == BREAKER_CLOSED)
+			log_warn(p->log, "pool %s: connection attempt %u to "
+			    "%s failed (retry in %d ms): %s", p->name,
+			    p->bo.attempt, p->endpoint, delay, line);
+		else if (!probe)
+			log_error(p->log, "pool %s: %s: circuit opened after "
+			    "%d consecutive connection failures; first probe "
+			    "in %lld ms (at most every %d ms); last error: %s",
+			    p->name, p->endpoint, bs.consecutive_failures,
+			    (long long)((bs.open_until_us - now) / 1000),
+			    p->cfg.breaker_open_ms, line);
+		else
+			log_info(p->log, "pool %s: %s: probe %u failed; next "
+			    "probe in %lld ms: %s", p->name, p->endpoint,
+			    bs.probe_failures,
+			    (long long)((bs.open_until_us - now) / 1000), line);
+		pthread_mutex_lock(&p->mtx);
+		return;
+	}
+	(void)pool_adopt(p, conn, t0, now, NULL, doomed);
+	if (changed) {
 		pthread_mutex_unlock(&p->mtx);
 		log_info(p->log, "pool %s: %s reachable again; circuit closed",
 		    p->name, p->endpoint);
@@ -1615,11 +1741,10 @@ pool_main(void *arg)
 		    (p->nwaiting > 0 || pool_total(p) < p->cfg.min);
 		wake = next_house;
 		if (want) {
-			int64_t	at = p->next_retry_us;
+			/* Closed: backoff; otherwise the probe schedule. */
+			int64_t	at = p->brk_state == BREAKER_CLOSED ?
+			    p->next_retry_us : p->brk_open_until;
 
-			if (p->brk_state == BREAKER_OPEN &&
-			    p->brk_open_until > at)
-				at = p->brk_open_until;
 			if (at <= now) {
 				pool_open_one(p, &doomed);
 				continue;

@@ -14,6 +14,13 @@
  * a queued borrower is handed the next released or newly opened connection
  * strictly in arrival order. No lock is held during network I/O.
  *
+ * The breaker (breaker.h) opens after breaker_threshold consecutive connect
+ * failures; borrowers then fail fast (MC_E_BREAKER) until its next probe is
+ * due: the first within 250 ms, then on a growing full-jitter schedule
+ * capped at breaker_open_ms. The maintainer's connect is the probe (one at
+ * a time; one borrower may wait for it), and its success closes the breaker
+ * at once, so a short server restart costs well under a second.
+ *
  * All functions are thread-safe. A PGconn returned by pool_acquire belongs
  * to the calling thread until it is given back with pool_release or
  * pool_discard; it must not be PQfinish()ed by the caller.
@@ -96,7 +103,7 @@ struct pool_stats {
 	enum breaker_state breaker;
 	uint64_t	breaker_transitions;
 	int		consecutive_failures;
-	int		breaker_retry_in_ms;	/* open: time to the probe */
+	int		breaker_retry_in_ms;	/* open: to the next probe */
 	unsigned	backoff_attempt;	/* 0 after a success */
 	int		next_retry_in_ms;	/* 0 = not waiting to retry */
 	char		last_error[256];	/* last connect error or "" */
@@ -126,6 +133,18 @@ struct pool	*pool_new(const struct conf_target *t, struct logger *log,
  * fails is closed and another is tried.
  */
 PGconn	*pool_acquire(struct pool *, const char *tag, struct mc_err *err);
+
+/*
+ * Borrow a connection opened now for this call, whatever the breaker's
+ * schedule says: for an operator's explicit check (`health`), which must
+ * report the server, not the breaker. Dials in the calling thread (bounded
+ * by connect_timeout_s). On success the breaker closes and the connection is
+ * lent as by pool_acquire (give it back with pool_release); when the pool is
+ * already at max this is pool_acquire. NULL with err: the connect error
+ * itself (MC_E_CONNECT...; the breaker's schedule is left as it was) or
+ * MC_E_STATE (shutting down).
+ */
+PGconn	*pool_probe(struct pool *, const char *tag, struct mc_err *err);
 
 /*
  * Give conn back (NULL is a no-op). A connection in a transaction, failed

@@ -937,14 +937,17 @@ rds_slot_drop(struct rds *r, struct rds_slot *s)
 }
 
 /*
- * Record a failure: last error, backoff for the next dial, breaker count.
+ * Record a failure: last error, breaker count, and the next dial's time:
+ * the backoff while the breaker is closed, its probe schedule otherwise.
  * dial says whether it was a failed connect (vs. a broken connection).
  */
 static void
 rds_note_failure(struct rds *r, const char *msg, bool dial)
 {
-	int64_t	now = clk_mono_us();
-	int	delay;
+	int64_t			now = clk_mono_us();
+	int			delay;
+	bool			changed = breaker_failure(&r->br);
+	struct breaker_stats	bs = breaker_stats(&r->br);
 
 	pthread_mutex_lock(&r->mtx);
 	rds_scrub(r, r->last_error, sizeof(r->last_error), msg);
@@ -953,15 +956,22 @@ rds_note_failure(struct rds *r, const char *msg, bool dial)
 	r->fail_streak++;
 	if (dial)
 		r->connect_failures++;
-	delay = backoff_next_ms(&r->bo);
-	r->next_attempt_us = now + (int64_t)delay * 1000;
+	if (bs.state == BREAKER_CLOSED) {
+		delay = backoff_next_ms(&r->bo);
+		r->next_attempt_us = now + (int64_t)delay * 1000;
+	} else {
+		delay = bs.open_until_us > now ?
+		    (int)((bs.open_until_us - now) / 1000) : 0;
+		r->next_attempt_us = 0;		/* breaker_allow decides */
+	}
 	pthread_mutex_unlock(&r->mtx);
 	/* The caller reports msg itself; the log gets the breaker's state changes. */
 	log_msg(r->log, LOGL_INFO, "%s; next attempt in %d ms", msg, delay);
-	if (breaker_failure(&r->br) && breaker_stats(&r->br).state == BREAKER_OPEN)
+	if (changed && bs.state == BREAKER_OPEN && bs.probe_failures == 0)
 		log_msg(r->log, LOGL_WARN, "redis %s: circuit opened after %d failures; "
-		    "calls fail fast for %d ms", rds_ep(r),
-		    breaker_stats(&r->br).consecutive_failures, r->br.open_ms);
+		    "calls fail fast until a probe succeeds (first in %d ms, then at "
+		    "most every %d ms)", rds_ep(r), bs.consecutive_failures, delay,
+		    r->br.open_ms);
 }
 
 /*
@@ -1005,12 +1015,12 @@ rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_
 		pthread_mutex_lock(&r->mtx);
 		rds_strlcpy(last, r->last_error, sizeof(last));
 		pthread_mutex_unlock(&r->mtx);
-		if (bs.state == BREAKER_HALF_OPEN)
-			return (mc_err_set(err, MC_E_BREAKER, "redis %s: circuit half-open: "
-			    "another caller is probing the server; retry shortly; last error: %s",
-			    rds_ep(r), last));
+		if (retry_ms <= 0)
+			return (mc_err_set(err, MC_E_BREAKER, "redis %s: circuit open after "
+			    "%d failures; a probe is connecting now; retry shortly; last "
+			    "error: %s", rds_ep(r), bs.consecutive_failures, last));
 		return (mc_err_set(err, MC_E_BREAKER, "redis %s: circuit open after %d "
-		    "failures; retry in %.1f s; last error: %s", rds_ep(r),
+		    "failures; next probe in %.2f s; last error: %s", rds_ep(r),
 		    bs.consecutive_failures, retry_ms / 1000.0, last));
 	}
 	if (rds_dial(r, NULL, &c, ep, sizeof(ep), &e) == -1) {

@@ -1,8 +1,11 @@
 /*
  * t-pool-fault.c - the pool under server faults: PostgreSQL stopped and
  * restarted while 8 threads run queries (breaker opens, acquire fails fast,
- * the pool recovers, nothing leaks), and a frozen (SIGSTOP) server (acquire
- * and queries fail on time instead of hanging).
+ * the pool recovers, nothing leaks); recovery time after short restarts
+ * with the default breaker settings (server ready -> first successful
+ * acquire, and how long `mcpdb health --watch` still says DOWN); and a
+ * frozen (SIGSTOP) server (acquire and queries fail on time instead of
+ * hanging).
  *
  * Faults stop or freeze a server, which would break other tests running in
  * parallel against the shared harness servers, so this program brings up a
@@ -11,7 +14,11 @@
  */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +33,7 @@
 static char	fault_script[1024];
 static char	fault_dir[256];
 static char	fault_url[1024];
+static char	fault_redis[512];	/* its Redis socket */
 
 /* Run `mcpdb-servers.sh verb --dir <our dir>`; returns its exit status. */
 static int
@@ -63,6 +71,13 @@ fault_try_up(char *log, size_t logsize)
 		return (-1);
 	log[0] = '\0';
 	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "MCPDB_TEST_REDIS=", 17) == 0) {
+			v = line + 17;
+			v += *v == '\'';
+			v[strcspn(v, "'\n")] = '\0';
+			snprintf(fault_redis, sizeof(fault_redis), "%s", v);
+			continue;
+		}
 		if (strncmp(line, "MCPDB_TEST_PGURL=", 17) != 0) {
 			/* Keep diagnostics, never the password lines. */
 			if (strstr(line, "PASSWORD") == NULL &&
@@ -267,6 +282,366 @@ test_restart(void)
 	is_int(n, 0, "all backends gone after pool_free");
 }
 
+/* ------------------------------------------------ recovery time */
+
+/*
+ * Recovery bound asserted after short restarts (target < 1 s; generous for
+ * a loaded 2-core box). MCPDB_FAULT_CYCLES (default 3, at most 20) sets the
+ * number of restarts and MCPDB_FAULT_DOWN_MS (default 0) keeps the server
+ * down that much longer after the breaker opened, for measuring long
+ * outages; then the bound is breaker_open_ms (the probe cap) + 1 s.
+ */
+#define RECOVERY_BOUND_US	2000000
+#define RECOVERY_MAX_CYCLES	20
+
+struct rec {
+	struct pool	*p;
+	int		 stop;
+	int		 armed;		/* record the next success */
+	int64_t		 first_ok;	/* first success once armed */
+	long		 ok, refused, other;
+};
+
+/* A worker: acquire, SELECT 1, release; notes the first success when armed. */
+static void *
+rec_worker(void *arg)
+{
+	struct rec	*r = arg;
+	struct mc_err	 err = { 0 };
+	PGresult	*res;
+	PGconn		*c;
+	int64_t		 zero = 0, now;
+
+	while (!LOAD(r->stop)) {
+		if ((c = pool_acquire(r->p, "rec", &err)) == NULL) {
+			__atomic_add_fetch(err.code == MC_E_BREAKER ?
+			    &r->refused : &r->other, 1, __ATOMIC_SEQ_CST);
+			usleep(2000);
+			continue;
+		}
+		res = pool_query_deadline(r->p, c, "SELECT 1", 0, NULL, 2000,
+		    &err);
+		now = tp_now();
+		if (res != NULL && LOAD(r->armed)) {
+			zero = 0;
+			__atomic_compare_exchange_n(&r->first_ok, &zero, now,
+			    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		}
+		__atomic_add_fetch(res != NULL ? &r->ok : &r->other, 1,
+		    __ATOMIC_SEQ_CST);
+		PQclear(res);
+		pool_release(r->p, c);
+		if (res == NULL)
+			usleep(2000);
+	}
+	return (NULL);
+}
+
+/* Watches the server with PQping; notes when it first accepts again. */
+struct pinger {
+	int	 stop;
+	int64_t	 ready;		/* first PQPING_OK */
+};
+
+/* Thread body: ping every 2 ms until the server answers (or told to stop). */
+static void *
+pinger_main(void *arg)
+{
+	struct pinger	*pg = arg;
+
+	while (!LOAD(pg->stop)) {
+		if (PQping(fault_url) == PQPING_OK) {
+			__atomic_store_n(&pg->ready, tp_now(),
+			    __ATOMIC_SEQ_CST);
+			break;
+		}
+		usleep(2000);
+	}
+	return (NULL);
+}
+
+/*
+ * Start the server again and return when it is ready (monotonic us): the
+ * earlier of pg-start returning and the first successful PQping.
+ */
+static int64_t
+restart_ready(int *rc)
+{
+	struct pinger	 pg = { 0 };
+	pthread_t	 th;
+	int64_t		 done;
+
+	pthread_create(&th, NULL, pinger_main, &pg);
+	*rc = fault("pg-start");
+	done = tp_now();
+	for (int i = 0; i < 500 && LOAD(pg.ready) == 0; i++)
+		tp_sleep(2);
+	__atomic_store_n(&pg.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	return (pg.ready != 0 && pg.ready < done ? pg.ready : done);
+}
+
+static bool
+not_closed(const struct pool_stats *s, int unused)
+{
+	(void)unused;
+	return (s->breaker != BREAKER_CLOSED);
+}
+
+/* Short restarts under 6 threads, default breaker: ready -> first success. */
+static void
+test_recovery(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct rec		 r = { 0 };
+	struct pool_stats	 s;
+	pthread_t		 th[6];
+	int64_t			 ready, took, worst = 0, stop_at, bound;
+	uint64_t		 fails0;
+	char			 figures[512] = "";
+	size_t			 len = 0;
+	int			 i, k, rc, cycles = 3, down_ms = 0;
+	bool			 opened = true, all_ok = true;
+
+	if (getenv("MCPDB_FAULT_CYCLES") != NULL)
+		cycles = atoi(getenv("MCPDB_FAULT_CYCLES"));
+	if (cycles < 1 || cycles > RECOVERY_MAX_CYCLES)
+		cycles = 3;
+	if (getenv("MCPDB_FAULT_DOWN_MS") != NULL)
+		down_ms = atoi(getenv("MCPDB_FAULT_DOWN_MS"));
+	if (down_ms < 0 || down_ms > 600000)
+		down_ms = 0;
+
+	memset(&t, 0, sizeof(t));
+	conf_target_defaults(&t);	/* breaker and backoff as shipped */
+	t.name = (char *)"recovery";
+	t.pg = fault_url;
+	t.pool.min = 2;
+	t.pool.max = 6;
+	t.pool.acquire_timeout_ms = 2000;
+	t.pool.connect_timeout_s = 2;
+	r.p = pool_new(&t, NULL, "t-recovery", &err);
+	ok(r.p != NULL, "pool_new (breaker_threshold %d, breaker_open_ms %d): "
+	    "%s", t.pool.breaker_threshold, t.pool.breaker_open_ms, err.msg);
+	for (i = 0; i < 6; i++)
+		pthread_create(&th[i], NULL, rec_worker, &r);
+	tp_sleep(300);
+	ok(LOAD(r.ok) > 0, "6 threads run queries (%ld so far)", LOAD(r.ok));
+
+	bound = down_ms == 0 ? RECOVERY_BOUND_US :
+	    (int64_t)t.pool.breaker_open_ms * 1000 + 1000000;
+	for (k = 0; k < cycles; k++) {
+		fails0 = pool_stats(r.p).connect_failures;
+		stop_at = tp_now();
+		if (fault("pg-stop") != 0)
+			all_ok = false;
+		/* Down long enough for the breaker to open (or 2 s). */
+		if (!tp_wait(r.p, not_closed, 0, 2000))
+			opened = false;
+		if (down_ms > 0)
+			tp_sleep(down_ms);
+		__atomic_store_n(&r.first_ok, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&r.armed, 1, __ATOMIC_SEQ_CST);
+		ready = restart_ready(&rc);
+		if (rc != 0)
+			all_ok = false;
+		for (i = 0; i < 1000 && LOAD(r.first_ok) == 0; i++)
+			tp_sleep(5);
+		__atomic_store_n(&r.armed, 0, __ATOMIC_SEQ_CST);
+		took = LOAD(r.first_ok) ? LOAD(r.first_ok) - ready : 5000000;
+		if (took < 0)
+			took = 0;
+		if (took > worst)
+			worst = took;
+		s = pool_stats(r.p);
+		if (len < sizeof(figures))
+			len += (size_t)snprintf(figures + len,
+			    sizeof(figures) - len, "%s%.0f", k ? ", " : "",
+			    (double)took / 1000);
+		diag("restart %d: down %.0f ms (pg-stop to ready); server "
+		    "ready -> first successful acquire+query %.0f ms; %llu "
+		    "failed connects while down", k + 1,
+		    (double)(ready - stop_at) / 1000, (double)took / 1000,
+		    (unsigned long long)(s.connect_failures - fails0));
+		tp_sleep(300);
+	}
+	ok(all_ok, "%d restarts (pg-stop, pg-start; %d ms extra down time)",
+	    cycles, down_ms);
+	ok(opened, "the breaker opened each time");
+	ok(LOAD(r.refused) > 0, "callers failed fast while it was open (%ld "
+	    "refusals)", LOAD(r.refused));
+	ok(worst < bound, "first successful acquire within %lld ms of the "
+	    "server being ready each time (ms: %s)", (long long)(bound / 1000),
+	    figures);
+	diag("recovery figure (target < 1000 ms): worst %.0f ms over %d "
+	    "restarts (%s ms)", (double)worst / 1000, cycles, figures);
+	__atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 6; i++)
+		pthread_join(th[i], NULL);
+	s = pool_stats(r.p);
+	ok(s.breaker == BREAKER_CLOSED && s.total <= 6 && s.active == 0,
+	    "closed and consistent afterwards (total %d, active %d)", s.total,
+	    s.active);
+	pool_free(r.p);
+}
+
+/* A running `mcpdb health --watch 1 --json`, read line by line. */
+struct watch {
+	pid_t		 pid;
+	FILE		*fp;
+	pthread_mutex_t	 mtx;
+	int64_t		 last_up, last_down;	/* latest arrivals */
+	int64_t		 rd_up, rd_down;	/* the same for Redis */
+	int		 lines;
+};
+
+/* Reader thread: time-stamp each sample as up or DOWN. */
+static void *
+watch_main(void *arg)
+{
+	struct watch	*w = arg;
+	char		 line[8192];
+	bool		 up, rd;
+
+	while (fgets(line, sizeof(line), w->fp) != NULL) {
+		up = strstr(line, "\"postgresql\":{\"reachable\":true") != NULL;
+		rd = strstr(line, "\"redis\":{\"configured\":true,"
+		    "\"reachable\":true") != NULL;
+		pthread_mutex_lock(&w->mtx);
+		if (up)
+			w->last_up = tp_now();
+		else
+			w->last_down = tp_now();
+		if (rd)
+			w->rd_up = tp_now();
+		else
+			w->rd_down = tp_now();
+		w->lines++;
+		pthread_mutex_unlock(&w->mtx);
+	}
+	return (NULL);
+}
+
+/* Start mcpdb health --watch 1 --json against the private server. */
+static bool
+watch_start(struct watch *w)
+{
+	const char	*bin = getenv("MCPDB_BIN");
+	char		 cmd[2048];
+	int		 fd[2];
+
+	if (bin == NULL || access(bin, X_OK) != 0 || fault_redis[0] == '\0' ||
+	    pipe(fd) != 0)
+		return (false);
+	snprintf(cmd, sizeof(cmd), "exec env -u MCPDB_CONFIG -u MCPDB_TARGET "
+	    "-u DATABASE_URL -u REDIS_URL XDG_CONFIG_HOME='%s/xdg' '%s' "
+	    "--pg '%s' --redis '%s' --log-level error health --watch 1 --json "
+	    "2>/dev/null", fault_dir, bin, fault_url, fault_redis);
+	if ((w->pid = fork()) == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	if (w->pid < 0) {
+		close(fd[0]);
+		return (false);
+	}
+	w->fp = fdopen(fd[0], "r");
+	pthread_mutex_init(&w->mtx, NULL);
+	return (true);
+}
+
+/* Read one of w's timestamps under its lock. */
+static int64_t
+watch_get(struct watch *w, const int64_t *field)
+{
+	int64_t	v;
+
+	pthread_mutex_lock(&w->mtx);
+	v = *field;
+	pthread_mutex_unlock(&w->mtx);
+	return (v);
+}
+
+/* Wait up to ms for a sample after since in *field; returns its time or 0. */
+static int64_t
+watch_wait(struct watch *w, const int64_t *field, int64_t since, int ms)
+{
+	int64_t	v;
+	int	i;
+
+	for (i = 0; i < ms / 5; i++) {
+		if ((v = watch_get(w, field)) > since)
+			return (v);
+		tp_sleep(5);
+	}
+	return (0);
+}
+
+/* How long `health --watch` says DOWN after the server is back. */
+static void
+test_health_watch(void)
+{
+	struct watch	 w;
+	pthread_t	 th;
+	int64_t		 t0, ready, up, down_for;
+	int		 rc, i, status;
+
+	memset(&w, 0, sizeof(w));
+	if (!watch_start(&w)) {
+		skip(8, "MCPDB_BIN not set or not runnable, or no Redis");
+		return;
+	}
+	pthread_create(&th, NULL, watch_main, &w);
+	ok(watch_wait(&w, &w.last_up, 0, 10000) != 0, "health --watch 1 says "
+	    "up");
+	t0 = tp_now();
+	is_int(fault("pg-stop"), 0, "PostgreSQL stopped");
+	ok(watch_wait(&w, &w.last_down, t0, 5000) != 0, "health --watch says "
+	    "DOWN");
+	tp_sleep(1500);		/* several DOWN samples: breaker open */
+	ready = restart_ready(&rc);
+	up = watch_wait(&w, &w.last_up, ready, 10000);
+	down_for = up ? up - ready : 10000000;
+	ok(rc == 0 && up != 0 && down_for < 2000000, "health --watch 1 says "
+	    "up %.0f ms after the server is ready (sample interval 1 s; old "
+	    "breaker: ~5 s)", (double)down_for / 1000);
+	diag("health --watch figure: DOWN persisted %.0f ms after the server "
+	    "was ready (watch interval 1000 ms)", (double)down_for / 1000);
+
+	/* The same for Redis (its client has the same breaker). */
+	ok(watch_wait(&w, &w.rd_up, 0, 5000) != 0, "health --watch says Redis "
+	    "is up");
+	t0 = tp_now();
+	is_int(fault("redis-stop"), 0, "Redis stopped");
+	ok(watch_wait(&w, &w.rd_down, t0, 5000) != 0, "health --watch says "
+	    "Redis is DOWN");
+	tp_sleep(1500);
+	rc = fault("redis-start");
+	ready = tp_now();
+	up = watch_wait(&w, &w.rd_up, ready, 10000);
+	down_for = up ? up - ready : 10000000;
+	ok(rc == 0 && up != 0 && down_for < 2000000, "health --watch 1 says "
+	    "Redis is up %.0f ms after redis-start returned",
+	    (double)down_for / 1000);
+	diag("health --watch figure (Redis): DOWN persisted %.0f ms after "
+	    "redis-start returned", (double)down_for / 1000);
+	kill(w.pid, SIGINT);
+	for (i = 0; i < 300 && waitpid(w.pid, &status, WNOHANG) == 0; i++)
+		tp_sleep(10);
+	if (i == 300) {
+		kill(w.pid, SIGKILL);
+		waitpid(w.pid, &status, 0);
+	}
+	pthread_join(th, NULL);
+	fclose(w.fp);
+	pthread_mutex_destroy(&w.mtx);
+}
+
 /* ---------------------------------------------------------- frozen */
 
 static bool
@@ -359,6 +734,8 @@ main(void)
 		    "tests/harness/with-servers.sh");
 	fault_up();
 	test_restart();
+	test_recovery();
+	test_health_watch();
 	test_frozen();
 	fault_cleanup();
 	return (done_testing());

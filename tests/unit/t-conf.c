@@ -183,7 +183,7 @@ test_defaults(void)
 	is_int(t->pool.backoff_base_ms, 100, "pool backoff base default");
 	is_int(t->pool.backoff_cap_ms, 10000, "pool backoff cap default");
 	is_int(t->pool.breaker_threshold, 3, "pool breaker threshold default");
-	is_int(t->pool.breaker_open_ms, 5000, "pool breaker open default");
+	is_int(t->pool.breaker_open_ms, 2000, "pool breaker open default");
 	is_int(t->redis_opts.connect_timeout_ms, 2000,
 	    "redis connect timeout default");
 	is_int(t->redis_opts.command_timeout_ms, 2000,
@@ -194,7 +194,7 @@ test_defaults(void)
 	is_int(t->redis_opts.backoff_cap_ms, 5000, "redis backoff cap default");
 	is_int(t->redis_opts.breaker_threshold, 3,
 	    "redis breaker threshold default");
-	is_int(t->redis_opts.breaker_open_ms, 5000,
+	is_int(t->redis_opts.breaker_open_ms, 2000,
 	    "redis breaker open default");
 	ok(t->redis_opts.sentinels == NULL && t->redis_opts.nsentinels == 0 &&
 	    t->redis_opts.sentinel_master == NULL, "no sentinels by default");
