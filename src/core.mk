@@ -30,3 +30,7 @@ TESTS += tests/integ/t-schema-export.sh
 EXTRA_DIST += tests/integ/t-schema-export.sh
 TESTS += tests/integ/t-doctor.sh
 EXTRA_DIST += tests/integ/t-doctor.sh
+# A read_only target's sessions are read-only at the server (pgq_connect).
+check_PROGRAMS += tests/integ/t-readonly
+tests_integ_t_readonly_SOURCES = tests/integ/t-readonly.c \
+	tests/integ/pool-common.c tests/integ/pool-common.h
