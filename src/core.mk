@@ -34,3 +34,6 @@ EXTRA_DIST += tests/integ/t-doctor.sh
 check_PROGRAMS += tests/integ/t-readonly
 tests_integ_t_readonly_SOURCES = tests/integ/t-readonly.c \
 	tests/integ/pool-common.c tests/integ/pool-common.h
+# demo up: generated credentials for the demo servers (its own servers).
+TESTS += tests/integ/t-demo.sh
+EXTRA_DIST += tests/integ/t-demo.sh
