@@ -369,7 +369,7 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 		goto out;
 	}
 	pg = cmd_env_value(text, "MCPDB_TEST_PGURL");
-	/* The URL with the credentials; an older script prints only the socket. */
+	/* The URL with the credentials; an older script printed the socket. */
 	if ((redis = cmd_env_value(text, "MCPDB_TEST_REDIS_TARGET")) == NULL)
 		redis = cmd_env_value(text, "MCPDB_TEST_REDIS");
 	if (pg == NULL || redis == NULL) {

@@ -409,12 +409,14 @@ cmd_check_confirm_name(const struct cmd_entry *e, const struct cmd_ctx *ctx,
 		return (0);
 	if (t == NULL || t->name == NULL)
 		return (mc_err_set(err, MC_E_USAGE,
-		    "--confirm %s: \"%s\" works on no named target, so there is no name to "
-		    "confirm; leave --confirm out (nothing was done)", ctx->confirm_name, e->name));
+		    "--confirm %s: \"%s\" works on no named target, so there is "
+		    "no name to confirm; leave --confirm out (nothing was done)",
+		    ctx->confirm_name, e->name));
 	if (strcmp(ctx->confirm_name, t->name) != 0)
 		return (mc_err_set(err, MC_E_USAGE,
-		    "--confirm %s does not match the selected target's name: expected --confirm %s "
-		    "(nothing was done)", ctx->confirm_name, t->name));
+		    "--confirm %s does not match the selected target's name: "
+		    "expected --confirm %s (nothing was done)",
+		    ctx->confirm_name, t->name));
 	return (0);
 }
 
@@ -433,7 +435,8 @@ cmd_describe(const struct cmd_entry *e, const struct cmd_args *a)
 	buf_init(&b);
 	buf_printf(&b, "run \"%s", e->name);
 	if (a->npos > 0)
-		buf_printf(&b, " %.60s%s", a->pos[0], a->npos > 1 ? " ..." : "");
+		buf_printf(&b, " %.60s%s", a->pos[0],
+		    a->npos > 1 ? " ..." : "");
 	for (i = 0; i < a->nopts; i++) {
 		for (o = e->opts; o != NULL && o->name != NULL; o++)
 			if (strcmp(o->name, a->opts[i].name) == 0)
@@ -462,7 +465,8 @@ cmd_guard_protected(const struct cmd_entry *e, struct cmd_ctx *ctx,
 	char				*what;
 	int				 rc;
 
-	if (t == NULL || !t->protected_ || !(e->flags & (CMD_WRITES | CMD_DESTRUCTIVE)))
+	if (t == NULL || !t->protected_ ||
+	    !(e->flags & (CMD_WRITES | CMD_DESTRUCTIVE)))
 		return (0);
 	if (cmd_flag(a, "dry-run"))
 		return (0);
@@ -496,19 +500,24 @@ cmd_confirm_protected(struct cmd_ctx *ctx, const char *what, struct mc_err *err)
 	if (ctx->confirmed)
 		return (0);
 	if (t == NULL || t->name == NULL)
-		return (mc_err_set(err, MC_E_INTERNAL, "protected target without a name"));
-	if (ctx->confirm_name != NULL && strcmp(ctx->confirm_name, t->name) == 0) {
+		return (mc_err_set(err, MC_E_INTERNAL,
+		    "protected target without a name"));
+	if (ctx->confirm_name != NULL &&
+	    strcmp(ctx->confirm_name, t->name) == 0) {
 		ctx->confirmed = true;
 		return (0);
 	}
 	if (ctx->confirm_name != NULL)
 		return (mc_err_set(err, MC_E_USAGE,
-		    "--confirm %s does not match the protected target's name: expected "
-		    "--confirm %s (nothing was changed)", ctx->confirm_name, t->name));
+		    "--confirm %s does not match the protected target's name: "
+		    "expected --confirm %s (nothing was changed)",
+		    ctx->confirm_name, t->name));
 	if (ctx->ask == NULL)
 		return (mc_err_set(err, MC_E_REFUSED,
-		    "target %s is protected: to %s, type its name at the prompt (run on a terminal) or pass --confirm %s; %snothing was changed",
-		    t->name, what, t->name, ctx->yes ? "--yes alone is not enough; " : ""));
+		    "target %s is protected: to %s, type its name at the prompt "
+		    "(run on a terminal) or pass --confirm %s; %snothing was changed",
+		    t->name, what, t->name,
+		    ctx->yes ? "--yes alone is not enough; " : ""));
 	prompt = xasprintf("Target %s is PROTECTED. About to %s.\nType the target name to continue: ",
 	    t->name, what);
 	r = ctx->ask(ctx->ask_arg, prompt, answer, sizeof(answer));
@@ -532,9 +541,9 @@ cmd_confirm(struct cmd_ctx *ctx, const char *what, struct mc_err *err)
 
 	if (t != NULL && t->protected_)
 		return (cmd_confirm_protected(ctx, what, err));
-	/* A right --confirm NAME answers as --yes does (cmd_run refused a wrong one). */
-	if (ctx->yes || (ctx->confirm_name != NULL && t != NULL && t->name != NULL &&
-	    strcmp(ctx->confirm_name, t->name) == 0))
+	/* A right --confirm NAME answers as --yes (cmd_run refused a wrong one). */
+	if (ctx->yes || (ctx->confirm_name != NULL && t != NULL &&
+	    t->name != NULL && strcmp(ctx->confirm_name, t->name) == 0))
 		return (0);
 	if (ctx->ask == NULL)
 		return (mc_err_set(err, MC_E_REFUSED,
@@ -645,10 +654,10 @@ cmd_help_one(struct out *out, const struct cmd_entry *e)
 		buf_printf(&b, "\n%s%s\n", (e->flags & CMD_WRITES) ?
 		    "Refused on read-only targets. " : "",
 		    (e->flags & CMD_DESTRUCTIVE) ?
-		    "Asks for confirmation; on protected targets the target's name must be typed "
-		    "(or --confirm NAME)." :
-		    "On protected targets the target's name must be typed (or --confirm NAME); "
-		    "--yes is not enough.");
+		    "Asks for confirmation; on protected targets the target's "
+		    "name must be typed (or --confirm NAME)." :
+		    "On protected targets the target's name must be typed "
+		    "(or --confirm NAME); --yes is not enough.");
 	out_printf(out, "%s", b.data);
 	buf_done(&b);
 }

@@ -81,7 +81,7 @@ struct cmd_ctx {
 	bool			 yes;		/* -y/--yes */
 	bool			 quiet;		/* -q */
 	const char		*confirm_name;	/* --confirm NAME (typed name, for scripts) */
-	bool			 confirmed;	/* the protected target's name was given (cmd_run) */
+	bool			 confirmed;	/* the protected name was given */
 	const char		*argv0;		/* how mcpdb was invoked (for re-exec, demo) */
 	struct conn		*conn;		/* lazily made by cmd_conn */
 	/*
@@ -164,7 +164,8 @@ int	cmd_confirm(struct cmd_ctx *, const char *what, struct mc_err *);
  * ctx->confirmed); -1 with MC_E_REFUSED otherwise (--yes is never enough), or
  * MC_E_USAGE for a wrong --confirm.
  */
-int	cmd_confirm_protected(struct cmd_ctx *, const char *what, struct mc_err *);
+int	cmd_confirm_protected(struct cmd_ctx *, const char *what,
+	    struct mc_err *);
 /* Refuse (MC_E_REFUSED) when the target is read_only. */
 int	cmd_check_writable(struct cmd_ctx *, const char *what, struct mc_err *);
 /* The connection manager for ctx->target, created on first use. Borrowed. */

@@ -76,8 +76,8 @@ pgq_user_options(const struct conf_target *t)
 
 	if ((opts = PQconninfoParse(t->pg ? t->pg : "", &msg)) != NULL) {
 		for (o = opts; o->keyword != NULL; o++)
-			if (strcmp(o->keyword, "options") == 0 && o->val != NULL &&
-			    o->val[0] != '\0')
+			if (strcmp(o->keyword, "options") == 0 &&
+			    o->val != NULL && o->val[0] != '\0')
 				v = xstrdup(o->val);
 		PQconninfoFree(opts);
 	}
@@ -108,11 +108,13 @@ pgq_options(const struct conf_target *t)
 	user = pgq_user_options(t);
 	buf_init(&b);
 	if (t->pool.statement_timeout_ms > 0)
-		buf_printf(&b, "-c statement_timeout=%d", t->pool.statement_timeout_ms);
+		buf_printf(&b, "-c statement_timeout=%d",
+		    t->pool.statement_timeout_ms);
 	if (user != NULL)
 		buf_printf(&b, "%s%s", b.len ? " " : "", user);
 	if (t->read_only)
-		buf_printf(&b, "%s-c default_transaction_read_only=on", b.len ? "  " : "");
+		buf_printf(&b, "%s-c default_transaction_read_only=on",
+		    b.len ? "  " : "");
 	free(user);
 	return (buf_detach(&b));
 }

@@ -100,7 +100,7 @@ struct snap_session {
 	double	query_s;
 	double	state_s;		/* in this state for */
 	double	backend_s;		/* connected for */
-	/* backend_start in microseconds since the epoch: with pid, names the session; 0 = hidden */
+	/* backend_start, us since the epoch (pid + it = the session); 0 = hidden */
 	long long backend_start_us;
 	/* excerpt: whitespace folded, secrets hidden */
 	char	query[256];

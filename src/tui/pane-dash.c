@@ -796,11 +796,12 @@ struct dash_action {
  * the check and the signal. No row: that session is gone.
  */
 static const char dash_q_cancel[] =
-    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
-    " WHERE pid = $1::int AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
+    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1::int"
+    " AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
 static const char dash_q_terminate[] =
     "SELECT pg_terminate_backend(pid, 3000) FROM pg_stat_activity"
-    " WHERE pid = $1::int AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
+    " WHERE pid = $1::int"
+    " AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
 
 /* Job thread: pg_cancel_backend / pg_terminate_backend on a console connection. */
 static int
@@ -835,8 +836,8 @@ dash_action_job(struct conn *c, void *arg, void (*line)(void *, const char *),
 	pool_release(pool, pc);
 	if (gone)
 		return (mc_err_set(err, MC_E_NOTFOUND,
-		    "session %d is gone (it ended after it was selected; the pid may now "
-		    "belong to another session): nothing was %s", a->pid,
+		    "session %d is gone (it ended after it was selected): "
+		    "nothing was %s", a->pid,
 		    a->terminate ? "terminated" : "cancelled"));
 	if (!done)
 		return (mc_err_set(err, MC_E_STATE,
@@ -904,9 +905,9 @@ dash_action(struct pane_dash *d, bool terminate)
 		return (PANE_HANDLED | PANE_REDRAW);
 	}
 	if (s->backend_start_us == 0) {
-		ui_message(d->ui, true, "session %d cannot be told apart from a later one with "
-		    "the same pid (its start time is hidden: needs pg_monitor); nothing was done",
-		    s->pid);
+		ui_message(d->ui, true, "session %d cannot be told apart from a "
+		    "later one with the same pid (its start time is hidden: needs "
+		    "pg_monitor); nothing was done", s->pid);
 		return (PANE_HANDLED | PANE_REDRAW);
 	}
 	a = xcalloc(1, sizeof(*a));

@@ -913,9 +913,9 @@ pd_refuse_read_only(struct pane_seeds *p)
 {
 	if (!p->t->read_only)
 		return (false);
-	ui_message(p->ui, true, "target %s is read-only: seeds cannot be loaded into it, not even "
-	    "as a dry run (it writes, then rolls back); v verifies without writing; nothing was "
-	    "done", p->t->name);
+	ui_message(p->ui, true, "target %s is read-only: seeds cannot be loaded "
+	    "into it, not even as a dry run (it writes, then rolls back); v "
+	    "verifies without writing; nothing was done", p->t->name);
 	return (true);
 }
 

@@ -117,7 +117,7 @@ wait_for "TERMINATE backend $pid"; ok $? "K asks before terminating (a third ses
 q "SELECT pg_terminate_backend($pid, 3000)" >/dev/null
 keys y
 wait_for "session $pid is gone" 5; ok $? "y re-checks the session first: gone, and says so"
-like "$(screen)" "nothing was terminated" "and that nothing was signalled"
+wait_for "selected): nothing was terminated" 5; ok $? "and that nothing was signalled"
 pid=$(sleeper "$APP-g2" 60)
 keys / C-u; keys -l "$APP-g2"; keys Enter
 wait_for "1 shown"
