@@ -331,13 +331,20 @@ cmd_demo_self(struct cmd_ctx *ctx, const char *cfg, const char *const *words, st
 	return (0);
 }
 
-/* demo up: start the servers, record the demo target, apply migrations and seeds. */
+/*
+ * demo up: start the servers, record the demo target, apply migrations and
+ * seeds. The servers get generated credentials (--auth: Redis wants user
+ * mcpdb's password, PostgreSQL a password on TCP and its socket sits in a
+ * 0700 directory), so other local users can neither read nor write them; the
+ * demo target in the config file carries the Redis URL with the password, and
+ * nothing here prints it.
+ */
 static int
 cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
 	char	*dir = cmd_demo_dir(a), *script = cmd_demo_script(), *text = NULL;
 	char	*pg = NULL, *redis = NULL, *cfg = NULL;
-	char	*argv[] = { "sh", script, "up", "--dir", dir, NULL };
+	char	*argv[] = { "sh", script, "up", "--auth", "--dir", dir, NULL };
 	const char *env;
 	int	 st, rc = -1;
 
@@ -352,7 +359,9 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 		goto out;
 	}
 	pg = cmd_env_value(text, "MCPDB_TEST_PGURL");
-	redis = cmd_env_value(text, "MCPDB_TEST_REDIS");
+	/* The URL with the credentials; an older script printed the socket. */
+	if ((redis = cmd_env_value(text, "MCPDB_TEST_REDIS_TARGET")) == NULL)
+		redis = cmd_env_value(text, "MCPDB_TEST_REDIS");
 	if (pg == NULL || redis == NULL) {
 		mc_err_set(err, MC_E_STATE, "demo: the server script printed no connection details");
 		goto out;
@@ -389,8 +398,12 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 		out_printf(ctx->out, "demo is up: mcpdb --target demo\n");
 	rc = 0;
 out:
+	if (text != NULL)
+		explicit_bzero(text, strlen(text));
 	free(text);
 	free(pg);
+	if (redis != NULL)
+		explicit_bzero(redis, strlen(redis));
 	free(redis);
 	free(cfg);
 	free(dir);

@@ -487,6 +487,20 @@ doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
 	    atoi(v) >= 15 ? "" : " (mcpdb is tested on 15)");
 	free(v);
 	doctor_role(d, p, pc);
+	/* What the server enforces, not what the config says. */
+	v = doctor_value(p, pc, "SHOW default_transaction_read_only", &err);
+	if (v == NULL)
+		doctor_add(d, "sessions", 1, "%s", err.msg);
+	else if (strcmp(v, "on") == 0)
+		doctor_add(d, "sessions", 0, "read-only at the server "
+		    "(default_transaction_read_only=on)%s",
+		    ctx->target->read_only ? ": the target is read_only" : "");
+	else
+		doctor_add(d, "sessions", ctx->target->read_only ? 2 : 0,
+		    "read-write (default_transaction_read_only=%s)%s", v,
+		    ctx->target->read_only ?
+		    ": NOT read-only although the target is read_only" : "");
+	free(v);
 	v = doctor_value(p, pc, "SELECT coalesce(string_agg(extname || ' ' || extversion, ', ' ORDER BY extname), '(none)')"
 	    " FROM pg_extension", &err);
 	doctor_add(d, "extensions", v ? 0 : 1, "installed: %s", v ? v : err.msg);

@@ -395,13 +395,141 @@ cmd_check_writable(struct cmd_ctx *ctx, const char *what, struct mc_err *err)
 	return (0);
 }
 
+/*
+ * The --confirm rule, for every command on every target: a name given must be
+ * the selected target's, or it is a usage error (never silently ignored).
+ */
+static int
+cmd_check_confirm_name(const struct cmd_entry *e, const struct cmd_ctx *ctx,
+    struct mc_err *err)
+{
+	const struct conf_target	*t = ctx->target;
+
+	if (ctx->confirm_name == NULL)
+		return (0);
+	if (t == NULL || t->name == NULL)
+		return (mc_err_set(err, MC_E_USAGE,
+		    "--confirm %s: \"%s\" works on no named target, so there is "
+		    "no name to confirm; leave --confirm out (nothing was done)",
+		    ctx->confirm_name, e->name));
+	if (strcmp(ctx->confirm_name, t->name) != 0)
+		return (mc_err_set(err, MC_E_USAGE,
+		    "--confirm %s does not match the selected target's name: "
+		    "expected --confirm %s (nothing was done)",
+		    ctx->confirm_name, t->name));
+	return (0);
+}
+
+/*
+ * What a write is about to do, for the protected-target prompt: the command,
+ * its first argument and its own options (later arguments, such as a Redis
+ * value, are not echoed). Caller frees.
+ */
+static char *
+cmd_describe(const struct cmd_entry *e, const struct cmd_args *a)
+{
+	const struct cmd_opt	*o;
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b);
+	buf_printf(&b, "run \"%s", e->name);
+	if (a->npos > 0)
+		buf_printf(&b, " %.60s%s", a->pos[0],
+		    a->npos > 1 ? " ..." : "");
+	for (i = 0; i < a->nopts; i++) {
+		for (o = e->opts; o != NULL && o->name != NULL; o++)
+			if (strcmp(o->name, a->opts[i].name) == 0)
+				break;
+		if (o == NULL || o->name == NULL)
+			continue;	/* a global option */
+		buf_printf(&b, " --%s", o->name);
+		if (a->opts[i].value != NULL)
+			buf_printf(&b, " %.60s", a->opts[i].value);
+	}
+	buf_printf(&b, "\" (%s)", e->summary ? e->summary : "writes");
+	return (buf_detach(&b));
+}
+
+/*
+ * The protected-target rule, driven by the entry's flags: every command that
+ * writes (CMD_WRITES or CMD_DESTRUCTIVE) needs the target's name, typed at the
+ * prompt or given with --confirm, before it runs; --yes is not enough. A
+ * --dry-run (which rolls back) needs none. Sets ctx->confirmed.
+ */
+static int
+cmd_guard_protected(const struct cmd_entry *e, struct cmd_ctx *ctx,
+    const struct cmd_args *a, struct mc_err *err)
+{
+	const struct conf_target	*t = ctx->target;
+	char				*what;
+	int				 rc;
+
+	if (t == NULL || !t->protected_ ||
+	    !(e->flags & (CMD_WRITES | CMD_DESTRUCTIVE)))
+		return (0);
+	if (cmd_flag(a, "dry-run"))
+		return (0);
+	what = cmd_describe(e, a);
+	rc = cmd_confirm_protected(ctx, what, err);
+	free(what);
+	return (rc);
+}
+
 int
 cmd_run(const struct cmd_entry *e, struct cmd_ctx *ctx, const struct cmd_args *a,
     struct mc_err *err)
 {
+	ctx->confirmed = false;
+	if (cmd_check_confirm_name(e, ctx, err) != 0)
+		return (-1);
 	if ((e->flags & CMD_WRITES) && cmd_check_writable(ctx, e->name, err) != 0)
 		return (-1);
+	if (cmd_guard_protected(e, ctx, a, err) != 0)
+		return (-1);
 	return (e->exec(ctx, a, err));
+}
+
+int
+cmd_confirm_protected(struct cmd_ctx *ctx, const char *what, struct mc_err *err)
+{
+	const struct conf_target	*t = ctx->target;
+	char				 answer[256], *prompt;
+	int				 r;
+
+	if (ctx->confirmed)
+		return (0);
+	if (t == NULL || t->name == NULL)
+		return (mc_err_set(err, MC_E_INTERNAL,
+		    "protected target without a name"));
+	if (ctx->confirm_name != NULL &&
+	    strcmp(ctx->confirm_name, t->name) == 0) {
+		ctx->confirmed = true;
+		return (0);
+	}
+	if (ctx->confirm_name != NULL)
+		return (mc_err_set(err, MC_E_USAGE,
+		    "--confirm %s does not match the protected target's name: "
+		    "expected --confirm %s (nothing was changed)",
+		    ctx->confirm_name, t->name));
+	if (ctx->ask == NULL)
+		return (mc_err_set(err, MC_E_REFUSED,
+		    "target %s is protected: to %s, type its name at the prompt "
+		    "(run on a terminal) or pass --confirm %s; %snothing was changed",
+		    t->name, what, t->name,
+		    ctx->yes ? "--yes alone is not enough; " : ""));
+	prompt = xasprintf("Target %s is PROTECTED. About to %s.\nType the target name to continue: ",
+	    t->name, what);
+	r = ctx->ask(ctx->ask_arg, prompt, answer, sizeof(answer));
+	free(prompt);
+	if (r != 0)
+		return (mc_err_set(err, MC_E_REFUSED,
+		    "target %s is protected and no answer could be read; nothing was changed", t->name));
+	if (strcmp(answer, t->name) != 0)
+		return (mc_err_set(err, MC_E_REFUSED,
+		    "the name typed does not match target %s; nothing was changed", t->name));
+	ctx->confirmed = true;
+	return (0);
 }
 
 int
@@ -411,30 +539,11 @@ cmd_confirm(struct cmd_ctx *ctx, const char *what, struct mc_err *err)
 	char				 answer[256], *prompt;
 	int				 r;
 
-	if (t != NULL && t->protected_) {
-		if (ctx->confirm_name != NULL && strcmp(ctx->confirm_name, t->name) == 0)
-			return (0);
-		if (ctx->confirm_name != NULL)
-			return (mc_err_set(err, MC_E_REFUSED,
-			    "--confirm %s does not match the protected target's name; nothing was changed",
-			    ctx->confirm_name));
-		if (ctx->ask == NULL)
-			return (mc_err_set(err, MC_E_REFUSED,
-			    "target %s is protected: to %s, type its name at the prompt (run on a terminal) or pass --confirm %s; --yes alone is not enough",
-			    t->name, what, t->name));
-		prompt = xasprintf("Target %s is PROTECTED. About to %s.\nType the target name to continue: ",
-		    t->name, what);
-		r = ctx->ask(ctx->ask_arg, prompt, answer, sizeof(answer));
-		free(prompt);
-		if (r != 0)
-			return (mc_err_set(err, MC_E_REFUSED,
-			    "target %s is protected and no answer could be read; nothing was changed", t->name));
-		if (strcmp(answer, t->name) != 0)
-			return (mc_err_set(err, MC_E_REFUSED,
-			    "the name typed does not match target %s; nothing was changed", t->name));
-		return (0);
-	}
-	if (ctx->yes)
+	if (t != NULL && t->protected_)
+		return (cmd_confirm_protected(ctx, what, err));
+	/* A right --confirm NAME answers as --yes (cmd_run refused a wrong one). */
+	if (ctx->yes || (ctx->confirm_name != NULL && t != NULL &&
+	    t->name != NULL && strcmp(ctx->confirm_name, t->name) == 0))
 		return (0);
 	if (ctx->ask == NULL)
 		return (mc_err_set(err, MC_E_REFUSED,
@@ -640,7 +749,10 @@ cmd_help_one(struct out *out, const struct cmd_entry *e)
 		buf_printf(&b, "\n%s%s\n", (e->flags & CMD_WRITES) ?
 		    "Refused on read-only targets. " : "",
 		    (e->flags & CMD_DESTRUCTIVE) ?
-		    "Asks for confirmation; on protected targets the target's name must be typed." : "");
+		    "Asks for confirmation; on protected targets the target's "
+		    "name must be typed (or --confirm NAME)." :
+		    "On protected targets the target's name must be typed "
+		    "(or --confirm NAME); --yes is not enough.");
 	out_printf(out, "%s", b.data);
 	buf_done(&b);
 }

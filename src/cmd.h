@@ -81,6 +81,7 @@ struct cmd_ctx {
 	bool			 yes;		/* -y/--yes */
 	bool			 quiet;		/* -q */
 	const char		*confirm_name;	/* --confirm NAME (typed name, for scripts) */
+	bool			 confirmed;	/* the protected name was given */
 	const char		*argv0;		/* how mcpdb was invoked (for re-exec, demo) */
 	struct conn		*conn;		/* lazily made by cmd_conn */
 	/*
@@ -141,18 +142,31 @@ int	cmd_opt_int(const struct cmd_args *, const char *name, long def, long min,
 extern const struct cmd_opt cmd_global_opts[];
 
 /*
- * Run e with args in ctx: checks read_only for CMD_WRITES. Returns the exit
- * status or -1 with err.
+ * Run e with args in ctx, after the rules that no command can forget, all
+ * driven by e->flags: a --confirm NAME that is not the selected target's name
+ * is a usage error (any command, any target); CMD_WRITES is refused on a
+ * read_only target; and on a protected target every CMD_WRITES or
+ * CMD_DESTRUCTIVE command (but a --dry-run) needs the target's name, typed at
+ * the prompt or passed as --confirm NAME, before it runs (--yes alone is
+ * refused). Returns the exit status or -1 with err.
  */
 int	cmd_run(const struct cmd_entry *, struct cmd_ctx *, const struct cmd_args *, struct mc_err *);
 
 /*
  * Confirm a destructive action described by what ("roll back 2 migrations").
- * Protected target: the operator must type the target's name (or pass
- * --confirm NAME); --yes alone is not enough. Otherwise --yes or a "y" answer.
- * Returns 0 to go ahead, -1 with MC_E_REFUSED (declined or nobody to ask).
+ * Protected target: as cmd_confirm_protected. Otherwise --yes, a right
+ * --confirm NAME, or a "y" answer. Returns 0 to go ahead, -1 with
+ * MC_E_REFUSED (declined or nobody to ask).
  */
 int	cmd_confirm(struct cmd_ctx *, const char *what, struct mc_err *);
+/*
+ * The protected-target rule: 0 when ctx->confirmed is set, --confirm names the
+ * target, or the operator types its name at the prompt (then sets
+ * ctx->confirmed); -1 with MC_E_REFUSED otherwise (--yes is never enough), or
+ * MC_E_USAGE for a wrong --confirm.
+ */
+int	cmd_confirm_protected(struct cmd_ctx *, const char *what,
+	    struct mc_err *);
 /* Refuse (MC_E_REFUSED) when the target is read_only. */
 int	cmd_check_writable(struct cmd_ctx *, const char *what, struct mc_err *);
 /* The connection manager for ctx->target, created on first use. Borrowed. */

@@ -26,6 +26,10 @@ TESTS += tests/integ/t-cli.sh tests/integ/t-target-select.sh \
 EXTRA_DIST += tests/tap.sh tests/integ/t-cli.sh tests/integ/t-target-select.sh \
 	tests/integ/t-libpq-env.sh tests/integ/t-signals.sh \
 	tests/integ/t-json-contract.sh tests/integ/t-standby.sh
+TESTS += tests/integ/t-cli.sh
+EXTRA_DIST += tests/tap.sh tests/integ/t-cli.sh
+TESTS += tests/integ/t-confirm.sh
+EXTRA_DIST += tests/integ/t-confirm.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
 libmcpdb_a_SOURCES += src/schema.c src/schema.h
@@ -47,3 +51,10 @@ CLEANFILES += completions/mcpdb completions/_mcpdb
 AM_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-bash-completion-dir='$${dc_install_base}/share/bash-completion/completions' \
 	--with-zsh-completion-dir='$${dc_install_base}/share/zsh/site-functions'
+# A read_only target's sessions are read-only at the server (pgq_connect).
+check_PROGRAMS += tests/integ/t-readonly
+tests_integ_t_readonly_SOURCES = tests/integ/t-readonly.c \
+	tests/integ/pool-common.c tests/integ/pool-common.h
+# demo up: generated credentials for the demo servers (its own servers).
+TESTS += tests/integ/t-demo.sh
+EXTRA_DIST += tests/integ/t-demo.sh

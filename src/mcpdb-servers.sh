@@ -14,7 +14,15 @@
 #   DIR/pg.port DIR/redis.port   ports in use, so restarts keep the same addresses
 #   DIR/pg.password      generated password of role postgres (mode 0600)
 #   DIR/redis/ DIR/redis.sock DIR/redis.pid DIR/redis.log
+#   DIR/redis.password   with `up --auth` (mcpdb demo up): generated password of
+#                        the Redis ACL user "mcpdb" (mode 0600); the default user
+#                        is off, so a client without it gets NOAUTH
+#   DIR/redis.conf       the ACL lines Redis starts with (mode 0600)
 #   DIR/env              KEY=VALUE lines (mode 0600), the same ones `up` prints
+#
+# DIR is made 0700 (0711 as root, for the postgres user), the sockets 0700.
+# PostgreSQL trusts its private socket and wants role postgres's password on
+# TCP; Redis, with --auth, wants user mcpdb's password on the socket and TCP.
 #
 # Processes are only ever signalled by the pids recorded under DIR (postmaster.pid,
 # redis.pid), and only after checking that the process's working directory is ours,
@@ -31,8 +39,11 @@ usage()
 {
 	cat <<EOF
 usage: $PROG.sh VERB --dir DIR [options]
-  up [--pg-port N] [--redis-port N]   start both (initialising DIR on first use);
-                                      prints KEY=VALUE lines, also saved in DIR/env
+  up [--pg-port N] [--redis-port N] [--auth]
+                                      start both (initialising DIR on first use);
+                                      prints KEY=VALUE lines, also saved in DIR/env;
+                                      --auth: Redis needs a generated password
+                                      (kept for DIR from then on)
   down [--purge]                      stop both; --purge also removes DIR
   status                              exit 0 when both run, 3 otherwise
   env                                 print the KEY=VALUE lines of DIR/env
@@ -148,7 +159,7 @@ parse_args()
 {
 	VERB=${1:-}
 	[ $# -gt 0 ] && shift
-	DIR="" OPT_PG_PORT="" OPT_REDIS_PORT="" OPT_PURGE=0
+	DIR="" OPT_PG_PORT="" OPT_REDIS_PORT="" OPT_PURGE=0 OPT_AUTH=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--dir) [ $# -ge 2 ] || die "--dir needs a directory"; DIR=$2; shift ;;
@@ -158,6 +169,7 @@ parse_args()
 		--redis-port) [ $# -ge 2 ] || die "--redis-port needs a number"; OPT_REDIS_PORT=$2; shift ;;
 		--redis-port=*) OPT_REDIS_PORT=${1#--redis-port=} ;;
 		--purge) OPT_PURGE=1 ;;
+		--auth) OPT_AUTH=1 ;;
 		-h|--help) usage; exit 0 ;;
 		*) usage >&2; die "unknown argument '$1'" ;;
 		esac
@@ -193,9 +205,13 @@ set_paths()
 	REDIS_PID=$DIR/redis.pid
 	REDIS_LOG=$DIR/redis.log
 	PW_FILE=$DIR/pg.password
+	REDIS_PW_FILE=$DIR/redis.password
+	REDIS_CONF=$DIR/redis.conf
+	REDIS_USER=mcpdb
 	ENV_FILE=$DIR/env
 	# A unix socket path must fit in sun_path (108 bytes with the NUL).
 	[ ${#PGH} -le 88 ] || die "directory $DIR is too long for a unix socket path (keep it under ~80 characters)"
+	redis_auth_load
 }
 
 # Find the PostgreSQL server binaries and the Redis programs.
@@ -488,10 +504,48 @@ redis_port()
 	cat "$DIR/redis.port" 2>/dev/null
 }
 
+# With DIR/redis.password: our redis-cli runs authenticate as user mcpdb, the
+# password passed in the environment (REDISCLI_AUTH), never on a command line.
+redis_auth_load()
+{
+	REDIS_CLI_USER=""
+	REDIS_CONF_ARG=""
+	[ -s "$REDIS_PW_FILE" ] || return 0
+	REDISCLI_AUTH=$(cat "$REDIS_PW_FILE") || die "cannot read $REDIS_PW_FILE"
+	export REDISCLI_AUTH
+	REDIS_CLI_USER="--user $REDIS_USER"
+	REDIS_CONF_ARG=$REDIS_CONF
+}
+
+# up --auth: generate the Redis password once (a Redis running without one
+# is stopped first, and starts again with it).
+redis_auth_setup()
+{
+	[ -s "$REDIS_PW_FILE" ] && return 0
+	[ -n "$(redis_pid)" ] && redis_stop
+	(umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$REDIS_PW_FILE.tmp" &&
+		mv "$REDIS_PW_FILE.tmp" "$REDIS_PW_FILE") || die "cannot write $REDIS_PW_FILE"
+	redis_auth_load
+}
+
+# Write DIR/redis.conf: the default user off, user mcpdb with the password.
+redis_write_conf()
+{
+	[ -n "$REDIS_CONF_ARG" ] || return 0
+	(
+		umask 077
+		{
+			echo "# mcpdb-servers: written at each start from redis.password"
+			echo "user default off"
+			echo "user $REDIS_USER on >$REDISCLI_AUTH ~* &* +@all"
+		} >"$REDIS_CONF.tmp" && mv "$REDIS_CONF.tmp" "$REDIS_CONF"
+	) || die "cannot write $REDIS_CONF"
+}
+
 # Succeed when Redis answers PING on its socket.
 redis_ping()
 {
-	[ "$(timeout 5 "$REDIS_CLI" -s "$REDIS_SOCK" ping 2>/dev/null)" = PONG ]
+	[ "$(timeout 5 "$REDIS_CLI" $REDIS_CLI_USER -s "$REDIS_SOCK" ping 2>/dev/null)" = PONG ]
 }
 
 # Start redis-server on port $1; returns 2 when the port was taken.
@@ -499,8 +553,10 @@ redis_start_on()
 {
 	mkdir -p "$REDIS_DIR"
 	rm -f "$REDIS_PID"
+	redis_write_conf
 	off=$({ wc -c <"$REDIS_LOG"; } 2>/dev/null || echo 0)
-	"$REDIS_SERVER" --port "$1" --bind 127.0.0.1 --unixsocket "$REDIS_SOCK" \
+	# The config file (when any) must come first on redis-server's command line.
+	"$REDIS_SERVER" $REDIS_CONF_ARG --port "$1" --bind 127.0.0.1 --unixsocket "$REDIS_SOCK" \
 	    --unixsocketperm 700 --save '' --appendonly no --daemonize yes \
 	    --pidfile "$REDIS_PID" --dir "$REDIS_DIR" --logfile "$REDIS_LOG" \
 	    >/dev/null 2>&1 9>&- || return 3
@@ -556,7 +612,7 @@ redis_stop()
 {
 	p=$(redis_pid) || { rm -f "$REDIS_PID"; return 0; }
 	kill -s CONT "$p" 2>/dev/null
-	timeout 5 "$REDIS_CLI" -s "$REDIS_SOCK" shutdown nosave >/dev/null 2>&1
+	timeout 5 "$REDIS_CLI" $REDIS_CLI_USER -s "$REDIS_SOCK" shutdown nosave >/dev/null 2>&1
 	if ! pid_wait_gone "$p" 100 "$REDIS_DIR"; then
 		warn "Redis did not stop within 10 s; killing it"
 		kill -s KILL "$p" 2>/dev/null
@@ -581,6 +637,14 @@ write_env()
 {
 	pw=$(cat "$PW_FILE")
 	pp=$(pg_port) rp=$(redis_port)
+	# With --auth, the Redis URL carries user mcpdb's password, and it is what
+	# a target should use (MCPDB_TEST_REDIS_TARGET); the socket path
+	# (MCPDB_TEST_REDIS) stays a plain path for redis-cli -s.
+	rauth="" rtarget=$REDIS_SOCK
+	if [ -n "$REDIS_CONF_ARG" ]; then
+		rauth="$REDIS_USER:$REDISCLI_AUTH@"
+		rtarget="redis://${rauth}127.0.0.1:$rp/0"
+	fi
 	(
 		umask 077
 		{
@@ -588,7 +652,8 @@ write_env()
 			kv MCPDB_TEST_PGURL "host=$PGH port=$pp user=postgres dbname=postgres"
 			kv MCPDB_TEST_PGURL_TCP "postgresql://postgres:$pw@127.0.0.1:$pp/postgres"
 			kv MCPDB_TEST_REDIS "$REDIS_SOCK"
-			kv MCPDB_TEST_REDIS_URL "redis://127.0.0.1:$rp/0"
+			kv MCPDB_TEST_REDIS_URL "redis://${rauth}127.0.0.1:$rp/0"
+			kv MCPDB_TEST_REDIS_TARGET "$rtarget"
 			kv PGHOST "$PGH"
 			kv PGPORT "$pp"
 			kv PGUSER postgres
@@ -620,10 +685,15 @@ verb_up()
 	set_paths
 	lock_dir
 	[ -e "$MARKER" ] || : >"$MARKER"
-	# The postgres user must be able to reach DIR to use DIR/pg; a private
-	# mktemp dir is widened here (pg_init falls back when a parent is closed).
-	[ "$IS_ROOT" = 1 ] && chmod go+x "$DIR"
+	# Nobody else may read DIR (passwords, sockets); the postgres user must be
+	# able to reach DIR to use DIR/pg (pg_init falls back when a parent is closed).
+	if [ "$IS_ROOT" = 1 ]; then
+		chmod 711 "$DIR"
+	else
+		chmod 700 "$DIR"
+	fi || die "cannot restrict the permissions of $DIR"
 	pg_init
+	[ "$OPT_AUTH" = 1 ] && redis_auth_setup
 	# Nothing half-applied: a failure stops whatever this run started.
 	trap 'up_rollback' EXIT
 	pg_was_up=0 redis_was_up=0
@@ -721,7 +791,8 @@ main()
 	[ "$(id -u)" = 0 ] && IS_ROOT=1
 	# Our own clients must not follow an outer environment's PostgreSQL settings.
 	unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGOPTIONS \
-		PGSSLMODE PGPASSWORD PGDATA PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS
+		PGSSLMODE PGPASSWORD PGDATA PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS \
+		REDISCLI_AUTH
 	find_programs
 	case $VERB in
 	up) verb_up ;;

@@ -81,11 +81,69 @@ mc_err_pg(struct mc_err *err, const PGconn *conn, const PGresult *res)
 	return (-1);
 }
 
+/*
+ * The user's own "options": those of t's conninfo, else $PGOPTIONS (which
+ * libpq would use when the conninfo sets none). A conninfo that does not
+ * parse is a plain database name (or fails to connect anyway). Caller frees;
+ * NULL for none.
+ */
+static char *
+pgq_user_options(const struct conf_target *t)
+{
+	PQconninfoOption	*opts, *o;
+	char			*msg = NULL, *v = NULL;
+	const char		*env;
+
+	if ((opts = PQconninfoParse(t->pg ? t->pg : "", &msg)) != NULL) {
+		for (o = opts; o->keyword != NULL; o++)
+			if (strcmp(o->keyword, "options") == 0 &&
+			    o->val != NULL && o->val[0] != '\0')
+				v = xstrdup(o->val);
+		PQconninfoFree(opts);
+	}
+	if (msg != NULL)
+		PQfreemem(msg);
+	if (v == NULL && (env = getenv("PGOPTIONS")) != NULL && *env != '\0')
+		v = xstrdup(env);
+	return (v);
+}
+
+/*
+ * The "options" a session of t starts with: mcpdb's statement_timeout first
+ * (the user's options may override it), then the user's own, then, on a
+ * read_only target, default_transaction_read_only=on last, so that nothing
+ * overrides it and the server itself refuses writes (SQLSTATE 25006) even on
+ * a path that forgot the CMD_WRITES check. Two spaces before it: a trailing
+ * backslash in the user's options escapes one, never both. Caller frees;
+ * NULL when there is nothing to send (the conninfo's own options then apply).
+ */
+static char *
+pgq_options(const struct conf_target *t)
+{
+	struct buf	 b;
+	char		*user;
+
+	if (t->pool.statement_timeout_ms <= 0 && !t->read_only)
+		return (NULL);
+	user = pgq_user_options(t);
+	buf_init(&b);
+	if (t->pool.statement_timeout_ms > 0)
+		buf_printf(&b, "-c statement_timeout=%d",
+		    t->pool.statement_timeout_ms);
+	if (user != NULL)
+		buf_printf(&b, "%s%s", b.len ? " " : "", user);
+	if (t->read_only)
+		buf_printf(&b, "%s-c default_transaction_read_only=on",
+		    b.len ? "  " : "");
+	free(user);
+	return (buf_detach(&b));
+}
+
 PGconn *
 pgq_connect(const struct conf_target *t, const char *component, struct mc_err *err)
 {
 	const char	*keys[12], *vals[12];
-	char		 ct[16], ki[16], kv[16], kc[16], app[64], opt[64];
+	char		 ct[16], ki[16], kv[16], kc[16], app[64], *opt;
 	int		 n = 0;
 	PGconn		*conn;
 
@@ -109,15 +167,15 @@ pgq_connect(const struct conf_target *t, const char *component, struct mc_err *e
 	keys[n] = "keepalives_idle"; vals[n++] = ki;
 	keys[n] = "keepalives_interval"; vals[n++] = kv;
 	keys[n] = "keepalives_count"; vals[n++] = kc;
-	if (t->pool.statement_timeout_ms > 0) {
-		snprintf(opt, sizeof(opt), "-c statement_timeout=%d",
-		    t->pool.statement_timeout_ms);
+	keys[n] = "dbname"; vals[n++] = t->pg ? t->pg : "";
+	/* After dbname: the merged options replace the conninfo's own. */
+	if ((opt = pgq_options(t)) != NULL) {
 		keys[n] = "options"; vals[n++] = opt;
 	}
-	keys[n] = "dbname"; vals[n++] = t->pg ? t->pg : "";
 	keys[n] = "fallback_application_name"; vals[n++] = app;
 	keys[n] = NULL; vals[n] = NULL;
 	conn = PQconnectdbParams(keys, vals, 1);
+	free(opt);
 	if (conn == NULL) {
 		mc_err_set(err, MC_E_CONNECT, "out of memory creating a connection");
 		return (NULL);

@@ -24,8 +24,11 @@ int	mc_err_pg(struct mc_err *, const PGconn *, const PGresult *);
  * Open a session to target t with application_name "mcpdb/<component>",
  * the pool's connect_timeout, keepalive and statement_timeout settings as
  * defaults (the target's own conninfo wins for everything but
- * application_name). Multi-host strings and target_session_attrs pass
- * through untouched. NULL with err (MC_E_CONNECT, no password in it).
+ * application_name). The conninfo's "options" (or $PGOPTIONS) are kept and
+ * merged; a read_only target's sessions always get
+ * default_transaction_read_only=on, after them. Multi-host strings and
+ * target_session_attrs pass through untouched. NULL with err (MC_E_CONNECT,
+ * no password in it).
  * Caller PQfinish()es.
  */
 PGconn	*pgq_connect(const struct conf_target *, const char *component, struct mc_err *);

@@ -292,7 +292,8 @@ static const char poller_q_sessions[] =
     " extract(epoch FROM now() - state_change), extract(epoch FROM now() - backend_start),"
     " left(query, 400),"
     " CASE WHEN $1::bool AND wait_event_type = 'Lock' THEN pg_blocking_pids(pid)::text END,"
-    " count(*) OVER ()"
+    " count(*) OVER (),"
+    " (extract(epoch FROM backend_start) * 1000000)::bigint"
     " FROM pg_stat_activity"
     " WHERE pid <> pg_backend_pid()"
     " AND (backend_type IN ('client backend', 'autovacuum worker', 'walsender')"
@@ -574,6 +575,8 @@ poller_pg_sessions(struct poller *p, struct snap_pg *pg, const PGresult *res,
 		s->query_s = pg_cell_dbl(res, i, 9);
 		s->state_s = pg_cell_dbl(res, i, 10);
 		s->backend_s = pg_cell_dbl(res, i, 11);
+		s->backend_start_us = PQgetisnull(res, i, 15) ? 0 :
+		    strtoll(PQgetvalue(res, i, 15), NULL, 10);
 		s->hidden = strcmp(PQgetvalue(res, i, 12),
 		    "<insufficient privilege>") == 0;
 		if (s->hidden)

@@ -915,6 +915,7 @@ pool_new(const struct conf_target *t, struct logger *log, const char *component,
 	p->target.name = xstrdup(t->name ? t->name : "");
 	p->target.pg = xstrdup(t->pg ? t->pg : "");
 	p->target.pool = t->pool;
+	p->target.read_only = t->read_only;	/* read-only sessions */
 	p->cfg = t->pool;
 	pool_strlcpy(p->component, component ? component : "cli",
 	    sizeof(p->component));

@@ -100,6 +100,8 @@ struct snap_session {
 	double	query_s;
 	double	state_s;		/* in this state for */
 	double	backend_s;		/* connected for */
+	/* backend_start, us since the epoch (pid + it = the session); 0 = hidden */
+	long long backend_start_us;
 	/* excerpt: whitespace folded, secrets hidden */
 	char	query[256];
 	bool	hidden;			/* "<insufficient privilege>" */

@@ -777,13 +777,31 @@ dash_refuse(struct pane_dash *d, const struct snap_session **out)
 	return (NULL);
 }
 
-/* What a cancel/terminate job needs (a copy: jobs carry copies). */
+/*
+ * What a cancel/terminate job needs (a copy: jobs carry copies). pid and
+ * backend_start name the session the operator saw: the confirmation can stay
+ * open for any time, and by then the pid may belong to a new session.
+ */
 struct dash_action {
 	struct ui	*ui;
 	int		 pid;
+	long long	 backend_start_us;
 	bool		 terminate;
 	char		 what[64];
 };
+
+/*
+ * Signal only the session that was selected: pid and backend_start are
+ * checked in the same statement that signals, so there is no window between
+ * the check and the signal. No row: that session is gone.
+ */
+static const char dash_q_cancel[] =
+    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1::int"
+    " AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
+static const char dash_q_terminate[] =
+    "SELECT pg_terminate_backend(pid, 3000) FROM pg_stat_activity"
+    " WHERE pid = $1::int"
+    " AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
 
 /* Job thread: pg_cancel_backend / pg_terminate_backend on a console connection. */
 static int
@@ -794,9 +812,9 @@ dash_action_job(struct conn *c, void *arg, void (*line)(void *, const char *),
 	struct pool		*pool;
 	PGconn			*pc;
 	PGresult		*res;
-	char			 pid[16];
-	const char		*params[1] = { pid };
-	bool			 done;
+	char			 pid[16], start[32];
+	const char		*params[2] = { pid, start };
+	bool			 done, gone;
 
 	if ((pool = conn_pool(c, err)) == NULL)
 		return (-1);
@@ -804,17 +822,23 @@ dash_action_job(struct conn *c, void *arg, void (*line)(void *, const char *),
 	    "cancel backend", err)) == NULL)
 		return (-1);
 	snprintf(pid, sizeof(pid), "%d", a->pid);
-	res = pool_query_deadline(pool, pc, a->terminate ?
-	    "SELECT pg_terminate_backend($1::int, 3000)" :
-	    "SELECT pg_cancel_backend($1::int)", 1, params, 5000, err);
+	snprintf(start, sizeof(start), "%lld", a->backend_start_us);
+	res = pool_query_deadline(pool, pc, a->terminate ? dash_q_terminate :
+	    dash_q_cancel, 2, params, 5000, err);
 	if (res == NULL) {
 		pool_release(pool, pc);
 		return (mc_err_prefix(err, "%s backend %d: ", a->terminate ?
 		    "terminate" : "cancel", a->pid));
 	}
+	gone = PQntuples(res) == 0;
 	done = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	pool_release(pool, pc);
+	if (gone)
+		return (mc_err_set(err, MC_E_NOTFOUND,
+		    "session %d is gone (it ended after it was selected): "
+		    "nothing was %s", a->pid,
+		    a->terminate ? "terminated" : "cancelled"));
 	if (!done)
 		return (mc_err_set(err, MC_E_STATE,
 		    a->terminate ? "backend %d did not exit "
@@ -880,9 +904,16 @@ dash_action(struct pane_dash *d, bool terminate)
 		ui_message(d->ui, true, "%s", why);
 		return (PANE_HANDLED | PANE_REDRAW);
 	}
+	if (s->backend_start_us == 0) {
+		ui_message(d->ui, true, "session %d cannot be told apart from a "
+		    "later one with the same pid (its start time is hidden: needs "
+		    "pg_monitor); nothing was done", s->pid);
+		return (PANE_HANDLED | PANE_REDRAW);
+	}
 	a = xcalloc(1, sizeof(*a));
 	a->ui = d->ui;
 	a->pid = s->pid;
+	a->backend_start_us = s->backend_start_us;
 	a->terminate = terminate;
 	what = xasprintf("%s backend %d (user %s, application %s, %s %s)\n%s%s",
 	    terminate ? "TERMINATE" : "Cancel the running query of", s->pid,

@@ -903,6 +903,22 @@ pd_load_new(struct pane_seeds *p)
 	return (l);
 }
 
+/*
+ * Refuse (with a message) any load on a read_only target, as the CLI's seed
+ * load (CMD_WRITES) is: a dry run writes too before it rolls back (replace
+ * deletes every row). Returns true when refused.
+ */
+static bool
+pd_refuse_read_only(struct pane_seeds *p)
+{
+	if (!p->t->read_only)
+		return (false);
+	ui_message(p->ui, true, "target %s is read-only: seeds cannot be loaded "
+	    "into it, not even as a dry run (it writes, then rolls back); v "
+	    "verifies without writing; nothing was done", p->t->name);
+	return (true);
+}
+
 /* Enter in the load dialog: confirm (unless a dry run) and start. */
 static void
 pd_load_go(struct pane_seeds *p)
@@ -913,11 +929,8 @@ pd_load_go(struct pane_seeds *p)
 	size_t		 i;
 
 	p->picking = false;
-	if (!p->dry && p->t->read_only) {
-		ui_message(p->ui, true, "target %s is read-only: seeds cannot be loaded into it "
-		    "(a dry run can); nothing was done", p->t->name);
+	if (pd_refuse_read_only(p))
 		return;
-	}
 	if ((l = pd_load_new(p)) == NULL)
 		return;
 	l->o.mode = p->mode;
@@ -1184,6 +1197,8 @@ pane_seeds_key(void *arg, int ch)
 			ui_message(p->ui, true, "no seed set selected");
 			return (PANE_HANDLED | PANE_REDRAW);
 		}
+		if (pd_refuse_read_only(p))
+			return (PANE_HANDLED | PANE_REDRAW);
 		s = &p->d->sets[p->sets.cursor];
 		p->mode = s->mode;
 		p->dry = false;

@@ -40,4 +40,19 @@ printf '%s' "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.e
 ok "$?" "--json: one document with every check"
 out=$("$M" --pg "host=/nonexistent-dir port=1" --log-level error doctor 2>&1); is "$?" 3 "unreachable PostgreSQL: exit 3"
 printf '%s\n' "$out" | grep -Eq '^postgresql +\| FAIL +\| cannot connect'; ok "$?" "unreachable PostgreSQL is a FAIL line"
+
+# -- sessions: what the server enforces (a read_only target's sessions are
+# read-only at the server, and doctor shows it)
+like "$("$M" --pg "$URL" --log-level error doctor)" "read-write (default_transaction_read_only=off)" \
+	"doctor shows that a writable target's sessions are read-write"
+mkdir -p "$W/mcpdb"
+cat >"$W/mcpdb/config.json" <<JSON
+{ "targets": { "viewer": { "pg": "$URL", "read_only": true } } }
+JSON
+chmod 600 "$W/mcpdb/config.json"
+out=$("$M" -t viewer --log-level error doctor 2>&1)
+printf '%s\n' "$out" | grep -Eq '^sessions +\| ok +\| read-only at the server \(default_transaction_read_only=on\)'
+ok "$?" "doctor shows that a read_only target's sessions are read-only at the server"
+unlike "$out" "FAIL" "and every check of the read-only doctor still works"
+
 done_testing

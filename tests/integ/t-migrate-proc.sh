@@ -194,8 +194,11 @@ cat >"$W/xdg/mcpdb/config.json" <<JSON
 JSON
 chmod 600 "$W/xdg/mcpdb/config.json"
 fresh
-out=$("$M" -t prot migrate up --dir "$FX/good" 2>&1); rc=$?
-is "$rc" 0 "up runs on a protected target (not destructive)"
+out=$("$M" -t prot --yes migrate up --dir "$FX/good" </dev/null 2>&1); rc=$?
+is "$rc" 1 "up on a protected target: a write, so --yes is not enough"
+is "$(q "SELECT to_regclass('mcpdb.migrations') IS NULL")" t "nothing was applied"
+out=$("$M" -t prot --confirm prot migrate up --dir "$FX/good" 2>&1); rc=$?
+is "$rc" 0 "up runs on a protected target with --confirm NAME"
 out=$("$M" -t prot --yes migrate down --dir "$FX/good" </dev/null 2>&1); rc=$?
 is "$rc" 1 "down on a protected target: --yes is not enough"
 like "$out" "protected" "the refusal says the target is protected"

@@ -107,6 +107,26 @@ wait_for "0 shown" 5; ok $? "the terminated backend is gone (idle ones shown too
 n=$(q "SELECT count(*) FROM pg_stat_activity WHERE pid = $pid")
 is "$n" 0 "psql agrees: the backend exited"
 
+# ---- the session ends while the confirmation is open: the signal is for
+# the session that was selected (pid + backend_start), so nothing is sent
+pid=$(sleeper "$APP-g" 60)
+keys / C-u; keys -l "$APP-g"; keys Enter
+wait_for "1 shown"
+keys K
+wait_for "TERMINATE backend $pid"; ok $? "K asks before terminating (a third session)"
+q "SELECT pg_terminate_backend($pid, 3000)" >/dev/null
+keys y
+wait_for "session $pid is gone" 5; ok $? "y re-checks the session first: gone, and says so"
+wait_for "selected): nothing was terminated" 5; ok $? "and that nothing was signalled"
+pid=$(sleeper "$APP-g2" 60)
+keys / C-u; keys -l "$APP-g2"; keys Enter
+wait_for "1 shown"
+keys c
+wait_for "Cancel the running query of backend $pid"
+q "SELECT pg_terminate_backend($pid, 3000)" >/dev/null
+keys y
+wait_for "session $pid is gone" 5; ok $? "cancel re-checks the session too"
+
 # ---- sorting and the idle toggle
 keys / Escape
 wait_gone "filter:"; ok $? "Esc in the filter clears it"

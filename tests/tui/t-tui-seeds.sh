@@ -111,4 +111,32 @@ wait_gone "Tab completes" 5
 
 keys q
 wait_for "EXITED 0"; ok $? "q quits"
+
+# ---- a read-only target: no load at all, not even a dry run (a replace dry
+# run deletes every row before it rolls back), as the CLI refuses it
+cat >"$XDG_CONFIG_HOME/mcpdb/config.json" <<EOF
+{ "targets": { "viewer": { "pg": "$PG", "redis": "$RS", "read_only": true } } }
+EOF
+chmod 600 "$XDG_CONFIG_HOME/mcpdb/config.json"
+cat >"$D/run2.sh" <<EOF
+#!/bin/sh
+cd "$D/proj" || exit 1
+"$M" --target viewer
+echo "EXITED \$?"
+exec sleep 600
+EOF
+tui_session "$D/run2.sh"
+open_pane 5 "l load" || bail_out "the pane did not open on the read-only target"
+wait_for "3 sets" 15
+keys Down
+wait_for "Files of items" 5
+keys l
+wait_for "not even as a dry run" 5; ok $? "read-only target: l is refused, dry run included"
+unlike "$(screen)" "Load items: mode" "the load dialog does not open"
+is "$(count items)" "$ROWS_N" "the table kept its rows"
+out=$(cd "$D/proj" && "$M" --target viewer seed load items --mode replace --dry-run 2>&1); rc=$?
+is "$rc" 1 "the CLI refuses the same dry run"
+like "$out" "target viewer is read-only" "naming the read-only target"
+keys q
+wait_for "EXITED 0"; ok $? "q quits"
 done_testing

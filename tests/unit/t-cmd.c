@@ -96,8 +96,10 @@ confirm_tests(void)
 	like(err.msg, "--yes alone is not enough", "explains why --yes is not enough");
 	ctx.confirm_name = "prod";
 	ok(cmd_confirm(&ctx, "roll back", &err) == 0, "protected + --confirm NAME: allowed");
+	ctx.confirmed = false;
 	ctx.confirm_name = "prdo";
 	ok(cmd_confirm(&ctx, "roll back", &err) == -1, "protected + wrong --confirm: refused");
+	is_int(mc_err_exit_status(&err), 2, "a wrong --confirm is a usage error (exit 2)");
 	ctx.confirm_name = NULL;
 	ctx.ask = ask;
 	ctx.ask_arg = "y";
@@ -110,6 +112,156 @@ confirm_tests(void)
 	t.read_only = true;
 	ok(cmd_check_writable(&ctx, "apply migrations", &err) == -1, "read-only target refuses writes");
 	like(err.msg, "target prod is read-only: refusing to apply migrations", "read-only message");
+}
+
+/* A fake command's handler: counts runs; a destructive one also confirms. */
+static int	ran;
+static int
+fake_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	(void)a;
+	ran++;
+	return (ctx->yes || ctx->confirm_name != NULL || ctx->confirmed ?
+	    cmd_confirm(ctx, "destroy", err) : 0);
+}
+
+static const struct cmd_opt fake_opts[] = {
+	{ "dry-run", 0, NULL, "roll back", CC_NONE },
+	{ "mode", 0, "MODE", "how", CC_NONE },
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+static const struct cmd_entry fake_write = {
+	.name = "fake write", .args = "KEY VALUE", .summary = "overwrite KEY", .opts = fake_opts,
+	.min_args = 0, .max_args = 2, .flags = CMD_NEEDS_TARGET | CMD_WRITES, .exec = fake_exec,
+};
+static const struct cmd_entry fake_read = {
+	.name = "fake read", .summary = "look", .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET, .exec = fake_exec,
+};
+
+/* cmd_run with words parsed against e; returns its status, counts in ran. */
+static int
+run(const struct cmd_entry *e, struct cmd_ctx *ctx, const char *w1, const char *w2,
+    const char *w3, struct mc_err *err)
+{
+	char		*argv[4] = { (char *)w1, (char *)w2, (char *)w3, NULL };
+	int		 argc = w3 ? 3 : w2 ? 2 : w1 ? 1 : 0, st;
+	struct cmd_args	*a = cmd_args_parse(e, argc, argv, err);
+
+	if (a == NULL)
+		return (-2);
+	memset(err, 0, sizeof(*err));
+	st = cmd_run(e, ctx, a, err);
+	cmd_args_free(a);
+	return (st);
+}
+
+/* The rules cmd_run applies to every command, from the entry's flags. */
+static void
+guard_tests(void)
+{
+	struct conf_target	 t;
+	struct cmd_ctx		 ctx;
+	struct mc_err		 err;
+	const struct cmd_entry	*e;
+	struct cmd_args		*a;
+	char			*argv[3] = { "x", "y", NULL };
+	size_t			 i;
+	bool			 all = true;
+	int			 n = 0;
+
+	memset(&t, 0, sizeof(t));
+	memset(&ctx, 0, sizeof(ctx));
+	t.name = "prod";
+	t.protected_ = true;
+	ctx.target = &t;
+
+	ran = 0;
+	ok(run(&fake_write, &ctx, "k", "v", NULL, &err) == -1 && ran == 0 &&
+	    err.code == MC_E_REFUSED, "protected write, no flag, no terminal: refused before it runs");
+	like(err.msg, "pass --confirm prod", "the refusal names --confirm NAME");
+	ctx.yes = true;
+	ok(run(&fake_write, &ctx, "k", "v", NULL, &err) == -1 && ran == 0 &&
+	    err.code == MC_E_REFUSED, "protected write + --yes: refused");
+	like(err.msg, "--yes alone is not enough", "says --yes is not enough");
+	ctx.yes = false;
+	ctx.confirm_name = "staging";
+	ok(run(&fake_write, &ctx, "k", "v", NULL, &err) == -1 && ran == 0 &&
+	    mc_err_exit_status(&err) == 2, "protected write + wrong --confirm: usage error");
+	like(err.msg, "--confirm staging does not match", "names the name given");
+	like(err.msg, "expected --confirm prod", "names the name expected");
+	ctx.confirm_name = "prod";
+	ok(run(&fake_write, &ctx, "k", "v", NULL, &err) == 0 && ran == 1 && ctx.confirmed,
+	    "protected write + --confirm prod: runs (and its own confirmation passes)");
+	ctx.confirm_name = NULL;
+	ran = 0;
+	ok(run(&fake_write, &ctx, "--dry-run", NULL, NULL, &err) == 0 && ran == 1,
+	    "protected --dry-run (rolled back) needs no name");
+	ok(run(&fake_read, &ctx, NULL, NULL, NULL, &err) == 0 && ran == 2,
+	    "protected read-only command needs no name");
+
+	/* On a terminal: the name is asked once, before the command runs. */
+	ctx.ask = ask;
+	ctx.ask_arg = "y";
+	ran = asked = 0;
+	ok(run(&fake_write, &ctx, "k", "secret-value", "--mode=upsert", &err) == -1 && ran == 0 &&
+	    asked == 1, "protected write on a terminal: 'y' is not the name");
+	ctx.ask_arg = "prod";
+	ctx.yes = true;
+	ok(run(&fake_write, &ctx, "k", "v", NULL, &err) == 0 && ran == 1 && asked == 2,
+	    "typing the name runs it, asked once (its own confirmation does not ask again)");
+	ctx.yes = false;
+	ctx.ask = NULL;
+
+	/* A wrong --confirm is an error everywhere. */
+	ctx.confirm_name = "prdo";
+	ran = 0;
+	ok(run(&fake_read, &ctx, NULL, NULL, NULL, &err) == -1 && ran == 0 &&
+	    mc_err_exit_status(&err) == 2, "wrong --confirm on a read-only command: exit 2");
+	t.protected_ = false;
+	ok(run(&fake_write, &ctx, "k", "v", NULL, &err) == -1 && ran == 0 &&
+	    mc_err_exit_status(&err) == 2, "wrong --confirm on an unprotected target: exit 2");
+	t.read_only = true;
+	ok(run(&fake_read, &ctx, NULL, NULL, NULL, &err) == -1 && ran == 0 &&
+	    mc_err_exit_status(&err) == 2, "wrong --confirm on a read_only target: exit 2");
+	t.read_only = false;
+	ctx.target = NULL;
+	ok(run(&fake_read, &ctx, NULL, NULL, NULL, &err) == -1 && ran == 0 &&
+	    mc_err_exit_status(&err) == 2, "--confirm on a command without a target: exit 2");
+	ctx.target = &t;
+	ctx.confirm_name = "prod";
+	ok(run(&fake_write, &ctx, "k", "v", NULL, &err) == 0 && ran == 1,
+	    "unprotected: a right --confirm answers the confirmation like --yes");
+	ctx.confirm_name = NULL;
+
+	/*
+	 * Every writing command of the real table, on a protected target without
+	 * a terminal and with --yes: refused before its handler runs (the target
+	 * points nowhere, so a handler that ran would fail differently).
+	 */
+	t.protected_ = true;
+	t.pg = "host=/nonexistent/mcpdb-t-cmd dbname=none connect_timeout=1";
+	t.redis = "/nonexistent/mcpdb-t-cmd.sock";
+	ctx.yes = true;
+	for (i = 0; (e = cmd_at(i)) != NULL; i++) {
+		if (!(e->flags & (CMD_WRITES | CMD_DESTRUCTIVE)))
+			continue;
+		n++;
+		a = cmd_args_parse(e, e->min_args, argv, &err);
+		if (a == NULL) {
+			diag("%s: cannot parse %d arguments: %s", e->name, e->min_args, err.msg);
+			all = false;
+			continue;
+		}
+		memset(&err, 0, sizeof(err));
+		if (cmd_run(e, &ctx, a, &err) != -1 || err.code != MC_E_REFUSED ||
+		    strstr(err.msg, "is protected") == NULL) {
+			diag("%s on a protected target with --yes: %s", e->name, err.msg);
+			all = false;
+		}
+		cmd_args_free(a);
+	}
+	ok(all && n >= 9, "all %d writing commands of the table refuse --yes on a protected target", n);
 }
 
 int
@@ -228,6 +380,7 @@ main(void)
 	free(s);
 
 	confirm_tests();
+	guard_tests();
 
 	/* the man page documents every command */
 	if (srcdir != NULL) {
