@@ -2,7 +2,8 @@
 libmcpdb_a_SOURCES += \
 	src/err.c src/err.h \
 	src/xmem.c src/xmem.h \
-	src/buf.c src/buf.h
+	src/buf.c src/buf.h \
+	src/jscan.c src/jscan.h
 
 check_PROGRAMS += tests/unit/t-core
 libmcpdb_a_SOURCES += \
