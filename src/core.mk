@@ -3,9 +3,10 @@ libmcpdb_a_SOURCES += \
 	src/err.c src/err.h \
 	src/xmem.c src/xmem.h \
 	src/buf.c src/buf.h \
-	src/jscan.c src/jscan.h
+	src/jscan.c src/jscan.h \
+	src/esc.c src/esc.h
 
-check_PROGRAMS += tests/unit/t-core
+check_PROGRAMS += tests/unit/t-core tests/unit/t-esc
 libmcpdb_a_SOURCES += \
 	src/clk.c src/clk.h \
 	src/backoff.c src/backoff.h \
@@ -29,3 +30,6 @@ TESTS += tests/integ/t-schema-export.sh
 EXTRA_DIST += tests/integ/t-schema-export.sh
 TESTS += tests/integ/t-doctor.sh
 EXTRA_DIST += tests/integ/t-doctor.sh
+# Server-supplied text reaches the TUI escaped (issue 18).
+TESTS += tests/tui/t-tui-escape.sh
+EXTRA_DIST += tests/tui/t-tui-escape.sh

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "conn.h"
+#include "esc.h"
 #include "log.h"
 #include "out.h"
 #include "xmem.h"
@@ -67,6 +68,8 @@ main_progress(void *arg, const char *line)
 static int
 main_fail(struct out *out, bool json, const struct mc_err *err)
 {
+	char	*msg;
+
 	if (json && out != NULL) {
 		cJSON	*doc = cJSON_CreateObject(), *e = cJSON_CreateObject();
 
@@ -77,7 +80,10 @@ main_fail(struct out *out, bool json, const struct mc_err *err)
 		cJSON_AddItemToObject(doc, "error", e);
 		out_doc(out, doc);
 	}
-	fprintf(stderr, "mcpdb: %s\n", err->msg);
+	/* a message can quote a key or a server's words: never raw */
+	msg = esc_string(err->msg, strlen(err->msg), 0);
+	fprintf(stderr, "mcpdb: %s\n", msg);
+	free(msg);
 	return (mc_err_exit_status(err));
 }
 
@@ -142,6 +148,7 @@ main(int argc, char **argv)
 	color = isatty(STDOUT_FILENO) && !json &&
 	    ((env = getenv("NO_COLOR")) == NULL || *env == '\0');
 	out = out_new_file(stdout, json, color);
+	out_set_raw(out, cmd_flag(args, "raw"));
 
 	if (cmd_flag(args, "version") || (e == NULL && cmd_nargs(args) == 0 &&
 	    argc == 2 && strcmp(argv[1], "--version") == 0)) {
