@@ -101,9 +101,12 @@ cmd_schema_export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 			return (-1);
 		}
 	}
-	if (strcmp(fmt, "ts") == 0)
-		text = schema_export_ts(cat);
-	else {
+	if (strcmp(fmt, "ts") == 0) {
+		if ((text = schema_export_ts(cat, err)) == NULL) {
+			schema_catalog_free(cat);
+			return (-1);
+		}
+	} else {
 		cJSON *doc = schema_export_json_schema(cat);
 
 		text = cJSON_Print(doc);
@@ -129,7 +132,9 @@ static const struct cmd_entry cmd_schema_export_entry = {
 	.help = "One interface per table and view. Nullable columns are \"| null\"; bigint and numeric\n"
 	    "are strings (to keep precision); jsonb is a JSON value type; arrays are T[];\n"
 	    "enumerations written as CHECK (col IN (...)) become string unions.\n"
-	    "Without SCHEMA, every user schema (mcpdb's own admin schema excluded).",
+	    "Without SCHEMA, every user schema (mcpdb's own admin schema excluded).\n"
+	    "Tables whose names give the same interface name (a_b, a-b, \"A B\") are refused,\n"
+	    "naming them.",
 	.opts = cmd_schema_export_opts, .min_args = 0, .max_args = -1,
 	.complete = CC_SCHEMA, .flags = CMD_NEEDS_TARGET, .exec = cmd_schema_export_exec,
 };
