@@ -35,6 +35,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "fsafe.h"
 #include "jscan.h"
 #include "redact.h"
 #include "xmem.h"
@@ -1658,58 +1659,14 @@ conf_mkdirs(const char *path, struct mc_err *err)
 	return (rc);
 }
 
-/* Write text to path atomically: a 0600 temp file beside it, then rename. */
+/*
+ * Write text to path atomically: a 0600 mkstemp file beside it, then
+ * rename (fsafe.c; a symbolic link at path is refused, never followed).
+ */
 static int
 conf_write_atomic(const char *path, const char *text, struct mc_err *err)
 {
-	char	*dir = conf_dirname(path), *tmp;
-	size_t	 len = strlen(text), off = 0;
-	ssize_t	 n;
-	int	 fd, dfd;
-
-	tmp = xasprintf("%s/.mcpdb-config.XXXXXX", dir);
-	if ((fd = mkstemp(tmp)) == -1) {
-		mc_err_sys(err, "%s: cannot create a temporary file", dir);
-		goto fail;
-	}
-	if (fchmod(fd, 0600) == -1)
-		goto fail_io;
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			goto fail_io;
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1)
-		goto fail_io;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail_io;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		mc_err_sys(err, "%s: cannot replace config file", path);
-		unlink(tmp);
-		goto fail;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	free(tmp);
-	free(dir);
-	return (0);
-fail_io:
-	mc_err_sys(err, "%s: cannot write config file", tmp);
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-fail:
-	free(tmp);
-	free(dir);
-	return (-1);
+	return (fsafe_write(path, text, strlen(text), 0600, err));
 }
 
 /* Set or (value NULL) remove the string member key of obj. */

@@ -4,7 +4,8 @@ libmcpdb_a_SOURCES += \
 	src/xmem.c src/xmem.h \
 	src/buf.c src/buf.h \
 	src/jscan.c src/jscan.h \
-	src/esc.c src/esc.h
+	src/esc.c src/esc.h \
+	src/fsafe.c src/fsafe.h
 
 check_PROGRAMS += tests/unit/t-core tests/unit/t-esc
 libmcpdb_a_SOURCES += \
