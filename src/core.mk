@@ -31,6 +31,6 @@ TESTS += tests/integ/t-schema-export.sh
 EXTRA_DIST += tests/integ/t-schema-export.sh
 TESTS += tests/integ/t-doctor.sh
 EXTRA_DIST += tests/integ/t-doctor.sh
-# Server-supplied text reaches the TUI escaped (issue 18).
-TESTS += tests/tui/t-tui-escape.sh
-EXTRA_DIST += tests/tui/t-tui-escape.sh
+# Hardening seen from the outside: escaping, limits, files, core dumps (issue 18).
+TESTS += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh
+EXTRA_DIST += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh
