@@ -392,11 +392,20 @@ cmd_redis_key_err(const char *key, const struct rds_reply *rep, struct mc_err *e
 	    (int)(rep->len > 160 ? 160 : rep->len), rep->str != NULL ? rep->str : "error"));
 }
 
+/* True for an ACL refusal ("NOPERM ..."): the user may GET but not STRLEN. */
+static bool
+cmd_redis_noperm(const struct rds_reply *rep)
+{
+	return (rep->type == RDS_ERROR && rep->str != NULL &&
+	    strncmp(rep->str, "NOPERM", 6) == 0);
+}
+
 /*
  * The first max bytes of key's value (STRLEN, GETRANGE and EXISTS in one
  * round trip), so a huge value is never transferred: *val (caller frees),
  * *len the bytes fetched, *total the value's size. MC_E_NOTFOUND when the
- * key does not exist.
+ * key does not exist. A user whose ACL allows GET but not those commands
+ * gets a plain GET, cut to max bytes here.
  */
 static int
 cmd_redis_get_head(struct rds *r, const char *key, long max, char **val,
@@ -416,6 +425,15 @@ cmd_redis_get_head(struct rds *r, const char *key, long max, char **val,
 	rl = rds_pipe_reply(p, 0);
 	rg = rds_pipe_reply(p, 1);
 	re = rds_pipe_reply(p, 2);
+	if (cmd_redis_noperm(rl) || cmd_redis_noperm(rg) || cmd_redis_noperm(re)) {
+		rds_pipe_free(p);
+		if (rds_get(r, key, val, len, err) == -1)
+			return (-1);
+		*total = (long long)*len;
+		if (*len > (size_t)max)
+			*len = (size_t)max;
+		return (0);
+	}
 	if (rl->type == RDS_ERROR || rg->type == RDS_ERROR) {
 		cmd_redis_key_err(key, rl->type == RDS_ERROR ? rl : rg, err);
 		goto out;

@@ -61,6 +61,13 @@ is "$(cat "$W/big.err")" "" "and needs no note"
 out=$("$M" --json redis get "$K:big" --max-bytes 10 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["value"], d["bytes"], d["truncated"], d["shown_bytes"])')
 is "$out" "xxxxxxxxxx 3000000 True 10" "--json says the value was cut and how big it is"
 out=$("$M" redis get "$K:big" --max-bytes -1 2>&1); is "$?" 2 "--max-bytes -1 is a usage error"
+# a user whose ACL allows GET but not STRLEN/GETRANGE/EXISTS still gets the value
+U="mcpdb-safety-$$"
+redis-cli -u "$MCPDB_TEST_REDIS_URL" --no-auth-warning acl setuser "$U" on ">pw$$" "~*" "+@all" -strlen -getrange -exists >/dev/null
+out=$(REDIS_URL=$(printf '%s' "$MCPDB_TEST_REDIS_URL" | sed "s|redis://|redis://$U:pw$$@|") "$M" redis get "$K:big" --max-bytes 5 2>&1)
+is "$out" "xxxxx
+mcpdb: (3000000 bytes, first 5 shown; --max-bytes 0 for all)" "ACL without STRLEN/GETRANGE: falls back to GET, still cut"
+redis-cli -u "$MCPDB_TEST_REDIS_URL" --no-auth-warning acl deluser "$U" >/dev/null
 
 # a fake Redis: INFO without persistence fields, SUBSCRIBE that stays up
 cat >"$W/fake.py" <<'PY'
