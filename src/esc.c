@@ -70,7 +70,7 @@ esc_unsafe(uint32_t c, unsigned flags)
 		return (true);
 	if ((c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
 	    (c >= 0x2066 && c <= 0x2069) || c == 0xfeff)
-		return (true);	/* zero width, separators, bidi controls */
+		return (true);	/* zero width, separators, bidi */
 	if ((flags & ESC_LOCALE) && c >= 0x80 &&
 	    (!iswprint((wint_t)c) || wcwidth((wchar_t)c) < 0))
 		return (true);
@@ -102,7 +102,7 @@ void
 esc_append(struct buf *b, const char *s, size_t n, unsigned flags)
 {
 	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
-	const unsigned char	*run = p;	/* start of bytes copied as-is */
+	const unsigned char	*run = p;	/* copied from here */
 	uint32_t		 c;
 	size_t			 len;
 

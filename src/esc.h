@@ -20,9 +20,10 @@
 #include "buf.h"
 
 /* esc_append flags. */
-#define ESC_ASCII	0x01	/* escape every byte above 0x7f (non-UTF-8 terminal) */
-#define ESC_LOCALE	0x02	/* also escape what the locale calls unprintable
-				 * (iswprint, wcwidth < 0): exact widths for curses */
+/* Escape every byte above 0x7f (a terminal that is not UTF-8). */
+#define ESC_ASCII	0x01
+/* Also escape what the locale calls unprintable (iswprint, wcwidth < 0). */
+#define ESC_LOCALE	0x02
 
 /*
  * Append s[0..n) (may hold NUL bytes) to b with every unsafe character

@@ -73,13 +73,14 @@ fsafe_write(const char *path, const char *data, size_t len, int mode,
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode)) {
 			free(dir);
-			return (mc_err_set(err, MC_E_REFUSED, "%s is a symbolic link; "
-			    "mcpdb does not write through links (give the real path)", path));
+			return (mc_err_set(err, MC_E_REFUSED, "%s is a "
+			    "symbolic link; mcpdb does not write through "
+			    "links (give the real path)", path));
 		}
 		if (!S_ISREG(st.st_mode)) {
 			free(dir);
-			return (mc_err_set(err, MC_E_REFUSED, "%s exists and is not a "
-			    "regular file; nothing written", path));
+			return (mc_err_set(err, MC_E_REFUSED, "%s exists and "
+			    "is not a regular file; nothing written", path));
 		}
 		m = mode >= 0 ? (mode_t)mode : st.st_mode & 07777;
 	} else if (errno == ENOENT)
@@ -91,8 +92,8 @@ fsafe_write(const char *path, const char *data, size_t len, int mode,
 	}
 	tmp = xasprintf("%s/.mcpdb-tmp.XXXXXX", dir);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		mc_err_sys(err, "cannot write %s: cannot create a temporary file in %s",
-		    path, dir);
+		mc_err_sys(err, "cannot write %s: cannot create a temporary "
+		    "file in %s", path, dir);
 		goto fail;
 	}
 	if (fsafe_write_all(fd, data, len) == -1 || fchmod(fd, m) == -1 ||
@@ -146,9 +147,9 @@ fsafe_open_in(const char *dir, const char *name, const char *shown,
 	    O_NOCTTY);
 	close(dfd);
 	if (fd == -1 && errno == ELOOP)
-		return (mc_err_set(err, MC_E_INPUT, "%s: is a symbolic link; seed "
-		    "files must be regular files inside the set directory (copy "
-		    "the file in)", shown));
+		return (mc_err_set(err, MC_E_INPUT, "%s: is a symbolic link; "
+		    "seed files must be regular files inside the set directory "
+		    "(copy the file in)", shown));
 	if (fd == -1) {
 		mc_err_sys(err, "%s: cannot open", shown);
 		if (errno == ENOENT)
@@ -162,15 +163,16 @@ fsafe_open_in(const char *dir, const char *name, const char *shown,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return (mc_err_set(err, MC_E_INPUT, "%s: not a regular file; seed "
-		    "files must be regular files inside the set directory", shown));
+		return (mc_err_set(err, MC_E_INPUT, "%s: not a regular file; "
+		    "seed files must be regular files inside the set directory",
+		    shown));
 	}
 	if (st.st_uid != dst.st_uid && st.st_uid != getuid()) {
 		close(fd);
-		return (mc_err_set(err, MC_E_INPUT, "%s: owned by uid %ld, not by "
-		    "the set directory's owner (uid %ld) or you; not read (a hard "
-		    "link to someone else's file?)", shown, (long)st.st_uid,
-		    (long)dst.st_uid));
+		return (mc_err_set(err, MC_E_INPUT, "%s: owned by uid %ld, "
+		    "not by the set directory's owner (uid %ld) or you; not "
+		    "read (a hard link to someone else's file?)", shown,
+		    (long)st.st_uid, (long)dst.st_uid));
 	}
 	/* back to blocking reads */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {

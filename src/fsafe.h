@@ -11,7 +11,7 @@
 
 #include "err.h"
 
-/* fsafe_write mode: keep an existing file's mode; a new one gets 0666 & ~umask. */
+/* fsafe_write mode: an existing file's mode, else 0666 & ~umask. */
 #define FSAFE_MODE_DEFAULT	(-1)
 
 /*

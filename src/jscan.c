@@ -18,7 +18,7 @@ struct jscan {
 	const char	*start;		/* first byte after a BOM */
 	const char	*p;
 	const char	*end;
-	const char	*at;		/* where the error is (end: EOF) */
+	const char	*at;		/* the error's place (end: EOF) */
 	char		 why[160];
 };
 

@@ -9,7 +9,7 @@
 
 #include "err.h"
 
-#define JSCAN_DEPTH_MAX	64		/* JSON nesting the scanner accepts */
+#define JSCAN_DEPTH_MAX	64	/* JSON nesting the scanner accepts */
 
 /*
  * Check that start[0..len) is exactly one JSON document (a BOM, if any,
@@ -21,6 +21,7 @@ int	jscan_check(const char *file, const char *start, size_t len,
 	    enum mc_code code, struct mc_err *);
 
 /* 1-based line and column (in characters, not bytes) of at in start. */
-void	jscan_linecol(const char *start, const char *at, int *line, int *col);
+void	jscan_linecol(const char *start, const char *at, int *line,
+	    int *col);
 
 #endif
