@@ -189,6 +189,21 @@ unlike "$out" "TOPSECRET" "seed list does not echo it either"
 cp "$W/seeds/leak/seed.json" "$W/seeds/ok/seed.json"
 printf 'id,name\n1,a\n' >"$W/seeds/ok/x.csv"
 out=$("$M" --pg "$URL" --log-level error seed verify ok --dir "$W/seeds" 2>&1); is "$?" 0 "a regular seed file still verifies"
+# a file owned by neither the set directory's owner nor the invoker (what a
+# hard link to someone else's file looks like) is not read
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$W/seeds/other"
+	cp "$W/seeds/ok/seed.json" "$W/seeds/other/seed.json"
+	printf 'id,name\nTOPSECRET-OWNER,1\n' >"$W/seeds/other/x.csv"
+	chown nobody "$W/seeds/other/x.csv"
+	out=$("$M" --pg "$URL" --log-level error seed verify other --dir "$W/seeds" 2>&1); is "$?" 1 "a seed file of another owner: refused"
+	like "$out" "x.csv: owned by uid $(id -u nobody), not by the set directory's owner (uid 0) or you" "naming the owners"
+	unlike "$out" "TOPSECRET" "without reading it"
+else
+	skip "not root: cannot make a file of another owner"
+	skip "not root"
+	skip "not root"
+fi
 
 # --- TypeScript name collisions (item 10) --------------------------------
 "$PSQL" -X -q -d "$URL" -c 'create schema c; create table c.a_b (id int); create table c."a-b" (id int); create table c."A B" (id int)' >/dev/null
