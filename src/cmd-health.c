@@ -161,7 +161,7 @@ health_redis(struct conn *c, const struct conf_target *t, struct health *h)
 	if (strcmp(i->role, "slave") == 0 && strcmp(i->master_link_status, "up") != 0)
 		health_problem(h, "Redis replica: link to master %s:%lld is down",
 		    i->master_host, (long long)i->master_port);
-	if (i->loading)
+	if (rds_info_loading(i))
 		health_problem(h, "Redis is loading its dataset");
 }
 

@@ -325,7 +325,8 @@ cmd_redis_info_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err
 	struct rds		*r;
 	struct rds_health	 h;
 	const char		*section = cmd_nargs(a) > 0 ? cmd_arg(a, 0) : NULL;
-	char			*ep, *text, *p;
+	char			*ep, *text, *p, *nl;
+	size_t			 n;
 	cJSON			*doc;
 
 	if ((r = cmd_redis_client(ctx, err)) == NULL)
@@ -342,10 +343,17 @@ cmd_redis_info_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err
 		if (ctx->json)
 			out_doc(ctx->out, cmd_redis_section_json(text));
 		else {
-			for (p = text; *p != '\0'; p++)	/* CRLF -> LF */
-				if (*p == '\r')
-					memmove(p, p + 1, strlen(p));
-			out_printf(ctx->out, "%s", text);
+			for (p = text; *p != '\0'; p = nl + 1) {	/* lines, CRLF -> LF */
+				if ((nl = strchr(p, '\n')) == NULL)
+					nl = p + strlen(p);
+				n = (size_t)(nl - p);
+				if (n > 0 && p[n - 1] == '\r')
+					n--;
+				out_value(ctx->out, p, n);
+				out_printf(ctx->out, "\n");
+				if (*nl == '\0')
+					break;
+			}
 		}
 		free(text);
 		return (0);
@@ -368,28 +376,129 @@ cmd_redis_info_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err
 
 /* ---------------------------------------------------------------- get/set/del */
 
-/* redis get KEY. */
+/* Bytes of a value shown unless --max-bytes says otherwise (1 MiB). */
+#define CMD_REDIS_MAX_BYTES	1048576L
+
+static const struct cmd_opt cmd_redis_get_opts[] = {
+	{ "max-bytes", 0, "N", "show at most N bytes of the value (default 1048576; 0: all of it)", CC_NONE },
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+/* An error reply to a read of key as "redis key "K": MESSAGE". */
+static int
+cmd_redis_key_err(const char *key, const struct rds_reply *rep, struct mc_err *err)
+{
+	return (mc_err_set(err, MC_E_REDIS, "redis key \"%.80s\": %.*s", key,
+	    (int)(rep->len > 160 ? 160 : rep->len), rep->str != NULL ? rep->str : "error"));
+}
+
+/* True for an ACL refusal ("NOPERM ..."): the user may GET but not STRLEN. */
+static bool
+cmd_redis_noperm(const struct rds_reply *rep)
+{
+	return (rep->type == RDS_ERROR && rep->str != NULL &&
+	    strncmp(rep->str, "NOPERM", 6) == 0);
+}
+
+/*
+ * The first max bytes of key's value (STRLEN, GETRANGE and EXISTS in one
+ * round trip), so a huge value is never transferred: *val (caller frees),
+ * *len the bytes fetched, *total the value's size. MC_E_NOTFOUND when the
+ * key does not exist. A user whose ACL allows GET but not those commands
+ * gets a plain GET, cut to max bytes here.
+ */
+static int
+cmd_redis_get_head(struct rds *r, const char *key, long max, char **val,
+    size_t *len, long long *total, struct mc_err *err)
+{
+	struct rds_pipe		*p = rds_pipe_new(r);
+	const struct rds_reply	*rl, *rg, *re;
+	char			 last[32];
+	int			 rc = -1;
+
+	snprintf(last, sizeof(last), "%ld", max - 1);
+	rds_pipe_add(p, 2, (const char *[]){ "STRLEN", key }, NULL);
+	rds_pipe_add(p, 4, (const char *[]){ "GETRANGE", key, "0", last }, NULL);
+	rds_pipe_add(p, 2, (const char *[]){ "EXISTS", key }, NULL);
+	if (rds_pipe_exec(p, NULL, err) == -1)
+		goto out;
+	rl = rds_pipe_reply(p, 0);
+	rg = rds_pipe_reply(p, 1);
+	re = rds_pipe_reply(p, 2);
+	if (cmd_redis_noperm(rl) || cmd_redis_noperm(rg) || cmd_redis_noperm(re)) {
+		rds_pipe_free(p);
+		if (rds_get(r, key, val, len, err) == -1)
+			return (-1);
+		*total = (long long)*len;
+		if (*len > (size_t)max)
+			*len = (size_t)max;
+		return (0);
+	}
+	if (rl->type == RDS_ERROR || rg->type == RDS_ERROR) {
+		cmd_redis_key_err(key, rl->type == RDS_ERROR ? rl : rg, err);
+		goto out;
+	}
+	if (re->type == RDS_INTEGER && re->integer == 0 &&
+	    (rl->type != RDS_INTEGER || rl->integer == 0)) {
+		mc_err_set(err, MC_E_NOTFOUND, "redis key \"%.80s\" does not exist", key);
+		goto out;
+	}
+	if (rl->type != RDS_INTEGER || rg->type != RDS_STRING) {
+		mc_err_set(err, MC_E_REDIS, "redis key \"%.80s\": GETRANGE: unexpected reply", key);
+		goto out;
+	}
+	*val = xmalloc(rg->len + 1);
+	memcpy(*val, rg->str, rg->len);
+	(*val)[rg->len] = '\0';
+	*len = rg->len;
+	*total = rl->integer > (long long)rg->len ? rl->integer : (long long)rg->len;
+	rc = 0;
+out:
+	rds_pipe_free(p);
+	return (rc);
+}
+
+/* redis get KEY [--max-bytes N]: the value, at most N bytes of it shown. */
 static int
 cmd_redis_get_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
 	struct rds	*r;
 	const char	*key = cmd_arg(a, 0);
-	char		*v;
+	char		*v = NULL;
 	size_t		 len;
+	long long	 total;
+	long		 max;
+	bool		 cut;
 	cJSON		*doc;
 
+	if (cmd_opt_int(a, "max-bytes", CMD_REDIS_MAX_BYTES, 0, LONG_MAX, &max, err) == -1)
+		return (-1);
 	if ((r = cmd_redis_client(ctx, err)) == NULL)
 		return (-1);
-	if (rds_get(r, key, &v, &len, err) == -1)
+	if (max == 0) {
+		if (rds_get(r, key, &v, &len, err) == -1)
+			return (-1);
+		total = (long long)len;
+	} else if (cmd_redis_get_head(r, key, max, &v, &len, &total, err) == -1)
 		return (-1);
+	cut = total > (long long)len;
 	if (ctx->json) {
 		doc = cJSON_CreateObject();
 		cJSON_AddStringToObject(doc, "key", key);
 		cJSON_AddItemToObject(doc, "value", cmd_redis_jstr(v, len));
-		cJSON_AddNumberToObject(doc, "bytes", (double)len);
+		cJSON_AddNumberToObject(doc, "bytes", (double)total);
+		if (cut) {
+			cJSON_AddBoolToObject(doc, "truncated", 1);
+			cJSON_AddNumberToObject(doc, "shown_bytes", (double)len);
+		}
 		out_doc(ctx->out, doc);
-	} else
-		out_printf(ctx->out, "%.*s\n", (int)(len > INT_MAX ? INT_MAX : len), v);
+	} else {
+		out_value(ctx->out, v, len);
+		out_printf(ctx->out, "\n");
+		if (cut)
+			out_note(ctx->out, "mcpdb: (%lld bytes, first %zu shown; "
+			    "--max-bytes 0 for all)", total, len);
+	}
 	free(v);
 	return (0);
 }
@@ -555,14 +664,35 @@ cmd_redis_q_take(struct cmd_redis_q *q)
 	return (h);
 }
 
+/* One message as "CHANNEL (PATTERN): DATA", at most max bytes of DATA (0: all). */
+static void
+cmd_redis_print_msg(struct cmd_ctx *ctx, const struct cmd_redis_ev *e, long max)
+{
+	size_t	n = max > 0 && e->len > (size_t)max ? (size_t)max : e->len;
+
+	out_value(ctx->out, e->channel, strlen(e->channel));
+	if (e->pattern != NULL) {
+		out_printf(ctx->out, " (");
+		out_value(ctx->out, e->pattern, strlen(e->pattern));
+		out_printf(ctx->out, ")");
+	}
+	out_printf(ctx->out, ": ");
+	out_value(ctx->out, e->data, n);
+	if (n < e->len)
+		out_printf(ctx->out, " ... (%zu bytes, first %zu shown; --max-bytes 0 for all)",
+		    e->len, n);
+	out_printf(ctx->out, "\n");
+}
+
 /*
  * Print (or collect into arr) the queued events, at most budget messages
- * (-1: all); returns how many messages were shown. *subs counts SUBSCRIBED
+ * (-1: all), each cut to max bytes (0: whole); returns how many messages
+ * were shown. *subs counts SUBSCRIBED
  * events: only the ones after the first are news.
  */
 static long
 cmd_redis_drain(struct cmd_ctx *ctx, struct cmd_redis_q *q, cJSON *arr, long budget,
-    int *subs)
+    long max, int *subs)
 {
 	struct cmd_redis_ev	*e, *next;
 	long			 n = 0;
@@ -579,11 +709,8 @@ cmd_redis_drain(struct cmd_ctx *ctx, struct cmd_redis_q *q, cJSON *arr, long bud
 					cJSON_AddStringToObject(o, "pattern", e->pattern);
 				cJSON_AddItemToObject(o, "message", cmd_redis_jstr(e->data, e->len));
 				cJSON_AddItemToArray(arr, o);
-			} else if (e->pattern != NULL)
-				out_printf(ctx->out, "%s (%s): %.*s\n", e->channel, e->pattern,
-				    (int)e->len, e->data);
-			else
-				out_printf(ctx->out, "%s: %.*s\n", e->channel, (int)e->len, e->data);
+			} else
+				cmd_redis_print_msg(ctx, e, max);
 		} else if (e->kind == RDS_SUB_LOST && !ctx->quiet)
 			out_printf(ctx->out, "-- connection lost (%s); reconnecting; messages "
 			    "published until then are lost --\n", e->detail);
@@ -597,6 +724,7 @@ cmd_redis_drain(struct cmd_ctx *ctx, struct cmd_redis_q *q, cJSON *arr, long bud
 static const struct cmd_opt cmd_redis_subscribe_opts[] = {
 	{ "pattern", 0, NULL, "treat the names as glob patterns (PSUBSCRIBE)", CC_NONE },
 	{ "count", 0, "N", "stop after N messages (default: run until Ctrl-C)", CC_NONE },
+	{ "max-bytes", 0, "N", "show at most N bytes of each message (default 1048576; 0: all)", CC_NONE },
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
 
@@ -611,12 +739,13 @@ cmd_redis_subscribe_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	const char		**names;
 	size_t			 i, n = cmd_nargs(a);
 	bool			 pat = cmd_flag(a, "pattern");
-	long			 count, got = 0;
+	long			 count, got = 0, max;
 	int			 subs = 0;
 	cJSON			*doc = NULL, *arr = NULL;
 	struct timespec		 ts = { 0, 100 * 1000 * 1000 };
 
-	if (cmd_opt_int(a, "count", 0, 1, LONG_MAX, &count, err) == -1)
+	if (cmd_opt_int(a, "count", 0, 1, LONG_MAX, &count, err) == -1 ||
+	    cmd_opt_int(a, "max-bytes", CMD_REDIS_MAX_BYTES, 0, LONG_MAX, &max, err) == -1)
 		return (-1);
 	if ((r = cmd_redis_client(ctx, err)) == NULL)
 		return (-1);
@@ -639,7 +768,7 @@ cmd_redis_subscribe_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	sub = rds_sub_new(r, &spec, err);
 	free(names);
 	if (sub == NULL) {
-		cmd_redis_drain(ctx, &q, NULL, 0, &subs);
+		cmd_redis_drain(ctx, &q, NULL, 0, 0, &subs);
 		pthread_mutex_destroy(&q.mtx);
 		return (-1);
 	}
@@ -651,10 +780,10 @@ cmd_redis_subscribe_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 		    pat ? (n == 1 ? "pattern" : "patterns") : (n == 1 ? "channel" : "channels"));
 	while (!(ctx->stop != NULL && *ctx->stop) && (count == 0 || got < count)) {
 		nanosleep(&ts, NULL);
-		got += cmd_redis_drain(ctx, &q, arr, count > 0 ? count - got : -1, &subs);
+		got += cmd_redis_drain(ctx, &q, arr, count > 0 ? count - got : -1, max, &subs);
 	}
 	rds_sub_free(sub);
-	got += cmd_redis_drain(ctx, &q, arr, count > 0 ? count - got : -1, &subs);
+	got += cmd_redis_drain(ctx, &q, arr, count > 0 ? count - got : -1, max, &subs);
 	pthread_mutex_destroy(&q.mtx);
 	if (doc != NULL) {
 		cJSON_AddNumberToObject(doc, "count", (double)cJSON_GetArraySize(arr));
@@ -685,7 +814,10 @@ static const struct cmd_entry cmd_redis_info_entry = {
 
 static const struct cmd_entry cmd_redis_get_entry = {
 	.name = "redis get", .args = "KEY", .summary = "print the string value of KEY",
-	.min_args = 1, .max_args = 1, .flags = CMD_NEEDS_TARGET,
+	.help = "At most --max-bytes of the value are fetched and shown (default 1 MiB; a\n"
+	    "note on stderr gives the full size); --max-bytes 0 shows all of it. Control\n"
+	    "characters are shown escaped (\\x1b, \\n) unless --raw is given.",
+	.opts = cmd_redis_get_opts, .min_args = 1, .max_args = 1, .flags = CMD_NEEDS_TARGET,
 	.exec = cmd_redis_get_exec,
 };
 

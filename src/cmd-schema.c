@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "conn.h"
+#include "fsafe.h"
 #include "pgq.h"
 #include "pool.h"
 #include "schema.h"
@@ -33,31 +34,18 @@ cmd_schema_conn(struct cmd_ctx *ctx, struct pool **pp, struct mc_err *err)
 	return (pool_acquire(*pp, "schema", err));
 }
 
-/* Write text to path atomically enough (temp + rename), or to stdout. */
+/*
+ * Write text to path (a mkstemp file in its directory renamed over it; a
+ * symbolic link is refused, never followed: fsafe.c), or to stdout.
+ */
 static int
 cmd_schema_write(struct cmd_ctx *ctx, const char *path, const char *text, struct mc_err *err)
 {
-	char	*tmp;
-	FILE	*fp;
-
 	if (path == NULL) {
 		out_printf(ctx->out, "%s", text);
 		return (0);
 	}
-	tmp = xasprintf("%s.tmp", path);
-	if ((fp = fopen(tmp, "w")) == NULL) {
-		mc_err_sys(err, "cannot write %s", tmp);
-		free(tmp);
-		return (-1);
-	}
-	if (fputs(text, fp) == EOF || fclose(fp) != 0 || rename(tmp, path) != 0) {
-		mc_err_sys(err, "cannot write %s", path);
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+	return (fsafe_write(path, text, strlen(text), FSAFE_MODE_DEFAULT, err));
 }
 
 /*
@@ -128,9 +116,12 @@ cmd_schema_export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 			return (-1);
 		}
 	}
-	if (strcmp(fmt, "ts") == 0)
-		text = schema_export_ts(cat);
-	else {
+	if (strcmp(fmt, "ts") == 0) {
+		if ((text = schema_export_ts(cat, err)) == NULL) {
+			schema_catalog_free(cat);
+			return (-1);
+		}
+	} else {
 		cJSON *doc = schema_export_json_schema(cat);
 
 		text = cJSON_Print(doc);
@@ -142,13 +133,13 @@ cmd_schema_export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 			text = t2;
 		}
 	}
-	if (!ctx->quiet && path != NULL && !ctx->json)
-		fprintf(stderr, "wrote %zu relations to %s\n", cat->nrels, path);
 	if (ctx->json)
 		rc = cmd_schema_export_doc(ctx, fmt, cat->nrels, path, text,
 		    err);
 	else
 		rc = cmd_schema_write(ctx, path, text, err);
+	if (rc == 0 && !ctx->quiet && path != NULL && !ctx->json)
+		fprintf(stderr, "wrote %zu relations to %s\n", cat->nrels, path);
 	schema_catalog_free(cat);
 	free(text);
 	return (rc);
@@ -160,7 +151,10 @@ static const struct cmd_entry cmd_schema_export_entry = {
 	.help = "One interface per table and view. Nullable columns are \"| null\"; bigint and numeric\n"
 	    "are strings (to keep precision); jsonb is a JSON value type; arrays are T[];\n"
 	    "enumerations written as CHECK (col IN (...)) become string unions.\n"
-	    "Without SCHEMA, every user schema (mcpdb's own admin schema excluded).",
+	    "Without SCHEMA, every user schema (mcpdb's own admin schema excluded).\n"
+	    "Tables whose names give the same interface name (a_b, a-b, \"A B\") are refused,\n"
+	    "naming them. --out FILE is replaced atomically (a temporary file in its\n"
+	    "directory, renamed); a symbolic link there is refused, never followed.",
 	.opts = cmd_schema_export_opts, .min_args = 0, .max_args = -1,
 	.complete = CC_SCHEMA, .flags = CMD_NEEDS_TARGET, .exec = cmd_schema_export_exec,
 };

@@ -32,6 +32,7 @@ const struct cmd_opt cmd_global_opts[] = {
 	{ "pg", 0, "CONNINFO", "PostgreSQL conninfo or URI, overriding the target's", CC_NONE },
 	{ "redis", 0, "URI", "Redis URI (redis://[user:password@]host:port/db) or socket path", CC_NONE },
 	{ "json", 0, NULL, "print one JSON document instead of tables", CC_NONE },
+	{ "raw", 0, NULL, "print values exactly as received (control characters are escaped otherwise)", CC_NONE },
 	{ "log-level", 0, "LEVEL", "trace, debug, info, warn or error (default $MCPDB_LOG_LEVEL, info)", CC_NONE },
 	{ "log-format", 0, "FORMAT", "text or json (default $MCPDB_LOG_FORMAT, text)", CC_NONE },
 	{ "log-file", 0, "FILE", "write logs to FILE instead of stderr (default $MCPDB_LOG_FILE)", CC_FILE },

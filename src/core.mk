@@ -2,9 +2,12 @@
 libmcpdb_a_SOURCES += \
 	src/err.c src/err.h \
 	src/xmem.c src/xmem.h \
-	src/buf.c src/buf.h
+	src/buf.c src/buf.h \
+	src/jscan.c src/jscan.h \
+	src/esc.c src/esc.h \
+	src/fsafe.c src/fsafe.h
 
-check_PROGRAMS += tests/unit/t-core
+check_PROGRAMS += tests/unit/t-core tests/unit/t-esc
 libmcpdb_a_SOURCES += \
 	src/clk.c src/clk.h \
 	src/backoff.c src/backoff.h \
@@ -58,3 +61,6 @@ tests_integ_t_readonly_SOURCES = tests/integ/t-readonly.c \
 # demo up: generated credentials for the demo servers (its own servers).
 TESTS += tests/integ/t-demo.sh
 EXTRA_DIST += tests/integ/t-demo.sh
+# Hardening seen from the outside: escaping, limits, files, core dumps (issue 18).
+TESTS += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh
+EXTRA_DIST += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh

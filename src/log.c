@@ -160,8 +160,13 @@ log_set_file(struct logger *l, const char *path, struct mc_err *err)
 		return (0);
 	r = l->root;
 	if (path != NULL) {
+		/* never through a symbolic link planted at path */
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-		    O_NOCTTY, 0600);
+		    O_NOCTTY | O_NOFOLLOW, 0600);
+		if (fd == -1 && errno == ELOOP)
+			return (mc_err_set(err, MC_E_REFUSED, "log file %s is a "
+			    "symbolic link; mcpdb does not write through links "
+			    "(give the real path)", path));
 		if (fd == -1)
 			return (mc_err_sys(err, "cannot open log file %s "
 			    "(check that its directory exists and is writable)",

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -17,8 +19,10 @@
 #include "cmd.h"
 #include "conf.h"
 #include "conn.h"
+#include "esc.h"
 #include "log.h"
 #include "out.h"
+#include "redact.h"
 #include "xmem.h"
 
 /* Set by SIGINT/SIGTERM; long-running commands poll it. */
@@ -63,10 +67,45 @@ main_progress(void *arg, const char *line)
 	fflush(stderr);
 }
 
+/*
+ * Keep secrets out of core files: no core dump (RLIMIT_CORE 0) and not
+ * dumpable (no core, no ptrace attach by other processes of the same user,
+ * /proc/PID/mem closed), set before any password is read.
+ */
+static void
+main_no_core(void)
+{
+	struct rlimit	rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* Warn once when --pg or --redis carries a password (ps and shell history show it). */
+static void
+main_warn_cmdline_secret(const struct cmd_args *args)
+{
+	const char	*pg = cmd_opt(args, "pg"), *rd = cmd_opt(args, "redis");
+	bool		 p = pg != NULL && redact_has_secret(pg);
+	bool		 r = rd != NULL && redact_has_secret(rd);
+
+	if (!p && !r)
+		return;
+	fprintf(stderr, "mcpdb: warning: %s a password on the command line, "
+	    "where other users see it (ps, /proc) and shell history keeps it; "
+	    "put it in the config file (chmod 600)%s instead\n",
+	    p && r ? "--pg and --redis hold" : p ? "--pg holds" : "--redis holds",
+	    p && r ? ", PGPASSFILE (~/.pgpass), or PGPASSWORD and REDIS_URL" :
+	    p ? ", PGPASSFILE (~/.pgpass) or the PGPASSWORD environment variable" :
+	    " or the REDIS_URL environment variable");
+}
+
 /* Report err on stderr (or as a JSON document) and return its exit status. */
 static int
 main_fail(struct out *out, bool json, const struct mc_err *err)
 {
+	char	*msg;
+
 	if (json && out != NULL) {
 		cJSON	*doc = cJSON_CreateObject(), *e = cJSON_CreateObject();
 
@@ -77,7 +116,10 @@ main_fail(struct out *out, bool json, const struct mc_err *err)
 		cJSON_AddItemToObject(doc, "error", e);
 		out_doc(out, doc);
 	}
-	fprintf(stderr, "mcpdb: %s\n", err->msg);
+	/* a message can quote a key or a server's words: never raw */
+	msg = esc_string(err->msg, strlen(err->msg), 0);
+	fprintf(stderr, "mcpdb: %s\n", msg);
+	free(msg);
 	return (mc_err_exit_status(err));
 }
 
@@ -107,6 +149,7 @@ main(int argc, char **argv)
 	bool			 json, help, tty_err = isatty(STDERR_FILENO), color;
 	int			 i, nw = 0, first = -1, used = 0, status;
 
+	main_no_core();
 	setlocale(LC_ALL, "");
 	signal(SIGPIPE, SIG_IGN);	/* hiredis writes without MSG_NOSIGNAL */
 	memset(&ctx, 0, sizeof(ctx));
@@ -170,10 +213,12 @@ main(int argc, char **argv)
 		fflush(stdout);
 		return (status);
 	}
+	main_warn_cmdline_secret(args);
 	json = cmd_flag(args, "json");
 	color = isatty(STDOUT_FILENO) && !json &&
 	    ((env = getenv("NO_COLOR")) == NULL || *env == '\0');
 	out = out_new_file(stdout, json, color);
+	out_set_raw(out, cmd_flag(args, "raw"));
 
 	if (cmd_flag(args, "version") || (e == NULL && cmd_nargs(args) == 0 &&
 	    argc == 2 && strcmp(argv[1], "--version") == 0)) {

@@ -14,7 +14,10 @@
 #include <wchar.h>
 
 #include "buf.h"
+#include "esc.h"
 #include "xmem.h"
+
+#define OUT_SLICE	65536		/* bytes of a value escaped at a time */
 
 struct out {
 	FILE	*fp;
@@ -22,6 +25,7 @@ struct out {
 	void	*line_arg;
 	bool	 json;
 	bool	 color;
+	bool	 raw;		/* --raw: values as received, unescaped */
 	bool	 doc_done;		/* one document per command */
 	char	*paint;			/* last out_paint result */
 	struct buf pending;		/* partial line for the callback sink */
@@ -175,6 +179,12 @@ out_set_stream(struct out *o, volatile sig_atomic_t *stop)
 	o->stop = stop;
 }
 
+void
+out_set_raw(struct out *o, bool raw)
+{
+	o->raw = raw && o->fp != NULL;
+}
+
 bool
 out_is_json(const struct out *o)
 {
@@ -229,6 +239,63 @@ out_printf(struct out *o, const char *fmt, ...)
 	buf_done(&b);
 }
 
+void
+out_value(struct out *o, const char *s, size_t n)
+{
+	struct buf	b;
+	size_t		off = 0, end, k;
+
+	if (o->json)
+		return;
+	if (o->raw || esc_is_clean(s, n, 0)) {
+		out_write(o, s, n);
+		return;
+	}
+	/* in slices, so a big value is never copied whole */
+	buf_init(&b);
+	while (off < n) {
+		end = n - off > OUT_SLICE ? off + OUT_SLICE : n;
+		for (k = 0; k < 3 && end < n && end > off + 1 &&
+		    ((unsigned char)s[end] & 0xc0) == 0x80; k++)
+			end--;		/* never split a UTF-8 sequence */
+		buf_reset(&b);
+		esc_append(&b, s + off, end - off, 0);
+		out_write(o, b.data, b.len);
+		off = end;
+	}
+	buf_done(&b);
+}
+
+/* s escaped for a table cell unless raw (or already safe). Caller frees. */
+static char *
+out_cell(const struct out *o, const char *s)
+{
+	if (s == NULL)
+		return (NULL);
+	if (o->raw || esc_is_clean(s, strlen(s), 0))
+		return (xstrdup(s));
+	return (esc_string(s, strlen(s), 0));
+}
+
+void
+out_note(struct out *o, const char *fmt, ...)
+{
+	struct buf	b;
+	va_list		ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	buf_putc(&b, '\n');
+	if (o->fp != NULL) {
+		fflush(o->fp);
+		fputs(b.data, stderr);
+	} else if (!o->json)
+		out_write(o, b.data, b.len);
+	buf_done(&b);
+}
+
 /* Display width of a UTF-8 string in terminal columns. */
 static size_t
 out_width(const char *s)
@@ -262,31 +329,40 @@ out_width(const char *s)
 void
 out_table(struct out *o, const struct table *t)
 {
-	size_t		*w, r, c, i;
+	size_t		*w, r, c, i, ncells = (t->nrows + 1) * t->ncols;
 	struct buf	 b;
 	const char	*v;
+	char		**e, *title;
 
 	if (o->json)
 		return;
+	/* e: the header row, then the cells, each escaped */
+	e = xcalloc(ncells + 1, sizeof(char *));
+	for (c = 0; c < t->ncols; c++)
+		e[c] = out_cell(o, t->cols[c]);
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		e[t->ncols + i] = out_cell(o, t->cells[i]);
 	w = xcalloc(t->ncols + 1, sizeof(size_t));
 	for (c = 0; c < t->ncols; c++) {
-		w[c] = out_width(t->cols[c]);
-		for (r = 0; r < t->nrows; r++) {
-			v = table_cell(t, r, c);
+		for (r = 0; r <= t->nrows; r++) {
+			v = e[r * t->ncols + c];
 			if (v != NULL && out_width(v) > w[c])
 				w[c] = out_width(v);
 		}
 	}
 	buf_init(&b);
-	if (t->title != NULL)
-		buf_printf(&b, "%s\n", o->color ? out_paint(o, "bold", t->title) : t->title);
+	if (t->title != NULL) {
+		title = out_cell(o, t->title);
+		buf_printf(&b, "%s\n", o->color ? out_paint(o, "bold", title) : title);
+		free(title);
+	}
 	for (r = 0; r <= t->nrows + 1; r++) {
 		for (c = 0; c < t->ncols; c++) {
 			if (r == 1) {		/* the rule under the header */
 				for (i = 0; i < w[c]; i++)
 					buf_putc(&b, '-');
 			} else {
-				v = r == 0 ? t->cols[c] : table_cell(t, r - 2, c);
+				v = e[(r == 0 ? 0 : r - 1) * t->ncols + c];
 				if (v == NULL)
 					v = "";
 				buf_puts(&b, v);
@@ -302,6 +378,9 @@ out_table(struct out *o, const struct table *t)
 	buf_printf(&b, "(%zu row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
 	out_write(o, b.data, b.len);
 	buf_done(&b);
+	for (i = 0; i < ncells; i++)
+		free(e[i]);
+	free(e);
 	free(w);
 }
 

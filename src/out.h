@@ -2,7 +2,9 @@
  * out.h - command output. Human mode prints aligned tables and text lines for
  * terminals (colour only when allowed: a TTY and no NO_COLOR); JSON mode
  * prints exactly one JSON document per command (cJSON). The sink is a FILE
- * (CLI) or a line callback (the TUI console's scrollable panel).
+ * (CLI) or a line callback (the TUI console's scrollable panel). Text that
+ * comes from outside (table cells, out_value) is escaped for the terminal
+ * unless --raw (out_set_raw) asks for it as received.
  */
 #ifndef MCPDB_OUT_H
 #define MCPDB_OUT_H
@@ -50,11 +52,29 @@ void	out_free(struct out *);
  * (EPIPE: `mcpdb redis subscribe ch | head -1`) set *stop so the command ends.
  */
 void	out_set_stream(struct out *, volatile sig_atomic_t *stop);
+/*
+ * --raw: print values and table cells exactly as received. Otherwise (and
+ * always for a line sink, the TUI console) control characters and other
+ * unsafe text in them are escaped (esc.h). Only for a FILE sink.
+ */
+void	out_set_raw(struct out *, bool raw);
 bool	out_is_json(const struct out *);
 bool	out_color(const struct out *);
 /* Human text (may contain several lines); ignored in JSON mode. */
 void	out_printf(struct out *, const char *, ...) __attribute__((format(printf, 2, 3)));
-/* An aligned table (title, header, rule, rows); ignored in JSON mode. */
+/*
+ * A remark about the output, one line ("(N bytes, first M shown ...)"): on
+ * stderr for a FILE sink (also in JSON mode), so the data on stdout stays
+ * clean; a line of its own in a line sink (not in JSON mode).
+ */
+void	out_note(struct out *, const char *, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A value from outside (a Redis value, a message) of n bytes, NUL bytes
+ * allowed, escaped unless raw; nothing is added (no newline). Ignored in
+ * JSON mode. A big value is written in slices, never copied whole.
+ */
+void	out_value(struct out *, const char *s, size_t n);
+/* An aligned table (title, header, rule, rows; cells escaped unless raw); ignored in JSON mode. */
 void	out_table(struct out *, const struct table *);
 /* Emit the JSON document (JSON mode only); takes ownership of doc. */
 void	out_doc(struct out *, cJSON *doc);

@@ -292,6 +292,13 @@ rds_info_parse(const char *text, size_t len, struct rds_info *out,
 	return (0);
 }
 
+/* Only "loading:1" means loading; absent (-1), 0 or junk does not. */
+bool
+rds_info_loading(const struct rds_info *in)
+{
+	return (in->loading == 1);
+}
+
 /* hits / (hits + misses), or -1. */
 double
 rds_info_hit_ratio(const struct rds_info *in)

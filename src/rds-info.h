@@ -11,6 +11,7 @@
 #ifndef MCPDB_RDS_INFO_H
 #define MCPDB_RDS_INFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,11 @@ int	rds_info_parse(const char *text, size_t len, struct rds_info *out, struct mc
  * unknown or there were no lookups.
  */
 double	rds_info_hit_ratio(const struct rds_info *);
+/*
+ * True only when the reply said "loading:1": a reply without the field
+ * (a proxy, a trimmed INFO) is not "loading its dataset".
+ */
+bool	rds_info_loading(const struct rds_info *);
 /* used_memory / maxmemory in [0,..], or -1 when unbounded or unknown. */
 double	rds_info_mem_ratio(const struct rds_info *);
 

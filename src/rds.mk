@@ -23,7 +23,8 @@ EXTRA_DIST += \
 	tests/fixtures/info/master-7.0.txt \
 	tests/fixtures/info/replica-7.0.txt \
 	tests/fixtures/info/old-5.0.txt \
-	tests/fixtures/info/odd-lf.txt
+	tests/fixtures/info/odd-lf.txt \
+	tests/fixtures/info/missing-fields.txt
 
 # Benchmark: built on demand by bench/redis-pipeline.sh ("make bench/bench-rds"),
 # never by all or check. An explicit rule because EXTRA_PROGRAMS/CLEANFILES

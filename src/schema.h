@@ -65,8 +65,12 @@ size_t	schema_parse_enum_check(const char *def, const char *col, char ***vals);
 
 /* A PostgreSQL text[] literal ({"a","b"}) for passing names as one parameter. Caller frees. */
 char	*schema_text_array(const char *const *names, size_t n);
-/* TypeScript interfaces, one per relation. Caller frees. */
-char	*schema_export_ts(const struct sch_catalog *);
+/*
+ * TypeScript interfaces, one per relation. Caller frees. NULL with err
+ * (MC_E_REFUSED, naming the relations) when two relations would get the
+ * same interface name (a_b, a-b and "A B" all give AB): nothing is exported.
+ */
+char	*schema_export_ts(const struct sch_catalog *, struct mc_err *);
 /* A JSON Schema (draft 2020-12) document with one $defs entry per relation. Caller owns. */
 cJSON	*schema_export_json_schema(const struct sch_catalog *);
 /* "code_quality" + "vulnerabilities" -> "CodeQualityVulnerabilities". Caller frees. */

@@ -40,6 +40,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
+#include "fsafe.h"
 #include "pgq.h"
 #include "xmem.h"
 
@@ -154,31 +155,35 @@ seed_dir_resolve(const char *flag_dir, const struct conf_target *t)
 	return (xstrdup(MCPDB_PKGDATADIR "/seeds"));
 }
 
-/* Read a whole (small) file. Caller frees; NULL with err. */
+/*
+ * Read the whole (small) file name of directory dir, opened without
+ * following links (fsafe_open_in); shown names it in messages. Caller
+ * frees; NULL with err (MC_E_NOTFOUND when it does not exist).
+ */
 static char *
-seed_slurp(const char *path, size_t *len, struct mc_err *err)
+seed_slurp(const char *dir, const char *name, const char *shown, size_t *len,
+    struct mc_err *err)
 {
-	FILE		*fp = fopen(path, "rb");
 	struct buf	 b;
 	char		 tmp[8192], *text;
-	size_t		 n;
+	ssize_t		 n;
+	int		 fd;
 
-	if (fp == NULL) {
-		mc_err_sys(err, "%s: cannot open", path);
-		if (errno == ENOENT)
-			err->code = MC_E_NOTFOUND;
+	if ((fd = fsafe_open_in(dir, name, shown, err)) == -1)
 		return (NULL);
-	}
 	buf_init(&b);
-	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
-		buf_append(&b, tmp, n);
-	if (ferror(fp)) {
-		mc_err_sys(err, "%s: read", path);
-		fclose(fp);
-		buf_done(&b);
-		return (NULL);
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			mc_err_sys(err, "%s: read", shown);
+			close(fd);
+			buf_done(&b);
+			return (NULL);
+		}
+		buf_append(&b, tmp, (size_t)n);
 	}
-	fclose(fp);
+	close(fd);
 	*len = b.len;
 	text = buf_detach(&b);
 	buf_done(&b);
@@ -190,11 +195,13 @@ static struct seedfmt_manifest *
 seed_manifest_load(const char *dir, const char *set, char **mpath, struct mc_err *err)
 {
 	struct seedfmt_manifest	*m;
-	char			*text;
+	char			*text, *setdir = xasprintf("%s/%s", dir, set);
 	size_t			 len;
 
-	*mpath = xasprintf("%s/%s/seed.json", dir, set);
-	if ((text = seed_slurp(*mpath, &len, err)) == NULL) {
+	*mpath = xasprintf("%s/seed.json", setdir);
+	text = seed_slurp(setdir, "seed.json", *mpath, &len, err);
+	free(setdir);
+	if (text == NULL) {
 		if (err != NULL && err->code == MC_E_NOTFOUND)
 			mc_err_set(err, MC_E_NOTFOUND,
 			    "seed set \"%s\" not found: %s does not exist (see mcpdb seed list)", set, *mpath);
@@ -202,6 +209,17 @@ seed_manifest_load(const char *dir, const char *set, char **mpath, struct mc_err
 	}
 	m = seedfmt_manifest_parse(*mpath, text, len, err);
 	free(text);
+	return (m);
+}
+
+struct seedfmt_manifest *
+seed_manifest_read(const char *dir, const char *set, struct mc_err *err)
+{
+	struct seedfmt_manifest	*m;
+	char			*mpath;
+
+	m = seed_manifest_load(dir, set, &mpath, err);
+	free(mpath);
 	return (m);
 }
 
@@ -1440,13 +1458,10 @@ static int
 seed_file_stream(struct seed_job *j, const struct seed_dest *d, struct mc_err *err)
 {
 	struct seedfmt_reader	*rd;
-	char			*path = xasprintf("%s/%s", j->setdir, j->f->file);
 	int			 fd, rc;
 
-	fd = open(path, O_RDONLY);
-	free(path);
-	if (fd < 0)
-		return (mc_err_sys(err, "%s: cannot open", j->fpath));
+	if ((fd = fsafe_open_in(j->setdir, j->f->file, j->fpath, err)) < 0)
+		return (-1);
 	j->fbytes = 0;
 	j->frows = 0;
 	j->in_copy = false;
@@ -1466,15 +1481,13 @@ seed_file_stream(struct seed_job *j, const struct seed_dest *d, struct mc_err *e
 static int
 seed_file_sha256(struct seed_job *j, char *hex, struct mc_err *err)
 {
-	char		*path = xasprintf("%s/%s", j->setdir, j->f->file);
 	unsigned char	 md[EVP_MAX_MD_SIZE], tmp[65536];
 	unsigned	 mdlen = 0, i;
 	ssize_t		 n;
-	int		 fd = open(path, O_RDONLY);
+	int		 fd;
 
-	free(path);
-	if (fd < 0)
-		return (mc_err_sys(err, "%s: cannot open", j->fpath));
+	if ((fd = fsafe_open_in(j->setdir, j->f->file, j->fpath, err)) < 0)
+		return (-1);
 	EVP_DigestInit_ex(j->md, EVP_sha256(), NULL);
 	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
 		EVP_DigestUpdate(j->md, tmp, (size_t)n);
@@ -1692,7 +1705,7 @@ seed_run_tx(struct seed_job *j, const char *set, struct seed_report *rep, struct
 		struct stat	 sb;
 		char		*path = xasprintf("%s/%s", j->setdir, j->m->files[k].file);
 
-		if (stat(path, &sb) == 0)
+		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
 			j->total_bytes += (long long)sb.st_size;
 		free(path);
 	}

@@ -86,6 +86,14 @@ struct seed_report {
 char	*seed_dir_resolve(const char *flag_dir, const struct conf_target *t);
 
 /*
+ * Read and parse dir/set/seed.json, opened without following a symbolic
+ * link (errors name "dir/set/seed.json:LINE:COL"). Caller frees with
+ * seedfmt_manifest_free; NULL with err.
+ */
+struct seedfmt_manifest *seed_manifest_read(const char *dir, const char *set,
+	    struct mc_err *);
+
+/*
  * List the sets under dir (subdirectories with a seed.json): name, files,
  * mode, description; a broken manifest is listed with its error as the
  * description. Caller frees. NULL with err when dir cannot be read.

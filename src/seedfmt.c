@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jscan.h"
 #include "xmem.h"
 
 /* ------------------------------------------------------------------ modes */
@@ -55,27 +56,18 @@ seedfmt_mode_name(enum seed_mode m)
 
 /* --------------------------------------------------------------- manifest */
 
-/* 1-based line of offset off in text. */
+/*
+ * Line (and, when col is not NULL, column) of the next occurrence of
+ * "needle" (quoted) at or after *cursor; 0 when there is none.
+ */
 static int
-seedfmt_line_at(const char *text, size_t off)
-{
-	int	line = 1;
-	size_t	i;
-
-	for (i = 0; i < off; i++)
-		if (text[i] == '\n')
-			line++;
-	return (line);
-}
-
-/* Line of the next occurrence of "needle" (quoted) at or after *cursor. */
-static int
-seedfmt_find_line(const char *text, size_t len, const char *needle, size_t *cursor)
+seedfmt_find_line(const char *text, size_t len, const char *needle, size_t *cursor,
+    int *col)
 {
 	char		*q = xasprintf("\"%s\"", needle);
 	const char	*p = NULL, *s;
 	size_t		 ql = strlen(q);
-	int		 line = 0;
+	int		 line = 0, c = 0;
 
 	for (s = text + *cursor; s + ql <= text + len; s++)
 		if (memcmp(s, q, ql) == 0) {
@@ -84,8 +76,10 @@ seedfmt_find_line(const char *text, size_t len, const char *needle, size_t *curs
 		}
 	if (p != NULL) {
 		*cursor = (size_t)(p - text) + ql;
-		line = seedfmt_line_at(text, (size_t)(p - text));
+		jscan_linecol(text, p, &line, &c);
 	}
+	if (col != NULL)
+		*col = c;
 	free(q);
 	return (line);
 }
@@ -129,15 +123,22 @@ seedfmt_manifest_file(const char *path, const cJSON *o, int line,
 		return (mc_err_set(err, MC_E_INPUT, "%s:%d: files: each entry must be an object {\"file\", \"table\", \"format\"}",
 		    path, line));
 	cJSON_ArrayForEach(c, o) {
+		const char	**slot = NULL;
+
 		if (!cJSON_IsString(c))
 			return (mc_err_set(err, MC_E_INPUT, "%s:%d: files: \"%s\" must be a string",
 			    path, line, c->string));
 		if (strcmp(c->string, "file") == 0)
-			file = c->valuestring;
+			slot = &file;
 		else if (strcmp(c->string, "table") == 0)
-			table = c->valuestring;
+			slot = &table;
 		else if (strcmp(c->string, "format") == 0)
-			format = c->valuestring;
+			slot = &format;
+		if (slot != NULL && *slot != NULL)
+			return (mc_err_set(err, MC_E_INPUT, "%s:%d: files: duplicate key \"%s\" in one entry",
+			    path, line, c->string));
+		if (slot != NULL)
+			*slot = c->valuestring;
 		else
 			return (mc_err_set(err, MC_E_INPUT, "%s:%d: files: unknown key \"%s\" (expected file, table, format)",
 			    path, line, c->string));
@@ -174,6 +175,29 @@ seedfmt_manifest_file(const char *path, const cJSON *o, int line,
 	return (0);
 }
 
+/*
+ * A top-level key that appeared before c in doc is an error at its second
+ * position (line, col), naming the line of the first. Returns 0 or -1.
+ */
+static int
+seedfmt_manifest_dup(const char *path, const cJSON *doc, const cJSON *c,
+    const char *text, size_t len, int line, int col, struct mc_err *err)
+{
+	const cJSON	*p;
+	size_t		 cursor = 0;
+	int		 first;
+
+	for (p = doc->child; p != NULL && p != c; p = p->next)
+		if (strcmp(p->string, c->string) == 0)
+			break;
+	if (p == NULL || p == c)
+		return (0);
+	first = seedfmt_find_line(text, len, c->string, &cursor, NULL);
+	return (mc_err_set(err, MC_E_INPUT, "%s:%d:%d: duplicate key \"%s\" "
+	    "(first given on line %d; keep one)", path, line, col, c->string,
+	    first));
+}
+
 struct seedfmt_manifest *
 seedfmt_manifest_parse(const char *path, const char *text, size_t len,
     struct mc_err *err)
@@ -183,13 +207,22 @@ seedfmt_manifest_parse(const char *path, const char *text, size_t len,
 	const cJSON		*c, *files = NULL;
 	cJSON			*doc;
 	size_t			 cursor = 0, i;
+	int			 line, col;
 
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if (jscan_check(path, text, len, MC_E_INPUT, err) == -1)
+		return (NULL);
 	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (doc == NULL) {
+		/* the scanner accepted it; only cJSON's own limits get here */
 		size_t	off = end != NULL && end >= text ? (size_t)(end - text) : 0;
 
-		mc_err_set(err, MC_E_INPUT, "%s:%d: JSON syntax error", path,
-		    seedfmt_line_at(text, off > len ? len : off));
+		jscan_linecol(text, text + (off > len ? len : off), &line, &col);
+		mc_err_set(err, MC_E_INPUT, "%s:%d:%d: JSON could not be parsed "
+		    "(nested too deeply or out of memory)", path, line, col);
 		return (NULL);
 	}
 	m = xcalloc(1, sizeof(*m));
@@ -198,8 +231,9 @@ seedfmt_manifest_parse(const char *path, const char *text, size_t len,
 		goto fail;
 	}
 	cJSON_ArrayForEach(c, doc) {
-		int	line = seedfmt_find_line(text, len, c->string, &cursor);
-
+		line = seedfmt_find_line(text, len, c->string, &cursor, &col);
+		if (seedfmt_manifest_dup(path, doc, c, text, len, line, col, err) != 0)
+			goto fail;
 		if (strcmp(c->string, "name") == 0 || strcmp(c->string, "description") == 0 ||
 		    strcmp(c->string, "mode") == 0) {
 			if (!cJSON_IsString(c)) {
@@ -235,10 +269,10 @@ seedfmt_manifest_parse(const char *path, const char *text, size_t len,
 	cursor = 0;
 	cJSON_ArrayForEach(c, files) {
 		const cJSON	*t = cJSON_GetObjectItemCaseSensitive(c, "table");
-		int		 line = 0;
 
+		line = 0;
 		if (cJSON_IsString(t))
-			line = seedfmt_find_line(text, len, t->valuestring, &cursor);
+			line = seedfmt_find_line(text, len, t->valuestring, &cursor, NULL);
 		if (line == 0)
 			line = 1;
 		if (seedfmt_manifest_file(path, c, line, &m->files[m->nfiles], err) != 0)

@@ -2,8 +2,9 @@
  * draw.c - the drawing kit shared by all panes: safe text, lines, gauges,
  * sparklines, tables with a cursor, number formatting.
  *
- * Model: every string is first turned into a "safe" form (draw_escape), in
- * which each character is printable and has a known width; fitting, cutting
+ * Model: every string is first turned into a "safe" form (draw_escape, the
+ * same escapes as the command printers use: esc.c), in which each
+ * character is printable and has a known width; fitting, cutting
  * and scrolling then work on display columns of that form. Widths come from
  * wcwidth() in a UTF-8 locale; in any other locale bytes above 0x7f are
  * escaped, so the terminal only ever receives ASCII.
@@ -20,10 +21,10 @@
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
-#include <wctype.h>
 
 #include "buf.h"
 #include "clk.h"
+#include "esc.h"
 #include "pane.h"
 #include "snapshot.h"
 #include "xmem.h"
@@ -133,70 +134,13 @@ draw_glyph(enum draw_glyph g)
 
 /* ---------------------------------------------------------------- safe strings */
 
-/* Append the escaped form of one control or unprintable character. */
-static void
-draw_escape_char(struct buf *b, unsigned long c)
-{
-	switch (c) {
-	case '\n': buf_puts(b, "\\n"); return;
-	case '\t': buf_puts(b, "\\t"); return;
-	case '\r': buf_puts(b, "\\r"); return;
-	}
-	if (c < 0x20)
-		buf_printf(b, "^%c", (int)(c + '@'));
-	else if (c == 0x7f)
-		buf_puts(b, "^?");
-	else
-		buf_printf(b, "\\u%04lx", c);
-}
-
+/* The escaped (safe) form of s: esc.c's rules, with this terminal's locale. */
 char *
 draw_escape(const char *s)
 {
-	struct buf	 b;
-	mbstate_t	 st;
-	const char	*p, *end;
-	char		*r;
-	wchar_t		 wc;
-	size_t		 n;
-
 	if (s == NULL)
 		return (xstrdup(""));
-	buf_init(&b);
-	end = s + strlen(s);
-	memset(&st, 0, sizeof(st));
-	for (p = s; p < end;) {
-		unsigned char	c = (unsigned char)*p;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				draw_escape_char(&b, c);
-			else
-				buf_putc(&b, c);
-			p++;
-			continue;
-		}
-		if (!draw_utf8) {
-			buf_printf(&b, "\\x%02x", c);
-			p++;
-			continue;
-		}
-		n = mbrtowc(&wc, p, (size_t)(end - p), &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			buf_printf(&b, "\\x%02x", c);
-			memset(&st, 0, sizeof(st));
-			p++;
-			continue;
-		}
-		if ((unsigned long)wc < 0xa0 || !iswprint((wint_t)wc) || wcwidth(wc) < 0)
-			draw_escape_char(&b, (unsigned long)wc);
-		else
-			buf_append(&b, p, n);
-		p += n;
-	}
-	r = buf_detach(&b);
-	buf_done(&b);		/* detach leaves a fresh empty buffer */
-	return (r);
+	return (esc_string(s, strlen(s), draw_utf8 ? ESC_LOCALE : ESC_ASCII));
 }
 
 /*

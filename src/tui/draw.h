@@ -6,9 +6,9 @@
  * Panes compute numbers and rows; these functions put them on screen, so all
  * panes look alike and honour --ascii, a non-UTF-8 locale and NO_COLOR the
  * same way. Rules every function keeps:
- *  - Text is SAFE: control characters are escaped ("\n", "\t", "^A", "\x9b"
- *    for invalid bytes, "\u200e" for unprintable wide characters), so data
- *    from a server can never move the cursor or change the terminal.
+ *  - Text is SAFE: control characters are escaped ("\n", "\t", "\x1b", "\xff"
+ *    for invalid bytes, "\u200e" for unprintable wide characters; esc.h),
+ *    so data from a server can never move the cursor or change the terminal.
  *  - Nothing is drawn outside [x, x + w) of the row given; a value too long
  *    for its room is cut and ends in a marker ("…", or "~" in ASCII).
  *  - Colours are roles (DR_OK, DR_BAD ...): monochrome terminals get

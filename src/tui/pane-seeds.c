@@ -190,27 +190,6 @@ pd_data_free(struct pd_data *d)
 	free(d);
 }
 
-/* Read a small file. Caller frees; NULL with err. */
-static char *
-pd_slurp(const char *path, size_t *len, struct mc_err *err)
-{
-	FILE		*fp = fopen(path, "rb");
-	struct buf	 b;
-	char		 tmp[8192], *s;
-	size_t		 n;
-
-	if (fp == NULL)
-		return (mc_err_sys(err, "%s: cannot open", path), NULL);
-	buf_init(&b);
-	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(fp);
-	*len = b.len;
-	s = buf_detach(&b);
-	buf_done(&b);
-	return (s);
-}
-
 /* Read set name's manifest and file sizes into s. */
 static void
 pd_read_set(const char *dir, const char *name, struct pd_set *s)
@@ -218,17 +197,13 @@ pd_read_set(const char *dir, const char *name, struct pd_set *s)
 	struct seedfmt_manifest	*m;
 	struct mc_err		 e;
 	struct stat		 st;
-	char			*path, *text;
-	size_t			 len, k;
+	char			*path;
+	size_t			 k;
 
 	mc_err_clear(&e);
 	s->name = xstrdup(name);
-	path = xasprintf("%s/%s/seed.json", dir, name);
-	text = pd_slurp(path, &len, &e);
-	m = text != NULL ? seedfmt_manifest_parse(path, text, len, &e) : NULL;
-	free(text);
-	free(path);
-	if (m == NULL) {
+	/* never through a symbolic link (seed.c) */
+	if ((m = seed_manifest_read(dir, name, &e)) == NULL) {
 		s->err = xstrdup(e.msg);
 		return;
 	}
@@ -244,7 +219,8 @@ pd_read_set(const char *dir, const char *name, struct pd_set *s)
 		f->format = m->files[k].format == SEEDFMT_CSV ? "csv" : "ndjson";
 		f->led_rows = -1;
 		path = xasprintf("%s/%s/%s", dir, name, m->files[k].file);
-		f->bytes = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+		f->bytes = lstat(path, &st) == 0 && S_ISREG(st.st_mode) ?
+		    (long long)st.st_size : -1;
 		if (f->bytes > 0)
 			s->bytes += f->bytes;
 		free(path);

@@ -1070,7 +1070,7 @@ ui_export(struct ui *ui)
 	path = xasprintf("%s/export-%s-%s.json", ui->state_dir, name, stamp);
 	text = cJSON_Print(doc);
 	cJSON_Delete(doc);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ui_message(ui, true, "export: cannot create %s: %s", path, strerror(errno));
 	} else {

@@ -42,10 +42,10 @@ strings_utf8(void)
 	char	*e, b[64];
 
 	e = draw_escape("a\nb\tc\x01\x7f");
-	is_str(e, "a\\nb\\tc^A^?", "control characters are escaped");
+	is_str(e, "a\\nb\\tc\\x01\\x7f", "control characters are escaped");
 	free(e);
 	e = draw_escape("h\xc3\xa9llo \xff \xc2\x9b\x1b[2J");
-	is_str(e, "h\xc3\xa9llo \\xff \\u009b^[[2J", "UTF-8 kept; invalid byte, C1 and ESC escaped");
+	is_str(e, "h\xc3\xa9llo \\xff \\u009b\\x1b[2J", "UTF-8 kept; invalid byte, C1 and ESC escaped");
 	free(e);
 	e = draw_escape(NULL);
 	is_str(e, "", "NULL escapes to an empty string");
@@ -111,7 +111,7 @@ screen(void)
 	is_str(row_text(w, 0), "     012345678\xe2\x80\xa6                         ",
 	    "long text cut at its width with a marker; nothing drawn beyond");
 	draw_text(w, 1, 0, 40, A_NORMAL, DRAW_PAD, "x\033[31mred");
-	is_str(row_text(w, 1), "x^[[31mred                              ", "escape sequences never reach the terminal");
+	is_str(row_text(w, 1), "x\\x1b[31mred                            ", "escape sequences never reach the terminal");
 	draw_text(w, 2, 35, 20, A_NORMAL, 0, "abcdefgh");
 	is_str(row_text(w, 2) + 35, "abcd\xe2\x80\xa6", "text is clipped at the window edge");
 	werase(w);

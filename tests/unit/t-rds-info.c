@@ -135,6 +135,20 @@ main(void)
 	is_int(in.dbs[0].keys, 3, "db2 keys");
 	free(t);
 
+	/* A reply without the persistence section is not "loading". */
+	t = slurp("missing-fields.txt", &len);
+	is_int(rds_info_parse(t, len, &in, &err), 0, "reply with missing fields parses");
+	is_int(in.loading, -1, "absent loading stays unknown");
+	ok(!rds_info_loading(&in), "absent loading is not loading");
+	is_int(in.aof_enabled, -1, "absent aof_enabled unknown");
+	free(t);
+	ok(rds_info_parse("loading:1\r\n", 11, &in, &err) == 0 && rds_info_loading(&in),
+	    "loading:1 is loading");
+	ok(rds_info_parse("loading:0\r\nrole:master\r\n", 24, &in, &err) == 0 &&
+	    !rds_info_loading(&in), "loading:0 is not loading");
+	ok(rds_info_parse("loading:yes\r\nrole:master\r\n", 26, &in, &err) == 0 &&
+	    !rds_info_loading(&in), "junk loading value is not loading");
+
 	/* Not INFO at all. */
 	ok(rds_info_parse("hello world\r\n", 13, &in, &err) == -1, "junk is refused");
 	is_int(err.code, MC_E_INPUT, "as MC_E_INPUT");

@@ -26,6 +26,7 @@ main(void)
 	struct sch_relation	  rel;
 	struct sch_column	  cols[4];
 	cJSON			 *doc, *def;
+	struct mc_err		  err = { 0 };
 
 	n = schema_parse_enum_check("CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text])))", "status", &v);
 	is_int((long long)n, 3, "IN list with ::text casts");
@@ -73,7 +74,7 @@ main(void)
 	cols[1].nenum = 2;
 	cols[2] = (struct sch_column){ .name = "meta", .type = "jsonb", .base = "jsonb" };
 	cols[3] = (struct sch_column){ .name = "scores", .type = "real[]", .base = "float4", .is_array = true, .not_null = true };
-	ts = schema_export_ts(&cat);
+	ts = schema_export_ts(&cat, &err);
 	like(ts, "export interface CodeQualityVulns {", "one interface per table");
 	like(ts, "\tid: string; // bigint", "bigint is a string");
 	like(ts, "\tseverity: 'low' | 'high'; // text", "CHECK enumeration is a union");
@@ -92,6 +93,41 @@ main(void)
 	is_str(s, "{\"anyOf\":[{},{\"type\": \"null\"}]}", "nullable any-JSON");
 	free(s);
 	cJSON_Delete(doc);
+	/* names that map to one interface are refused, all of them named */
+	{
+		struct sch_relation	three[4];
+		struct sch_catalog	c3 = cat;
+
+		memset(three, 0, sizeof(three));
+		three[0] = (struct sch_relation){ .schema = "public", .name = "a_b", .kind = 'r' };
+		three[1] = (struct sch_relation){ .schema = "public", .name = "other", .kind = 'r' };
+		three[2] = (struct sch_relation){ .schema = "public", .name = "a-b", .kind = 'r' };
+		three[3] = (struct sch_relation){ .schema = "public", .name = "A B", .kind = 'v' };
+		c3.rels = three;
+		c3.nrels = 4;
+		ts = schema_export_ts(&c3, &err);
+		ok(ts == NULL, "colliding interface names refused");
+		is_str(err.msg, "schema export --format ts: public.a_b, public.\"a-b\", and public.\"A B\" "
+		    "would all become interface PublicAB; rename all but one, or use --format "
+		    "json-schema (keyed by the real names)", "every colliding table named");
+		free(ts);
+		c3.nrels = 3;
+		three[2].name = "ab";
+		ts = schema_export_ts(&c3, &err);
+		ok(ts != NULL, "a_b and ab are distinct (PublicAB, PublicAb)");
+		free(ts);
+		three[0] = (struct sch_relation){ .schema = "a_b", .name = "c", .kind = 'r' };
+		three[1] = (struct sch_relation){ .schema = "a", .name = "b_c", .kind = 'r' };
+		c3.nrels = 2;
+		ts = schema_export_ts(&c3, &err);
+		ok(ts == NULL, "a collision across schemas is refused too");
+		like(err.msg, "a_b.c and a.b_c would both become interface ABC", "two named: %s", err.msg);
+		three[0] = (struct sch_relation){ .schema = "json", .name = "value", .kind = 'r' };
+		c3.nrels = 1;
+		ts = schema_export_ts(&c3, &err);
+		ok(ts == NULL, "a table named like the JsonValue type is refused");
+		like(err.msg, "json.value would become interface JsonValue", "and named");
+	}
 	s = schema_text_array((const char *const[]){ "a\"b", "c\\d" }, 2);
 	is_str(s, "{\"a\\\"b\",\"c\\\\d\"}", "text[] literal escapes quotes and backslashes");
 	free(s);

@@ -183,7 +183,7 @@ main(void)
 	char			 col[64], *big;
 	const char		*txt;
 
-	plan(118);
+	plan(131);
 
 	/* modes */
 	ok(seedfmt_mode_parse("upsert", &mode, &err) == 0 && mode == SEED_UPSERT, "mode upsert parses");
@@ -220,7 +220,36 @@ main(void)
 	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "unknown extension without format refused");
 	txt = "{ \"name\": \"x\",\n\n \"files\": [ }";
 	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "broken JSON refused");
-	like(err.msg, "m.json:3: JSON syntax error", "syntax error line");
+	is_str(err.msg, "m.json:3:13: JSON syntax error near '}': expected a value",
+	    "syntax error gives line, column, token and reason");
+	txt = "{ \"name\": \"x\",\n \"files\": [ { \"file\": \"a.csv\", \"table\": \"a.b\" }, ]\n}";
+	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "trailing comma refused");
+	is_str(err.msg, "m.json:2:48: JSON syntax error near ',': trailing comma before ']'",
+	    "trailing comma named with its position");
+	txt = "{ \"name\": \"x\"";
+	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "unclosed object refused");
+	like(err.msg, "m.json:1:14: JSON syntax error at end of file: '{' opened at line 1, column 1",
+	    "unclosed object names where it opened");
+	/* a duplicate key is an error at its second position, and leaks nothing */
+	txt = "{ \"name\": \"x\",\n  \"name\": \"y\",\n \"files\": [ { \"file\": \"a.csv\", \"table\": \"a.b\" } ] }";
+	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "duplicate name refused");
+	is_str(err.msg, "m.json:2:3: duplicate key \"name\" (first given on line 1; keep one)",
+	    "duplicate name named with line and column");
+	txt = "{ \"name\": \"x\", \"description\": \"a\",\n\n \"description\": \"b\",\n"
+	    " \"files\": [ { \"file\": \"a.csv\", \"table\": \"a.b\" } ] }";
+	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "duplicate description refused");
+	like(err.msg, "m.json:3:2: duplicate key \"description\"", "duplicate description positioned");
+	txt = "{ \"name\": \"x\", \"mode\": \"append\", \"mode\": \"replace\",\n"
+	    " \"files\": [ { \"file\": \"a.csv\", \"table\": \"a.b\" } ] }";
+	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "duplicate mode refused");
+	like(err.msg, "m.json:1:34: duplicate key \"mode\"", "duplicate mode positioned");
+	txt = "{ \"name\": \"x\",\n \"files\": [ { \"file\": \"a.csv\", \"file\": \"b.csv\", \"table\": \"a.b\" } ] }";
+	ok(seedfmt_manifest_parse("m.json", txt, strlen(txt), &err) == NULL, "duplicate key in a file entry refused");
+	like(err.msg, "duplicate key \"file\" in one entry", "duplicate entry key explained");
+	txt = "\xEF\xBB\xBF{ \"name\": \"x\", \"files\": [ { \"file\": \"a.csv\", \"table\": \"a.b\" } ] }";
+	m = seedfmt_manifest_parse("m.json", txt, strlen(txt), &err);
+	ok(m != NULL, "a UTF-8 byte order mark is skipped: %s", err.msg);
+	seedfmt_manifest_free(m);
 
 	/* enumerations from CHECK constraints */
 	ok(seedfmt_enum_from_check(t, "CHECK ((severity = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text])))") == 1,
