@@ -28,8 +28,9 @@ URL="$MCPDB_TEST_PGURL dbname=$DB"
 unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL MCPDB_LOG_LEVEL MCPDB_LOG_FORMAT MCPDB_LOG_FILE
 export XDG_CONFIG_HOME="$W/xdg" HOME="$W" REDIS_URL="$MCPDB_TEST_REDIS_URL"
 ESC=$(printf '\033')
-# tty CMD...: run mcpdb on a pseudo-terminal (script), output without CRs.
-tty() { script -qec "$*" /dev/null </dev/null | tr -d '\r'; }
+# tty CMD...: run mcpdb on a pseudo-terminal (script), output without CRs and
+# without the "mcpdb: target ..." line every command prints on a terminal.
+tty() { script -qec "$*" /dev/null </dev/null | tr -d "\r" | grep -v "^mcpdb: target "; }
 
 # --- escaping (item 7) ---------------------------------------------------
 "$M" redis set "$K:esc" "$(printf 'top\033[2Jsecret\nline2')" >/dev/null
