@@ -184,7 +184,7 @@ conf_suggest(const char *key, const char *const *known)
  * free text, so after any "scheme://" everything up to the last '@' of the
  * whole value is user info and becomes "***" (a password may hold '/', a
  * blank or quotes), then redact_text hides conninfo "password=" and the
- * like. Caller frees.
+ * like, and the text after the first hidden secret is cut. Caller frees.
  */
 static char *
 conf_mask(const char *s)
@@ -203,6 +203,13 @@ conf_mask(const char *s)
 		buf_puts(&b, s);
 	out = redact_text(b.data);
 	buf_done(&b);
+	/*
+	 * A refused value has no structure to say where a secret ends ("a b"
+	 * unquoted): show nothing after the first one.
+	 */
+	if ((q = strstr(out, "***")) != NULL && q[3] != '\0' &&
+	    redact_has_secret(s))
+		memcpy((char *)q + 3, "...", 4);
 	return (out);
 }
 
@@ -1090,7 +1097,7 @@ conf_check_redis(struct conf_vctx *v, const char *path, const char *s)
 	    strcmp(e.msg, RDSURI_NO_TLS_MSG) != 0))
 		form = "redis://[user:password@]host[:port][/db]";
 	if (form != NULL)
-		conf_fail(v, path, "invalid Redis URI (%s): expected %s, got %s",
+		conf_fail(v, path, "invalid Redis URI: %s; expected %s, got %s",
 		    e.msg, form, b.data);
 	else	/* the scheme or the kind of value is wrong */
 		conf_fail(v, path, "%s, got %s", e.msg, b.data);

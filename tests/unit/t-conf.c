@@ -546,8 +546,8 @@ test_connections(void)
 	f.redis = "redis://u:topsecret@h:0";
 	c = conf_load(&f, NULL, &err);
 	ok(c == NULL, "a bad --redis is refused");
-	is_str(err.msg, "--redis: invalid Redis URI (the port must be a number "
-	    "1..65535): expected redis://[user:password@]host[:port][/db], got "
+	is_str(err.msg, "--redis: invalid Redis URI: the port must be a number "
+	    "1..65535; expected redis://[user:password@]host[:port][/db], got "
 	    "\"redis://***@h:0\"", "--redis message, password hidden");
 	f.redis = NULL;
 	setenv("DATABASE_URL", "host=x password=topsecret port", 1);
@@ -684,13 +684,13 @@ test_malformed(void)
 	    "than "
 	    "backoff_cap_ms (100)");
 	bad_fixture("bad-redis-port.json",
-	    "targets.prod.redis: invalid Redis URI (the port must be a number "
-	    "1..65535): "
+	    "targets.prod.redis: invalid Redis URI: the port must be a number "
+	    "1..65535; "
 	    "expected redis://[user:password@]host[:port][/db], got "
 	    "\"redis://cache1:99999/0\"");
 	bad_fixture("bad-redis-password.json",
-	    "targets.prod.redis: invalid Redis URI (the database must be a "
-	    "number >= 0): "
+	    "targets.prod.redis: invalid Redis URI: the database must be a "
+	    "number >= 0; "
 	    "expected redis://[user:password@]host[:port][/db], got "
 	    "\"redis://***@cache1:6379/zero\"");
 	bad_fixture("bad-redis-relative.json",
@@ -727,7 +727,7 @@ test_malformed(void)
 	bad_fixture("bad-pg.json",
 	    "targets.prod.pg: expected a libpq connection string or "
 	    "postgresql:// URI, "
-	    "got \"host=db1 password=*** dbname\"");
+	    "got \"host=db1 password=***...\"");
 }
 
 /* More JSON syntax cases, written on the fly (exact positions). */

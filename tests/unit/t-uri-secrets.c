@@ -227,6 +227,55 @@ run(const char *name, bool json, const char *path, const char *pg_flag,
 	return (st);
 }
 
+/* Values the config refuses: the error quotes no piece of the secret. */
+static void
+test_refused_echo(const char *cfg)
+{
+	static const char *const redis[] = {
+		"redis://u:first/secondhalf@h", "redis://u:first?secondhalf@h",
+		"redis://first secondhalf@h:x", "redis://h/?password=first@secondhalf",
+		"redis://u:first#secondhalf@h", "redis://u:%zzfirst@h",
+		"redis://u:first@h:99999?password=secondhalf",
+		"rediss://u:firstsecondhalf@h", "http://u:firstsecondhalf@h",
+		"unix://u:firstsecondhalf@host/x.sock", "first:secondhalf@h",
+	};
+	static const char *const pg[] = {
+		"host=x password=first secondhalf",
+		"postgresql://u:first@h:5432/db?bogus_option=secondhalf",
+		"host=x password='first secondhalf",
+	};
+	struct conf_flags	 f = { 0 };
+	struct mc_err		 err;
+	struct conf		*c;
+	size_t			 i;
+
+	write_config(cfg, NULL, NULL);
+	f.config_path = cfg;
+	f.target = "t";
+	for (i = 0; i < sizeof(redis) / sizeof(redis[0]); i++) {
+		mc_err_clear(&err);
+		f.redis = redis[i];
+		c = conf_load(&f, NULL, &err);
+		ok(c == NULL && strncmp(err.msg, "--redis: ", 9) == 0 &&
+		    strstr(err.msg, "first") == NULL &&
+		    strstr(err.msg, "second") == NULL,
+		    "--redis refused without a piece of the secret: %s",
+		    err.msg);
+		conf_free(c);
+	}
+	f.redis = NULL;
+	for (i = 0; i < sizeof(pg) / sizeof(pg[0]); i++) {
+		mc_err_clear(&err);
+		f.pg = pg[i];
+		c = conf_load(&f, NULL, &err);
+		ok(c == NULL && strncmp(err.msg, "--pg: ", 6) == 0 &&
+		    strstr(err.msg, "first") == NULL &&
+		    strstr(err.msg, "second") == NULL,
+		    "--pg refused without a piece of the secret: %s", err.msg);
+		conf_free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -345,6 +394,7 @@ main(void)
 	is_int((long long)bad_out, 0, "no password in any log line");
 	free(logtext);
 
+	test_refused_echo(cfg);
 	buf_done(&all);
 	unlink(cfg);
 	unlink(logpath);
