@@ -213,7 +213,7 @@ conf_mask(const char *s)
 	return (out);
 }
 
-/* Append s, already redacted, as a JSON-ish quoted string cut to CONF_ECHO_MAX bytes. */
+/* Append s (already redacted) quoted JSON-ish, cut to CONF_ECHO_MAX bytes. */
 static void
 conf_echo_raw(struct buf *b, const char *s)
 {

@@ -26,7 +26,7 @@
 #define RDSURI_SET_USER	0x01
 #define RDSURI_SET_PASS	0x02
 #define RDSURI_SET_DB	0x04
-#define RDSURI_SET_LONE	0x08	/* the password came from a lone user info */
+#define RDSURI_SET_LONE	0x08	/* password from a lone user info */
 
 /* Value of one hex digit, or -1. */
 static int
@@ -136,21 +136,24 @@ rdsuri_userinfo(const char *s, size_t n, struct rdsuri *u, struct mc_err *err)
 	char		*v;
 
 	if (colon == NULL) {
-		/* redis-cli -u "redis://secret@host": a lone user info is the password */
+		/* redis-cli -u "redis://secret@host": it is the password */
 		if ((v = rdsuri_decode(s, n, false)) == NULL)
-			return (rdsuri_fail(err, "invalid %-escape in the password"));
+			return (rdsuri_fail(err,
+			    "invalid %-escape in the password"));
 		rdsuri_set(&u->password, v, true);
 	} else {
 		if (colon > s) {
-			if ((v = rdsuri_decode(s, (size_t)(colon - s), false)) ==
-			    NULL)
+			v = rdsuri_decode(s, (size_t)(colon - s), false);
+			if (v == NULL)
 				return (rdsuri_fail(err,
 				    "invalid %-escape in the user name"));
 			rdsuri_set(&u->user, v, false);
 		}
-		v = rdsuri_decode(colon + 1, n - (size_t)(colon - s) - 1, false);
+		v = rdsuri_decode(colon + 1, n - (size_t)(colon - s) - 1,
+		    false);
 		if (v == NULL)
-			return (rdsuri_fail(err, "invalid %-escape in the password"));
+			return (rdsuri_fail(err,
+			    "invalid %-escape in the password"));
 		rdsuri_set(&u->password, v, true);
 	}
 	/* "redis://:@host" and "redis://@host": nothing to send */
@@ -175,7 +178,8 @@ rdsuri_hostport(const char *s, size_t n, struct rdsuri *u, struct mc_err *err)
 		for (p = h; p < h + hl; p++)
 			if (!isxdigit((unsigned char)*p) && *p != ':' &&
 			    *p != '.')
-				return (rdsuri_fail(err, "invalid IPv6 address"));
+				return (rdsuri_fail(err,
+				    "invalid IPv6 address"));
 		if (hl > 0 && memchr(h, ':', hl) == NULL)
 			return (rdsuri_fail(err, "invalid IPv6 address"));
 	} else {
@@ -195,7 +199,8 @@ rdsuri_hostport(const char *s, size_t n, struct rdsuri *u, struct mc_err *err)
 		return (rdsuri_fail(err, "missing host"));
 	if (rest < e) {
 		if (*rest != ':')
-			return (rdsuri_fail(err, "unexpected text after the host"));
+			return (rdsuri_fail(err,
+			    "unexpected text after the host"));
 		if (!rdsuri_uint(rest + 1, (size_t)(e - rest - 1), 1, 65535,
 		    &u->port))
 			return (rdsuri_fail(err,
@@ -399,7 +404,7 @@ rdsuri_parse(const char *s, struct rdsuri *u, struct mc_err *err)
 	return (rc);
 }
 
-/* Append s percent-encoded: all but unreserved characters (and '/' if keep_slash). */
+/* Append s with all but unreserved bytes (and '/' if keep_slash) as %XX. */
 static void
 rdsuri_put_enc(struct buf *b, const char *s, bool keep_slash)
 {
@@ -431,7 +436,8 @@ rdsuri_redact(const struct rdsuri *u)
 	bool		 auth = u->user != NULL || u->password != NULL;
 
 	buf_init(&b);
-	if (u->path != NULL && !auth && u->db == 0 && rdsuri_printable(u->path)) {
+	if (u->path != NULL && !auth && u->db == 0 &&
+	    rdsuri_printable(u->path)) {
 		buf_puts(&b, u->path);
 		goto done;
 	}

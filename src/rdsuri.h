@@ -40,12 +40,12 @@
 
 /* A parsed Redis location. All strings owned; free with rdsuri_done. */
 struct rdsuri {
-	bool	 tls;		/* rediss:// (only when RDSURI_TLS) */
-	char	*host;		/* TCP host (IPv6 without brackets), or NULL */
-	int	 port;		/* TCP port (default 6379); 0 for a socket */
-	char	*path;		/* unix socket path, or NULL */
-	char	*user;		/* ACL user, or NULL (password-only AUTH) */
-	char	*password;	/* or NULL: no AUTH; may be "" with a user */
+	bool	 tls;	/* rediss:// (only when RDSURI_TLS) */
+	char	*host;	/* TCP host (IPv6 without brackets) or NULL */
+	int	 port;	/* TCP port (default 6379); 0 for a socket */
+	char	*path;	/* unix socket path, or NULL */
+	char	*user;	/* ACL user, or NULL (password-only AUTH) */
+	char	*password; /* NULL: no AUTH; may be "" with a user */
 	int	 db;		/* SELECT db, default 0 */
 };
 

@@ -221,12 +221,14 @@ test_echo(void)
 {
 	static const char *const cases[][2] = {
 		{ "redis://cache1:99999/0", "redis://cache1:99999/0" },
-		{ "redis://u:pw@cache1:6379/zero", "redis://***@cache1:6379/zero" },
+		{ "redis://u:pw@cache1:6379/zero",
+		    "redis://***@cache1:6379/zero" },
 		{ "redis://u:p/w@cache1:6379/zero", "redis://***" },
 		{ "redis://h/?password=a@b", "redis://***" },
 		{ "redis://u:a@b@h", "redis://***@h" },
 		{ "http://cache1:6379", "http://cache1:6379" },
-		{ "redis://h?db=x&password=pw&junk", "redis://h?db=x&password=***&***" },
+		{ "redis://h?db=x&password=pw&junk",
+		    "redis://h?db=x&password=***&***" },
 		{ "redis://h?pass%77ord=pw", "redis://h?***" },
 		{ "u:pw@h", "***@h" },
 		{ "/run/r?password=x", "/run/r?password=x" },

@@ -29,7 +29,7 @@
 #include "tap.h"
 #include "xmem.h"
 
-#define PW_MIN	8		/* shorter could match other text by chance */
+#define PW_MIN	8	/* shorter could match other text by chance */
 #define PW_MAX	24
 
 static unsigned long long	 rng_state;
@@ -233,7 +233,8 @@ test_refused_echo(const char *cfg)
 {
 	static const char *const redis[] = {
 		"redis://u:first/secondhalf@h", "redis://u:first?secondhalf@h",
-		"redis://first secondhalf@h:x", "redis://h/?password=first@secondhalf",
+		"redis://first secondhalf@h:x",
+		"redis://h/?password=first@secondhalf",
 		"redis://u:first#secondhalf@h", "redis://u:%zzfirst@h",
 		"redis://u:first@h:99999?password=secondhalf",
 		"rediss://u:firstsecondhalf@h", "http://u:firstsecondhalf@h",
@@ -279,7 +280,8 @@ test_refused_echo(const char *cfg)
 int
 main(void)
 {
-	const char	*cs = getenv("MCPDB_URI_CASES"), *ss = getenv("MCPDB_URI_SEED");
+	const char	*cs = getenv("MCPDB_URI_CASES");
+	const char	*ss = getenv("MCPDB_URI_SEED");
 	const char	*tmp = getenv("TMPDIR");
 	char		 pw[PW_MAX + 1], *cfg, *logpath, *uri, *pg, *tmpl;
 	char		*logtext = NULL;
@@ -290,7 +292,8 @@ main(void)
 	long		 ncases = cs != NULL ? atol(cs) : 2000, i;
 	unsigned long long seed = ss != NULL ? strtoull(ss, NULL, 0) :
 	    0x6d63706462ULL;
-	size_t		 loglen = 0, bad_parse = 0, bad_out = 0, refused = 0;
+	size_t		 loglen = 0, bad_parse = 0, bad_out = 0;
+	size_t		 refused = 0;
 	size_t		 bad_pg = 0;
 	FILE		*fp;
 
@@ -315,7 +318,7 @@ main(void)
 		rand_password(pw);
 		uri = redis_uri((int)i, pw);
 		pg = pg_conn((int)i, pw);
-		/* the parser reads back exactly the password that was written */
+		/* the parser reads back exactly the password written */
 		if (rdsuri_parse(uri, &u, &err) != 0 || u.password == NULL ||
 		    strcmp(u.password, pw) != 0) {
 			if (bad_parse++ < 3)
@@ -338,8 +341,8 @@ main(void)
 		if (has(all.data, all.len, pw) || has(all.data, all.len, uri) ||
 		    !has(all.data, all.len, "***")) {
 			if (bad_out++ < 3)
-				diag("case %ld (form %ld): password shown in: %s",
-				    i, i % 6, all.data);
+				diag("case %ld (form %ld): password shown "
+				    "in: %s", i, i % 6, all.data);
 		}
 		/* the same password in --pg (URI or conninfo) */
 		buf_reset(&all);
