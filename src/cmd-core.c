@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "rdsuri.h"
 #include "redact.h"
 #include "xmem.h"
 
@@ -76,13 +77,26 @@ static const struct cmd_entry cmd_version_entry = {
 
 /* ---------------------------------------------------------------- config */
 
-/* A redacted copy of a connection setting, or "(libpq defaults)" / "(none)". */
+/*
+ * A connection setting for display, redacted from its parsed structure (not
+ * from the text): libpq's parse of a conninfo/URI, rdsuri's of a Redis
+ * location. none stands for an unset one. Caller frees.
+ */
 static char *
-cmd_show_conn(const char *s, const char *none)
+cmd_show_conn(const char *s, bool redis, const char *none)
 {
+	struct rdsuri	u;
+	char		*out;
+
 	if (s == NULL || *s == '\0')
 		return (xstrdup(none));
-	return (redact_text(s));
+	if (!redis)
+		return (redact_pg_conninfo(s));
+	if (rdsuri_parse(s, &u, NULL) == -1)
+		return (xstrdup("(invalid Redis URI)"));
+	out = rdsuri_redact(&u);
+	rdsuri_done(&u);
+	return (out);
 }
 
 /* config show: the merged settings of the selected target. */
@@ -91,8 +105,8 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 {
 	const struct conf_target	*t = ctx->target;
 	const struct conf_pool		*p = &t->pool;
-	char				*pg = cmd_show_conn(t->pg, "(libpq defaults: PG* variables, service file)");
-	char				*rd = cmd_show_conn(t->redis, "(none)");
+	char				*pg = cmd_show_conn(t->pg, false, "(libpq defaults: PG* variables, service file)");
+	char				*rd = cmd_show_conn(t->redis, true, "(none)");
 	const char			*path = conf_path(ctx->conf);
 
 	if (ctx->json) {
@@ -154,8 +168,8 @@ cmd_targets_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 
 	for (i = 0; i < n; i++) {
 		const struct conf_target *t = conf_target_at(ctx->conf, i);
-		char	*pg = cmd_show_conn(t->pg, "(libpq defaults)");
-		char	*rd = cmd_show_conn(t->redis, "(none)");
+		char	*pg = cmd_show_conn(t->pg, false, "(libpq defaults)");
+		char	*rd = cmd_show_conn(t->redis, true, "(none)");
 		char	*fl = xasprintf("%s%s%s", t->protected_ ? "protected" : "",
 		    t->protected_ && t->read_only ? "," : "", t->read_only ? "read-only" : "");
 		bool	 sel = t == ctx->target;

@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "fsafe.h"
 #include "jscan.h"
+#include "rdsuri.h"
 #include "redact.h"
 #include "xmem.h"
 
@@ -180,62 +181,69 @@ conf_suggest(const char *key, const char *const *known)
 }
 
 /*
- * Hide secrets in a value before it is echoed: the whole userinfo of any
- * "scheme://userinfo@" (redis-cli reads "redis://secret@host" as a
- * password), then redact_text for conninfo "password=". Caller frees.
+ * Hide secrets in a value before it is echoed: a value is one setting, not
+ * free text, so after any "scheme://" everything up to the last '@' of the
+ * whole value is user info and becomes "***" (a password may hold '/', a
+ * blank or quotes), then redact_text hides conninfo "password=" and the
+ * like, and the text after the first hidden secret is cut. Caller frees.
  */
 static char *
 conf_mask(const char *s)
 {
 	struct buf	 b;
-	const char	*p = s, *q, *auth, *stop, *at;
+	const char	*q, *at;
 	char		*out;
 
 	buf_init(&b);
-	while ((q = strstr(p, "://")) != NULL) {
-		auth = q + 3;
-		buf_append(&b, p, (size_t)(auth - p));
-		for (stop = auth;
-		     *stop != '\0' && !isspace((unsigned char)*stop); stop++)
-			;
-		at = NULL;
-		for (q = auth; q < stop; q++)
-			if (*q == '@')
-				at = q;
-		if (at != NULL) {
-			buf_puts(&b, "***");
-			p = at;
-		} else
-			p = auth;
-	}
-	buf_puts(&b, p);
+	if ((q = strstr(s, "://")) != NULL &&
+	    (at = strrchr(q + 3, '@')) != NULL) {
+		buf_append(&b, s, (size_t)(q + 3 - s));
+		buf_puts(&b, "***");
+		buf_puts(&b, at);
+	} else
+		buf_puts(&b, s);
 	out = redact_text(b.data);
 	buf_done(&b);
+	/*
+	 * A refused value has no structure to say where a secret ends ("a b"
+	 * unquoted): show nothing after the first one.
+	 */
+	if ((q = strstr(out, "***")) != NULL && q[3] != '\0' &&
+	    redact_has_secret(s))
+		memcpy((char *)q + 3, "...", 4);
 	return (out);
 }
 
-/* Append s to b as a JSON-ish quoted string, cut to CONF_ECHO_MAX bytes. */
+/* Append s (already redacted) quoted JSON-ish, cut to CONF_ECHO_MAX bytes. */
 static void
-conf_echo_str(struct buf *b, const char *s)
+conf_echo_raw(struct buf *b, const char *s)
 {
-	char		*m = conf_mask(s);
 	const char	*p;
 	size_t		 n = 0;
 
 	buf_putc(b, '"');
-	for (p = m; *p != '\0'; p++, n++) {
+	for (p = s; *p != '\0'; p++, n++) {
 		if (n >= CONF_ECHO_MAX && ((unsigned char)*p & 0xC0) != 0x80) {
 			buf_puts(b, "...");
 			break;
 		}
 		if (*p == '"' || *p == '\\')
 			buf_printf(b, "\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			buf_printf(b, "\\u%04x", (unsigned)(unsigned char)*p);
 		else
 			buf_putc(b, *p);
 	}
 	buf_putc(b, '"');
+}
+
+/* Append s to b redacted (conf_mask) and quoted (conf_echo_raw). */
+static void
+conf_echo_str(struct buf *b, const char *s)
+{
+	char	*m = conf_mask(s);
+
+	conf_echo_raw(b, m);
 	free(m);
 }
 
@@ -302,39 +310,8 @@ conf_fail_got(struct conf_vctx *v, const char *path, const char *what,
 }
 
 /* ------------------------------------------------------------------ */
-/* Redis locations                                                      */
+/* Host and port lists (Redis URIs themselves: rdsuri.c)                */
 /* ------------------------------------------------------------------ */
-
-/* Decode %XX escapes of s[0..n). NULL on a bad escape. Caller frees. */
-static char *
-conf_pct_decode(const char *s, size_t n)
-{
-	char	*out = xmalloc(n + 1), *o = out, hex[3] = { 0 };
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
-		    !isxdigit((unsigned char)s[i + 2])) {
-			free(out);
-			return (NULL);
-		}
-		hex[0] = s[i + 1];
-		hex[1] = s[i + 2];
-		*o = (char)strtol(hex, NULL, 16);
-		if (*o == '\0') {
-			free(out);
-			return (NULL);
-		}
-		o++;
-		i += 2;
-	}
-	*o = '\0';
-	return (out);
-}
 
 /* Parse decimal digits s[0..n) into [min, max]; -1 when not. */
 static int
@@ -402,109 +379,6 @@ conf_parse_hostport(const char *s, size_t n, bool needs_port, char **host,
 		return ("missing port");
 	*host = xstrndup(h, hl);
 	return (NULL);
-}
-
-/* Free what conf_redis_addr_parse filled in. */
-void
-conf_redis_addr_done(struct conf_redis_addr *a)
-{
-	if (a == NULL)
-		return;
-	free(a->host);
-	free(a->path);
-	free(a->user);
-	if (a->password != NULL) {
-		explicit_bzero(a->password, strlen(a->password));
-		free(a->password);
-	}
-	memset(a, 0, sizeof(*a));
-}
-
-/* Fail a Redis location parse with a reason; nothing of the value is quoted. */
-static int
-conf_redis_fail(struct conf_redis_addr *a, struct mc_err *err, const char *why)
-{
-	conf_redis_addr_done(a);
-	return (mc_err_set(err, MC_E_CONFIG, "%s", why));
-}
-
-int
-conf_redis_addr_parse(const char *s, struct conf_redis_addr *a,
-    struct mc_err *err)
-{
-	const char	*rest, *at, *colon, *slash, *q, *why;
-	long		 db;
-	size_t		 i;
-
-	memset(a, 0, sizeof(*a));
-	a->port = 6379;
-	if (s == NULL || *s == '\0')
-		return (conf_redis_fail(a, err,
-		    "expected a redis:// or rediss:// URI or "
-		    "an absolute unix socket path"));
-	if (s[0] == '/') {
-		if (s[1] == '\0')
-			return (conf_redis_fail(a, err,
-			    "\"/\" is not a unix socket path"));
-		a->path = xstrdup(s);
-		a->port = 0;
-		return (0);
-	}
-	if (strncasecmp(s, "redis://", 8) == 0)
-		rest = s + 8;
-	else if (strncasecmp(s, "rediss://", 9) == 0) {
-		rest = s + 9;
-		a->tls = true;
-	} else if (strstr(s, "://") != NULL)
-		return (conf_redis_fail(a, err,
-		    "unsupported URI scheme (expected "
-		    "redis:// or rediss://, or an absolute unix socket path)"));
-	else if (strchr(s, '/') != NULL || (strlen(s) > 5 &&
-	    strcmp(s + strlen(s) - 5, ".sock") == 0))
-		return (conf_redis_fail(a, err,
-		    "a unix socket path must be absolute"));
-	else
-		return (conf_redis_fail(a, err,
-		    "expected a redis:// or rediss:// URI "
-		    "or an absolute unix socket path"));
-
-	/* the last '@' ends userinfo: a raw '@' or '/' in a password works */
-	at = strrchr(rest, '@');
-	if (at != NULL) {
-		colon = memchr(rest, ':', (size_t)(at - rest));
-		if (colon != NULL) {
-			if (colon > rest && (a->user = conf_pct_decode(rest,
-			    (size_t)(colon - rest))) == NULL)
-				return (conf_redis_fail(a, err,
-				    "invalid %-escape in the user name"));
-			q = colon + 1;
-		} else
-			q = rest; /* redis-cli: "redis://secret@host" */
-		if (at > q &&
-		    (a->password = conf_pct_decode(q, (size_t)(at - q))) ==
-			NULL)
-			return (conf_redis_fail(a, err,
-			    "invalid %-escape in the password"));
-		rest = at + 1;
-	}
-	for (i = 0; rest[i] != '\0'; i++)
-		if (rest[i] == '?' || rest[i] == '#')
-			return (conf_redis_fail(a, err,
-			    "query strings and fragments are "
-			    "not supported in a Redis URI"));
-	slash = strchr(rest, '/');
-	why = conf_parse_hostport(rest, slash != NULL ? (size_t)(slash - rest) :
-	    strlen(rest), false, &a->host, &a->port);
-	if (why != NULL)
-		return (conf_redis_fail(a, err, why));
-	if (slash != NULL && slash[1] != '\0') {
-		if (conf_parse_uint(slash + 1, strlen(slash + 1), 0, INT_MAX,
-			&db) == -1)
-			return (conf_redis_fail(a, err,
-			    "the database must be a number >= 0"));
-		a->db = (int)db;
-	}
-	return (0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -856,29 +730,41 @@ conf_check_pg(struct conf_vctx *v, const char *path, const char *s)
 	return (-1);
 }
 
-/* Validate a Redis URI or socket path; note a password. */
+/*
+ * Validate a Redis URI or socket path with the client's own parser; note a
+ * password. The value is echoed only through rdsuri_echo (everything that
+ * could be user info or a query secret hidden), since a refused value has no
+ * parsed structure to redact from.
+ */
 static int
 conf_check_redis(struct conf_vctx *v, const char *path, const char *s)
 {
-	struct conf_redis_addr	 a;
-	struct mc_err		 e = { 0 };
-	struct buf		 b;
+	struct rdsuri	 u;
+	struct mc_err	 e = { 0 };
+	struct buf	 b;
+	char		*echo;
+	const char	*form = NULL;
 
-	if (conf_redis_addr_parse(s, &a, &e) == 0) {
-		if (a.password != NULL)
+	if (rdsuri_parse(s, &u, &e) == 0) {
+		if (u.password != NULL)
 			v->has_password = true;
-		conf_redis_addr_done(&a);
+		rdsuri_done(&u);
 		return (0);
 	}
+	echo = rdsuri_echo(s);
 	buf_init(&b);
-	conf_echo_str(&b, s);
-	if (strncasecmp(s, "redis://", 8) == 0 ||
-	    strncasecmp(s, "rediss://", 9) == 0)
-		conf_fail(v, path,
-		    "invalid Redis URI (%s): expected "
-		    "redis://[user:password@]host[:port][/db], got %s",
-		    e.msg, b.data);
-	else
+	conf_echo_raw(&b, echo);
+	free(echo);
+	if (strncasecmp(s, "unix://", 7) == 0)
+		form = "unix://[user:password@]/path/to/redis.sock[?db=N]";
+	else if (strncasecmp(s, "redis://", 8) == 0 ||
+	    (strncasecmp(s, "rediss://", 9) == 0 &&
+	    strcmp(e.msg, RDSURI_NO_TLS_MSG) != 0))
+		form = "redis://[user:password@]host[:port][/db]";
+	if (form != NULL)
+		conf_fail(v, path, "invalid Redis URI: %s; expected %s, got %s",
+		    e.msg, form, b.data);
+	else	/* the scheme or the kind of value is wrong */
 		conf_fail(v, path, "%s, got %s", e.msg, b.data);
 	buf_done(&b);
 	return (-1);

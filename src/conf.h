@@ -54,7 +54,8 @@
  * Messages: "FILE:LINE:COL: JSON syntax error near 'X': why" (column in
  * characters), "FILE: key.path: expected ..., got VALUE" for the file, and
  * "VAR: ..." / "--flag: ..." for the environment and flags. Echoed values
- * are redacted (passwords and URI user info become ***).
+ * are redacted (passwords and URI user info become ***). Redis values are
+ * checked with rdsuri_parse (rdsuri.h), the client's own parser.
  */
 #ifndef MCPDB_CONF_H
 #define MCPDB_CONF_H
@@ -203,28 +204,5 @@ int	conf_file_put_target(const char *path, const char *name, const char *pg,
  * $HOME/.config/mcpdb/config.json). NULL when there is no home. Caller frees.
  */
 char	*conf_default_path(void);
-
-/* A Redis location split into parts (see conf_redis_addr_parse). */
-struct conf_redis_addr {
-	bool	 tls;		/* rediss:// (no TLS in hiredis 0.14) */
-	char	*host;		/* TCP host (IPv6 without brackets), or NULL */
-	int	 port;		/* default 6379; 0 for a socket */
-	char	*path;		/* absolute unix socket path, or NULL */
-	char	*user;		/* ACL user, percent-decoded, or NULL */
-	char	*password;	/* percent-decoded, or NULL */
-	int	 db;		/* default 0 */
-};
-
-/*
- * Parse redis://[user:password@]host[:port][/db], rediss://... or an
- * absolute unix socket path. As in redis-cli, "redis://secret@host" means
- * a password without a user. The last '@' ends the user info. On error
- * returns -1 with a reason that quotes nothing of s (it may hold a
- * password). Free the parts with conf_redis_addr_done.
- */
-int	conf_redis_addr_parse(const char *, struct conf_redis_addr *,
-	    struct mc_err *);
-/* Free the parts (the password is wiped first) and zero a. */
-void	conf_redis_addr_done(struct conf_redis_addr *);
 
 #endif

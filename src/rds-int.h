@@ -15,6 +15,7 @@
 #include "breaker.h"
 #include "rds-hist.h"
 #include "rds.h"
+#include "rdsuri.h"
 
 #define RDS_NSLOTS	4	/* contexts per client: enough for the UI, a poller and jobs */
 
@@ -39,7 +40,7 @@ struct rds {
 	struct logger	*log;
 	char		*client_name;	/* "mcpdb-<component>" */
 	char		 name[160];	/* rds_name() */
-	struct rds_uri	 uri;		/* holds the password: never print it */
+	struct rdsuri	 uri;		/* holds the password: never print it */
 	int		 connect_timeout_ms;
 	int		 command_timeout_ms;
 	bool		 keepalive;

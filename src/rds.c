@@ -1,5 +1,5 @@
 /*
- * rds.c - the Redis client: URI parsing, dialling (direct or via Sentinel),
+ * rds.c - the Redis client: dialling (direct or via Sentinel),
  * a small pool of blocking hiredis contexts, commands with timeouts,
  * reconnects, backoff and a circuit breaker, pipelining, JSON helpers,
  * health sampling and per-command tracking.
@@ -40,45 +40,9 @@
 #include "xmem.h"
 #include "clk.h"
 
-/* ===================================================================== */
-/* URI parsing                                                            */
-/* ===================================================================== */
-
-/* Decode %XX escapes of [s, s+len) into a new string. NULL on a bad escape. */
-static char *
-rds_uri_unescape(const char *s, size_t len)
-{
-	char	*out = xmalloc(len + 1), *o = out;
-	size_t	 i;
-	int	 hi, lo;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (i + 2 >= len) {
-			free(out);
-			return (NULL);
-		}
-		hi = isxdigit((unsigned char)s[i + 1]) ? s[i + 1] : -1;
-		lo = isxdigit((unsigned char)s[i + 2]) ? s[i + 2] : -1;
-		if (hi < 0 || lo < 0) {
-			free(out);
-			return (NULL);
-		}
-		hi = isdigit(hi) ? hi - '0' : tolower(hi) - 'a' + 10;
-		lo = isdigit(lo) ? lo - '0' : tolower(lo) - 'a' + 10;
-		*o++ = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	*o = '\0';
-	return (out);
-}
-
 /* Parse a decimal integer in [min, max] from [s, s+len). */
 static bool
-rds_uri_int(const char *s, size_t len, long min, long max, int *out)
+rds_int(const char *s, size_t len, long min, long max, int *out)
 {
 	long	v = 0;
 	size_t	i;
@@ -94,158 +58,6 @@ rds_uri_int(const char *s, size_t len, long min, long max, int *out)
 		return (false);
 	*out = (int)v;
 	return (true);
-}
-
-/* Split "user:password" user info into u; -1 on a bad escape. */
-static int
-rds_uri_userinfo(const char *s, size_t len, struct rds_uri *u, struct mc_err *err)
-{
-	const char	*colon = memchr(s, ':', len);
-	size_t		 ulen = colon ? (size_t)(colon - s) : len;
-
-	if (ulen > 0 && (u->user = rds_uri_unescape(s, ulen)) == NULL)
-		return (mc_err_set(err, MC_E_CONFIG,
-		    "redis URL: bad %%-escape in the user name"));
-	if (colon != NULL && (u->password = rds_uri_unescape(colon + 1,
-	    len - ulen - 1)) == NULL)
-		return (mc_err_set(err, MC_E_CONFIG,
-		    "redis URL: bad %%-escape in the password"));
-	if (colon == NULL && u->user != NULL) {
-		/* "redis://secret@host": a lone user info is a password (redis-cli -u). */
-		u->password = u->user;
-		u->user = NULL;
-	}
-	if (u->password != NULL && u->password[0] == '\0') {
-		free(u->password);
-		u->password = NULL;
-	}
-	return (0);
-}
-
-/* Parse "?db=N" (other parameters are refused). */
-static int
-rds_uri_query(const char *q, struct rds_uri *u, struct mc_err *err)
-{
-	if (*q == '\0')
-		return (0);
-	if (strncmp(q, "db=", 3) != 0 || !rds_uri_int(q + 3, strlen(q + 3), 0, 100000, &u->db))
-		return (mc_err_set(err, MC_E_CONFIG,
-		    "redis URL: unsupported query \"?%.40s\" (only ?db=N)", q));
-	return (0);
-}
-
-/* Parse "unix://[userinfo@]/path[?db=N]" after the scheme. */
-static int
-rds_uri_unix(const char *s, struct rds_uri *u, struct mc_err *err)
-{
-	const char	*slash = strchr(s, '/'), *at, *q;
-
-	at = slash ? memchr(s, '@', (size_t)(slash - s)) : NULL;
-	if (at != NULL && rds_uri_userinfo(s, (size_t)(at - s), u, err) == -1)
-		return (-1);
-	if (slash == NULL || (at == NULL && slash != s) || (at != NULL && slash != at + 1))
-		return (mc_err_set(err, MC_E_CONFIG,
-		    "redis URL: unix:// needs an absolute socket path (unix:///run/redis.sock)"));
-	q = strchr(slash, '?');
-	u->path = q ? xstrndup(slash, (size_t)(q - slash)) : xstrdup(slash);
-	return (q ? rds_uri_query(q + 1, u, err) : 0);
-}
-
-/* Parse "[userinfo@]host[:port][/db]" after "redis://". */
-static int
-rds_uri_tcp(const char *s, struct rds_uri *u, struct mc_err *err)
-{
-	const char	*end, *at, *h, *hend, *p = NULL, *pend = NULL;
-
-	end = s + strcspn(s, "/?");
-	at = NULL;
-	for (h = s; h < end; h++)	/* the last '@' before the path: passwords may hold '@' */
-		if (*h == '@')
-			at = h;
-	if (at != NULL && rds_uri_userinfo(s, (size_t)(at - s), u, err) == -1)
-		return (-1);
-	h = at ? at + 1 : s;
-	if (*h == '[') {
-		hend = memchr(h, ']', (size_t)(end - h));
-		if (hend == NULL)
-			return (mc_err_set(err, MC_E_CONFIG,
-			    "redis URL: unterminated \"[\" in an IPv6 host"));
-		u->host = xstrndup(h + 1, (size_t)(hend - h - 1));
-		hend++;
-	} else {
-		hend = memchr(h, ':', (size_t)(end - h));
-		if (hend == NULL)
-			hend = end;
-		u->host = xstrndup(h, (size_t)(hend - h));
-	}
-	if (u->host[0] == '\0')
-		return (mc_err_set(err, MC_E_CONFIG,
-		    "redis URL: no host (expected redis://host[:port][/db])"));
-	if (hend < end) {
-		if (*hend != ':')
-			return (mc_err_set(err, MC_E_CONFIG,
-			    "redis URL: unexpected text after the host %s", u->host));
-		p = hend + 1;
-		pend = end;
-		if (!rds_uri_int(p, (size_t)(pend - p), 1, 65535, &u->port))
-			return (mc_err_set(err, MC_E_CONFIG,
-			    "redis URL: bad port \"%.*s\" for host %s (expected 1..65535)",
-			    (int)((pend - p) > 12 ? 12 : (pend - p)), p, u->host));
-	}
-	if (*end == '/') {
-		p = end + 1;
-		pend = p + strcspn(p, "?");
-		if (pend > p && !rds_uri_int(p, (size_t)(pend - p), 0, 100000, &u->db))
-			return (mc_err_set(err, MC_E_CONFIG,
-			    "redis URL: bad database number \"%.*s\" (expected /0, /1, ...)",
-			    (int)((pend - p) > 12 ? 12 : (pend - p)), p));
-		end = pend;
-	}
-	if (*end == '?')
-		return (rds_uri_query(end + 1, u, err));
-	return (0);
-}
-
-/* Parse the three accepted forms; never echo the input (it may hold a password). */
-int
-rds_uri_parse(const char *s, struct rds_uri *u, struct mc_err *err)
-{
-	int	rc;
-
-	memset(u, 0, sizeof(*u));
-	u->port = 6379;
-	if (s == NULL || *s == '\0')
-		return (mc_err_set(err, MC_E_CONFIG, "redis URL is empty"));
-	if (strncasecmp(s, "rediss://", 9) == 0)
-		return (mc_err_set(err, MC_E_CONFIG,
-		    "TLS (rediss://) is not supported by hiredis 0.14: use redis:// "
-		    "through a local TLS tunnel (stunnel, spiped) or a unix socket"));
-	if (s[0] == '/')
-		rc = rds_uri_unix(s, u, err);
-	else if (strncasecmp(s, "unix://", 7) == 0)
-		rc = rds_uri_unix(s + 7, u, err);
-	else if (strncasecmp(s, "redis://", 8) == 0)
-		rc = rds_uri_tcp(s + 8, u, err);
-	else
-		rc = mc_err_set(err, MC_E_CONFIG,
-		    "redis URL: expected redis://[user:password@]host[:port][/db] "
-		    "or an absolute unix socket path");
-	if (rc == -1)
-		rds_uri_done(u);
-	return (rc);
-}
-
-/* Free and zero. */
-void
-rds_uri_done(struct rds_uri *u)
-{
-	if (u->password != NULL)
-		explicit_bzero(u->password, strlen(u->password));
-	free(u->host);
-	free(u->path);
-	free(u->user);
-	free(u->password);
-	memset(u, 0, sizeof(*u));
 }
 
 /* ===================================================================== */
@@ -518,7 +330,7 @@ rds_new(const struct conf_target *t, struct logger *log, const char *component,
 	}
 	r = xcalloc(1, sizeof(*r));
 	if (t->redis != NULL && t->redis[0] != '\0' &&
-	    rds_uri_parse(t->redis, &r->uri, err) == -1) {
+	    rdsuri_parse(t->redis, &r->uri, err) == -1) {
 		mc_err_prefix(err, "target %s: ", t->name ? t->name : "?");
 		free(r);
 		return (NULL);
@@ -573,7 +385,7 @@ rds_free(struct rds *r)
 	free(r->master);
 	free(r->client_name);
 	free(r->cs);
-	rds_uri_done(&r->uri);
+	rdsuri_done(&r->uri);
 	breaker_done(&r->br);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->mtx);
@@ -610,7 +422,7 @@ rds_hostport(const char *s, char *host, size_t hlen, int *port)
 			return (false);
 		snprintf(host, hlen, "%.*s", (int)(colon - s), s);
 	}
-	return (rds_uri_int(colon + 1, strlen(colon + 1), 1, 65535, port));
+	return (rds_int(colon + 1, strlen(colon + 1), 1, 65535, port));
 }
 
 /*
@@ -657,7 +469,7 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 		} else if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
 		    rep->element[0]->type == REDIS_REPLY_STRING &&
 		    rep->element[1]->type == REDIS_REPLY_STRING &&
-		    rds_uri_int(rep->element[1]->str, rep->element[1]->len, 1, 65535, port)) {
+		    rds_int(rep->element[1]->str, rep->element[1]->len, 1, 65535, port)) {
 			snprintf(host, hlen, "%s", rep->element[0]->str);
 			rds_strlcpy(via, order[i], vialen);
 			found = true;

@@ -36,29 +36,6 @@ struct rds;
 struct rds_pipe;
 struct rds_sub;
 
-/* --- Addresses ---------------------------------------------------------- */
-
-/* A parsed target->redis string. All strings owned; free with rds_uri_done. */
-struct rds_uri {
-	char	*host;		/* TCP host (IPv6 without brackets), or NULL */
-	int	 port;		/* TCP port, default 6379 */
-	char	*path;		/* unix socket path, or NULL */
-	char	*user;		/* ACL user, or NULL (password-only AUTH) */
-	char	*password;	/* or NULL: no AUTH */
-	int	 db;		/* SELECT db, default 0 */
-};
-
-/*
- * Parse "redis://[user[:password]@]host[:port][/db]" ("[v6]" hosts and
- * %XX escapes in the user info allowed), "unix://[user:password@]/path[?db=N]"
- * or an absolute socket path "/path/redis.sock". "rediss://" is refused:
- * hiredis 0.14 has no TLS. On error returns -1 with MC_E_CONFIG and a
- * message that never contains the password. out is zeroed first.
- */
-int	rds_uri_parse(const char *, struct rds_uri *out, struct mc_err *);
-/* Free the strings of a parsed URI (safe on a zeroed one). */
-void	rds_uri_done(struct rds_uri *);
-
 /* --- Lifetime ------------------------------------------------------------ */
 
 /*

@@ -1,5 +1,7 @@
 # rds.mk - the Redis client (rds_*), its tests, fixtures and benchmark.
+# rdsuri: the one Redis URI parser, shared by conf.c and the client.
 libmcpdb_a_SOURCES += \
+	src/rdsuri.c src/rdsuri.h \
 	src/rds.c src/rds.h src/rds-int.h \
 	src/rds-sub.c \
 	src/rds-info.c src/rds-info.h \
@@ -7,6 +9,11 @@ libmcpdb_a_SOURCES += \
 
 # Unit: INFO parser on captured replies, URI parsing, histogram percentiles.
 check_PROGRAMS += tests/unit/t-rds-info tests/unit/t-rds-uri
+# Property test: random passwords never reach config show, targets, a failed
+# connect or the log (in-process, no server); the shell test runs the binary.
+check_PROGRAMS += tests/unit/t-uri-secrets
+TESTS += tests/integ/t-uri-secrets.sh
+EXTRA_DIST += tests/integ/t-uri-secrets.sh
 # Integration: need MCPDB_TEST_REDIS (skip otherwise). t-rds uses the
 # harness server; t-rds-fault and t-rds-sentinel start private servers
 # (they kill, pause and fail them over) from tests/integ/rds-srv.c.

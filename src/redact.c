@@ -184,6 +184,7 @@ redact_scan_uri(struct rscan *r)
 	const char	*s = r->s;
 	size_t		 i = r->i, j = i, a, e, at = 0, colon;
 	int		 has_at = 0, redis;
+	char		 enclose;
 
 	if (!isalpha((unsigned char)s[j]))
 		return (0);
@@ -195,10 +196,14 @@ redact_scan_uri(struct rscan *r)
 	redis = ((j - i == 5 && strncasecmp(s + i, "redis", 5) == 0) ||
 	    (j - i == 6 && strncasecmp(s + i, "rediss", 6) == 0));
 	a = j + 3;
-	/* The authority ends at '/', a blank or a byte URIs never hold raw. */
-	for (e = a; s[e] != '\0' && s[e] != '/' &&
-	    !isspace((unsigned char)s[e]) && strchr("\"<>`\\", s[e]) == NULL;
-	    e++)
+	/*
+	 * Where the user info may end: free text has no structure, so look for
+	 * the last '@' up to a blank (a password may hold '/', quotes, '\\',
+	 * '<' ...), or up to the quote that encloses the URI when there is one.
+	 */
+	enclose = (i > 0 && strchr("\"'`", s[i - 1]) != NULL) ? s[i - 1] : 0;
+	for (e = a; s[e] != '\0' && !isspace((unsigned char)s[e]) &&
+	    !(enclose != 0 && s[e] == enclose && s[e - 1] != '\\'); e++)
 		if (s[e] == '@') {
 			at = e;
 			has_at = 1;
@@ -748,6 +753,108 @@ redact_pg_endpoint(const char *conninfo)
 		v = redact_text(service);
 		buf_printf(&b, " (service %s)", v);
 		free(v);
+	}
+	PQconninfoFree(opts);
+	return (redact_detach(&b));
+}
+
+/* Is keyword kw one whose value libpq treats as a secret? */
+static int
+redact_pg_secret_kw(const char *kw)
+{
+	return (strcmp(kw, "password") == 0 || strcmp(kw, "sslpassword") == 0);
+}
+
+/*
+ * Does cand, parsed by libpq, say exactly what orig says except that every
+ * secret set in orig is "***"? Both come from PQconninfoParse, whose option
+ * list has the same keywords in the same order for any input.
+ */
+static int
+redact_pg_same(const PQconninfoOption *orig, const char *cand)
+{
+	PQconninfoOption	*c, *o;
+	const char		*a, *b;
+	char			*why = NULL;
+	int			 same = 1;
+
+	if ((c = PQconninfoParse(cand, &why)) == NULL) {
+		PQfreemem(why);
+		return (0);
+	}
+	for (o = c; orig->keyword != NULL; orig++, o++) {
+		if (o->keyword == NULL || strcmp(o->keyword, orig->keyword)) {
+			same = 0;
+			break;
+		}
+		a = orig->val != NULL ? orig->val : "";
+		b = o->val != NULL ? o->val : "";
+		if (redact_pg_secret_kw(orig->keyword) ? (*a != '\0' ?
+		    strcmp(b, REDACT_MASK) != 0 : *b != '\0') : strcmp(a, b)) {
+			same = 0;
+			break;
+		}
+	}
+	PQconninfoFree(c);
+	return (same);
+}
+
+/* Append v as a conninfo value: bare when safe, else quoted with escapes. */
+static void
+redact_pg_put_value(struct buf *b, const char *v)
+{
+	const char	*p;
+	int		 bare = *v != '\0';
+
+	for (p = v; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || *p == '\'' || *p == '\\' ||
+		    (unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			bare = 0;
+	if (bare) {
+		buf_puts(b, v);
+		return;
+	}
+	buf_putc(b, '\'');
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '\'' || *p == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *p);
+	}
+	buf_putc(b, '\'');
+}
+
+char *
+redact_pg_conninfo(const char *conninfo)
+{
+	PQconninfoOption	*opts, *o;
+	struct buf		 b;
+	char			*cand, *why = NULL;
+
+	if (conninfo == NULL)
+		return (NULL);
+	if ((opts = PQconninfoParse(conninfo, &why)) == NULL) {
+		/* libpq's message may quote the input: never show it. */
+		PQfreemem(why);
+		return (xstrdup("(unparsable connection string)"));
+	}
+	/* The operator's own text, when libpq reads it as the same target. */
+	cand = redact_text(conninfo);
+	if (redact_pg_same(opts, cand)) {
+		PQconninfoFree(opts);
+		return (cand);
+	}
+	free(cand);
+	buf_init(&b);
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (b.len > 0)
+			buf_putc(&b, ' ');
+		buf_printf(&b, "%s=", o->keyword);
+		if (redact_pg_secret_kw(o->keyword) && o->val[0] != '\0')
+			buf_puts(&b, REDACT_MASK);
+		else
+			redact_pg_put_value(&b, o->val);
 	}
 	PQconninfoFree(opts);
 	return (redact_detach(&b));

@@ -6,6 +6,11 @@
  * HELLO ... AUTH, CONFIG SET requirepass, ACL SETUSER >pass), SQL
  * "PASSWORD '...'" and JSON-ish "password": "...".
  * The secret becomes "***"; everything else is kept so the text stays useful.
+ *
+ * redact_text works on free text (log lines, console input), where there is
+ * no structure to parse. A value known to be a connection setting is shown
+ * from its parsed structure instead: redact_pg_conninfo here for PostgreSQL,
+ * rdsuri_redact (rdsuri.h) for Redis.
  */
 #ifndef MCPDB_REDACT_H
 #define MCPDB_REDACT_H
@@ -30,5 +35,15 @@ bool	redact_key_is_secret(const char *key);
  * gives "(unparsable connection string)", NULL gives NULL. Caller frees.
  */
 char	*redact_pg_endpoint(const char *conninfo);
+
+/*
+ * A PostgreSQL conninfo or URI for display, decided by libpq's own parser
+ * (PQconninfoParse), not by the text: the operator's text with secrets
+ * masked when libpq reads that as the same settings with password and
+ * sslpassword "***", otherwise "keyword=value ..." rebuilt from the parsed
+ * options with the secrets as ***. "(unparsable connection string)" when
+ * libpq refuses it; NULL gives NULL. Caller frees.
+ */
+char	*redact_pg_conninfo(const char *conninfo);
 
 #endif

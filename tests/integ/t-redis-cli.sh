@@ -73,10 +73,14 @@ cat >"$W/xdg/mcpdb/config.json" <<JSON
 { "default_target": "ro",
   "targets": {
     "ro":   { "redis": "$MCPDB_TEST_REDIS_URL", "read_only": true },
-    "dead": { "redis": "redis://u:topsecret@127.0.0.1:1/0" },
-    "tls":  { "redis": "rediss://u:topsecret@127.0.0.1:6380/0" } } }
+    "dead": { "redis": "redis://u:topsecret@127.0.0.1:1/0" } } }
 JSON
 chmod 600 "$W/xdg/mcpdb/config.json"
+# rediss:// is refused when the file is read, so it gets a file of its own
+cat >"$W/tls.json" <<JSON
+{ "targets": { "tls":  { "redis": "rediss://u:topsecret@127.0.0.1:6380/0" } } }
+JSON
+chmod 600 "$W/tls.json"
 unset REDIS_URL
 out=$("$M" redis set "$K:ro" x 2>&1); is "$?" 1 "set on a read-only target exits 1"
 like "$out" "read-only" "and says the target is read-only"
@@ -84,7 +88,7 @@ out=$("$M" redis get "$K:ro" 2>&1); like "$out" "does not exist" "reads still wo
 out=$("$M" --target dead redis ping 2>&1); is "$?" 1 "a dead server exits 1"
 like "$out" "127.0.0.1:1: cannot connect: Connection refused" "with a one-line reason"
 unlike "$out" "topsecret" "and no password"
-out=$("$M" --target tls redis ping 2>&1); is "$?" 2 "rediss:// is a configuration error (exit 2)"
+out=$("$M" --config "$W/tls.json" --target tls redis ping 2>&1); is "$?" 2 "rediss:// is a configuration error (exit 2)"
 like "$out" "TLS (rediss://) is not supported by hiredis 0.14" "saying why"
 unlike "$out" "topsecret" "without the password"
 done_testing

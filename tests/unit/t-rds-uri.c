@@ -1,7 +1,8 @@
 /*
- * t-rds-uri.c - Redis client pieces that need no server: URI parsing
- * (including the rediss:// refusal and user:password), rds_new's checks,
- * and the latency histogram's percentiles.
+ * t-rds-uri.c - Redis client pieces that need no server: every accepted and
+ * refused form of the one Redis URI parser (rdsuri, table-driven), its
+ * redacted printing and echo, rds_new's checks, and the latency histogram's
+ * percentiles.
  */
 #include "config.h"
 
@@ -11,126 +12,235 @@
 #include "conf.h"
 #include "rds-hist.h"
 #include "rds.h"
+#include "rdsuri.h"
 #include "tap.h"
 
-/* Parse s and expect success. */
+/* One accepted form: the parts it gives and how it prints redacted. */
+struct ok_case {
+	const char	*in;
+	bool		 tls;
+	const char	*host;
+	int		 port;
+	const char	*path;
+	const char	*user;
+	const char	*password;
+	int		 db;
+	const char	*redacted;
+};
+
+static const struct ok_case ok_cases[] = {
+	{ "redis://127.0.0.1:6390/2", false, "127.0.0.1", 6390, NULL, NULL,
+	    NULL, 2, "redis://127.0.0.1:6390/2" },
+	{ "redis://cache1", false, "cache1", 6379, NULL, NULL, NULL, 0,
+	    "redis://cache1:6379/0" },
+	{ "redis://cache1/", false, "cache1", 6379, NULL, NULL, NULL, 0,
+	    "redis://cache1:6379/0" },
+	{ "REDIS://H:1", false, "H", 1, NULL, NULL, NULL, 0,
+	    "redis://H:1/0" },
+	{ "redis://ops:s3cr%40t@cache1:6379/0", false, "cache1", 6379, NULL,
+	    "ops", "s3cr@t", 0, "redis://ops:***@cache1:6379/0" },
+	{ "redis://:onlypass@h/1", false, "h", 6379, NULL, NULL, "onlypass", 1,
+	    "redis://***@h:6379/1" },
+	{ "redis://lonesecret@h", false, "h", 6379, NULL, NULL, "lonesecret", 0,
+	    "redis://***@h:6379/0" },
+	{ "redis://u:p@ss@h:1", false, "h", 1, NULL, "u", "p@ss", 0,
+	    "redis://u:***@h:1/0" },
+	{ "redis://app%40x:p%2Fs%20s%22%5C%60%3C%3E@c:6380/4", false, "c", 6380,
+	    NULL, "app@x", "p/s s\"\\`<>", 4, "redis://app%40x:***@c:6380/4" },
+	{ "redis://us er:top secret\"<>`\\@h", false, "h", 6379, NULL, "us er",
+	    "top secret\"<>`\\", 0, "redis://us%20er:***@h:6379/0" },
+	{ "redis://pw@h?username=a@b", false, "h", 6379, NULL, "a@b", "pw", 0,
+	    "redis://a%40b:***@h:6379/0" },
+	{ "redis://u:@h", false, "h", 6379, NULL, "u", "", 0,
+	    "redis://u:***@h:6379/0" },
+	{ "redis://:@h", false, "h", 6379, NULL, NULL, NULL, 0,
+	    "redis://h:6379/0" },
+	{ "redis://[::1]:6380", false, "::1", 6380, NULL, NULL, NULL, 0,
+	    "redis://[::1]:6380/0" },
+	{ "redis://u:pw@[fe80::1]/3", false, "fe80::1", 6379, NULL, "u", "pw",
+	    3, "redis://u:***@[fe80::1]:6379/3" },
+	{ "redis://h?db=5", false, "h", 6379, NULL, NULL, NULL, 5,
+	    "redis://h:6379/5" },
+	{ "redis://h/?password=a%26b+c", false, "h", 6379, NULL, NULL, "a&b c",
+	    0, "redis://***@h:6379/0" },
+	{ "redis://h?username=app&password=pw&db=2", false, "h", 6379, NULL,
+	    "app", "pw", 2, "redis://app:***@h:6379/2" },
+	{ "redis://app@h?password=pw", false, "h", 6379, NULL, "app", "pw", 0,
+	    "redis://app:***@h:6379/0" },
+	{ "redis://h?", false, "h", 6379, NULL, NULL, NULL, 0,
+	    "redis://h:6379/0" },
+	{ "/run/redis/redis.sock", false, NULL, 0, "/run/redis/redis.sock",
+	    NULL, NULL, 0, "/run/redis/redis.sock" },
+	{ "/tmp/odd dir/r.sock", false, NULL, 0, "/tmp/odd dir/r.sock", NULL,
+	    NULL, 0, "/tmp/odd dir/r.sock" },
+	{ "unix:///run/r.sock", false, NULL, 0, "/run/r.sock", NULL, NULL, 0,
+	    "/run/r.sock" },
+	{ "unix:///run/r.sock?db=3&password=p%3Dw", false, NULL, 0,
+	    "/run/r.sock", NULL, "p=w", 3, "unix://***@/run/r.sock?db=3" },
+	{ "unix://app:pw@/run/redis/r.sock?db=3", false, NULL, 0,
+	    "/run/redis/r.sock", "app", "pw", 3,
+	    "unix://app:***@/run/redis/r.sock?db=3" },
+	{ "unix://app@/run/r.sock?password=pw", false, NULL, 0, "/run/r.sock",
+	    "app", "pw", 0, "unix://app:***@/run/r.sock" },
+	{ "UNIX:///run/my%20r.sock", false, NULL, 0, "/run/my r.sock", NULL,
+	    NULL, 0, "/run/my r.sock" },
+};
+
+/* One refused form and a piece of the reason. */
+struct fail_case {
+	const char	*in;
+	const char	*why;
+};
+
+static const struct fail_case fail_cases[] = {
+	{ "", "expected a redis:// or unix:// URI or an absolute unix socket "
+	    "path" },
+	{ "localhost:6379", "expected a redis:// or unix:// URI" },
+	{ "relative.sock", "a unix socket path must be absolute" },
+	{ "run/redis.sock", "a unix socket path must be absolute" },
+	{ "/", "is not a unix socket path" },
+	{ "rediss://user:topsecret@h:6380/0", "TLS (rediss://) is not "
+	    "supported by hiredis 0.14" },
+	{ "rediss://[::1]", "TLS (rediss://) is not supported" },
+	{ "http://u:topsecret@h", "unsupported URI scheme (use redis://, "
+	    "unix:// or an absolute unix socket path)" },
+	{ "redis+sentinel://h", "unsupported URI scheme" },
+	{ "redis://u:topsecret@h:99999", "the port must be a number 1..65535" },
+	{ "redis://u:topsecret@h:0", "the port must be a number 1..65535" },
+	{ "redis://u:topsecret@h:12ab/0", "the port must be a number" },
+	{ "redis://h/x", "the database must be a number >= 0" },
+	{ "redis://h/-1", "the database must be a number >= 0" },
+	{ "redis://u:topsecret@/0", "missing host" },
+	{ "redis://", "missing host" },
+	{ "redis://u:bad%zztopsecret@h", "invalid %-escape in the password" },
+	{ "redis://u:topsecret%00@h", "invalid %-escape in the password" },
+	{ "redis://u%zz:topsecret@h", "invalid %-escape in the user name" },
+	{ "redis://[::1:6379", "unclosed '['" },
+	{ "redis://[zz]:1", "invalid IPv6 address" },
+	{ "redis://[::1]x", "unexpected text after the host" },
+	{ "redis://h?user=topsecret", "unknown query parameter" },
+	{ "redis://u:topsecret@h?password2=x", "unknown query parameter" },
+	{ "redis://h?socket_timeout=5", "timeouts go in redis_options" },
+	{ "redis://h?topsecret", "a query parameter without '='" },
+	{ "redis://h/1?db=2", "the database is given twice" },
+	{ "redis://h?db=1&db=1", "the database is given twice" },
+	{ "redis://u:topsecret@h?password=x", "the password is given twice" },
+	{ "redis://h?db=x", "the database must be a number" },
+	{ "redis://h?password=%zz", "invalid %-escape in the password" },
+	{ "redis://h?username=app", "a user name needs a password" },
+	{ "redis://u:top/secret@h", "an '@' after the host" },
+	{ "redis://u:top?secret@h", "an '@' after the host" },
+	{ "redis://h/?password=top@secret", "an '@' after the host" },
+	{ "redis://u:top#secret@h", "a '#' is not allowed" },
+	{ "redis://top\"host:1", "invalid character in the host name" },
+	{ "redis://h\\x:1", "invalid character in the host name" },
+	{ "unix://relative/path", "unix:// needs an absolute socket path" },
+	{ "unix://", "unix:// needs an absolute socket path" },
+	{ "unix:///", "unix:// needs an absolute socket path" },
+	{ "unix://u:topsecret@host/path", "unix:// needs an absolute" },
+	{ "unix:///r.sock?db=x", "the database must be a number" },
+	{ "unix:///r%zz.sock", "invalid %-escape in the socket path" },
+};
+
+/* Every accepted form gives the expected parts and redacted text. */
 static void
-parse_ok(const char *s, struct rds_uri *u)
+test_accepted(void)
 {
-	struct mc_err	err = { 0 };
+	const struct ok_case	*c;
+	struct rdsuri		 u;
+	struct mc_err		 err;
+	char			*red;
+	size_t			 i;
 
-	if (rds_uri_parse(s, u, &err) != 0)
-		diag("%s: %s", s, err.msg);
-}
-
-/* Parse s, expect failure, and return the message (static storage). */
-static const char *
-parse_fail(const char *s, enum mc_code *code)
-{
-	static struct mc_err	err;
-	struct rds_uri		u;
-
-	mc_err_clear(&err);
-	if (rds_uri_parse(s, &u, &err) == 0) {
-		rds_uri_done(&u);
-		return (NULL);
+	for (i = 0; i < sizeof(ok_cases) / sizeof(ok_cases[0]); i++) {
+		c = &ok_cases[i];
+		mc_err_clear(&err);
+		if (!ok(rdsuri_parse(c->in, &u, &err) == 0, "accepted: %s",
+		    c->in)) {
+			diag("reason: %s", err.msg);
+			continue;
+		}
+		ok(u.tls == c->tls && u.port == c->port && u.db == c->db,
+		    "  tls %d port %d db %d", u.tls, u.port, u.db);
+		is_str(u.host, c->host, "  host");
+		is_str(u.path, c->path, "  path");
+		is_str(u.user, c->user, "  user");
+		is_str(u.password, c->password, "  password");
+		red = rdsuri_redact(&u);
+		is_str(red, c->redacted, "  redacted");
+		if (c->password != NULL && strlen(c->password) > 2)
+			ok(strstr(red, c->password) == NULL,
+			    "  the password is not in the redacted form");
+		free(red);
+		rdsuri_done(&u);
+		ok(u.host == NULL && u.password == NULL, "  done zeroes it");
 	}
-	*code = err.code;
-	return (err.msg);
 }
 
-/* URI forms. */
+/* Every refused form gives its reason, quoting nothing of the input. */
 static void
-test_uri(void)
+test_refused(void)
 {
-	struct rds_uri	 u;
-	const char	*m;
-	enum mc_code	 code = MC_OK;
+	const struct fail_case	*c;
+	struct rdsuri		 u;
+	struct mc_err		 err;
+	char			*echo;
+	size_t			 i;
 
-	parse_ok("redis://127.0.0.1:6390/2", &u);
-	is_str(u.host, "127.0.0.1", "host");
-	is_int(u.port, 6390, "port");
-	is_int(u.db, 2, "db");
-	ok(u.user == NULL && u.password == NULL && u.path == NULL, "no auth, no path");
-	rds_uri_done(&u);
+	for (i = 0; i < sizeof(fail_cases) / sizeof(fail_cases[0]); i++) {
+		c = &fail_cases[i];
+		mc_err_clear(&err);
+		if (!ok(rdsuri_parse(c->in, &u, &err) == -1, "refused: %s",
+		    c->in)) {
+			rdsuri_done(&u);
+			continue;
+		}
+		like(err.msg, c->why, "  reason: %s", err.msg);
+		is_int(err.code, MC_E_CONFIG, "  a config error");
+		ok(strstr(err.msg, "secret") == NULL &&
+		    (strlen(c->in) < 10 || strstr(err.msg, c->in) == NULL),
+		    "  the reason quotes nothing of the input");
+		ok(u.host == NULL && u.user == NULL && u.password == NULL &&
+		    u.path == NULL, "  nothing left allocated");
+		echo = rdsuri_echo(c->in);
+		ok(strstr(echo, "secret") == NULL, "  echo hides it: %s", echo);
+		free(echo);
+	}
+	ok(rdsuri_parse(NULL, &u, &err) == -1, "NULL refused");
+	ok(rdsuri_echo(NULL) == NULL, "rdsuri_echo(NULL) is NULL");
+	rdsuri_done(NULL);
+	is_str(RDSURI_TLS ? NULL : RDSURI_NO_TLS_MSG,
+	    "TLS (rediss://) is not supported by hiredis 0.14: use redis:// "
+	    "through a local TLS tunnel (stunnel, spiped) or a unix socket",
+	    "the rediss:// refusal names the way out");
+}
 
-	parse_ok("redis://cache1", &u);
-	is_str(u.host, "cache1", "bare host");
-	is_int(u.port, 6379, "default port");
-	is_int(u.db, 0, "default db");
-	rds_uri_done(&u);
+/* The echo of a refused value keeps what helps and hides the rest. */
+static void
+test_echo(void)
+{
+	static const char *const cases[][2] = {
+		{ "redis://cache1:99999/0", "redis://cache1:99999/0" },
+		{ "redis://u:pw@cache1:6379/zero",
+		    "redis://***@cache1:6379/zero" },
+		{ "redis://u:p/w@cache1:6379/zero", "redis://***" },
+		{ "redis://h/?password=a@b", "redis://***" },
+		{ "redis://u:a@b@h", "redis://***@h" },
+		{ "http://cache1:6379", "http://cache1:6379" },
+		{ "redis://h?db=x&password=pw&junk",
+		    "redis://h?db=x&password=***&***" },
+		{ "redis://h?pass%77ord=pw", "redis://h?***" },
+		{ "u:pw@h", "***@h" },
+		{ "/run/r?password=x", "/run/r?password=x" },
+	};
+	char	*e;
+	size_t	 i;
 
-	parse_ok("redis://ops:s3cr%40t@cache1:6379/0", &u);
-	is_str(u.user, "ops", "ACL user");
-	is_str(u.password, "s3cr@t", "password with a %%-escape");
-	rds_uri_done(&u);
-
-	parse_ok("redis://:onlypass@h/1", &u);
-	ok(u.user == NULL, "empty user means password-only AUTH");
-	is_str(u.password, "onlypass", "password only");
-	rds_uri_done(&u);
-
-	parse_ok("redis://lonesecret@h", &u);
-	ok(u.user == NULL, "a lone user info is the password (redis-cli -u)");
-	is_str(u.password, "lonesecret", "lone user info as password");
-	rds_uri_done(&u);
-
-	parse_ok("redis://u:p@ss@h:1", &u);
-	is_str(u.password, "p@ss", "'@' inside the password: last '@' splits");
-	is_str(u.host, "h", "host after the last '@'");
-	rds_uri_done(&u);
-
-	parse_ok("redis://[::1]:6380", &u);
-	is_str(u.host, "::1", "IPv6 host without brackets");
-	is_int(u.port, 6380, "IPv6 port");
-	rds_uri_done(&u);
-
-	parse_ok("/run/redis/redis.sock", &u);
-	is_str(u.path, "/run/redis/redis.sock", "absolute socket path");
-	ok(u.host == NULL, "no host for a socket");
-	rds_uri_done(&u);
-
-	parse_ok("unix://app:pw@/run/redis/r.sock?db=3", &u);
-	is_str(u.path, "/run/redis/r.sock", "unix:// path");
-	is_str(u.user, "app", "unix:// user");
-	is_str(u.password, "pw", "unix:// password");
-	is_int(u.db, 3, "unix:// ?db=");
-	rds_uri_done(&u);
-
-	parse_ok("REDIS://H:1", &u);
-	is_str(u.host, "H", "scheme is case-insensitive");
-	rds_uri_done(&u);
-
-	m = parse_fail("rediss://user:topsecret@h:6380/0", &code);
-	like(m, "TLS (rediss://) is not supported by hiredis 0.14", "rediss:// refused: %s", m);
-	is_int(code, MC_E_CONFIG, "as a config error");
-	unlike(m, "topsecret", "the password is not in the message");
-
-	m = parse_fail("redis://u:topsecret@h:99999", &code);
-	like(m, "bad port", "port out of range: %s", m);
-	unlike(m, "topsecret", "no password in the port error");
-	m = parse_fail("redis://u:topsecret@h:12ab/0", &code);
-	like(m, "bad port \"12ab\"", "junk port named: %s", m);
-	m = parse_fail("redis://h/x", &code);
-	like(m, "bad database number", "bad db: %s", m);
-	m = parse_fail("redis://u:topsecret@/0", &code);
-	like(m, "no host", "missing host: %s", m);
-	unlike(m, "topsecret", "no password in the host error");
-	m = parse_fail("redis://u:bad%zzpw@h", &code);
-	like(m, "bad %-escape in the password", "bad escape: %s", m);
-	unlike(m, "bad%zzpw", "the broken password is not echoed");
-	m = parse_fail("http://h", &code);
-	like(m, "expected redis://", "other schemes: %s", m);
-	m = parse_fail("", &code);
-	like(m, "empty", "empty string");
-	m = parse_fail("relative.sock", &code);
-	ok(m != NULL, "a relative socket path is refused");
-	m = parse_fail("redis://[::1:6379", &code);
-	like(m, "unterminated", "unterminated IPv6: %s", m);
-	m = parse_fail("redis://h?user=x", &code);
-	like(m, "unsupported query", "unknown query: %s", m);
-	m = parse_fail("unix://relative/path", &code);
-	like(m, "absolute socket path", "unix:// with a relative path: %s", m);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e = rdsuri_echo(cases[i][0]);
+		is_str(e, cases[i][1], "echo of %s", cases[i][0]);
+		free(e);
+	}
 }
 
 /* rds_new refuses what it cannot serve, without dialling. */
@@ -224,7 +334,9 @@ test_hist(void)
 int
 main(void)
 {
-	test_uri();
+	test_accepted();
+	test_refused();
+	test_echo();
 	test_new();
 	test_hist();
 	return (done_testing());

@@ -45,6 +45,10 @@ static const struct rcase cases[] = {
 	{ "rediss://:pass@cache:6380", "rediss://:***@cache:6380" },
 	{ "redis://pass@cache:6379", "redis://***@cache:6379" },
 	{ "https://user:tok@example.com/x", "https://user:***@example.com/x" },
+	/* a password with '/', quotes, '\\', '`', '<', '>' in free text */
+	{ "dial redis://u:p/a\"s`s<w>\\d@cache:6379/0 failed",
+	  "dial redis://u:***@cache:6379/0 failed" },
+	{ "url=\"redis://pw/x@h\" next", "url=\"redis://***@h\" next" },
 	/* Redis command lines */
 	{ "AUTH secret", "AUTH ***" },
 	{ "AUTH default secret", "AUTH default ***" },
@@ -148,6 +152,27 @@ esc(const char *s)
 	return (out);
 }
 
+/*
+ * redact_pg_conninfo: the operator's text when libpq reads the masked text
+ * as the same settings, else keyword=value rebuilt from libpq's parse.
+ */
+static const struct rcase pgcases[] = {
+	{ "host=/nowhere dbname=devdb", "host=/nowhere dbname=devdb" },
+	{ "postgresql://u@envhost/envdb", "postgresql://u@envhost/envdb" },
+	{ "host=db password=secret user=x", "host=db password=*** user=x" },
+	{ "postgresql://app:s%2Fe%20c@db:5432/app",
+	  "postgresql://app:***@db:5432/app" },
+	/* the text scanner misses these: rebuilt from the parse */
+	{ "postgresql://db/app?pass%77ord=secret",
+	  "password=*** dbname=app host=db" },
+	{ "host=db password = 'se cret' password=x2 user=u",
+	  "host=db password = '***' password=*** user=u" },
+	{ "postgresql://u:a@b@db/app", "user=u password=*** dbname=app "
+	  "host=b@db" },
+	{ "host=db user='it''s'", "(unparsable connection string)" },
+	{ "password=", "password=" },
+};
+
 int
 main(void)
 {
@@ -156,7 +181,8 @@ main(void)
 	char	*got, *again;
 	const char *want;
 
-	plan((int)(nc * 3 + ne * 2 + 6));
+	plan((int)(nc * 3 + ne * 2 + 7 +
+	    sizeof(pgcases) / sizeof(pgcases[0])));
 	for (k = 0; k < nc; k++) {
 		want = cases[k].want != NULL ? cases[k].want : cases[k].in;
 		got = redact_text(cases[k].in);
@@ -177,6 +203,13 @@ main(void)
 		    strstr(got, "s3cret") == NULL, "no password in endpoint");
 		free(got);
 	}
+	for (k = 0; k < sizeof(pgcases) / sizeof(pgcases[0]); k++) {
+		got = redact_pg_conninfo(pgcases[k].in);
+		is_str(got, pgcases[k].want, "pg conninfo: %s",
+		    esc(pgcases[k].in));
+		free(got);
+	}
+	ok(redact_pg_conninfo(NULL) == NULL, "pg conninfo(NULL) is NULL");
 	ok(redact_text(NULL) == NULL, "redact_text(NULL) is NULL");
 	ok(!redact_has_secret(NULL), "NULL has no secret");
 	ok(redact_pg_endpoint(NULL) == NULL, "endpoint(NULL) is NULL");
