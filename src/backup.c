@@ -117,6 +117,14 @@ bk_stopped(const struct backup_opts *o)
 	return (o->stop != NULL && *o->stop != 0);
 }
 
+/* Change the code of an error already set (err may be NULL). */
+static void
+bk_err_code(struct mc_err *err, enum mc_code code)
+{
+	if (err != NULL)
+		err->code = code;
+}
+
 /* ---------------------------------------------------------------- tools */
 
 int
@@ -598,7 +606,7 @@ bk_slurp(const char *path, struct mc_err *err)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		mc_err_sys(err, "%s", path);
-		err->code = MC_E_INPUT;
+		bk_err_code(err, MC_E_INPUT);
 		return (NULL);
 	}
 	buf_init(&b);
@@ -1310,7 +1318,7 @@ bk_verify(const char *path, const struct backup_opts *o, cJSON **docp,
 	r->tables = table_new("tables", 4, "schema", "table", "rows", "restored");
 	if (stat(path, &st) != 0) {
 		mc_err_sys(err, "%s", path);
-		err->code = MC_E_NOTFOUND;
+		bk_err_code(err, MC_E_NOTFOUND);
 		goto fail;
 	}
 	if (!S_ISDIR(st.st_mode) || access(mpath, F_OK) != 0) {
@@ -1330,7 +1338,7 @@ bk_verify(const char *path, const struct backup_opts *o, cJSON **docp,
 	d = cJSON_GetObjectItem(doc, "dump");
 	bk_progress(o, "verify %s: checksum", path);
 	if (bk_sha256_file(dump, hex, &size, err) != 0) {
-		err->code = MC_E_INPUT;
+		bk_err_code(err, MC_E_INPUT);
 		goto fail;
 	}
 	if (size != (long long)cJSON_GetObjectItem(d, "bytes")->valuedouble) {
@@ -1360,7 +1368,7 @@ bk_verify(const char *path, const struct backup_opts *o, cJSON **docp,
 	}
 	if (bk_toc(dump, toc, &r->toc_entries, err) != 0) {
 		mc_err_prefix(err, "%s: pg_restore --list cannot read it: ", dump);
-		err->code = MC_E_INPUT;
+		bk_err_code(err, MC_E_INPUT);
 		goto fail;
 	}
 	s = cJSON_GetObjectItem(doc, "schemas");
