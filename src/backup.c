@@ -625,6 +625,18 @@ bk_slurp(const char *path, struct mc_err *err)
 	return (buf_detach(&b));
 }
 
+/* Server notices of a session: shown as progress, never on stderr (curses). */
+static void
+bk_notice(void *arg, const char *msg)
+{
+	const struct backup_opts	*o = arg;
+	char				 line[200];
+
+	snprintf(line, sizeof(line), "server: %s", msg);
+	line[strcspn(line, "\n")] = '\0';
+	bk_progress(o, "%s", line);
+}
+
 /* ---------------------------------------------------------------- backup */
 
 /* One value of a query with params; NULL with err. Caller frees. */
@@ -1040,6 +1052,7 @@ backup_run(const struct conf_target *t, const struct backup_opts *o,
 	}
 	if ((c = pgq_connect(t, "backup", err)) == NULL)
 		goto fail;
+	PQsetNoticeProcessor(c, bk_notice, (void *)o);
 	if ((r->tool_version = bk_tool_check("pg_dump", c, err)) == NULL)
 		goto fail;
 	for (i = 0; i < o->nschemas; i++)
@@ -1802,6 +1815,63 @@ out:
 	return (rc);
 }
 
+/*
+ * Objects of other schemas that depend on objects of schema $1 (views,
+ * foreign keys, columns, functions, triggers, defaults): what DROP SCHEMA
+ * CASCADE would take with it. One description per row.
+ */
+static const char bk_sql_dependents[] =
+    "WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1),"
+    " inner_objs AS ("
+    "  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS cls, c.oid FROM pg_catalog.pg_class c, s WHERE c.relnamespace = s.oid"
+    "  UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid FROM pg_catalog.pg_type t, s WHERE t.typnamespace = s.oid"
+    "  UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_proc p, s WHERE p.pronamespace = s.oid),"
+    " deps AS (SELECT d.classid, d.objid, d.objsubid FROM pg_catalog.pg_depend d"
+    "   JOIN inner_objs i ON i.cls = d.refclassid AND i.oid = d.refobjid WHERE d.deptype IN ('n', 'a')),"
+    " owners AS ("
+    "  SELECT deps.*, CASE deps.classid"
+    "    WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN (SELECT relnamespace FROM pg_catalog.pg_class WHERE oid = deps.objid)"
+    "    WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT typnamespace FROM pg_catalog.pg_type WHERE oid = deps.objid)"
+    "    WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN (SELECT pronamespace FROM pg_catalog.pg_proc WHERE oid = deps.objid)"
+    "    WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN (SELECT connamespace FROM pg_catalog.pg_constraint WHERE oid = deps.objid)"
+    "    WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_rewrite r"
+    "      JOIN pg_catalog.pg_class c ON c.oid = r.ev_class WHERE r.oid = deps.objid)"
+    "    WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_trigger g"
+    "      JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid WHERE g.oid = deps.objid)"
+    "    WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_attrdef a"
+    "      JOIN pg_catalog.pg_class c ON c.oid = a.adrelid WHERE a.oid = deps.objid)"
+    "    END AS nsp FROM deps)"
+    " SELECT DISTINCT CASE WHEN o.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+    "   THEN (SELECT pg_catalog.format('view %s', r.ev_class::pg_catalog.regclass) FROM pg_catalog.pg_rewrite r WHERE r.oid = o.objid)"
+    "   ELSE pg_catalog.pg_describe_object(o.classid, o.objid, o.objsubid) END"
+    " FROM owners o, s WHERE o.nsp IS NOT NULL AND o.nsp <> s.oid ORDER BY 1 LIMIT 20";
+
+/* Refuse --clean when DROP SCHEMA CASCADE would reach into other schemas. */
+static int
+bk_check_dependents(PGconn *c, const char *name, struct mc_err *err)
+{
+	const char	*params[1] = { name };
+	PGresult	*res = pgq_query(c, bk_sql_dependents, 1, params, err);
+	struct buf	 b;
+	int		 i;
+
+	if (res == NULL)
+		return (-1);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return (0);
+	}
+	buf_init(&b);
+	for (i = 0; i < PQntuples(res); i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", PQgetvalue(res, i, 0));
+	PQclear(res);
+	mc_err_set(err, MC_E_STATE,
+	    "--clean would also drop objects of other schemas that depend on schema %s: %s; "
+	    "drop or change them first; nothing was changed", name, b.data);
+	buf_done(&b);
+	return (-1);
+}
+
 /* Tables and rows of an existing schema ("" when it does not exist). */
 static int
 bk_existing(PGconn *c, const char *name, int *exists, int *nobjs, int *ntables, struct mc_err *err)
@@ -1885,13 +1955,16 @@ backup_restore(const struct conf_target *t, const char *path, const struct backu
 	if (o->schema != NULL) {
 		bool	found = false;
 
-		for (i = 0; i < r->nschemas; i++)
+		for (i = 0; i < r->nschemas; i++) {
 			found = found || strcmp(r->schemas[i], o->schema) == 0;
+			buf_printf(&what, "%s%s", i ? ", " : "", r->schemas[i]);
+		}
 		if (!found) {
 			mc_err_set(err, MC_E_NOTFOUND, "--schema %s: not in backup %s (it holds %s)",
-			    o->schema, path, r->schemas[0]);
+			    o->schema, path, what.data);
 			goto fail;
 		}
+		buf_reset(&what);
 		/* keep only the selected schema's tables */
 		{
 			struct table	*kept = table_new("tables", 4, "schema", "table", "rows", "restored");
@@ -1914,6 +1987,7 @@ backup_restore(const struct conf_target *t, const char *path, const struct backu
 	}
 	if ((c = pgq_connect(t, "restore", err)) == NULL)
 		goto fail;
+	PQsetNoticeProcessor(c, bk_notice, (void *)o);
 	free(r->tool_version);
 	if ((r->tool_version = bk_tool_check("pg_restore", c, err)) == NULL)
 		goto fail;
@@ -1935,6 +2009,8 @@ backup_restore(const struct conf_target *t, const char *path, const struct backu
 			    name, PQdb(c), ntab, nobjs);
 			goto fail;
 		}
+		if (exists && nobjs > 0 && bk_check_dependents(c, name, err) != 0)
+			goto fail;
 		if (exists) {
 			ndrop++;
 			if (nobjs > 0)

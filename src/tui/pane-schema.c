@@ -945,9 +945,9 @@ ps_backup(struct pane_schema *p, const char *schema)
 	j->p = p;
 	j->schema = xstrdup(schema);
 	title = xasprintf("backup %s", schema);
-	if (!ui_job(p->ui, title, ps_backup_job, j, ps_backup_finished, false)) {
-		ui_message(p->ui, true, "another job is running; wait for it, then press b again");
-		free(j->schema);
+	/* queued behind a details load rather than refused: the operator asked for it */
+	if (!ui_job(p->ui, title, ps_backup_job, j, ps_backup_finished, true)) {
+		free(j->schema);	/* the job thread would not start (said so) */
 		free(j);
 		free(title);
 		return;

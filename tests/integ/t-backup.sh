@@ -57,6 +57,18 @@ is "$(bk_leftovers "$B")" 0 "no unfinished backup directories left"
 is "$(stat -c %a "$B/code_quality")/$(stat -c %a "$B/code_quality/dump.pgc")/$(stat -c %a "$B/code_quality/manifest.json")" "700/600/600" \
 	"a backup is private: directory 0700, files 0600"
 
+# -- progress: on a terminal only
+out=$(mc src backup code_quality --file "$B/notty" 2>&1)
+unlike "$out" "tables 5/5" "no progress lines when standard error is not a terminal"
+if command -v script >/dev/null 2>&1; then
+	script -qec "\"$M\" --config \"$BK_CONF\" --target src --log-level error backup code_quality --file \"$B/tty\"" /dev/null >"$SL_TMP/tty.out" 2>&1
+	is "$?" 0 "backup on a terminal exits 0"
+	like "$(cat "$SL_TMP/tty.out")" "backup code_quality: tables 5/5, " "on a terminal: tables done / total and MB"
+else
+	skip "script(1) not installed: progress on a terminal not checked"
+	skip "script(1) not installed"
+fi
+
 # -- backup verify
 out=$(mc src backup verify "$B/code_quality" 2>&1); is "$?" 0 "backup verify of a good backup exits 0"
 like "$out" "ok: code_quality from database $SRC" "verify names the schema and the source database"
@@ -81,7 +93,7 @@ is "$(sl_val "$E2" "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_nam
 bk_contents "$E2" memory_management >"$SL_TMP/mm.e2"
 diff "$SL_TMP/memory_management.src.rows" "$SL_TMP/mm.e2" >/dev/null; ok $? "memory_management: same rows"
 out=$(mc e2 restore "$B/two" --schema web_access --yes 2>&1); is "$?" 1 "--schema not in the backup: exit 1"
-like "$out" "--schema web_access: not in backup" "the schema is named"
+like "$out" "--schema web_access: not in backup $B/two (it holds code_quality, memory_management)" "the schema and what the backup holds are named"
 
 # -- non-empty schema without --clean; --clean replaces it in one transaction
 bk_config src="$SRC" dst="$DST" empty="$EMPTY" prot="$DST:protected" ro="$DST:read_only" rosrc="$SRC:read_only"
@@ -92,6 +104,17 @@ like "$out" "schema code_quality already exists in database $DST and is not empt
 like "$out" "pass --clean" "the way forward is named"
 bk_state "$DST" code_quality >"$SL_TMP/cq.after"
 diff "$SL_TMP/cq.changed" "$SL_TMP/cq.after" >/dev/null; ok $? "nothing changed"
+sl_val "$DST" "CREATE VIEW analytics.cq_names AS SELECT name FROM code_quality.projects;
+	CREATE TABLE web_access.cq_ref (id int PRIMARY KEY, p uuid REFERENCES code_quality.projects (id))" >/dev/null
+bk_state "$DST" code_quality >"$SL_TMP/cq.changed"
+out=$(mc dst restore "$B/code_quality" --clean --yes 2>&1); is "$?" 1 "--clean when other schemas depend on the schema: exit 1"
+like "$out" "--clean would also drop objects of other schemas that depend on schema code_quality" "DROP ... CASCADE is not let loose"
+like "$out" "view analytics.cq_names" "the view of another schema is named"
+like "$out" "constraint cq_ref_p_fkey on table web_access.cq_ref" "and the foreign key"
+bk_state "$DST" code_quality >"$SL_TMP/cq.after"
+diff "$SL_TMP/cq.changed" "$SL_TMP/cq.after" >/dev/null; ok $? "nothing changed"
+is "$(sl_val "$DST" "SELECT to_regclass('analytics.cq_names') IS NOT NULL AND to_regclass('web_access.cq_ref') IS NOT NULL")" t "the dependents are still there"
+sl_val "$DST" "DROP VIEW analytics.cq_names; DROP TABLE web_access.cq_ref" >/dev/null
 out=$(mc dst restore "$B/code_quality" --clean --yes 2>&1); is "$?" 0 "restore --clean replaces the schema"
 [ -n "$out" ] && like "$out" "the existing schema was replaced" "it says the schema was replaced"
 bk_contents "$DST" code_quality >"$SL_TMP/cq.rows"
@@ -203,6 +226,15 @@ out=$(mc src backup code_quality --file "$B/plain.txt/x" 2>&1); is "$?" 1 "backu
 like "$out" "cannot create backup $B/plain.txt/x (in directory $B/plain.txt): Not a directory" "the path and the reason"
 out=$(mc src backup code_quality --file "$SL_TMP/no/such/dir/x" 2>&1); is "$?" 1 "backup into a missing directory: exit 1"
 like "$out" "No such file or directory" "the reason"
+if [ "$(id -u)" != 0 ]; then
+	mkdir -p "$B/locked" && chmod 0500 "$B/locked"
+	out=$(mc src backup code_quality --file "$B/locked/x" 2>&1); is "$?" 1 "backup into a directory without write permission: exit 1"
+	like "$out" "cannot create backup $B/locked/x (in directory $B/locked): Permission denied" "the path and the reason"
+	chmod 0700 "$B/locked"
+else
+	skip "running as root: a directory without write permission cannot be made"
+	skip "running as root"
+fi
 out=$(mc src backup 2>&1); is "$?" 2 "backup without a schema: usage error, exit 2"
 is "$(bk_leftovers "$B")" 0 "no unfinished backup directories left"
 (cd "$B" && mc src -q backup web_access >/dev/null 2>&1); ok $? "backup without --file"
