@@ -109,6 +109,7 @@ extern const struct cmd_entry *const cmd_seed_entries[];	/* cmd-seed.c: seed ...
 extern const struct cmd_entry *const cmd_schema_entries[];	/* cmd-schema.c: schema ... */
 extern const struct cmd_entry *const cmd_tui_entries[];	/* cmd-tui.c: tui */
 extern const struct cmd_entry *const cmd_completion_entries[];	/* cmd-completion.c: completion */
+extern const struct cmd_entry *const cmd_backup_entries[];	/* cmd-backup.c: backup, backup verify, restore */
 /* The i-th entry across all families, NULL past the end. */
 const struct cmd_entry *cmd_at(size_t);
 

@@ -13,6 +13,8 @@
  * costs well under a millisecond on 10,000 tables, and only the rows on
  * screen are drawn. Details and previews load for the selected object only,
  * on the job thread, once the cursor has rested PS_SETTLE_MS on it.
+ * `b` backs up the selected object's service schema (backup.c) on the job
+ * thread, into the current directory, with the console's progress line.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 
 #include <libpq-fe.h>
 
+#include "backup.h"
 #include "buf.h"
 #include "conn.h"
 #include "pool.h"
@@ -101,6 +104,7 @@ struct pane_schema {
 
 	int64_t			 drawn_at;
 	bool			 wanted;	/* shown or completed once */
+	bool			 backing_up;	/* a backup job is queued or running */
 };
 
 static const char *const pane_schema_keys[] = {
@@ -111,6 +115,7 @@ static const char *const pane_schema_keys[] = {
 	"p            preview the first rows (a grid: Left/Right scroll it sideways)",
 	"+ / -        unfold / fold every schema",
 	"s            load the tree again",
+	"b            back up the selected service schema (into the current directory)",
 	"Esc          close the preview or the details",
 	NULL,
 };
@@ -787,7 +792,8 @@ pane_schema_draw(void *arg, WINDOW *win, bool focused)
 		    "filter: %s  (%zu rows; / changes it)", p->filter, p->nrows);
 	else
 		draw_text(win, 1, 1, w - 2, draw_attr(DR_DIM), DRAW_PAD,
-		    "/ filter  Enter open  p preview  +/- unfold/fold all  s reload  ? keys");
+		    p->backing_up ? "backing up... (progress in the console; Esc stops it)" :
+		    "/ filter  Enter open  p preview  b backup  +/- unfold/fold all  s reload  ? keys");
 	if (p->tree == NULL) {
 		draw_text(win, 3, 1, w - 2, draw_attr(p->tree_err ? DR_BAD : DR_DIM), 0,
 		    p->tree_err ? p->tree_err : "loading the catalog...");
@@ -860,6 +866,95 @@ ps_key_filter(struct pane_schema *p, int ch)
 	}
 	ps_moved(p);
 	return (PANE_HANDLED | PANE_REDRAW);
+}
+
+/* ---------------------------------------------------------------- backup */
+
+/* A backup of one schema (copies: the tree may be replaced meanwhile). */
+struct ps_backup_job {
+	struct pane_schema	*p;
+	char			*schema;
+	struct backup_report	*rep;
+};
+
+/* backup_opts.progress: the console's progress line. Job thread. */
+static void
+ps_backup_progress(void *arg, const char *line)
+{
+	ui_console_progress(arg, line);
+}
+
+/* Run the backup on a session of its own, as `mcpdb backup` does. Job thread. */
+static int
+ps_backup_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
+    void *line_arg, struct mc_err *err)
+{
+	struct ps_backup_job	*j = arg;
+	struct backup_opts	 o;
+	const char		*schemas[1] = { j->schema };
+
+	(void)conn;
+	(void)line;
+	(void)line_arg;
+	backup_opts_init(&o);
+	o.schemas = schemas;
+	o.nschemas = 1;
+	o.stop = ui_job_stop_flag(j->p->ui);
+	o.progress = ps_backup_progress;
+	o.arg = j->p->ui;
+	return (backup_run(ui_target(j->p->ui), &o, &j->rep, err));
+}
+
+/* The backup ended: say where it is, or why not. UI thread. */
+static void
+ps_backup_finished(void *arg, int status, const struct mc_err *err)
+{
+	struct ps_backup_job	*j = arg;
+	struct backup_report	*r = j->rep;
+	char			*msg;
+
+	j->p->backing_up = false;
+	if (status != 0 || r == NULL) {
+		msg = xasprintf("backup %s failed: %s", j->schema, err ? err->msg : "?");
+		ui_console_print(j->p->ui, UI_LINE_ERR, msg);
+		ui_message(j->p->ui, true, "%s", msg);
+	} else {
+		msg = xasprintf("backup %s: %zu tables, %lld rows, %.1f MB in %.2f s -> %s",
+		    j->schema, r->tables->nrows, r->rows, (double)r->bytes / 1e6, r->secs, r->path);
+		ui_console_print(j->p->ui, UI_LINE_OUT, msg);
+		ui_message(j->p->ui, false, "%s", msg);
+	}
+	free(msg);
+	backup_report_free(r);
+	free(j->schema);
+	free(j);
+}
+
+/* Start a backup of schema on the job thread. UI thread. */
+static void
+ps_backup(struct pane_schema *p, const char *schema)
+{
+	struct ps_backup_job	*j;
+	char			*title;
+
+	if (p->backing_up) {
+		ui_message(p->ui, true, "a backup is already running (Esc stops it)");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->p = p;
+	j->schema = xstrdup(schema);
+	title = xasprintf("backup %s", schema);
+	/* queued behind a details load rather than refused: the operator asked for it */
+	if (!ui_job(p->ui, title, ps_backup_job, j, ps_backup_finished, true)) {
+		free(j->schema);	/* the job thread would not start (said so) */
+		free(j);
+		free(title);
+		return;
+	}
+	free(title);
+	p->backing_up = true;
+	ui_console_print(p->ui, UI_LINE_INFO, "backing up the selected schema; Esc stops it");
 }
 
 /* A key in the tree. */
@@ -938,6 +1033,10 @@ ps_key_tree(struct pane_schema *p, int ch)
 		break;
 	case 'p':
 		ps_preview(p);
+		break;
+	case 'b':
+		if (row != NULL)
+			ps_backup(p, p->tree->schemas[row->schema]);
 		break;
 	case 's':
 		pane_schema_load(p);
