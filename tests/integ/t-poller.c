@@ -76,7 +76,12 @@ pg_after(const struct snapshot *s, void *arg)
 {
 	const struct snap_pg	*pg = snapshot_pg(s);
 
-	return (pg != NULL && pg->rates.tps >= 0 && pg->rates.window_s >= *(int *)arg);
+	/*
+	 * tps > 0: the poller's own statements are transactions, but the
+	 * server flushes its counters at most once a second, so one window
+	 * may see none on a loaded machine; wait for one that does.
+	 */
+	return (pg != NULL && pg->rates.tps > 0 && pg->rates.window_s >= *(int *)arg);
 }
 
 /* The session of a pid, or NULL. */
@@ -229,7 +234,7 @@ test_figures(const char *url, struct logger *log)
 	    "endpoint shown without secrets: %s", pg->endpoint);
 	snapshot_free(s);
 
-	s = wait_snap(p, pg_after, &secs, 10000);
+	s = wait_snap(p, pg_after, &secs, 20000);
 	pg = s ? snapshot_pg(s) : NULL;
 	ok(pg != NULL && pg->rates.tps > 0, "tps from counter deltas: %.1f",
 	    pg ? pg->rates.tps : -1);
@@ -238,8 +243,10 @@ test_figures(const char *url, struct logger *log)
 	ok(pg != NULL && pg->tps.n >= 2, "tps series grows (%d points)", pg ? pg->tps.n : 0);
 	for (i = 0; pg != NULL && i < (size_t)pg->napps; i++)
 		if (strcmp(pg->apps[i].app, "mcpdb/monitor") == 0)
-			seen_mon = pg->apps[i].conns == 1;
-	ok(seen_mon, "the server sees exactly one mcpdb/monitor connection");
+			seen_mon = pg->apps[i].conns >= 1;
+	/* >= 1: the count is cluster-wide and other tests run in parallel;
+	 * the pool's own figure below says exactly one. */
+	ok(seen_mon, "the server sees the mcpdb/monitor connection");
 	pools = snapshot_pools(s, &n);
 	for (i = 0; i < n; i++) {
 		if (strcmp(pools[i].role, "monitor") == 0) {
