@@ -74,7 +74,7 @@ mc_exec dst restore "$B/big" --clean --yes >"$SL_TMP/term.out" 2>&1 &
 pid=$!
 wait_copy mcpdb/restore; ok $? "the second restore is in its COPY"
 kill -TERM $pid
-wait $pid; is "$?" 1 "SIGTERM: exit 1"
+wait $pid; is "$?" 143 "SIGTERM: exit 143 (128 + SIGTERM)"
 like "$(cat "$SL_TMP/term.out")" "restore interrupted; rolled back, nothing was changed" "it says it rolled back"
 bk_state "$DST" code_quality >"$SL_TMP/after"
 diff "$SL_TMP/before" "$SL_TMP/after" >/dev/null; ok $? "nothing changed"
@@ -84,7 +84,7 @@ mc_exec src backup code_quality --file "$B/stopped" >"$SL_TMP/bterm.out" 2>&1 &
 pid=$!
 wait_copy mcpdb/backup; ok $? "the backup's pg_dump is in its COPY"
 kill -TERM $pid
-wait $pid; is "$?" 1 "SIGTERM: exit 1"
+wait $pid; is "$?" 143 "SIGTERM: exit 143 (128 + SIGTERM)"
 like "$(cat "$SL_TMP/bterm.out")" "backup interrupted; nothing was written" "it says nothing was written"
 [ ! -e "$B/stopped" ] && [ "$(bk_leftovers "$B")" = 0 ]; ok $? "no backup directory, no temporary directory"
 

@@ -198,7 +198,7 @@ diff "$SL_TMP/an.before" "$SL_TMP/an.after" >/dev/null; ok $? "nothing changed"
 # -- protected and read-only targets
 out=$(mc prot restore "$B/analytics" --clean --yes 2>&1); is "$?" 1 "protected target: --yes alone is refused"
 like "$out" "target prot is protected" "the protection is named"
-out=$(mc prot restore "$B/analytics" --clean --confirm dst 2>&1); is "$?" 1 "protected target: a wrong --confirm is refused"
+out=$(mc prot restore "$B/analytics" --clean --confirm dst 2>&1); is "$?" 2 "protected target: a wrong --confirm is a usage error (exit 2)"
 out=$(mc prot restore "$B/analytics" --clean --confirm prot 2>&1); is "$?" 0 "protected target: --confirm with its name restores"
 [ -n "$out" ] && like "$out" "row counts match the manifest" "restored"
 bk_state "$DST" analytics >"$SL_TMP/an.before"
