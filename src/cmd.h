@@ -107,6 +107,7 @@ extern const struct cmd_entry *const cmd_migrate_entries[];	/* cmd-migrate.c: mi
 extern const struct cmd_entry *const cmd_seed_entries[];	/* cmd-seed.c: seed ... */
 extern const struct cmd_entry *const cmd_schema_entries[];	/* cmd-schema.c: schema ... */
 extern const struct cmd_entry *const cmd_tui_entries[];	/* cmd-tui.c: tui */
+extern const struct cmd_entry *const cmd_metrics_entries[];	/* cmd-metrics.c: metrics */
 /* The i-th entry across all families, NULL past the end. */
 const struct cmd_entry *cmd_at(size_t);
 
