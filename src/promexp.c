@@ -19,6 +19,8 @@
 #include "breaker.h"
 
 #define PROMEXP_MAX_LABELS	8
+#define PROMEXP_BREAKER_HELP	"Circuit breaker: 0 closed, 1 half-open " \
+	"(probing), 2 open (failing fast)."
 
 /*
  * Declare family name of type t and add one sample with the label pairs
@@ -189,8 +191,7 @@ promexp_pools(struct prom *p, const struct snapshot *s)
 			    "class", cls, NULL);
 		}
 		promexp_put(p, PROM_GAUGE, "mcpdb_breaker_state",
-		    "Circuit breaker: 0 closed, 1 half-open (probing), 2 open "
-		    "(failing fast).", promexp_breaker(st->breaker),
+		    PROMEXP_BREAKER_HELP, promexp_breaker(st->breaker),
 		    "server", "postgresql", "client", r, NULL);
 		promexp_put(p, PROM_COUNTER, "mcpdb_breaker_transitions_total",
 		    "Circuit breaker state changes.",
@@ -211,11 +212,12 @@ promexp_rclients(struct prom *p, const struct snapshot *s)
 		const struct rds_stats	*st = &rc[i].st;
 		const char		*r = rc[i].role;
 
-		promexp_put(p, PROM_GAUGE, "mcpdb_breaker_state", NULL,
-		    promexp_breaker(st->breaker.state), "server", "redis",
-		    "client", r, NULL);
+		promexp_put(p, PROM_GAUGE, "mcpdb_breaker_state",
+		    PROMEXP_BREAKER_HELP, promexp_breaker(st->breaker.state),
+		    "server", "redis", "client", r, NULL);
 		promexp_put(p, PROM_COUNTER, "mcpdb_breaker_transitions_total",
-		    NULL, (double)st->breaker.transitions, "server", "redis",
+		    "Circuit breaker state changes.",
+		    (double)st->breaker.transitions, "server", "redis",
 		    "client", r, NULL);
 		promexp_put(p, PROM_GAUGE, "mcpdb_redis_client_connections",
 		    "Live connections of this mcpdb process's Redis client.",
