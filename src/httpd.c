@@ -60,7 +60,7 @@ int
 httpd_parse_addr(const char *spec, char *host, size_t hostlen, int *port,
     struct mc_err *err)
 {
-	const char	*colon, *p;
+	const char	*colon, *p, *orig = spec;
 	char		*end;
 	long		 n;
 	size_t		 hl;
@@ -97,8 +97,7 @@ httpd_parse_addr(const char *spec, char *host, size_t hostlen, int *port,
 	if (colon[1] == '\0' || *end != '\0' || errno != 0 || n < 0 ||
 	    n > 65535)
 		return (mc_err_set(err, MC_E_USAGE, "--listen %s: the port must "
-		    "be a number from 0 to 65535", spec[-1] == '[' ? spec - 1 :
-		    spec));
+		    "be a number from 0 to 65535", orig));
 	*port = (int)n;
 	return (0);
 }
@@ -381,7 +380,10 @@ httpd_serve_one(struct httpd *h, int fd)
 	}
 	req[len] = '\0';
 	/* request line: METHOD SP TARGET SP HTTP/1.x */
-	eol = strpbrk(req, "\r\n");
+	if ((eol = strpbrk(req, "\r\n")) == NULL) {	/* a NUL came first */
+		httpd_error(h, fd, 400, "NUL byte in the request line", false);
+		return;
+	}
 	*eol = '\0';
 	if ((sp1 = strchr(req, ' ')) == NULL ||
 	    (sp2 = strchr(sp1 + 1, ' ')) == NULL || strchr(sp2 + 1, ' ')) {

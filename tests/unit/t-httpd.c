@@ -55,9 +55,10 @@ dial(const char *addr)
 	return (fd);
 }
 
-/* Send req and read the whole response into out (size len). */
+/* Send reqlen bytes of req and read the whole response into out. */
 static void
-roundtrip(const char *addr, const char *req, char *out, size_t len)
+roundtrip_n(const char *addr, const char *req, size_t reqlen, char *out,
+    size_t len)
 {
 	size_t	n = 0;
 	ssize_t	r;
@@ -66,7 +67,7 @@ roundtrip(const char *addr, const char *req, char *out, size_t len)
 	out[0] = '\0';
 	if (fd < 0)
 		return;
-	if (write(fd, req, strlen(req)) < 0) {
+	if (write(fd, req, reqlen) < 0) {
 		close(fd);
 		return;
 	}
@@ -74,6 +75,13 @@ roundtrip(const char *addr, const char *req, char *out, size_t len)
 		n += (size_t)r;
 	out[n] = '\0';
 	close(fd);
+}
+
+/* Send the string req and read the whole response into out. */
+static void
+roundtrip(const char *addr, const char *req, char *out, size_t len)
+{
+	roundtrip_n(addr, req, strlen(req), out, len);
 }
 
 struct client {
@@ -145,6 +153,8 @@ main(void)
 	like(resp, "Allow: GET, HEAD", "with Allow");
 	roundtrip(httpd_addr(h), "hello\r\n\r\n", resp, sizeof(resp));
 	like(resp, " 400 ", "junk request line: 400");
+	roundtrip_n(httpd_addr(h), "GET /\0x HTTP/1.1\r\n\r\n", 20, resp, sizeof(resp));
+	like(resp, " 400 ", "a NUL byte in the request line: 400, no crash");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	memcpy(big, "GET /", 5);
@@ -166,7 +176,7 @@ main(void)
 		good += strstr(cl[i].resp, "\r\n\r\nup 1\n") != NULL;
 	}
 	is_int(good, 8, "8 concurrent scrapers all get the page");
-	ok(httpd_served(h) == 16, "requests counted (%lu)", httpd_served(h));
+	ok(httpd_served(h) == 17, "requests counted (%lu)", httpd_served(h));
 	t0 = clk_mono_us();
 	httpd_free(h);
 	ok(clk_mono_us() - t0 < 1000000, "stops promptly with a silent client connected (%lld ms)",
