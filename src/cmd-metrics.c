@@ -384,7 +384,8 @@ static const struct cmd_entry cmd_metrics_entry = {
 	    "127.0.0.1 unless ADDR says otherwise (0.0.0.0 or [::] for every interface)\n"
 	    "and exits 0 on SIGTERM or Ctrl-C. A port in use is exit 1, a bad address exit 2.",
 	.opts = cmd_metrics_opts, .min_args = 0, .max_args = 0,
-	.flags = CMD_NEEDS_TARGET | CMD_STREAMS, .exec = cmd_metrics_exec,
+	.flags = CMD_NEEDS_TARGET | CMD_STREAMS | CMD_SERVER,
+	.exec = cmd_metrics_exec,
 };
 
 const struct cmd_entry *const cmd_metrics_entries[] = { &cmd_metrics_entry, NULL };

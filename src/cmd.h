@@ -40,6 +40,7 @@ enum cmd_complete {
 #define CMD_DESTRUCTIVE		0x04	/* asks first (typed name on protected targets) */
 #define CMD_STREAMS		0x08	/* runs until interrupted (subscribe, --watch) */
 #define CMD_HIDDEN		0x10	/* not listed in help */
+#define CMD_SERVER		0x20	/* a server: SIGTERM/SIGINT are its normal stop (exit 0) */
 
 /* One option of a command. arg == NULL means a boolean flag. */
 struct cmd_opt {

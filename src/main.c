@@ -313,10 +313,14 @@ main(int argc, char **argv)
 	/*
 	 * Stopped by a signal: 128 + its number, as shells report it (130
 	 * SIGINT, 143 SIGTERM). Ctrl-C is the normal end of a stream
-	 * (subscribe, --watch), so that alone exits 0 there.
+	 * (subscribe, --watch), so that alone exits 0 there; a server
+	 * (metrics --listen) stops cleanly on either, as daemons do.
 	 */
-	if (main_stop != 0 &&
-	    !((e->flags & CMD_STREAMS) && main_stop == SIGINT && status == 0))
+	if (main_stop != 0 && status == 0 &&
+	    (((e->flags & CMD_STREAMS) && main_stop == SIGINT) ||
+	    (e->flags & CMD_SERVER)))
+		;
+	else if (main_stop != 0)
 		status = 128 + main_stop;
 done:
 	conn_close(ctx.conn);
