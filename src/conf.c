@@ -35,6 +35,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "rds-cluster.h"
 #include "redact.h"
 #include "xmem.h"
 
@@ -1191,6 +1192,25 @@ conf_check_pg(struct conf_vctx *v, const char *path, const char *s)
 	return (-1);
 }
 
+/* Validate a redis+cluster:// seed list (rds-cluster.c parses it); note a password. */
+static int
+conf_check_redis_cluster(struct conf_vctx *v, const char *path, const char *s)
+{
+	struct rds_cluster_uri	 u;
+	struct mc_err		 e = { 0 };
+
+	if (rds_cluster_uri_parse(s, &u, &e) == -1) {
+		conf_fail(v, path, "invalid Redis Cluster URI (%s): expected "
+		    "redis+cluster://[user:password@]host:port[,host:port...]",
+		    e.msg);
+		return (-1);
+	}
+	if (strchr(s, '@') != NULL)
+		v->has_password = true;
+	rds_cluster_uri_done(&u);
+	return (0);
+}
+
 /* Validate a Redis URI or socket path; note a password. */
 static int
 conf_check_redis(struct conf_vctx *v, const char *path, const char *s)
@@ -1199,6 +1219,8 @@ conf_check_redis(struct conf_vctx *v, const char *path, const char *s)
 	struct mc_err		 e = { 0 };
 	struct buf		 b;
 
+	if (rds_cluster_uri_is(s))
+		return (conf_check_redis_cluster(v, path, s));
 	if (conf_redis_addr_parse(s, &a, &e) == 0) {
 		if (a.password != NULL)
 			v->has_password = true;

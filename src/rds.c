@@ -36,6 +36,7 @@
 #include <hiredis/hiredis.h>
 
 #include "buf.h"
+#include "rds-cluster.h"
 #include "rds-int.h"
 #include "xmem.h"
 #include "clk.h"
@@ -564,6 +565,7 @@ rds_free(struct rds *r)
 
 	if (r == NULL)
 		return;
+	rds_cluster_free(r->cl);
 	for (i = 0; i < RDS_NSLOTS; i++)
 		if (r->slots[i].c != NULL)
 			redisFree(r->slots[i].c);
@@ -740,6 +742,8 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 	redisReply	*role = NULL;
 
 	*out = NULL;
+	if (r->cl != NULL)
+		return (rds_cluster_dial(r->cl, suffix, out, ep, eplen, err));
 	if (r->nsentinels > 0) {
 		if (rds_sentinel_resolve(r, host, sizeof(host), &port, via,
 		    sizeof(via), err) == -1) {
@@ -1123,8 +1127,12 @@ rds_cmp_cmd(const void *a, const void *b)
 struct rds_stats *
 rds_stats(struct rds *r)
 {
-	struct rds_stats	*st = xcalloc(1, sizeof(*st));
+	struct rds_stats	*st;
 	size_t			 i;
+
+	if (r->cl != NULL)
+		return (rds_cluster_stats(r->cl));
+	st = xcalloc(1, sizeof(*st));
 
 	st->breaker = breaker_stats(&r->br);
 	pthread_mutex_lock(&r->mtx);
@@ -1305,6 +1313,8 @@ struct rds_reply *
 rds_command(struct rds *r, unsigned flags, int argc, const char *const *argv,
     const size_t *argvlen, struct mc_err *err)
 {
+	if (r->cl != NULL)
+		return (rds_cluster_command(r->cl, flags, argc, argv, argvlen, err));
 	return (rds_exec(r, flags, argc, argv, argvlen, NULL, err));
 }
 
@@ -1330,6 +1340,8 @@ rds_ping(struct rds *r, int64_t *rtt_us, struct mc_err *err)
 	int64_t			 lat = 0;
 	int			 rc = 0;
 
+	if (r->cl != NULL)
+		return (rds_cluster_ping(r->cl, rtt_us, err));
 	rep = rds_exec(r, 0, 1, argv, NULL, &lat, err);
 	if (rep == NULL)
 		return (-1);
@@ -1435,6 +1447,9 @@ rds_sockinfo(struct rds *r, struct rds_sockinfo *si, struct mc_err *err)
 	redisReply	*rep;
 
 	memset(si, 0, sizeof(*si));
+	if (r->cl != NULL)
+		return ((r = rds_cluster_any(r->cl, err)) == NULL ? -1 :
+		    rds_sockinfo(r, si, err));
 	if ((s = rds_slot_get(r, deadline, err)) == NULL)
 		return (-1);
 	if (rds_slot_ready(r, s, deadline, err) == -1)
@@ -1527,10 +1542,14 @@ struct rds_pipe {
 	struct rds		*r;
 	struct buf		 out;		/* RESP-encoded commands */
 	size_t			 n;
+	size_t			*off;		/* cluster fronts: n + 1 command offsets in out */
+	size_t			 capoff;
 	char			 first[32];	/* tracker name of the first command */
 	struct rds_reply	*replies;	/* nrep values after an exec */
 	size_t			 nrep, caprep;
 };
+
+static void	rds_pipe_mark(struct rds_pipe *);
 
 /* A new, empty batch. */
 struct rds_pipe *
@@ -1560,6 +1579,33 @@ rds_pipe_add(struct rds_pipe *p, int argc, const char *const *argv,
 	}
 	if (p->n++ == 0)
 		rds_cmd_name(argc, argv, argvlen, p->first, sizeof(p->first));
+	rds_pipe_mark(p);
+}
+
+/* Cluster fronts: remember where each command ends (they go to different nodes). */
+static void
+rds_pipe_mark(struct rds_pipe *p)
+{
+	if (p->r->cl == NULL)
+		return;
+	if (p->capoff < p->n + 1) {
+		p->capoff = (p->n + 1) * 2;
+		p->off = xreallocarray(p->off, p->capoff, sizeof(*p->off));
+	}
+	if (p->n == 1)
+		p->off[0] = 0;
+	p->off[p->n] = p->out.len;
+}
+
+/* Append an already encoded command (the cluster router's per-node batches). */
+void
+rds_pipe_add_resp(struct rds_pipe *p, const char *resp, size_t len,
+    const char *name)
+{
+	buf_append(&p->out, resp, len);
+	if (p->n++ == 0)
+		snprintf(p->first, sizeof(p->first), "%s", name);
+	rds_pipe_mark(p);
 }
 
 /* How many commands are queued. */
@@ -1603,6 +1649,9 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		p->replies = xreallocarray(p->replies, p->n, sizeof(*p->replies));
 		p->caprep = p->n;
 	}
+	if (r->cl != NULL)
+		return (rds_cluster_pipe_exec(r->cl, p->out.data, p->off, p->n,
+		    p->replies, &p->nrep, nerrors, err));
 	deadline = clk_mono_us() + (int64_t)r->command_timeout_ms * 1000;
 	if ((s = rds_slot_get(r, deadline, &e)) == NULL) {
 		rds_track(r, "pipeline", 0, true, false);
@@ -1678,6 +1727,7 @@ rds_pipe_free(struct rds_pipe *p)
 		return;
 	rds_pipe_clear_replies(p);
 	free(p->replies);
+	free(p->off);
 	buf_done(&p->out);
 	free(p);
 }

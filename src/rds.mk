@@ -33,3 +33,6 @@ bench/bench-rds: $(srcdir)/bench/bench-rds.c libmcpdb.a
 	$(AM_V_CCLD)$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(AM_CPPFLAGS) \
 	    $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@ \
 	    $(srcdir)/bench/bench-rds.c libmcpdb.a $(MCPDB_LIBS)
+
+# Redis Cluster: slot routing over one rds client per node (rds-cluster.c).
+libmcpdb_a_SOURCES += src/rds-cluster.c src/rds-cluster.h
