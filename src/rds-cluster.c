@@ -1364,3 +1364,342 @@ rds_is_cluster(const struct rds *r)
 {
 	return (r != NULL && r->cl != NULL);
 }
+
+/* ===================================================================== */
+/* Cluster view                                                           */
+/* ===================================================================== */
+
+/* An integer field "name:value" of CLUSTER INFO text; -1 when missing. */
+static int64_t
+rcl_info_int(const char *text, const char *name)
+{
+	const char	*p = text;
+	size_t		 l = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[l] == ':')
+			return (strtoll(p + l + 1, NULL, 10));
+		p += l;
+	}
+	return (-1);
+}
+
+/* Parse one CLUSTER NODES line into nv; mark its slots in mine[]. */
+static bool
+rcl_parse_node_line(char *line, struct rds_cluster_node_view *nv,
+    uint8_t *slotmap, uint8_t mark)
+{
+	char	*tok[16 + 1], *save = NULL, *p, *dash, *f, *fs = NULL;
+	int	 nt = 0, lo, hi, s;
+	size_t	 l;
+
+	memset(nv, 0, sizeof(*nv));
+	nv->lag_bytes = -1;
+	for (p = strtok_r(line, " ", &save); p != NULL; ) {
+		tok[nt++] = p;
+		if (nt == 8)
+			break;
+		p = strtok_r(NULL, " ", &save);
+	}
+	if (nt < 8)
+		return (false);
+	snprintf(nv->id, sizeof(nv->id), "%s", tok[0]);
+	if ((p = strchr(tok[1], '@')) != NULL)
+		*p = '\0';
+	if ((p = strchr(tok[1], ',')) != NULL)
+		*p = '\0';
+	snprintf(nv->addr, sizeof(nv->addr), "%s", tok[1]);
+	for (f = strtok_r(tok[2], ",", &fs); f != NULL; f = strtok_r(NULL, ",", &fs)) {
+		if (strcmp(f, "myself") == 0)
+			continue;
+		if (strcmp(f, "master") == 0)
+			snprintf(nv->role, sizeof(nv->role), "master");
+		else if (strcmp(f, "slave") == 0)
+			snprintf(nv->role, sizeof(nv->role), "replica");
+		l = strlen(nv->flags);
+		snprintf(nv->flags + l, sizeof(nv->flags) - l, "%s%s", l ? "," : "", f);
+	}
+	if (nv->role[0] == '\0')
+		snprintf(nv->role, sizeof(nv->role), "?");
+	if (strcmp(tok[3], "-") != 0)
+		snprintf(nv->master_id, sizeof(nv->master_id), "%s", tok[3]);
+	snprintf(nv->link, sizeof(nv->link), "%s", tok[7]);
+	for (p = strtok_r(NULL, " \n", &save); p != NULL;
+	    p = strtok_r(NULL, " \n", &save)) {
+		if (p[0] == '[')
+			continue;	/* [slot->-id] / [slot-<-id]: migration state */
+		lo = atoi(p);
+		hi = (dash = strchr(p, '-')) != NULL ? atoi(dash + 1) : lo;
+		if (lo < 0 || hi >= RDS_CLUSTER_SLOTS || lo > hi)
+			continue;
+		nv->nslots += hi - lo + 1;
+		l = strlen(nv->slots);
+		if (l + strlen(p) + 5 < sizeof(nv->slots))
+			snprintf(nv->slots + l, sizeof(nv->slots) - l, "%s%s",
+			    l ? "," : "", p);
+		else if (l + 4 < sizeof(nv->slots) && strstr(nv->slots, "...") == NULL)
+			snprintf(nv->slots + l, sizeof(nv->slots) - l, ",...");
+		for (s = lo; s <= hi; s++)
+			slotmap[s] = mark;
+	}
+	return (true);
+}
+
+/* CLUSTER INFO and CLUSTER NODES from the first node that answers both. */
+static int
+rcl_view_fetch(struct rds_cluster *cl, char **info, char **nodes, char *src,
+    size_t srclen, struct mc_err *err)
+{
+	static const char *const ci[] = { "CLUSTER", "INFO" };
+	static const char *const cn[] = { "CLUSTER", "NODES" };
+	struct rcl_node		**cand;
+	struct rds_reply	 *a, *b = NULL;
+	size_t			  n, i;
+	struct mc_err		  e = { 0 };
+	int			  rc = -1;
+
+	cand = rcl_candidates(cl, &n);
+	for (i = 0; i < n && rc == -1; i++) {
+		memset(&e, 0, sizeof(e));
+		if ((a = rds_command(cand[i]->r, 0, 2, ci, NULL, &e)) == NULL)
+			continue;
+		if (a->type == RDS_STRING &&
+		    (b = rds_command(cand[i]->r, 0, 2, cn, NULL, &e)) != NULL &&
+		    b->type == RDS_STRING) {
+			*info = a->str;
+			*nodes = b->str;
+			a->str = b->str = NULL;
+			snprintf(src, srclen, "%s", cand[i]->addr);
+			rc = 0;
+		}
+		rds_reply_free(a);
+		rds_reply_free(b);
+		b = NULL;
+	}
+	free(cand);
+	if (rc == -1)
+		mc_err_set(err, e.code ? e.code : MC_E_CONNECT, "redis cluster: no node "
+		    "answered CLUSTER INFO: %s", e.msg[0] ? e.msg : "no nodes known");
+	return (rc);
+}
+
+/* Order: masters by their first slot, each followed by its replicas. */
+static int
+rcl_view_cmp(const void *a, const void *b)
+{
+	const struct rds_cluster_node_view *x = a, *y = b;
+	int	kx = x->nslots > 0 ? atoi(x->slots) : RDS_CLUSTER_SLOTS;
+	int	ky = y->nslots > 0 ? atoi(y->slots) : RDS_CLUSTER_SLOTS;
+
+	return (kx < ky ? -1 : kx > ky ? 1 : strcmp(x->addr, y->addr));
+}
+
+/* Describe the cluster (see rds-cluster.h). */
+int
+rds_cluster_describe(struct rds *r, struct rds_cluster_view *v,
+    struct mc_err *err)
+{
+	struct rds_cluster		*cl = r->cl;
+	struct rds_cluster_node_view	*raw, *m;
+	struct rds_health		 h;
+	struct rcl_node			*node;
+	char				*info = NULL, *nodes = NULL, *line, *save = NULL;
+	char				*host;
+	uint8_t				*slotmap;
+	size_t				 nraw = 0, i, j;
+	int				 port, s;
+	struct mc_err			 e;
+
+	memset(v, 0, sizeof(*v));
+	v->first_uncovered = -1;
+	if (cl == NULL)
+		return (mc_err_set(err, MC_E_INTERNAL, "rds_cluster_describe: not a "
+		    "cluster"));
+	(void)rcl_refresh(cl, true, NULL);
+	if (rcl_view_fetch(cl, &info, &nodes, v->source, sizeof(v->source),
+	    err) == -1)
+		return (-1);
+	s = 0;
+	if ((line = strstr(info, "cluster_state:")) != NULL)
+		sscanf(line, "cluster_state:%15s", v->state);
+	v->slots_assigned = (int)rcl_info_int(info, "cluster_slots_assigned");
+	v->slots_ok = (int)rcl_info_int(info, "cluster_slots_ok");
+	v->slots_pfail = (int)rcl_info_int(info, "cluster_slots_pfail");
+	v->slots_fail = (int)rcl_info_int(info, "cluster_slots_fail");
+	v->known_nodes = (int)rcl_info_int(info, "cluster_known_nodes");
+	v->size = (int)rcl_info_int(info, "cluster_size");
+	v->current_epoch = rcl_info_int(info, "cluster_current_epoch");
+	slotmap = xcalloc(RDS_CLUSTER_SLOTS, 1);	/* 0 none, 1 served, 2 dead master */
+	raw = xcalloc(RDS_CLUSTER_MAX_NODES, sizeof(*raw));
+	for (line = strtok_r(nodes, "\n", &save); line != NULL &&
+	    nraw < RDS_CLUSTER_MAX_NODES; line = strtok_r(NULL, "\n", &save)) {
+		char	lcopy[4096];
+
+		snprintf(lcopy, sizeof(lcopy), "%s", line);
+		if (!rcl_parse_node_line(lcopy, &raw[nraw], slotmap, 1))
+			continue;
+		m = &raw[nraw++];
+		/* Ask the node itself: reachability, memory, ops/s, offsets. */
+		snprintf(lcopy, sizeof(lcopy), "%s", m->addr);
+		if (!rcl_split_addr(lcopy, &host, &port)) {
+			snprintf(m->error, sizeof(m->error), "no address (handshake?)");
+			continue;
+		}
+		pthread_mutex_lock(&cl->mtx);
+		node = rcl_node_get(cl, host, port);
+		pthread_mutex_unlock(&cl->mtx);
+		memset(&e, 0, sizeof(e));
+		if (strstr(m->flags, "fail") != NULL && strstr(m->flags, "fail?") == NULL &&
+		    strcmp(m->link, "disconnected") == 0) {
+			/* Failed and disconnected: do not wait a timeout for it. */
+			snprintf(m->error, sizeof(m->error), "marked fail by the cluster; "
+			    "link disconnected");
+			continue;
+		}
+		if (rds_health(node->r, &h, &e) == -1) {
+			snprintf(m->error, sizeof(m->error), "%.159s", e.msg);
+			continue;
+		}
+		m->reachable = true;
+		m->rtt_us = h.rtt_us;
+		m->used_memory = h.info.used_memory;
+		m->maxmemory = h.info.maxmemory;
+		m->ops_per_sec = h.info.ops_per_sec;
+		m->repl_offset = strcmp(m->role, "master") == 0 ?
+		    h.info.master_repl_offset : h.info.slave_repl_offset;
+	}
+	/* Slots whose master is unreachable or failed are not covered. */
+	for (i = 0; i < nraw; i++) {
+		if (strcmp(raw[i].role, "master") != 0 || raw[i].nslots == 0)
+			continue;
+		if (raw[i].reachable && strstr(raw[i].flags, "fail") == NULL)
+			continue;
+		char	tmp[sizeof(raw[i].slots)], *t, *ts = NULL, *d;
+
+		snprintf(tmp, sizeof(tmp), "%s", raw[i].slots);
+		for (t = strtok_r(tmp, ",", &ts); t != NULL; t = strtok_r(NULL, ",", &ts)) {
+			int lo = atoi(t), hi = (d = strchr(t, '-')) ? atoi(d + 1) : lo;
+
+			for (s = lo; s <= hi && s < RDS_CLUSTER_SLOTS; s++)
+				if (s >= 0)
+					slotmap[s] = 2;
+		}
+	}
+	for (s = 0; s < RDS_CLUSTER_SLOTS; s++)
+		if (slotmap[s] != 1) {
+			v->uncovered++;
+			if (v->first_uncovered < 0)
+				v->first_uncovered = s;
+		}
+	/* Masters first (by slots), then their replicas with the byte lag. */
+	qsort(raw, nraw, sizeof(*raw), rcl_view_cmp);
+	for (i = 0; i < nraw; i++) {
+		if (strcmp(raw[i].role, "master") != 0)
+			continue;
+		v->nodes[v->nnodes++] = raw[i];
+		for (j = 0; j < nraw; j++) {
+			if (strcmp(raw[j].master_id, raw[i].id) != 0)
+				continue;
+			v->nodes[v->nnodes] = raw[j];
+			if (raw[i].reachable && raw[j].reachable)
+				v->nodes[v->nnodes].lag_bytes = raw[i].repl_offset -
+				    raw[j].repl_offset;
+			v->nnodes++;
+		}
+	}
+	for (i = 0; i < nraw && v->nnodes < RDS_CLUSTER_MAX_NODES; i++) {
+		/* Orphans: replicas of an unknown master, nodes with no role. */
+		for (j = 0; j < v->nnodes; j++)
+			if (strcmp(v->nodes[j].id, raw[i].id) == 0)
+				break;
+		if (j == v->nnodes)
+			v->nodes[v->nnodes++] = raw[i];
+	}
+	pthread_mutex_lock(&cl->mtx);
+	v->refreshes = cl->refreshes;
+	v->moved = cl->moved;
+	v->asks = cl->asks;
+	pthread_mutex_unlock(&cl->mtx);
+	free(raw);
+	free(slotmap);
+	free(info);
+	free(nodes);
+	return (0);
+}
+
+/* Is the cluster healthy (see rds-cluster.h)? */
+bool
+rds_cluster_view_ok(const struct rds_cluster_view *v, char *why, size_t len)
+{
+	char	buf[256];
+
+	buf[0] = '\0';
+	if (strcmp(v->state, "ok") != 0)
+		snprintf(buf, sizeof(buf), "Redis cluster_state is %s (reported by %s)",
+		    v->state[0] ? v->state : "unknown", v->source);
+	else if (v->uncovered > 0)
+		snprintf(buf, sizeof(buf), "Redis cluster: %d slots have no reachable "
+		    "master (first: slot %d)", v->uncovered, v->first_uncovered);
+	else if (v->slots_fail > 0 || v->slots_pfail > 0)
+		snprintf(buf, sizeof(buf), "Redis cluster: %d slots fail, %d pfail",
+		    v->slots_fail, v->slots_pfail);
+	if (why != NULL)
+		snprintf(why, len, "%s", buf);
+	return (buf[0] == '\0');
+}
+
+/* The view as JSON. */
+cJSON *
+rds_cluster_view_json(const struct rds_cluster_view *v)
+{
+	cJSON				*o = cJSON_CreateObject(), *sl, *arr, *n;
+	const struct rds_cluster_node_view *nv;
+	char				 why[256];
+	size_t				 i;
+
+	cJSON_AddBoolToObject(o, "ok", rds_cluster_view_ok(v, why, sizeof(why)));
+	if (why[0] != '\0')
+		cJSON_AddStringToObject(o, "problem", why);
+	cJSON_AddStringToObject(o, "state", v->state);
+	cJSON_AddStringToObject(o, "source", v->source);
+	sl = cJSON_AddObjectToObject(o, "slots");
+	cJSON_AddNumberToObject(sl, "assigned", v->slots_assigned);
+	cJSON_AddNumberToObject(sl, "ok", v->slots_ok);
+	cJSON_AddNumberToObject(sl, "pfail", v->slots_pfail);
+	cJSON_AddNumberToObject(sl, "fail", v->slots_fail);
+	cJSON_AddNumberToObject(sl, "uncovered", v->uncovered);
+	cJSON_AddNumberToObject(o, "known_nodes", v->known_nodes);
+	cJSON_AddNumberToObject(o, "size", v->size);
+	cJSON_AddNumberToObject(o, "current_epoch", (double)v->current_epoch);
+	cJSON_AddNumberToObject(o, "map_reads", (double)v->refreshes);
+	cJSON_AddNumberToObject(o, "moved", (double)v->moved);
+	cJSON_AddNumberToObject(o, "ask", (double)v->asks);
+	arr = cJSON_AddArrayToObject(o, "nodes");
+	for (i = 0; i < v->nnodes; i++) {
+		nv = &v->nodes[i];
+		n = cJSON_CreateObject();
+		cJSON_AddStringToObject(n, "id", nv->id);
+		cJSON_AddStringToObject(n, "addr", nv->addr);
+		cJSON_AddStringToObject(n, "role", nv->role);
+		if (nv->master_id[0] != '\0')
+			cJSON_AddStringToObject(n, "master_id", nv->master_id);
+		cJSON_AddStringToObject(n, "flags", nv->flags);
+		cJSON_AddStringToObject(n, "link", nv->link);
+		cJSON_AddStringToObject(n, "slots", nv->slots);
+		cJSON_AddNumberToObject(n, "nslots", nv->nslots);
+		cJSON_AddBoolToObject(n, "reachable", nv->reachable);
+		if (nv->error[0] != '\0')
+			cJSON_AddStringToObject(n, "error", nv->error);
+		if (nv->reachable) {
+			cJSON_AddNumberToObject(n, "used_memory", (double)nv->used_memory);
+			cJSON_AddNumberToObject(n, "maxmemory", (double)nv->maxmemory);
+			cJSON_AddNumberToObject(n, "ops_per_sec", (double)nv->ops_per_sec);
+			cJSON_AddNumberToObject(n, "repl_offset", (double)nv->repl_offset);
+			cJSON_AddNumberToObject(n, "rtt_us", (double)nv->rtt_us);
+		}
+		if (nv->lag_bytes >= 0)
+			cJSON_AddNumberToObject(n, "lag_bytes", (double)nv->lag_bytes);
+		cJSON_AddItemToArray(arr, n);
+	}
+	return (o);
+}

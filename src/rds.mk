@@ -36,3 +36,4 @@ bench/bench-rds: $(srcdir)/bench/bench-rds.c libmcpdb.a
 
 # Redis Cluster: slot routing over one rds client per node (rds-cluster.c).
 libmcpdb_a_SOURCES += src/rds-cluster.c src/rds-cluster.h
+check_PROGRAMS += tests/unit/t-rds-slot
