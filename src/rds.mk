@@ -37,3 +37,7 @@ bench/bench-rds: $(srcdir)/bench/bench-rds.c libmcpdb.a
 # Redis Cluster: slot routing over one rds client per node (rds-cluster.c).
 libmcpdb_a_SOURCES += src/rds-cluster.c src/rds-cluster.h
 check_PROGRAMS += tests/unit/t-rds-slot
+# A real 6-node cluster from tests/harness/redis-cluster.sh (started by the test).
+check_PROGRAMS += tests/integ/t-rds-cluster
+tests_integ_t_rds_cluster_SOURCES = tests/integ/t-rds-cluster.c \
+	tests/integ/rds-srv.c tests/integ/rds-srv.h
