@@ -30,8 +30,6 @@
 /* Per-query deadline: a frozen server must not freeze the operator. */
 #define HEALTH_DEADLINE_MS	5000
 
-static void	health_bytes(int64_t, char *, size_t);
-
 /* One health sample of both servers. */
 struct health {
 	bool			pg_ok;
@@ -123,7 +121,7 @@ health_redis_cluster(struct rds *r, struct health *h)
 {
 	struct mc_err	err = { 0 };
 	char		why[256];
-	size_t		i, down = 0;
+	size_t		i;
 
 	h->cv = xcalloc(1, sizeof(*h->cv));
 	if (rds_cluster_describe(r, h->cv, &err) == -1) {
@@ -135,14 +133,9 @@ health_redis_cluster(struct rds *r, struct health *h)
 	}
 	h->rd_ok = true;
 	rds_info_init(&h->rd.info);
-	for (i = 0; i < h->cv->nnodes; i++)
-		if (!h->cv->nodes[i].reachable)
-			down++;
+	/* A dead replica (or a failed-over master) is shown, not fatal: exit 3 only for slots. */
 	if (!rds_cluster_view_ok(h->cv, why, sizeof(why)))
 		health_problem(h, "%s", why);
-	else if (down > 0)
-		health_problem(h, "Redis cluster: %zu of %zu nodes unreachable "
-		    "(every slot still has a master)", down, h->cv->nnodes);
 	for (i = 0; i < h->cv->nnodes; i++)
 		if (h->cv->nodes[i].reachable &&
 		    strcmp(h->cv->nodes[i].role, "master") == 0) {
@@ -158,40 +151,13 @@ health_redis_cluster(struct rds *r, struct health *h)
 static void
 health_print_cluster(struct cmd_ctx *ctx, const struct rds_cluster_view *v)
 {
-	struct table	*tb = table_new(NULL, 8, "node", "role", "slots", "link",
-	    "memory", "ops/s", "lag", "state");
-	const struct rds_cluster_node_view *n;
-	char		 mem[64], used[24], max[24], ops[24], lag[32], *st;
-	size_t		 i;
+	struct table	*tb = rds_cluster_view_table(v);
+	char		*sum = rds_cluster_view_summary(v);
 
-	out_printf(ctx->out, "redis cluster: state %s, slots %d assigned, %d ok, "
-	    "%d pfail, %d fail, %d without a reachable master; %d nodes, %d "
-	    "masters with slots, epoch %lld (from %s)\n", v->state,
-	    v->slots_assigned, v->slots_ok, v->slots_pfail, v->slots_fail,
-	    v->uncovered, v->known_nodes, v->size, (long long)v->current_epoch,
-	    v->source);
-	for (i = 0; i < v->nnodes; i++) {
-		n = &v->nodes[i];
-		mem[0] = ops[0] = lag[0] = '\0';
-		if (n->reachable) {
-			health_bytes(n->used_memory, used, sizeof(used));
-			if (n->maxmemory > 0)
-				health_bytes(n->maxmemory, max, sizeof(max));
-			else
-				snprintf(max, sizeof(max), "unbounded");
-			snprintf(mem, sizeof(mem), "%s / %s", used, max);
-			snprintf(ops, sizeof(ops), "%lld", (long long)n->ops_per_sec);
-		}
-		if (n->lag_bytes >= 0)
-			snprintf(lag, sizeof(lag), "%lld B", (long long)n->lag_bytes);
-		st = n->reachable ? xasprintf("up (%s)", n->flags) :
-		    xasprintf("DOWN (%s): %s", n->flags, n->error);
-		table_add(tb, n->addr, strcmp(n->role, "master") == 0 ? "master" :
-		    "  replica", n->slots[0] ? n->slots : "-", n->link, mem, ops, lag, st);
-		free(st);
-	}
+	out_printf(ctx->out, "%s\n", sum);
 	out_table(ctx->out, tb);
 	table_free(tb);
+	free(sum);
 }
 
 /* Sample Redis: PING RTT and one multi-section INFO. */

@@ -24,6 +24,7 @@
 #include <hiredis/hiredis.h>
 
 #include "clk.h"
+#include "out.h"
 #include "rds-int.h"
 #include "rds.h"
 #include "xmem.h"
@@ -1702,4 +1703,64 @@ rds_cluster_view_json(const struct rds_cluster_view *v)
 		cJSON_AddItemToArray(arr, n);
 	}
 	return (o);
+}
+
+/* Bytes as "1.5 MiB". */
+static void
+rcl_bytes(int64_t n, char *out, size_t len)
+{
+	const char	*u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double		 v = (double)n;
+	int		 k = 0;
+
+	while (v >= 1024 && k < 4) {
+		v /= 1024;
+		k++;
+	}
+	snprintf(out, len, k ? "%.1f %s" : "%.0f %s", v, u[k]);
+}
+
+/* The view as a table (see rds-cluster.h). */
+struct table *
+rds_cluster_view_table(const struct rds_cluster_view *v)
+{
+	struct table	*tb = table_new(NULL, 8, "node", "role", "slots", "link",
+	    "memory", "ops/s", "lag", "state");
+	const struct rds_cluster_node_view *n;
+	char		 mem[64], used[24], max[24], ops[24], lag[32], *st;
+	size_t		 i;
+
+	for (i = 0; i < v->nnodes; i++) {
+		n = &v->nodes[i];
+		mem[0] = ops[0] = lag[0] = '\0';
+		if (n->reachable) {
+			rcl_bytes(n->used_memory, used, sizeof(used));
+			if (n->maxmemory > 0)
+				rcl_bytes(n->maxmemory, max, sizeof(max));
+			else
+				snprintf(max, sizeof(max), "unbounded");
+			snprintf(mem, sizeof(mem), "%s / %s", used, max);
+			snprintf(ops, sizeof(ops), "%lld", (long long)n->ops_per_sec);
+		}
+		if (n->lag_bytes >= 0)
+			snprintf(lag, sizeof(lag), "%lld B", (long long)n->lag_bytes);
+		st = n->reachable ? xasprintf("up (%s)", n->flags) :
+		    xasprintf("DOWN (%s): %s", n->flags, n->error);
+		table_add(tb, n->addr, strcmp(n->role, "master") == 0 ? "master" :
+		    "  replica", n->slots[0] ? n->slots : "-", n->link, mem, ops, lag,
+		    st);
+		free(st);
+	}
+	return (tb);
+}
+
+/* One summary line (see rds-cluster.h). */
+char *
+rds_cluster_view_summary(const struct rds_cluster_view *v)
+{
+	return (xasprintf("redis cluster: state %s, slots %d assigned, %d ok, %d "
+	    "pfail, %d fail, %d without a reachable master; %d nodes, %d masters "
+	    "with slots, epoch %lld (from %s)", v->state, v->slots_assigned,
+	    v->slots_ok, v->slots_pfail, v->slots_fail, v->uncovered,
+	    v->known_nodes, v->size, (long long)v->current_epoch, v->source));
 }

@@ -155,6 +155,15 @@ int	rds_cluster_describe(struct rds *r, struct rds_cluster_view *v,
  * one line saying which.
  */
 bool	rds_cluster_view_ok(const struct rds_cluster_view *, char *why, size_t);
+struct table;
+/*
+ * The view as a table for terminals: one row per node (node, role, slots,
+ * link, memory used / maxmemory, ops/s, replica lag, state with flags or
+ * why it is down). Caller frees with table_free.
+ */
+struct table	*rds_cluster_view_table(const struct rds_cluster_view *);
+/* One line: state, slot counts, nodes, epoch, source. Caller frees. */
+char	*rds_cluster_view_summary(const struct rds_cluster_view *);
 /* The view as JSON (the --json and export contract). Caller frees. */
 cJSON	*rds_cluster_view_json(const struct rds_cluster_view *);
 

@@ -16,10 +16,10 @@ tests_integ_t_rds_fault_SOURCES = tests/integ/t-rds-fault.c \
 tests_integ_t_rds_sentinel_SOURCES = tests/integ/t-rds-sentinel.c \
 	tests/integ/rds-srv.c tests/integ/rds-srv.h
 # The `mcpdb redis ...` commands as an operator runs them (harness Redis).
-TESTS += tests/integ/t-redis-cli.sh
+TESTS += tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh
 
 EXTRA_DIST += \
-	tests/integ/t-redis-cli.sh \
+	tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh \
 	tests/fixtures/info/master-7.0.txt \
 	tests/fixtures/info/replica-7.0.txt \
 	tests/fixtures/info/old-5.0.txt \

@@ -86,6 +86,7 @@ node_start()
 		--cluster-enabled yes --cluster-config-file nodes.conf \
 		--cluster-node-timeout "$NODE_TIMEOUT" --save '' --appendonly no \
 		--dir "$d" --logfile "$d/redis.log" --daemonize no \
+		--repl-diskless-sync-delay 0 \
 		--enable-debug-command local) >/dev/null 2>&1 &
 	echo $! >"$d/pid"
 }
@@ -111,7 +112,8 @@ node_signal()
 }
 
 # Wait until every node that answers PING reports cluster_state:ok and
-# knows every slot, at most TIMEOUT seconds.
+# knows every slot, and every replica's link to its master is up (a replica
+# that never finished its first sync cannot be promoted), at most TIMEOUT s.
 cluster_wait_ok()
 {
 	i=0
@@ -122,6 +124,10 @@ cluster_wait_ok()
 			[ -n "$out" ] || continue
 			echo "$out" | grep -q '^cluster_state:ok' || good=0
 			echo "$out" | grep -q '^cluster_slots_ok:16384' || good=0
+			rep=$("$REDIS_CLI" -h 127.0.0.1 -p "$p" info replication 2>/dev/null)
+			case $rep in
+			*role:slave*) echo "$rep" | grep -q '^master_link_status:up' || good=0 ;;
+			esac
 		done
 		[ $good = 1 ] && return 0
 		sleep 0.1
