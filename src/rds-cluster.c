@@ -1021,13 +1021,17 @@ rds_cluster_ping(struct rds_cluster *cl, int64_t *rtt_us, struct mc_err *err)
 	return (rc);
 }
 
-/* Split one RESP multi-bulk we encoded ourselves into words (borrowed). */
+/*
+ * Split one RESP multi-bulk we encoded ourselves into words (borrowed from
+ * p). Up to cap words go into sargv/slens; more are allocated, and then
+ * *argvp != sargv and the caller frees *argvp and *lenp. -1 if malformed.
+ */
 static int
-rcl_resp_argv(const char *p, const char *end, const char ***argvp,
-    size_t **lenp)
+rcl_resp_argv(const char *p, const char *end, const char **sargv,
+    size_t *slens, int cap, const char ***argvp, size_t **lenp)
 {
-	const char	**argv;
-	size_t		 *lens;
+	const char	**argv = sargv;
+	size_t		 *lens = slens;
 	long		  argc, i, l;
 	char		 *e;
 
@@ -1037,8 +1041,10 @@ rcl_resp_argv(const char *p, const char *end, const char ***argvp,
 	if (argc < 1 || argc > 1000000)
 		return (-1);
 	p = e + 2;
-	argv = xcalloc((size_t)argc, sizeof(*argv));
-	lens = xcalloc((size_t)argc, sizeof(*lens));
+	if (argc > cap) {
+		argv = xcalloc((size_t)argc, sizeof(*argv));
+		lens = xcalloc((size_t)argc, sizeof(*lens));
+	}
 	for (i = 0; i < argc; i++) {
 		if (p >= end || *p != '$')
 			break;
@@ -1051,13 +1057,25 @@ rcl_resp_argv(const char *p, const char *end, const char ***argvp,
 		p += l + 2;
 	}
 	if (i < argc) {
-		free(argv);
-		free(lens);
+		if (argv != sargv) {
+			free(argv);
+			free(lens);
+		}
 		return (-1);
 	}
 	*argvp = argv;
 	*lenp = lens;
 	return ((int)argc);
+}
+
+/* Free what rcl_resp_argv allocated beyond the caller's arrays. */
+static void
+rcl_resp_argv_done(const char **sargv, const char **argv, size_t *lens)
+{
+	if (argv != sargv) {
+		free(argv);
+		free(lens);
+	}
 }
 
 /* One node's share of a batch. */
@@ -1077,9 +1095,9 @@ rds_cluster_pipe_exec(struct rds_cluster *cl, const char *data,
 	struct rcl_group	*g;
 	struct rcl_node		*node;
 	struct rds_reply	*one;
-	const char		**argv;
-	size_t			*lens, i, j, ng = 0, nerr = 0, done = 0;
-	int			 argc, slot, rc = 0, rs, port;
+	const char		**argv, *sargv[8];
+	size_t			*lens, slens[8], i, j, ng = 0, nerr = 0, done = 0;
+	int			 argc, *slots, s, rc = 0, rs, port;
 	char			 name[32], host[256];
 	struct mc_err		 e = { 0 };
 
@@ -1088,37 +1106,59 @@ rds_cluster_pipe_exec(struct rds_cluster *cl, const char *data,
 	if (rcl_ensure_map(cl, err) == -1)
 		return (-1);
 	g = xcalloc(n, sizeof(*g));
+	slots = xmalloc(n * sizeof(*slots));
 	/* Route everything before sending anything: a bad batch applies nothing. */
 	for (i = 0; i < n && rc == 0; i++) {
-		argc = rcl_resp_argv(data + off[i], data + off[i + 1], &argv, &lens);
+		argc = rcl_resp_argv(data + off[i], data + off[i + 1], sargv, slens,
+		    8, &argv, &lens);
 		if (argc < 0) {
 			rc = mc_err_set(err, MC_E_INTERNAL, "pipeline command %zu: bad "
 			    "encoding", i + 1);
 			break;
 		}
-		slot = rds_cluster_cmd_slot(argc, argv, lens, err);
-		rcl_verb(argc, argv, lens, name, sizeof(name));
-		free(argv);
-		free(lens);
-		if (slot == -2) {
+		slots[i] = rds_cluster_cmd_slot(argc, argv, lens, err);
+		if (slots[i] == -2) {
+			rcl_verb(argc, argv, lens, name, sizeof(name));
 			rc = mc_err_prefix(err, "pipeline command %zu (%s): ", i + 1, name);
-			break;
 		}
-		if ((node = rcl_route(cl, slot, err)) == NULL) {
-			rc = mc_err_prefix(err, "pipeline command %zu (%s): ", i + 1, name);
+		rcl_resp_argv_done(sargv, argv, lens);
+	}
+	/* One lock for the whole batch: the map cannot change half-way. */
+	pthread_mutex_lock(&cl->mtx);
+	for (i = 0; i < n && rc == 0; i++) {
+		node = NULL;
+		if (slots[i] >= 0 && cl->owner[slots[i]] != RCL_NONE)
+			node = cl->nodes[cl->owner[slots[i]]];
+		for (s = 0; slots[i] < 0 && node == NULL && s < RDS_CLUSTER_SLOTS; s++)
+			if (cl->owner[s] != RCL_NONE)
+				node = cl->nodes[cl->owner[s]];
+		if (node == NULL) {
+			rc = mc_err_set(err, MC_E_REDIS, "pipeline command %zu: slot %d "
+			    "has no master in the cluster map (the slot is unassigned: "
+			    "a hole in the map; fix it with redis-cli --cluster fix)",
+			    i + 1, slots[i]);
 			break;
 		}
 		for (j = 0; j < ng && g[j].node != node; j++)
 			;
 		if (j == ng) {
 			g[ng].node = node;
-			g[ng].p = rds_pipe_new(node->r);
 			g[ng].idx = xcalloc(n, sizeof(size_t));
 			ng++;
 		}
 		g[j].idx[g[j].n++] = i;
-		rds_pipe_add_resp(g[j].p, data + off[i], off[i + 1] - off[i], name);
 	}
+	pthread_mutex_unlock(&cl->mtx);
+	for (j = 0; j < ng && rc == 0; j++) {
+		g[j].p = rds_pipe_new(g[j].node->r);
+		for (i = 0; i < g[j].n; i++) {
+			size_t k = g[j].idx[i];
+
+			rds_pipe_add_resp(g[j].p, data + off[k], off[k + 1] - off[k],
+			    "pipeline");
+		}
+	}
+	free(slots);
 	for (j = 0; j < ng && rc == 0; j++) {
 		if (rds_pipe_exec(g[j].p, NULL, &e) == -1) {
 			rc = mc_err_copy(err, &e);
@@ -1140,10 +1180,12 @@ rds_cluster_pipe_exec(struct rds_cluster *cl, const char *data,
 			continue;
 		if (replies[i].type != RDS_ERROR)
 			continue;
-		argc = rcl_resp_argv(data + off[i], data + off[i + 1], &argv, &lens);
-		one = rds_cluster_command(cl, RDS_F_ERROR_REPLY, argc, argv, lens, &e);
-		free(argv);
-		free(lens);
+		argc = rcl_resp_argv(data + off[i], data + off[i + 1], sargv, slens,
+		    8, &argv, &lens);
+		one = argc < 0 ? NULL : rds_cluster_command(cl, RDS_F_ERROR_REPLY,
+		    argc, argv, lens, &e);
+		if (argc >= 0)
+			rcl_resp_argv_done(sargv, argv, lens);
 		if (one == NULL)
 			continue;	/* keep the redirect reply: it says what happened */
 		rds_reply_clear(&replies[i]);
