@@ -1086,6 +1086,17 @@ struct rcl_group {
 	size_t		 n;
 };
 
+/* Position of n in the node list. Caller holds cl->mtx. */
+static size_t
+rcl_node_index(const struct rds_cluster *cl, const struct rcl_node *n)
+{
+	size_t	i;
+
+	for (i = 0; i < cl->nnodes && cl->nodes[i] != n; i++)
+		;
+	return (i);
+}
+
 /* Run a batch grouped per node, replies back in the caller's order. */
 int
 rds_cluster_pipe_exec(struct rds_cluster *cl, const char *data,
@@ -1097,6 +1108,7 @@ rds_cluster_pipe_exec(struct rds_cluster *cl, const char *data,
 	struct rds_reply	*one;
 	const char		**argv, *sargv[8];
 	size_t			*lens, slens[8], i, j, ng = 0, nerr = 0, done = 0;
+	size_t			 sent = 0;
 	int			 argc, *slots, s, rc = 0, rs, port;
 	char			 name[32], host[256];
 	struct mc_err		 e = { 0 };
@@ -1148,6 +1160,15 @@ rds_cluster_pipe_exec(struct rds_cluster *cl, const char *data,
 		}
 		g[j].idx[g[j].n++] = i;
 	}
+	/* Fixed order (the node list's), so threads never wait on each other's slots. */
+	for (i = 1; i < ng; i++)
+		for (j = i; j > 0 && rcl_node_index(cl, g[j].node) <
+		    rcl_node_index(cl, g[j - 1].node); j--) {
+			struct rcl_group t = g[j];
+
+			g[j] = g[j - 1];
+			g[j - 1] = t;
+		}
 	pthread_mutex_unlock(&cl->mtx);
 	for (j = 0; j < ng && rc == 0; j++) {
 		g[j].p = rds_pipe_new(g[j].node->r);
@@ -1159,15 +1180,23 @@ rds_cluster_pipe_exec(struct rds_cluster *cl, const char *data,
 		}
 	}
 	free(slots);
-	for (j = 0; j < ng && rc == 0; j++) {
-		if (rds_pipe_exec(g[j].p, NULL, &e) == -1) {
+	/* Write every node's share first, then read: the nodes work in parallel. */
+	for (sent = 0; sent < ng && rc == 0; sent++)
+		if (rds_pipe_send(g[sent].p, &e) == -1) {
 			rc = mc_err_copy(err, &e);
-			if (j > 0)
+			if (sent > 0)
 				mc_err_prefix(err, "(the batches of %zu other nodes were "
-				    "applied) ", j);
+				    "sent and may have been applied) ", sent);
 			break;
 		}
-		for (i = 0; i < g[j].n; i++) {
+	for (j = 0; j < sent; j++) {
+		memset(&e, 0, sizeof(e));
+		if (rds_pipe_recv(g[j].p, NULL, &e) == -1) {
+			if (rc == 0)
+				rc = mc_err_copy(err, &e);
+			continue;
+		}
+		for (i = 0; rc == 0 && i < g[j].n; i++) {
 			rcl_reply_dup(&replies[g[j].idx[i]], rds_pipe_reply(g[j].p, i));
 			done++;
 		}

@@ -92,6 +92,16 @@ void	rds_pipe_add_resp(struct rds_pipe *, const char *resp, size_t len,
 	    const char *name);
 
 /*
+ * rds_pipe_exec in two halves, so a cluster batch can be written to every
+ * node before any node's replies are read. send checks out a connection
+ * and writes the batch; recv reads the replies and returns the connection.
+ * Same errors as rds_pipe_exec; after a failed send there is nothing to
+ * recv. A batch must not be freed or reset between the two.
+ */
+int	rds_pipe_send(struct rds_pipe *, struct mc_err *);
+int	rds_pipe_recv(struct rds_pipe *, size_t *nerrors, struct mc_err *);
+
+/*
  * The routed versions of the rds_* calls, in rds-cluster.c; rds.c calls
  * them when r->cl is set. Same contracts as the public calls.
  */

@@ -1547,6 +1547,8 @@ struct rds_pipe {
 	char			 first[32];	/* tracker name of the first command */
 	struct rds_reply	*replies;	/* nrep values after an exec */
 	size_t			 nrep, caprep;
+	struct rds_slot		*held;		/* between rds_pipe_send and _recv */
+	int64_t			 t0;		/* when the batch was sent */
 };
 
 static void	rds_pipe_mark(struct rds_pipe *);
@@ -1631,27 +1633,76 @@ int
 rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 {
 	struct rds	*r = p->r;
-	struct rds_slot	*s;
-	int64_t		 deadline, t0;
-	redisReply	*rep;
-	size_t		 i, nerr = 0;
-	struct mc_err	 e = { 0 };
-	char		 why[160];
-	int		 saved;
-	bool		 timed_out;
 
-	rds_pipe_clear_replies(p);
 	if (nerrors != NULL)
 		*nerrors = 0;
+	if (r->cl != NULL) {
+		rds_pipe_clear_replies(p);
+		if (p->n == 0)
+			return (0);
+		if (p->caprep < p->n) {
+			p->replies = xreallocarray(p->replies, p->n, sizeof(*p->replies));
+			p->caprep = p->n;
+		}
+		return (rds_cluster_pipe_exec(r->cl, p->out.data, p->off, p->n,
+		    p->replies, &p->nrep, nerrors, err));
+	}
+	if (rds_pipe_send(p, err) == -1)
+		return (-1);
+	return (rds_pipe_recv(p, nerrors, err));
+}
+
+/*
+ * The connection of p broke after t0: report, drop it, count the unknown
+ * outcomes. Always -1.
+ */
+static int
+rds_pipe_broken(struct rds_pipe *p, int64_t t0, struct mc_err *err)
+{
+	struct rds	*r = p->r;
+	struct rds_slot	*s = p->held;
+	struct mc_err	 e = { 0 };
+	char		 why[160];
+	int		 saved = errno;
+	bool		 timed_out;
+
+	timed_out = rds_timed_out(s->c, saved);
+	rds_scrub(r, why, sizeof(why), s->c->errstr);
+	mc_err_set(&e, timed_out ? MC_E_TIMEOUT : MC_E_CONNECT, "redis %s: pipeline of "
+	    "%zu commands (first %s): %s after %zu replies; outcome unknown for the "
+	    "other %zu: they may or may not have been applied", rds_ep(r), p->n,
+	    p->first, timed_out ? "no reply within the command timeout" : why,
+	    p->nrep, p->n - p->nrep);
+	rds_slot_drop(r, s);
+	rds_slot_put(r, s);
+	p->held = NULL;
+	rds_note_failure(r, e.msg, false);
+	pthread_mutex_lock(&r->mtx);
+	r->outcome_unknown += p->n - p->nrep;
+	pthread_mutex_unlock(&r->mtx);
+	rds_track(r, "pipeline", clk_mono_us() - t0, true, false);
+	rds_pipe_clear_replies(p);
+	return (mc_err_copy(err, &e));
+}
+
+/* First half of rds_pipe_exec: check out a connection and write the batch. */
+int
+rds_pipe_send(struct rds_pipe *p, struct mc_err *err)
+{
+	struct rds	*r = p->r;
+	struct rds_slot	*s;
+	int64_t		 deadline;
+	struct mc_err	 e = { 0 };
+	int		 done = 0;
+
+	rds_pipe_clear_replies(p);
+	p->held = NULL;
 	if (p->n == 0)
 		return (0);
 	if (p->caprep < p->n) {
 		p->replies = xreallocarray(p->replies, p->n, sizeof(*p->replies));
 		p->caprep = p->n;
 	}
-	if (r->cl != NULL)
-		return (rds_cluster_pipe_exec(r->cl, p->out.data, p->off, p->n,
-		    p->replies, &p->nrep, nerrors, err));
 	deadline = clk_mono_us() + (int64_t)r->command_timeout_ms * 1000;
 	if ((s = rds_slot_get(r, deadline, &e)) == NULL) {
 		rds_track(r, "pipeline", 0, true, false);
@@ -1662,12 +1713,34 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		rds_track(r, "pipeline", 0, true, false);
 		return (mc_err_copy(err, &e));
 	}
-	t0 = clk_mono_us();
+	p->held = s;
+	p->t0 = clk_mono_us();
 	if (redisAppendFormattedCommand(s->c, p->out.data, p->out.len) != REDIS_OK)
-		goto broken;
+		return (rds_pipe_broken(p, p->t0, err));
+	while (!done)
+		if (redisBufferWrite(s->c, &done) != REDIS_OK)
+			return (rds_pipe_broken(p, p->t0, err));
+	return (0);
+}
+
+/* Second half of rds_pipe_exec: read every reply, give the connection back. */
+int
+rds_pipe_recv(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
+{
+	struct rds	*r = p->r;
+	struct rds_slot	*s = p->held;
+	redisReply	*rep;
+	size_t		 i, nerr = 0;
+
+	if (nerrors != NULL)
+		*nerrors = 0;
+	if (p->n == 0)
+		return (0);
+	if (s == NULL)
+		return (mc_err_set(err, MC_E_INTERNAL, "rds_pipe_recv without a send"));
 	for (i = 0; i < p->n; i++) {
 		if (redisGetReply(s->c, (void **)&rep) != REDIS_OK)
-			goto broken;
+			return (rds_pipe_broken(p, p->t0, err));
 		rds_reply_copy(&p->replies[i], rep);
 		p->nrep++;
 		if (rep->type == REDIS_REPLY_ERROR)
@@ -1675,31 +1748,14 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		freeReplyObject(rep);
 	}
 	rds_slot_put(r, s);
+	p->held = NULL;
 	pthread_mutex_lock(&r->mtx);
 	r->pipelined += p->n;
 	pthread_mutex_unlock(&r->mtx);
-	rds_track(r, "pipeline", clk_mono_us() - t0, nerr > 0, true);
+	rds_track(r, "pipeline", clk_mono_us() - p->t0, nerr > 0, true);
 	if (nerrors != NULL)
 		*nerrors = nerr;
 	return (0);
-broken:
-	saved = errno;
-	timed_out = rds_timed_out(s->c, saved);
-	rds_scrub(r, why, sizeof(why), s->c->errstr);
-	mc_err_set(&e, timed_out ? MC_E_TIMEOUT : MC_E_CONNECT, "redis %s: pipeline of "
-	    "%zu commands (first %s): %s after %zu replies; outcome unknown for the "
-	    "other %zu: they may or may not have been applied", rds_ep(r), p->n,
-	    p->first, timed_out ? "no reply within the command timeout" : why,
-	    p->nrep, p->n - p->nrep);
-	rds_slot_drop(r, s);
-	rds_slot_put(r, s);
-	rds_note_failure(r, e.msg, false);
-	pthread_mutex_lock(&r->mtx);
-	r->outcome_unknown += p->n - p->nrep;
-	pthread_mutex_unlock(&r->mtx);
-	rds_track(r, "pipeline", clk_mono_us() - t0, true, false);
-	rds_pipe_clear_replies(p);
-	return (mc_err_copy(err, &e));
 }
 
 /* Reply i of the last exec. */
