@@ -583,7 +583,16 @@ rcl_parse_slots(struct rds_cluster *cl, const struct rds_reply *rep,
 	}
 }
 
-/* Compare two candidates: fewest recent failures first, then masters first. */
+/* Count (or clear) a node's failures to answer a map read. */
+static void
+rcl_node_failed(struct rds_cluster *cl, struct rcl_node *n, bool failed)
+{
+	pthread_mutex_lock(&cl->mtx);
+	n->fails = failed ? n->fails + 1 : 0;
+	pthread_mutex_unlock(&cl->mtx);
+}
+
+/* Compare two candidates: fewest recent failures first. Caller holds cl->mtx. */
 static int
 rcl_cand_cmp(const void *a, const void *b)
 {
@@ -616,8 +625,7 @@ rcl_candidates(struct rds_cluster *cl, size_t *np)
 	for (i = 0; i < cl->nnodes; i++)
 		if (!own[i])
 			v[n++] = cl->nodes[i];
-	pthread_mutex_unlock(&cl->mtx);
-	/* qsort is not stable: only the failure count reorders, ties keep owner order. */
+	/* An insertion sort is stable: ties keep owners first, in list order. */
 	for (i = 1; i < n; i++) {
 		struct rcl_node *t = v[i];
 		size_t j = i;
@@ -628,6 +636,7 @@ rcl_candidates(struct rds_cluster *cl, size_t *np)
 		}
 		v[j] = t;
 	}
+	pthread_mutex_unlock(&cl->mtx);
 	free(own);
 	*np = n;
 	return (v);
@@ -681,7 +690,7 @@ rcl_refresh(struct rds_cluster *cl, bool force, struct mc_err *err)
 		}
 		if (rep == NULL) {
 			memcpy(last, e.msg, sizeof(last));
-			cand[i]->fails++;
+			rcl_node_failed(cl, cand[i], true);
 			continue;
 		}
 		if (rep->type != RDS_ARRAY) {
@@ -695,10 +704,10 @@ rcl_refresh(struct rds_cluster *cl, bool force, struct mc_err *err)
 				    cand[i]->addr, use_slots ? "SLOTS" : "SHARDS",
 				    rep->type == RDS_ERROR ? rep->str : "unexpected reply");
 			rds_reply_free(rep);
-			cand[i]->fails++;
+			rcl_node_failed(cl, cand[i], true);
 			continue;
 		}
-		cand[i]->fails = 0;
+		rcl_node_failed(cl, cand[i], false);
 		for (s = 0; s < RDS_CLUSTER_SLOTS; s++)
 			own[s] = RCL_NONE;
 		pthread_mutex_lock(&cl->mtx);

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,32 @@ test_keyslot(void)
 	    "our slot == CLUSTER KEYSLOT");
 }
 
+/* What the subscriber heard. */
+struct heard {
+	pthread_mutex_t	mtx;
+	int		messages;
+	int		subscribed;
+	int		port;		/* of the node it subscribed on, last time */
+};
+
+/* Subscriber callback: count messages and (re)subscriptions. */
+static void
+on_msg(void *arg, const struct rds_sub_msg *msg)
+{
+	struct heard	*h = arg;
+	const char	*c;
+
+	pthread_mutex_lock(&h->mtx);
+	if (msg->kind == RDS_SUB_MESSAGE)
+		h->messages++;
+	else if (msg->kind == RDS_SUB_SUBSCRIBED) {
+		h->subscribed++;
+		if (msg->detail != NULL && (c = strrchr(msg->detail, ':')) != NULL)
+			h->port = atoi(c + 1);
+	}
+	pthread_mutex_unlock(&h->mtx);
+}
+
 /* Wait (up to 15 s) until every replica's link to its master is up. */
 static void
 replicas_wait(void)
@@ -275,6 +302,9 @@ main(void)
 	size_t			 len, i, nerr;
 	int			 n, s, shard[3] = { 0 }, ok_all = 1, j, stopped, rc;
 	int			 killed_port = 0;
+	struct rds_sub_spec	 spec;
+	struct rds_sub		*sub;
+	struct heard		 heard = { .mtx = PTHREAD_MUTEX_INITIALIZER };
 	double			 t0, t1, stall;
 	const char		*mset[] = { "MSET", "{t}a", "1", "{t}b", "2" };
 	const char		*mset_bad[] = { "MSET", "foo", "1", "bar", "2" };
@@ -284,7 +314,7 @@ main(void)
 	rds_ignore_sigpipe();
 	if (!cluster_up())
 		skip_all("the cluster harness could not start a cluster");
-	plan(34);
+	plan(36);
 	test_keyslot();
 	if ((n = masters(cl_ports[0], m, 3)) != 3)
 		bail_out("expected 3 masters, got %d", n);
@@ -446,9 +476,25 @@ main(void)
 	snprintf(url, sizeof(url), "'%s' wait-ok '%s'", script, cl_dir);
 	ok(system(url) == 0, "slot %d given back; cluster_state ok", s);
 
-	/* Failover: kill the master of a key; writes go on until the replica serves. */
+	/* Failover: a subscriber on some master; kill that master while writing. */
+	{
+		static const char *const chans[] = { "fo-ch" };
+
+		memset(&spec, 0, sizeof(spec));
+		spec.channels = chans;
+		spec.nchannels = 1;
+		spec.ping_ms = 200;
+		spec.cb = on_msg;
+		spec.arg = &heard;
+		memset(&err, 0, sizeof(err));
+		sub = rds_sub_new(r, &spec, &err);
+		ok(sub != NULL, "subscribed through the cluster client: %s", err.msg);
+	}
 	n = masters(cl_ports[0], m, 3);
 	a = &m[0];
+	for (j = 0; j < n; j++)
+		if (m[j].port == heard.port)
+			a = &m[j];	/* the subscriber's node: it must move too */
 	key_on(a, "fo", key, sizeof(key));
 	ok(rds_set(r, key, "0", 1, 0, NULL) == 0, "writing %s on 127.0.0.1:%d", key,
 	    a->port);
@@ -489,6 +535,19 @@ main(void)
 			break;
 		usleep(100000);
 	}
+	for (j = 0; j < 100 && sub != NULL; j++) {
+		(void)rds_publish(r, "fo-ch", "after", 5, NULL, NULL);
+		pthread_mutex_lock(&heard.mtx);
+		rc = heard.messages;
+		pthread_mutex_unlock(&heard.mtx);
+		if (rc > 0)
+			break;
+		usleep(100000);
+	}
+	ok(sub != NULL && rc > 0 && heard.subscribed >= 2, "Pub/Sub keeps working "
+	    "across the failover (subscribed %d times, last on :%d, was on :%d)",
+	    heard.subscribed, heard.port, killed_port);
+	rds_sub_free(sub);
 	ok(rds_cluster_view_ok(v, NULL, 0), "after the failover the cluster is ok "
 	    "again (state %s, %d uncovered)", v->state, v->uncovered);
 	for (i = 0, n = 0; i < v->nnodes; i++)
