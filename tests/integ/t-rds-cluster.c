@@ -130,15 +130,18 @@ masters(int port, struct master *m, int max)
 {
 	redisContext	*c = admin(port);
 	redisReply	*r = redisCommand(c, "CLUSTER NODES");
-	char		*save = NULL, *line, id[64], addr[128], flags[128];
+	char		*save = NULL, *line, id[64], addr[128], flags[128], tok[64];
 	int		 n = 0, lo, hi;
 
 	for (line = r ? strtok_r(r->str, "\n", &save) : NULL; line != NULL && n < max;
 	    line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%63s %127s %127s %*s %*s %*s %*s %*s %d-%d", id,
-		    addr, flags, &lo, &hi) != 5 || strstr(flags, "master") == NULL ||
-		    strstr(flags, "fail") != NULL)
+		/* The first slot token: "0-5460", or one slot ("2484") after a move. */
+		if (sscanf(line, "%63s %127s %127s %*s %*s %*s %*s %*s %63s", id,
+		    addr, flags, tok) != 4 || strstr(flags, "master") == NULL ||
+		    strstr(flags, "fail") != NULL || tok[0] == '[')
 			continue;
+		lo = atoi(tok);
+		hi = strchr(tok, '-') ? atoi(strchr(tok, '-') + 1) : lo;
 		snprintf(m[n].id, sizeof(m[n].id), "%s", id);
 		m[n].port = atoi(strchr(addr, ':') + 1);
 		m[n].lo = lo;
