@@ -784,6 +784,21 @@ rcl_route(struct rds_cluster *cl, int slot, struct mc_err *err)
 	return (n);
 }
 
+/* Another master than n (for a keyless command whose node failed), or NULL. */
+static struct rcl_node *
+rcl_route_other(struct rds_cluster *cl, const struct rcl_node *n)
+{
+	struct rcl_node	*o = NULL;
+	int		 s;
+
+	pthread_mutex_lock(&cl->mtx);
+	for (s = 0; s < RDS_CLUSTER_SLOTS && o == NULL; s++)
+		if (cl->owner[s] != RCL_NONE && cl->nodes[cl->owner[s]] != n)
+			o = cl->nodes[cl->owner[s]];
+	pthread_mutex_unlock(&cl->mtx);
+	return (o);
+}
+
 /* Kinds of cluster error replies. */
 enum rcl_reply {
 	RCL_OK,
@@ -886,7 +901,7 @@ struct rds_reply *
 rds_cluster_command(struct rds_cluster *cl, unsigned flags, int argc,
     const char *const *argv, const size_t *argvlen, struct mc_err *err)
 {
-	struct rcl_node		*n, *ask = NULL, *again;
+	struct rcl_node		*n, *ask = NULL, *again, *keyless = NULL;
 	struct rds_reply	*rep;
 	struct mc_err		 e = { 0 };
 	enum rcl_reply		 kind;
@@ -900,7 +915,11 @@ rds_cluster_command(struct rds_cluster *cl, unsigned flags, int argc,
 		return (NULL);
 	rcl_verb(argc, argv, argvlen, verb, sizeof(verb));
 	for (;;) {
-		if ((n = ask) == NULL && (n = rcl_route(cl, slot, err)) == NULL)
+		if (keyless != NULL) {
+			/* A keyless command whose node died: another master serves it. */
+			n = keyless;
+			keyless = NULL;
+		} else if ((n = ask) == NULL && (n = rcl_route(cl, slot, err)) == NULL)
 			return (NULL);
 		memset(&e, 0, sizeof(e));
 		rep = ask ? rcl_asking(n, argc, argv, argvlen, &e) :
@@ -912,9 +931,13 @@ rds_cluster_command(struct rds_cluster *cl, unsigned flags, int argc,
 			if (!retried && rcl_retryable(&e)) {
 				retried = true;
 				(void)rcl_refresh(cl, false, NULL);
-				again = rcl_route(cl, slot, NULL);
-				if (again != NULL && again != n)
+				again = slot >= 0 ? rcl_route(cl, slot, NULL) :
+				    rcl_route_other(cl, n);
+				if (again != NULL && again != n) {
+					if (slot < 0)
+						keyless = again;
 					continue;
+				}
 			}
 			if (slot >= 0)
 				mc_err_prefix(&e, "slot %d: ", slot);

@@ -317,7 +317,7 @@ main(void)
 	rds_ignore_sigpipe();
 	if (!cluster_up())
 		skip_all("the cluster harness could not start a cluster");
-	plan(36);
+	plan(37);
 	test_keyslot();
 	if ((n = masters(cl_ports[0], m, 3)) != 3)
 		bail_out("expected 3 masters, got %d", n);
@@ -508,6 +508,13 @@ main(void)
 	snprintf(url, sizeof(url), "'%s' kill-node '%s' %d", script, cl_dir, j + 1);
 	t0 = now_ms();
 	(void)system(url);
+	memset(&err, 0, sizeof(err));
+	memset(&err, 0, sizeof(err));
+	got = rds_info_text(r, "server", &err);
+	ok(got != NULL, "a keyless command right after the kill goes to a live "
+	    "master (the dead one %s slot 0): %s", owner(m, n, 0) == a ?
+	    "owned" : "did not own", err.msg);
+	free(got);
 	memset(&err, 0, sizeof(err));
 	rc = rds_cluster_describe(r, v, &err);
 	ok(rc == 0 && !rds_cluster_view_ok(v, NULL, 0),
