@@ -5,6 +5,7 @@
  * redis-benchmark --csv, so bench/redis-pipeline.sh can take the ratio.
  *
  * usage: bench-rds URL [-n KEYS] [-P BATCH] [-c THREADS] [-d VALUE_BYTES]
+ * (URL may be redis+cluster://: batches are then split per node).
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "rds-cluster.h"
 #include "rds.h"
 
 struct job {
@@ -151,7 +153,9 @@ main(int argc, char **argv)
 	tg.name = "bench";
 	tg.redis = argv[1];
 	tg.redis_opts.command_timeout_ms = 10000;
-	if ((r = rds_new(&tg, NULL, "bench", &err)) == NULL) {
+	r = rds_cluster_uri_is(tg.redis) ? rds_cluster_open(&tg, NULL, "bench", &err) :
+	    rds_new(&tg, NULL, "bench", &err);
+	if (r == NULL) {
 		fprintf(stderr, "bench-rds: %s\n", err.msg);
 		return (1);
 	}

@@ -25,6 +25,7 @@
 #include "migrate.h"
 #include "pgq.h"
 #include "pool.h"
+#include "rds-cluster.h"
 #include "rds.h"
 #include "xmem.h"
 #include "clk.h"
@@ -47,6 +48,7 @@ struct health {
 	bool			rd_ok;
 	char			rd_error[sizeof(((struct mc_err *)0)->msg)];
 	struct rds_health	rd;
+	struct rds_cluster_view	*cv;		/* a Redis Cluster's view, or NULL */
 	struct buf		problems;	/* "; "-separated reasons */
 };
 
@@ -121,6 +123,55 @@ fail:
 }
 
 /*
+ * Sample a Redis Cluster: state, slot coverage and every node (a node that
+ * does not answer is a problem only when slots lose their master). h->rd
+ * gets the PING + INFO of the first reachable master.
+ */
+static void
+health_redis_cluster(struct rds *r, struct health *h)
+{
+	struct mc_err	err = { 0 };
+	char		why[256];
+	size_t		i;
+
+	h->cv = xcalloc(1, sizeof(*h->cv));
+	if (rds_cluster_describe(r, h->cv, &err) == -1) {
+		free(h->cv);
+		h->cv = NULL;
+		snprintf(h->rd_error, sizeof(h->rd_error), "%s", err.msg);
+		health_problem(h, "Redis unreachable: %s", err.msg);
+		return;
+	}
+	h->rd_ok = true;
+	rds_info_init(&h->rd.info);
+	/* A dead replica (or a failed-over master) is shown, not fatal: exit 3 only for slots. */
+	if (!rds_cluster_view_ok(h->cv, why, sizeof(why)))
+		health_problem(h, "%s", why);
+	for (i = 0; i < h->cv->nnodes; i++)
+		if (h->cv->nodes[i].reachable &&
+		    strcmp(h->cv->nodes[i].role, "master") == 0) {
+			h->rd.rtt_us = h->cv->nodes[i].rtt_us;
+			h->rd.info.used_memory = h->cv->nodes[i].used_memory;
+			h->rd.info.maxmemory = h->cv->nodes[i].maxmemory;
+			snprintf(h->rd.info.role, sizeof(h->rd.info.role), "cluster");
+			break;
+		}
+}
+
+/* The cluster part of `health` for terminals: one row per node. */
+static void
+health_print_cluster(struct cmd_ctx *ctx, const struct rds_cluster_view *v)
+{
+	struct table	*tb = rds_cluster_view_table(v);
+	char		*sum = rds_cluster_view_summary(v);
+
+	out_printf(ctx->out, "%s\n", sum);
+	out_table(ctx->out, tb);
+	table_free(tb);
+	free(sum);
+}
+
+/*
  * Sample Redis: PING RTT and one multi-section INFO. An open breaker is
  * bypassed with a one-off client of the same target (its own, closed
  * breaker), which dials at once.
@@ -136,7 +187,11 @@ health_redis(struct conn *c, const struct conf_target *t, struct health *h)
 	if (t->redis == NULL || *t->redis == '\0')
 		return;
 	h->rd_configured = true;
-	if ((r = conn_rds(c, &err)) != NULL &&
+	if ((r = conn_rds(c, &err)) != NULL && rds_is_cluster(r)) {
+		health_redis_cluster(r, h);
+		return;
+	}
+	if (r != NULL &&
 	    (rc = rds_health(r, &h->rd, &err)) != 0 &&
 	    err.code == MC_E_BREAKER) {
 		memset(&err, 0, sizeof(err));
@@ -227,7 +282,10 @@ health_json(const struct conf_target *t, const struct health *h)
 	}
 	cJSON_AddItemToObject(doc, "postgresql", pg);
 	cJSON_AddBoolToObject(rd, "configured", h->rd_configured);
-	if (h->rd_configured) {
+	if (h->rd_configured && h->cv != NULL) {
+		cJSON_AddBoolToObject(rd, "reachable", h->rd_ok);
+		cJSON_AddItemToObject(rd, "cluster", rds_cluster_view_json(h->cv));
+	} else if (h->rd_configured) {
 		cJSON_AddBoolToObject(rd, "reachable", h->rd_ok);
 		if (h->rd_ok) {
 			const struct rds_info *i = &h->rd.info;
@@ -285,7 +343,14 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 	}
 	if (!h->rd_configured)
 		table_add(tb, "redis", "-", "not configured for this target");
-	else if (h->rd_ok) {
+	else if (h->cv != NULL) {
+		d = xasprintf("Redis Cluster, state %s, %d/16384 slots served by a "
+		    "reachable master, %zu nodes", h->cv->state,
+		    16384 - h->cv->uncovered, h->cv->nnodes);
+		table_add(tb, "redis", rds_cluster_view_ok(h->cv, NULL, 0) ? "up" :
+		    "DEGRADED", d);
+		free(d);
+	} else if (h->rd_ok) {
 		const struct rds_info *i = &h->rd.info;
 		char	used[24], max[24], hit[16];
 
@@ -304,6 +369,8 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		table_add(tb, "redis", "DOWN", h->rd_error);
 	out_table(ctx->out, tb);
 	table_free(tb);
+	if (h->cv != NULL)
+		health_print_cluster(ctx, h->cv);
 	if (h->problems.len > 0)
 		out_printf(ctx->out, "UNHEALTHY: %s\n", h->problems.data);
 	else
@@ -356,6 +423,7 @@ cmd_health_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 			health_print(ctx, &h);
 		}
 		buf_done(&h.problems);
+		free(h.cv);
 		if (watch <= 0)
 			break;
 		for (long ms = 0; ms < watch * 1000 && !*ctx->stop; ms += 100)
@@ -604,6 +672,12 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 	health_redis(c, ctx->target, &h);
 	if (!h.rd_configured)
 		doctor_add(&d, "redis", 0, "not configured for this target");
+	else if (h.cv != NULL)
+		doctor_add(&d, "redis", !rds_cluster_view_ok(h.cv, NULL, 0) ? 2 :
+		    h.problems.len ? 1 : 0, "Redis Cluster, state %s, %d slots "
+		    "without a reachable master, %zu nodes%s%s", h.cv->state,
+		    h.cv->uncovered, h.cv->nnodes, h.problems.len ? "; " : "",
+		    h.problems.data);
 	else if (h.rd_ok)
 		doctor_add(&d, "redis", h.problems.len ? 1 : 0, "Redis %s %s, rtt %.2f ms%s%s",
 		    h.rd.info.version, h.rd.info.role, h.rd.rtt_us / 1000.0,
@@ -611,6 +685,7 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 	else
 		doctor_add(&d, "redis", 2, "%s", h.rd_error);
 	buf_done(&h.problems);
+	free(h.cv);
 	if (ctx->json) {
 		cJSON *doc = cJSON_CreateObject();
 

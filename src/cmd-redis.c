@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "conn.h"
+#include "rds-cluster.h"
 #include "rds.h"
 #include "xmem.h"
 
@@ -318,6 +319,39 @@ cmd_redis_section_json(const char *text)
 	return (doc);
 }
 
+/* redis info on a cluster: the cluster view (state, slots, one row per node). */
+static int
+cmd_redis_info_cluster(struct cmd_ctx *ctx, struct rds *r, struct mc_err *err)
+{
+	struct rds_cluster_view	*v = xcalloc(1, sizeof(*v));
+	struct table		*tb;
+	char			*ep, *sum;
+	cJSON			*doc;
+
+	if (rds_cluster_describe(r, v, err) == -1) {
+		free(v);
+		return (-1);
+	}
+	ep = cmd_redis_endpoint(r);
+	if (ctx->json) {
+		doc = cJSON_CreateObject();
+		cJSON_AddStringToObject(doc, "target", ctx->target->name);
+		cJSON_AddStringToObject(doc, "endpoint", ep);
+		cJSON_AddItemToObject(doc, "cluster", rds_cluster_view_json(v));
+		out_doc(ctx->out, doc);
+	} else {
+		sum = rds_cluster_view_summary(v);
+		tb = rds_cluster_view_table(v);
+		out_printf(ctx->out, "%s\n", sum);
+		out_table(ctx->out, tb);
+		table_free(tb);
+		free(sum);
+	}
+	free(ep);
+	free(v);
+	return (0);
+}
+
 /* redis info [SECTION]: the operator's summary, or one raw section. */
 static int
 cmd_redis_info_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -358,6 +392,8 @@ cmd_redis_info_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err
 		free(text);
 		return (0);
 	}
+	if (rds_is_cluster(r))
+		return (cmd_redis_info_cluster(ctx, r, err));
 	if (rds_health(r, &h, err) == -1)
 		return (-1);
 	ep = cmd_redis_endpoint(r);

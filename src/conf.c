@@ -38,6 +38,7 @@
 #include "fsafe.h"
 #include "jscan.h"
 #include "rdsuri.h"
+#include "rds-cluster.h"
 #include "redact.h"
 #include "xmem.h"
 
@@ -730,6 +731,26 @@ conf_check_pg(struct conf_vctx *v, const char *path, const char *s)
 	return (-1);
 }
 
+/* Validate a redis+cluster:// seed list (rds-cluster.c parses it); note a password. */
+static int
+conf_check_redis_cluster(struct conf_vctx *v, const char *path, const char *s)
+{
+	struct rds_cluster_uri	 u;
+	struct mc_err		 e = { 0 };
+
+	if (rds_cluster_uri_parse(s, &u, &e) == -1) {
+		conf_fail(v, path, "invalid Redis Cluster URI (%s): expected "
+		    "redis+cluster://[user:password@]host:port[,host:port...]",
+		    e.msg);
+		return (-1);
+	}
+	if (strchr(s, '@') != NULL)
+		v->has_password = true;
+	rds_cluster_uri_done(&u);
+	return (0);
+}
+
+
 /*
  * Validate a Redis URI or socket path with the client's own parser; note a
  * password. The value is echoed only through rdsuri_echo (everything that
@@ -745,6 +766,8 @@ conf_check_redis(struct conf_vctx *v, const char *path, const char *s)
 	char		*echo;
 	const char	*form = NULL;
 
+	if (rds_cluster_uri_is(s))
+		return (conf_check_redis_cluster(v, path, s));
 	if (rdsuri_parse(s, &u, &e) == 0) {
 		if (u.password != NULL)
 			v->has_password = true;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "pool.h"
+#include "rds-cluster.h"
 #include "rds.h"
 #include "xmem.h"
 
@@ -49,6 +50,25 @@ conn_pool(struct conn *c, struct mc_err *err)
 	return (p);
 }
 
+/*
+ * A Redis client for the target: a cluster router for redis+cluster://, or
+ * for a single TCP node that answers cluster_enabled:1 (one short probe,
+ * once, under c->mtx: callers would wait for the client anyway), else the
+ * single-node client.
+ */
+static struct rds *
+conn_rds_make(struct conn *c, struct mc_err *err)
+{
+	const struct conf_target	*t = c->target;
+	struct rds			*r;
+
+	if (t != NULL && rds_cluster_uri_is(t->redis))
+		return (rds_cluster_open(t, c->log, c->component, err));
+	if ((r = rds_new(t, c->log, c->component, err)) != NULL)
+		(void)rds_cluster_detect(r, t, c->component);
+	return (r);
+}
+
 struct rds *
 conn_rds(struct conn *c, struct mc_err *err)
 {
@@ -56,7 +76,7 @@ conn_rds(struct conn *c, struct mc_err *err)
 
 	pthread_mutex_lock(&c->mtx);
 	if (c->rds == NULL)
-		c->rds = rds_new(c->target, c->log, c->component, err);
+		c->rds = conn_rds_make(c, err);
 	r = c->rds;
 	pthread_mutex_unlock(&c->mtx);
 	return (r);

@@ -67,6 +67,9 @@ struct rds {
 	size_t		 ncs, cscap;
 
 	struct breaker	 br;		/* its own lock */
+
+	/* A cluster front (rds-cluster.c) routes every call; NULL: one node. */
+	struct rds_cluster *cl;		/* owned; set once before the client is shared */
 };
 
 /*
@@ -84,5 +87,38 @@ void	rds_scrub(const struct rds *, char *buf, size_t len, const char *msg);
 void	rds_reply_copy(struct rds_reply *dst, const redisReply *src);
 /* Free what dst holds (not dst itself). */
 void	rds_reply_clear(struct rds_reply *dst);
+
+/* Append one RESP-encoded command (len bytes) to a batch; name is its tracker name. */
+void	rds_pipe_add_resp(struct rds_pipe *, const char *resp, size_t len,
+	    const char *name);
+
+/*
+ * rds_pipe_exec in two halves, so a cluster batch can be written to every
+ * node before any node's replies are read. send checks out a connection
+ * and writes the batch; recv reads the replies and returns the connection.
+ * Same errors as rds_pipe_exec; after a failed send there is nothing to
+ * recv. A batch must not be freed or reset between the two.
+ */
+int	rds_pipe_send(struct rds_pipe *, struct mc_err *);
+int	rds_pipe_recv(struct rds_pipe *, size_t *nerrors, struct mc_err *);
+
+/*
+ * The routed versions of the rds_* calls, in rds-cluster.c; rds.c calls
+ * them when r->cl is set. Same contracts as the public calls.
+ */
+struct rds_reply *rds_cluster_command(struct rds_cluster *, unsigned flags,
+		    int argc, const char *const *argv, const size_t *argvlen,
+		    struct mc_err *);
+int	rds_cluster_ping(struct rds_cluster *, int64_t *rtt_us, struct mc_err *);
+/* Run n RESP commands (cmd i at data + off[i], off[n] = end), grouped per node. */
+int	rds_cluster_pipe_exec(struct rds_cluster *, const char *data,
+	    const size_t *off, size_t n, struct rds_reply *replies, size_t *nrep,
+	    size_t *nerrors, struct mc_err *);
+struct rds_stats *rds_cluster_stats(struct rds_cluster *);
+/* A client of one live node (for CLIENT ID / socket options). NULL with err. */
+struct rds	*rds_cluster_any(struct rds_cluster *, struct mc_err *);
+/* rds_dial for a cluster front: the first node that accepts (Pub/Sub). */
+int	rds_cluster_dial(struct rds_cluster *, const char *suffix,
+	    redisContext **out, char *ep, size_t eplen, struct mc_err *);
 
 #endif

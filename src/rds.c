@@ -36,6 +36,7 @@
 #include <hiredis/hiredis.h>
 
 #include "buf.h"
+#include "rds-cluster.h"
 #include "rds-int.h"
 #include "xmem.h"
 #include "clk.h"
@@ -376,6 +377,7 @@ rds_free(struct rds *r)
 
 	if (r == NULL)
 		return;
+	rds_cluster_free(r->cl);
 	for (i = 0; i < RDS_NSLOTS; i++)
 		if (r->slots[i].c != NULL)
 			redisFree(r->slots[i].c);
@@ -552,6 +554,8 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 	redisReply	*role = NULL;
 
 	*out = NULL;
+	if (r->cl != NULL)
+		return (rds_cluster_dial(r->cl, suffix, out, ep, eplen, err));
 	if (r->nsentinels > 0) {
 		if (rds_sentinel_resolve(r, host, sizeof(host), &port, via,
 		    sizeof(via), err) == -1) {
@@ -945,8 +949,12 @@ rds_cmp_cmd(const void *a, const void *b)
 struct rds_stats *
 rds_stats(struct rds *r)
 {
-	struct rds_stats	*st = xcalloc(1, sizeof(*st));
+	struct rds_stats	*st;
 	size_t			 i;
+
+	if (r->cl != NULL)
+		return (rds_cluster_stats(r->cl));
+	st = xcalloc(1, sizeof(*st));
 
 	st->breaker = breaker_stats(&r->br);
 	pthread_mutex_lock(&r->mtx);
@@ -1127,6 +1135,8 @@ struct rds_reply *
 rds_command(struct rds *r, unsigned flags, int argc, const char *const *argv,
     const size_t *argvlen, struct mc_err *err)
 {
+	if (r->cl != NULL)
+		return (rds_cluster_command(r->cl, flags, argc, argv, argvlen, err));
 	return (rds_exec(r, flags, argc, argv, argvlen, NULL, err));
 }
 
@@ -1152,6 +1162,8 @@ rds_ping(struct rds *r, int64_t *rtt_us, struct mc_err *err)
 	int64_t			 lat = 0;
 	int			 rc = 0;
 
+	if (r->cl != NULL)
+		return (rds_cluster_ping(r->cl, rtt_us, err));
 	rep = rds_exec(r, 0, 1, argv, NULL, &lat, err);
 	if (rep == NULL)
 		return (-1);
@@ -1257,6 +1269,9 @@ rds_sockinfo(struct rds *r, struct rds_sockinfo *si, struct mc_err *err)
 	redisReply	*rep;
 
 	memset(si, 0, sizeof(*si));
+	if (r->cl != NULL)
+		return ((r = rds_cluster_any(r->cl, err)) == NULL ? -1 :
+		    rds_sockinfo(r, si, err));
 	if ((s = rds_slot_get(r, deadline, err)) == NULL)
 		return (-1);
 	if (rds_slot_ready(r, s, deadline, err) == -1)
@@ -1349,10 +1364,16 @@ struct rds_pipe {
 	struct rds		*r;
 	struct buf		 out;		/* RESP-encoded commands */
 	size_t			 n;
+	size_t			*off;		/* cluster fronts: n + 1 command offsets in out */
+	size_t			 capoff;
 	char			 first[32];	/* tracker name of the first command */
 	struct rds_reply	*replies;	/* nrep values after an exec */
 	size_t			 nrep, caprep;
+	struct rds_slot		*held;		/* between rds_pipe_send and _recv */
+	int64_t			 t0;		/* when the batch was sent */
 };
+
+static void	rds_pipe_mark(struct rds_pipe *);
 
 /* A new, empty batch. */
 struct rds_pipe *
@@ -1382,6 +1403,33 @@ rds_pipe_add(struct rds_pipe *p, int argc, const char *const *argv,
 	}
 	if (p->n++ == 0)
 		rds_cmd_name(argc, argv, argvlen, p->first, sizeof(p->first));
+	rds_pipe_mark(p);
+}
+
+/* Cluster fronts: remember where each command ends (they go to different nodes). */
+static void
+rds_pipe_mark(struct rds_pipe *p)
+{
+	if (p->r->cl == NULL)
+		return;
+	if (p->capoff < p->n + 1) {
+		p->capoff = (p->n + 1) * 2;
+		p->off = xreallocarray(p->off, p->capoff, sizeof(*p->off));
+	}
+	if (p->n == 1)
+		p->off[0] = 0;
+	p->off[p->n] = p->out.len;
+}
+
+/* Append an already encoded command (the cluster router's per-node batches). */
+void
+rds_pipe_add_resp(struct rds_pipe *p, const char *resp, size_t len,
+    const char *name)
+{
+	buf_append(&p->out, resp, len);
+	if (p->n++ == 0)
+		snprintf(p->first, sizeof(p->first), "%s", name);
+	rds_pipe_mark(p);
 }
 
 /* How many commands are queued. */
@@ -1407,18 +1455,70 @@ int
 rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 {
 	struct rds	*r = p->r;
-	struct rds_slot	*s;
-	int64_t		 deadline, t0;
-	redisReply	*rep;
-	size_t		 i, nerr = 0;
-	struct mc_err	 e = { 0 };
-	char		 why[160];
-	int		 saved;
-	bool		 timed_out;
 
-	rds_pipe_clear_replies(p);
 	if (nerrors != NULL)
 		*nerrors = 0;
+	if (r->cl != NULL) {
+		rds_pipe_clear_replies(p);
+		if (p->n == 0)
+			return (0);
+		if (p->caprep < p->n) {
+			p->replies = xreallocarray(p->replies, p->n, sizeof(*p->replies));
+			p->caprep = p->n;
+		}
+		return (rds_cluster_pipe_exec(r->cl, p->out.data, p->off, p->n,
+		    p->replies, &p->nrep, nerrors, err));
+	}
+	if (rds_pipe_send(p, err) == -1)
+		return (-1);
+	return (rds_pipe_recv(p, nerrors, err));
+}
+
+/*
+ * The connection of p broke after t0: report, drop it, count the unknown
+ * outcomes. Always -1.
+ */
+static int
+rds_pipe_broken(struct rds_pipe *p, int64_t t0, struct mc_err *err)
+{
+	struct rds	*r = p->r;
+	struct rds_slot	*s = p->held;
+	struct mc_err	 e = { 0 };
+	char		 why[160];
+	int		 saved = errno;
+	bool		 timed_out;
+
+	timed_out = rds_timed_out(s->c, saved);
+	rds_scrub(r, why, sizeof(why), s->c->errstr);
+	mc_err_set(&e, timed_out ? MC_E_TIMEOUT : MC_E_CONNECT, "redis %s: pipeline of "
+	    "%zu commands (first %s): %s after %zu replies; outcome unknown for the "
+	    "other %zu: they may or may not have been applied", rds_ep(r), p->n,
+	    p->first, timed_out ? "no reply within the command timeout" : why,
+	    p->nrep, p->n - p->nrep);
+	rds_slot_drop(r, s);
+	rds_slot_put(r, s);
+	p->held = NULL;
+	rds_note_failure(r, e.msg, false);
+	pthread_mutex_lock(&r->mtx);
+	r->outcome_unknown += p->n - p->nrep;
+	pthread_mutex_unlock(&r->mtx);
+	rds_track(r, "pipeline", clk_mono_us() - t0, true, false);
+	rds_pipe_clear_replies(p);
+	return (mc_err_copy(err, &e));
+}
+
+/* First half of rds_pipe_exec: check out a connection and write the batch. */
+int
+rds_pipe_send(struct rds_pipe *p, struct mc_err *err)
+{
+	struct rds	*r = p->r;
+	struct rds_slot	*s;
+	int64_t		 deadline;
+	struct mc_err	 e = { 0 };
+	int		 done = 0;
+
+	rds_pipe_clear_replies(p);
+	p->held = NULL;
 	if (p->n == 0)
 		return (0);
 	if (p->caprep < p->n) {
@@ -1435,12 +1535,34 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		rds_track(r, "pipeline", 0, true, false);
 		return (mc_err_copy(err, &e));
 	}
-	t0 = clk_mono_us();
+	p->held = s;
+	p->t0 = clk_mono_us();
 	if (redisAppendFormattedCommand(s->c, p->out.data, p->out.len) != REDIS_OK)
-		goto broken;
+		return (rds_pipe_broken(p, p->t0, err));
+	while (!done)
+		if (redisBufferWrite(s->c, &done) != REDIS_OK)
+			return (rds_pipe_broken(p, p->t0, err));
+	return (0);
+}
+
+/* Second half of rds_pipe_exec: read every reply, give the connection back. */
+int
+rds_pipe_recv(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
+{
+	struct rds	*r = p->r;
+	struct rds_slot	*s = p->held;
+	redisReply	*rep;
+	size_t		 i, nerr = 0;
+
+	if (nerrors != NULL)
+		*nerrors = 0;
+	if (p->n == 0)
+		return (0);
+	if (s == NULL)
+		return (mc_err_set(err, MC_E_INTERNAL, "rds_pipe_recv without a send"));
 	for (i = 0; i < p->n; i++) {
 		if (redisGetReply(s->c, (void **)&rep) != REDIS_OK)
-			goto broken;
+			return (rds_pipe_broken(p, p->t0, err));
 		rds_reply_copy(&p->replies[i], rep);
 		p->nrep++;
 		if (rep->type == REDIS_REPLY_ERROR)
@@ -1448,31 +1570,14 @@ rds_pipe_exec(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		freeReplyObject(rep);
 	}
 	rds_slot_put(r, s);
+	p->held = NULL;
 	pthread_mutex_lock(&r->mtx);
 	r->pipelined += p->n;
 	pthread_mutex_unlock(&r->mtx);
-	rds_track(r, "pipeline", clk_mono_us() - t0, nerr > 0, true);
+	rds_track(r, "pipeline", clk_mono_us() - p->t0, nerr > 0, true);
 	if (nerrors != NULL)
 		*nerrors = nerr;
 	return (0);
-broken:
-	saved = errno;
-	timed_out = rds_timed_out(s->c, saved);
-	rds_scrub(r, why, sizeof(why), s->c->errstr);
-	mc_err_set(&e, timed_out ? MC_E_TIMEOUT : MC_E_CONNECT, "redis %s: pipeline of "
-	    "%zu commands (first %s): %s after %zu replies; outcome unknown for the "
-	    "other %zu: they may or may not have been applied", rds_ep(r), p->n,
-	    p->first, timed_out ? "no reply within the command timeout" : why,
-	    p->nrep, p->n - p->nrep);
-	rds_slot_drop(r, s);
-	rds_slot_put(r, s);
-	rds_note_failure(r, e.msg, false);
-	pthread_mutex_lock(&r->mtx);
-	r->outcome_unknown += p->n - p->nrep;
-	pthread_mutex_unlock(&r->mtx);
-	rds_track(r, "pipeline", clk_mono_us() - t0, true, false);
-	rds_pipe_clear_replies(p);
-	return (mc_err_copy(err, &e));
 }
 
 /* Reply i of the last exec. */
@@ -1500,6 +1605,7 @@ rds_pipe_free(struct rds_pipe *p)
 		return;
 	rds_pipe_clear_replies(p);
 	free(p->replies);
+	free(p->off);
 	buf_done(&p->out);
 	free(p);
 }

@@ -23,10 +23,10 @@ tests_integ_t_rds_fault_SOURCES = tests/integ/t-rds-fault.c \
 tests_integ_t_rds_sentinel_SOURCES = tests/integ/t-rds-sentinel.c \
 	tests/integ/rds-srv.c tests/integ/rds-srv.h
 # The `mcpdb redis ...` commands as an operator runs them (harness Redis).
-TESTS += tests/integ/t-redis-cli.sh
+TESTS += tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh
 
 EXTRA_DIST += \
-	tests/integ/t-redis-cli.sh \
+	tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh \
 	tests/fixtures/info/master-7.0.txt \
 	tests/fixtures/info/replica-7.0.txt \
 	tests/fixtures/info/old-5.0.txt \
@@ -41,3 +41,11 @@ bench/bench-rds: $(srcdir)/bench/bench-rds.c libmcpdb.a
 	$(AM_V_CCLD)$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(AM_CPPFLAGS) \
 	    $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@ \
 	    $(srcdir)/bench/bench-rds.c libmcpdb.a $(MCPDB_LIBS)
+
+# Redis Cluster: slot routing over one rds client per node (rds-cluster.c).
+libmcpdb_a_SOURCES += src/rds-cluster.c src/rds-cluster.h
+check_PROGRAMS += tests/unit/t-rds-slot
+# A real 6-node cluster from tests/harness/redis-cluster.sh (started by the test).
+check_PROGRAMS += tests/integ/t-rds-cluster
+tests_integ_t_rds_cluster_SOURCES = tests/integ/t-rds-cluster.c \
+	tests/integ/rds-srv.c tests/integ/rds-srv.h

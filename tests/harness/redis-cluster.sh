@@ -1,0 +1,281 @@
+#!/bin/sh
+# redis-cluster.sh - a throwaway 6-node Redis Cluster on loopback (3 masters,
+# 3 replicas) for the cluster tests and benchmarks.
+#
+# Every node lives under one directory (mktemp unless given); ports are
+# picked at random in 20000..31999 with the bus port (+10000) free too, so
+# they stay below 55535. `up` kills what it started when it fails or is
+# interrupted; `run` tears the cluster down when its command ends, however
+# it ends (EXIT, INT, TERM, HUP).
+#
+#   redis-cluster.sh up [DIR]          start, create, wait for cluster_state:ok;
+#                                      prints shell assignments (also in DIR/env)
+#   redis-cluster.sh down DIR          kill every node, remove DIR
+#   redis-cluster.sh run CMD [ARG...]  up, export the variables, run CMD, down
+#   redis-cluster.sh kill-node DIR N   SIGKILL node N (1..6)
+#   redis-cluster.sh stop-node DIR N   SIGSTOP node N (a node that never answers)
+#   redis-cluster.sh cont-node DIR N   SIGCONT node N
+#   redis-cluster.sh start-node DIR N  start node N again (same port, same nodes.conf)
+#   redis-cluster.sh wait-ok DIR       wait until every live node says cluster_state:ok
+#
+# Variables printed/exported: REDIS_CLUSTER_DIR, REDIS_CLUSTER_NODES
+# ("127.0.0.1:P1,...,127.0.0.1:P6"), REDIS_CLUSTER_PORTS ("P1 ... P6"),
+# REDIS_CLUSTER_URL ("redis+cluster://127.0.0.1:P1,127.0.0.1:P2,...").
+# Nodes 1-3 start as masters and 4-6 as their replicas (redis-cli's choice
+# of pairing is read back with CLUSTER NODES, not assumed).
+# Environment: REDIS_SERVER, REDIS_CLI (binaries), CLUSTER_NODE_TIMEOUT
+# (ms, default 1000 so a failover takes about two seconds), TIMEOUT (s, 20).
+set -u
+
+PROG=redis-cluster.sh
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
+REDIS_CLI=${REDIS_CLI:-redis-cli}
+NODE_TIMEOUT=${CLUSTER_NODE_TIMEOUT:-1000}
+TIMEOUT=${TIMEOUT:-20}
+NNODES=6
+
+die()
+{
+	echo "$PROG: $*" >&2
+	exit 1
+}
+
+# Print a random integer in [lo, lo+span).
+rand_in()
+{
+	n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	echo $(($1 + n % $2))
+}
+
+# Succeed when TCP port $1 is bound by anything on this machine (Linux /proc).
+port_busy()
+{
+	hex=$(printf ':%04X ' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "$hex"
+}
+
+# Print a port P with P and P+10000 (the cluster bus) free and not in $*.
+free_port()
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		p=$(rand_in 20000 12000)
+		case " $* " in *" $p "*) i=$((i + 1)); continue ;; esac
+		if ! port_busy "$p" && ! port_busy $((p + 10000)); then
+			echo "$p"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	die "could not find a free TCP port pair (P, P+10000) for P in 20000..31999"
+}
+
+# Port of node $2 in cluster directory $1.
+node_port()
+{
+	sed -n "${2}p" "$1/ports"
+}
+
+# Start node $2 of directory $1 in the background; its pid goes to nodeN/pid.
+node_start()
+{
+	d=$1/node$2
+	p=$(node_port "$1" "$2")
+	mkdir -p "$d"
+	(cd "$d" && exec "$REDIS_SERVER" --port "$p" --bind 127.0.0.1 \
+		--cluster-enabled yes --cluster-config-file nodes.conf \
+		--cluster-node-timeout "$NODE_TIMEOUT" --save '' --appendonly no \
+		--dir "$d" --logfile "$d/redis.log" --daemonize no \
+		--repl-diskless-sync-delay 0 \
+		--enable-debug-command local) >/dev/null 2>&1 &
+	echo $! >"$d/pid"
+}
+
+# Wait (bounded) until node $2 answers PING.
+node_wait()
+{
+	p=$(node_port "$1" "$2")
+	i=0
+	while [ $i -lt $((TIMEOUT * 10)) ]; do
+		[ "$("$REDIS_CLI" -h 127.0.0.1 -p "$p" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Send signal $3 to node $2 of directory $1.
+node_signal()
+{
+	[ -f "$1/node$2/pid" ] || die "$1: no node $2"
+	kill "-$3" "$(cat "$1/node$2/pid")" 2>/dev/null
+}
+
+# Wait until every node that answers PING reports cluster_state:ok and
+# knows every slot, and every replica's link to its master is up (a replica
+# that never finished its first sync cannot be promoted), at most TIMEOUT s.
+cluster_wait_ok()
+{
+	i=0
+	while [ $i -lt $((TIMEOUT * 10)) ]; do
+		good=1
+		for p in $(cat "$1/ports"); do
+			out=$("$REDIS_CLI" -h 127.0.0.1 -p "$p" cluster info 2>/dev/null) || continue
+			[ -n "$out" ] || continue
+			echo "$out" | grep -q '^cluster_state:ok' || good=0
+			echo "$out" | grep -q '^cluster_slots_ok:16384' || good=0
+			rep=$("$REDIS_CLI" -h 127.0.0.1 -p "$p" info replication 2>/dev/null)
+			case $rep in
+			*role:slave*) echo "$rep" | grep -q '^master_link_status:up' || good=0 ;;
+			esac
+		done
+		[ $good = 1 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Kill every node of directory $1 (SIGCONT first: a stopped one would linger).
+cluster_kill()
+{
+	for f in "$1"/node*/pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill -CONT "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for f in "$1"/node*/pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		n=0
+		while kill -0 "$pid" 2>/dev/null && [ $n -lt 50 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+	done
+}
+
+# Print the shell assignments describing directory $1.
+cluster_env()
+{
+	ports=$(tr '\n' ' ' <"$1/ports" | sed 's/ $//')
+	nodes=$(sed 's/^/127.0.0.1:/' "$1/ports" | tr '\n' ',' | sed 's/,$//')
+	echo "REDIS_CLUSTER_DIR='$1'"
+	echo "REDIS_CLUSTER_PORTS='$ports'"
+	echo "REDIS_CLUSTER_NODES='$nodes'"
+	echo "REDIS_CLUSTER_URL='redis+cluster://$nodes'"
+}
+
+# up [DIR]: start six nodes and create the cluster.
+cluster_up()
+{
+	command -v "$REDIS_SERVER" >/dev/null 2>&1 || die "$REDIS_SERVER not found"
+	command -v "$REDIS_CLI" >/dev/null 2>&1 || die "$REDIS_CLI not found"
+	if [ -n "${1:-}" ]; then
+		dir=$1
+		mkdir -p "$dir" || die "cannot create $dir"
+	else
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/mcpdb-cluster.XXXXXX") || die "mktemp failed"
+	fi
+	UP_DIR=$dir
+	trap 'cluster_kill "$UP_DIR"; rm -rf "$UP_DIR"; exit 1' INT TERM HUP
+	: >"$dir/ports"
+	taken=""
+	n=1
+	while [ $n -le $NNODES ]; do
+		p=$(free_port $taken) || { cluster_kill "$dir"; rm -rf "$dir"; exit 1; }
+		taken="$taken $p"
+		echo "$p" >>"$dir/ports"
+		n=$((n + 1))
+	done
+	n=1
+	while [ $n -le $NNODES ]; do
+		node_start "$dir" $n
+		n=$((n + 1))
+	done
+	n=1
+	while [ $n -le $NNODES ]; do
+		if ! node_wait "$dir" $n; then
+			tail -n 5 "$dir/node$n/redis.log" >&2 2>/dev/null
+			cluster_kill "$dir"
+			rm -rf "$dir"
+			die "node $n did not answer PING within $TIMEOUT s"
+		fi
+		n=$((n + 1))
+	done
+	addrs=$(sed 's/^/127.0.0.1:/' "$dir/ports" | tr '\n' ' ')
+	# shellcheck disable=SC2086 # one word per node
+	if ! "$REDIS_CLI" --cluster create $addrs --cluster-replicas 1 \
+	    --cluster-yes >"$dir/create.log" 2>&1; then
+		tail -n 5 "$dir/create.log" >&2
+		cluster_kill "$dir"
+		rm -rf "$dir"
+		die "redis-cli --cluster create failed"
+	fi
+	if ! cluster_wait_ok "$dir"; then
+		cluster_kill "$dir"
+		rm -rf "$dir"
+		die "the cluster did not reach cluster_state:ok within $TIMEOUT s"
+	fi
+	cluster_env "$dir" >"$dir/env"
+	trap - INT TERM HUP
+	cat "$dir/env"
+}
+
+# Check that $1 is a cluster directory made by this script.
+need_dir()
+{
+	[ -n "${1:-}" ] && [ -f "$1/ports" ] || die "${1:-?}: not a cluster directory (no ports file)"
+}
+
+case ${1:-} in
+up)
+	cluster_up "${2:-}"
+	;;
+down)
+	need_dir "${2:-}"
+	cluster_kill "$2"
+	rm -rf "$2"
+	;;
+run)
+	shift
+	[ $# -ge 1 ] || die "usage: $PROG run CMD [ARG...]"
+	out=$(cluster_up) || exit 1
+	eval "$out"
+	export REDIS_CLUSTER_DIR REDIS_CLUSTER_PORTS REDIS_CLUSTER_NODES REDIS_CLUSTER_URL
+	trap 'cluster_kill "$REDIS_CLUSTER_DIR"; rm -rf "$REDIS_CLUSTER_DIR"' EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	trap 'exit 129' HUP
+	"$@"
+	exit $?
+	;;
+kill-node|stop-node|cont-node)
+	need_dir "${2:-}"
+	[ -n "${3:-}" ] || die "usage: $PROG $1 DIR N"
+	case $1 in
+	kill-node) node_signal "$2" "$3" KILL ;;
+	stop-node) node_signal "$2" "$3" STOP ;;
+	cont-node) node_signal "$2" "$3" CONT ;;
+	esac
+	;;
+start-node)
+	need_dir "${2:-}"
+	[ -n "${3:-}" ] || die "usage: $PROG start-node DIR N"
+	node_start "$2" "$3"
+	node_wait "$2" "$3" || die "node $3 did not answer PING within $TIMEOUT s"
+	;;
+wait-ok)
+	need_dir "${2:-}"
+	cluster_wait_ok "$2" || die "cluster_state is not ok within $TIMEOUT s"
+	;;
+env)
+	need_dir "${2:-}"
+	cluster_env "$2"
+	;;
+*)
+	sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+	exit 2
+	;;
+esac
