@@ -1215,7 +1215,7 @@ conf_json_parse(const char *file, const char *text, size_t len,
 		text += 3;
 		len -= 3;
 	}
-	if (jscan_check(file, text, len, MC_E_CONFIG, err) == -1)
+	if (jscan_check_unique(file, text, len, MC_E_CONFIG, err) == -1)
 		return (NULL);
 	if ((root = cJSON_ParseWithLengthOpts(text, len, &end, false)) ==
 	    NULL) {

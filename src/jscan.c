@@ -10,9 +10,12 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "xmem.h"
 
 struct jscan {
 	const char	*start;		/* first byte after a BOM */
@@ -20,9 +23,23 @@ struct jscan {
 	const char	*end;
 	const char	*at;		/* the error's place (end: EOF) */
 	char		 why[160];
+	bool		 unique;	/* a repeated member name is an error */
+	bool		 dup;		/* ... and that is the error */
+	char		 path[256];	/* key path of the value being read */
+	size_t		 plen;
+};
+
+/* A member name as written: the bytes between its quotes. */
+struct jscan_name {
+	const char	*p;
+	size_t		 len;
 };
 
 static int	jscan_value(struct jscan *, int);
+static int	jscan_members(struct jscan *, int, const char *,
+		    struct jscan_name **, size_t *, size_t *);
+static int	jscan_check_doc(const char *, const char *, size_t,
+		    enum mc_code, bool, struct mc_err *);
 
 /* Record the first error at position at. Returns -1. */
 static int __attribute__((format(printf, 3, 4)))
@@ -189,13 +206,69 @@ jscan_word(struct jscan *s)
 	    "literals are true, false, null)"));
 }
 
+/* Append ".name" (or "name" at the top) to the key path; returns the old length. */
+static size_t
+jscan_path_push(struct jscan *s, const char *name, size_t len)
+{
+	size_t	old = s->plen;
+	int	n;
+
+	n = snprintf(s->path + s->plen, sizeof(s->path) - s->plen, "%s%.*s",
+	    s->plen > 0 ? "." : "", (int)len, name);
+	if (n > 0)
+		s->plen += (size_t)n < sizeof(s->path) - s->plen ? (size_t)n :
+		    sizeof(s->path) - s->plen - 1;
+	return (old);
+}
+
+/*
+ * With s->unique, a member name already seen in this object (names[0..n))
+ * is an error at its second place, naming the first. Returns -1 then.
+ */
+static int
+jscan_unique(struct jscan *s, const struct jscan_name *names, size_t n,
+    const char *q)
+{
+	size_t	i, len = (size_t)(s->p - q) - 2;
+	int	line, col;
+
+	if (!s->unique)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (names[i].len == len && memcmp(names[i].p, q + 1, len) == 0)
+			break;
+	if (i == n)
+		return (0);
+	jscan_linecol(s->start, names[i].p - 1, &line, &col);
+	jscan_path_push(s, q + 1, len);
+	s->dup = true;
+	return (jscan_fail(s, q, "duplicate key (first at line %d, column %d)",
+	    line, col));
+}
+
 /* An object starting at '{'. */
 static int
 jscan_object(struct jscan *s, int depth)
 {
-	const char	*open = s->p, *comma = NULL;
+	const char		*open = s->p;
+	struct jscan_name	*names = NULL;
+	size_t			 n = 0, cap = 0;
+	int			 rc;
 
 	s->p++;
+	rc = jscan_members(s, depth, open, &names, &n, &cap);
+	free(names);
+	return (rc);
+}
+
+/* The members of the object opened at open; names collects their names. */
+static int
+jscan_members(struct jscan *s, int depth, const char *open,
+    struct jscan_name **names, size_t *n, size_t *cap)
+{
+	const char	*comma = NULL, *q;
+	size_t		 old;
+
 	for (;;) {
 		jscan_ws(s);
 		if (s->p >= s->end)
@@ -210,8 +283,15 @@ jscan_object(struct jscan *s, int depth)
 		if (*s->p != '"')
 			return (jscan_fail(s, s->p,
 			    "expected a member name in double quotes"));
-		if (jscan_string(s) == -1)
+		q = s->p;
+		if (jscan_string(s) == -1 || jscan_unique(s, *names, *n, q) == -1)
 			return (-1);
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 8;
+			*names = xreallocarray(*names, *cap, sizeof(**names));
+		}
+		(*names)[*n].p = q + 1;
+		(*names)[(*n)++].len = (size_t)(s->p - q) - 2;
 		jscan_ws(s);
 		if (s->p >= s->end)
 			return (jscan_unclosed(s, open));
@@ -219,8 +299,11 @@ jscan_object(struct jscan *s, int depth)
 			return (jscan_fail(s, s->p,
 			    "expected ':' after the member name"));
 		s->p++;
+		old = jscan_path_push(s, q + 1, (size_t)((*names)[*n - 1].len));
 		if (jscan_value(s, depth + 1) == -1)
 			return (-1);
+		s->plen = old;
+		s->path[old] = '\0';
 		jscan_ws(s);
 		if (s->p >= s->end)
 			return (jscan_unclosed(s, open));
@@ -306,11 +389,27 @@ int
 jscan_check(const char *file, const char *start, size_t len, enum mc_code code,
     struct mc_err *err)
 {
+	return (jscan_check_doc(file, start, len, code, false, err));
+}
+
+int
+jscan_check_unique(const char *file, const char *start, size_t len,
+    enum mc_code code, struct mc_err *err)
+{
+	return (jscan_check_doc(file, start, len, code, true, err));
+}
+
+/* jscan_check, and with unique a repeated member name is an error too. */
+static int
+jscan_check_doc(const char *file, const char *start, size_t len,
+    enum mc_code code, bool unique, struct mc_err *err)
+{
 	struct jscan	 s = { 0 };
 	int		 line, col;
 	size_t		 n;
 	char		 near[24];
 
+	s.unique = unique;
 	s.start = s.p = start;
 	s.end = start + len;
 	jscan_ws(&s);
@@ -325,6 +424,9 @@ jscan_check(const char *file, const char *start, size_t len, enum mc_code code,
 		    "unexpected text after the end of the JSON document");
 	}
 	jscan_linecol(s.start, s.at, &line, &col);
+	if (s.dup)
+		return (mc_err_set(err, code, "%s:%d:%d: %s: %s", file, line,
+		    col, s.path, s.why));
 	if (s.at >= s.end)
 		return (mc_err_set(err, code,
 		    "%s:%d:%d: JSON syntax error at "

@@ -20,6 +20,14 @@
 int	jscan_check(const char *file, const char *start, size_t len,
 	    enum mc_code code, struct mc_err *);
 
+/*
+ * jscan_check, and a member name repeated within one object is an error
+ * too: "FILE:LINE:COL: key.path: duplicate key (first at line L, column
+ * C)", at the second occurrence (names compared as written).
+ */
+int	jscan_check_unique(const char *file, const char *start, size_t len,
+	    enum mc_code code, struct mc_err *);
+
 /* 1-based line and column (in characters, not bytes) of at in start. */
 void	jscan_linecol(const char *start, const char *at, int *line,
 	    int *col);

@@ -784,7 +784,10 @@ test_malformed(void)
 	    "'.', '_' or '-')");
 	bad_fixture("bad-bool.json",
 	    "targets.prod.protected: expected true or false, got \"yes\"");
-	bad_fixture("bad-duplicate.json", "targets.prod.pg: duplicate key");
+	bad_fixture("bad-duplicate.json", ":1:42: targets.prod.pg: duplicate "
+	    "key (first at line 1, column 26)");
+	bad_fixture("bad-duplicate-target.json", ":3:3: targets.a: duplicate "
+	    "key (first at line 2, column 3)");
 	bad_fixture("bad-default-target.json",
 	    "default_target: unknown target \"stg\"; known targets: dev, prod");
 	bad_fixture("bad-log-level.json",
