@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1302,13 +1303,31 @@ migrate_plan_sql(struct migrun *r, const struct mig_file *f, enum migrate_act ac
 
 /* -------------------------------------------------------------- commands */
 
-/* Load the files of the run's directory into r->set. */
+/*
+ * Load the files of the run's directory into r->set. A refused directory is
+ * a configuration error (exit status 2): nothing was run. With several
+ * problems and r->o->problems set, err sums them up and the list goes there.
+ */
 static int
 migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
 {
-	char	*dir = migrate_dir(r->t, r->o->dir);
+	char		*dir = migrate_dir(r->t, r->o->dir), *probs = NULL;
+	const char	*p;
+	size_t		 n = 1;
 
-	r->set = migset_load(dir, 0, NULL, err);
+	r->set = migset_load(dir, 0, &probs, err);
+	if (r->set == NULL && err != NULL) {
+		err->code = MC_E_CONFIG;
+		for (p = probs; p != NULL && (p = strchr(p, '\n')) != NULL; p++)
+			n++;
+		if (probs != NULL && n > 1 && r->o->problems != NULL)
+			mc_err_set(err, MC_E_CONFIG, "migrations directory %s refused: %zu "
+			    "problems, each on its own line", dir, n);
+	}
+	if (r->o->problems != NULL && r->set == NULL && n > 1)
+		*r->o->problems = probs;
+	else
+		free(probs);
 	if (dirp != NULL)
 		*dirp = dir;
 	else
@@ -2074,12 +2093,13 @@ migrate_check_diff(void *arg, enum catsnap_change ch, const char *key,
 	buf_done(&b);
 }
 
-/* Drop the scratch database (through the admin session). */
-static void
-migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
+/* Drop database ident (quoted) through the admin session. -1 with err. */
+static int
+migrate_drop_db(PGconn *admin, const char *ident, struct mc_err *err)
 {
 	PGresult	*pr;
 	char		*sql;
+	int		 rc = 0;
 
 	sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", ident);
 	pr = PQexec(admin, sql);
@@ -2089,15 +2109,248 @@ migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
 		sql = xasprintf("DROP DATABASE IF EXISTS %s", ident);
 		pr = PQexec(admin, sql);
 		free(sql);
-		if (PQresultStatus(pr) != PGRES_COMMAND_OK && res != NULL) {
-			struct mc_err	e;
-
-			mc_err_pg(&e, admin, pr);
-			res->warning = xasprintf("could not drop the scratch database %s: %s "
-			    "(drop it by hand)", res->scratch, e.msg);
-		}
+		if (PQresultStatus(pr) != PGRES_COMMAND_OK)
+			rc = mc_err_pg(err, admin, pr);
 	}
 	PQclear(pr);
+	return (rc);
+}
+
+/* Drop the scratch database (through the admin session). */
+static void
+migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
+{
+	struct mc_err	e;
+
+	if (migrate_drop_db(admin, ident, &e) == -1 && res != NULL)
+		res->warning = xasprintf("could not drop the scratch database %s: %s "
+		    "(drop it by hand)", res->scratch, e.msg);
+}
+
+/* ------------------------------------------------------ check leftovers */
+
+/* Our host as 8 hex digits (FNV-1a of the host name), for scratch names. */
+static void
+migrate_host_tag(char *out, size_t len)
+{
+	char		 host[256];
+	const char	*p;
+	uint32_t	 h = 2166136261u;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	for (p = host; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 16777619u;
+	}
+	snprintf(out, len, "%08x", (unsigned)h);
+}
+
+/* "2026-12-03 07:12:00" (UTC) of a Unix time. */
+static void
+migrate_utc(long long t, char *out, size_t len)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(out, len, "@%lld", t);
+}
+
+/*
+ * When process pid started (Unix seconds, within a second) from Linux's
+ * /proc/PID/stat (field 22, clock ticks since boot) and /proc/stat's btime.
+ * -1 when that cannot be read (no /proc, or the process just exited).
+ */
+static int
+migrate_proc_start(long pid, long long *start)
+{
+	char			 path[64], buf[1024], *p;
+	FILE			*fp;
+	size_t			 n;
+	unsigned long long	 ticks, btime = 0;
+	long			 hz = sysconf(_SC_CLK_TCK);
+	int			 i;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (hz <= 0 || (fp = fopen(path, "r")) == NULL)
+		return (-1);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* The command name (field 2) may hold spaces and parentheses. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return (-1);
+	for (i = 2; i < 22; i++)
+		if ((p = strchr(p + 1, ' ')) == NULL)
+			return (-1);
+	ticks = strtoull(p + 1, NULL, 10);
+	if ((fp = fopen("/proc/stat", "r")) == NULL)
+		return (-1);
+	while (fgets(buf, sizeof(buf), fp) != NULL)
+		if (strncmp(buf, "btime ", 6) == 0) {
+			btime = strtoull(buf + 6, NULL, 10);
+			break;
+		}
+	fclose(fp);
+	if (btime == 0)
+		return (-1);
+	*start = (long long)(btime + ticks / (unsigned long long)hz);
+	return (0);
+}
+
+/*
+ * Parse a scratch name mcpdb_check_PID_TIME[_HOSTTAG] into l and judge its
+ * owner. False when the name is not one of ours.
+ */
+static bool
+migrate_leftover_judge(const char *name, struct migrate_leftover *l)
+{
+	const char	*p = name + strlen("mcpdb_check_");
+	char		*e, tag[16], at[32], pat[32];
+	long long	 pstart;
+	bool		 tagged;
+
+	if (strncmp(name, "mcpdb_check_", 12) != 0)
+		return (false);
+	l->pid = strtol(p, &e, 10);
+	if (e == p || *e != '_' || l->pid <= 0)
+		return (false);
+	p = e + 1;
+	l->started = strtoll(p, &e, 10);
+	if (e == p || (*e != '\0' && *e != '_'))
+		return (false);
+	tagged = *e == '_';
+	if (tagged && strlen(e + 1) != 8)
+		return (false);
+	l->name = xstrdup(name);
+	migrate_utc(l->started, at, sizeof(at));
+	migrate_host_tag(tag, sizeof(tag));
+	if (!tagged || strcmp(e + 1, tag) != 0) {
+		l->owner = MOWN_ELSEWHERE;
+		l->why = xasprintf("made by migrate check pid %ld at %s UTC %s; mcpdb "
+		    "cannot tell whether that check still runs, so it is left alone: "
+		    "drop it by hand once it does not (DROP DATABASE %s)", l->pid, at,
+		    tagged ? "on another host" : "on an unrecorded host", name);
+		return (true);
+	}
+	if (l->pid == (long)getpid()) {
+		/* One process runs one check at a time: this is an earlier one. */
+		l->owner = MOWN_GONE;
+		l->why = xasprintf("left by an earlier migrate check of this process "
+		    "(pid %ld, %s UTC)", l->pid, at);
+	} else if (kill((pid_t)l->pid, 0) == -1 && errno == ESRCH) {
+		l->owner = MOWN_GONE;
+		l->why = xasprintf("left by migrate check pid %ld of this host (started "
+		    "%s UTC), which is no longer running", l->pid, at);
+	} else if (migrate_proc_start(l->pid, &pstart) == 0 && pstart > l->started + 1) {
+		migrate_utc(pstart, pat, sizeof(pat));
+		l->owner = MOWN_GONE;
+		l->why = xasprintf("left by migrate check pid %ld of this host (started "
+		    "%s UTC); pid %ld is now another process, started %s UTC", l->pid,
+		    at, l->pid, pat);
+	} else {
+		l->owner = MOWN_ALIVE;
+		l->why = xasprintf("in use by migrate check pid %ld of this host (started "
+		    "%s UTC), which is still running", l->pid, at);
+	}
+	return (true);
+}
+
+/* The leftovers visible from session c. NULL with err. */
+static struct migrate_leftovers *
+migrate_leftovers_on(PGconn *c, struct mc_err *err)
+{
+	struct migrate_leftovers	*ls;
+	PGresult			*res;
+	int				 i, n;
+
+	if ((res = pgq_query(c, "SELECT datname FROM pg_catalog.pg_database "
+	    "WHERE datname LIKE 'mcpdb\\_check\\_%' ORDER BY datname", 0, NULL,
+	    err)) == NULL)
+		return (mc_err_prefix(err, "listing scratch databases: "), NULL);
+	n = PQntuples(res);
+	ls = xcalloc(1, sizeof(*ls));
+	ls->v = xcalloc((size_t)n + 1, sizeof(*ls->v));
+	for (i = 0; i < n; i++)
+		if (migrate_leftover_judge(PQgetvalue(res, i, 0), &ls->v[ls->n]))
+			ls->n++;
+	PQclear(res);
+	return (ls);
+}
+
+struct migrate_leftovers *
+migrate_leftovers(const struct conf_target *t, struct mc_err *err)
+{
+	struct migrate_leftovers	*ls;
+	PGconn				*c;
+
+	if ((c = pgq_connect(t, "migrate", err)) == NULL)
+		return (NULL);
+	ls = migrate_leftovers_on(c, err);
+	PQfinish(c);
+	return (ls);
+}
+
+void
+migrate_leftovers_free(struct migrate_leftovers *ls)
+{
+	size_t	i;
+
+	if (ls == NULL)
+		return;
+	for (i = 0; i < ls->n; i++) {
+		free(ls->v[i].name);
+		free(ls->v[i].why);
+	}
+	free(ls->v);
+	free(ls);
+}
+
+/* Add line to a list of strings. */
+static void
+migrate_list_add(char ***v, size_t *n, char *line)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(char *));
+	(*v)[(*n)++] = line;
+}
+
+/*
+ * Before a check: drop the scratch databases whose check is gone, and list
+ * the others (running, or of another host) in res->kept. Never fails the
+ * check: a leftover that cannot be listed or dropped is only reported.
+ */
+static void
+migrate_check_sweep(PGconn *admin, struct migrate_check *res)
+{
+	struct migrate_leftovers	*ls;
+	struct mc_err			 e;
+	char				*ident;
+	size_t				 i;
+
+	if ((ls = migrate_leftovers_on(admin, &e)) == NULL) {
+		migrate_list_add(&res->kept, &res->nkept, xstrdup(e.msg));
+		return;
+	}
+	for (i = 0; i < ls->n; i++) {
+		struct migrate_leftover	*l = &ls->v[i];
+
+		if (l->owner != MOWN_GONE) {
+			migrate_list_add(&res->kept, &res->nkept,
+			    xasprintf("%s: %s", l->name, l->why));
+			continue;
+		}
+		if ((ident = pgq_ident(admin, l->name, &e)) == NULL ||
+		    migrate_drop_db(admin, ident, &e) == -1)
+			migrate_list_add(&res->kept, &res->nkept, xasprintf("%s: %s; "
+			    "could not drop it: %s", l->name, l->why, e.msg));
+		else
+			migrate_list_add(&res->dropped, &res->ndropped,
+			    xasprintf("%s: %s", l->name, l->why));
+		free(ident);
+	}
+	migrate_leftovers_free(ls);
 }
 
 struct migrate_check *
@@ -2112,7 +2365,7 @@ migrate_check(const struct conf_target *t, const struct migrate_opts *o,
 	struct mc_err		 e;
 	PGconn			*admin = NULL;
 	PGresult		*pr;
-	char			*dir, *ident = NULL, *sql, *conninfo = NULL;
+	char			*dir, *ident = NULL, *sql, *conninfo = NULL, tag[16];
 	size_t			 i;
 	long long		 ms;
 
@@ -2125,10 +2378,13 @@ migrate_check(const struct conf_target *t, const struct migrate_opts *o,
 	res = xcalloc(1, sizeof(*res));
 	res->dir = dir;
 	res->ok = true;
-	res->scratch = xasprintf("mcpdb_check_%ld_%lld", (long)getpid(),
-	    (long long)time(NULL));
-	if ((admin = migrate_session(&r, t, err)) == NULL ||
-	    (ident = pgq_ident(admin, res->scratch, err)) == NULL)
+	migrate_host_tag(tag, sizeof(tag));
+	res->scratch = xasprintf("mcpdb_check_%ld_%lld_%s", (long)getpid(),
+	    (long long)time(NULL), tag);
+	if ((admin = migrate_session(&r, t, err)) == NULL)
+		goto fail;
+	migrate_check_sweep(admin, res);
+	if ((ident = pgq_ident(admin, res->scratch, err)) == NULL)
 		goto fail;
 	sql = xasprintf("CREATE DATABASE %s TEMPLATE template0", ident);
 	pr = PQexec(admin, sql);
@@ -2254,6 +2510,12 @@ migrate_check_free(struct migrate_check *c)
 		free(c->v[i].problems);
 		free(c->v[i].id);
 	}
+	for (i = 0; i < c->ndropped; i++)
+		free(c->dropped[i]);
+	free(c->dropped);
+	for (i = 0; i < c->nkept; i++)
+		free(c->kept[i]);
+	free(c->kept);
 	free(c->v);
 	free(c->dir);
 	free(c->scratch);
