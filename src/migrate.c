@@ -42,6 +42,9 @@
 #define MIGRATE_SAMPLE_FIRST_MS	150	/* first look for blockers after */
 #define MIGRATE_SAMPLE_EVERY_MS	400	/* then every */
 #define MIGRATE_WAIT_NOTE_MS	2000	/* lock-wait progress line every */
+#define MIGRATE_KEEP_SQL	65536	/* applied_sql keeps files up to this whole */
+#define MIGRATE_EXCERPT_MARK	"-- mcpdb: excerpt: the first "
+#define MIGRATE_PIPE_CHUNK	(256 * 1024)	/* flush the pipeline every */
 
 /* One run: the target, its options, the two sessions and what was read. */
 struct migrun {
@@ -310,6 +313,50 @@ static void
 migrate_copy_sum(char *dst, const char *src)
 {
 	snprintf(dst, MIG_SUM_LEN + 1, "%s", src);
+}
+
+/*
+ * The text the ledger keeps of an up file (applied_sql, for verify --diff):
+ * the whole normalised file up to MIGRATE_KEEP_SQL bytes; of a bigger one
+ * its first lines up to that size and a last line "-- mcpdb: excerpt: the
+ * first N of M bytes ...". The checksum covers the whole file either way,
+ * so drift is found past the excerpt too. Caller frees.
+ */
+static char *
+migrate_ledger_text(const struct mig_script *up)
+{
+	size_t	n = MIGRATE_KEEP_SQL;
+
+	if (up->len <= MIGRATE_KEEP_SQL)
+		return (xstrdup(up->sql));
+	while (n > 0 && up->sql[n - 1] != '\n')	/* whole lines */
+		n--;
+	if (n == 0)	/* one huge line: cut between UTF-8 characters */
+		for (n = MIGRATE_KEEP_SQL; n > 0 &&
+		    ((unsigned char)up->sql[n] & 0xc0) == 0x80; n--)
+			;
+	return (xasprintf("%.*s%s" MIGRATE_EXCERPT_MARK "%zu of %zu bytes; the "
+	    "ledger keeps no more (checksum %s covers the whole file)\n", (int)n,
+	    up->sql, up->sql[n - 1] == '\n' ? "" : "\n", n, up->len, up->sum));
+}
+
+/*
+ * If applied (a ledger's applied_sql) is an excerpt, set *kept to the bytes
+ * of the file it holds and *total to the file's size, and return true.
+ */
+static bool
+migrate_ledger_excerpt(const char *applied, size_t *kept, size_t *total)
+{
+	const char	*m = NULL, *p;
+	size_t		 n = strlen(MIGRATE_EXCERPT_MARK);
+
+	for (p = applied; (p = strstr(p, MIGRATE_EXCERPT_MARK)) != NULL; p += n)
+		if (p == applied || p[-1] == '\n')
+			m = p;
+	if (m == NULL || sscanf(m + n, "%zu of %zu bytes", kept, total) != 2 ||
+	    *kept > (size_t)(m - applied))
+		return (false);
+	return (true);
 }
 
 /* Read all ledger rows into l (l->exists false when there is no ledger). */
@@ -943,31 +990,132 @@ enum migrate_q {
 	MQ_LEDGER,
 };
 
+/* The reading side of one pipelined migration. */
+struct migrate_pipe {
+	size_t		 nq;		/* queries sent so far */
+	size_t		 k;		/* queries whose results are all in */
+	size_t		 failed;	/* the query of bad */
+	PGresult	*bad;		/* the first error */
+	bool		 synced;	/* the sync's result is in */
+	bool		 cancelled;	/* Ctrl-C: the cancel request went out */
+	long long	 next;		/* when to sample blockers */
+};
+
+/*
+ * Take every result that has arrived on c (never waiting), counting ended
+ * queries; libpq frees a query's copy of its text only then, so a big file
+ * is read back as it goes rather than held twice.
+ */
+static void
+migrate_pipe_take(struct migrun *r, PGconn *c, struct migrate_pipe *p)
+{
+	PGresult	*res;
+
+	/* With no query left in flight, PQgetResult would return NULL forever. */
+	while (!p->synced && !PQisBusy(c)) {
+		if ((res = PQgetResult(c)) == NULL) {
+			if (p->k == p->nq)	/* nothing sent is outstanding */
+				break;
+			p->k++;	/* the end of one query's results */
+			if (p->bad == NULL) {	/* keep the blockers of a failure */
+				buf_reset(&r->blockers);
+				p->next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
+			}
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			p->synced = true;
+			break;
+		}
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && p->bad == NULL) {
+			p->bad = res;
+			p->failed = p->k;
+			continue;
+		}
+		PQclear(res);
+	}
+}
+
+/*
+ * Wait up to 50 ms for c (to read; to write too when want_out), read what
+ * came, cancel on Ctrl-C and sample blockers when due. -1: connection lost.
+ */
+static int
+migrate_pipe_wait(struct migrun *r, PGconn *c, struct migrate_pipe *p,
+    bool want_out)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = PQsocket(c);
+	pfd.events = POLLIN | (want_out ? POLLOUT : 0);
+	if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+		return (-1);
+	if (!PQconsumeInput(c))
+		return (-1);
+	if (migrate_stopped(r->o) && !p->cancelled) {
+		PGcancel	*cn = PQgetCancel(c);
+		char		 eb[256];
+
+		if (cn != NULL) {
+			PQcancel(cn, eb, sizeof(eb));
+			PQfreeCancel(cn);
+		}
+		p->cancelled = true;
+	}
+	if (r->lock != NULL && (long long)clk_mono_ms() >= p->next) {
+		migrate_sample_blockers(r);
+		p->next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_EVERY_MS;
+	}
+	return (0);
+}
+
+/*
+ * Write out what the pipeline has queued on c, taking results meanwhile so
+ * neither side blocks on the other and libpq lets go of finished queries.
+ * 0 when all is written, -1 when the connection is lost.
+ */
+static int
+migrate_pipe_drain(struct migrun *r, PGconn *c, struct migrate_pipe *p)
+{
+	int	fl;
+
+	while ((fl = PQflush(c)) == 1) {
+		if (migrate_pipe_wait(r, c, p, true) == -1)
+			return (-1);
+		migrate_pipe_take(r, c, p);
+	}
+	migrate_pipe_take(r, c, p);
+	return (fl);
+}
+
 /*
  * Run a transactional script in one pipeline: BEGIN, the settings, every
  * statement and the ledger row go out together and the results are read as
  * they come; COMMIT follows once all succeeded. A migration costs two round
- * trips instead of four plus one per statement. While a result is awaited the lock session samples blockers,
- * and Ctrl-C cancels. The first error names its statement; the transaction
- * is then left aborted for the caller to roll back.
+ * trips instead of four plus one per statement; a big one is written in
+ * MIGRATE_PIPE_CHUNK slices so memory stays near the file's size. While a
+ * result is awaited the lock session samples blockers, and Ctrl-C cancels.
+ * The first error names its statement; the transaction is then left aborted
+ * for the caller to roll back.
  */
 static int
 migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
     const struct mig_script *sc, enum migrate_act act, bool out_of_order,
     bool ledger, bool async, long long *ms, struct mc_err *err)
 {
-	enum migrate_q	*kind;
-	struct pollfd	 pfd;
-	PGresult	*res, *bad = NULL;
-	char		 v[24], algo[8], lt[24], stt[24], *text;
-	int		 lti, stti, fl, sent = 1;
-	size_t		 nq = 0, k = 0, failed = 0, i;
-	long long	 start = (long long)clk_mono_ms(), next;
-	bool		 lost = false, cancelled = false, synced = false;
+	struct migrate_pipe	 p;
+	enum migrate_q		*kind;
+	char			 v[24], algo[8], lt[24], stt[24], *keep, *end, save;
+	int			 lti, stti, sent = 1;
+	size_t			 i, queued = 0;
+	long long		 start = (long long)clk_mono_ms();
+	bool			 lost = false;
 
 	if (migrate_stopped(r->o))
 		return (mc_err_set(err, MC_E_CANCELLED, "%s: interrupted before it started",
 		    sc->path));
+	memset(&p, 0, sizeof(p));
 	migrate_timeouts(r, sc, &lti, &stti);
 	snprintf(lt, sizeof(lt), "%dms", lti);
 	snprintf(stt, sizeof(stt), "%dms", stti);
@@ -981,109 +1129,89 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 		mc_err_pg(err, c, NULL);
 		return (mc_err_prefix(err, "%s: cannot start a pipeline: ", sc->path));
 	}
+	buf_reset(&r->blockers);
+	p.next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
 	sent &= PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
 	sent &= PQsendFlushRequest(c);
-	kind[nq++] = MQ_BEGIN;
+	kind[p.nq++] = MQ_BEGIN;
 	sent &= PQsendQueryPrepared(c, "mcpdb_set", 4,
 	    (const char *[]){ lt, stt, f->id, async ? "t" : "f" }, NULL, NULL, 0);
 	sent &= PQsendFlushRequest(c);
-	kind[nq++] = MQ_SET;
-	for (i = 0; i < sc->nstmts; i++) {
-		text = xstrndup(sc->sql + sc->stmts[i].off, sc->stmts[i].len);
-		sent &= PQsendQueryParams(c, text, 0, NULL, NULL, NULL, NULL, 0);
+	kind[p.nq++] = MQ_SET;
+	for (i = 0; i < sc->nstmts && sent && !p.cancelled; i++) {
+		/*
+		 * Sent from the file's text, NUL-terminated for the call and
+		 * restored (libpq copies it): a big file is not copied again.
+		 */
+		end = sc->sql + sc->stmts[i].off + sc->stmts[i].len;
+		save = *end;
+		*end = '\0';
+		sent &= PQsendQueryParams(c, sc->sql + sc->stmts[i].off, 0, NULL, NULL,
+		    NULL, NULL, 0);
+		*end = save;
 		/* Results as each statement ends: we know which one is running. */
 		sent &= PQsendFlushRequest(c);
-		free(text);
-		kind[nq++] = MQ_STMT;
+		kind[p.nq++] = MQ_STMT;
+		if ((queued += sc->stmts[i].len) >= MIGRATE_PIPE_CHUNK && sent) {
+			queued = 0;
+			if (migrate_pipe_drain(r, c, &p) == -1)
+				sent = 0;
+		}
 	}
-	if (ledger) {
-		if (act == MACT_APPLY)
+	if (ledger && sent && !p.cancelled) {
+		if (act == MACT_APPLY) {
+			keep = migrate_ledger_text(&f->up);
 			sent &= PQsendQueryPrepared(c, "mcpdb_ins", 7,
-			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
+			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
 			    out_of_order ? "t" : "f" }, NULL, NULL, 0);
-		else
+			free(keep);
+		} else
 			sent &= PQsendQueryPrepared(c, "mcpdb_del", 1,
 			    (const char *[]){ v }, NULL, NULL, 0);
-		kind[nq++] = MQ_LEDGER;
+		kind[p.nq++] = MQ_LEDGER;
 	}
-	sent &= PQpipelineSync(c);
+	if (sent)
+		sent &= PQpipelineSync(c);
 	if (!sent)
 		lost = true;
-	buf_reset(&r->blockers);
-	next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
-	while (!lost && !synced) {
+	while (!lost && !p.synced) {
+		int	fl;
+
 		if ((fl = PQflush(c)) == -1) {
 			lost = true;
 			break;
 		}
-		while (!PQisBusy(c)) {
-			if ((res = PQgetResult(c)) == NULL) {
-				k++;	/* the end of one query's results */
-				if (bad == NULL) {	/* keep the blockers of a failure */
-					buf_reset(&r->blockers);
-					next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
-				}
-				continue;
-			}
-			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-				PQclear(res);
-				synced = true;
-				break;
-			}
-			if (PQresultStatus(res) == PGRES_FATAL_ERROR && bad == NULL) {
-				bad = res;
-				failed = k;
-				continue;
-			}
-			PQclear(res);
-		}
-		if (synced)
+		migrate_pipe_take(r, c, &p);
+		if (p.synced)
 			break;
-		pfd.fd = PQsocket(c);
-		pfd.events = POLLIN | (fl == 1 ? POLLOUT : 0);
-		if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+		if (migrate_pipe_wait(r, c, &p, fl == 1) == -1)
 			lost = true;
-		if (!lost && !PQconsumeInput(c))
-			lost = true;
-		if (migrate_stopped(r->o) && !cancelled) {
-			PGcancel	*cn = PQgetCancel(c);
-			char		 eb[256];
-
-			if (cn != NULL) {
-				PQcancel(cn, eb, sizeof(eb));
-				PQfreeCancel(cn);
-			}
-			cancelled = true;
-		}
-		if (r->lock != NULL && (long long)clk_mono_ms() >= next) {
-			migrate_sample_blockers(r);
-			next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_EVERY_MS;
-		}
 	}
 	if (!lost) {
 		PQsetnonblocking(c, 0);
 		PQexitPipelineMode(c);
 	}
 	*ms = (long long)clk_mono_ms() - start;
-	if (lost || bad != NULL) {
-		if (bad == NULL)
-			failed = k;	/* connection lost: the query being waited for */
-		if (failed < nq && kind[failed] == MQ_STMT)
-			migrate_stmt_error(r, sc, &sc->stmts[failed - 2], c, bad, lti, err);
+	if (lost || p.bad != NULL) {
+		if (p.bad == NULL)
+			p.failed = p.k;	/* connection lost: the query being waited for */
+		if (p.failed < p.nq && kind[p.failed] == MQ_STMT)
+			migrate_stmt_error(r, sc, &sc->stmts[p.failed - 2], c, p.bad, lti,
+			    err);
 		else {
-			mc_err_pg(err, c, bad);
-			mc_err_prefix(err, "%s: %s: ", sc->path, failed >= nq ? "running" :
-			    kind[failed] == MQ_LEDGER ? "writing the ledger" :
+			mc_err_pg(err, c, p.bad);
+			mc_err_prefix(err, "%s: %s: ", sc->path, p.failed >= p.nq ?
+			    "running" : kind[p.failed] == MQ_LEDGER ? "writing the ledger" :
 			    "starting the transaction");
 		}
-		if (cancelled)
+		if (p.cancelled)
 			mc_err_prefix(err, "interrupted: ");
-		PQclear(bad);
+		PQclear(p.bad);
 		free(kind);
 		return (-1);
 	}
 	free(kind);
-	if (cancelled)	/* it finished anyway: the operator asked to stop */
+	if (p.cancelled)	/* it finished anyway: the operator asked to stop */
 		return (mc_err_set(err, MC_E_CANCELLED, "%s: interrupted; rolled back",
 		    sc->path));
 	/*
@@ -1141,7 +1269,7 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 {
 	const struct mig_script	*sc = act == MACT_APPLY ? &f->up : &f->down;
 	PGconn			*c = r->work;
-	char			 v[24], algo[8], tms[24];
+	char			 v[24], algo[8], tms[24], *keep;
 	int			 rc;
 
 	snprintf(v, sizeof(v), "%lld", f->version);
@@ -1150,14 +1278,19 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 	*ms = -1;
 	if (sc->no_tx) {
 		/* Outside a transaction: record "running" first. */
-		if (ledger && act == MACT_APPLY &&
-		    migrate_ledger_write(c,
-		    "INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
-		    "checksum_algo, applied_sql, state, operation, no_transaction, out_of_order) "
-		    "VALUES ($1, $2, $3, $4, $5, $6, 'running', 'up', true, $7)", 7,
-		    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
-		    out_of_order ? "t" : "f" }, err) == -1)
-			goto fail_early;
+		if (ledger && act == MACT_APPLY) {
+			keep = migrate_ledger_text(&f->up);
+			rc = migrate_ledger_write(c,
+			    "INSERT INTO mcpdb.migrations (version, name, checksum, "
+			    "down_checksum, checksum_algo, applied_sql, state, operation, "
+			    "no_transaction, out_of_order) "
+			    "VALUES ($1, $2, $3, $4, $5, $6, 'running', 'up', true, $7)", 7,
+			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
+			    out_of_order ? "t" : "f" }, err);
+			free(keep);
+			if (rc == -1)
+				goto fail_early;
+		}
 		if (ledger && act == MACT_ROLLBACK &&
 		    migrate_ledger_write(c, "UPDATE mcpdb.migrations SET state = 'running', "
 		    "operation = 'down', error = NULL WHERE version = $1 AND state = 'applied'",
@@ -1229,10 +1362,15 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 	if (migrate_set_timeouts(r, c, f, sc, true, async, err) == -1 ||
 	    migrate_exec_script(r, c, sc, ms, err) == -1)
 		goto fail_tx;
-	if (ledger && act == MACT_APPLY &&
-	    migrate_ledger_write(c, migrate_sql_insert, 7, (const char *[]){ v, f->name,
-	    f->up.sum, f->down.sum, algo, f->up.sql, out_of_order ? "t" : "f" }, err) == -1)
-		goto fail_tx;
+	if (ledger && act == MACT_APPLY) {
+		keep = migrate_ledger_text(&f->up);
+		rc = migrate_ledger_write(c, migrate_sql_insert, 7, (const char *[]){ v,
+		    f->name, f->up.sum, f->down.sum, algo, keep, out_of_order ? "t" : "f" },
+		    err);
+		free(keep);
+		if (rc == -1)
+			goto fail_tx;
+	}
 	if (ledger && act == MACT_ROLLBACK &&
 	    migrate_ledger_write(c, migrate_sql_delete, 1, (const char *[]){ v }, err) == -1)
 		goto fail_tx;
@@ -1787,6 +1925,40 @@ migrate_finding_add(struct migrate_verify *v, long long version, const char *id,
 	return (f);
 }
 
+/*
+ * verify --diff of a changed up file: what ran (applied_sql) against the
+ * file. When the ledger kept only an excerpt, the same bytes of the file are
+ * compared, and a change past them is said in words. Caller frees.
+ */
+static char *
+migrate_verify_diff(const struct mig_row *w, const struct mig_file *f,
+    const char *id)
+{
+	char	*la, *lb, *a, *b, *d;
+	size_t	 kept, total;
+
+	if (!migrate_ledger_excerpt(w->applied_sql, &kept, &total)) {
+		la = xasprintf("applied %s (%s)", id, w->applied_at);
+		d = mig_diff(w->applied_sql, f->up.sql, la, f->up.path);
+		free(la);
+		return (d);
+	}
+	a = xstrndup(w->applied_sql, kept);
+	b = xstrndup(f->up.sql, kept < f->up.len ? kept : f->up.len);
+	la = xasprintf("applied %s (%s), the first %zu of %zu bytes (all the ledger "
+	    "keeps)", id, w->applied_at, kept, total);
+	lb = xasprintf("%s, its first %zu bytes", f->up.path, kept);
+	if ((d = mig_diff(a, b, la, lb)) == NULL)
+		d = xasprintf("the first %zu bytes (all the ledger keeps of the %zu "
+		    "applied) are unchanged: the change is further on in %s (%zu "
+		    "bytes now)\n", kept, total, f->up.path, f->up.len);
+	free(a);
+	free(b);
+	free(la);
+	free(lb);
+	return (d);
+}
+
 struct migrate_verify *
 migrate_verify(const struct conf_target *t, const struct migrate_opts *o,
     struct mc_err *err)
@@ -1833,12 +2005,8 @@ migrate_verify(const struct conf_target *t, const struct migrate_opts *o,
 			fd = migrate_finding_add(v, w->version, id, "checksum-mismatch", true,
 			    xasprintf("%s changed after it was applied (recorded %.12s..., "
 			    "file %.12s...)", f->up.path, w->checksum, f->up.sum));
-			if (o->diff && w->applied_sql != NULL) {
-				char	*la = xasprintf("applied %s (%s)", id, w->applied_at);
-
-				fd->diff = mig_diff(w->applied_sql, f->up.sql, la, f->up.path);
-				free(la);
-			}
+			if (o->diff && w->applied_sql != NULL)
+				fd->diff = migrate_verify_diff(w, f, id);
 		}
 		if (strcmp(w->down_checksum, f->down.sum) != 0)
 			migrate_finding_add(v, w->version, id, "down-changed", false,
