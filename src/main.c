@@ -230,7 +230,8 @@ main(int argc, char **argv)
 	status = cmd_run(e, &ctx, args, &err);
 	if (status < 0)
 		status = main_fail(out, json, &err);
-	else if (main_stop && status == 0 && (e->flags & CMD_STREAMS) == 0)
+	/* Interrupted, also when that made the command fail (README's table). */
+	if (main_stop && (e->flags & CMD_STREAMS) == 0)
 		status = 130;
 done:
 	conn_close(ctx.conn);
