@@ -783,7 +783,9 @@ static const struct cmd_entry cmd_migrate_check_entry = {
 	.name = "migrate check",
 	.summary = "prove every down reverses its up, in a scratch database",
 	.help = "Creates a database from template0 (needs CREATEDB), applies each up, snapshots the "
-	    "catalog, applies the down, compares, re-applies the up; drops the database afterwards.",
+	    "catalog, applies the down, compares, re-applies the up; drops the database afterwards.\n"
+	    "First drops the scratch databases of killed checks of this host (mcpdb_check_PID_TIME_HOST\n"
+	    "whose process is gone) and lists the others (running, or of another host).",
 	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = 0,
 	.flags = CMD_NEEDS_TARGET | CMD_WRITES, .exec = cmd_migrate_check_exec,
 };
