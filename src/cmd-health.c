@@ -529,11 +529,15 @@ doctor_scratch(struct cmd_ctx *ctx, struct doctor *d)
 		return;
 	}
 	if (ls->n == 0)
-		doctor_add(d, "scratch databases", 0, "none left by migrate check");
-	for (i = 0; i < ls->n; i++)
-		doctor_add(d, "scratch databases", ls->v[i].owner == MOWN_ALIVE ? 0 : 1,
-		    "%s: %s%s", ls->v[i].name, ls->v[i].why, ls->v[i].owner == MOWN_GONE ?
+		doctor_add(d, "scratch databases", 0,
+		    "none left by migrate check");
+	for (i = 0; i < ls->n; i++) {
+		const struct migrate_leftover	*l = &ls->v[i];
+
+		doctor_add(d, "scratch databases", l->owner == MOWN_ALIVE ? 0 : 1,
+		    "%s: %s%s", l->name, l->why, l->owner == MOWN_GONE ?
 		    "; the next mcpdb migrate check drops it" : "");
+	}
 	migrate_leftovers_free(ls);
 }
 

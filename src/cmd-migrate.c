@@ -468,7 +468,7 @@ cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		cmd_migrate_problems(ctx, NULL, probs);
 		return (-1);
 	}
-	status = v->ok ? 0 : 3;	/* drift: attention needed, as in status */
+	status = v->ok ? 0 : 3;	/* drift: attention needed */
 	if (ctx->json) {
 		cJSON	*doc = cmd_migrate_doc(ctx, "migrate verify", v->dir);
 		cJSON	*arr = cJSON_CreateArray();
@@ -575,7 +575,8 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 		return (cmd_migrate_finish_json(ctx, doc, 0, status, err));
 	}
 	for (i = 0; i < c->ndropped; i++)
-		out_printf(ctx->out, "dropped leftover scratch database %s\n", c->dropped[i]);
+		out_printf(ctx->out, "dropped leftover scratch database %s\n",
+		    c->dropped[i]);
 	for (i = 0; i < c->nkept; i++)
 		out_printf(ctx->out, "kept scratch database %s\n", c->kept[i]);
 	for (i = 0; i < c->n; i++) {

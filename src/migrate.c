@@ -42,9 +42,9 @@
 #define MIGRATE_SAMPLE_FIRST_MS	150	/* first look for blockers after */
 #define MIGRATE_SAMPLE_EVERY_MS	400	/* then every */
 #define MIGRATE_WAIT_NOTE_MS	2000	/* lock-wait progress line every */
-#define MIGRATE_KEEP_SQL	65536	/* applied_sql keeps files up to this whole */
+#define MIGRATE_KEEP_SQL	65536	/* applied_sql: whole files up to this */
 #define MIGRATE_EXCERPT_MARK	"-- mcpdb: excerpt: the first "
-#define MIGRATE_PIPE_CHUNK	(256 * 1024)	/* flush the pipeline every */
+#define MIGRATE_PIPE_CHUNK	(256 * 1024)	/* flush the pipeline each */
 
 /* One run: the target, its options, the two sessions and what was read. */
 struct migrun {
@@ -1138,7 +1138,7 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	    (const char *[]){ lt, stt, f->id, async ? "t" : "f" }, NULL, NULL, 0);
 	sent &= PQsendFlushRequest(c);
 	kind[p.nq++] = MQ_SET;
-	for (i = 0; i < sc->nstmts && sent && !p.cancelled; i++) {
+	for (i = 0; i < sc->nstmts && sent && !p.cancelled && p.bad == NULL; i++) {
 		/*
 		 * Sent from the file's text, NUL-terminated for the call and
 		 * restored (libpq copies it): a big file is not copied again.
@@ -1158,7 +1158,7 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 				sent = 0;
 		}
 	}
-	if (ledger && sent && !p.cancelled) {
+	if (ledger && sent && !p.cancelled && p.bad == NULL) {
 		if (act == MACT_APPLY) {
 			keep = migrate_ledger_text(&f->up);
 			sent &= PQsendQueryPrepared(c, "mcpdb_ins", 7,
