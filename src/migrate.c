@@ -2484,6 +2484,21 @@ migrate_list_add(char ***v, size_t *n, char *line)
 	(*v)[(*n)++] = line;
 }
 
+/* Sessions connected to database name; -1 when that cannot be read. */
+static int
+migrate_sessions_on(PGconn *c, const char *name)
+{
+	PGresult	*res;
+	int		 n;
+
+	if ((res = pgq_query(c, "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+	    "WHERE datname = $1", 1, (const char *[]){ name }, NULL)) == NULL)
+		return (-1);
+	n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return (n);
+}
+
 /*
  * Before a check: drop the scratch databases whose check is gone, and list
  * the others (running, or of another host) in res->kept. Never fails the
@@ -2496,6 +2511,7 @@ migrate_check_sweep(PGconn *admin, struct migrate_check *res)
 	struct mc_err			 e;
 	char				*ident;
 	size_t				 i;
+	int				 nsess;
 
 	if ((ls = migrate_leftovers_on(admin, &e)) == NULL) {
 		migrate_list_add(&res->kept, &res->nkept, xstrdup(e.msg));
@@ -2507,6 +2523,16 @@ migrate_check_sweep(PGconn *admin, struct migrate_check *res)
 		if (l->owner != MOWN_GONE) {
 			migrate_list_add(&res->kept, &res->nkept,
 			    xasprintf("%s: %s", l->name, l->why));
+			continue;
+		}
+		/*
+		 * A dead check's sessions end within a second; one still
+		 * connected may be a check of another host with our name.
+		 */
+		if ((nsess = migrate_sessions_on(admin, l->name)) > 0) {
+			migrate_list_add(&res->kept, &res->nkept, xasprintf("%s: %s; "
+			    "but %d session%s still connected to it, so it is left alone "
+			    "this time", l->name, l->why, nsess, nsess == 1 ? " is" : "s are"));
 			continue;
 		}
 		if ((ident = pgq_ident(admin, l->name, &e)) == NULL ||

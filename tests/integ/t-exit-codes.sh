@@ -140,7 +140,8 @@ psql "$URL" -XAtqc "CREATE DATABASE $DB" >/dev/null
 "$M" --pg "$URL dbname=$DB" --log-level error migrate up --dir "$I" >"$W/i.out" 2>&1 &
 BG=$!
 i=0
-while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND datname = '$DB'")" != 1 ] && [ $i -lt 150 ]; do
+# (anchored: the query watching must not match itself)
+while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active' AND application_name = 'mcpdb/migrate' AND datname = '$DB'")" != 1 ] && [ $i -lt 150 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 kill -TERM "$BG"

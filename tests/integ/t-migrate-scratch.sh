@@ -17,7 +17,8 @@ DB=mcpdb_t_scratch_$$
 cleanup() {
 	[ -n "${BG:-}" ] && kill -9 "$BG" 2>/dev/null
 	[ -n "${SLEEPER:-}" ] && kill "$SLEEPER" 2>/dev/null
-	for d in $DB ${LEAK:-} ${ALIVE:-} ${REUSED:-} ${OTHER:-} ${OLD:-}; do
+	[ -n "${PSQLBG:-}" ] && kill "$PSQLBG" 2>/dev/null
+	for d in $DB ${LEAK:-} ${ALIVE:-} ${REUSED:-} ${OTHER:-} ${OLD:-} ${BUSY:-}; do
 		psql "$URL" -XAtqc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1
 	done
 	rm -rf "$W"
@@ -51,6 +52,10 @@ LEAK=$(q "SELECT datname FROM pg_database WHERE datname LIKE 'mcpdb\\_check\\_${
 match "$LEAK" "^mcpdb_check_${BG}_[0-9]+_[0-9a-f]{8}\$" "the running check's scratch database is named by pid, start time and host ($LEAK)"
 kill -9 "$BG"; wait "$BG" 2>/dev/null; BG=
 is "$(exists "$LEAK")" 1 "after SIGKILL the scratch database is left behind"
+i=0	# its busy session notices within a second (client_connection_check_interval)
+while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = '$LEAK'")" != 0 ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 
 # Fakes next to it, named the way a check names them (this host's tag is
 # the killed check's): a running check (a live process started before the
@@ -66,8 +71,17 @@ DEAD=$(sh -c 'echo $$')	# a pid that has exited
 OTHER=mcpdb_check_${DEAD}_${NOW}_00000000
 [ "$TAG" = 00000000 ] && OTHER=mcpdb_check_${DEAD}_${NOW}_00000001
 OLD=mcpdb_check_${DEAD}_${NOW}
-for d in $ALIVE $REUSED $OTHER $OLD; do
+BUSY=mcpdb_check_${DEAD}_$((NOW - 1))_$TAG
+for d in $ALIVE $REUSED $OTHER $OLD $BUSY; do
 	q "CREATE DATABASE $d" >/dev/null
+done
+# BUSY looks gone (dead pid, this host) but someone is connected to it, as a
+# check of another host with the same name would be.
+psql "$URL dbname=$BUSY" -XAtqc "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+PSQLBG=$!
+i=0
+while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = '$BUSY'")" != 1 ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
 done
 
 # -- doctor reports them before anything is dropped
@@ -80,7 +94,7 @@ printf '%s\n' "$out" | grep -Eq "^scratch databases +\| ok +\| $ALIVE"; ok "$?" 
 match "$out" "$OTHER: made by migrate check pid $DEAD at .* on another host; mcpdb cannot tell whether that check still runs" "another host's leftover is reported"
 match "$out" "$OLD: made by migrate check pid $DEAD at .* on an unrecorded host" "so is one without a host tag"
 json=$(mc --json doctor 2>/dev/null)
-is "$(printf '%s' "$json" | python3 -c "import json,sys; d=json.load(sys.stdin); print(sum(1 for c in d['checks'] if c['check']=='scratch databases' and c['detail'].startswith('mcpdb_check_') and c['detail'].split(':')[0] in '$LEAK $ALIVE $REUSED $OTHER $OLD'.split()))")" 5 "--json: one check per leftover"
+is "$(printf '%s' "$json" | python3 -c "import json,sys; d=json.load(sys.stdin); print(sum(1 for c in d['checks'] if c['check']=='scratch databases' and c['detail'].startswith('mcpdb_check_') and c['detail'].split(':')[0] in '$LEAK $ALIVE $REUSED $OTHER $OLD $BUSY'.split()))")" 6 "--json: one check per leftover"
 is "$(exists "$LEAK")$(exists "$REUSED")" 11 "doctor drops nothing"
 
 # -- the next check drops the gone ones and keeps the rest
@@ -92,15 +106,25 @@ like "$out" "kept scratch database $ALIVE: in use by" "it keeps a running check'
 match "$out" "kept scratch database $OTHER: made by migrate check pid $DEAD at .* on another host" "and another host's, saying why"
 is "$(exists "$LEAK")$(exists "$REUSED")" 00 "both are gone from the server"
 is "$(exists "$ALIVE")$(exists "$OTHER")$(exists "$OLD")" 111 "the running check's and the other hosts' are still there"
+like "$out" "kept scratch database $BUSY: left by migrate check pid $DEAD of this host" "one that looks gone but has a session connected is kept"
+like "$out" "but 1 session is still connected to it, so it is left alone this time" "saying why"
+is "$(exists "$BUSY")" 1 "and is still there"
 json=$(mc --json migrate check --dir "$G" 2>/dev/null)
 is "$(printf '%s' "$json" | python3 -c "import json,sys; d=json.load(sys.stdin); print(len(d['leftovers_dropped']), sum(1 for k in d['leftovers_kept'] if k.split(':')[0] in '$ALIVE $OTHER $OLD'.split()))")" "0 3" "--json: leftovers_dropped and leftovers_kept"
 
 # -- once the owner is gone, its database goes too
 kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null; SLEEPER=
+kill "$PSQLBG" 2>/dev/null; wait "$PSQLBG" 2>/dev/null; PSQLBG=
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$BUSY'" >/dev/null
+i=0
+while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = '$BUSY'")" != 0 ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 out=$(mc migrate check --dir "$G" 2>&1)
 like "$out" "dropped leftover scratch database $ALIVE: left by migrate check pid" "a check's database is dropped once its process has exited"
-is "$(exists "$ALIVE")" 0 "and is gone"
+like "$out" "dropped leftover scratch database $BUSY" "and the other one once nobody is connected to it"
+is "$(exists "$ALIVE")$(exists "$BUSY")" 00 "both are gone"
 out=$(mc doctor 2>&1)
-printf '%s\n' "$out" | grep -Eq -- "$ALIVE|$LEAK|$REUSED"; is "$?" 1 "doctor no longer lists the dropped ones"
+printf '%s\n' "$out" | grep -Eq -- "$ALIVE|$LEAK|$REUSED|$BUSY"; is "$?" 1 "doctor no longer lists the dropped ones"
 like "$out" "$OTHER" "but still the other host's"
 done_testing
