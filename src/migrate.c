@@ -337,7 +337,8 @@ migrate_ledger_text(const struct mig_script *up)
 			;
 	return (xasprintf("%.*s%s" MIGRATE_EXCERPT_MARK "%zu of %zu bytes; the "
 	    "ledger keeps no more (checksum %s covers the whole file)\n", (int)n,
-	    up->sql, up->sql[n - 1] == '\n' ? "" : "\n", n, up->len, up->sum));
+	    up->sql, n > 0 && up->sql[n - 1] == '\n' ? "" : "\n", n, up->len,
+	    up->sum));
 }
 
 /*
