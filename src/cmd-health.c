@@ -646,6 +646,34 @@ doctor_migrations(struct cmd_ctx *ctx, struct doctor *d)
 	migrate_status_free(st);
 }
 
+/*
+ * Scratch databases of `migrate check` left behind: one line each. Those of
+ * a gone check are a warning (the next check drops them), others are noted.
+ */
+static void
+doctor_scratch(struct cmd_ctx *ctx, struct doctor *d)
+{
+	struct migrate_leftovers	*ls;
+	struct mc_err			 err = { 0 };
+	size_t				 i;
+
+	if ((ls = migrate_leftovers(ctx->target, &err)) == NULL) {
+		doctor_add(d, "scratch databases", 1, "%s", err.msg);
+		return;
+	}
+	if (ls->n == 0)
+		doctor_add(d, "scratch databases", 0,
+		    "none left by migrate check");
+	for (i = 0; i < ls->n; i++) {
+		const struct migrate_leftover	*l = &ls->v[i];
+
+		doctor_add(d, "scratch databases", l->owner == MOWN_ALIVE ? 0 : 1,
+		    "%s: %s%s", l->name, l->why, l->owner == MOWN_GONE ?
+		    "; the next mcpdb migrate check drops it" : "");
+	}
+	migrate_leftovers_free(ls);
+}
+
 /* doctor: config, connectivity, version, extensions, vector mode, roles, migrations, Redis. */
 static int
 cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -667,6 +695,7 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 	}
 	doctor_pg(ctx, &d, c);
 	doctor_migrations(ctx, &d);
+	doctor_scratch(ctx, &d);
 	memset(&h, 0, sizeof(h));
 	buf_init(&h.problems);
 	health_redis(c, ctx->target, &h);

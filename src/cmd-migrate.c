@@ -3,7 +3,8 @@
  * plan, verify, check, resolve, new. Each handler turns options into struct
  * migrate_opts, calls the runner (migrate.h) and prints its result: a line
  * per migration as it happens plus a summary, or one JSON document.
- * Exit statuses: 0 done / up to date, 1 failure, 3 (status) attention needed.
+ * Exit statuses: 0 done / up to date, 1 failure, 2 usage or configuration
+ * (a refused migrations directory), 3 (status, verify) attention needed.
  */
 #include "config.h"
 
@@ -113,6 +114,33 @@ cmd_migrate_json_err(const struct mc_err *err)
 	return (e);
 }
 
+/*
+ * The problems of a refused migrations directory (probs, newline-separated;
+ * freed here): into doc's "problems" array, or one line each on the output
+ * when doc is NULL. Nothing when probs is NULL.
+ */
+static void
+cmd_migrate_problems(struct cmd_ctx *ctx, cJSON *doc, char *probs)
+{
+	cJSON	*arr;
+	char	*line, *next;
+
+	if (probs == NULL)
+		return;
+	arr = doc != NULL ? cJSON_CreateArray() : NULL;
+	for (line = probs; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (arr != NULL)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(line));
+		else
+			out_printf(ctx->out, "%s\n", line);
+	}
+	if (arr != NULL)
+		cJSON_AddItemToObject(doc, "problems", arr);
+	free(probs);
+}
+
 /* Start a JSON document naming the command, target and directory. */
 static cJSON *
 cmd_migrate_doc(struct cmd_ctx *ctx, const char *cmd, const char *dir)
@@ -129,8 +157,9 @@ cmd_migrate_doc(struct cmd_ctx *ctx, const char *cmd, const char *dir)
 
 /*
  * Finish a command in JSON mode: add the error (if rc == -1), print the
- * document, and turn a failure into exit status 1 (the document carries the
- * error; stderr gets the one line too).
+ * document, and turn a failure into its exit status (the document carries the
+ * error; stderr gets the one line too) with main's mapping: 2 for usage or
+ * configuration errors such as a refused migrations directory.
  */
 static int
 cmd_migrate_finish_json(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
@@ -141,7 +170,7 @@ cmd_migrate_finish_json(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
 		cJSON_AddBoolToObject(doc, "ok", 0);
 		out_doc(ctx->out, doc);
 		fprintf(stderr, "mcpdb: %s\n", err->msg);
-		return (1);
+		return (mc_err_exit_status(err));
 	}
 	cJSON_AddBoolToObject(doc, "ok", status == 0);
 	out_doc(ctx->out, doc);
@@ -210,13 +239,16 @@ cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 	struct migrate_report	*rep = NULL;
 	size_t			 na, nr;
 	int			 rc;
+	char			*probs = NULL;
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
+	o.problems = &probs;
 	rc = fn(ctx->target, &o, &rep, err);
 	if (ctx->json) {
 		cJSON	*doc = cmd_migrate_doc(ctx, cmd, rep ? rep->dir : NULL);
 
+		cmd_migrate_problems(ctx, doc, probs);
 		cmd_migrate_report_json(doc, rep, o.dry_run || strcmp(cmd, "migrate plan") == 0);
 		migrate_report_free(rep);
 		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
@@ -245,6 +277,7 @@ cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 		}
 	}
 	migrate_report_free(rep);
+	cmd_migrate_problems(ctx, NULL, probs);
 	return (rc == -1 ? -1 : 0);
 }
 
@@ -308,16 +341,22 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	struct migrate_opts	 o;
 	struct migrate_status	*st;
 	struct table		*t;
+	char			*probs = NULL;
 	struct buf		 note;
 	size_t			 i, counts[MIG_RUNNING + 1] = { 0 };
 	char			 ms[32];
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
+	o.problems = &probs;
 	if ((st = migrate_status(ctx->target, &o, err)) == NULL) {
-		if (ctx->json)
-			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
-			    "migrate status", NULL), -1, 1, err));
+		if (ctx->json) {
+			cJSON	*doc = cmd_migrate_doc(ctx, "migrate status", NULL);
+
+			cmd_migrate_problems(ctx, doc, probs);
+			return (cmd_migrate_finish_json(ctx, doc, -1, 1, err));
+		}
+		cmd_migrate_problems(ctx, NULL, probs);
 		return (-1);
 	}
 	buf_init(&note);
@@ -414,16 +453,22 @@ cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	struct migrate_verify	*v;
 	size_t			 i;
 	int			 status;
+	char			*probs = NULL;
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
+	o.problems = &probs;
 	if ((v = migrate_verify(ctx->target, &o, err)) == NULL) {
-		if (ctx->json)
-			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
-			    "migrate verify", NULL), -1, 1, err));
+		if (ctx->json) {
+			cJSON	*doc = cmd_migrate_doc(ctx, "migrate verify", NULL);
+
+			cmd_migrate_problems(ctx, doc, probs);
+			return (cmd_migrate_finish_json(ctx, doc, -1, 1, err));
+		}
+		cmd_migrate_problems(ctx, NULL, probs);
 		return (-1);
 	}
-	status = v->ok ? 0 : 1;
+	status = v->ok ? 0 : 3;	/* drift: attention needed */
 	if (ctx->json) {
 		cJSON	*doc = cmd_migrate_doc(ctx, "migrate verify", v->dir);
 		cJSON	*arr = cJSON_CreateArray();
@@ -462,6 +507,18 @@ cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 
 /* ---------------------------------------------------------------- check */
 
+/* A JSON array of n strings. */
+static cJSON *
+cmd_migrate_json_lines(char *const *v, size_t n)
+{
+	cJSON	*arr = cJSON_CreateArray();
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(v[i]));
+	return (arr);
+}
+
 /* migrate check */
 static int
 cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -470,14 +527,20 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 	struct migrate_check	*c;
 	size_t			 i, j, nbad = 0;
 	int			 status;
+	char			*probs = NULL;
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
 	o.step = NULL;	/* printed below, with the problems */
+	o.problems = &probs;
 	if ((c = migrate_check(ctx->target, &o, err)) == NULL) {
-		if (ctx->json)
-			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
-			    "migrate check", NULL), -1, 1, err));
+		if (ctx->json) {
+			cJSON	*doc = cmd_migrate_doc(ctx, "migrate check", NULL);
+
+			cmd_migrate_problems(ctx, doc, probs);
+			return (cmd_migrate_finish_json(ctx, doc, -1, 1, err));
+		}
+		cmd_migrate_problems(ctx, NULL, probs);
 		return (-1);
 	}
 	for (i = 0; i < c->n; i++)
@@ -489,6 +552,10 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 		cJSON	*arr = cJSON_CreateArray();
 
 		cJSON_AddStringToObject(doc, "scratch_database", c->scratch);
+		cJSON_AddItemToObject(doc, "leftovers_dropped",
+		    cmd_migrate_json_lines(c->dropped, c->ndropped));
+		cJSON_AddItemToObject(doc, "leftovers_kept",
+		    cmd_migrate_json_lines(c->kept, c->nkept));
 		for (i = 0; i < c->n; i++) {
 			cJSON	*m = cJSON_CreateObject(), *p = cJSON_CreateArray();
 
@@ -507,6 +574,11 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 		migrate_check_free(c);
 		return (cmd_migrate_finish_json(ctx, doc, 0, status, err));
 	}
+	for (i = 0; i < c->ndropped; i++)
+		out_printf(ctx->out, "dropped leftover scratch database %s\n",
+		    c->dropped[i]);
+	for (i = 0; i < c->nkept; i++)
+		out_printf(ctx->out, "kept scratch database %s\n", c->kept[i]);
 	for (i = 0; i < c->n; i++) {
 		out_printf(ctx->out, "%-4s %-40s up %lld ms, down %lld ms\n",
 		    c->v[i].ok ? "ok" : "FAIL", c->v[i].id, c->v[i].up_ms, c->v[i].down_ms);
@@ -703,7 +775,7 @@ static const struct cmd_entry cmd_migrate_plan_entry = {
 static const struct cmd_entry cmd_migrate_verify_entry = {
 	.name = "migrate verify",
 	.summary = "check applied migrations against their files (checksums, missing files)",
-	.help = "Exit status 1 on any drift; --diff shows what ran against the file now.",
+	.help = "Exit status 3 on any drift (as status); --diff shows what ran against the file now.",
 	.opts = cmd_migrate_verify_opts, .min_args = 0, .max_args = 0,
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_verify_exec,
 };
@@ -712,7 +784,9 @@ static const struct cmd_entry cmd_migrate_check_entry = {
 	.name = "migrate check",
 	.summary = "prove every down reverses its up, in a scratch database",
 	.help = "Creates a database from template0 (needs CREATEDB), applies each up, snapshots the "
-	    "catalog, applies the down, compares, re-applies the up; drops the database afterwards.",
+	    "catalog, applies the down, compares, re-applies the up; drops the database afterwards.\n"
+	    "First drops the scratch databases of killed checks of this host (mcpdb_check_PID_TIME_HOST\n"
+	    "whose process is gone) and lists the others (running, or of another host).",
 	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = 0,
 	.flags = CMD_NEEDS_TARGET | CMD_WRITES, .exec = cmd_migrate_check_exec,
 };

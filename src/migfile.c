@@ -128,29 +128,41 @@ bad:
 
 /* -------------------------------------------------------- normal form, hash */
 
+/*
+ * Normalise buf[0..len) in place (buf holds len + 2 bytes: the normal form
+ * never grows but for the final newline and NUL); *outlen gets its length.
+ */
+static void
+mig_normalise_inplace(char *buf, size_t len, size_t *outlen)
+{
+	size_t	i = 0, o = 0;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	for (; i < len; i++) {	/* o <= i throughout */
+		if (buf[i] == '\r') {
+			buf[o++] = '\n';
+			if (i + 1 < len && buf[i + 1] == '\n')
+				i++;
+		} else
+			buf[o++] = buf[i];
+	}
+	/* Trailing whitespace at the end of the file becomes one newline. */
+	while (o > 0 && isspace((unsigned char)buf[o - 1]))
+		o--;
+	if (o > 0)
+		buf[o++] = '\n';
+	buf[o] = '\0';
+	*outlen = o;
+}
+
 char *
 mig_normalise(const char *raw, size_t len, size_t *outlen)
 {
 	char	*out = xmalloc(len + 2);
-	size_t	 i = 0, o = 0;
 
-	if (len >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	for (; i < len; i++) {
-		if (raw[i] == '\r') {
-			out[o++] = '\n';
-			if (i + 1 < len && raw[i + 1] == '\n')
-				i++;
-		} else
-			out[o++] = raw[i];
-	}
-	/* Trailing whitespace at the end of the file becomes one newline. */
-	while (o > 0 && isspace((unsigned char)out[o - 1]))
-		o--;
-	if (o > 0)
-		out[o++] = '\n';
-	out[o] = '\0';
-	*outlen = o;
+	memcpy(out, raw, len);
+	mig_normalise_inplace(out, len, outlen);
 	return (out);
 }
 
@@ -632,8 +644,12 @@ mig_directives(struct mig_script *sc, struct mc_err *err)
 	return (0);
 }
 
-int
-mig_script_parse(struct mig_script *sc, const char *path, const char *raw,
+/*
+ * mig_script_parse on a buffer of len + 2 bytes that sc takes over and
+ * normalises in place, so a big file is held once, not twice.
+ */
+static int
+mig_script_parse_owned(struct mig_script *sc, const char *path, char *raw,
     size_t len, struct mc_err *err)
 {
 	const char	*why;
@@ -643,7 +659,8 @@ mig_script_parse(struct mig_script *sc, const char *path, const char *raw,
 	sc->path = xstrdup(path);
 	sc->lock_timeout_ms = -1;
 	sc->statement_timeout_ms = -1;
-	sc->sql = mig_normalise(raw, len, &sc->len);
+	mig_normalise_inplace(raw, len, &sc->len);
+	sc->sql = raw;
 	mig_sha256_hex(sc->sql, sc->len, sc->sum);
 	if (memchr(sc->sql, '\0', sc->len) != NULL)
 		return (mc_err_set(err, MC_E_INPUT,
@@ -660,6 +677,16 @@ mig_script_parse(struct mig_script *sc, const char *path, const char *raw,
 			return (mc_err_set(err, MC_E_INPUT, "%s:%d:%d: %s", path,
 			    sc->stmts[i].line, sc->stmts[i].col, why));
 	return (0);
+}
+
+int
+mig_script_parse(struct mig_script *sc, const char *path, const char *raw,
+    size_t len, struct mc_err *err)
+{
+	char	*copy = xmalloc(len + 2);
+
+	memcpy(copy, raw, len);
+	return (mig_script_parse_owned(sc, path, copy, len, err));
 }
 
 void
@@ -742,7 +769,7 @@ mig_read_file(const char *path, size_t *len, struct mc_err *err)
 		mc_err_set(err, MC_E_INPUT, "%s: unreadable or larger than 64 MB", path);
 		return (NULL);
 	}
-	data = xmalloc((size_t)sb.st_size + 1);
+	data = xmalloc((size_t)sb.st_size + 2);	/* room to normalise in place */
 	*len = fread(data, 1, (size_t)sb.st_size, fp);
 	if (ferror(fp)) {
 		mc_err_sys(err, "%s: read error", path);
@@ -772,10 +799,9 @@ mig_load_script(struct mig_script *sc, const char *dir, const char *fname,
 		sc->path = path;
 		return (-1);
 	}
-	rc = mig_script_parse(sc, path, raw, len, &e);
+	rc = mig_script_parse_owned(sc, path, raw, len, &e);	/* sc owns raw */
 	if (rc == -1)
 		mig_problem(b, e.msg);
-	free(raw);
 	free(path);
 	return (rc);
 }

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@
 #define MIGRATE_SAMPLE_FIRST_MS	150	/* first look for blockers after */
 #define MIGRATE_SAMPLE_EVERY_MS	400	/* then every */
 #define MIGRATE_WAIT_NOTE_MS	2000	/* lock-wait progress line every */
+#define MIGRATE_KEEP_SQL	65536	/* applied_sql: whole files up to this */
+#define MIGRATE_EXCERPT_MARK	"-- mcpdb: excerpt: the first "
+#define MIGRATE_PIPE_CHUNK	(256 * 1024)	/* flush the pipeline each */
 
 /* One run: the target, its options, the two sessions and what was read. */
 struct migrun {
@@ -309,6 +313,51 @@ static void
 migrate_copy_sum(char *dst, const char *src)
 {
 	snprintf(dst, MIG_SUM_LEN + 1, "%s", src);
+}
+
+/*
+ * The text the ledger keeps of an up file (applied_sql, for verify --diff):
+ * the whole normalised file up to MIGRATE_KEEP_SQL bytes; of a bigger one
+ * its first lines up to that size and a last line "-- mcpdb: excerpt: the
+ * first N of M bytes ...". The checksum covers the whole file either way,
+ * so drift is found past the excerpt too. Caller frees.
+ */
+static char *
+migrate_ledger_text(const struct mig_script *up)
+{
+	size_t	n = MIGRATE_KEEP_SQL;
+
+	if (up->len <= MIGRATE_KEEP_SQL)
+		return (xstrdup(up->sql));
+	while (n > 0 && up->sql[n - 1] != '\n')	/* whole lines */
+		n--;
+	if (n == 0)	/* one huge line: cut between UTF-8 characters */
+		for (n = MIGRATE_KEEP_SQL; n > 0 &&
+		    ((unsigned char)up->sql[n] & 0xc0) == 0x80; n--)
+			;
+	return (xasprintf("%.*s%s" MIGRATE_EXCERPT_MARK "%zu of %zu bytes; the "
+	    "ledger keeps no more (checksum %s covers the whole file)\n", (int)n,
+	    up->sql, n > 0 && up->sql[n - 1] == '\n' ? "" : "\n", n, up->len,
+	    up->sum));
+}
+
+/*
+ * If applied (a ledger's applied_sql) is an excerpt, set *kept to the bytes
+ * of the file it holds and *total to the file's size, and return true.
+ */
+static bool
+migrate_ledger_excerpt(const char *applied, size_t *kept, size_t *total)
+{
+	const char	*m = NULL, *p;
+	size_t		 n = strlen(MIGRATE_EXCERPT_MARK);
+
+	for (p = applied; (p = strstr(p, MIGRATE_EXCERPT_MARK)) != NULL; p += n)
+		if (p == applied || p[-1] == '\n')
+			m = p;
+	if (m == NULL || sscanf(m + n, "%zu of %zu bytes", kept, total) != 2 ||
+	    *kept > (size_t)(m - applied))
+		return (false);
+	return (true);
 }
 
 /* Read all ledger rows into l (l->exists false when there is no ledger). */
@@ -942,31 +991,132 @@ enum migrate_q {
 	MQ_LEDGER,
 };
 
+/* The reading side of one pipelined migration. */
+struct migrate_pipe {
+	size_t		 nq;		/* queries sent so far */
+	size_t		 k;		/* queries whose results are all in */
+	size_t		 failed;	/* the query of bad */
+	PGresult	*bad;		/* the first error */
+	bool		 synced;	/* the sync's result is in */
+	bool		 cancelled;	/* Ctrl-C: the cancel request went out */
+	long long	 next;		/* when to sample blockers */
+};
+
+/*
+ * Take every result that has arrived on c (never waiting), counting ended
+ * queries; libpq frees a query's copy of its text only then, so a big file
+ * is read back as it goes rather than held twice.
+ */
+static void
+migrate_pipe_take(struct migrun *r, PGconn *c, struct migrate_pipe *p)
+{
+	PGresult	*res;
+
+	/* With no query left in flight, PQgetResult would return NULL forever. */
+	while (!p->synced && !PQisBusy(c)) {
+		if ((res = PQgetResult(c)) == NULL) {
+			if (p->k == p->nq)	/* nothing sent is outstanding */
+				break;
+			p->k++;	/* the end of one query's results */
+			if (p->bad == NULL) {	/* keep the blockers of a failure */
+				buf_reset(&r->blockers);
+				p->next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
+			}
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			p->synced = true;
+			break;
+		}
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && p->bad == NULL) {
+			p->bad = res;
+			p->failed = p->k;
+			continue;
+		}
+		PQclear(res);
+	}
+}
+
+/*
+ * Wait up to 50 ms for c (to read; to write too when want_out), read what
+ * came, cancel on Ctrl-C and sample blockers when due. -1: connection lost.
+ */
+static int
+migrate_pipe_wait(struct migrun *r, PGconn *c, struct migrate_pipe *p,
+    bool want_out)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = PQsocket(c);
+	pfd.events = POLLIN | (want_out ? POLLOUT : 0);
+	if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+		return (-1);
+	if (!PQconsumeInput(c))
+		return (-1);
+	if (migrate_stopped(r->o) && !p->cancelled) {
+		PGcancel	*cn = PQgetCancel(c);
+		char		 eb[256];
+
+		if (cn != NULL) {
+			PQcancel(cn, eb, sizeof(eb));
+			PQfreeCancel(cn);
+		}
+		p->cancelled = true;
+	}
+	if (r->lock != NULL && (long long)clk_mono_ms() >= p->next) {
+		migrate_sample_blockers(r);
+		p->next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_EVERY_MS;
+	}
+	return (0);
+}
+
+/*
+ * Write out what the pipeline has queued on c, taking results meanwhile so
+ * neither side blocks on the other and libpq lets go of finished queries.
+ * 0 when all is written, -1 when the connection is lost.
+ */
+static int
+migrate_pipe_drain(struct migrun *r, PGconn *c, struct migrate_pipe *p)
+{
+	int	fl;
+
+	while ((fl = PQflush(c)) == 1) {
+		if (migrate_pipe_wait(r, c, p, true) == -1)
+			return (-1);
+		migrate_pipe_take(r, c, p);
+	}
+	migrate_pipe_take(r, c, p);
+	return (fl);
+}
+
 /*
  * Run a transactional script in one pipeline: BEGIN, the settings, every
  * statement and the ledger row go out together and the results are read as
  * they come; COMMIT follows once all succeeded. A migration costs two round
- * trips instead of four plus one per statement. While a result is awaited the lock session samples blockers,
- * and Ctrl-C cancels. The first error names its statement; the transaction
- * is then left aborted for the caller to roll back.
+ * trips instead of four plus one per statement; a big one is written in
+ * MIGRATE_PIPE_CHUNK slices so memory stays near the file's size. While a
+ * result is awaited the lock session samples blockers, and Ctrl-C cancels.
+ * The first error names its statement; the transaction is then left aborted
+ * for the caller to roll back.
  */
 static int
 migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
     const struct mig_script *sc, enum migrate_act act, bool out_of_order,
     bool ledger, bool async, long long *ms, struct mc_err *err)
 {
-	enum migrate_q	*kind;
-	struct pollfd	 pfd;
-	PGresult	*res, *bad = NULL;
-	char		 v[24], algo[8], lt[24], stt[24], *text;
-	int		 lti, stti, fl, sent = 1;
-	size_t		 nq = 0, k = 0, failed = 0, i;
-	long long	 start = (long long)clk_mono_ms(), next;
-	bool		 lost = false, cancelled = false, synced = false;
+	struct migrate_pipe	 p;
+	enum migrate_q		*kind;
+	char			 v[24], algo[8], lt[24], stt[24], *keep, *end, save;
+	int			 lti, stti, sent = 1;
+	size_t			 i, queued = 0;
+	long long		 start = (long long)clk_mono_ms();
+	bool			 lost = false;
 
 	if (migrate_stopped(r->o))
 		return (mc_err_set(err, MC_E_CANCELLED, "%s: interrupted before it started",
 		    sc->path));
+	memset(&p, 0, sizeof(p));
 	migrate_timeouts(r, sc, &lti, &stti);
 	snprintf(lt, sizeof(lt), "%dms", lti);
 	snprintf(stt, sizeof(stt), "%dms", stti);
@@ -980,109 +1130,89 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 		mc_err_pg(err, c, NULL);
 		return (mc_err_prefix(err, "%s: cannot start a pipeline: ", sc->path));
 	}
+	buf_reset(&r->blockers);
+	p.next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
 	sent &= PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
 	sent &= PQsendFlushRequest(c);
-	kind[nq++] = MQ_BEGIN;
+	kind[p.nq++] = MQ_BEGIN;
 	sent &= PQsendQueryPrepared(c, "mcpdb_set", 4,
 	    (const char *[]){ lt, stt, f->id, async ? "t" : "f" }, NULL, NULL, 0);
 	sent &= PQsendFlushRequest(c);
-	kind[nq++] = MQ_SET;
-	for (i = 0; i < sc->nstmts; i++) {
-		text = xstrndup(sc->sql + sc->stmts[i].off, sc->stmts[i].len);
-		sent &= PQsendQueryParams(c, text, 0, NULL, NULL, NULL, NULL, 0);
+	kind[p.nq++] = MQ_SET;
+	for (i = 0; i < sc->nstmts && sent && !p.cancelled && p.bad == NULL; i++) {
+		/*
+		 * Sent from the file's text, NUL-terminated for the call and
+		 * restored (libpq copies it): a big file is not copied again.
+		 */
+		end = sc->sql + sc->stmts[i].off + sc->stmts[i].len;
+		save = *end;
+		*end = '\0';
+		sent &= PQsendQueryParams(c, sc->sql + sc->stmts[i].off, 0, NULL, NULL,
+		    NULL, NULL, 0);
+		*end = save;
 		/* Results as each statement ends: we know which one is running. */
 		sent &= PQsendFlushRequest(c);
-		free(text);
-		kind[nq++] = MQ_STMT;
+		kind[p.nq++] = MQ_STMT;
+		if ((queued += sc->stmts[i].len) >= MIGRATE_PIPE_CHUNK && sent) {
+			queued = 0;
+			if (migrate_pipe_drain(r, c, &p) == -1)
+				sent = 0;
+		}
 	}
-	if (ledger) {
-		if (act == MACT_APPLY)
+	if (ledger && sent && !p.cancelled && p.bad == NULL) {
+		if (act == MACT_APPLY) {
+			keep = migrate_ledger_text(&f->up);
 			sent &= PQsendQueryPrepared(c, "mcpdb_ins", 7,
-			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
+			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
 			    out_of_order ? "t" : "f" }, NULL, NULL, 0);
-		else
+			free(keep);
+		} else
 			sent &= PQsendQueryPrepared(c, "mcpdb_del", 1,
 			    (const char *[]){ v }, NULL, NULL, 0);
-		kind[nq++] = MQ_LEDGER;
+		kind[p.nq++] = MQ_LEDGER;
 	}
-	sent &= PQpipelineSync(c);
+	if (sent)
+		sent &= PQpipelineSync(c);
 	if (!sent)
 		lost = true;
-	buf_reset(&r->blockers);
-	next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
-	while (!lost && !synced) {
+	while (!lost && !p.synced) {
+		int	fl;
+
 		if ((fl = PQflush(c)) == -1) {
 			lost = true;
 			break;
 		}
-		while (!PQisBusy(c)) {
-			if ((res = PQgetResult(c)) == NULL) {
-				k++;	/* the end of one query's results */
-				if (bad == NULL) {	/* keep the blockers of a failure */
-					buf_reset(&r->blockers);
-					next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_FIRST_MS;
-				}
-				continue;
-			}
-			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-				PQclear(res);
-				synced = true;
-				break;
-			}
-			if (PQresultStatus(res) == PGRES_FATAL_ERROR && bad == NULL) {
-				bad = res;
-				failed = k;
-				continue;
-			}
-			PQclear(res);
-		}
-		if (synced)
+		migrate_pipe_take(r, c, &p);
+		if (p.synced)
 			break;
-		pfd.fd = PQsocket(c);
-		pfd.events = POLLIN | (fl == 1 ? POLLOUT : 0);
-		if (poll(&pfd, 1, 50) == -1 && errno != EINTR)
+		if (migrate_pipe_wait(r, c, &p, fl == 1) == -1)
 			lost = true;
-		if (!lost && !PQconsumeInput(c))
-			lost = true;
-		if (migrate_stopped(r->o) && !cancelled) {
-			PGcancel	*cn = PQgetCancel(c);
-			char		 eb[256];
-
-			if (cn != NULL) {
-				PQcancel(cn, eb, sizeof(eb));
-				PQfreeCancel(cn);
-			}
-			cancelled = true;
-		}
-		if (r->lock != NULL && (long long)clk_mono_ms() >= next) {
-			migrate_sample_blockers(r);
-			next = (long long)clk_mono_ms() + MIGRATE_SAMPLE_EVERY_MS;
-		}
 	}
 	if (!lost) {
 		PQsetnonblocking(c, 0);
 		PQexitPipelineMode(c);
 	}
 	*ms = (long long)clk_mono_ms() - start;
-	if (lost || bad != NULL) {
-		if (bad == NULL)
-			failed = k;	/* connection lost: the query being waited for */
-		if (failed < nq && kind[failed] == MQ_STMT)
-			migrate_stmt_error(r, sc, &sc->stmts[failed - 2], c, bad, lti, err);
+	if (lost || p.bad != NULL) {
+		if (p.bad == NULL)
+			p.failed = p.k;	/* connection lost: the query being waited for */
+		if (p.failed < p.nq && kind[p.failed] == MQ_STMT)
+			migrate_stmt_error(r, sc, &sc->stmts[p.failed - 2], c, p.bad, lti,
+			    err);
 		else {
-			mc_err_pg(err, c, bad);
-			mc_err_prefix(err, "%s: %s: ", sc->path, failed >= nq ? "running" :
-			    kind[failed] == MQ_LEDGER ? "writing the ledger" :
+			mc_err_pg(err, c, p.bad);
+			mc_err_prefix(err, "%s: %s: ", sc->path, p.failed >= p.nq ?
+			    "running" : kind[p.failed] == MQ_LEDGER ? "writing the ledger" :
 			    "starting the transaction");
 		}
-		if (cancelled)
+		if (p.cancelled)
 			mc_err_prefix(err, "interrupted: ");
-		PQclear(bad);
+		PQclear(p.bad);
 		free(kind);
 		return (-1);
 	}
 	free(kind);
-	if (cancelled)	/* it finished anyway: the operator asked to stop */
+	if (p.cancelled)	/* it finished anyway: the operator asked to stop */
 		return (mc_err_set(err, MC_E_CANCELLED, "%s: interrupted; rolled back",
 		    sc->path));
 	/*
@@ -1140,7 +1270,7 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 {
 	const struct mig_script	*sc = act == MACT_APPLY ? &f->up : &f->down;
 	PGconn			*c = r->work;
-	char			 v[24], algo[8], tms[24];
+	char			 v[24], algo[8], tms[24], *keep;
 	int			 rc;
 
 	snprintf(v, sizeof(v), "%lld", f->version);
@@ -1149,14 +1279,19 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 	*ms = -1;
 	if (sc->no_tx) {
 		/* Outside a transaction: record "running" first. */
-		if (ledger && act == MACT_APPLY &&
-		    migrate_ledger_write(c,
-		    "INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
-		    "checksum_algo, applied_sql, state, operation, no_transaction, out_of_order) "
-		    "VALUES ($1, $2, $3, $4, $5, $6, 'running', 'up', true, $7)", 7,
-		    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, f->up.sql,
-		    out_of_order ? "t" : "f" }, err) == -1)
-			goto fail_early;
+		if (ledger && act == MACT_APPLY) {
+			keep = migrate_ledger_text(&f->up);
+			rc = migrate_ledger_write(c,
+			    "INSERT INTO mcpdb.migrations (version, name, checksum, "
+			    "down_checksum, checksum_algo, applied_sql, state, operation, "
+			    "no_transaction, out_of_order) "
+			    "VALUES ($1, $2, $3, $4, $5, $6, 'running', 'up', true, $7)", 7,
+			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
+			    out_of_order ? "t" : "f" }, err);
+			free(keep);
+			if (rc == -1)
+				goto fail_early;
+		}
 		if (ledger && act == MACT_ROLLBACK &&
 		    migrate_ledger_write(c, "UPDATE mcpdb.migrations SET state = 'running', "
 		    "operation = 'down', error = NULL WHERE version = $1 AND state = 'applied'",
@@ -1228,10 +1363,15 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 	if (migrate_set_timeouts(r, c, f, sc, true, async, err) == -1 ||
 	    migrate_exec_script(r, c, sc, ms, err) == -1)
 		goto fail_tx;
-	if (ledger && act == MACT_APPLY &&
-	    migrate_ledger_write(c, migrate_sql_insert, 7, (const char *[]){ v, f->name,
-	    f->up.sum, f->down.sum, algo, f->up.sql, out_of_order ? "t" : "f" }, err) == -1)
-		goto fail_tx;
+	if (ledger && act == MACT_APPLY) {
+		keep = migrate_ledger_text(&f->up);
+		rc = migrate_ledger_write(c, migrate_sql_insert, 7, (const char *[]){ v,
+		    f->name, f->up.sum, f->down.sum, algo, keep, out_of_order ? "t" : "f" },
+		    err);
+		free(keep);
+		if (rc == -1)
+			goto fail_tx;
+	}
 	if (ledger && act == MACT_ROLLBACK &&
 	    migrate_ledger_write(c, migrate_sql_delete, 1, (const char *[]){ v }, err) == -1)
 		goto fail_tx;
@@ -1302,13 +1442,31 @@ migrate_plan_sql(struct migrun *r, const struct mig_file *f, enum migrate_act ac
 
 /* -------------------------------------------------------------- commands */
 
-/* Load the files of the run's directory into r->set. */
+/*
+ * Load the files of the run's directory into r->set. A refused directory is
+ * a configuration error (exit status 2): nothing was run. With several
+ * problems and r->o->problems set, err sums them up and the list goes there.
+ */
 static int
 migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
 {
-	char	*dir = migrate_dir(r->t, r->o->dir);
+	char		*dir = migrate_dir(r->t, r->o->dir), *probs = NULL;
+	const char	*p;
+	size_t		 n = 1;
 
-	r->set = migset_load(dir, 0, NULL, err);
+	r->set = migset_load(dir, 0, &probs, err);
+	if (r->set == NULL && err != NULL) {
+		err->code = MC_E_CONFIG;
+		for (p = probs; p != NULL && (p = strchr(p, '\n')) != NULL; p++)
+			n++;
+		if (probs != NULL && n > 1 && r->o->problems != NULL)
+			mc_err_set(err, MC_E_CONFIG, "migrations directory %s refused: %zu "
+			    "problems, each on its own line", dir, n);
+	}
+	if (r->o->problems != NULL && r->set == NULL && n > 1)
+		*r->o->problems = probs;
+	else
+		free(probs);
 	if (dirp != NULL)
 		*dirp = dir;
 	else
@@ -1768,6 +1926,40 @@ migrate_finding_add(struct migrate_verify *v, long long version, const char *id,
 	return (f);
 }
 
+/*
+ * verify --diff of a changed up file: what ran (applied_sql) against the
+ * file. When the ledger kept only an excerpt, the same bytes of the file are
+ * compared, and a change past them is said in words. Caller frees.
+ */
+static char *
+migrate_verify_diff(const struct mig_row *w, const struct mig_file *f,
+    const char *id)
+{
+	char	*la, *lb, *a, *b, *d;
+	size_t	 kept, total;
+
+	if (!migrate_ledger_excerpt(w->applied_sql, &kept, &total)) {
+		la = xasprintf("applied %s (%s)", id, w->applied_at);
+		d = mig_diff(w->applied_sql, f->up.sql, la, f->up.path);
+		free(la);
+		return (d);
+	}
+	a = xstrndup(w->applied_sql, kept);
+	b = xstrndup(f->up.sql, kept < f->up.len ? kept : f->up.len);
+	la = xasprintf("applied %s (%s), the first %zu of %zu bytes (all the ledger "
+	    "keeps)", id, w->applied_at, kept, total);
+	lb = xasprintf("%s, its first %zu bytes", f->up.path, kept);
+	if ((d = mig_diff(a, b, la, lb)) == NULL)
+		d = xasprintf("the first %zu bytes (all the ledger keeps of the %zu "
+		    "applied) are unchanged: the change is further on in %s (%zu "
+		    "bytes now)\n", kept, total, f->up.path, f->up.len);
+	free(a);
+	free(b);
+	free(la);
+	free(lb);
+	return (d);
+}
+
 struct migrate_verify *
 migrate_verify(const struct conf_target *t, const struct migrate_opts *o,
     struct mc_err *err)
@@ -1814,12 +2006,8 @@ migrate_verify(const struct conf_target *t, const struct migrate_opts *o,
 			fd = migrate_finding_add(v, w->version, id, "checksum-mismatch", true,
 			    xasprintf("%s changed after it was applied (recorded %.12s..., "
 			    "file %.12s...)", f->up.path, w->checksum, f->up.sum));
-			if (o->diff && w->applied_sql != NULL) {
-				char	*la = xasprintf("applied %s (%s)", id, w->applied_at);
-
-				fd->diff = mig_diff(w->applied_sql, f->up.sql, la, f->up.path);
-				free(la);
-			}
+			if (o->diff && w->applied_sql != NULL)
+				fd->diff = migrate_verify_diff(w, f, id);
 		}
 		if (strcmp(w->down_checksum, f->down.sum) != 0)
 			migrate_finding_add(v, w->version, id, "down-changed", false,
@@ -2074,12 +2262,13 @@ migrate_check_diff(void *arg, enum catsnap_change ch, const char *key,
 	buf_done(&b);
 }
 
-/* Drop the scratch database (through the admin session). */
-static void
-migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
+/* Drop database ident (quoted) through the admin session. -1 with err. */
+static int
+migrate_drop_db(PGconn *admin, const char *ident, struct mc_err *err)
 {
 	PGresult	*pr;
 	char		*sql;
+	int		 rc = 0;
 
 	sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", ident);
 	pr = PQexec(admin, sql);
@@ -2089,15 +2278,274 @@ migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
 		sql = xasprintf("DROP DATABASE IF EXISTS %s", ident);
 		pr = PQexec(admin, sql);
 		free(sql);
-		if (PQresultStatus(pr) != PGRES_COMMAND_OK && res != NULL) {
-			struct mc_err	e;
-
-			mc_err_pg(&e, admin, pr);
-			res->warning = xasprintf("could not drop the scratch database %s: %s "
-			    "(drop it by hand)", res->scratch, e.msg);
-		}
+		if (PQresultStatus(pr) != PGRES_COMMAND_OK)
+			rc = mc_err_pg(err, admin, pr);
 	}
 	PQclear(pr);
+	return (rc);
+}
+
+/* Drop the scratch database (through the admin session). */
+static void
+migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
+{
+	struct mc_err	e;
+
+	if (migrate_drop_db(admin, ident, &e) == -1 && res != NULL)
+		res->warning = xasprintf("could not drop the scratch database %s: %s "
+		    "(drop it by hand)", res->scratch, e.msg);
+}
+
+/* ------------------------------------------------------ check leftovers */
+
+/* Our host as 8 hex digits (FNV-1a of the host name), for scratch names. */
+static void
+migrate_host_tag(char *out, size_t len)
+{
+	char		 host[256];
+	const char	*p;
+	uint32_t	 h = 2166136261u;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	for (p = host; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 16777619u;
+	}
+	snprintf(out, len, "%08x", (unsigned)h);
+}
+
+/* "2026-12-03 07:12:00" (UTC) of a Unix time. */
+static void
+migrate_utc(long long t, char *out, size_t len)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(out, len, "@%lld", t);
+}
+
+/*
+ * When process pid started (Unix seconds, within a second) from Linux's
+ * /proc/PID/stat (field 22, clock ticks since boot) and /proc/stat's btime.
+ * -1 when that cannot be read (no /proc, or the process just exited).
+ */
+static int
+migrate_proc_start(long pid, long long *start)
+{
+	char			 path[64], buf[1024], *p;
+	FILE			*fp;
+	size_t			 n;
+	unsigned long long	 ticks, btime = 0;
+	long			 hz = sysconf(_SC_CLK_TCK);
+	int			 i;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (hz <= 0 || (fp = fopen(path, "r")) == NULL)
+		return (-1);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* The command name (field 2) may hold spaces and parentheses. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return (-1);
+	for (i = 2; i < 22; i++)
+		if ((p = strchr(p + 1, ' ')) == NULL)
+			return (-1);
+	ticks = strtoull(p + 1, NULL, 10);
+	if ((fp = fopen("/proc/stat", "r")) == NULL)
+		return (-1);
+	while (fgets(buf, sizeof(buf), fp) != NULL)
+		if (strncmp(buf, "btime ", 6) == 0) {
+			btime = strtoull(buf + 6, NULL, 10);
+			break;
+		}
+	fclose(fp);
+	if (btime == 0)
+		return (-1);
+	*start = (long long)(btime + ticks / (unsigned long long)hz);
+	return (0);
+}
+
+/*
+ * Parse a scratch name mcpdb_check_PID_TIME[_HOSTTAG] into l and judge its
+ * owner. False when the name is not one of ours.
+ */
+static bool
+migrate_leftover_judge(const char *name, struct migrate_leftover *l)
+{
+	const char	*p = name + strlen("mcpdb_check_");
+	char		*e, tag[16], at[32], pat[32];
+	long long	 pstart;
+	bool		 tagged;
+
+	if (strncmp(name, "mcpdb_check_", 12) != 0)
+		return (false);
+	l->pid = strtol(p, &e, 10);
+	if (e == p || *e != '_' || l->pid <= 0)
+		return (false);
+	p = e + 1;
+	l->started = strtoll(p, &e, 10);
+	if (e == p || (*e != '\0' && *e != '_'))
+		return (false);
+	tagged = *e == '_';
+	if (tagged && strlen(e + 1) != 8)
+		return (false);
+	l->name = xstrdup(name);
+	migrate_utc(l->started, at, sizeof(at));
+	migrate_host_tag(tag, sizeof(tag));
+	if (!tagged || strcmp(e + 1, tag) != 0) {
+		l->owner = MOWN_ELSEWHERE;
+		l->why = xasprintf("made by migrate check pid %ld at %s UTC %s; mcpdb "
+		    "cannot tell whether that check still runs, so it is left alone: "
+		    "drop it by hand once it does not (DROP DATABASE %s)", l->pid, at,
+		    tagged ? "on another host" : "on an unrecorded host", name);
+		return (true);
+	}
+	if (l->pid == (long)getpid()) {
+		/* One process runs one check at a time: this is an earlier one. */
+		l->owner = MOWN_GONE;
+		l->why = xasprintf("left by an earlier migrate check of this process "
+		    "(pid %ld, %s UTC)", l->pid, at);
+	} else if (kill((pid_t)l->pid, 0) == -1 && errno == ESRCH) {
+		l->owner = MOWN_GONE;
+		l->why = xasprintf("left by migrate check pid %ld of this host (started "
+		    "%s UTC), which is no longer running", l->pid, at);
+	} else if (migrate_proc_start(l->pid, &pstart) == 0 && pstart > l->started + 1) {
+		migrate_utc(pstart, pat, sizeof(pat));
+		l->owner = MOWN_GONE;
+		l->why = xasprintf("left by migrate check pid %ld of this host (started "
+		    "%s UTC); pid %ld is now another process, started %s UTC", l->pid,
+		    at, l->pid, pat);
+	} else {
+		l->owner = MOWN_ALIVE;
+		l->why = xasprintf("in use by migrate check pid %ld of this host (started "
+		    "%s UTC), which is still running", l->pid, at);
+	}
+	return (true);
+}
+
+/* The leftovers visible from session c. NULL with err. */
+static struct migrate_leftovers *
+migrate_leftovers_on(PGconn *c, struct mc_err *err)
+{
+	struct migrate_leftovers	*ls;
+	PGresult			*res;
+	int				 i, n;
+
+	if ((res = pgq_query(c, "SELECT datname FROM pg_catalog.pg_database "
+	    "WHERE datname LIKE 'mcpdb\\_check\\_%' ORDER BY datname", 0, NULL,
+	    err)) == NULL)
+		return (mc_err_prefix(err, "listing scratch databases: "), NULL);
+	n = PQntuples(res);
+	ls = xcalloc(1, sizeof(*ls));
+	ls->v = xcalloc((size_t)n + 1, sizeof(*ls->v));
+	for (i = 0; i < n; i++)
+		if (migrate_leftover_judge(PQgetvalue(res, i, 0), &ls->v[ls->n]))
+			ls->n++;
+	PQclear(res);
+	return (ls);
+}
+
+struct migrate_leftovers *
+migrate_leftovers(const struct conf_target *t, struct mc_err *err)
+{
+	struct migrate_leftovers	*ls;
+	PGconn				*c;
+
+	if ((c = pgq_connect(t, "migrate", err)) == NULL)
+		return (NULL);
+	ls = migrate_leftovers_on(c, err);
+	PQfinish(c);
+	return (ls);
+}
+
+void
+migrate_leftovers_free(struct migrate_leftovers *ls)
+{
+	size_t	i;
+
+	if (ls == NULL)
+		return;
+	for (i = 0; i < ls->n; i++) {
+		free(ls->v[i].name);
+		free(ls->v[i].why);
+	}
+	free(ls->v);
+	free(ls);
+}
+
+/* Add line to a list of strings. */
+static void
+migrate_list_add(char ***v, size_t *n, char *line)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(char *));
+	(*v)[(*n)++] = line;
+}
+
+/* Sessions connected to database name; -1 when that cannot be read. */
+static int
+migrate_sessions_on(PGconn *c, const char *name)
+{
+	PGresult	*res;
+	int		 n;
+
+	if ((res = pgq_query(c, "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+	    "WHERE datname = $1", 1, (const char *[]){ name }, NULL)) == NULL)
+		return (-1);
+	n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return (n);
+}
+
+/*
+ * Before a check: drop the scratch databases whose check is gone, and list
+ * the others (running, or of another host) in res->kept. Never fails the
+ * check: a leftover that cannot be listed or dropped is only reported.
+ */
+static void
+migrate_check_sweep(PGconn *admin, struct migrate_check *res)
+{
+	struct migrate_leftovers	*ls;
+	struct mc_err			 e;
+	char				*ident;
+	size_t				 i;
+	int				 nsess;
+
+	if ((ls = migrate_leftovers_on(admin, &e)) == NULL) {
+		migrate_list_add(&res->kept, &res->nkept, xstrdup(e.msg));
+		return;
+	}
+	for (i = 0; i < ls->n; i++) {
+		struct migrate_leftover	*l = &ls->v[i];
+
+		if (l->owner != MOWN_GONE) {
+			migrate_list_add(&res->kept, &res->nkept,
+			    xasprintf("%s: %s", l->name, l->why));
+			continue;
+		}
+		/*
+		 * A dead check's sessions end within a second; one still
+		 * connected may be a check of another host with our name.
+		 */
+		if ((nsess = migrate_sessions_on(admin, l->name)) > 0) {
+			migrate_list_add(&res->kept, &res->nkept, xasprintf("%s: %s; "
+			    "but %d session%s still connected to it, so it is left alone "
+			    "this time", l->name, l->why, nsess, nsess == 1 ? " is" : "s are"));
+			continue;
+		}
+		if ((ident = pgq_ident(admin, l->name, &e)) == NULL ||
+		    migrate_drop_db(admin, ident, &e) == -1)
+			migrate_list_add(&res->kept, &res->nkept, xasprintf("%s: %s; "
+			    "could not drop it: %s", l->name, l->why, e.msg));
+		else
+			migrate_list_add(&res->dropped, &res->ndropped,
+			    xasprintf("%s: %s", l->name, l->why));
+		free(ident);
+	}
+	migrate_leftovers_free(ls);
 }
 
 struct migrate_check *
@@ -2112,7 +2560,7 @@ migrate_check(const struct conf_target *t, const struct migrate_opts *o,
 	struct mc_err		 e;
 	PGconn			*admin = NULL;
 	PGresult		*pr;
-	char			*dir, *ident = NULL, *sql, *conninfo = NULL;
+	char			*dir, *ident = NULL, *sql, *conninfo = NULL, tag[16];
 	size_t			 i;
 	long long		 ms;
 
@@ -2125,10 +2573,13 @@ migrate_check(const struct conf_target *t, const struct migrate_opts *o,
 	res = xcalloc(1, sizeof(*res));
 	res->dir = dir;
 	res->ok = true;
-	res->scratch = xasprintf("mcpdb_check_%ld_%lld", (long)getpid(),
-	    (long long)time(NULL));
-	if ((admin = migrate_session(&r, t, err)) == NULL ||
-	    (ident = pgq_ident(admin, res->scratch, err)) == NULL)
+	migrate_host_tag(tag, sizeof(tag));
+	res->scratch = xasprintf("mcpdb_check_%ld_%lld_%s", (long)getpid(),
+	    (long long)time(NULL), tag);
+	if ((admin = migrate_session(&r, t, err)) == NULL)
+		goto fail;
+	migrate_check_sweep(admin, res);
+	if ((ident = pgq_ident(admin, res->scratch, err)) == NULL)
 		goto fail;
 	sql = xasprintf("CREATE DATABASE %s TEMPLATE template0", ident);
 	pr = PQexec(admin, sql);
@@ -2254,6 +2705,12 @@ migrate_check_free(struct migrate_check *c)
 		free(c->v[i].problems);
 		free(c->v[i].id);
 	}
+	for (i = 0; i < c->ndropped; i++)
+		free(c->dropped[i]);
+	free(c->dropped);
+	for (i = 0; i < c->nkept; i++)
+		free(c->kept[i]);
+	free(c->kept);
 	free(c->v);
 	free(c->dir);
 	free(c->scratch);

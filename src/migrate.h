@@ -87,6 +87,12 @@ struct migrate_opts {
 	int		 lock_timeout_ms;	/* --lock-timeout, -1 = config */
 	bool		 with_sql;	/* plan: fill step->sql */
 	bool		 diff;		/* verify --diff */
+	/*
+	 * When the directory is refused: every problem, one line each
+	 * ("FILE[:LINE:COL]: what"), newline-separated; the caller frees
+	 * *problems. NULL: not wanted (err then names the first one only).
+	 */
+	char		**problems;
 	volatile sig_atomic_t *stop;	/* set by the operator's Ctrl-C; may be NULL */
 	/* A transient progress line (lock waits, server notices); may be NULL. */
 	void		(*progress)(void *, const char *line);
@@ -178,6 +184,10 @@ struct migrate_checked {
 struct migrate_check {
 	char			*dir;
 	char			*scratch;	/* name of the scratch database */
+	char			**dropped;	/* leftovers of killed checks, dropped first */
+	size_t			 ndropped;
+	char			**kept;		/* leftovers left alone: one line each, why */
+	size_t			 nkept;
 	struct migrate_checked	*v;
 	size_t			 n;
 	bool			 ok;
@@ -188,13 +198,51 @@ struct migrate_check {
 /*
  * `migrate check`: in a scratch database created from template0 (and dropped
  * afterwards, also on failure), apply each up, snapshot, apply its down,
- * compare with the snapshot before the up, reapply the up and go on. Returns
+ * compare with the snapshot before the up, reapply the up and go on. First it
+ * drops the scratch databases of earlier checks whose process is gone (see
+ * migrate_leftovers) and lists the others in kept. Returns
  * the result (ok false when any down does not reverse its up) or NULL with
  * err when the check itself could not run. Caller frees.
  */
 struct migrate_check *migrate_check(const struct conf_target *,
 	    const struct migrate_opts *, struct mc_err *);
 void	migrate_check_free(struct migrate_check *);
+
+/*
+ * Scratch databases of `migrate check` are named mcpdb_check_PID_TIME_HOST:
+ * the check's process id, its start (Unix seconds) and a tag of its host
+ * name (8 hex digits). One that outlives its check (SIGKILL, power loss) is
+ * a leftover; its owner is judged from the name alone:
+ */
+enum migrate_owner {
+	MOWN_GONE,	/* this host, and that pid is gone or started later: drop it */
+	MOWN_ALIVE,	/* this host, and that process still runs: a check in progress */
+	MOWN_ELSEWHERE,	/* another host (or no host tag): report, never drop */
+};
+
+/* One scratch database found on the server. */
+struct migrate_leftover {
+	char			*name;
+	long			 pid;
+	long long		 started;	/* Unix seconds, from the name */
+	enum migrate_owner	 owner;
+	char			*why;		/* one line: what was judged and why */
+};
+
+struct migrate_leftovers {
+	struct migrate_leftover	*v;
+	size_t			 n;
+};
+
+/*
+ * List the scratch databases of `migrate check` on t's server (any database
+ * named mcpdb_check_*) and judge their owners. The pid alone is not trusted:
+ * a process with that pid that started after the name's time is another
+ * process (pid reuse), so the owner is gone. Caller frees; NULL with err.
+ */
+struct migrate_leftovers *migrate_leftovers(const struct conf_target *,
+	    struct mc_err *);
+void	migrate_leftovers_free(struct migrate_leftovers *);
 
 /*
  * `migrate resolve VERSION --applied|--rolled-back`: settle a failed or

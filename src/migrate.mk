@@ -12,5 +12,7 @@ libmcpdb_a_SOURCES += \
 	src/migrate.c src/migrate.h
 
 check_PROGRAMS += tests/unit/t-migplan tests/integ/t-migrate
-TESTS += tests/integ/t-migrate-proc.sh
-EXTRA_DIST += tests/integ/t-migrate-proc.sh
+TESTS += tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
+	tests/integ/t-exit-codes.sh tests/integ/t-migrate-big.sh
+EXTRA_DIST += tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
+	tests/integ/t-exit-codes.sh tests/integ/t-migrate-big.sh

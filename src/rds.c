@@ -526,9 +526,13 @@ rds_setup_cmd(struct rds *r, redisContext *c, const char *ep, const char *what,
 	rep = redisCommandArgv(c, argc, argv, NULL);
 	saved = errno;
 	if (rep == NULL) {
+		/* A frozen server: say so, not "Resource temporarily unavailable". */
+		if (rds_timed_out(c, saved))
+			return (mc_err_set(err, MC_E_TIMEOUT, "redis %s: %s: timed out "
+			    "after %d ms (command timeout)", ep, what, r->command_timeout_ms));
 		rds_scrub(r, msg, sizeof(msg), c->errstr);
-		return (mc_err_set(err, rds_timed_out(c, saved) ? MC_E_TIMEOUT : MC_E_CONNECT,
-		    "redis %s: %s failed: %s", ep, what, msg));
+		return (mc_err_set(err, MC_E_CONNECT, "redis %s: %s failed: %s", ep, what,
+		    msg));
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {
 		rds_scrub(r, msg, sizeof(msg), rep->str);

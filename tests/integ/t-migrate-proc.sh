@@ -162,7 +162,7 @@ is "$rc" 0 "verify exits 0 without drift"
 cp -r "$FX/good" "$W/drift"
 sed -i 's/DEFAULT .. NOT NULL/DEFAULT $$x$$ NOT NULL/' "$W/drift/0002_add_email.up.sql"
 out=$(mig verify --dir "$W/drift" --diff); rc=$?
-is "$rc" 1 "verify exits 1 on drift"
+is "$rc" 3 "verify exits 3 on drift (attention needed, as status)"
 like "$out" "+ALTER TABLE app.users ADD COLUMN email text DEFAULT \$\$x\$\$ NOT NULL;" "verify --diff prints the diff"
 out=$(mig status --dir "$W/drift"); rc=$?
 is "$rc" 3 "status exits 3 on drift"
@@ -173,7 +173,7 @@ is "$rc" 1 "a failing up exits 1"
 is "$(printf '%s' "$out" | js 'd["error"]["sqlstate"], d["steps"][-1]["ok"], len(d["steps"])')" "42601 False 2" "its JSON carries the error and the failed step"
 like "$(printf '%s' "$out" | js 'd["error"]["message"]')" "0002_bad.up.sql:7:1: syntax error" "the message names file:line:col"
 out=$(mig up --dir "$FX/missing_down" 2>&1); rc=$?
-is "$rc" 1 "a missing down file exits 1"
+is "$rc" 2 "a refused migrations directory (missing down file) exits 2"
 like "$out" "no down file" "and says so on one line"
 fresh
 mig up --dir "$FX/notx_fail" >/dev/null 2>&1

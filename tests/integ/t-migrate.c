@@ -463,7 +463,7 @@ test_errors(void)
 	}
 
 	fresh_db();
-	ok(up(fx("missing_down"), &err) == -1 && err.code == MC_E_INPUT, "missing down refused");
+	ok(up(fx("missing_down"), &err) == -1 && err.code == MC_E_CONFIG, "missing down refused (a configuration error: exit status 2)");
 	like(err.msg, "0001_create_users.up.sql: no down file", "names the file");
 	ok(up(fx("dup_version"), &err) == -1, "duplicate version refused");
 	like(err.msg, "duplicate version 1", "says so");
