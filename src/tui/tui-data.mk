@@ -19,3 +19,12 @@ check_PROGRAMS += tests/integ/t-poller
 # private server pair started and purged by the test itself.
 TESTS += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
 EXTRA_DIST += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
+# t-tui-dash checks that the server sees exactly one mcpdb/monitor session
+# (a count over the whole shared server), so it runs after every other test
+# that opens one on the harness's server: the other TUI tests, the poller's
+# and the --json contract's (it runs `tui` and `metrics`). Order only; make
+# -j still runs it beside tests that open no monitor.
+tests/tui/t-tui-dash.log: tests/tui/t-tui-frame.log tests/tui/t-tui-escape.log \
+	tests/tui/t-tui-migrate.log tests/tui/t-tui-schema.log \
+	tests/tui/t-tui-seeds.log tests/tui/t-tui-backup.log \
+	tests/integ/t-poller.log tests/integ/t-json-contract.log

@@ -100,7 +100,7 @@ fresh
 "$M" --pg "$URL dbname=$DB" migrate up --dir "$C" >"$W/a.out" 2>"$W/a.err" &
 BG1=$!
 i=0
-while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' AND application_name = 'mcpdb/migrate'")" != 1 ] && [ $i -lt 100 ]; do
+while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' AND application_name = 'mcpdb/migrate' AND datname = '$DB'")" != 1 ] && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 out=$(mig up --dir "$C" --lock-timeout 500ms 2>&1); rc=$?
@@ -133,10 +133,10 @@ done
 is "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $K2 AND granted")" 1 "the runner holds the lock mid-migration"
 kill -9 "$BG1"; wait "$BG1" 2>/dev/null; BG1=
 i=0
-while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mcpdb/migrate'")" != 0 ] && [ $i -lt 50 ]; do
+while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mcpdb/migrate' AND datname = '$DB'")" != 0 ] && [ $i -lt 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-is "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mcpdb/migrate'")" 0 "both of the killed runner's sessions end (the busy one within a second)"
+is "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mcpdb/migrate' AND datname = '$DB'")" 0 "both of the killed runner's sessions end (the busy one within a second)"
 is "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $K2")" 0 "no lock left behind"
 is "$(q "SELECT count(*) FROM mcpdb.migrations")" 0 "no ledger row left behind"
 is "$(q "SELECT to_regclass('killed_t') IS NULL")" t "and nothing of the migration"
