@@ -81,7 +81,8 @@ rds_info_i64(const char *s, size_t len, int64_t *out)
 	char		tmp[32], *end;
 	long long	v;
 
-	if (len == 0 || len >= sizeof(tmp))
+	/* a NUL inside would make strtoll stop early and take a prefix */
+	if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
 		return (false);
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
@@ -100,7 +101,7 @@ rds_info_dbl(const char *s, size_t len, double *out)
 	char	tmp[48], *end;
 	double	v;
 
-	if (len == 0 || len >= sizeof(tmp))
+	if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
 		return (false);
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';

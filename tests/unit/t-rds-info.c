@@ -158,5 +158,12 @@ main(void)
 	/* A truncated reply (cut mid-line) keeps what it has. */
 	ok(rds_info_parse("role:master\r\nused_memory:12", 27, &in, &err) == 0 &&
 	    in.used_memory == 12, "truncated last line still parsed");
+	/* A NUL inside a value does not turn it into its prefix (fuzz-rdsinfo). */
+	ok(rds_info_parse("role:master\r\nused_memory:12\0" "34\r\n", 32, &in,
+	    &err) == 0 && in.used_memory == -1,
+	    "an integer value with a NUL byte is not a number");
+	ok(rds_info_parse("role:master\r\nused_cpu_sys:1.5\0" "x\r\n", 33, &in,
+	    &err) == 0 && in.used_cpu_sys == -1.0,
+	    "a number value with a NUL byte is not a number");
 	return (done_testing());
 }
