@@ -182,7 +182,9 @@ rds_info_db_row(struct rds_info *in, const char *k, size_t klen,
 	if (d->keys < 0)
 		return (true);	/* not a keyspace row after all: skip it */
 	in->ndbs++;
-	in->total_keys += d->keys;
+	/* saturate: a sum past INT64_MAX would be undefined behaviour */
+	in->total_keys = d->keys > INT64_MAX - in->total_keys ? INT64_MAX :
+	    in->total_keys + d->keys;
 	return (true);
 }
 
@@ -305,10 +307,11 @@ double
 rds_info_hit_ratio(const struct rds_info *in)
 {
 	if (in->keyspace_hits < 0 || in->keyspace_misses < 0 ||
-	    in->keyspace_hits + in->keyspace_misses == 0)
+	    (in->keyspace_hits == 0 && in->keyspace_misses == 0))
 		return (-1.0);
+	/* in double: the int64 sum could overflow */
 	return ((double)in->keyspace_hits /
-	    (double)(in->keyspace_hits + in->keyspace_misses));
+	    ((double)in->keyspace_hits + (double)in->keyspace_misses));
 }
 
 /* used / maxmemory, or -1 when unbounded. */
