@@ -8,7 +8,9 @@
 # corpus, two at a time. A crash, leak or property violation is a TAP
 # failure naming the saved reproducer.
 #
-# Skips (TAP SKIP, with the reason) when clang or libFuzzer is missing,
+# MCPDB_FUZZ_CC names the compiler (default: the first of clang, clang-16,
+# clang-15, clang-14 found). Skips (TAP SKIP, with the reason) when clang
+# or libFuzzer is missing,
 # when the build is a sanitizer build (.ci/run's second pass: the smoke
 # run only needs to run once), when MCPDB_FUZZ_SKIP is set or when
 # MCPDB_FUZZ_SECS=0.
@@ -25,6 +27,9 @@ srcs="err xmem buf jscan fsafe esc log conf rdsuri redact migfile seedfmt
 
 [ -n "${MCPDB_FUZZ_SKIP:-}" ] && skip_all "MCPDB_FUZZ_SKIP is set ($MCPDB_FUZZ_SKIP)"
 [ "$secs" = 0 ] && skip_all "MCPDB_FUZZ_SECS=0"
+if grep -q '^SAN_CFLAGS = .*-fsanitize=fuzzer' "$bld/Makefile" 2>/dev/null; then
+	skip_all "--enable-fuzzing build: the harnesses are built here, run make fuzz"
+fi
 if grep -q '^SAN_CFLAGS = .*-fsanitize' "$bld/Makefile" 2>/dev/null; then
 	skip_all "sanitizer build: the fuzz smoke run goes with the normal build only"
 fi
@@ -33,7 +38,7 @@ if [ -z "$CLANG" ]; then
 		if command -v "$c" >/dev/null 2>&1; then CLANG=$c; break; fi
 	done
 fi
-[ -n "$CLANG" ] || skip_all "clang is not installed (Debian: apt-get install clang libclang-rt-dev)"
+[ -n "$CLANG" ] && command -v "$CLANG" >/dev/null 2>&1 || skip_all "clang is not installed (Debian: apt-get install clang libclang-rt-dev)"
 [ -f "$bld/config.h" ] || skip_all "no config.h in $bld (run ./configure first)"
 
 work=$bld/tests/fuzz/smoke
