@@ -10,7 +10,8 @@
  * whose password is the marker (redis://ops:M@TEXT, redis://:M@TEXT,
  * redis://M@TEXT, unix://ops:M@TEXT, TEXT?password=M; TEXT is the value
  * without its scheme and user info), and --redis may be given one too;
- * bit 0x40 loads without selecting a target, so every target is checked. Properties:
+ * bit 0x40 loads without selecting a target, so every target is checked.
+ * Properties:
  *   - on error, the message holds no marker (raw, %-encoded or escaped);
  *   - on success, every target's pg and redis as `config show` prints them
  *     (redact_pg_conninfo, redact_pg_endpoint, rdsuri_redact) hold none.
@@ -195,6 +196,7 @@ fz_check_target(const struct conf_target *t)
 	}
 }
 
+/* libFuzzer entry point: one input, every property above. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -197,6 +197,7 @@ fz_set(const uint8_t *data, size_t size)
 	free(problems);
 }
 
+/* libFuzzer entry point: one input, every property above. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

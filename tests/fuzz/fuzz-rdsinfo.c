@@ -179,6 +179,7 @@ fz_check_struct(const struct rds_info *in)
 		fuzz_fail("loading flag disagrees with loading:1", NULL);
 }
 
+/* libFuzzer entry point: one input, every property above. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

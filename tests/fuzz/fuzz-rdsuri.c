@@ -143,6 +143,7 @@ fz_marker(unsigned mode, const char *pwbytes, const char *rest)
 	buf_done(&b);
 }
 
+/* libFuzzer entry point: one input, every property above. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

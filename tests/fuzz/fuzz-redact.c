@@ -105,7 +105,8 @@ fz_roundtrip(const char *out, const PQconninfoOption *opts)
 		if (fz_secret_kw(o->keyword) ? (*a != '\0' &&
 		    strcmp(b, "***") != 0) || (*a == '\0' && *b != '\0') :
 		    strcmp(a, b) != 0)
-			fuzz_fail("redacted conninfo means other settings", out);
+			fuzz_fail("redacted conninfo means other settings",
+			    out);
 	}
 	PQconninfoFree(r);
 }
@@ -126,6 +127,7 @@ fz_clean(struct buf *b, const char *s)
 	}
 }
 
+/* libFuzzer entry point: one input, every property above. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

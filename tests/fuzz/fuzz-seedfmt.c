@@ -199,7 +199,7 @@ fz_json(const char *s, size_t n)
 			    b.data[i] == 't' ? '\t' : b.data[i];
 		}
 		if (o >= n || s[o] != c)
-			fuzz_fail("COPY escaping does not unescape to its input",
+			fuzz_fail("COPY escaping does not give back its input",
 			    NULL);
 	}
 	if (o != n)
@@ -249,6 +249,7 @@ fz_reader(const char *s, size_t n, enum seedfmt_format fmt)
 	free(path);
 }
 
+/* libFuzzer entry point: one input, every property above. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -22,7 +22,8 @@ fuzz_fail(const char *what, const char *text)
 		for (; *text != '\0'; text++)
 			if ((unsigned char)*text < 0x20 ||
 			    (unsigned char)*text > 0x7e)
-				fprintf(stderr, "\\x%02x", (unsigned char)*text);
+				fprintf(stderr, "\\x%02x",
+				    (unsigned char)*text);
 			else
 				fputc(*text, stderr);
 		fputc('\n', stderr);

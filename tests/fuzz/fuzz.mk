@@ -47,7 +47,8 @@ fuzz: $(FUZZ_PROGS)
 	done
 else
 fuzz:
-	@echo "make fuzz: configure with ./configure --enable-fuzzing CC=clang" \
+	@echo "make fuzz: configure with" \
+	    "./configure --enable-fuzzing CC=clang" \
 	    "(Debian: apt-get install clang libclang-rt-dev)" >&2; exit 2
 endif
 .PHONY: fuzz
