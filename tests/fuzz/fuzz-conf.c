@@ -8,8 +8,9 @@
  * conninfo or URI whose password is the marker followed by the fuzz text
  * (password='M' TEXT, postgresql://u:M@TEXT) and each "redis" a Redis URI
  * whose password is the marker (redis://ops:M@TEXT, redis://:M@TEXT,
- * redis://M@TEXT, unix://ops:M@TEXT, TEXT?password=M; TEXT is the value
- * without its scheme and user info), and --redis may be given one too;
+ * redis://M@TEXT, unix://ops:M@TEXT, TEXT?password=M; TEXT is the value,
+ * without its scheme, user info and any other '@'), and --redis may be
+ * given one too;
  * bit 0x40 loads without selecting a target, so every target is checked.
  * Properties:
  *   - on error, the message holds no marker (raw, %-encoded or escaped);
@@ -120,27 +121,34 @@ fz_redis(const char *v, unsigned k)
 	const char	*sch;
 	char		*t, *p, *out;
 
-	v = fz_strip(v);
-	sch = (*v == '/') != (k % 5 == 3) ? "unix://" : "redis://";
+	/*
+	 * No '@' (the last one ends the user info, so the marker would
+	 * become part of a user name) and, for a lone password, no '?'
+	 * (?password= would make it a user name, as redis-py reads it).
+	 */
+	t = xstrdup(fz_strip(v));
+	for (p = t; *p != '\0'; p++)
+		if (*p == '@' || (k % 5 == 2 && *p == '?'))
+			*p = '_';
+	sch = (*t == '/') != (k % 5 == 3) ? "unix://" : "redis://";
 	switch (k % 5) {
 	case 0:
 	case 3:
-		return (xasprintf("%sops:%s@%s", sch, fz_pw_enc, v));
+		out = xasprintf("%sops:%s@%s", sch, fz_pw_enc, t);
+		break;
 	case 1:
-		return (xasprintf("%s:%s@%s", sch, fz_pw_enc, v));
+		out = xasprintf("%s:%s@%s", sch, fz_pw_enc, t);
+		break;
 	case 2:
-		/* a lone password; no '?' (?password= would make it a user) */
-		t = xstrdup(v);
-		for (p = t; *p != '\0'; p++)
-			if (*p == '?')
-				*p = '_';
 		out = xasprintf("%s%s@%s", sch, fz_pw_enc, t);
-		free(t);
-		return (out);
+		break;
 	default:
-		return (xasprintf("%s%s%spassword=%s", sch, v,
-		    strchr(v, '?') != NULL ? "&" : "?", fz_pw_enc));
+		out = xasprintf("%s%s%spassword=%s", sch, t,
+		    strchr(t, '?') != NULL ? "&" : "?", fz_pw_enc);
+		break;
 	}
+	free(t);
+	return (out);
 }
 
 /* Give every target's pg and redis the marker password. */
