@@ -193,7 +193,7 @@ conf_mask(const char *s)
 {
 	struct buf	 b;
 	const char	*q, *at;
-	char		*out;
+	char		*out, *cut;
 
 	buf_init(&b);
 	if ((q = strstr(s, "://")) != NULL &&
@@ -210,8 +210,12 @@ conf_mask(const char *s)
 	 * unquoted): show nothing after the first one.
 	 */
 	if ((q = strstr(out, "***")) != NULL && q[3] != '\0' &&
-	    redact_has_secret(s))
-		memcpy((char *)q + 3, "...", 4);
+	    redact_has_secret(s)) {
+		/* rebuilt: "..." may not fit where the rest of out was */
+		cut = xasprintf("%.*s...", (int)(q + 3 - out), out);
+		free(out);
+		out = cut;
+	}
 	return (out);
 }
 

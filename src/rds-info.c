@@ -81,7 +81,8 @@ rds_info_i64(const char *s, size_t len, int64_t *out)
 	char		tmp[32], *end;
 	long long	v;
 
-	if (len == 0 || len >= sizeof(tmp))
+	/* a NUL inside would make strtoll stop early and take a prefix */
+	if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
 		return (false);
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
@@ -100,7 +101,7 @@ rds_info_dbl(const char *s, size_t len, double *out)
 	char	tmp[48], *end;
 	double	v;
 
-	if (len == 0 || len >= sizeof(tmp))
+	if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len) != NULL)
 		return (false);
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
@@ -181,7 +182,9 @@ rds_info_db_row(struct rds_info *in, const char *k, size_t klen,
 	if (d->keys < 0)
 		return (true);	/* not a keyspace row after all: skip it */
 	in->ndbs++;
-	in->total_keys += d->keys;
+	/* saturate: a sum past INT64_MAX would be undefined behaviour */
+	in->total_keys = d->keys > INT64_MAX - in->total_keys ? INT64_MAX :
+	    in->total_keys + d->keys;
 	return (true);
 }
 
@@ -304,10 +307,11 @@ double
 rds_info_hit_ratio(const struct rds_info *in)
 {
 	if (in->keyspace_hits < 0 || in->keyspace_misses < 0 ||
-	    in->keyspace_hits + in->keyspace_misses == 0)
+	    (in->keyspace_hits == 0 && in->keyspace_misses == 0))
 		return (-1.0);
+	/* in double: the int64 sum could overflow */
 	return ((double)in->keyspace_hits /
-	    (double)(in->keyspace_hits + in->keyspace_misses));
+	    ((double)in->keyspace_hits + (double)in->keyspace_misses));
 }
 
 /* used / maxmemory, or -1 when unbounded. */

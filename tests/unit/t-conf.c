@@ -831,6 +831,15 @@ test_syntax_more(void)
 		    "a string" },
 		{ "{\n\t\"\xc3\xa9t\xc3\xa9\": }",
 		    ":2:9: JSON syntax error near '}': expected a value" },
+		/*
+		 * A value whose redacted form ends 2 bytes after its "***",
+		 * right at the end of its buffer: the "..." cut wrote past
+		 * it (heap overflow under ASan, found by fuzz-conf).
+		 */
+		{ "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    " password='ab'\"",
+		    ": expected a JSON object at the top level, got "
+		    "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"" },
 		{ "\xEF\xBB\xBF{\"a\": nul}",
 		    ":1:7: JSON syntax error near 'nul': expected a value "
 		    "(strings need double quotes; literals are true, false, "

@@ -158,5 +158,20 @@ main(void)
 	/* A truncated reply (cut mid-line) keeps what it has. */
 	ok(rds_info_parse("role:master\r\nused_memory:12", 27, &in, &err) == 0 &&
 	    in.used_memory == 12, "truncated last line still parsed");
+	/* A NUL inside a value does not turn it into its prefix (fuzz-rdsinfo). */
+	ok(rds_info_parse("role:master\r\nused_memory:12\0" "34\r\n", 32, &in,
+	    &err) == 0 && in.used_memory == -1,
+	    "an integer value with a NUL byte is not a number");
+	ok(rds_info_parse("role:master\r\nused_cpu_sys:1.5\0" "x\r\n", 33, &in,
+	    &err) == 0 && in.used_cpu_sys == -1.0,
+	    "a number value with a NUL byte is not a number");
+	/* Counts near INT64_MAX saturate instead of overflowing (fuzz-rdsinfo). */
+	t = "db0:keys=9223372036854775807,expires=0\r\n"
+	    "db1:keys=5,expires=0\r\n"
+	    "keyspace_hits:9223372036854775807\r\nkeyspace_misses:9\r\n";
+	ok(rds_info_parse(t, strlen(t), &in, &err) == 0 &&
+	    in.total_keys == INT64_MAX, "total_keys saturates at INT64_MAX");
+	ok(rds_info_hit_ratio(&in) > 0.99 && rds_info_hit_ratio(&in) <= 1.0,
+	    "hit ratio of huge counters is computed without overflow");
 	return (done_testing());
 }

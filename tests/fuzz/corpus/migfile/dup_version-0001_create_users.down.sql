@@ -1,0 +1,3 @@
+DROP FUNCTION app.touch();
+DROP TABLE app.users;
+DROP SCHEMA app;
