@@ -253,6 +253,23 @@ metrics_redis_memory(const struct rds_info *in, char *buf, size_t len)
 	return (lvl);
 }
 
+/* The usable slots: what is left for ordinary roles. */
+int
+metrics_pg_conn_usable(int max_connections, int reserved)
+{
+	int	u = max_connections - (reserved > 0 ? reserved : 0);
+
+	return (u > 0 ? u : 0);
+}
+
+/* Saturated at METRICS_PG_CONN_WARN_PCT % of the usable slots. */
+bool
+metrics_pg_conn_saturated(long in_use, long usable)
+{
+	return (usable > 0 && in_use * 100 >= usable *
+	    (long)METRICS_PG_CONN_WARN_PCT);
+}
+
 enum metrics_level
 metrics_redis_frag(const struct rds_info *in, char *buf, size_t len)
 {

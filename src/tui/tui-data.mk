@@ -19,3 +19,7 @@ check_PROGRAMS += tests/integ/t-poller
 # private server pair started and purged by the test itself.
 TESTS += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
 EXTRA_DIST += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
+
+# The operator review (issue 19): one check per defect, in tmux or the CLI.
+TESTS += tests/tui/t-tui-review.sh
+EXTRA_DIST += tests/tui/t-tui-review.sh

@@ -322,9 +322,22 @@ test_format(void)
 	ok(strlen(metrics_fmt_bytes(INT64_MAX, b, 6)) <= 5, "never overflows buf");
 }
 
+/* One saturation definition: usable = max - reserved, warn at 90 %. */
+static void
+test_pg_saturation(void)
+{
+	is_int(metrics_pg_conn_usable(100, 3), 97, "usable = max - reserved");
+	is_int(metrics_pg_conn_usable(3, 5), 0, "never negative");
+	ok(!metrics_pg_conn_saturated(87, 97), "87/97 is not saturated");
+	ok(metrics_pg_conn_saturated(88, 97), "88/97 (90.7%%) is saturated");
+	ok(metrics_pg_conn_saturated(94, 97), "94/97 is saturated");
+	ok(!metrics_pg_conn_saturated(5, 0), "no usable slots: not judged");
+}
+
 int
 main(void)
 {
+	test_pg_saturation();
 	test_compare();
 	test_redis_rates();
 	test_pg_rates();
