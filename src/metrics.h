@@ -156,7 +156,9 @@ enum metrics_level {
 /*
  * Memory against maxmemory: level and a phrase ("62% of 1.0 GB, allkeys-lru",
  * "unbounded (no maxmemory; 3% of RAM)"). >=80% warns, >=95% is critical
- * (with noeviction: writes will fail with OOM).
+ * (with noeviction: writes will fail with OOM). A volatile-* policy with no
+ * key having a TTL says it cannot evict anything, and replies the server
+ * refused with OOM (errorstat_OOM) warn at any fill.
  */
 enum metrics_level metrics_redis_memory(const struct rds_info *, char *buf,
 	    size_t len);

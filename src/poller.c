@@ -946,7 +946,8 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 {
 	static const char *const info[] = { "INFO", "server", "clients",
 	    "memory",
-	    "persistence", "stats", "replication", "cpu", "keyspace" };
+	    "persistence", "stats", "replication", "cpu", "keyspace",
+	    "errorstats" };
 	static const char *const slow[] = { "SLOWLOG", "GET", "32" };
 	static const char *const slowlen[] = { "SLOWLOG", "LEN" };
 	static const char *const lat[] = { "LATENCY", "LATEST" };
@@ -978,7 +979,7 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	rds_pipe_reset(*pipe);
 	do_slow = t0 >= st->next_slow_us;
 	do_conf = t0 >= st->next_config_us;
-	rds_pipe_add(*pipe, 9, info, NULL);
+	rds_pipe_add(*pipe, 10, info, NULL);
 	if (do_conf) {
 		rds_pipe_add(*pipe, 3, csave, NULL);
 		rds_pipe_add(*pipe, 3, clat, NULL);

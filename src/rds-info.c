@@ -182,6 +182,8 @@ rds_info_db_row(struct rds_info *in, const char *k, size_t klen,
 		return (true);	/* not a keyspace row after all: skip it */
 	in->ndbs++;
 	in->total_keys += d->keys;
+	if (d->expires > 0)
+		in->total_expires += d->expires;
 	return (true);
 }
 
@@ -239,6 +241,11 @@ rds_info_pair(struct rds_info *in, const char *k, size_t klen, const char *v,
 			in->nfields++;
 			break;
 		}
+		return;
+	}
+	if (klen == 13 && memcmp(k, "errorstat_OOM", 13) == 0) {
+		in->errorstat_oom = rds_info_kv_i64(v, vlen, "count");
+		in->nfields++;
 		return;
 	}
 	if (rds_info_db_row(in, k, klen, v, vlen) ||

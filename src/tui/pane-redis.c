@@ -450,6 +450,18 @@ rp_draw_repl(WINDOW *win, int y, const struct rds_info *in, int dim)
 	}
 }
 
+/* Writes the server refused with OOM (errorstats), only when there were any. */
+static void
+rp_draw_rejected(WINDOW *win, int y, int *x, const struct rds_info *in)
+{
+	char	a[32];
+
+	if (in->errorstat_oom <= 0)
+		return;
+	draw_putf(win, y, x, draw_attr(DR_BAD), ", %s writes rejected (OOM)",
+	    draw_fmt_count(a, sizeof(a), in->errorstat_oom));
+}
+
 /* The server overview lines; returns rows used. */
 static int
 rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
@@ -539,6 +551,7 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
 	    "%s (%s/s)",
 	    draw_fmt_count(a, sizeof(a), in->evicted_keys),
 	    metrics_fmt_rate(rd->rates.evicted_per_s, b, sizeof(b)));
+	rp_draw_rejected(win, y + r, &x, in);
 	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  expired ");
 	draw_putf(win, y + r, &x, dim, "%s (%s/s)", draw_fmt_count(a, sizeof(a),
 	    in->expired_keys),

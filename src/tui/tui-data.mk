@@ -21,5 +21,5 @@ TESTS += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
 EXTRA_DIST += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
 
 # The operator review (issue 19): one check per defect, in tmux or the CLI.
-TESTS += tests/tui/t-tui-review.sh
-EXTRA_DIST += tests/tui/t-tui-review.sh
+TESTS += tests/tui/t-tui-review.sh tests/tui/t-tui-review-srv.sh
+EXTRA_DIST += tests/tui/t-tui-review.sh tests/tui/t-tui-review-srv.sh

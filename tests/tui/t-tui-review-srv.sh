@@ -1,0 +1,75 @@
+#!/bin/sh
+# t-tui-review-srv.sh - the defects of the operator review (issue 19) that
+# need servers of the test's own: Redis with a memory limit, outages of
+# PostgreSQL and Redis. A private PostgreSQL + Redis pair is started here
+# (src/mcpdb-servers.sh) and purged on exit; the real mcpdb runs in a private
+# tmux server (tests/tui/tui-lib.sh). The shared harness servers are never
+# touched.
+. "${MCPDB_SRCDIR:?}/tests/tap.sh"
+M=${MCPDB_BIN:?}
+SRV="$MCPDB_SRCDIR/src/mcpdb-servers.sh"
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+command -v psql >/dev/null 2>&1 || skip_all "psql is not installed"
+command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] ||
+	skip_all "PostgreSQL server binaries not found"
+command -v redis-server >/dev/null 2>&1 || skip_all "redis-server is not installed"
+command -v redis-cli >/dev/null 2>&1 || skip_all "redis-cli is not installed"
+
+base=${TMPDIR:-/tmp}
+[ ${#base} -le 60 ] || base=/tmp
+SD=$(mktemp -d "$base/mcpdb-tuirev.XXXXXX") || exit 1
+chmod 755 "$SD"
+D=$(mktemp -d "$base/mcpdb-tuirev-ui.XXXXXX") || exit 1
+PIDS=""
+. "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
+COLS=120 ROWS=40
+TUI_WAIT=10
+cleanup() {
+	tui_kill
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sh "$SRV" pg-thaw --dir "$SD" >/dev/null 2>&1
+	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
+	rm -rf "$D"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+out=$(sh "$SRV" up --dir "$SD") || { echo "Bail out! cannot start private servers"; exit 1; }
+eval "$out"
+PG=$MCPDB_TEST_PGURL
+RS=$MCPDB_TEST_REDIS
+unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL NO_COLOR MCPDB_LOG_FILE MCPDB_LOG_LEVEL
+export XDG_STATE_HOME="$D/state" XDG_CONFIG_HOME="$D/config"
+mkdir -p "$D/proj"
+
+cat >"$D/run.sh" <<EOF
+#!/bin/sh
+cd "$D/proj" || exit 1
+"$M" --pg "$PG" --redis "$RS" "\$@"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+rc() { redis-cli -s "$RS" "$@"; }
+
+# ---- 1: volatile-lru with no key having a TTL cannot evict; OOM rejections
+rc config set maxmemory-policy volatile-lru >/dev/null
+used=$(rc info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
+rc config set maxmemory $((used + 600000)) >/dev/null
+head -c 100000 /dev/zero | tr '\0' x >"$D/v"
+i=0
+while [ $i -lt 12 ]; do rc -x set "rev:$i" <"$D/v" >/dev/null 2>&1; i=$((i + 1)); done
+oom=$(rc info errorstats | sed -n 's/^errorstat_OOM:count=\([0-9]*\).*/\1/p')
+ok $([ "${oom:-0}" -gt 0 ]; echo $?) "Redis refused writes with OOM (${oom:-0})"
+start
+keys 2
+wait_for "── Server 7" 15; ok $? "the Redis pane has data"
+wait_for "cannot evict: no key has a TTL"
+ok $? "volatile-lru with no TTL: it says the policy cannot evict anything"
+unlike "$(screen)" "evicting keys" "and does not claim to be evicting"
+wait_for "$oom writes rejected (OOM)"; ok $? "the writes Redis rejected are shown ($oom)"
+stop_tmux
+rc flushall >/dev/null
+rc config set maxmemory 0 >/dev/null
+rc config set maxmemory-policy noeviction >/dev/null
+
+done_testing
