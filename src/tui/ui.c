@@ -1135,6 +1135,30 @@ ui_server_text(const struct snap_server_status *s, const char *label, char *buf,
 	return (strstr(s->state, "reconnecting") != NULL ? DR_WARN : DR_BAD);
 }
 
+/*
+ * When the data on screen was last good: the oldest last good sample of
+ * the configured servers (a snapshot published while one is down carries
+ * its old figures), the snapshot's own time when none is configured, 0
+ * when a configured server never answered.
+ */
+static int64_t
+ui_data_wall_us(const struct snap_status *st, int64_t snap_wall_us)
+{
+	const struct snap_server_status	*srv[2] = { &st->pg, &st->redis };
+	int64_t				 good = snap_wall_us;
+	int				 i;
+
+	for (i = 0; i < 2; i++) {
+		if (!srv[i]->configured)
+			continue;
+		if (srv[i]->last_ok_wall_us <= 0)
+			return (0);
+		if (srv[i]->last_ok_wall_us < good)
+			good = srv[i]->last_ok_wall_us;
+	}
+	return (good);
+}
+
 /* Draw one status segment at *x with the separator before it. */
 static void
 ui_status_seg(int y, int *x, int w, int attr, const char *text, bool sep)
@@ -1153,7 +1177,7 @@ ui_draw_status(struct ui *ui, int y, int w)
 {
 	const struct conf_target	*t = ui->opts->target;
 	const struct snap_status	*st = ui->snap ? snapshot_status(ui->snap) : NULL;
-	int64_t		now = clk_wall_us();
+	int64_t		now = clk_wall_us(), good;
 	char		buf[256], age[32];
 	int		x = 0;
 	enum draw_role	r;
@@ -1175,9 +1199,12 @@ ui_draw_status(struct ui *ui, int y, int w)
 		ui_status_seg(y, &x, w, draw_attr(r), buf, true);
 		r = ui_server_text(&st->redis, "Redis", buf, sizeof(buf), now);
 		ui_status_seg(y, &x, w, draw_attr(r), buf, true);
-		draw_fmt_duration(age, sizeof(age),
-		    (double)(now - snapshot_wall_us(ui->snap)) / 1e6);
-		if (now - snapshot_wall_us(ui->snap) >
+		good = ui_data_wall_us(st, snapshot_wall_us(ui->snap));
+		draw_fmt_duration(age, sizeof(age), (double)(now - good) / 1e6);
+		if (good <= 0)
+			ui_status_seg(y, &x, w, draw_attr(DR_WARN),
+			    "no data yet", true);
+		else if (now - good >
 		    (int64_t)(3 * ui->opts->interval_ms + 1000) * 1000) {
 			snprintf(buf, sizeof(buf), "STALE: data %s old", age);
 			ui_status_seg(y, &x, w, draw_attr(DR_WARN), buf, true);

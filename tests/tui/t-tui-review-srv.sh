@@ -72,4 +72,20 @@ rc flushall >/dev/null
 rc config set maxmemory 0 >/dev/null
 rc config set maxmemory-policy noeviction >/dev/null
 
+# ---- 5: with PostgreSQL down the status bar's data age keeps growing
+start
+wait_for "── Server 15" 15; ok $? "the Dashboard is up on the private servers"
+wait_for "PG up"
+sh "$SRV" pg-stop --dir "$SD" >/dev/null
+wait_for "(last data " 15; ok $? "PostgreSQL stopped: the status bar says when its data was last good"
+sleep 5
+st=$(screen | grep -F "(last data ")
+age=$(printf '%s\n' "$st" | sed -n 's/.*data \([0-9.]*\) s old.*/\1/p')
+ok $([ -n "$age" ] && [ "${age%%.*}" -ge 5 ]; echo $?) "the data age is the age of the last good sample (${age:-none} s): $st"
+like "$st" "STALE: data" "and it is marked stale"
+sh "$SRV" pg-start --dir "$SD" >/dev/null
+wait_for "PG up" 20; ok $? "PostgreSQL back"
+wait_gone "STALE: data" 10; ok $? "the data is fresh again"
+stop_tmux
+
 done_testing
