@@ -450,6 +450,20 @@ rp_draw_repl(WINDOW *win, int y, const struct rds_info *in, int dim)
 	}
 }
 
+/*
+ * Whether a client's last error still matters: not once it is connected
+ * again with its breaker closed and no retry pending (a recovered
+ * "Connection refused" must not stay on screen).
+ */
+static bool
+rp_last_error_shown(const struct rds_stats *st)
+{
+	if (st->last_error[0] == '\0')
+		return (false);
+	return (!st->connected || st->attempt > 0 ||
+	    st->breaker.state != BREAKER_CLOSED);
+}
+
 /* Writes the server refused with OOM (errorstats), only when there were any. */
 static void
 rp_draw_rejected(WINDOW *win, int y, int *x, const struct rds_info *in)
@@ -672,7 +686,7 @@ rp_draw_clients(WINDOW *win, int y, int maxrows, const struct snapshot *snap)
 			    sizeof(c),
 			    (st->next_retry_us - now) / 1e6) : "now");
 		r++;
-		if (st->last_error[0] && r < maxrows) {
+		if (rp_last_error_shown(st) && r < maxrows) {
 			x = 9;
 			draw_putf(win, y + r++, &x, draw_attr(DR_WARN),
 			    "last error: %s",

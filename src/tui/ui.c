@@ -359,6 +359,14 @@ ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	ui->dirty = true;
 }
 
+/* Forget the bottom line's message (the key hints show again). */
+static void
+ui_message_clear(struct ui *ui)
+{
+	ui->msg[0] = '\0';
+	ui->dirty = true;
+}
+
 void
 ui_names_register(struct ui *ui, enum cmd_complete kind, ui_names_fn fn, void *arg)
 {
@@ -885,6 +893,7 @@ ui_confirm(struct ui *ui, const char *what, void (*done)(void *),
 		return;
 	}
 	ui_modal_close(ui);
+	ui_message_clear(ui);	/* an old answer's message is stale now */
 	ui->modal = UI_MODAL_CONFIRM;
 	ui->modal_typed = t->protected_;
 	if (t->protected_)
@@ -965,6 +974,7 @@ ui_modal_key(struct ui *ui, int ch)
 		/* A y/N question. */
 		ui_modal_close(ui);
 		if (ch == 'y' || ch == 'Y') {
+			ui_message_clear(ui);
 			if (done != NULL)
 				done(arg);
 		} else {
@@ -994,6 +1004,7 @@ ui_modal_key(struct ui *ui, int ch)
 		}
 		ui_modal_close(ui);
 		if (strcmp(in, ui->opts->target->name) == 0) {
+			ui_message_clear(ui);
 			if (done != NULL)
 				done(arg);
 		} else {

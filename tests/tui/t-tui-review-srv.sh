@@ -88,4 +88,15 @@ wait_for "PG up" 20; ok $? "PostgreSQL back"
 wait_gone "STALE: data" 10; ok $? "the data is fresh again"
 stop_tmux
 
+# ---- 10: a recovered Redis leaves no old "Connection refused" on screen
+start
+keys 2
+wait_for "── Server 7" 15
+sh "$SRV" redis-stop --dir "$SD" >/dev/null
+wait_for "last error: " 15; ok $? "Redis stopped: the client shows its last error"
+sh "$SRV" redis-start --dir "$SD" >/dev/null
+wait_for "updated " 20; ok $? "Redis back: fresh data"
+wait_gone "last error: " 10; ok $? "and the old error is gone from the screen"
+stop_tmux
+
 done_testing

@@ -19,4 +19,35 @@ h=$(cli health 2>&1)
 like "$h" "/$usable connections" "health uses the same definition"
 stop_tmux
 
+# ---- 10: a failed protected-name prompt's message does not outlive it
+cat >"$XDG_CONFIG_HOME/mcpdb/config.json" <<EOF
+{ "targets": { "prod": { "pg": "$PG", "redis": "$RS", "protected": true } } }
+EOF
+chmod 600 "$XDG_CONFIG_HOME/mcpdb/config.json"
+cat >"$D/run-t.sh" <<EOF
+#!/bin/sh
+cd "$D/proj" || exit 1
+"$M" --target "\$1"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+PGAPPNAME=tuirev-sleep $PSQL "$PG" -qAtX -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+SLEEPER=$!
+tui_session "$D/run-t.sh" -- prod
+wait_for "── Sessions" 15
+keys / ; keys -l "tuirev-sleep"; keys Enter
+wait_for "1 shown"; ok $? "protected target: the sleeping session is listed"
+keys c; wait_for "Type the target" 5
+keys -l wrong; keys Enter
+wait_for "does not match target prod"; ok $? "a wrong name: refused, said on the bottom line"
+keys c; wait_for "Type the target" 5; ok $? "asked again"
+wait_gone "does not match target prod" 2
+ok $? "the old refusal is gone once the question is asked again"
+keys -l prod; keys Enter
+wait_for "cancel sent to backend"; ok $? "the right name goes ahead"
+unlike "$(screen)" "does not match" "and no stale refusal is left"
+keys q; wait_for "EXITED 0" 3
+kill $SLEEPER 2>/dev/null
+rm -f "$XDG_CONFIG_HOME/mcpdb/config.json"
+
 done_testing
