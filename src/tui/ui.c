@@ -1648,6 +1648,10 @@ ui_key(struct ui *ui, int ch)
 		return;
 	}
 	if (ui->modal != UI_MODAL_NONE) {
+		if (ch == 12) {		/* Ctrl-L only redraws, never answers */
+			clearok(curscr, TRUE);
+			return;
+		}
 		ui_modal_key(ui, ch);
 		return;
 	}

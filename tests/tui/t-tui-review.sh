@@ -43,11 +43,29 @@ wait_for "does not match target prod"; ok $? "a wrong name: refused, said on the
 keys c; wait_for "Type the target" 5; ok $? "asked again"
 wait_gone "does not match target prod" 2
 ok $? "the old refusal is gone once the question is asked again"
+keys C-l
+sleep 0.3
+like "$(screen)" "Type the target" "Ctrl-L in the typed dialog: still asked"
 keys -l prod; keys Enter
 wait_for "cancel sent to backend"; ok $? "the right name goes ahead"
 unlike "$(screen)" "does not match" "and no stale refusal is left"
 keys q; wait_for "EXITED 0" 3
-kill $SLEEPER 2>/dev/null
 rm -f "$XDG_CONFIG_HOME/mcpdb/config.json"
+
+# ---- 11: Ctrl-L inside a y/n confirmation only redraws
+PGAPPNAME=tuirev-sleep $PSQL "$PG" -qAtX -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+SLEEPER=$!
+start
+wait_for "── Sessions" 15
+keys / ; keys -l "tuirev-sleep"; keys Enter
+wait_for "1 shown"
+keys c; wait_for "[y] yes" 5; ok $? "a y/n confirmation to cancel the session"
+keys C-l
+sleep 0.5
+like "$(screen)" "[y] yes" "Ctrl-L: the question is still asked"
+unlike "$(screen)" "cancelled; nothing was done" "and nothing was answered"
+keys n; wait_for "cancelled; nothing was done"; ok $? "n still answers it"
+keys q; wait_for "EXITED 0" 3
+kill $SLEEPER 2>/dev/null
 
 done_testing
