@@ -483,6 +483,7 @@ pm_run_new(struct pane_migrate *p, enum pm_act act)
 struct pm_stjob {
 	struct pane_migrate	*p;
 	const struct conf_target *t;
+	volatile int		*stop;	/* the frame's stop flag (quitting) */
 	struct migrate_status	*st;
 };
 
@@ -498,6 +499,7 @@ pm_status_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	(void)line;
 	(void)line_arg;
 	migrate_opts_init(&o);
+	o.stop = j->stop;	/* quitting ends a connect in progress */
 	j->st = migrate_status(j->t, &o, err);
 	return (j->st != NULL ? 0 : -1);
 }
@@ -602,6 +604,7 @@ pane_migrate_refresh(struct pane_migrate *p)
 	j = xcalloc(1, sizeof(*j));
 	j->p = p;
 	j->t = p->t;
+	j->stop = p->stop;
 	if (!ui_job(p->ui, "migrate status", pm_status_job, j, pm_status_finished, false)) {
 		free(j);	/* busy: the next tick tries again */
 		return;

@@ -60,6 +60,7 @@
 #define UI_LOG_RING	2000
 #define UI_MSG_MS	8000		/* how long a message stays */
 #define UI_JOB_WAIT_MS	3000		/* at quit: wait this long before saying so */
+#define UI_JOB_GRACE_MS	100		/* at quit: then cut the job's connections */
 
 /* ---------------------------------------------------------------- types */
 
@@ -812,7 +813,7 @@ ui_job_shutdown(struct ui *ui)
 	struct ui_job	*j, *jn;
 	struct mc_err	 err;
 	int64_t		 t0 = clk_mono_ms();
-	bool		 said = false;
+	bool		 said = false, cut = false;
 
 	pthread_mutex_lock(&ui->mtx);
 	j = ui->pending;
@@ -843,6 +844,11 @@ ui_job_shutdown(struct ui *ui)
 		pthread_mutex_unlock(&ui->mtx);
 		if (!busy)
 			break;
+		if (!cut && clk_mono_ms() - t0 > UI_JOB_GRACE_MS) {
+			/* Not stopping by itself: blocked on a server. */
+			conn_interrupt(ui->conn);
+			cut = true;
+		}
 		if (!said && clk_mono_ms() - t0 > UI_JOB_WAIT_MS) {
 			fprintf(stderr, "mcpdb: waiting for \"%s\" to stop (press Ctrl-C twice to abandon it)\n",
 			    title);

@@ -99,4 +99,40 @@ wait_for "updated " 20; ok $? "Redis back: fresh data"
 wait_gone "last error: " 10; ok $? "and the old error is gone from the screen"
 stop_tmux
 
+# ---- 13: q quits in under a second during an outage, even with a job
+# quit_fast WHAT: q (and y, if a job makes it ask) ends mcpdb within 1 s.
+quit_fast() {
+	t0=$(ms); keys q
+	sleep 0.1
+	screen | grep -qF "Quit anyway?" && keys y
+	wait_for "EXITED 0" 5; ok $? "$1: q quits"
+	dt=$(( $(ms) - t0 ))
+	ok $([ $dt -lt 1000 ]; echo $?) "$1: in under a second ($dt ms)"
+}
+mkdir -p "$D/proj/migrations"
+printf 'SELECT 1;\n' >"$D/proj/migrations/0001_one.up.sql"
+printf 'SELECT 1;\n' >"$D/proj/migrations/0001_one.down.sql"
+for pane in "3 Migrations" "4 Schema" "5 Seeds"; do
+	start
+	wait_for "── Server 15" 15
+	sh "$SRV" pg-stop --dir "$SD" >/dev/null
+	wait_for "(last data " 15
+	keys "${pane%% *}"; wait_for "[$pane]" 2
+	sleep 0.3
+	quit_fast "PostgreSQL stopped, $pane opened"
+	sh "$SRV" pg-start --dir "$SD" >/dev/null
+done
+for pane in "3 Migrations" "4 Schema" "5 Seeds"; do
+	start
+	wait_for "── Server 15" 15
+	sh "$SRV" pg-freeze --dir "$SD" >/dev/null
+	sleep 0.5
+	keys "${pane%% *}"; wait_for "[$pane]" 2
+	sleep 0.5
+	quit_fast "PostgreSQL frozen, $pane opened"
+	sh "$SRV" pg-thaw --dir "$SD" >/dev/null
+done
+sh "$SRV" pg-thaw --dir "$SD" >/dev/null
+stop_tmux
+
 done_testing
