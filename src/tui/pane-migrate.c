@@ -94,6 +94,7 @@ struct pane_migrate {
 	struct migrate_status	*st;		/* newest; owned */
 	char			*st_err;	/* why the last read failed, or NULL */
 	int64_t			 st_at;		/* when it was read (monotonic ms) */
+	int64_t			 st_ok_at;	/* when the list shown was read */
 	bool			 st_loading;
 	size_t			 counts[MIG_RUNNING + 1];
 	struct textview		 list;
@@ -586,6 +587,7 @@ pm_status_finished(void *arg, int status, const struct mc_err *err)
 	}
 	free(p->st_err);
 	p->st_err = NULL;
+	p->st_ok_at = p->st_at;
 	migrate_status_free(p->st);
 	p->st = j->st;
 	free(j);
@@ -899,11 +901,15 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		return;
 	}
 	if (p->st != NULL) {
-		draw_fmt_duration(age, sizeof(age), (double)(clk_mono_ms() - p->st_at) / 1000);
-		snprintf(right, sizeof(right), "%s  %zu applied, %zu pending%s  read %s ago",
-		    p->st->dir, p->counts[MIG_APPLIED], p->counts[MIG_PENDING],
+		/* A failed re-read keeps the last list: its age, marked STALE. */
+		draw_fmt_duration(age, sizeof(age),
+		    (double)(clk_mono_ms() - p->st_ok_at) / 1000);
+		snprintf(right, sizeof(right), "%s  %zu applied, %zu pending%s  "
+		    "%sread %s ago", p->st->dir, p->counts[MIG_APPLIED],
+		    p->counts[MIG_PENDING],
 		    p->counts[MIG_MISMATCH] + p->counts[MIG_MISSING] + p->counts[MIG_FAILED] +
-		    p->counts[MIG_RUNNING] > 0 ? ", NEEDS ATTENTION" : "", age);
+		    p->counts[MIG_RUNNING] > 0 ? ", NEEDS ATTENTION" : "",
+		    p->st_err != NULL ? "STALE: " : "", age);
 	} else
 		snprintf(right, sizeof(right), "%s", p->st_loading ? "reading..." : "");
 	draw_title(win, 0, 0, w, "Migrations", right);

@@ -135,4 +135,25 @@ done
 sh "$SRV" pg-thaw --dir "$SD" >/dev/null
 stop_tmux
 
+# ---- 6: during an outage the Migrations pane keeps its list, marked STALE
+start
+wait_for "── Server 15" 15
+keys 3; wait_for "0001" 10; ok $? "the Migrations pane lists the migration"
+sh "$SRV" pg-stop --dir "$SD" >/dev/null
+wait_for "(last data " 15
+keys s
+sleep 3
+scr=$(screen)
+like "$scr" "0001" "PostgreSQL stopped: the last list stays on screen"
+unlike "$scr" "reading the migration status" "it does not blank to reading..."
+title=$(printf '%s\n' "$scr" | grep -F "── Migrations")
+like "$title" "STALE" "and its title marks it STALE: $title"
+sh "$SRV" pg-start --dir "$SD" >/dev/null
+wait_for "PG up" 20
+keys s
+n=0
+while screen | grep -F "── Migrations" | grep -qF STALE && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+unlike "$(screen | grep -F "── Migrations")" "STALE" "PostgreSQL back: the list is fresh again"
+stop_tmux
+
 done_testing
