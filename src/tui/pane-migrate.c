@@ -885,6 +885,23 @@ pm_draw_lock(struct pane_migrate *p, WINDOW *win, int y, int w)
 	return (3);
 }
 
+/*
+ * The Run title during the lock wait: nothing runs yet, so say who holds
+ * the lock ("waiting for lock held by pid 123 (application ...)").
+ */
+static void
+pm_lock_wait_title(char *buf, size_t len, const char *note, const char *dur)
+{
+	const char	*held = strstr(note, "held by ");
+
+	if (held != NULL)
+		snprintf(buf, len, "waiting for lock %s  %s  (Esc stops waiting)",
+		    held, dur);
+	else
+		snprintf(buf, len, "waiting for the migration lock  %s  "
+		    "(Esc stops waiting)", dur);
+}
+
 /* Draw the list, the run output and the key hints; or the SQL viewer. */
 static void
 pane_migrate_draw(void *arg, WINDOW *win, bool focused)
@@ -935,9 +952,13 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 	if (p->run != NULL) {
 		draw_fmt_duration(dur, sizeof(dur), (double)(clk_mono_ms() - p->run->started_ms) / 1000);
 		pthread_mutex_lock(&p->run->mtx);
-		snprintf(right, sizeof(right), "RUNNING %s%s%s  %s  (Esc: stop after the current one)",
-		    p->run->title, p->run->act == PM_UP_ALL && p->run->current ? ": " : "",
-		    p->run->act == PM_UP_ALL && p->run->current ? p->run->current : "", dur);
+		if (p->run->lock_note != NULL)
+			pm_lock_wait_title(right, sizeof(right),
+			    p->run->lock_note, dur);
+		else
+			snprintf(right, sizeof(right), "RUNNING %s%s%s  %s  (Esc: stop after the current one)",
+			    p->run->title, p->run->act == PM_UP_ALL && p->run->current ? ": " : "",
+			    p->run->act == PM_UP_ALL && p->run->current ? p->run->current : "", dur);
 		pthread_mutex_unlock(&p->run->mtx);
 	} else
 		snprintf(right, sizeof(right), "%s", p->last ? p->last : "no run yet");

@@ -68,4 +68,29 @@ keys n; wait_for "cancelled; nothing was done"; ok $? "n still answers it"
 keys q; wait_for "EXITED 0" 3
 kill $SLEEPER 2>/dev/null
 
+# ---- 7: during the lock wait the Run title names the holder, not RUNNING
+mkdir -p "$D/proj/migrations"
+printf 'CREATE TABLE rv_one (id int);\n' >"$D/proj/migrations/0001_one.up.sql"
+printf 'DROP TABLE rv_one;\n' >"$D/proj/migrations/0001_one.down.sql"
+PGAPPNAME=tuirev-holder $PSQL "$PG" -qAtX -c "SELECT pg_advisory_lock(1835233380, 1835624306)" \
+	-c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+HOLDER=$!
+lockpid() { sql "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1835233380 AND objid = 1835624306 AND granted"; }
+n=0
+until [ -n "$(lockpid)" ] || [ $n -gt 100 ]; do sleep 0.1; n=$((n + 1)); done
+hpid=$(lockpid)
+start
+wait_for "── Server 15" 15
+keys 3; wait_for "0001" 10
+keys u; wait_for "Confirm" 5; keys y
+wait_for "WAITING for the migration lock" 15; ok $? "u while another runner holds the lock: it waits"
+runt=$(screen | grep -F "── Run")
+like "$runt" "waiting for lock held by pid $hpid" "the Run title names the holder: $runt"
+unlike "$runt" "RUNNING" "and does not claim to be running"
+keys Escape
+wait_for "stopped while waiting for the migration lock" 10
+kill $HOLDER 2>/dev/null
+sql "SELECT pg_terminate_backend($hpid)" >/dev/null 2>&1
+keys q; wait_for "EXITED 0" 5
+
 done_testing
