@@ -350,16 +350,19 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y,
 	int			 w = getmaxx(win), gw, x, i;
 
 	(void)d;
+	/*
+	 * The bar is the load: connections in use (and being opened). Idle
+	 * ones are spare capacity, in the text only; otherwise a pool of one
+	 * (the monitor's) would always draw a full bar.
+	 */
 	seg[0].value = st->active;
 	seg[0].role = DR_BAR1;
-	seg[1].value = st->idle;
-	seg[1].role = DR_BAR2;
-	seg[2].value = st->connecting;
-	seg[2].role = DR_BAR3;
+	seg[1].value = st->connecting;
+	seg[1].role = DR_BAR3;
 	snprintf(text, sizeof(text), "%d act %d idle/%d", st->active, st->idle,
 	    st->max);
 	gw = w / 2 < 44 ? w / 2 : 44;
-	draw_gauge(win, y, 0, gw, p->role, 9, seg, 3, st->max, text);
+	draw_gauge(win, y, 0, gw, p->role, 9, seg, 2, st->max, text);
 	x = gw + 1;
 	draw_putf(win, y, &x, st->waiting > 0 ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    "wait %d", st->waiting);

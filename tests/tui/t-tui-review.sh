@@ -15,6 +15,13 @@ usable=$(sql "SELECT current_setting('max_connections')::int -
 line=$(screen | grep -F "conns    [")
 like "$line" "/$usable]" "the conns gauge counts against the usable slots ($usable)"
 unlike "$line" "NEAR LIMIT" "no saturation warning with a few connections"
+# ---- 4: the monitor pool (size 1): no full bar when idle, text apart
+wait_for "monitor  [" 5
+n=0
+until screen | grep -qF " 0 act 1 idle/1]" || [ $n -gt 100 ]; do sleep 0.05; n=$((n + 1)); done
+line=$(screen | grep -F "monitor  [")
+like "$line" " 0 act 1 idle/1]" "4: the monitor's count text stands apart from its bar: $line"
+like "$line" "monitor  [    " "and an idle pool of one draws no bar"
 h=$(cli health 2>&1)
 like "$h" "/$usable connections" "health uses the same definition"
 stop_tmux
