@@ -464,6 +464,19 @@ rp_last_error_shown(const struct rds_stats *st)
 	    st->breaker.state != BREAKER_CLOSED);
 }
 
+/* When the save points were read (CONFIG GET), beside the persistence line. */
+static void
+rp_draw_config_age(WINDOW *win, int y, int *x, const struct snap_redis *rd)
+{
+	char	a[32];
+
+	if (rd->config_wall_us <= 0 || rd->save_points < 0)
+		return;
+	draw_putf(win, y, x, draw_attr(DR_DIM), "  (save config read %s ago)",
+	    draw_fmt_age(a, sizeof(a),
+	    (double)(clk_wall_us() - rd->config_wall_us) / 1e6));
+}
+
 /* Writes the server refused with OOM (errorstats), only when there were any. */
 static void
 rp_draw_rejected(WINDOW *win, int y, int *x, const struct rds_info *in)
@@ -587,6 +600,7 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
 		draw_putf(win, y + r, &x, draw_attr(DR_DIM),
 		    " (save points unknown: %s)",
 		    rd->config_why);
+	rp_draw_config_age(win, y + r, &x, rd);
 	if (++r >= maxrows)
 		return (r);
 	rp_draw_repl(win, y + r, in, dim);

@@ -72,6 +72,26 @@ rc flushall >/dev/null
 rc config set maxmemory 0 >/dev/null
 rc config set maxmemory-policy noeviction >/dev/null
 
+# ---- 2: the persistence line follows CONFIG SET save within a slow cycle
+rc config set save "3600 1" >/dev/null
+start
+keys 2
+wait_for "── Server 7" 15
+wait_for "(save config read " 15; ok $? "2: the persistence line says when the save points were read"
+unlike "$(screen | grep -F 'persist  ')" "no persistence (no save points" "with save points, persistence is configured"
+rc config set save "" >/dev/null
+wait_for "no persistence (no save points" 14
+ok $? "after CONFIG SET save '' the line follows within the slow cycle"
+rc config set save "3600 1" >/dev/null
+sh "$SRV" redis-kill --dir "$SD" >/dev/null
+sleep 0.5
+sh "$SRV" redis-start --dir "$SD" >/dev/null
+rc config set save "" >/dev/null
+wait_for "run_id changed" 20
+wait_for "no persistence (no save points" 5
+ok $? "a restart (new run_id) re-reads the save points at once"
+stop_tmux
+
 # ---- 5: with PostgreSQL down the status bar's data age keeps growing
 start
 wait_for "── Server 15" 15; ok $? "the Dashboard is up on the private servers"
