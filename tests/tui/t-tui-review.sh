@@ -100,4 +100,24 @@ kill $HOLDER 2>/dev/null
 sql "SELECT pg_terminate_backend($hpid)" >/dev/null 2>&1
 keys q; wait_for "EXITED 0" 5
 
+# ---- 12: e exports the Schema and Log panes too
+sql "CREATE TABLE rv_exported (id int)" >/dev/null
+start
+wait_for "── Server 15" 15
+keys 4; wait_for "rv_exported" 15; ok $? "the Schema pane lists a table"
+keys 1; wait_for "── Server 15" 5
+keys e
+wait_for "exported every pane to" 5; ok $? "e exports"
+f=$(ls -t "$XDG_STATE_HOME"/mcpdb/export-*.json 2>/dev/null | head -1)
+python3 - "$f" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))["panes"]
+sch = p["Schema"]
+assert any(o["name"] == "rv_exported" and o["kind"] == "table" for o in sch["objects"]), sch
+assert "public" in sch["schemas"]
+assert isinstance(p["Log"]["entries"], list) and "level" in p["Log"]
+PYEOF
+ok $? "the export holds the Schema pane's objects and the Log pane's entries"
+keys q; wait_for "EXITED 0" 5
+
 done_testing
