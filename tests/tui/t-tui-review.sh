@@ -120,4 +120,17 @@ PYEOF
 ok $? "the export holds the Schema pane's objects and the Log pane's entries"
 keys q; wait_for "EXITED 0" 5
 
+# ---- 17: the CLI defects
+sql "CREATE TABLE rv_never (id int)" >/dev/null
+out=$(cli schema list public)
+line=$(printf '%s\n' "$out" | grep -F rv_never)
+like "$line" "unknown" "17: a never-analysed table's estimated rows are unknown: $line"
+out=$(cli schema list nosuchschema); rc=$?
+ok $([ $rc -ne 0 ]; echo $?) "schema list nosuchschema fails (exit $rc)"
+like "$out" 'schema "nosuchschema" does not exist' "and says the schema does not exist"
+mkdir -p "$D/proj/seeds"
+out=$(cli seed load nosuchset); rc=$?
+ok $([ $rc -ne 0 ]; echo $?) "seed load nosuchset fails (exit $rc)"
+unlike "$out" "rolled back" "and does not claim a rollback when nothing started: $out"
+
 done_testing
