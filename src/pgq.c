@@ -143,15 +143,23 @@ pgq_options(const struct conf_target *t)
 	return (buf_detach(&b));
 }
 
-/* The connect timeout in seconds: $PGCONNECT_TIMEOUT, else the pool's. */
+/*
+ * The connect timeout conn was started with (conninfo > $PGCONNECT_TIMEOUT
+ * > the pool's, as libpq resolved them), in seconds; 0 = none. libpq
+ * treats 1 as 2.
+ */
 static int
-pgq_connect_timeout(const struct conf_target *t)
+pgq_connect_timeout(PGconn *conn)
 {
-	const char	*e = getenv("PGCONNECT_TIMEOUT");
+	PQconninfoOption	*opts = PQconninfo(conn), *o;
+	int			 s = 0;
 
-	if (e != NULL && *e != '\0')
-		return (atoi(e) > 0 ? (atoi(e) < 2 ? 2 : atoi(e)) : 0);
-	return (t->pool.connect_timeout_s);
+	for (o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 &&
+		    o->val != NULL)
+			s = atoi(o->val);
+	PQconninfoFree(opts);
+	return (s <= 0 ? 0 : s < 2 ? 2 : s);
 }
 
 /*
@@ -180,8 +188,8 @@ pgq_connect_wait(PGconn *conn, volatile sig_atomic_t *stop, int timeout_s,
 		if (deadline && clk_mono_us() >= deadline) {
 			PQfinish(conn);
 			mc_err_set(err, MC_E_TIMEOUT, "cannot connect to "
-			    "PostgreSQL: no answer within %d s (connect_timeout)",
-			    timeout_s);
+			    "PostgreSQL: timeout expired (no answer within "
+			    "%d s, connect_timeout)", timeout_s);
 			return (NULL);
 		}
 		pfd.fd = PQsocket(conn);
@@ -246,7 +254,7 @@ pgq_connect_stop(const struct conf_target *t, const char *component,
 		return (NULL);
 	}
 	if (stop != NULL && (conn = pgq_connect_wait(conn, stop,
-	    pgq_connect_timeout(t), err)) == NULL)
+	    pgq_connect_timeout(conn), err)) == NULL)
 		return (NULL);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		mc_err_pg(err, conn, NULL);
