@@ -133,4 +133,17 @@ out=$(cli seed load nosuchset); rc=$?
 ok $([ $rc -ne 0 ]; echo $?) "seed load nosuchset fails (exit $rc)"
 unlike "$out" "rolled back" "and does not claim a rollback when nothing started: $out"
 
+# ---- 9: the help overlay fits and scrolls at 80x24
+COLS=80 ROWS=24 start
+wait_for "── Server 15" 15
+keys 3; wait_for "[3 Migrations]" 5
+keys '?'; wait_for "Keys: Migrations" 5; ok $? "9: ? opens the Migrations help at 80x24"
+scr=$(screen)
+like "$scr" "Up/Down PgUp/PgDn scroll" "taller than the screen: it says it scrolls"
+like "$scr" "└" "and its bottom edge is on screen"
+keys End; sleep 0.3
+like "$(screen)" "q              quit" "End scrolls to the last entry"
+keys x; wait_gone "Keys: Migrations" 3; ok $? "any other key closes it"
+keys q; wait_for "EXITED 0" 5
+
 done_testing
