@@ -361,6 +361,7 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 	char	*argv[] = { "sh", script, "up", "--auth", "--dir", dir, NULL };
 	const char *env;
 	int	 st, rc = -1;
+	bool	 defaulted = false;
 
 	if (access(script, R_OK) != 0) {
 		mc_err_sys(err, "demo: cannot find the server script %s", script);
@@ -384,11 +385,15 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 		cfg = xstrdup(env);
 	else
 		cfg = conf_default_path();
-	if (conf_file_put_target(cfg, "demo", pg, redis, err) != 0)
+	if (conf_file_put_target_default(cfg, "demo", pg, redis, &defaulted,
+	    err) != 0)
 		goto out;
 	if (!ctx->quiet)
 		fprintf(stderr, "demo: PostgreSQL and Redis running under %s; target \"demo\" written to %s\n",
 		    dir, cfg);
+	if (!ctx->quiet && defaulted)
+		fprintf(stderr, "demo: \"demo\" is now the default_target "
+		    "there (none was set), so a plain `mcpdb` opens it\n");
 	if (cmd_lookup("migrate up") != NULL) {
 		const char *w[] = { "migrate", "up", NULL };
 
@@ -407,6 +412,7 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 		cJSON_AddStringToObject(doc, "dir", dir);
 		cJSON_AddStringToObject(doc, "config_file", cfg);
 		cJSON_AddStringToObject(doc, "target", "demo");
+		cJSON_AddBoolToObject(doc, "made_default", defaulted);
 		out_doc(ctx->out, doc);
 	} else
 		out_printf(ctx->out, "demo is up: mcpdb --target demo\n");

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "conn.h"
+#include "metrics.h"
 #include "migplan.h"
 #include "migrate.h"
 #include "pgq.h"
@@ -74,9 +75,10 @@ health_pg(struct conn *c, struct health *h)
 {
 	static const char *const sql =
 	    "SELECT current_setting('server_version'), pg_is_in_recovery(),"
-	    " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
-	    " current_setting('max_connections')::int"
-	    " - current_setting('superuser_reserved_connections')::int";
+	    " (SELECT count(*) FROM pg_stat_activity WHERE "
+	    METRICS_PG_IN_USE_SQL "),"
+	    " current_setting('max_connections')::int, "
+	    METRICS_PG_RESERVED_SQL;
 	struct mc_err	 err = { 0 };
 	struct pool	*p;
 	PGconn		*pc;
@@ -102,13 +104,15 @@ health_pg(struct conn *c, struct health *h)
 	snprintf(h->pg_version, sizeof(h->pg_version), "%s", PQgetvalue(res, 0, 0));
 	h->pg_in_recovery = PQgetvalue(res, 0, 1)[0] == 't';
 	h->pg_clients = atol(PQgetvalue(res, 0, 2));
-	h->pg_usable = atol(PQgetvalue(res, 0, 3));
+	h->pg_usable = metrics_pg_conn_usable(atoi(PQgetvalue(res, 0, 3)),
+	    atoi(PQgetvalue(res, 0, 4)));
 	PQclear(res);
 	h->pool = pool_stats(p);
 	h->have_pool = true;
-	if (h->pg_usable > 0 && h->pg_clients * 10 >= h->pg_usable * 9)
-		health_problem(h, "PostgreSQL: %ld of %ld usable connections in use",
-		    h->pg_clients, h->pg_usable);
+	if (metrics_pg_conn_saturated(h->pg_clients, h->pg_usable))
+		health_problem(h, "PostgreSQL: %ld of %ld usable connections in "
+		    "use (warns at %d%%)", h->pg_clients, h->pg_usable,
+		    METRICS_PG_CONN_WARN_PCT);
 	if (h->pool.leaks > 0)
 		health_problem(h, "pool: %llu connection leak%s reported (last by '%s')",
 		    (unsigned long long)h->pool.leaks, h->pool.leaks == 1 ? "" : "s",

@@ -159,6 +159,31 @@ static const struct cmd_entry cmd_schema_export_entry = {
 	.complete = CC_SCHEMA, .flags = CMD_NEEDS_TARGET, .exec = cmd_schema_export_exec,
 };
 
+/*
+ * Fail (MC_E_NOTFOUND) when a schema named in lit (a text[] literal) does
+ * not exist, naming the first: an empty list must not look like an answer.
+ */
+static int
+cmd_schema_missing(PGconn *pc, const char *lit, struct mc_err *err)
+{
+	static const char *const sql =
+	    "SELECT x FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i)"
+	    " WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = x)"
+	    " ORDER BY i";
+	const char	*params[1] = { lit };
+	PGresult	*res;
+	int		 rc = 0, n;
+
+	if ((res = pgq_query(pc, sql, 1, params, err)) == NULL)
+		return (-1);
+	if ((n = PQntuples(res)) > 0)
+		rc = mc_err_set(err, MC_E_NOTFOUND, "schema \"%s\" does not "
+		    "exist%s", PQgetvalue(res, 0, 0),
+		    n > 1 ? ", nor do others named" : "");
+	PQclear(res);
+	return (rc);
+}
+
 /* schema list [SCHEMA...]: relations with kind, estimated rows and size. */
 static int
 cmd_schema_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -168,7 +193,8 @@ cmd_schema_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 	    "  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'"
 	    "   WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'"
 	    "   WHEN 'f' THEN 'foreign table' END AS kind,"
-	    "  CASE WHEN c.relkind IN ('r','m','p') THEN greatest(c.reltuples, 0)::bigint::text END AS est_rows,"
+	    "  CASE WHEN c.relkind IN ('r','m','p') THEN CASE WHEN c.reltuples < 0"
+	    "   THEN 'unknown' ELSE c.reltuples::bigint::text END END AS est_rows,"
 	    "  pg_size_pretty(pg_total_relation_size(c.oid)) AS size"
 	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	    " WHERE c.relkind IN ('r','p','v','m','S','f')"
@@ -193,6 +219,11 @@ cmd_schema_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 	}
 	params[0] = lit;
 	if ((pc = cmd_schema_conn(ctx, &p, err)) == NULL) {
+		free(lit);
+		return (-1);
+	}
+	if (lit != NULL && cmd_schema_missing(pc, lit, err) != 0) {
+		pool_release(p, pc);
 		free(lit);
 		return (-1);
 	}

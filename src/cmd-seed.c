@@ -144,7 +144,9 @@ cmd_seed_run(struct cmd_ctx *ctx, const struct cmd_args *a, bool verify, struct 
 		    strstr(err->msg, "nothing was loaded") == NULL) {
 			size_t	n = strlen(err->msg);
 
+			/* Not found: nothing started, so nothing rolled back. */
 			snprintf(err->msg + n, sizeof(err->msg) - n,
+			    err->code == MC_E_NOTFOUND ? "; nothing was loaded" :
 			    "; nothing was loaded (the set was rolled back)");
 		}
 		return (-1);

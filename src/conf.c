@@ -1693,10 +1693,13 @@ conf_json_set(cJSON *obj, const char *key, const char *value)
 		cJSON_AddItemToObject(obj, key, cJSON_CreateString(value));
 }
 
-/* conf_file_put_target on a path that is not a symlink. */
+/*
+ * conf_file_put_target on a path that is not a symlink; with defaulted
+ * non-NULL, also make name the default_target when the file has none.
+ */
 static int
 conf_put_target(const char *path, const char *name, const char *pg,
-    const char *redis, struct mc_err *err)
+    const char *redis, bool *defaulted, struct mc_err *err)
 {
 	struct conf_vctx	 v = { path, NULL, err, false };
 	struct conf		 check = { 0 };
@@ -1742,6 +1745,12 @@ conf_put_target(const char *path, const char *name, const char *pg,
 	}
 	conf_json_set(t, "pg", pg);
 	conf_json_set(t, "redis", redis);
+	if (defaulted != NULL && cJSON_GetObjectItemCaseSensitive(root,
+	    "default_target") == NULL) {
+		cJSON_AddItemToObject(root, "default_target",
+		    cJSON_CreateString(name));
+		*defaulted = true;
+	}
 	/* never write a file that conf_load would refuse */
 	v.dir = NULL;
 	rc = conf_parse_root(&v, root, &check);
@@ -1782,9 +1791,27 @@ conf_file_put_target(const char *path, const char *name, const char *pg,
 	/* a symlinked config (dotfile managers) is updated where it points */
 	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
 	    (real = realpath(path, NULL)) != NULL) {
-		rc = conf_put_target(real, name, pg, redis, err);
+		rc = conf_put_target(real, name, pg, redis, NULL, err);
 		free(real);
 		return (rc);
 	}
-	return (conf_put_target(path, name, pg, redis, err));
+	return (conf_put_target(path, name, pg, redis, NULL, err));
+}
+
+int
+conf_file_put_target_default(const char *path, const char *name,
+    const char *pg, const char *redis, bool *defaulted, struct mc_err *err)
+{
+	struct stat	 lst;
+	char		*real;
+	int		 rc;
+
+	*defaulted = false;
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL) {
+		rc = conf_put_target(real, name, pg, redis, defaulted, err);
+		free(real);
+		return (rc);
+	}
+	return (conf_put_target(path, name, pg, redis, defaulted, err));
 }

@@ -199,6 +199,15 @@ void	conf_target_defaults(struct conf_target *);
 int	conf_file_put_target(const char *path, const char *name, const char *pg,
 	    const char *redis, struct mc_err *);
 /*
+ * conf_file_put_target that also makes name the file's default_target when
+ * the file names none (an existing default, even another target, is kept);
+ * *defaulted says whether it did. Target selection is unchanged: it reads
+ * the file as written.
+ */
+int	conf_file_put_target_default(const char *path, const char *name,
+	    const char *pg, const char *redis, bool *defaulted,
+	    struct mc_err *);
+/*
  * The default config file path ($XDG_CONFIG_HOME/mcpdb/config.json, a
  * relative XDG_CONFIG_HOME being ignored as the XDG spec says, else
  * $HOME/.config/mcpdb/config.json). NULL when there is no home. Caller frees.

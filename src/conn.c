@@ -101,6 +101,17 @@ conn_shutdown(struct conn *c, int wait_ms)
 }
 
 void
+conn_interrupt(struct conn *c)
+{
+	struct pool	*p;
+
+	pthread_mutex_lock(&c->mtx);
+	p = c->pool;
+	pthread_mutex_unlock(&c->mtx);
+	pool_interrupt(p);
+}
+
+void
 conn_close(struct conn *c)
 {
 	if (c == NULL)

@@ -32,6 +32,12 @@ const struct conf_target *conn_target(const struct conn *);
  * connections, then close everything.
  */
 void	conn_shutdown(struct conn *, int wait_ms);
+/*
+ * Quitting: stop lending and cut the lent PostgreSQL connections (see
+ * pool_interrupt), so that a job blocked on a dead or frozen server fails
+ * now. Thread-safe; nothing is freed.
+ */
+void	conn_interrupt(struct conn *);
 /* Shut down (with a short wait) and free. NULL is fine. */
 void	conn_close(struct conn *);
 

@@ -222,7 +222,7 @@ metrics_redis_memory(const struct rds_info *in, char *buf, size_t len)
 	char			a[32], b[32];
 	double			ratio;
 	enum metrics_level	lvl;
-	bool			noevict;
+	bool			noevict, cannot;
 
 	if (in->used_memory < 0) {
 		snprintf(buf, len, "unknown");
@@ -244,13 +244,36 @@ metrics_redis_memory(const struct rds_info *in, char *buf, size_t len)
 	metrics_fmt_bytes(in->maxmemory, b, sizeof(b));
 	noevict = in->maxmemory_policy[0] == '\0' ||
 	    strcmp(in->maxmemory_policy, "noeviction") == 0;
+	/* volatile-* only evicts keys with a TTL: with none it cannot evict */
+	cannot = strncmp(in->maxmemory_policy, "volatile-", 9) == 0 &&
+	    in->total_expires == 0;
 	lvl = ratio >= 0.95 ? METRICS_CRIT : ratio >= 0.8 ? METRICS_WARN :
 	    METRICS_OK;
-	snprintf(buf, len, "%s of %s (%.0f%%), policy %s%s", a, b, ratio * 100,
-	    in->maxmemory_policy[0] ? in->maxmemory_policy : "?",
+	if (in->errorstat_oom > 0 && lvl == METRICS_OK)
+		lvl = METRICS_WARN;
+	snprintf(buf, len, "%s of %s (%.0f%%), policy %s%s", a, b,
+	    ratio * 100, in->maxmemory_policy[0] ? in->maxmemory_policy : "?",
+	    cannot ? " cannot evict: no key has a TTL" :
 	    lvl != METRICS_OK && noevict ? ": writes fail with OOM at the limit" :
 	    lvl != METRICS_OK ? ": evicting keys near the limit" : "");
 	return (lvl);
+}
+
+/* The usable slots: what is left for ordinary roles. */
+int
+metrics_pg_conn_usable(int max_connections, int reserved)
+{
+	int	u = max_connections - (reserved > 0 ? reserved : 0);
+
+	return (u > 0 ? u : 0);
+}
+
+/* Saturated at METRICS_PG_CONN_WARN_PCT % of the usable slots. */
+bool
+metrics_pg_conn_saturated(long in_use, long usable)
+{
+	return (usable > 0 && in_use * 100 >= usable *
+	    (long)METRICS_PG_CONN_WARN_PCT);
 }
 
 enum metrics_level

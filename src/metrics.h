@@ -156,7 +156,9 @@ enum metrics_level {
 /*
  * Memory against maxmemory: level and a phrase ("62% of 1.0 GB, allkeys-lru",
  * "unbounded (no maxmemory; 3% of RAM)"). >=80% warns, >=95% is critical
- * (with noeviction: writes will fail with OOM).
+ * (with noeviction: writes will fail with OOM). A volatile-* policy with no
+ * key having a TTL says it cannot evict anything, and replies the server
+ * refused with OOM (errorstat_OOM) warn at any fill.
  */
 enum metrics_level metrics_redis_memory(const struct rds_info *, char *buf,
 	    size_t len);
@@ -177,6 +179,29 @@ enum metrics_level metrics_redis_persistence(const struct rds_info *,
 	    int save_points, int64_t now_s, char *buf, size_t len);
 
 /* ---- PostgreSQL --------------------------------------------------------- */
+
+/*
+ * Connection saturation, the one definition the TUI and `health` share:
+ * client backends (hidden ones included) against the usable slots,
+ * max_connections minus the reserved ones (superuser_reserved_connections,
+ * plus reserved_connections on PostgreSQL 16+). At
+ * METRICS_PG_CONN_WARN_PCT percent of the usable slots or more it warns.
+ */
+#define METRICS_PG_CONN_WARN_PCT	90
+/* SQL for the reserved slots (an expression; reserved_connections is 16+). */
+#define METRICS_PG_RESERVED_SQL \
+	"(current_setting('superuser_reserved_connections')::int +" \
+	" coalesce(nullif(current_setting('reserved_connections', true)," \
+	" '')::int, 0))"
+/* SQL for the client backends that use a slot (the hidden ones included). */
+#define METRICS_PG_IN_USE_SQL \
+	"(backend_type = 'client backend' OR" \
+	" (backend_type IS NULL AND usename IS NOT NULL))"
+
+/* The usable connection slots: max_connections - reserved (>= 0). */
+int	metrics_pg_conn_usable(int max_connections, int reserved);
+/* True when in_use reaches METRICS_PG_CONN_WARN_PCT % of usable (> 0). */
+bool	metrics_pg_conn_saturated(long in_use, long usable);
 
 /* Counter slots of a PostgreSQL sample (sums over pg_stat_database). */
 enum {

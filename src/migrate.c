@@ -214,7 +214,7 @@ migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *er
 	PGconn		*c;
 	PGresult	*res;
 
-	if ((c = pgq_connect(t, "migrate", err)) == NULL)
+	if ((c = pgq_connect_stop(t, "migrate", r->o->stop, err)) == NULL)
 		return (NULL);
 	if (PQsetClientEncoding(c, "UTF8") != 0) {
 		mc_err_pg(err, c, NULL);

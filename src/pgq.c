@@ -3,12 +3,16 @@
 
 #include "pgq.h"
 
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "xmem.h"
+#include "clk.h"
 
 /* Copy s without its trailing newlines into a buf. */
 static void
@@ -139,8 +143,74 @@ pgq_options(const struct conf_target *t)
 	return (buf_detach(&b));
 }
 
+/*
+ * The connect timeout conn was started with (conninfo > $PGCONNECT_TIMEOUT
+ * > the pool's, as libpq resolved them), in seconds; 0 = none. libpq
+ * treats 1 as 2.
+ */
+static int
+pgq_connect_timeout(PGconn *conn)
+{
+	PQconninfoOption	*opts = PQconninfo(conn), *o;
+	int			 s = 0;
+
+	for (o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 &&
+		    o->val != NULL)
+			s = atoi(o->val);
+	PQconninfoFree(opts);
+	return (s <= 0 ? 0 : s < 2 ? 2 : s);
+}
+
+/*
+ * PQconnectPoll until connected, failed, timeout_s passed (0 = no limit) or
+ * *stop was raised (checked every 100 ms). Returns conn (maybe not OK) or
+ * NULL with err set (MC_E_CANCELLED, MC_E_TIMEOUT) after PQfinish.
+ */
+static PGconn *
+pgq_connect_wait(PGconn *conn, volatile sig_atomic_t *stop, int timeout_s,
+    struct mc_err *err)
+{
+	PostgresPollingStatusType	 ps = PGRES_POLLING_WRITING;
+	struct pollfd			 pfd;
+	int64_t				 deadline = timeout_s > 0 ?
+	    clk_mono_us() + (int64_t)timeout_s * 1000000 : 0;
+
+	if (PQstatus(conn) == CONNECTION_BAD)
+		return (conn);
+	while (ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED) {
+		if (*stop) {
+			PQfinish(conn);
+			mc_err_set(err, MC_E_CANCELLED, "stopped while "
+			    "connecting to PostgreSQL");
+			return (NULL);
+		}
+		if (deadline && clk_mono_us() >= deadline) {
+			PQfinish(conn);
+			mc_err_set(err, MC_E_TIMEOUT, "cannot connect to "
+			    "PostgreSQL: timeout expired (no answer within "
+			    "%d s, connect_timeout)", timeout_s);
+			return (NULL);
+		}
+		pfd.fd = PQsocket(conn);
+		pfd.events = ps == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		pfd.revents = 0;
+		if (pfd.fd >= 0 && poll(&pfd, 1, 100) == 0)
+			continue;
+		ps = PQconnectPoll(conn);
+	}
+	return (conn);
+}
+
 PGconn *
 pgq_connect(const struct conf_target *t, const char *component, struct mc_err *err)
+{
+	return (pgq_connect_stop(t, component, NULL, err));
+}
+
+PGconn *
+pgq_connect_stop(const struct conf_target *t, const char *component,
+    volatile sig_atomic_t *stop, struct mc_err *err)
 {
 	const char	*keys[12], *vals[12];
 	char		 ct[16], ki[16], kv[16], kc[16], app[64], *opt;
@@ -174,12 +244,18 @@ pgq_connect(const struct conf_target *t, const char *component, struct mc_err *e
 	}
 	keys[n] = "fallback_application_name"; vals[n++] = app;
 	keys[n] = NULL; vals[n] = NULL;
-	conn = PQconnectdbParams(keys, vals, 1);
+	if (stop == NULL)
+		conn = PQconnectdbParams(keys, vals, 1);
+	else
+		conn = PQconnectStartParams(keys, vals, 1);
 	free(opt);
 	if (conn == NULL) {
 		mc_err_set(err, MC_E_CONNECT, "out of memory creating a connection");
 		return (NULL);
 	}
+	if (stop != NULL && (conn = pgq_connect_wait(conn, stop,
+	    pgq_connect_timeout(conn), err)) == NULL)
+		return (NULL);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		mc_err_pg(err, conn, NULL);
 		mc_err_prefix(err, "cannot connect to PostgreSQL: ");

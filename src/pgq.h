@@ -8,6 +8,8 @@
 #ifndef MCPDB_PGQ_H
 #define MCPDB_PGQ_H
 
+#include <signal.h>
+
 #include <libpq-fe.h>
 
 #include "conf.h"
@@ -32,6 +34,13 @@ int	mc_err_pg(struct mc_err *, const PGconn *, const PGresult *);
  * Caller PQfinish()es.
  */
 PGconn	*pgq_connect(const struct conf_target *, const char *component, struct mc_err *);
+/*
+ * pgq_connect that gives up as soon as *stop is raised (checked every
+ * 100 ms; MC_E_CANCELLED), bounded by the same connect timeout. stop NULL
+ * is pgq_connect. For jobs that must end promptly when the operator quits.
+ */
+PGconn	*pgq_connect_stop(const struct conf_target *, const char *component,
+	    volatile sig_atomic_t *stop, struct mc_err *);
 /* Run a statement without parameters that returns no rows. */
 int	pgq_exec(PGconn *, const char *sql, struct mc_err *);
 /*

@@ -54,7 +54,8 @@
 #define POLLER_GRACE_MS		300	/* poller_free waits this long for threads */
 #define POLLER_BLOCKING_EVERY_US (5 * 1000000LL)
 #define POLLER_SLOW_EVERY_US	(10 * 1000000LL)
-#define POLLER_CONFIG_EVERY_US	(60 * 1000000LL)
+/* CONFIG GET (save points...): every slow cycle, and after a restart */
+#define POLLER_CONFIG_EVERY_US	POLLER_SLOW_EVERY_US
 #define POLLER_RATIO_SPAN_US	(60 * 1000000LL)	/* window of ratios */
 #define POLLER_RATE_SPAN_US	(3 * 1000000LL)		/* span of per-second rates */
 #define POLLER_BANNER_US	(15 * 60 * 1000000LL)
@@ -202,7 +203,7 @@ static const char poller_q_summary[] =
     " pg_has_role(current_user, 'pg_monitor', 'USAGE') AS pg_monitor,"
     " pg_has_role(current_user, 'pg_signal_backend', 'USAGE') AS pg_signal,"
     " current_setting('max_connections')::int AS max_conn,"
-    " current_setting('superuser_reserved_connections')::int AS reserved,"
+    " " METRICS_PG_RESERVED_SQL " AS reserved,"
     " pg_postmaster_start_time()::text AS started,"
     " extract(epoch FROM now() - pg_postmaster_start_time())::bigint AS uptime,"
     " a.*, d.*,"
@@ -261,7 +262,7 @@ static const char poller_q_summary_min[] =
     " pg_is_in_recovery() AS in_recovery,"
     " current_setting('is_superuser') = 'on' AS superuser,"
     " current_setting('max_connections')::int AS max_conn,"
-    " current_setting('superuser_reserved_connections')::int AS reserved,"
+    " " METRICS_PG_RESERVED_SQL " AS reserved,"
     " pg_postmaster_start_time()::text AS started,"
     " extract(epoch FROM now() - pg_postmaster_start_time())::bigint AS uptime,"
     " a.*, d.*"
@@ -946,7 +947,8 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 {
 	static const char *const info[] = { "INFO", "server", "clients",
 	    "memory",
-	    "persistence", "stats", "replication", "cpu", "keyspace" };
+	    "persistence", "stats", "replication", "cpu", "keyspace",
+	    "errorstats" };
 	static const char *const slow[] = { "SLOWLOG", "GET", "32" };
 	static const char *const slowlen[] = { "SLOWLOG", "LEN" };
 	static const char *const lat[] = { "LATENCY", "LATEST" };
@@ -978,7 +980,7 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	rds_pipe_reset(*pipe);
 	do_slow = t0 >= st->next_slow_us;
 	do_conf = t0 >= st->next_config_us;
-	rds_pipe_add(*pipe, 9, info, NULL);
+	rds_pipe_add(*pipe, 10, info, NULL);
 	if (do_conf) {
 		rds_pipe_add(*pipe, 3, csave, NULL);
 		rds_pipe_add(*pipe, 3, clat, NULL);
@@ -1009,6 +1011,7 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 		    rds_pipe_reply(*pipe, k + 1), rds_pipe_reply(*pipe, k + 2));
 		k += 3;
 		st->next_config_us = t0 + POLLER_CONFIG_EVERY_US;
+		st->keep.config_wall_us = wall;
 	}
 	if (do_slow) {
 		poller_rd_slowlog(&st->keep, rds_pipe_reply(*pipe, k));
@@ -1020,6 +1023,11 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	}
 	/* carry the slower-changing panels over */
 	rd->save_points = st->keep.save_points;
+	rd->config_wall_us = st->keep.config_wall_us;
+	/* Another run_id: its settings may differ, read them next tick. */
+	if (st->run_id[0] && rd->info.run_id[0] &&
+	    strcmp(st->run_id, rd->info.run_id) != 0)
+		st->next_config_us = 0;
 	rd->latency_threshold_ms = st->keep.latency_threshold_ms;
 	rd->slowlog_threshold_us = st->keep.slowlog_threshold_us;
 	memcpy(rd->config_why, st->keep.config_why, sizeof(rd->config_why));

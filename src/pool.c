@@ -989,6 +989,30 @@ pool_shutdown(struct pool *p, int wait_ms)
 		    p->name, left, wait_ms, tags);
 }
 
+/* Refuse waiters and new loans, and cut the lent connections' sockets. */
+void
+pool_interrupt(struct pool *p)
+{
+	struct pconn	*c;
+	struct mc_err	 why;
+
+	if (p == NULL)
+		return;
+	mc_err_set(&why, MC_E_CANCELLED, "pool %s: interrupted", p->name);
+	pthread_mutex_lock(&p->mtx);
+	p->closing = true;
+	pool_refuse_waiters(p, &why);
+	TAILQ_FOREACH(c, &p->list[PC_ACTIVE], entry) {
+		c->broken = true;
+		c->hard = true;
+		/* The fd stays open (its borrower still owns it): no reuse. */
+		if (PQsocket(c->conn) >= 0)
+			(void)shutdown(PQsocket(c->conn), SHUT_RDWR);
+	}
+	pthread_cond_signal(&p->maint_cv);
+	pthread_mutex_unlock(&p->mtx);
+}
+
 /* Shut down, join the maintainer and free the pool. */
 void
 pool_free(struct pool *p)

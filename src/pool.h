@@ -202,6 +202,16 @@ const char *pool_name(const struct pool *);
 void	pool_shutdown(struct pool *, int wait_ms);
 
 /*
+ * For quitting at once: refuse waiters and new acquires (MC_E_CANCELLED /
+ * MC_E_STATE) and shut down the socket of every lent connection, so that a
+ * borrower blocked on a stopped or frozen server gets a connection error
+ * now instead of after its deadline (the server rolls back its
+ * transaction). The connections are closed when returned. Thread-safe,
+ * no I/O wait; the pool then behaves as after pool_shutdown.
+ */
+void	pool_interrupt(struct pool *);
+
+/*
  * Shut down (without waiting), stop the maintainer thread and free
  * everything. Every borrowed connection must have been returned. May wait for
  * a connection attempt in flight (bounded by connect_timeout). NULL is fine.

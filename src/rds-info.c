@@ -185,6 +185,9 @@ rds_info_db_row(struct rds_info *in, const char *k, size_t klen,
 	/* saturate: a sum past INT64_MAX would be undefined behaviour */
 	in->total_keys = d->keys > INT64_MAX - in->total_keys ? INT64_MAX :
 	    in->total_keys + d->keys;
+	if (d->expires > 0)
+		in->total_expires = d->expires > INT64_MAX - in->total_expires ?
+		    INT64_MAX : in->total_expires + d->expires;
 	return (true);
 }
 
@@ -242,6 +245,11 @@ rds_info_pair(struct rds_info *in, const char *k, size_t klen, const char *v,
 			in->nfields++;
 			break;
 		}
+		return;
+	}
+	if (klen == 13 && memcmp(k, "errorstat_OOM", 13) == 0) {
+		in->errorstat_oom = rds_info_kv_i64(v, vlen, "count");
+		in->nfields++;
 		return;
 	}
 	if (rds_info_db_row(in, k, klen, v, vlen) ||

@@ -76,6 +76,8 @@ struct rds_info {
 	int64_t		expired_keys;
 	int64_t		evicted_keys;
 	int64_t		total_error_replies;
+	/* errorstat_OOM count: replies refused with OOM (0 when none/absent) */
+	int64_t		errorstat_oom;
 	/* Replication */
 	char		role[16];		/* master, slave */
 	char		master_host[64];	/* replica side */
@@ -96,6 +98,7 @@ struct rds_info {
 	size_t		ndbs;
 	struct rds_info_db dbs[RDS_INFO_MAXDB];
 	int64_t		total_keys;		/* sum over dbs; 0 when none */
+	int64_t		total_expires;		/* keys with a TTL; 0 when none */
 	/* How many fields were recognised (0 means it was not INFO text). */
 	unsigned	nfields;
 };

@@ -231,6 +231,7 @@ struct snap_redis {
 	int64_t		slowlog_threshold_us;
 	/* "" or why CONFIG GET failed */
 	char		config_why[128];
+	int64_t		config_wall_us;	/* when CONFIG GET was read; 0 never */
 	/* SLOWLOG: worst entries first */
 	/* "" or why it is empty/unavailable */
 	char		slowlog_why[128];

@@ -460,7 +460,7 @@ void
 draw_gauge(WINDOW *win, int y, int x, int w, const char *label, int label_w,
     const struct draw_seg *segs, size_t nseg, double max, const char *text)
 {
-	int	 inner, filled = 0, tw, i, start, cells[8];
+	int	 inner, filled = 0, tw, i, start, stop, cells[8];
 	size_t	 s;
 	double	 acc = 0;
 
@@ -493,11 +493,13 @@ draw_gauge(WINDOW *win, int y, int x, int w, const char *label, int label_w,
 	if (tw > inner)
 		tw = inner;
 	start = inner - tw;
+	/* The bar stops a blank short of the text. */
+	stop = tw > 0 && start > 0 ? start - 1 : start;
 	wmove(win, y, x + 1);
 	i = 0;
 	for (s = 0; s < nseg && s < 8; s++) {
 		wattrset(win, draw_attr(segs[s].role));
-		for (int k = 0; k < cells[s] && i < start; k++, i++)
+		for (int k = 0; k < cells[s] && i < stop; k++, i++)
 			waddstr(win, draw_seg_glyph(s));
 	}
 	wattrset(win, A_NORMAL);

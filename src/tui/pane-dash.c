@@ -350,16 +350,19 @@ dash_draw_pool(struct pane_dash *d, WINDOW *win, int y,
 	int			 w = getmaxx(win), gw, x, i;
 
 	(void)d;
+	/*
+	 * The bar is the load: connections in use (and being opened). Idle
+	 * ones are spare capacity, in the text only; otherwise a pool of one
+	 * (the monitor's) would always draw a full bar.
+	 */
 	seg[0].value = st->active;
 	seg[0].role = DR_BAR1;
-	seg[1].value = st->idle;
-	seg[1].role = DR_BAR2;
-	seg[2].value = st->connecting;
-	seg[2].role = DR_BAR3;
+	seg[1].value = st->connecting;
+	seg[1].role = DR_BAR3;
 	snprintf(text, sizeof(text), "%d act %d idle/%d", st->active, st->idle,
 	    st->max);
 	gw = w / 2 < 44 ? w / 2 : 44;
-	draw_gauge(win, y, 0, gw, p->role, 9, seg, 3, st->max, text);
+	draw_gauge(win, y, 0, gw, p->role, 9, seg, 2, st->max, text);
 	x = gw + 1;
 	draw_putf(win, y, &x, st->waiting > 0 ? draw_attr(DR_WARN) : DASH_PLAIN,
 	    "wait %d", st->waiting);
@@ -544,8 +547,9 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	struct draw_seg	 seg[4];
 	double		 v[METRICS_SERIES_LEN];
 	char		 text[96], a[32], b[32], c[32];
-	int		 w = getmaxx(win), x, r = 0, i,
+	int		 w = getmaxx(win), x, r = 0, i, usable, in_use,
 	    dim = stale ? draw_attr(DR_DIM) : DASH_PLAIN;
+	bool		 full;
 
 	(void)d;
 	seg[0].value = pg->active;
@@ -558,11 +562,22 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	    pg->idle_in_xact - pg->idle_in_xact_aborted > 0 ? pg->clients - pg->active -
 	    pg->idle - pg->idle_in_xact - pg->idle_in_xact_aborted : 0);
 	seg[3].role = DR_BAR3;
-	snprintf(text, sizeof(text), "%d/%d", pg->clients + pg->hidden,
-	    pg->max_connections);
+	usable = metrics_pg_conn_usable(pg->max_connections, pg->reserved);
+	in_use = pg->clients + pg->hidden;
+	full = metrics_pg_conn_saturated(in_use, usable);
+	snprintf(text, sizeof(text), "%d/%d", in_use, usable);
 	draw_gauge(win, y, 0, w < 70 ? w : w / 2, "conns", 9, seg, 4,
-	    pg->max_connections, text);
+	    usable, text);
 	x = (w < 70 ? w : w / 2) + 1;
+	if (full) {
+		/* The label in the warning colour, and a word for monochrome. */
+		x = 0;
+		draw_putf(win, y, &x, draw_attr(DR_WARN), "conns");
+		x = (w < 70 ? w : w / 2) + 1;
+		if (w >= 70)
+			draw_putf(win, y, &x, draw_attr(DR_WARN), "NEAR LIMIT "
+			    ">=%d%%  ", METRICS_PG_CONN_WARN_PCT);
+	}
 	if (w >= 70)
 		draw_putf(win, y, &x, dim,
 		    "active %d  idle %d  idle in xact %d%s  %s%d",

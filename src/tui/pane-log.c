@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
 
 #include "log.h"
 #include "xmem.h"
@@ -172,8 +175,41 @@ pane_log_tick(void *arg)
 	return (e.ts_us != p->newest_ts ? PANE_REDRAW : 0);
 }
 
+/* Entries kept by `e` export: the newest, at the level shown. */
+#define PANE_LOG_EXPORT_MAX	500
+
+/* `e` export: the newest log entries at the level shown, oldest first. */
+static cJSON *
+pane_log_export(void *arg)
+{
+	struct pane_log		*p = arg;
+	struct log_entry	*e = xcalloc(PANE_LOG_EXPORT_MAX, sizeof(*e));
+	cJSON			*o = cJSON_CreateObject(), *a;
+	size_t			 i, n;
+	char			 ts[32];
+	time_t			 t;
+	struct tm		 tm;
+
+	n = log_ring_copy(p->log, p->min, e, PANE_LOG_EXPORT_MAX);
+	cJSON_AddStringToObject(o, "level", log_level_name(p->min));
+	a = cJSON_AddArrayToObject(o, "entries");
+	for (i = 0; i < n; i++) {
+		cJSON	*x = cJSON_CreateObject();
+
+		t = (time_t)(e[i].ts_us / 1000000);
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cJSON_AddStringToObject(x, "time", ts);
+		cJSON_AddStringToObject(x, "level", log_level_name(e[i].level));
+		cJSON_AddStringToObject(x, "line", e[i].line);
+		cJSON_AddItemToArray(a, x);
+	}
+	free(e);
+	return (o);
+}
+
 const struct pane_ops pane_log_ops = {
 	.name = "Log", .hotkey = '6', .keys = pane_log_keys,
 	.init = pane_log_init, .free = pane_log_free, .draw = pane_log_draw,
-	.key = pane_log_key, .tick = pane_log_tick,
+	.key = pane_log_key, .tick = pane_log_tick, .export = pane_log_export,
 };

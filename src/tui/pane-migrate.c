@@ -94,6 +94,7 @@ struct pane_migrate {
 	struct migrate_status	*st;		/* newest; owned */
 	char			*st_err;	/* why the last read failed, or NULL */
 	int64_t			 st_at;		/* when it was read (monotonic ms) */
+	int64_t			 st_ok_at;	/* when the list shown was read */
 	bool			 st_loading;
 	size_t			 counts[MIG_RUNNING + 1];
 	struct textview		 list;
@@ -483,6 +484,7 @@ pm_run_new(struct pane_migrate *p, enum pm_act act)
 struct pm_stjob {
 	struct pane_migrate	*p;
 	const struct conf_target *t;
+	volatile int		*stop;	/* the frame's stop flag (quitting) */
 	struct migrate_status	*st;
 };
 
@@ -498,6 +500,7 @@ pm_status_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	(void)line;
 	(void)line_arg;
 	migrate_opts_init(&o);
+	o.stop = j->stop;	/* quitting ends a connect in progress */
 	j->st = migrate_status(j->t, &o, err);
 	return (j->st != NULL ? 0 : -1);
 }
@@ -584,6 +587,7 @@ pm_status_finished(void *arg, int status, const struct mc_err *err)
 	}
 	free(p->st_err);
 	p->st_err = NULL;
+	p->st_ok_at = p->st_at;
 	migrate_status_free(p->st);
 	p->st = j->st;
 	free(j);
@@ -602,6 +606,7 @@ pane_migrate_refresh(struct pane_migrate *p)
 	j = xcalloc(1, sizeof(*j));
 	j->p = p;
 	j->t = p->t;
+	j->stop = p->stop;
 	if (!ui_job(p->ui, "migrate status", pm_status_job, j, pm_status_finished, false)) {
 		free(j);	/* busy: the next tick tries again */
 		return;
@@ -880,6 +885,23 @@ pm_draw_lock(struct pane_migrate *p, WINDOW *win, int y, int w)
 	return (3);
 }
 
+/*
+ * The Run title during the lock wait: nothing runs yet, so say who holds
+ * the lock ("waiting for lock held by pid 123 (application ...)").
+ */
+static void
+pm_lock_wait_title(char *buf, size_t len, const char *note, const char *dur)
+{
+	const char	*held = strstr(note, "held by ");
+
+	if (held != NULL)
+		snprintf(buf, len, "waiting for lock %s  %s  (Esc stops waiting)",
+		    held, dur);
+	else
+		snprintf(buf, len, "waiting for the migration lock  %s  "
+		    "(Esc stops waiting)", dur);
+}
+
 /* Draw the list, the run output and the key hints; or the SQL viewer. */
 static void
 pane_migrate_draw(void *arg, WINDOW *win, bool focused)
@@ -896,11 +918,15 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		return;
 	}
 	if (p->st != NULL) {
-		draw_fmt_duration(age, sizeof(age), (double)(clk_mono_ms() - p->st_at) / 1000);
-		snprintf(right, sizeof(right), "%s  %zu applied, %zu pending%s  read %s ago",
-		    p->st->dir, p->counts[MIG_APPLIED], p->counts[MIG_PENDING],
+		/* A failed re-read keeps the last list: its age, marked STALE. */
+		draw_fmt_duration(age, sizeof(age),
+		    (double)(clk_mono_ms() - p->st_ok_at) / 1000);
+		snprintf(right, sizeof(right), "%s  %zu applied, %zu pending%s  "
+		    "%sread %s ago", p->st->dir, p->counts[MIG_APPLIED],
+		    p->counts[MIG_PENDING],
 		    p->counts[MIG_MISMATCH] + p->counts[MIG_MISSING] + p->counts[MIG_FAILED] +
-		    p->counts[MIG_RUNNING] > 0 ? ", NEEDS ATTENTION" : "", age);
+		    p->counts[MIG_RUNNING] > 0 ? ", NEEDS ATTENTION" : "",
+		    p->st_err != NULL ? "STALE: " : "", age);
 	} else
 		snprintf(right, sizeof(right), "%s", p->st_loading ? "reading..." : "");
 	draw_title(win, 0, 0, w, "Migrations", right);
@@ -926,9 +952,13 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 	if (p->run != NULL) {
 		draw_fmt_duration(dur, sizeof(dur), (double)(clk_mono_ms() - p->run->started_ms) / 1000);
 		pthread_mutex_lock(&p->run->mtx);
-		snprintf(right, sizeof(right), "RUNNING %s%s%s  %s  (Esc: stop after the current one)",
-		    p->run->title, p->run->act == PM_UP_ALL && p->run->current ? ": " : "",
-		    p->run->act == PM_UP_ALL && p->run->current ? p->run->current : "", dur);
+		if (p->run->lock_note != NULL)
+			pm_lock_wait_title(right, sizeof(right),
+			    p->run->lock_note, dur);
+		else
+			snprintf(right, sizeof(right), "RUNNING %s%s%s  %s  (Esc: stop after the current one)",
+			    p->run->title, p->run->act == PM_UP_ALL && p->run->current ? ": " : "",
+			    p->run->act == PM_UP_ALL && p->run->current ? p->run->current : "", dur);
 		pthread_mutex_unlock(&p->run->mtx);
 	} else
 		snprintf(right, sizeof(right), "%s", p->last ? p->last : "no run yet");

@@ -450,6 +450,45 @@ rp_draw_repl(WINDOW *win, int y, const struct rds_info *in, int dim)
 	}
 }
 
+/*
+ * Whether a client's last error still matters: not once it is connected
+ * again with its breaker closed and no retry pending (a recovered
+ * "Connection refused" must not stay on screen).
+ */
+static bool
+rp_last_error_shown(const struct rds_stats *st)
+{
+	if (st->last_error[0] == '\0')
+		return (false);
+	return (!st->connected || st->attempt > 0 ||
+	    st->breaker.state != BREAKER_CLOSED);
+}
+
+/* When the save points were read (CONFIG GET), beside the persistence line. */
+static void
+rp_draw_config_age(WINDOW *win, int y, int *x, const struct snap_redis *rd)
+{
+	char	a[32];
+
+	if (rd->config_wall_us <= 0 || rd->save_points < 0)
+		return;
+	draw_putf(win, y, x, draw_attr(DR_DIM), "  (save config read %s ago)",
+	    draw_fmt_age(a, sizeof(a),
+	    (double)(clk_wall_us() - rd->config_wall_us) / 1e6));
+}
+
+/* Writes the server refused with OOM (errorstats), only when there were any. */
+static void
+rp_draw_rejected(WINDOW *win, int y, int *x, const struct rds_info *in)
+{
+	char	a[32];
+
+	if (in->errorstat_oom <= 0)
+		return;
+	draw_putf(win, y, x, draw_attr(DR_BAD), ", %s writes rejected (OOM)",
+	    draw_fmt_count(a, sizeof(a), in->errorstat_oom));
+}
+
 /* The server overview lines; returns rows used. */
 static int
 rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
@@ -539,6 +578,7 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
 	    "%s (%s/s)",
 	    draw_fmt_count(a, sizeof(a), in->evicted_keys),
 	    metrics_fmt_rate(rd->rates.evicted_per_s, b, sizeof(b)));
+	rp_draw_rejected(win, y + r, &x, in);
 	draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  expired ");
 	draw_putf(win, y + r, &x, dim, "%s (%s/s)", draw_fmt_count(a, sizeof(a),
 	    in->expired_keys),
@@ -560,6 +600,7 @@ rp_draw_server(WINDOW *win, int y, int maxrows, const struct snap_redis *rd,
 		draw_putf(win, y + r, &x, draw_attr(DR_DIM),
 		    " (save points unknown: %s)",
 		    rd->config_why);
+	rp_draw_config_age(win, y + r, &x, rd);
 	if (++r >= maxrows)
 		return (r);
 	rp_draw_repl(win, y + r, in, dim);
@@ -659,7 +700,7 @@ rp_draw_clients(WINDOW *win, int y, int maxrows, const struct snapshot *snap)
 			    sizeof(c),
 			    (st->next_retry_us - now) / 1e6) : "now");
 		r++;
-		if (st->last_error[0] && r < maxrows) {
+		if (rp_last_error_shown(st) && r < maxrows) {
 			x = 9;
 			draw_putf(win, y + r++, &x, draw_attr(DR_WARN),
 			    "last error: %s",

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <libpq-fe.h>
+#include <cjson/cJSON.h>
 
 #include "backup.h"
 #include "buf.h"
@@ -1109,8 +1110,49 @@ pane_schema_tick(void *arg)
 	return (0);
 }
 
+/* `e` export: the schemas and their objects as loaded, and the selection. */
+static cJSON *
+pane_schema_export(void *arg)
+{
+	struct pane_schema	*p = arg;
+	cJSON			*o = cJSON_CreateObject(), *a, *x;
+	size_t			 i;
+
+	if (p->tree == NULL) {
+		cJSON_AddStringToObject(o, "error", p->tree_err ? p->tree_err :
+		    "not read yet");
+		return (o);
+	}
+	cJSON_AddStringToObject(o, "database", p->tree->database ?
+	    p->tree->database : "");
+	a = cJSON_AddArrayToObject(o, "schemas");
+	for (i = 0; i < p->tree->nschemas; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(p->tree->schemas[i]));
+	a = cJSON_AddArrayToObject(o, "objects");
+	for (i = 0; i < p->tree->nobjs; i++) {
+		const struct sch_obj	*ob = &p->tree->objs[i];
+
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "schema", p->tree->schemas[ob->schema]);
+		cJSON_AddStringToObject(x, "name", ob->name);
+		cJSON_AddStringToObject(x, "kind", schema_okind_name(ob->kind));
+		if (ob->est_rows >= 0)
+			cJSON_AddNumberToObject(x, "est_rows", ob->est_rows);
+		else
+			cJSON_AddNullToObject(x, "est_rows");
+		cJSON_AddItemToArray(a, x);
+	}
+	if (p->shown >= 0 && (size_t)p->shown < p->tree->nobjs)
+		cJSON_AddStringToObject(o, "selected",
+		    p->tree->objs[p->shown].name);
+	if (p->filter[0] != '\0')
+		cJSON_AddStringToObject(o, "filter", p->filter);
+	return (o);
+}
+
 const struct pane_ops pane_schema_ops = {
 	.name = "Schema", .hotkey = '4', .keys = pane_schema_keys,
 	.init = pane_schema_init, .free = pane_schema_free, .draw = pane_schema_draw,
 	.key = pane_schema_key, .tick = pane_schema_tick,
+	.export = pane_schema_export,
 };

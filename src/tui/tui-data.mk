@@ -27,4 +27,9 @@ EXTRA_DIST += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
 tests/tui/t-tui-dash.log: tests/tui/t-tui-frame.log tests/tui/t-tui-escape.log \
 	tests/tui/t-tui-migrate.log tests/tui/t-tui-schema.log \
 	tests/tui/t-tui-seeds.log tests/tui/t-tui-backup.log \
-	tests/integ/t-poller.log tests/integ/t-json-contract.log
+	tests/integ/t-poller.log tests/integ/t-json-contract.log \
+	tests/tui/t-tui-review.log tests/tui/t-tui-review-srv.log
+
+# The operator review (issue 19): one check per defect, in tmux or the CLI.
+TESTS += tests/tui/t-tui-review.sh tests/tui/t-tui-review-srv.sh
+EXTRA_DIST += tests/tui/t-tui-review.sh tests/tui/t-tui-review-srv.sh

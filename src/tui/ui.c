@@ -60,6 +60,7 @@
 #define UI_LOG_RING	2000
 #define UI_MSG_MS	8000		/* how long a message stays */
 #define UI_JOB_WAIT_MS	3000		/* at quit: wait this long before saying so */
+#define UI_JOB_GRACE_MS	100		/* at quit: then cut the job's connections */
 
 /* ---------------------------------------------------------------- types */
 
@@ -176,6 +177,8 @@ struct ui {
 	bool			 modal_typed;	/* needs typed input (name, answer) */
 	char			 modal_in[256];
 	size_t			 modal_len;
+	int			 help_top;	/* first help line shown */
+	int			 help_page;	/* help lines shown by the last draw */
 	void			(*modal_done)(void *);
 	void			(*modal_cancel)(void *);
 	void			*modal_arg;
@@ -356,6 +359,14 @@ ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	va_end(ap);
 	ui->msg_error = error;
 	ui->msg_at_ms = clk_mono_ms();
+	ui->dirty = true;
+}
+
+/* Forget the bottom line's message (the key hints show again). */
+static void
+ui_message_clear(struct ui *ui)
+{
+	ui->msg[0] = '\0';
 	ui->dirty = true;
 }
 
@@ -804,7 +815,7 @@ ui_job_shutdown(struct ui *ui)
 	struct ui_job	*j, *jn;
 	struct mc_err	 err;
 	int64_t		 t0 = clk_mono_ms();
-	bool		 said = false;
+	bool		 said = false, cut = false;
 
 	pthread_mutex_lock(&ui->mtx);
 	j = ui->pending;
@@ -835,6 +846,11 @@ ui_job_shutdown(struct ui *ui)
 		pthread_mutex_unlock(&ui->mtx);
 		if (!busy)
 			break;
+		if (!cut && clk_mono_ms() - t0 > UI_JOB_GRACE_MS) {
+			/* Not stopping by itself: blocked on a server. */
+			conn_interrupt(ui->conn);
+			cut = true;
+		}
 		if (!said && clk_mono_ms() - t0 > UI_JOB_WAIT_MS) {
 			fprintf(stderr, "mcpdb: waiting for \"%s\" to stop (press Ctrl-C twice to abandon it)\n",
 			    title);
@@ -885,6 +901,7 @@ ui_confirm(struct ui *ui, const char *what, void (*done)(void *),
 		return;
 	}
 	ui_modal_close(ui);
+	ui_message_clear(ui);	/* an old answer's message is stale now */
 	ui->modal = UI_MODAL_CONFIRM;
 	ui->modal_typed = t->protected_;
 	if (t->protected_)
@@ -938,6 +955,40 @@ ui_modal_backspace(struct ui *ui)
 	ui->modal_in[ui->modal_len] = '\0';
 }
 
+/* Scroll the help overlay; false for a key that closes it. */
+static bool
+ui_help_key(struct ui *ui, int ch)
+{
+	int	page = ui->help_page > 1 ? ui->help_page - 1 : 1;
+
+	switch (ch) {
+	case KEY_UP: case 'k':
+		ui->help_top--;
+		break;
+	case KEY_DOWN: case 'j':
+		ui->help_top++;
+		break;
+	case KEY_PPAGE:
+		ui->help_top -= page;
+		break;
+	case KEY_NPAGE: case ' ':
+		ui->help_top += page;
+		break;
+	case KEY_HOME: case 'g':
+		ui->help_top = 0;
+		break;
+	case KEY_END: case 'G':
+		ui->help_top = 1 << 20;	/* clamped when drawn */
+		break;
+	default:
+		return (false);
+	}
+	if (ui->help_top < 0)
+		ui->help_top = 0;
+	ui->dirty = true;
+	return (true);
+}
+
 /* A key while a dialog is open. */
 static void
 ui_modal_key(struct ui *ui, int ch)
@@ -949,7 +1000,8 @@ ui_modal_key(struct ui *ui, int ch)
 
 	switch (ui->modal) {
 	case UI_MODAL_HELP:
-		ui_modal_close(ui);
+		if (!ui_help_key(ui, ch))
+			ui_modal_close(ui);
 		return;
 	case UI_MODAL_QUIT:
 		ui_modal_close(ui);
@@ -965,6 +1017,7 @@ ui_modal_key(struct ui *ui, int ch)
 		/* A y/N question. */
 		ui_modal_close(ui);
 		if (ch == 'y' || ch == 'Y') {
+			ui_message_clear(ui);
 			if (done != NULL)
 				done(arg);
 		} else {
@@ -994,6 +1047,7 @@ ui_modal_key(struct ui *ui, int ch)
 		}
 		ui_modal_close(ui);
 		if (strcmp(in, ui->opts->target->name) == 0) {
+			ui_message_clear(ui);
 			if (done != NULL)
 				done(arg);
 		} else {
@@ -1135,6 +1189,30 @@ ui_server_text(const struct snap_server_status *s, const char *label, char *buf,
 	return (strstr(s->state, "reconnecting") != NULL ? DR_WARN : DR_BAD);
 }
 
+/*
+ * When the data on screen was last good: the oldest last good sample of
+ * the configured servers (a snapshot published while one is down carries
+ * its old figures), the snapshot's own time when none is configured, 0
+ * when a configured server never answered.
+ */
+static int64_t
+ui_data_wall_us(const struct snap_status *st, int64_t snap_wall_us)
+{
+	const struct snap_server_status	*srv[2] = { &st->pg, &st->redis };
+	int64_t				 good = snap_wall_us;
+	int				 i;
+
+	for (i = 0; i < 2; i++) {
+		if (!srv[i]->configured)
+			continue;
+		if (srv[i]->last_ok_wall_us <= 0)
+			return (0);
+		if (srv[i]->last_ok_wall_us < good)
+			good = srv[i]->last_ok_wall_us;
+	}
+	return (good);
+}
+
 /* Draw one status segment at *x with the separator before it. */
 static void
 ui_status_seg(int y, int *x, int w, int attr, const char *text, bool sep)
@@ -1153,7 +1231,7 @@ ui_draw_status(struct ui *ui, int y, int w)
 {
 	const struct conf_target	*t = ui->opts->target;
 	const struct snap_status	*st = ui->snap ? snapshot_status(ui->snap) : NULL;
-	int64_t		now = clk_wall_us();
+	int64_t		now = clk_wall_us(), good;
 	char		buf[256], age[32];
 	int		x = 0;
 	enum draw_role	r;
@@ -1175,9 +1253,12 @@ ui_draw_status(struct ui *ui, int y, int w)
 		ui_status_seg(y, &x, w, draw_attr(r), buf, true);
 		r = ui_server_text(&st->redis, "Redis", buf, sizeof(buf), now);
 		ui_status_seg(y, &x, w, draw_attr(r), buf, true);
-		draw_fmt_duration(age, sizeof(age),
-		    (double)(now - snapshot_wall_us(ui->snap)) / 1e6);
-		if (now - snapshot_wall_us(ui->snap) >
+		good = ui_data_wall_us(st, snapshot_wall_us(ui->snap));
+		draw_fmt_duration(age, sizeof(age), (double)(now - good) / 1e6);
+		if (good <= 0)
+			ui_status_seg(y, &x, w, draw_attr(DR_WARN),
+			    "no data yet", true);
+		else if (now - good >
 		    (int64_t)(3 * ui->opts->interval_ms + 1000) * 1000) {
 			snprintf(buf, sizeof(buf), "STALE: data %s old", age);
 			ui_status_seg(y, &x, w, draw_attr(DR_WARN), buf, true);
@@ -1336,7 +1417,37 @@ ui_overlay(struct ui *ui, int h, int w)
 	return (ui->ov_win);
 }
 
-/* The '?' overlay: the current pane's keys first, then the frame's. */
+/* One line of the help overlay. */
+struct ui_hline {
+	char	*text;		/* owned */
+	int	 attr;
+	int	 indent;
+};
+
+/* Add text to the help lines, wrapped to w columns at indent. */
+static void
+ui_help_add(struct ui_hline **l, int *n, const char *text, int attr,
+    int indent, int w)
+{
+	char	**wr;
+	int	  k, nw;
+
+	wr = ui_wrap(text, w - indent > 8 ? w - indent : 8, &nw);
+	for (k = 0; k < nw; k++) {
+		*l = xreallocarray(*l, (size_t)*n + 1, sizeof(**l));
+		(*l)[*n].text = wr[k];
+		(*l)[*n].attr = attr;
+		(*l)[*n].indent = k == 0 ? indent : indent + 2;
+		(*n)++;
+	}
+	free(wr);
+}
+
+/*
+ * The '?' overlay: the current pane's keys first, then the frame's. As wide
+ * as its longest entry allows, long entries wrapped, and scrolled with
+ * Up/Down/PgUp/PgDn when it is taller than the screen.
+ */
 static void
 ui_draw_help(struct ui *ui)
 {
@@ -1352,38 +1463,61 @@ ui_draw_help(struct ui *ui)
 	const struct pane_ops	*o = ui->ops[ui->cur];
 	const char		*name = o ? o->name : ui_pane_names[ui->cur];
 	const char *const	*k;
+	struct ui_hline		*l = NULL;
 	WINDOW			*win;
-	char			 title[96];
-	int			 n = 0, y, H, bw, W = getmaxx(stdscr);
+	char			 title[96], hint[96];
+	int			 n = 0, i, y, H, bw, rows, longest = 60,
+	    W = getmaxx(stdscr), SH = getmaxy(stdscr);
 
 	for (k = global; *k; k++)
-		n++;
+		if (draw_width(*k) > longest)
+			longest = draw_width(*k);
 	if (o != NULL && o->keys != NULL)
 		for (k = o->keys; *k; k++)
-			n++;
-	bw = W - 4 < 84 ? W - 4 : 84;
-	if ((win = ui_overlay(ui, n + 5 + (o == NULL || o->keys == NULL || !o->keys[0]), bw)) == NULL)
-		return;
+			if (draw_width(*k) > longest)
+				longest = draw_width(*k);
+	bw = longest + 8 < W - 4 ? longest + 8 : W - 4;
+	snprintf(title, sizeof(title), "In %s", name);
+	ui_help_add(&l, &n, title, draw_attr(DR_TITLE), 2, bw - 2);
+	if (o == NULL || o->keys == NULL || o->keys[0] == NULL)
+		ui_help_add(&l, &n, "(no keys of its own)", draw_attr(DR_DIM),
+		    4, bw - 2);
+	else
+		for (k = o->keys; *k; k++)
+			ui_help_add(&l, &n, *k, A_NORMAL, 4, bw - 2);
+	ui_help_add(&l, &n, "", A_NORMAL, 2, bw - 2);
+	ui_help_add(&l, &n, "Everywhere", draw_attr(DR_TITLE), 2, bw - 2);
+	for (k = global; *k; k++)
+		ui_help_add(&l, &n, *k, A_NORMAL, 4, bw - 2);
+	/* The box and its bottom edge always fit above the status line. */
+	H = n + 2 < SH - 2 ? n + 2 : SH - 2;
+	if (H < 3 || (win = ui_overlay(ui, H, bw)) == NULL)
+		goto out;
 	H = getmaxy(win);
+	rows = H - 2;
+	ui->help_page = rows;
+	if (ui->help_top > n - rows)
+		ui->help_top = n - rows > 0 ? n - rows : 0;
+	werase(win);
 	draw_box(win, 0, 0, H, getmaxx(win), draw_attr(DR_TITLE));
 	snprintf(title, sizeof(title), " Keys: %s ", name);
 	draw_text(win, 0, 2, bw - 4, draw_attr(DR_TITLE), 0, title);
-	y = 1;
-	snprintf(title, sizeof(title), "In %s", name);
-	draw_text(win, y++, 2, bw - 4, draw_attr(DR_TITLE), 0, title);
-	if (o == NULL || o->keys == NULL || o->keys[0] == NULL)
-		draw_text(win, y++, 4, bw - 6, draw_attr(DR_DIM), 0, "(no keys of its own)");
+	for (i = ui->help_top, y = 1; i < n && y <= rows; i++, y++)
+		draw_text(win, y, l[i].indent, bw - l[i].indent - 2,
+		    l[i].attr, 0, l[i].text);
+	if (n > rows)
+		snprintf(hint, sizeof(hint), " lines %d-%d of %d: Up/Down "
+		    "PgUp/PgDn scroll, any other key closes ", ui->help_top + 1,
+		    ui->help_top + rows, n);
 	else
-		for (k = o->keys; *k && y < H - 1; k++)
-			draw_text(win, y++, 4, bw - 6, A_NORMAL, 0, *k);
-	if (y < H - 2)
-		draw_text(win, ++y, 2, bw - 4, draw_attr(DR_TITLE), 0, "Everywhere");
-	for (k = global, y++; *k && y < H - 1; k++)
-		draw_text(win, y++, 4, bw - 6, A_NORMAL, 0, *k);
-	draw_text(win, H - 1, 2, bw - 4, draw_attr(DR_DIM), 0,
-	    *k != NULL ? " more keys need a taller terminal; any key closes " : " any key closes ");
+		snprintf(hint, sizeof(hint), " any key closes ");
+	draw_text(win, H - 1, 2, bw - 4, draw_attr(DR_DIM), 0, hint);
 	curs_set(0);
 	wnoutrefresh(win);
+out:
+	for (i = 0; i < n; i++)
+		free(l[i].text);
+	free(l);
 }
 
 /* A dialog: wrapped text, and an input field when typing is needed. */
@@ -1610,6 +1744,10 @@ ui_key(struct ui *ui, int ch)
 		return;
 	}
 	if (ui->modal != UI_MODAL_NONE) {
+		if (ch == 12) {		/* Ctrl-L only redraws, never answers */
+			clearok(curscr, TRUE);
+			return;
+		}
 		ui_modal_key(ui, ch);
 		return;
 	}
@@ -1649,6 +1787,7 @@ ui_key(struct ui *ui, int ch)
 	case '?':
 		ui_modal_close(ui);
 		ui->modal = UI_MODAL_HELP;
+		ui->help_top = 0;
 		break;
 	case 'e':
 		ui_export(ui);

@@ -35,6 +35,7 @@ is "$(redis-cli -p "$(redis_port)" ping 2>&1)" PONG "before: the servers' Redis 
 
 out=$("$M" demo up --dir "$D" 2>&1); rc=$?
 is "$rc" 0 "demo up works" || diag "$out"
+like "$out" '"demo" is now the default_target' "with no default yet, demo up makes demo the default and says so"
 RPW=$(cat "$D/redis.password" 2>/dev/null)
 PGPW=$(cat "$D/pg.password" 2>/dev/null)
 ok "$([ ${#RPW} -ge 32 ] && [ ${#PGPW} -ge 32 ]; echo $?)" "both servers have generated passwords"

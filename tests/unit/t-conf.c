@@ -959,6 +959,39 @@ test_permissions(void)
 	free(path);
 }
 
+/* conf_file_put_target_default: demo becomes the default only without one. */
+static void
+test_put_target_default(void)
+{
+	struct mc_err	 err;
+	struct conf	*c;
+	char		*path;
+	bool		 made = true;
+
+	env_reset();
+	mc_err_clear(&err);
+	path = write_file("nodefault.json", 0600,
+	    "{ \"targets\": { \"dev\": { \"pg\": \"dbname=dev\" } } }\n");
+	ok(conf_file_put_target_default(path, "demo", "dbname=demo", NULL,
+	    &made, &err) == 0, "put_target_default writes: %s", err.msg);
+	ok(made, "two targets and no default: demo is made the default");
+	c = load_file(path, &err);
+	is_str(c ? conf_target(c)->name : NULL, "demo",
+	    "so the file selects demo, not a usage error: %s", err.msg);
+	conf_free(c);
+	free(path);
+	path = write_file("hasdefault.json", 0600,
+	    "{ \"default_target\": \"dev\", \"targets\": { \"dev\": "
+	    "{ \"pg\": \"dbname=dev\" } } }\n");
+	ok(conf_file_put_target_default(path, "demo", "dbname=demo", NULL,
+	    &made, &err) == 0, "put_target_default on a file with a default");
+	ok(!made, "another default exists: it is kept");
+	c = load_file(path, &err);
+	is_str(c ? conf_target(c)->name : NULL, "dev", "and still selected");
+	conf_free(c);
+	free(path);
+}
+
 /* conf_file_put_target: create, update keeping other keys, 0600, validation. */
 static void
 test_put_target(void)
@@ -1105,6 +1138,7 @@ main(void)
 	test_syntax_more();
 	test_permissions();
 	test_put_target();
+	test_put_target_default();
 
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(tmpdir);

@@ -145,6 +145,11 @@ screen(void)
 	draw_bar(w, 0, 0, 22, NULL, 0, 50, 100, 0.7, 0.9, "50/100");
 	is_str(row_text(w, 0), "[\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88    50/100]                  ",
 	    "a half-full gauge with its text");
+	werase(w);
+	draw_bar(w, 0, 0, 12, NULL, 0, 1, 1, 0.7, 0.9, "1/1");
+	is_str(row_text(w, 0), "[\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88"
+	    "\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88 1/1]" "                            ",
+	    "a full gauge stops a blank short of its text");
 	for (i = 0; i < 8; i++)
 		v[i] = i;
 	draw_spark(w, 1, 0, 10, v, 8, 0, 0, DR_OK);

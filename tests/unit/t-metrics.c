@@ -237,6 +237,23 @@ test_judgements(void)
 	snprintf(in.maxmemory_policy, sizeof(in.maxmemory_policy), "allkeys-lru");
 	is_int(metrics_redis_memory(&in, buf, sizeof(buf)), METRICS_CRIT, "100%% is critical");
 	like(buf, "allkeys-lru", "policy named: %s", buf);
+	snprintf(in.maxmemory_policy, sizeof(in.maxmemory_policy),
+	    "volatile-lru");
+	in.total_expires = 0;
+	is_int(metrics_redis_memory(&in, buf, sizeof(buf)), METRICS_CRIT,
+	    "volatile-lru at the limit is critical");
+	like(buf, "cannot evict: no key has a TTL", "volatile-* with no TTL "
+	    "cannot evict: %s", buf);
+	unlike(buf, "evicting keys", "and does not claim to evict");
+	in.total_expires = 10;
+	metrics_redis_memory(&in, buf, sizeof(buf));
+	like(buf, "evicting keys", "with keys having a TTL it evicts: %s", buf);
+	in.used_memory = 100 * 1024;
+	in.errorstat_oom = 3;
+	is_int(metrics_redis_memory(&in, buf, sizeof(buf)), METRICS_WARN,
+	    "writes rejected with OOM warn even at 10%% full");
+	in.errorstat_oom = 0;
+	in.used_memory = 1024 * 1024;
 
 	in.used_memory = 900 * 1024;
 	in.frag_ratio = 7.58;
@@ -322,9 +339,22 @@ test_format(void)
 	ok(strlen(metrics_fmt_bytes(INT64_MAX, b, 6)) <= 5, "never overflows buf");
 }
 
+/* One saturation definition: usable = max - reserved, warn at 90 %. */
+static void
+test_pg_saturation(void)
+{
+	is_int(metrics_pg_conn_usable(100, 3), 97, "usable = max - reserved");
+	is_int(metrics_pg_conn_usable(3, 5), 0, "never negative");
+	ok(!metrics_pg_conn_saturated(87, 97), "87/97 is not saturated");
+	ok(metrics_pg_conn_saturated(88, 97), "88/97 (90.7%%) is saturated");
+	ok(metrics_pg_conn_saturated(94, 97), "94/97 is saturated");
+	ok(!metrics_pg_conn_saturated(5, 0), "no usable slots: not judged");
+}
+
 int
 main(void)
 {
+	test_pg_saturation();
 	test_compare();
 	test_redis_rates();
 	test_pg_rates();

@@ -135,6 +135,19 @@ main(void)
 	is_int(in.dbs[0].keys, 3, "db2 keys");
 	free(t);
 
+	/* errorstats: writes refused with OOM; keys with a TTL summed. */
+	{
+		static const char txt[] = "# Errorstats\r\n"
+		    "errorstat_ERR:count=3\r\nerrorstat_OOM:count=17\r\n"
+		    "# Keyspace\r\ndb0:keys=5,expires=0,avg_ttl=0\r\n"
+		    "db3:keys=2,expires=2,avg_ttl=10\r\n";
+
+		is_int(rds_info_parse(txt, sizeof(txt) - 1, &in, &err), 0,
+		    "errorstats parse");
+		is_int(in.errorstat_oom, 17, "errorstat_OOM count");
+		is_int(in.total_expires, 2, "keys with a TTL over dbs");
+	}
+
 	/* A reply without the persistence section is not "loading". */
 	t = slurp("missing-fields.txt", &len);
 	is_int(rds_info_parse(t, len, &in, &err), 0, "reply with missing fields parses");

@@ -1,0 +1,149 @@
+#!/bin/sh
+# t-tui-review.sh - the defects an operator found reviewing the shell in tmux
+# (issue 19), each checked the way it was seen: the real mcpdb in a private
+# tmux server on a database of the test's own (tests/tui/panes-lib.sh).
+# Needs the harness servers.
+. "${MCPDB_SRCDIR:?}/tests/tap.sh"
+. "$MCPDB_SRCDIR/tests/tui/panes-lib.sh"
+COLS=120 ROWS=40
+
+# ---- 3: one connection-saturation definition (usable slots, as health)
+start
+wait_for "── Server 15" 15; ok $? "the Dashboard shows the server section"
+usable=$(sql "SELECT current_setting('max_connections')::int -
+	current_setting('superuser_reserved_connections')::int")
+line=$(screen | grep -F "conns    [")
+like "$line" "/$usable]" "the conns gauge counts against the usable slots ($usable)"
+unlike "$line" "NEAR LIMIT" "no saturation warning with a few connections"
+# ---- 4: the monitor pool (size 1): no full bar when idle, text apart
+wait_for "monitor  [" 5
+n=0
+until screen | grep -qF " 0 act 1 idle/1]" || [ $n -gt 100 ]; do sleep 0.05; n=$((n + 1)); done
+line=$(screen | grep -F "monitor  [")
+like "$line" " 0 act 1 idle/1]" "4: the monitor's count text stands apart from its bar: $line"
+like "$line" "monitor  [    " "and an idle pool of one draws no bar"
+h=$(cli health 2>&1)
+like "$h" "/$usable connections" "health uses the same definition"
+stop_tmux
+
+# ---- 10: a failed protected-name prompt's message does not outlive it
+cat >"$XDG_CONFIG_HOME/mcpdb/config.json" <<EOF
+{ "targets": { "prod": { "pg": "$PG", "redis": "$RS", "protected": true } } }
+EOF
+chmod 600 "$XDG_CONFIG_HOME/mcpdb/config.json"
+cat >"$D/run-t.sh" <<EOF
+#!/bin/sh
+cd "$D/proj" || exit 1
+"$M" --target "\$1"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+PGAPPNAME=tuirev-sleep $PSQL "$PG" -qAtX -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+SLEEPER=$!
+tui_session "$D/run-t.sh" -- prod
+wait_for "── Sessions" 15
+keys / ; keys -l "tuirev-sleep"; keys Enter
+wait_for "1 shown"; ok $? "protected target: the sleeping session is listed"
+keys c; wait_for "Type the target" 5
+keys -l wrong; keys Enter
+wait_for "does not match target prod"; ok $? "a wrong name: refused, said on the bottom line"
+keys c; wait_for "Type the target" 5; ok $? "asked again"
+wait_gone "does not match target prod" 2
+ok $? "the old refusal is gone once the question is asked again"
+keys C-l
+sleep 0.3
+like "$(screen)" "Type the target" "Ctrl-L in the typed dialog: still asked"
+keys -l prod; keys Enter
+wait_for "cancel sent to backend"; ok $? "the right name goes ahead"
+unlike "$(screen)" "does not match" "and no stale refusal is left"
+keys q; wait_for "EXITED 0" 3
+rm -f "$XDG_CONFIG_HOME/mcpdb/config.json"
+
+# ---- 11: Ctrl-L inside a y/n confirmation only redraws
+PGAPPNAME=tuirev-sleep $PSQL "$PG" -qAtX -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+SLEEPER=$!
+start
+wait_for "── Sessions" 15
+keys / ; keys -l "tuirev-sleep"; keys Enter
+wait_for "1 shown"
+keys c; wait_for "[y] yes" 5; ok $? "a y/n confirmation to cancel the session"
+keys C-l
+sleep 0.5
+like "$(screen)" "[y] yes" "Ctrl-L: the question is still asked"
+unlike "$(screen)" "cancelled; nothing was done" "and nothing was answered"
+keys n; wait_for "cancelled; nothing was done"; ok $? "n still answers it"
+keys q; wait_for "EXITED 0" 3
+kill $SLEEPER 2>/dev/null
+
+# ---- 7: during the lock wait the Run title names the holder, not RUNNING
+mkdir -p "$D/proj/migrations"
+printf 'CREATE TABLE rv_one (id int);\n' >"$D/proj/migrations/0001_one.up.sql"
+printf 'DROP TABLE rv_one;\n' >"$D/proj/migrations/0001_one.down.sql"
+PGAPPNAME=tuirev-holder $PSQL "$PG" -qAtX -c "SELECT pg_advisory_lock(1835233380, 1835624306)" \
+	-c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+HOLDER=$!
+lockpid() { sql "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1835233380 AND objid = 1835624306 AND granted"; }
+n=0
+until [ -n "$(lockpid)" ] || [ $n -gt 100 ]; do sleep 0.1; n=$((n + 1)); done
+hpid=$(lockpid)
+start
+wait_for "── Server 15" 15
+keys 3; wait_for "0001" 10
+keys u; wait_for "Confirm" 5; keys y
+wait_for "WAITING for the migration lock" 15; ok $? "u while another runner holds the lock: it waits"
+runt=$(screen | grep -F "── Run")
+like "$runt" "waiting for lock held by pid $hpid" "the Run title names the holder: $runt"
+unlike "$runt" "RUNNING" "and does not claim to be running"
+keys Escape
+wait_for "stopped while waiting for the migration lock" 10
+kill $HOLDER 2>/dev/null
+sql "SELECT pg_terminate_backend($hpid)" >/dev/null 2>&1
+keys q; wait_for "EXITED 0" 5
+
+# ---- 12: e exports the Schema and Log panes too
+sql "CREATE TABLE rv_exported (id int)" >/dev/null
+start
+wait_for "── Server 15" 15
+keys 4; wait_for "rv_exported" 15; ok $? "the Schema pane lists a table"
+keys 1; wait_for "── Server 15" 5
+keys e
+wait_for "exported every pane to" 5; ok $? "e exports"
+f=$(ls -t "$XDG_STATE_HOME"/mcpdb/export-*.json 2>/dev/null | head -1)
+python3 - "$f" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))["panes"]
+sch = p["Schema"]
+assert any(o["name"] == "rv_exported" and o["kind"] == "table" for o in sch["objects"]), sch
+assert "public" in sch["schemas"]
+assert isinstance(p["Log"]["entries"], list) and "level" in p["Log"]
+PYEOF
+ok $? "the export holds the Schema pane's objects and the Log pane's entries"
+keys q; wait_for "EXITED 0" 5
+
+# ---- 17: the CLI defects
+sql "CREATE TABLE rv_never (id int)" >/dev/null
+out=$(cli schema list public)
+line=$(printf '%s\n' "$out" | grep -F rv_never)
+like "$line" "unknown" "17: a never-analysed table's estimated rows are unknown: $line"
+out=$(cli schema list nosuchschema); rc=$?
+ok $([ $rc -ne 0 ]; echo $?) "schema list nosuchschema fails (exit $rc)"
+like "$out" 'schema "nosuchschema" does not exist' "and says the schema does not exist"
+mkdir -p "$D/proj/seeds"
+out=$(cli seed load nosuchset); rc=$?
+ok $([ $rc -ne 0 ]; echo $?) "seed load nosuchset fails (exit $rc)"
+unlike "$out" "rolled back" "and does not claim a rollback when nothing started: $out"
+
+# ---- 9: the help overlay fits and scrolls at 80x24
+COLS=80 ROWS=24 start
+wait_for "── Server 15" 15
+keys 3; wait_for "[3 Migrations]" 5
+keys '?'; wait_for "Keys: Migrations" 5; ok $? "9: ? opens the Migrations help at 80x24"
+scr=$(screen)
+like "$scr" "Up/Down PgUp/PgDn scroll" "taller than the screen: it says it scrolls"
+like "$scr" "└" "and its bottom edge is on screen"
+keys End; sleep 0.3
+like "$(screen)" "q              quit" "End scrolls to the last entry"
+keys x; wait_gone "Keys: Migrations" 3; ok $? "any other key closes it"
+keys q; wait_for "EXITED 0" 5
+
+done_testing
