@@ -7,4 +7,5 @@
 
 dist_pkgdata_SCRIPTS += src/mcpdb-servers.sh
 TESTS += tests/harness/t-harness.sh
-EXTRA_DIST += tests/harness/t-harness.sh tests/harness/with-servers.sh
+EXTRA_DIST += tests/harness/t-harness.sh tests/harness/with-servers.sh \
+	tests/harness/pg-standby.sh

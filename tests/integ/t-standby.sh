@@ -4,7 +4,7 @@
 # checks passed", and a write (`migrate up`) refused by the standby says so
 # in words instead of PostgreSQL's bare "read-only transaction" error, with
 # nothing applied. Own private primary (mcpdb-servers.sh) + a pg_basebackup
-# standby on a unix socket in the temp dir.
+# standby (tests/harness/pg-standby.sh) on a unix socket in the temp dir.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 SRV=$MCPDB_SRCDIR/src/mcpdb-servers.sh
@@ -17,12 +17,9 @@ base=${TMPDIR:-/tmp}
 SD=$(mktemp -d "$base/mcpdb-stby.XXXXXX") || exit 1
 chmod 755 "$SD"
 W=$(mktemp -d "$base/mcpdb-stby-w.XXXXXX") || exit 1
-STANDBY=""
-as_pg() {
-	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+STBY="$MCPDB_SRCDIR/tests/harness/pg-standby.sh"
 cleanup() {
-	[ -n "$STANDBY" ] && as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
+	sh "$STBY" stop --dir "$SD" >/dev/null 2>&1
 	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
 	rm -rf "$W"
 }
@@ -33,16 +30,10 @@ export XDG_CONFIG_HOME="$W/xdg" HOME="$W"
 
 out=$(sh "$SRV" up --dir "$SD") || { echo "Bail out! cannot start private servers"; exit 1; }
 eval "$out"
-PGD=$(cd "$SD/pg" && pwd -P)
-echo "local replication all trust" >>"$PGD/data/pg_hba.conf"
-psql -X -q "$MCPDB_TEST_PGURL" -c "SELECT pg_reload_conf()" >/dev/null
-P2=$((MCPDB_TEST_PG_PORT + 1))
-STANDBY=$PGD/standby
-as_pg "$PGBIN/pg_basebackup" -D "$STANDBY" -R -h "$PGD" -p "$MCPDB_TEST_PG_PORT" -U postgres >/dev/null 2>&1 &&
-as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -l "$PGD/standby.log" -w \
-	-o "-p $P2 -k $PGD -c listen_addresses='' -c cluster_name=t_standby" start >/dev/null 2>&1
-ok $? "a streaming standby started (port $P2)"
-SB="host=$PGD port=$P2 user=postgres dbname=postgres"
+out=$(sh "$STBY" up --dir "$SD" --name t_standby)
+ok $? "a streaming standby started"
+eval "$out"
+SB=$STANDBY_URL
 is "$(psql -X "$SB" -Atc 'SELECT pg_is_in_recovery()')" t "... and it is in recovery"
 
 out=$("$M" --pg "$SB" doctor 2>&1)
