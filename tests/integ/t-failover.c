@@ -8,7 +8,9 @@
  * no connection on the dead server, and lose no acknowledged write; the
  * write stall (last write acked by the old primary to the first one acked
  * by the new primary; the crash and the promotion happen in between) is
- * measured and printed as "STALL_MS=<n>" for bench/RESULTS.md.
+ * measured and printed as "STALL_MS=<n>" for bench/RESULTS.md. A dashboard
+ * poller on the same target reports the new primary's address in its
+ * snapshot and logs the change (the TUI's log pane shows the logger's ring).
  *
  * Killing a server would break the other tests, so this program brings up
  * its own private pair (src/mcpdb-servers.sh) and standby
@@ -25,7 +27,10 @@
 
 #include <libpq-fe.h>
 
+#include "log.h"
+#include "poller.h"
 #include "pool.h"
+#include "snapshot.h"
 #include "tap.h"
 #include "pool-common.h"
 
@@ -211,9 +216,59 @@ fo_worker(void *arg)
 	return (NULL);
 }
 
+/*
+ * Wait up to ms for a snapshot whose answering server ends in ":port";
+ * copies its server field into out and returns its change count, or -1.
+ */
+static int
+fo_snap_server(struct poller *pl, const char *port, char *out, size_t size,
+    int ms)
+{
+	struct snapshot		*s;
+	const struct snap_pg	*pg;
+	int64_t			 end = tp_now() + (int64_t)ms * 1000;
+	size_t			 n, k = strlen(port);
+	int			 changes = -1;
+
+	out[0] = '\0';
+	while (tp_now() < end && changes < 0) {
+		if ((s = poller_take(pl)) != NULL) {
+			if ((pg = snapshot_pg(s)) != NULL) {
+				snprintf(out, size, "%s", pg->server);
+				n = strlen(pg->server);
+				if (n > k && pg->server[n - k - 1] == ':' &&
+				    strcmp(pg->server + n - k, port) == 0)
+					changes = (int)pg->server_changes;
+			}
+			snapshot_free(s);
+		}
+		tp_sleep(50);
+	}
+	return (changes);
+}
+
+/* Whether the logger's ring holds an entry containing needle. */
+static bool
+fo_logged(struct logger *log, const char *needle, char *line, size_t size)
+{
+	static struct log_entry	 e[64];
+	size_t			 n, i;
+
+	n = log_ring_copy(log, LOGL_INFO, e, 64);
+	for (i = 0; i < n; i++)
+		if (strstr(e[i].line, needle) != NULL) {
+			snprintf(line, size, "%s", e[i].line);
+			return (true);
+		}
+	return (false);
+}
+
 int
 main(void)
 {
+	struct logger		*log;
+	struct poller		*pl;
+	char			 server[128], line[512];
 	struct conf_target	 t;
 	struct mc_err		 err = { 0 };
 	struct fo_run		 r;
@@ -247,6 +302,15 @@ main(void)
 	ok(r.p != NULL, "pool on the host list: %s", err.msg);
 	if (r.p == NULL)
 		return (done_testing());
+	log = log_new(LOGL_INFO, LOGF_TEXT);
+	log_set_quiet_stderr(log, true);
+	log_set_ring(log, 64);
+	pl = poller_new(&t, log, 200, &err);
+	ok(pl != NULL && poller_start(pl, &err) == 0, "a dashboard poller on "
+	    "the same target: %s", err.msg);
+	is_int(fo_snap_server(pl, fo_primary_port, server, sizeof(server),
+	    10000), 0, "its snapshot names the primary as the server: %s",
+	    server);
 	for (i = 0; i < NWORKERS; i++)
 		pthread_create(&th[i], NULL, fo_worker, &r);
 	tp_sleep(1000);
@@ -266,7 +330,14 @@ main(void)
 		tp_sleep(10);
 	ok(LOAD(r.on_new) > 0, "writes go to the new primary through the "
 	    "pool (%ld)", LOAD(r.on_new));
-	tp_sleep(1500);
+	is_int(fo_snap_server(pl, fo_standby_port, server, sizeof(server),
+	    15000), 1, "the poller's snapshot names the new primary: %s "
+	    "(one change)", server);
+	ok(fo_logged(log, "is now answered by", line, sizeof(line)),
+	    "and the change is logged for the log pane: %s", line);
+	like(line, "(the primary)", "... saying it is the primary");
+	poller_free(pl);
+	tp_sleep(1000);
 	__atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < NWORKERS; i++)
 		pthread_join(th[i], NULL);
@@ -312,6 +383,7 @@ main(void)
 	ok(rows >= acked, "the new primary holds %lld rows (>= %lld acked "
 	    "by it)", rows, acked);
 	pool_free(r.p);
+	log_free(log);
 	pthread_mutex_destroy(&r.mtx);
 	done_testing();
 }
