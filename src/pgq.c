@@ -22,6 +22,64 @@ pgq_put_trimmed(struct buf *b, const char *s)
 }
 
 /*
+ * libpq's error after trying several hosts of a multi-host conninfo is one
+ * "connection to server ... failed: why" line per host, each followed by
+ * tab-indented hints. Fold it into one line naming each host and its error
+ * ("all 2 hosts failed: socket /s/.s.PGSQL.5432: No such file...; db2:5433:
+ * Connection refused"). Returns false (b untouched) for a single host's
+ * message, which stays as libpq wrote it.
+ */
+static bool
+pgq_fold_hosts(struct buf *b, const char *msg)
+{
+	static const char	 pre[] = "connection to server ";
+	const char		*p, *e, *q, *why;
+	size_t			 n;
+	int			 hosts = 0;
+
+	for (p = msg; (p = strstr(p, pre)) != NULL; p += sizeof(pre) - 1)
+		if (p == msg || p[-1] == '\n')
+			hosts++;
+	if (hosts < 2)
+		return (false);
+	buf_printf(b, "all %d hosts failed: ", hosts);
+	hosts = 0;
+	for (p = msg; *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "\n");
+		if (strncmp(p, pre, sizeof(pre) - 1) != 0)
+			continue;	/* a hint line */
+		q = p + sizeof(pre) - 1;
+		why = strstr(q, " failed: ");
+		if (why == NULL || why > e)
+			continue;
+		if (hosts++ > 0)
+			buf_puts(b, "; ");
+		if (strncmp(q, "on socket \"", 11) == 0) {
+			q += 11;
+			n = strcspn(q, "\"\n");
+			buf_puts(b, "socket ");
+			buf_append(b, q, n);
+		} else if (strncmp(q, "at \"", 4) == 0) {
+			const char	*port = strstr(q, ", port ");
+
+			q += 4;
+			n = strcspn(q, "\"\n");
+			buf_append(b, q, n);
+			if (port != NULL && port < why) {
+				port += 7;
+				buf_puts(b, ":");
+				buf_append(b, port, (size_t)(why - port));
+			}
+		} else
+			buf_append(b, q, (size_t)(why - q));
+		why += 9;
+		buf_puts(b, ": ");
+		buf_append(b, why, (size_t)(e - why));
+	}
+	return (true);
+}
+
+/*
  * A write refused as read-only (SQLSTATE 25006) on a standby: say so and
  * where writes must go, instead of leaving PostgreSQL's bare message. The
  * server reports in_hot_standby to libpq (PostgreSQL 14+), so no query.
@@ -70,7 +128,8 @@ mc_err_pg(struct mc_err *err, const PGconn *conn, const PGresult *res)
 		} else {
 			const char *msg = conn ? PQerrorMessage(conn) : "no connection";
 
-			pgq_put_trimmed(&b, *msg ? msg : "connection lost");
+			if (!pgq_fold_hosts(&b, msg))
+				pgq_put_trimmed(&b, *msg ? msg : "connection lost");
 			mc_err_set(err, conn && PQstatus(conn) == CONNECTION_OK ?
 			    MC_E_QUERY : MC_E_CONNECT, "%s", b.data);
 		}
