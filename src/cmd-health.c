@@ -26,6 +26,7 @@
 #include "pgq.h"
 #include "pool.h"
 #include "rds.h"
+#include "repl.h"
 #include "xmem.h"
 #include "clk.h"
 
@@ -47,6 +48,8 @@ struct health {
 	bool			rd_ok;
 	char			rd_error[sizeof(((struct mc_err *)0)->msg)];
 	struct rds_health	rd;
+	bool			have_repl;
+	struct repl		repl;
 	struct buf		problems;	/* "; "-separated reasons */
 };
 
@@ -118,6 +121,28 @@ fail_stats:
 fail:
 	snprintf(h->pg_error, sizeof(h->pg_error), "%s", err.msg);
 	health_problem(h, "PostgreSQL unreachable: %s", err.msg);
+}
+
+/*
+ * Sample replication (standbys, slots, or this standby's receiver) on a
+ * pooled connection and judge it against the target's thresholds.
+ */
+static void
+health_replication(struct conn *c, const struct conf_target *t,
+    struct health *h)
+{
+	struct mc_err	 err = { 0 };
+	struct pool	*p;
+	PGconn		*pc;
+
+	if (!h->pg_ok || (p = conn_pool(c, &err)) == NULL ||
+	    (pc = pool_acquire(p, "health", &err)) == NULL)
+		return;
+	h->have_repl = true;
+	if (repl_sample(p, pc, HEALTH_DEADLINE_MS, &h->repl, &err) == -1)
+		health_problem(h, "replication not sampled: %s", err.msg);
+	pool_release(p, pc);
+	repl_problems(&h->repl, &t->replication, &h->problems);
 }
 
 /*
@@ -225,6 +250,8 @@ health_json(const struct conf_target *t, const struct health *h)
 		cJSON_AddStringToObject(pool, "breaker", breaker_state_name(h->pool.breaker));
 		cJSON_AddItemToObject(pg, "pool", pool);
 	}
+	if (h->have_repl)
+		cJSON_AddItemToObject(pg, "replication", repl_json(&h->repl));
 	cJSON_AddItemToObject(doc, "postgresql", pg);
 	cJSON_AddBoolToObject(rd, "configured", h->rd_configured);
 	if (h->rd_configured) {
@@ -283,6 +310,13 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		table_add(tb, "mcpdb pool", "", d);
 		free(d);
 	}
+	for (int i = 0; h->have_repl && i < repl_nlines(&h->repl); i++) {
+		const char	*label;
+
+		d = repl_line(&h->repl, i, &label);
+		table_add(tb, label, "", d);
+		free(d);
+	}
 	if (!h->rd_configured)
 		table_add(tb, "redis", "-", "not configured for this target");
 	else if (h->rd_ok) {
@@ -333,6 +367,7 @@ cmd_health_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 		memset(&h, 0, sizeof(h));
 		buf_init(&h.problems);
 		health_pg(c, &h);
+		health_replication(c, ctx->target, &h);
 		health_redis(c, ctx->target, &h);
 		status = h.problems.len > 0 ? 3 : 0;
 		if (ctx->json && watch > 0) {	/* one JSON line per sample */
@@ -458,6 +493,40 @@ doctor_role(struct doctor *d, struct pool *p, PGconn *pc)
 	free(v);
 }
 
+/* Replication: standbys, slots and lag, judged as health judges them. */
+static void
+doctor_replication(struct cmd_ctx *ctx, struct doctor *d, struct pool *p,
+    PGconn *pc)
+{
+	struct mc_err	 err = { 0 };
+	struct repl	 r;
+	struct buf	 probs, all;
+	const char	*label;
+	char		*line;
+	int		 i;
+
+	if (repl_sample(p, pc, HEALTH_DEADLINE_MS, &r, &err) == -1) {
+		doctor_add(d, "replication", 1, "not sampled: %s", err.msg);
+		return;
+	}
+	buf_init(&probs);
+	buf_init(&all);
+	repl_problems(&r, &ctx->target->replication, &probs);
+	for (i = 0; i < repl_nlines(&r); i++) {
+		line = repl_line(&r, i, &label);
+		buf_printf(&all, "%s%s%s%s", i ? "; " : "",
+		    strcmp(label, "replication") ? label : "",
+		    strcmp(label, "replication") ? " " : "", line);
+		free(line);
+	}
+	if (probs.len > 0)
+		doctor_add(d, "replication", 1, "%s", probs.data);
+	else
+		doctor_add(d, "replication", 0, "%s", all.data);
+	buf_done(&probs);
+	buf_done(&all);
+}
+
 /* PostgreSQL checks: version, privileges, extensions, vector mode, roles. */
 static void
 doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
@@ -487,6 +556,7 @@ doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
 	    atoi(v) >= 15 ? "" : " (mcpdb is tested on 15)");
 	free(v);
 	doctor_role(d, p, pc);
+	doctor_replication(ctx, d, p, pc);
 	/* What the server enforces, not what the config says. */
 	v = doctor_value(p, pc, "SHOW default_transaction_read_only", &err);
 	if (v == NULL)
