@@ -198,6 +198,39 @@ pgq_options(const struct conf_target *t)
 	return (buf_detach(&b));
 }
 
+/*
+ * PgBouncer refuses a startup packet with "options" ("unsupported startup
+ * parameter: options") unless its ignore_startup_parameters lists it. When
+ * all mcpdb sent there is its own statement_timeout (a server-side safety
+ * net; every pooled query also has a client-side deadline), connecting
+ * without it is safe: true means "retry without options". A read_only
+ * target's default_transaction_read_only, or the user's own options, are
+ * never dropped: err then says why and what to do instead.
+ */
+static bool
+pgq_options_refused(const struct conf_target *t, PGconn *conn,
+    struct mc_err *err)
+{
+	const char	*msg = PQerrorMessage(conn);
+	char		*user;
+	bool		 mine_only;
+
+	if (strstr(msg, "unsupported startup parameter: options") == NULL)
+		return (false);
+	user = pgq_user_options(t);
+	mine_only = user == NULL && !t->read_only;
+	free(user);
+	if (mine_only)
+		return (true);
+	mc_err_set(err, MC_E_CONNECT, "cannot connect to PostgreSQL: the "
+	    "server (a pooler such as PgBouncer) refuses the startup "
+	    "parameter \"options\", which carries %s: connect to PostgreSQL "
+	    "itself, or set it for the role instead (ALTER ROLE ... SET ...)",
+	    t->read_only ? "default_transaction_read_only=on for this "
+	    "read_only target" : "the conninfo's or PGOPTIONS' options");
+	return (false);
+}
+
 PGconn *
 pgq_connect(const struct conf_target *t, const char *component, struct mc_err *err)
 {
@@ -234,6 +267,20 @@ pgq_connect(const struct conf_target *t, const char *component, struct mc_err *e
 	keys[n] = "fallback_application_name"; vals[n++] = app;
 	keys[n] = NULL; vals[n] = NULL;
 	conn = PQconnectdbParams(keys, vals, 1);
+	if (opt != NULL && conn != NULL && PQstatus(conn) != CONNECTION_OK) {
+		mc_err_clear(err);
+		if (pgq_options_refused(t, conn, err)) {
+			/* Drop "options": shift the fallback name and NULL. */
+			PQfinish(conn);
+			keys[n - 2] = keys[n - 1]; vals[n - 2] = vals[n - 1];
+			keys[n - 1] = NULL; vals[n - 1] = NULL;
+			conn = PQconnectdbParams(keys, vals, 1);
+		} else if (err != NULL && err->code != 0) {
+			free(opt);
+			PQfinish(conn);
+			return (NULL);
+		}
+	}
 	free(opt);
 	if (conn == NULL) {
 		mc_err_set(err, MC_E_CONNECT, "out of memory creating a connection");

@@ -20,7 +20,10 @@ base=${TMPDIR:-/tmp}
 SD=$(mktemp -d "$base/mcpdb-pgb.XXXXXX") || exit 1
 chmod 755 "$SD"
 W=$(mktemp -d "$base/mcpdb-pgb-w.XXXXXX") || exit 1
+D=$W
+. "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
 cleanup() {
+	tui_kill
 	sh "$PGB" stop --dir "$SD" >/dev/null 2>&1
 	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
 	rm -rf "$W"
@@ -72,4 +75,33 @@ is "$(psql -X -Atc "SELECT count(*) FROM mcpdb.migrations WHERE state = 'applied
 out=$("$M" --log-level error --pg "$PGB_URL" seed load demo --dir "$MCPDB_SRCDIR/seeds" --yes 2>&1); rc=$?
 is "$rc" 0 "seed load through PgBouncer works (one transaction, exit $rc)"
 like "$out" "seed demo (append): loaded " "... and says what it loaded"
+
+# A read_only target's default_transaction_read_only travels in "options",
+# which PgBouncer refuses: never dropped silently, said in one line.
+cat >"$W/ro.json" <<EOF
+{ "targets": { "ro": { "pg": "$PGB_URL", "read_only": true } } }
+EOF
+chmod 600 "$W/ro.json"
+out=$("$M" --log-level error --config "$W/ro.json" health 2>&1); rc=$?
+is "$rc" 3 "a read_only target through PgBouncer: health exit 3"
+like "$out" "refuses the startup parameter \"options\", which carries default_transaction_read_only=on for this read_only target" \
+	"... saying the read-only setting cannot travel through it"
+
+# The Dashboard through PgBouncer: one transaction per refresh, so it works;
+# its monitor's statement_timeout ("options", refused by PgBouncer) is
+# dropped, the client-side deadline of every query stays.
+if command -v tmux >/dev/null 2>&1; then
+	cat >"$D/run.sh" <<EOF
+#!/bin/sh
+"$M" --pg "$PGB_URL" "\$@"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+	XDG_STATE_HOME="$D/state" start
+	wait_for "── Server 15" 20; ok $? "the TUI Dashboard through PgBouncer shows the server"
+	like "$(screen)" "at 127.0.0.1:$PGB_PORT" "... at PgBouncer's address"
+	keys q; wait_for "EXITED 0" 5; ok $? "... and quits cleanly"
+else
+	skip 3 "tmux is not installed"
+fi
 done_testing
