@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "migplan.h"
 #include "migrate.h"
+#include "pgbadmin.h"
 #include "pgq.h"
 #include "pool.h"
 #include "rds.h"
@@ -344,6 +345,78 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		out_printf(ctx->out, "healthy\n");
 }
 
+/*
+ * Health of PgBouncer's admin console (the target's dbname is pgbouncer):
+ * SHOW POOLS and SHOW STATS; unhealthy when clients wait for a server
+ * connection for a second or more. Returns the exit status (0 or 3).
+ */
+static int
+health_console(struct cmd_ctx *ctx)
+{
+	struct table	*pools, *stats;
+	struct mc_err	 err = { 0 };
+	struct buf	 probs;
+	size_t		 i, c;
+	int		 st;
+
+	buf_init(&probs);
+	if (pgbadmin_sample(ctx->target, &pools, &stats, &err) == -1)
+		buf_printf(&probs, "PgBouncer admin console unreachable: %s",
+		    err.msg);
+	for (i = 0; probs.len == 0 && i < pools->nrows; i++) {
+		const char	*db = "?", *user = "?", *wait = "0", *mw = "0";
+
+		for (c = 0; c < pools->ncols; c++) {
+			const char	*n = pools->cols[c], *v;
+
+			if ((v = table_cell(pools, i, c)) == NULL)
+				continue;
+			if (strcmp(n, "database") == 0)
+				db = v;
+			else if (strcmp(n, "user") == 0)
+				user = v;
+			else if (strcmp(n, "cl_waiting") == 0)
+				wait = v;
+			else if (strcmp(n, "maxwait") == 0)
+				mw = v;
+		}
+		if (atol(wait) > 0 && atol(mw) >= 1)
+			buf_printf(&probs, "%sPgBouncer pool %s/%s: %s clients "
+			    "waiting for a server connection, the oldest for "
+			    "%s s (pool too small, or the server is slow)",
+			    probs.len ? "; " : "", db, user, wait, mw);
+	}
+	st = probs.len > 0 ? 3 : 0;
+	if (ctx->json) {
+		cJSON	*doc = cJSON_CreateObject(), *pgb, *pa;
+
+		cJSON_AddStringToObject(doc, "target", ctx->target->name);
+		cJSON_AddBoolToObject(doc, "healthy", st == 0);
+		pgb = cJSON_AddObjectToObject(doc, "pgbouncer");
+		if (pools != NULL) {
+			cJSON_AddItemToObject(pgb, "pools",
+			    table_to_json(pools));
+			cJSON_AddItemToObject(pgb, "stats",
+			    table_to_json(stats));
+		}
+		pa = cJSON_AddArrayToObject(doc, "problems");
+		if (probs.len > 0)
+			cJSON_AddItemToArray(pa, cJSON_CreateString(probs.data));
+		out_doc(ctx->out, doc);
+	} else {
+		if (pools != NULL) {
+			out_table(ctx->out, pools);
+			out_table(ctx->out, stats);
+		}
+		out_printf(ctx->out, "%s%s\n", st ? "UNHEALTHY: " : "healthy",
+		    st ? probs.data : " (PgBouncer admin console)");
+	}
+	table_free(pools);
+	table_free(stats);
+	buf_done(&probs);
+	return (st);
+}
+
 static const struct cmd_opt cmd_health_opts[] = {
 	{ "watch", 'w', "SECONDS", "repeat every SECONDS until interrupted", CC_NONE },
 	{ NULL, 0, NULL, NULL, CC_NONE },
@@ -361,6 +434,8 @@ cmd_health_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 
 	if (cmd_opt_int(a, "watch", 0, 1, 3600, &watch, err) != 0)
 		return (-1);
+	if (pgbadmin_is_console(ctx->target) && watch <= 0)
+		return (health_console(ctx));
 	if ((c = cmd_conn(ctx, err)) == NULL)
 		return (-1);
 	for (;;) {

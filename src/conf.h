@@ -117,7 +117,7 @@ struct conf_migrate {
  * lagging more than this is unhealthy (exit 3). 0 turns a check off.
  */
 struct conf_replication {
-	int	max_lag_bytes;		/* WAL not yet replayed; default 64 MiB */
+	int	max_lag_bytes;		/* WAL not replayed; default 64 MiB */
 	int	max_lag_s;		/* replay lag in seconds; default 60 */
 };
 

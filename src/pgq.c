@@ -129,7 +129,8 @@ mc_err_pg(struct mc_err *err, const PGconn *conn, const PGresult *res)
 			const char *msg = conn ? PQerrorMessage(conn) : "no connection";
 
 			if (!pgq_fold_hosts(&b, msg))
-				pgq_put_trimmed(&b, *msg ? msg : "connection lost");
+				pgq_put_trimmed(&b, *msg ? msg :
+				    "connection lost");
 			mc_err_set(err, conn && PQstatus(conn) == CONNECTION_OK ?
 			    MC_E_QUERY : MC_E_CONNECT, "%s", b.data);
 		}

@@ -631,10 +631,10 @@ poller_pg_server(struct poller *p, struct snap_pg *pg, PGconn *conn)
 	    port != NULL ? port : "?");
 	if (st->server[0] != '\0' && strcmp(now, st->server) != 0) {
 		st->server_changes++;
-		poller_log(p, LOGL_WARN, "dashboard: PostgreSQL is now answered "
-		    "by %s (%s), was %s: the pool followed a failover or the "
-		    "host list", now, pg->in_recovery ? "a standby" :
-		    "the primary", st->server);
+		poller_log(p, LOGL_WARN, "dashboard: PostgreSQL is now "
+		    "answered by %s (%s), was %s: the pool followed a "
+		    "failover or the host list", now,
+		    pg->in_recovery ? "a standby" : "the primary", st->server);
 	}
 	poller_strlcpy(st->server, now, sizeof(st->server));
 	poller_strlcpy(pg->server, now, sizeof(pg->server));

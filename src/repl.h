@@ -41,14 +41,16 @@ struct repl_slot {
 	char	name[64];
 	char	type[16];		/* physical, logical */
 	bool	active;
-	char	wal_status[16];		/* reserved, extended, unreserved, lost */
+	/* reserved, extended, unreserved, lost */
+	char	wal_status[16];
 	int64_t	retained_bytes;		/* -1 = unknown */
 };
 
 /* One sample. Strings are "" when unknown. */
 struct repl {
 	bool			in_recovery;
-	char			error[sizeof(((struct mc_err *)0)->msg)]; /* why not */
+	/* the sample failed: why */
+	char			error[sizeof(((struct mc_err *)0)->msg)];
 	/* primary */
 	int			nstandbys;
 	struct repl_standby	standbys[REPL_MAX];
@@ -57,7 +59,8 @@ struct repl {
 	int			nslots;
 	struct repl_slot	slots[REPL_MAX];
 	/* standby */
-	bool			receiver;	/* a WAL receiver process exists */
+	/* a WAL receiver process exists */
+	bool			receiver;
 	char			receiver_status[24];	/* "" = hidden */
 	char			sender[96];	/* "host:port" of the primary */
 	int64_t			backlog_bytes;	/* received - replayed; -1 */

@@ -110,7 +110,8 @@ fo_up(void)
 	if (fo_run("src/mcpdb-servers.sh", "up") != 0)
 		bail_out("private servers did not start");
 	snprintf(cmd, sizeof(cmd),
-	    "sh '%s/tests/harness/pg-standby.sh' up --dir '%s' --name fo_standby",
+	    "sh '%s/tests/harness/pg-standby.sh' up --dir '%s' "
+	    "--name fo_standby",
 	    fo_src, fo_dir);
 	if ((fp = popen(cmd, "r")) == NULL)
 		bail_out("popen failed");
@@ -161,8 +162,8 @@ struct fo_run {
 	int		 stop;
 	long		 ok, failed, on_old, on_new;
 	int64_t		 promoted_us;	/* when pg_ctl promote returned */
-	int64_t		 kill_us;	/* when the primary was killed; 0 before */
-	int64_t		 last_before_us;	/* last write acked by the old one */
+	int64_t		 kill_us;	/* the primary was killed; 0 before */
+	int64_t		 last_before_us;	/* last acked by the old one */
 	int64_t		 first_after_us;	/* first acked by the new one */
 	pthread_mutex_t	 mtx;
 };
@@ -348,7 +349,8 @@ main(void)
 	    (r.first_after_us - r.last_before_us) / 1000 : -1;
 	ok(stall_ms > 0 && stall_ms < 15000,
 	    "write stall across the failover: %lld ms (crash to promoted: "
-	    "%lld ms)", stall_ms, (long long)(r.promoted_us - r.kill_us) / 1000);
+	    "%lld ms)", stall_ms,
+	    (long long)(r.promoted_us - r.kill_us) / 1000);
 	printf("# STALL_MS=%lld\n", stall_ms);
 
 	/* Every pooled connection must now be on the new primary. */

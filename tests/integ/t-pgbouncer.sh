@@ -5,6 +5,7 @@
 # up/down refuse clearly, because the migration lock is a session-level
 # advisory lock that transaction pooling does not keep: two concurrent
 # runners through the real PgBouncer both refuse and nothing is applied.
+# Its admin console as a target: health shows SHOW POOLS and SHOW STATS.
 # Own private servers (mcpdb-servers.sh) + tests/harness/pgbouncer.sh.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
@@ -75,6 +76,16 @@ is "$(psql -X -Atc "SELECT count(*) FROM mcpdb.migrations WHERE state = 'applied
 out=$("$M" --log-level error --pg "$PGB_URL" seed load demo --dir "$MCPDB_SRCDIR/seeds" --yes 2>&1); rc=$?
 is "$rc" 0 "seed load through PgBouncer works (one transaction, exit $rc)"
 like "$out" "seed demo (append): loaded " "... and says what it loaded"
+
+# The admin console as a target: health shows SHOW POOLS and SHOW STATS.
+out=$("$M" --log-level error --pg "$PGB_ADMIN_URL" health 2>&1); rc=$?
+is "$rc" 0 "health on PgBouncer's admin console: exit $rc"
+like "$out" "healthy (PgBouncer admin console)" "... says what it looked at"
+like "$out" "cl_waiting" "... SHOW POOLS (clients waiting)"
+like "$out" "total_xact_count" "... and SHOW STATS"
+out=$("$M" --log-level error --json --pg "$PGB_ADMIN_URL" health 2>&1)
+like "$out" '"pgbouncer":' "--json: a pgbouncer object"
+like "$out" '"pool_mode":	"transaction"' "... with the pools and their mode"
 
 # A read_only target's default_transaction_read_only travels in "options",
 # which PgBouncer refuses: never dropped silently, said in one line.
