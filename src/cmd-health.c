@@ -24,10 +24,12 @@
 #include "metrics.h"
 #include "migplan.h"
 #include "migrate.h"
+#include "pgbadmin.h"
 #include "pgq.h"
 #include "pool.h"
 #include "rds-cluster.h"
 #include "rds.h"
+#include "repl.h"
 #include "xmem.h"
 #include "clk.h"
 
@@ -50,6 +52,8 @@ struct health {
 	char			rd_error[sizeof(((struct mc_err *)0)->msg)];
 	struct rds_health	rd;
 	struct rds_cluster_view	*cv;		/* a Redis Cluster's view, or NULL */
+	bool			have_repl;
+	struct repl		repl;
 	struct buf		problems;	/* "; "-separated reasons */
 };
 
@@ -176,6 +180,28 @@ health_print_cluster(struct cmd_ctx *ctx, const struct rds_cluster_view *v)
 }
 
 /*
+ * Sample replication (standbys, slots, or this standby's receiver) on a
+ * pooled connection and judge it against the target's thresholds.
+ */
+static void
+health_replication(struct conn *c, const struct conf_target *t,
+    struct health *h)
+{
+	struct mc_err	 err = { 0 };
+	struct pool	*p;
+	PGconn		*pc;
+
+	if (!h->pg_ok || (p = conn_pool(c, &err)) == NULL ||
+	    (pc = pool_acquire(p, "health", &err)) == NULL)
+		return;
+	h->have_repl = true;
+	if (repl_sample(p, pc, HEALTH_DEADLINE_MS, &h->repl, &err) == -1)
+		health_problem(h, "replication not sampled: %s", err.msg);
+	pool_release(p, pc);
+	repl_problems(&h->repl, &t->replication, &h->problems);
+}
+
+/*
  * Sample Redis: PING RTT and one multi-section INFO. An open breaker is
  * bypassed with a one-off client of the same target (its own, closed
  * breaker), which dials at once.
@@ -284,6 +310,8 @@ health_json(const struct conf_target *t, const struct health *h)
 		cJSON_AddStringToObject(pool, "breaker", breaker_state_name(h->pool.breaker));
 		cJSON_AddItemToObject(pg, "pool", pool);
 	}
+	if (h->have_repl)
+		cJSON_AddItemToObject(pg, "replication", repl_json(&h->repl));
 	cJSON_AddItemToObject(doc, "postgresql", pg);
 	cJSON_AddBoolToObject(rd, "configured", h->rd_configured);
 	if (h->rd_configured && h->cv != NULL) {
@@ -345,6 +373,13 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		table_add(tb, "mcpdb pool", "", d);
 		free(d);
 	}
+	for (int i = 0; h->have_repl && i < repl_nlines(&h->repl); i++) {
+		const char	*label;
+
+		d = repl_line(&h->repl, i, &label);
+		table_add(tb, label, "", d);
+		free(d);
+	}
 	if (!h->rd_configured)
 		table_add(tb, "redis", "-", "not configured for this target");
 	else if (h->cv != NULL) {
@@ -381,6 +416,78 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		out_printf(ctx->out, "healthy\n");
 }
 
+/*
+ * Health of PgBouncer's admin console (the target's dbname is pgbouncer):
+ * SHOW POOLS and SHOW STATS; unhealthy when clients wait for a server
+ * connection for a second or more. Returns the exit status (0 or 3).
+ */
+static int
+health_console(struct cmd_ctx *ctx)
+{
+	struct table	*pools, *stats;
+	struct mc_err	 err = { 0 };
+	struct buf	 probs;
+	size_t		 i, c;
+	int		 st;
+
+	buf_init(&probs);
+	if (pgbadmin_sample(ctx->target, &pools, &stats, &err) == -1)
+		buf_printf(&probs, "PgBouncer admin console unreachable: %s",
+		    err.msg);
+	for (i = 0; probs.len == 0 && i < pools->nrows; i++) {
+		const char	*db = "?", *user = "?", *wait = "0", *mw = "0";
+
+		for (c = 0; c < pools->ncols; c++) {
+			const char	*n = pools->cols[c], *v;
+
+			if ((v = table_cell(pools, i, c)) == NULL)
+				continue;
+			if (strcmp(n, "database") == 0)
+				db = v;
+			else if (strcmp(n, "user") == 0)
+				user = v;
+			else if (strcmp(n, "cl_waiting") == 0)
+				wait = v;
+			else if (strcmp(n, "maxwait") == 0)
+				mw = v;
+		}
+		if (atol(wait) > 0 && atol(mw) >= 1)
+			buf_printf(&probs, "%sPgBouncer pool %s/%s: %s clients "
+			    "waiting for a server connection, the oldest for "
+			    "%s s (pool too small, or the server is slow)",
+			    probs.len ? "; " : "", db, user, wait, mw);
+	}
+	st = probs.len > 0 ? 3 : 0;
+	if (ctx->json) {
+		cJSON	*doc = cJSON_CreateObject(), *pgb, *pa;
+
+		cJSON_AddStringToObject(doc, "target", ctx->target->name);
+		cJSON_AddBoolToObject(doc, "healthy", st == 0);
+		pgb = cJSON_AddObjectToObject(doc, "pgbouncer");
+		if (pools != NULL) {
+			cJSON_AddItemToObject(pgb, "pools",
+			    table_to_json(pools));
+			cJSON_AddItemToObject(pgb, "stats",
+			    table_to_json(stats));
+		}
+		pa = cJSON_AddArrayToObject(doc, "problems");
+		if (probs.len > 0)
+			cJSON_AddItemToArray(pa, cJSON_CreateString(probs.data));
+		out_doc(ctx->out, doc);
+	} else {
+		if (pools != NULL) {
+			out_table(ctx->out, pools);
+			out_table(ctx->out, stats);
+		}
+		out_printf(ctx->out, "%s%s\n", st ? "UNHEALTHY: " : "healthy",
+		    st ? probs.data : " (PgBouncer admin console)");
+	}
+	table_free(pools);
+	table_free(stats);
+	buf_done(&probs);
+	return (st);
+}
+
 static const struct cmd_opt cmd_health_opts[] = {
 	{ "watch", 'w', "SECONDS", "repeat every SECONDS until interrupted", CC_NONE },
 	{ NULL, 0, NULL, NULL, CC_NONE },
@@ -398,12 +505,15 @@ cmd_health_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 
 	if (cmd_opt_int(a, "watch", 0, 1, 3600, &watch, err) != 0)
 		return (-1);
+	if (pgbadmin_is_console(ctx->target) && watch <= 0)
+		return (health_console(ctx));
 	if ((c = cmd_conn(ctx, err)) == NULL)
 		return (-1);
 	for (;;) {
 		memset(&h, 0, sizeof(h));
 		buf_init(&h.problems);
 		health_pg(c, &h);
+		health_replication(c, ctx->target, &h);
 		health_redis(c, ctx->target, &h);
 		status = h.problems.len > 0 ? 3 : 0;
 		if (ctx->json && watch > 0) {	/* one JSON line per sample */
@@ -530,6 +640,40 @@ doctor_role(struct doctor *d, struct pool *p, PGconn *pc)
 	free(v);
 }
 
+/* Replication: standbys, slots and lag, judged as health judges them. */
+static void
+doctor_replication(struct cmd_ctx *ctx, struct doctor *d, struct pool *p,
+    PGconn *pc)
+{
+	struct mc_err	 err = { 0 };
+	struct repl	 r;
+	struct buf	 probs, all;
+	const char	*label;
+	char		*line;
+	int		 i;
+
+	if (repl_sample(p, pc, HEALTH_DEADLINE_MS, &r, &err) == -1) {
+		doctor_add(d, "replication", 1, "not sampled: %s", err.msg);
+		return;
+	}
+	buf_init(&probs);
+	buf_init(&all);
+	repl_problems(&r, &ctx->target->replication, &probs);
+	for (i = 0; i < repl_nlines(&r); i++) {
+		line = repl_line(&r, i, &label);
+		buf_printf(&all, "%s%s%s%s", i ? "; " : "",
+		    strcmp(label, "replication") ? label : "",
+		    strcmp(label, "replication") ? " " : "", line);
+		free(line);
+	}
+	if (probs.len > 0)
+		doctor_add(d, "replication", 1, "%s", probs.data);
+	else
+		doctor_add(d, "replication", 0, "%s", all.data);
+	buf_done(&probs);
+	buf_done(&all);
+}
+
 /* PostgreSQL checks: version, privileges, extensions, vector mode, roles. */
 static void
 doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
@@ -559,6 +703,7 @@ doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
 	    atoi(v) >= 15 ? "" : " (mcpdb is tested on 15)");
 	free(v);
 	doctor_role(d, p, pc);
+	doctor_replication(ctx, d, p, pc);
 	/* What the server enforces, not what the config says. */
 	v = doctor_value(p, pc, "SHOW default_transaction_read_only", &err);
 	if (v == NULL)

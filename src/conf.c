@@ -424,6 +424,8 @@ conf_target_defaults(struct conf_target *t)
 	t->migrate.lock_timeout_ms = 10000;
 	t->migrate.ddl_lock_timeout_ms = 5000;
 	t->migrate.statement_timeout_ms = 0;
+	t->replication.max_lag_bytes = 64 * 1024 * 1024;
+	t->replication.max_lag_s = 60;
 }
 
 /* Start a target called name with defaults everywhere. */
@@ -482,6 +484,7 @@ struct conf_ikey {
 #define POOL(f, lo, hi)	{ #f, lo, hi, offsetof(struct conf_pool, f) }
 #define RDS(f, lo, hi)	{ #f, lo, hi, offsetof(struct conf_redis, f) }
 #define MIG(f, lo, hi)	{ #f, lo, hi, offsetof(struct conf_migrate, f) }
+#define REPL(f, lo, hi)	{ #f, lo, hi, offsetof(struct conf_replication, f) }
 
 static const struct conf_ikey conf_pool_keys[] = {
 	POOL(min, 0, 1000),
@@ -520,13 +523,19 @@ static const struct conf_ikey conf_migrate_keys[] = {
 	{ NULL, 0, 0, 0 }
 };
 
+static const struct conf_ikey conf_replication_keys[] = {
+	REPL(max_lag_bytes, 0, INT_MAX),
+	REPL(max_lag_s, 0, 86400 * 7),
+	{ NULL, 0, 0, 0 }
+};
+
 static const char *const conf_top_names[] = {
 	"default_target", "log", "targets", NULL
 };
 static const char *const conf_log_names[] = { "level", "format", "file", NULL };
 static const char *const conf_target_names[] = {
 	"pg", "redis", "protected", "read_only", "migrations_dir", "seeds_dir",
-	"pool", "redis_options", "migrate", NULL
+	"pool", "redis_options", "migrate", "replication", NULL
 };
 
 /* The names of an ikey table plus extra names, in a static-sized array. */
@@ -912,6 +921,19 @@ conf_parse_migrate(struct conf_vctx *v, const char *path, const cJSON *j,
 	return (conf_get_ints(v, path, j, conf_migrate_keys, mg));
 }
 
+/* The "replication" object: health's lag thresholds. */
+static int
+conf_parse_replication(struct conf_vctx *v, const char *path, const cJSON *j,
+    struct conf_replication *r)
+{
+	const char	*names[8];
+
+	conf_ikey_names(conf_replication_keys, NULL, names, 8);
+	if (conf_check_members(v, path, j, names) == -1)
+		return (-1);
+	return (conf_get_ints(v, path, j, conf_replication_keys, r));
+}
+
 /* One member of "targets": name -> object. t is initialised by the caller. */
 static int
 conf_parse_target(struct conf_vctx *v, const cJSON *j, struct conf_target *t)
@@ -962,6 +984,10 @@ conf_parse_target(struct conf_vctx *v, const cJSON *j, struct conf_target *t)
 				return (-1);
 		} else if (strcmp(m->string, "migrate") == 0) {
 			if (conf_parse_migrate(v, sub, m, &t->migrate) == -1)
+				return (-1);
+		} else if (strcmp(m->string, "replication") == 0) {
+			if (conf_parse_replication(v, sub, m,
+			    &t->replication) == -1)
 				return (-1);
 		}
 	}

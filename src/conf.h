@@ -112,6 +112,15 @@ struct conf_migrate {
 	int	statement_timeout_ms;	/* per migration, default 0 = none */
 };
 
+/*
+ * Replication thresholds for `health` (the "replication" object): a standby
+ * lagging more than this is unhealthy (exit 3). 0 turns a check off.
+ */
+struct conf_replication {
+	int	max_lag_bytes;		/* WAL not replayed; default 64 MiB */
+	int	max_lag_s;		/* replay lag in seconds; default 60 */
+};
+
 struct conf_target {
 	char			*name;
 	char			*pg;		/* conninfo or URI; "" = libpq defaults */
@@ -123,6 +132,7 @@ struct conf_target {
 	struct conf_pool	 pool;
 	struct conf_redis	 redis_opts;
 	struct conf_migrate	 migrate;
+	struct conf_replication	 replication;
 	/* where pg/redis came from, for `config show`: "flag", "env", "file", "default" */
 	const char		*pg_source;
 	const char		*redis_source;

@@ -19,7 +19,8 @@ libmcpdb_a_SOURCES += \
 	src/cmd.c src/cmd.h \
 	src/conn.c src/conn.h \
 	src/cmd-core.c src/cmd-health.c src/cmd-redis.c src/cmd-migrate.c \
-	src/cmd-seed.c src/cmd-schema.c src/cmd-completion.c
+	src/cmd-seed.c src/cmd-schema.c src/cmd-completion.c \
+	src/repl.c src/repl.h src/pgbadmin.c src/pgbadmin.h
 check_PROGRAMS += tests/unit/t-cmd
 TESTS += tests/unit/t-completion.sh
 EXTRA_DIST += tests/unit/t-completion.sh

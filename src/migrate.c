@@ -561,6 +561,35 @@ migrate_describe_holder(PGconn *c, const char *marker, struct buf *b,
 }
 
 /*
+ * Refuse to lock through a connection pooler (PgBouncer): the migration
+ * lock is a session-level advisory lock, and a pooler in transaction mode
+ * hands the server session to other clients between statements, so the
+ * lock would neither stay with this run nor keep a second run out. A
+ * pooler answers the startup with its own cancel key, so the pid libpq
+ * got (PQbackendPID) is not the server backend's pg_backend_pid().
+ */
+static int
+migrate_check_direct(PGconn *c, struct mc_err *err)
+{
+	PGresult	*res;
+	bool		 pooled;
+
+	if ((res = pgq_query(c, "SELECT pg_backend_pid()", 0, NULL, err)) ==
+	    NULL)
+		return (-1);
+	pooled = atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(c);
+	PQclear(res);
+	if (pooled)
+		return (mc_err_set(err, MC_E_REFUSED, "the target reaches "
+		    "PostgreSQL through a connection pooler (PgBouncer?): the "
+		    "migration lock is a session-level advisory lock, which "
+		    "transaction pooling does not keep, so two runs could "
+		    "apply at once; point the target at PostgreSQL itself "
+		    "for migrations (not through the pooler)"));
+	return (0);
+}
+
+/*
  * Take the advisory lock on the lock session, spinning with jittered
  * backoff up to the lock timeout and saying who holds it meanwhile.
  */
@@ -576,6 +605,10 @@ migrate_lock(struct migrun *r, long long *waited, struct mc_err *err)
 			    r->t->migrate.lock_timeout_ms;
 	bool		 got = false;
 
+	if (migrate_check_direct(r->lock, err) == -1) {
+		*waited = 0;
+		return (-1);
+	}
 	snprintf(k1, sizeof(k1), "%d", MIGRATE_LOCK_K1);
 	snprintf(k2, sizeof(k2), "%d", MIGRATE_LOCK_K2);
 	backoff_init(&bo, 25, 500, (uint64_t)getpid() * 2654435761u ^

@@ -26,6 +26,64 @@ pgq_put_trimmed(struct buf *b, const char *s)
 }
 
 /*
+ * libpq's error after trying several hosts of a multi-host conninfo is one
+ * "connection to server ... failed: why" line per host, each followed by
+ * tab-indented hints. Fold it into one line naming each host and its error
+ * ("all 2 hosts failed: socket /s/.s.PGSQL.5432: No such file...; db2:5433:
+ * Connection refused"). Returns false (b untouched) for a single host's
+ * message, which stays as libpq wrote it.
+ */
+static bool
+pgq_fold_hosts(struct buf *b, const char *msg)
+{
+	static const char	 pre[] = "connection to server ";
+	const char		*p, *e, *q, *why;
+	size_t			 n;
+	int			 hosts = 0;
+
+	for (p = msg; (p = strstr(p, pre)) != NULL; p += sizeof(pre) - 1)
+		if (p == msg || p[-1] == '\n')
+			hosts++;
+	if (hosts < 2)
+		return (false);
+	buf_printf(b, "all %d hosts failed: ", hosts);
+	hosts = 0;
+	for (p = msg; *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "\n");
+		if (strncmp(p, pre, sizeof(pre) - 1) != 0)
+			continue;	/* a hint line */
+		q = p + sizeof(pre) - 1;
+		why = strstr(q, " failed: ");
+		if (why == NULL || why > e)
+			continue;
+		if (hosts++ > 0)
+			buf_puts(b, "; ");
+		if (strncmp(q, "on socket \"", 11) == 0) {
+			q += 11;
+			n = strcspn(q, "\"\n");
+			buf_puts(b, "socket ");
+			buf_append(b, q, n);
+		} else if (strncmp(q, "at \"", 4) == 0) {
+			const char	*port = strstr(q, ", port ");
+
+			q += 4;
+			n = strcspn(q, "\"\n");
+			buf_append(b, q, n);
+			if (port != NULL && port < why) {
+				port += 7;
+				buf_puts(b, ":");
+				buf_append(b, port, (size_t)(why - port));
+			}
+		} else
+			buf_append(b, q, (size_t)(why - q));
+		why += 9;
+		buf_puts(b, ": ");
+		buf_append(b, why, (size_t)(e - why));
+	}
+	return (true);
+}
+
+/*
  * A write refused as read-only (SQLSTATE 25006) on a standby: say so and
  * where writes must go, instead of leaving PostgreSQL's bare message. The
  * server reports in_hot_standby to libpq (PostgreSQL 14+), so no query.
@@ -74,7 +132,9 @@ mc_err_pg(struct mc_err *err, const PGconn *conn, const PGresult *res)
 		} else {
 			const char *msg = conn ? PQerrorMessage(conn) : "no connection";
 
-			pgq_put_trimmed(&b, *msg ? msg : "connection lost");
+			if (!pgq_fold_hosts(&b, msg))
+				pgq_put_trimmed(&b, *msg ? msg :
+				    "connection lost");
 			mc_err_set(err, conn && PQstatus(conn) == CONNECTION_OK ?
 			    MC_E_QUERY : MC_E_CONNECT, "%s", b.data);
 		}
@@ -202,6 +262,63 @@ pgq_connect_wait(PGconn *conn, volatile sig_atomic_t *stop, int timeout_s,
 	return (conn);
 }
 
+/*
+ * PgBouncer refuses a startup packet with "options" ("unsupported startup
+ * parameter: options") unless its ignore_startup_parameters lists it. When
+ * all mcpdb sent there is its own statement_timeout (a server-side safety
+ * net; every pooled query also has a client-side deadline), connecting
+ * without it is safe: true means "retry without options". A read_only
+ * target's default_transaction_read_only, or the user's own options, are
+ * never dropped: err then says why and what to do instead.
+ */
+static bool
+pgq_options_refused(const struct conf_target *t, PGconn *conn,
+    struct mc_err *err)
+{
+	const char	*msg = PQerrorMessage(conn);
+	char		*user;
+	bool		 mine_only;
+
+	if (strstr(msg, "unsupported startup parameter: options") == NULL)
+		return (false);
+	user = pgq_user_options(t);
+	mine_only = user == NULL && !t->read_only;
+	free(user);
+	if (mine_only)
+		return (true);
+	mc_err_set(err, MC_E_CONNECT, "cannot connect to PostgreSQL: the "
+	    "server (a pooler such as PgBouncer) refuses the startup "
+	    "parameter \"options\", which carries %s: connect to PostgreSQL "
+	    "itself, or set it for the role instead (ALTER ROLE ... SET ...)",
+	    t->read_only ? "default_transaction_read_only=on for this "
+	    "read_only target" : "the conninfo's or PGOPTIONS' options");
+	return (false);
+}
+
+/*
+ * Connect with keys/vals: blocking, or polled and stoppable when stop is
+ * set. Returns the connection (maybe not OK) or NULL with err set.
+ */
+static PGconn *
+pgq_open(const char *const *keys, const char *const *vals,
+    volatile sig_atomic_t *stop, struct mc_err *err)
+{
+	PGconn	*conn;
+
+	if (stop == NULL)
+		conn = PQconnectdbParams(keys, vals, 1);
+	else
+		conn = PQconnectStartParams(keys, vals, 1);
+	if (conn == NULL) {
+		mc_err_set(err, MC_E_CONNECT, "out of memory creating a connection");
+		return (NULL);
+	}
+	if (stop != NULL)
+		conn = pgq_connect_wait(conn, stop, pgq_connect_timeout(conn),
+		    err);
+	return (conn);
+}
+
 PGconn *
 pgq_connect(const struct conf_target *t, const char *component, struct mc_err *err)
 {
@@ -244,18 +361,28 @@ pgq_connect_stop(const struct conf_target *t, const char *component,
 	}
 	keys[n] = "fallback_application_name"; vals[n++] = app;
 	keys[n] = NULL; vals[n] = NULL;
-	if (stop == NULL)
-		conn = PQconnectdbParams(keys, vals, 1);
-	else
-		conn = PQconnectStartParams(keys, vals, 1);
-	free(opt);
-	if (conn == NULL) {
-		mc_err_set(err, MC_E_CONNECT, "out of memory creating a connection");
+	if ((conn = pgq_open(keys, vals, stop, err)) == NULL) {
+		free(opt);
 		return (NULL);
 	}
-	if (stop != NULL && (conn = pgq_connect_wait(conn, stop,
-	    pgq_connect_timeout(conn), err)) == NULL)
-		return (NULL);
+	if (opt != NULL && PQstatus(conn) != CONNECTION_OK) {
+		mc_err_clear(err);
+		if (pgq_options_refused(t, conn, err)) {
+			/* Drop "options": shift the fallback name and NULL. */
+			PQfinish(conn);
+			keys[n - 2] = keys[n - 1]; vals[n - 2] = vals[n - 1];
+			keys[n - 1] = NULL; vals[n - 1] = NULL;
+			if ((conn = pgq_open(keys, vals, stop, err)) == NULL) {
+				free(opt);
+				return (NULL);
+			}
+		} else if (err != NULL && err->code != 0) {
+			free(opt);
+			PQfinish(conn);
+			return (NULL);
+		}
+	}
+	free(opt);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		mc_err_pg(err, conn, NULL);
 		mc_err_prefix(err, "cannot connect to PostgreSQL: ");

@@ -90,6 +90,8 @@ struct poller_pgs {
 	int			npairs;
 	struct poller_pair	pairs[POLLER_MAX_PAIRS];
 	char			endpoint[128];
+	char			server[112];	/* last answering server */
+	unsigned		server_changes;
 };
 
 /* Redis sampler state (its thread only). */
@@ -614,6 +616,33 @@ poller_pg_sessions(struct poller *p, struct snap_pg *pg, const PGresult *res,
 }
 
 /*
+ * Record which server answered (PQhost:PQport of conn) in pg, and log an
+ * event when it is not the one that answered before: with a multi-host
+ * conninfo this is how a failover shows (the pool reconnected through the
+ * host list to another server).
+ */
+static void
+poller_pg_server(struct poller *p, struct snap_pg *pg, PGconn *conn)
+{
+	struct poller_pgs	*st = &p->pgs;
+	const char		*h = PQhost(conn), *port = PQport(conn);
+	char			 now[sizeof(st->server)];
+
+	snprintf(now, sizeof(now), "%s:%s", h != NULL ? h : "?",
+	    port != NULL ? port : "?");
+	if (st->server[0] != '\0' && strcmp(now, st->server) != 0) {
+		st->server_changes++;
+		poller_log(p, LOGL_WARN, "dashboard: PostgreSQL is now "
+		    "answered by %s (%s), was %s: the pool followed a "
+		    "failover or the host list", now,
+		    pg->in_recovery ? "a standby" : "the primary", st->server);
+	}
+	poller_strlcpy(st->server, now, sizeof(st->server));
+	poller_strlcpy(pg->server, now, sizeof(pg->server));
+	pg->server_changes = st->server_changes;
+}
+
+/*
  * One PostgreSQL refresh into pg: BEGIN READ ONLY, summary, sessions,
  * COMMIT, each bounded by the deadline. Returns 0, or -1 with err (the
  * connection is cleaned up or closed by pool_release).
@@ -664,6 +693,7 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 	}
 	poller_pg_summary(pg, res, cnt);
 	PQclear(res);
+	poller_pg_server(p, pg, conn);
 	now = clk_mono_us();
 	check = pg->lock_waiters > 0 && (st->last_blocking_us == 0 ||
 	    now - st->last_blocking_us >= POLLER_BLOCKING_EVERY_US);

@@ -19,3 +19,8 @@ bench/bench-pool: $(srcdir)/bench/bench-pool.c libmcpdb.a
 	$(AM_V_CCLD)$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(AM_CPPFLAGS) \
 	    $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@ \
 	    $(srcdir)/bench/bench-pool.c libmcpdb.a $(MCPDB_LIBS)
+# A primary + streaming standby of its own; the primary crashes and the
+# standby is promoted under load (tests/harness/pg-standby.sh).
+check_PROGRAMS += tests/integ/t-failover
+tests_integ_t_failover_SOURCES = tests/integ/t-failover.c \
+	tests/integ/pool-common.c tests/integ/pool-common.h

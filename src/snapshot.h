@@ -136,6 +136,14 @@ struct snap_pg {
 	int		statements;	/* SQL statements this refresh sent */
 	/* "host:port/db as user", no password */
 	char		endpoint[128];
+	/*
+	 * The server that answered this refresh, "host:port" (a socket
+	 * directory for host): with a multi-host conninfo, the one libpq chose
+	 * (after a failover, the new primary). "" = unknown.
+	 */
+	char		server[112];
+	/* times the answering server changed since the poller started */
+	unsigned	server_changes;
 	/* server and privileges */
 	int		version_num;
 	char		version[48];

@@ -759,9 +759,9 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 		    st->state, st->error[0] ? " - " : "", st->error);
 		return;
 	}
-	snprintf(title, sizeof(title), "Server %s%s, up %s", pg->version,
-	    pg->in_recovery ? " (standby)" : "", draw_fmt_age(a, sizeof(a),
-	    (double)pg->uptime_s));
+	snprintf(title, sizeof(title), "Server %s%s%s%s, up %s", pg->version,
+	    pg->in_recovery ? " (standby)" : "", pg->server[0] ? " at " : "",
+	    pg->server, draw_fmt_age(a, sizeof(a), (double)pg->uptime_s));
 	snprintf(right, sizeof(right), "%d statements in %s per refresh",
 	    pg->statements,
 	    draw_fmt_latency(b, sizeof(b), (double)pg->took_us));

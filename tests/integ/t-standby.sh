@@ -3,8 +3,9 @@
 # says the server is a standby and where writes must go instead of "all
 # checks passed", and a write (`migrate up`) refused by the standby says so
 # in words instead of PostgreSQL's bare "read-only transaction" error, with
-# nothing applied. Own private primary (mcpdb-servers.sh) + a pg_basebackup
-# standby on a unix socket in the temp dir.
+# nothing applied; a host list of a dead socket and the standby fails in one
+# line naming each. Own private primary (mcpdb-servers.sh) + a pg_basebackup
+# standby (tests/harness/pg-standby.sh) on a unix socket in the temp dir.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 SRV=$MCPDB_SRCDIR/src/mcpdb-servers.sh
@@ -17,12 +18,9 @@ base=${TMPDIR:-/tmp}
 SD=$(mktemp -d "$base/mcpdb-stby.XXXXXX") || exit 1
 chmod 755 "$SD"
 W=$(mktemp -d "$base/mcpdb-stby-w.XXXXXX") || exit 1
-STANDBY=""
-as_pg() {
-	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+STBY="$MCPDB_SRCDIR/tests/harness/pg-standby.sh"
 cleanup() {
-	[ -n "$STANDBY" ] && as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
+	sh "$STBY" stop --dir "$SD" >/dev/null 2>&1
 	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
 	rm -rf "$W"
 }
@@ -33,16 +31,10 @@ export XDG_CONFIG_HOME="$W/xdg" HOME="$W"
 
 out=$(sh "$SRV" up --dir "$SD") || { echo "Bail out! cannot start private servers"; exit 1; }
 eval "$out"
-PGD=$(cd "$SD/pg" && pwd -P)
-echo "local replication all trust" >>"$PGD/data/pg_hba.conf"
-psql -X -q "$MCPDB_TEST_PGURL" -c "SELECT pg_reload_conf()" >/dev/null
-P2=$((MCPDB_TEST_PG_PORT + 1))
-STANDBY=$PGD/standby
-as_pg "$PGBIN/pg_basebackup" -D "$STANDBY" -R -h "$PGD" -p "$MCPDB_TEST_PG_PORT" -U postgres >/dev/null 2>&1 &&
-as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -l "$PGD/standby.log" -w \
-	-o "-p $P2 -k $PGD -c listen_addresses='' -c cluster_name=t_standby" start >/dev/null 2>&1
-ok $? "a streaming standby started (port $P2)"
-SB="host=$PGD port=$P2 user=postgres dbname=postgres"
+out=$(sh "$STBY" up --dir "$SD" --name t_standby)
+ok $? "a streaming standby started"
+eval "$out"
+SB=$STANDBY_URL
 is "$(psql -X "$SB" -Atc 'SELECT pg_is_in_recovery()')" t "... and it is in recovery"
 
 out=$("$M" --pg "$SB" doctor 2>&1)
@@ -60,4 +52,97 @@ out=$("$M" --log-level error --pg "$SB" migrate up --dir "$W/mig" 2>&1); rc=$?
 [ "$rc" -ne 0 ]; ok $? "migrate up on the standby fails (exit $rc)"
 like "$out" "the server is a standby (read-only): writes must go to the primary" "... saying the server is a standby"
 is "$(psql -X "$SB" -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 'stby_t'")" 0 "... and nothing was applied"
+
+# ---- replication view (issue 12, item 1)
+PG=$MCPDB_TEST_PGURL
+psql -X -q "$PG" -c "CREATE TABLE repl_t (x text)" >/dev/null
+n=0
+while [ $n -lt 50 ] && [ "$(psql -X "$PG" -Atc "SELECT state FROM pg_stat_replication WHERE application_name = 't_standby'")" != streaming ]; do
+	sleep 0.2; n=$((n + 1))
+done
+out=$("$M" --log-level error --pg "$PG" health 2>&1); rc=$?
+is "$rc" 0 "health on the primary with a streaming standby: exit 0"
+like "$out" "standby    |        | t_standby (local) streaming, async; lag write " "... a line for the standby: state, sync state, lags"
+out=$("$M" --log-level error --json --pg "$PG" health 2>/dev/null)
+like "$out" '"application_name":	"t_standby"' "--json: the standby under postgresql.replication"
+like "$out" '"replay_lag_bytes":	' "... with its replay lag in bytes"
+like "$out" '"role":	"primary"' "... and the server's role"
+out=$("$M" --log-level error --json --pg "$SB" health 2>/dev/null); rc=$?
+like "$out" '"status":	"streaming"' "--json on the standby: its WAL receiver is streaming"
+like "$out" '"since_last_replay_s":	' "... with the time since the last replayed transaction"
+is "$rc" 0 "... healthy (exit $rc)"
+out=$("$M" --log-level error --pg "$PG" doctor 2>&1)
+like "$out" "replication | ok     | standby t_standby (local) streaming" "doctor has a replication check naming the standby"
+
+# An inactive slot: a disconnected consumer, WAL piling up, in words.
+psql -X -q "$PG" -c "SELECT pg_create_physical_replication_slot('ghost', true)" >/dev/null
+out=$("$M" --log-level error --pg "$PG" health 2>&1); rc=$?
+is "$rc" 3 "an inactive slot: health exit 3"
+like "$out" "slot ghost (physical) is inactive and retains " "... saying the slot is inactive and retains WAL"
+like "$out" "the disk fills until it reconnects or the slot is dropped" "... and what that means"
+like "$out" "slot       |        | ghost (physical) INACTIVE, retains " "... and a table line for it"
+
+# Privileges: pg_monitor sees everything; a plain role is told what is hidden.
+psql -X -q "$PG" -c "CREATE ROLE repl_mon LOGIN IN ROLE pg_monitor; CREATE ROLE repl_plain LOGIN" >/dev/null
+MON="host=$STANDBY_SOCKDIR port=$PRIMARY_PORT user=repl_mon dbname=postgres"
+PLAIN="host=$STANDBY_SOCKDIR port=$PRIMARY_PORT user=repl_plain dbname=postgres"
+out=$("$M" --log-level error --pg "$MON" health 2>&1)
+like "$out" "t_standby (local) streaming, async; lag write" "as a pg_monitor role (no superuser): the standby's state and lag"
+like "$out" "slot ghost (physical) is inactive" "... and the slot"
+out=$("$M" --log-level error --pg "$PLAIN" health 2>&1)
+like "$out" "| t_standby: state and lag hidden (needs pg_monitor)" "as a plain role: the standby, its state and lag said to be hidden"
+psql -X -q "$PG" -c "REVOKE SELECT ON pg_replication_slots FROM PUBLIC" >/dev/null
+out=$("$M" --log-level error --pg "$PLAIN" health 2>&1)
+like "$out" "replication slots not visible to this user (permission denied for pg_replication_slots)" "a slot view the role may not read: said so, not zero slots"
+out=$("$M" --log-level error --json --pg "$PLAIN" health 2>/dev/null)
+like "$out" '"slots":	null' "... --json: slots null with slots_error"
+psql -X -q "$PG" -c "GRANT SELECT ON pg_replication_slots TO PUBLIC" -c "SELECT pg_drop_replication_slot('ghost')" >/dev/null
+
+# Lag over the configured threshold: replay paused on the standby.
+psql -X -q "$SB" -c "SELECT pg_wal_replay_pause()" >/dev/null
+psql -X -q "$PG" -c "INSERT INTO repl_t SELECT repeat('x', 1000) FROM generate_series(1, 3000)" >/dev/null
+cat >"$W/cfg.json" <<EOF
+{ "targets": { "pair": { "pg": "$PG", "replication": { "max_lag_bytes": 100000, "max_lag_s": 0 } } } }
+EOF
+chmod 600 "$W/cfg.json"
+n=0
+while :; do
+	out=$("$M" --log-level error --config "$W/cfg.json" --target pair health 2>&1); rc=$?
+	{ [ "$rc" = 3 ] || [ $n -ge 20 ]; } && break
+	sleep 0.2; n=$((n + 1))
+done
+is "$rc" 3 "replay paused, lag over replication.max_lag_bytes: health exit 3"
+like "$out" "standby t_standby lags " "... naming the standby and its lag"
+like "$out" "(replay; max_lag_bytes 97.7 kB)" "... and the threshold"
+out=$("$M" --log-level error --pg "$PG" health 2>&1); rc=$?
+is "$rc" 0 "with the default threshold (64 MiB) the same lag is healthy"
+psql -X -q "$SB" -c "SELECT pg_wal_replay_resume()" >/dev/null
+
+# A multi-host conninfo (issue 12): the standby first, then the primary; with
+# target_session_attrs=read-write libpq skips the standby.
+PGD=$STANDBY_SOCKDIR
+SFIRST="host=$PGD,$PGD port=$STANDBY_PORT,$PRIMARY_PORT user=postgres dbname=postgres target_session_attrs=read-write"
+out=$("$M" --log-level error --pg "$SFIRST" health 2>&1); rc=$?
+is "$rc" 0 "health through a host list (standby first) with read-write: healthy (exit $rc)"
+# Every host down or unsuitable: one line naming each host and its error.
+DEAD="host=$PGD/nx,$PGD port=1,$STANDBY_PORT user=postgres dbname=postgres target_session_attrs=read-write connect_timeout=3"
+t0=$(date +%s)
+out=$("$M" --log-level error --pg "$DEAD" health 2>&1); rc=$?
+t1=$(date +%s)
+is "$rc" 3 "health with every host down or a standby: exit 3"
+like "$out" "all 2 hosts failed: socket $PGD/nx/.s.PGSQL.1: No such file or directory; socket $PGD/.s.PGSQL.$STANDBY_PORT: session is read-only" \
+	"... one line naming each host and its error"
+unlike "$out" "Is the server running" "... without libpq's multi-line hints"
+ok $([ $((t1 - t0)) -le 4 ]; echo $?) "... within connect_timeout ($((t1 - t0)) s)"
+
+# The primary gone: the standby's receiver is disconnected (exit 3).
+sh "$STBY" kill-primary --dir "$SD" >/dev/null 2>&1
+n=0
+while :; do
+	out=$("$M" --log-level error --pg "$SB" health 2>&1); rc=$?
+	{ [ "$rc" = 3 ] || [ $n -ge 30 ]; } && break
+	sleep 0.3; n=$((n + 1))
+done
+is "$rc" 3 "the primary gone: health on the standby exits 3"
+like "$out" "this standby" "... saying its WAL receiver is disconnected"
 done_testing

@@ -24,14 +24,14 @@ SD=$(mktemp -d "$base/mcpdb-tuiout.XXXXXX") || exit 1
 chmod 755 "$SD"
 D=$(mktemp -d "$base/mcpdb-tuiout-ui.XXXXXX") || exit 1
 PIDS=""
-STANDBY=""
+STBY="$MCPDB_SRCDIR/tests/harness/pg-standby.sh"
 RREPLICA=""
 . "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
 COLS=120 ROWS=40
 cleanup() {
 	tui_kill
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	[ -n "$STANDBY" ] && as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
+	sh "$STBY" stop --dir "$SD" >/dev/null 2>&1
 	[ -n "$RREPLICA" ] && kill "$(cat "$RREPLICA")" 2>/dev/null
 	sh "$SRV" pg-thaw --dir "$SD" >/dev/null 2>&1
 	sh "$SRV" down --purge --dir "$SD" >/dev/null 2>&1 || rm -rf "$SD"
@@ -92,15 +92,9 @@ wait_gone "── Console" 2 || { keys Escape; wait_gone "── Console" 2; }
 quit_fast "healthy"
 
 # ---- replication: a standby and a Redis replica of the private pair
-PGD=$(cd "$SD/pg" && pwd -P)
-echo "local replication all trust" >>"$PGD/data/pg_hba.conf"
-psql -X -q "$PG" -c "SELECT pg_reload_conf()" >/dev/null
-P2=$((MCPDB_TEST_PG_PORT + 1))
-STANDBY=$PGD/standby
-as_pg "$PGBIN/pg_basebackup" -D "$STANDBY" -R -h "$PGD" -p "$MCPDB_TEST_PG_PORT" -U postgres >/dev/null 2>&1 &&
-as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -l "$PGD/standby.log" -w \
-	-o "-p $P2 -k $PGD -c listen_addresses='' -c cluster_name=tuistandby" start >/dev/null 2>&1
-ok $? "a streaming standby started (port $P2)"
+out=$(sh "$STBY" up --dir "$SD" --name tuistandby)
+ok $? "a streaming standby started"
+eval "$out"
 RREPLICA=$D/replica.pid
 redis-server --port 0 --unixsocket "$D/replica.sock" --save '' --appendonly no \
 	--daemonize yes --pidfile "$RREPLICA" --dir "$D" --logfile "$D/replica.log" \
@@ -115,7 +109,7 @@ wait_for " online " 10; ok $? "online, with its byte lag"
 keys q; wait_for "EXITED 0" 5
 cat >"$D/run-standby.sh" <<EOF
 #!/bin/sh
-"$M" --pg "host=$PGD port=$P2 user=postgres dbname=postgres" --redis "$D/replica.sock" "\$@"
+"$M" --pg "$STANDBY_URL" --redis "$D/replica.sock" "\$@"
 echo "EXITED \$?"
 exec sleep 600
 EOF
@@ -125,8 +119,7 @@ wait_for "replication standby: " 5; ok $? "with its replay position"
 keys 2
 wait_for "replica of 127.0.0.1:$MCPDB_TEST_REDIS_PORT, link up" 15; ok $? "the Redis replica shows its master and link"
 keys q; wait_for "EXITED 0" 5
-as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate -w stop >/dev/null 2>&1
-STANDBY=""
+sh "$STBY" stop --dir "$SD" >/dev/null 2>&1
 kill "$(cat "$RREPLICA")" 2>/dev/null
 RREPLICA=""
 

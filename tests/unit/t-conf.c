@@ -810,7 +810,7 @@ test_syntax_more(void)
 		{ "{\"targets\": {\"prod\": {\"p\\nq\": 1}}}",
 		    ": targets.prod.p?q: unknown key (known keys: pg, redis, "
 		    "protected, read_only, migrations_dir, seeds_dir, pool, "
-		    "redis_options, migrate)" },
+		    "redis_options, migrate, replication)" },
 		{ "{\"a\": 01}",
 		    ":1:7: JSON syntax error near '0': invalid number (no "
 		    "leading zeros)" },
@@ -1112,6 +1112,60 @@ test_put_target(void)
 	free(path);
 }
 
+/* The "replication" object: health's lag thresholds, validated. */
+static void
+test_replication(void)
+{
+	const struct conf_target	*t;
+	struct conf			*c;
+	struct mc_err			 err = { 0 };
+	char				*path;
+
+	path = write_file("repl.json", 0600,
+	    "{ \"default_target\": \"prod\", \"targets\": {\n"
+	    "  \"prod\": { \"pg\": \"host=a,b port=5432,5433 "
+	    "target_session_attrs=read-write\",\n"
+	    "    \"replication\": { \"max_lag_bytes\": 1048576, "
+	    "\"max_lag_s\": 5 } },\n"
+	    "  \"dev\": { \"pg\": \"dbname=dev\" } } }\n");
+	c = load_file(path, &err);
+	ok(c != NULL, "a target with a replication object loads: %s", err.msg);
+	t = c != NULL ? conf_find_target(c, "prod") : NULL;
+	is_int(t ? t->replication.max_lag_bytes : -1, 1048576,
+	    "replication.max_lag_bytes read");
+	is_int(t ? t->replication.max_lag_s : -1, 5,
+	    "replication.max_lag_s read");
+	t = c != NULL ? conf_find_target(c, "dev") : NULL;
+	is_int(t ? t->replication.max_lag_bytes : -1, 64 * 1024 * 1024,
+	    "max_lag_bytes defaults to 64 MiB");
+	is_int(t ? t->replication.max_lag_s : -1, 60,
+	    "max_lag_s defaults to 60 s");
+	conf_free(c);
+	free(path);
+
+	path = write_file("repl-bad.json", 0600,
+	    "{ \"targets\": { \"prod\": { \"pg\": \"dbname=x\",\n"
+	    "  \"replication\": { \"max_lag_s\": -1 } } } }\n");
+	c = load_file(path, &err);
+	ok(c == NULL, "a negative max_lag_s is refused");
+	like(err.msg, "targets.prod.replication.max_lag_s: expected an "
+	    "integer 0..604800, got -1", "... naming the key: %s", err.msg);
+	conf_free(c);
+	free(path);
+
+	path = write_file("repl-typo.json", 0600,
+	    "{ \"targets\": { \"prod\": { \"pg\": \"dbname=x\",\n"
+	    "  \"replication\": { \"max_lag_byte\": 10 } } } }\n");
+	mc_err_clear(&err);
+	c = load_file(path, &err);
+	ok(c == NULL, "an unknown key in replication is refused");
+	like(err.msg, "targets.prod.replication.max_lag_byte: unknown key "
+	    "(did you mean \"max_lag_bytes\"?)", "... with a suggestion: %s",
+	    err.msg);
+	conf_free(c);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1139,6 +1193,7 @@ main(void)
 	test_permissions();
 	test_put_target();
 	test_put_target_default();
+	test_replication();
 
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(tmpdir);
