@@ -21,6 +21,8 @@
  * mcpdb/... applications), the sessions list, COMMIT. pg_blocking_pids()
  * takes the lock manager's locks, so the sessions query calls it only when
  * the summary saw lock waiters and 5 s have passed since the last check.
+ * Where there is replication to show, the Dashboard's replication section
+ * adds repl_sample's three statements after the COMMIT (repl.c).
  */
 #include "config.h"
 
@@ -41,11 +43,13 @@
 #include <cjson/cJSON.h>
 
 #include "breaker.h"
+#include "buf.h"
 #include "conn.h"
 #include "metrics.h"
 #include "pool.h"
 #include "rds.h"
 #include "redact.h"
+#include "repl.h"
 #include "xmem.h"
 #include "clk.h"
 
@@ -92,6 +96,8 @@ struct poller_pgs {
 	char			endpoint[128];
 	char			server[112];	/* last answering server */
 	unsigned		server_changes;
+	/* the server has shown replication: keep sampling it */
+	bool			repl_seen;
 };
 
 /* Redis sampler state (its thread only). */
@@ -643,6 +649,37 @@ poller_pg_server(struct poller *p, struct snap_pg *pg, PGconn *conn)
 }
 
 /*
+ * The replication section of pg (repl_sample, three statements, each
+ * bounded by the deadline), run after the summary's transaction so that a
+ * view the role may not read cannot abort it. Only while the summary shows
+ * replication (a standby, a slot, recovery) or has shown it, so that a
+ * standby that went away still shows as gone; a failed sample is kept as
+ * its error, never failing the refresh.
+ */
+static void
+poller_pg_repl(struct poller *p, struct pool *pool, PGconn *conn,
+    struct snap_pg *pg)
+{
+	struct mc_err	e = { 0 };
+	struct buf	b;
+
+	if (pg->in_recovery || pg->nreplicas > 0 || pg->nslots > 0 ||
+	    pg->degraded)
+		p->pgs.repl_seen = true;
+	if (!p->pgs.repl_seen)
+		return;
+	(void)repl_sample(pool, conn, p->deadline_ms, &pg->repl, &e);
+	pg->statements += 3;
+	pg->repl_sampled = true;
+	pg->repl_th = p->mon_target.replication;
+	buf_init(&b);
+	pg->repl_nproblems = repl_problems(&pg->repl, &pg->repl_th, &b);
+	poller_strlcpy(pg->repl_problems, b.len > 0 ? b.data : "",
+	    sizeof(pg->repl_problems));
+	buf_done(&b);
+}
+
+/*
  * One PostgreSQL refresh into pg: BEGIN READ ONLY, summary, sessions,
  * COMMIT, each bounded by the deadline. Returns 0, or -1 with err (the
  * connection is cleaned up or closed by pool_release).
@@ -716,6 +753,7 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 	if (res == NULL)
 		goto fail;
 	PQclear(res);
+	poller_pg_repl(p, pool, conn, pg);
 	pool_release(pool, conn);
 	return (0);
 fail:

@@ -448,6 +448,13 @@ snapshot_pg_json(const struct snapshot *s)
 		json_num(r, "replay_lag_s", pg->replicas[i].replay_lag_s);
 		cJSON_AddItemToArray(a, r);
 	}
+	if (pg->repl_sampled) {
+		cJSON	*r = repl_json(&pg->repl);
+
+		cJSON_AddNumberToObject(r, "problems", pg->repl_nproblems);
+		cJSON_AddStringToObject(r, "problems_text", pg->repl_problems);
+		cJSON_AddItemToObject(x, "replication", r);
+	}
 	a = cJSON_AddArrayToObject(x, "mcpdb_applications");
 	for (i = 0; i < (size_t)pg->napps; i++) {
 		cJSON	*r = cJSON_CreateObject();
