@@ -46,6 +46,8 @@
 #include "buf.h"
 #include "conn.h"
 #include "metrics.h"
+#include "pgbadmin.h"
+#include "pgq.h"
 #include "pool.h"
 #include "rds.h"
 #include "redact.h"
@@ -98,6 +100,8 @@ struct poller_pgs {
 	unsigned		server_changes;
 	/* the server has shown replication: keep sampling it */
 	bool			repl_seen;
+	/* PgBouncer's admin console: our session to it, or NULL */
+	PGconn			*pgb;
 };
 
 /* Redis sampler state (its thread only). */
@@ -126,6 +130,8 @@ struct poller {
 	/* the console's, or NULL (borrowed) */
 	struct conn		*watch;
 	bool			 has_redis;
+	/* the target is PgBouncer's admin console (pgbadmin.c) */
+	bool			 console;
 
 	pthread_t		 thr_pub, thr_pg, thr_rd;
 	bool			 started, rd_started;
@@ -761,16 +767,56 @@ fail:
 	return (-1);
 }
 
+/*
+ * A part for PgBouncer's admin console: SHOW POOLS and SHOW STATS on a
+ * session of our own (opened here, kept, closed after any failure), each
+ * bounded by the deadline. NULL with err.
+ */
+static struct snap_pg *
+poller_pgb_sample(struct poller *p, struct mc_err *err)
+{
+	struct poller_pgs	*st = &p->pgs;
+	struct snap_pg		*pg;
+	struct table		*pools, *stats;
+	int64_t			 t0 = clk_mono_us(), wall = clk_wall_us();
+
+	if (st->pgb == NULL &&
+	    (st->pgb = pgq_connect(&p->mon_target, "monitor", err)) == NULL)
+		return (NULL);
+	if (pgbadmin_read(st->pgb, p->deadline_ms, &pools, &stats,
+	    err) == -1) {
+		PQfinish(st->pgb);
+		st->pgb = NULL;
+		return (NULL);
+	}
+	pg = snap_pg_new();
+	pg->wall_us = wall;
+	pg->took_us = clk_mono_us() - t0;
+	pg->statements = 2;
+	pg->pgbouncer = true;
+	pg->pgb_pools = pools;
+	pg->pgb_stats = stats;
+	pg->standby_delay_s = -1;
+	pg->standby_backlog_bytes = -1;
+	pg->slot_retained_bytes = -1;
+	poller_strlcpy(pg->endpoint, st->endpoint, sizeof(pg->endpoint));
+	poller_pg_server(p, pg, st->pgb);
+	return (pg);
+}
+
 /* Build a PostgreSQL part, or NULL with err when the refresh failed. */
 static struct snap_pg *
 poller_pg_sample(struct poller *p, struct mc_err *err)
 {
 	struct poller_pgs	*st = &p->pgs;
-	struct snap_pg		*pg = snap_pg_new();
+	struct snap_pg		*pg;
 	struct pg_counters	 cnt;
 	struct metrics_sample	 ms;
 	int64_t			 t0 = clk_mono_us();
 
+	if (p->console)
+		return (poller_pgb_sample(p, err));
+	pg = snap_pg_new();
 	pg->wall_us = clk_wall_us();
 	if (poller_pg_refresh(p, pg, &cnt, err) == -1) {
 		snap_pg_unref(pg);
@@ -1200,6 +1246,9 @@ poller_pg_main(void *arg)
 		pthread_mutex_unlock(&p->mtx);
 		snap_pg_unref(old);
 	}
+	if (p->pgs.pgb != NULL)
+		PQfinish(p->pgs.pgb);
+	p->pgs.pgb = NULL;
 	poller_exit(p);
 	return (NULL);
 }
@@ -1520,6 +1569,7 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	p->mon_target.pool.idle_timeout_ms = 0;
 	p->mon_target.pool.statement_timeout_ms = p->deadline_ms;
 	p->has_redis = t->redis != NULL && t->redis[0] != '\0';
+	p->console = pgbadmin_is_console(t);
 	/*
 	 * No logger for the monitor's own pool and Redis client: a sampler or
 	 * a connect left running on a frozen server after poller_free must not

@@ -124,6 +124,8 @@ snap_pg_unref(struct snap_pg *p)
 	if (atomic_fetch_sub(&b->refs, 1) != 1)
 		return;
 	free(b->pg.sessions);
+	table_free(b->pg.pgb_pools);
+	table_free(b->pg.pgb_stats);
 	free(b);
 }
 
@@ -403,6 +405,17 @@ snapshot_pg_json(const struct snapshot *s)
 	for (i = 0; i < s->npools; i++)
 		cJSON_AddItemToArray(a, json_pool(&s->pools[i]));
 	if (pg == NULL) {
+		cJSON_AddNullToObject(o, "server");
+		return (o);
+	}
+	if (pg->pgbouncer) {
+		x = cJSON_AddObjectToObject(o, "pgbouncer");
+		json_time(x, "sampled", pg->wall_us);
+		cJSON_AddBoolToObject(x, "stale",
+		    snapshot_stale(s, pg->wall_us, true));
+		cJSON_AddStringToObject(x, "endpoint", pg->endpoint);
+		cJSON_AddItemToObject(x, "pools", table_to_json(pg->pgb_pools));
+		cJSON_AddItemToObject(x, "stats", table_to_json(pg->pgb_stats));
 		cJSON_AddNullToObject(o, "server");
 		return (o);
 	}

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "metrics.h"
+#include "out.h"
 #include "pool.h"
 #include "rds.h"
 #include "repl.h"
@@ -198,6 +199,13 @@ struct snap_pg {
 	struct conf_replication repl_th;
 	int		repl_nproblems;
 	char		repl_problems[512];
+	/*
+	 * The target is PgBouncer's admin console (dbname=pgbouncer): only
+	 * these two, read with SHOW (pgbadmin.c); the rest stays zero.
+	 * Immutable, freed with the part.
+	 */
+	bool		pgbouncer;
+	struct table	*pgb_pools, *pgb_stats;
 	/* the server's view of mcpdb's pools */
 	int		napps;
 	struct snap_app	apps[SNAP_MAX_APPS];

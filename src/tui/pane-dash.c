@@ -34,6 +34,7 @@
 #include "snapshot.h"
 #include "xmem.h"
 #include "draw.h"
+#include "dash-pgb.h"
 #include "dash-repl.h"
 #include "pane.h"
 #include "ui.h"
@@ -694,6 +695,10 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	pg = snapshot_pg(d->snap);
 	pools = snapshot_pools(d->snap, &npools);
 	y = dash_draw_header(win, d->snap, pg, &stale);
+	if (pg != NULL && pg->pgbouncer) {
+		dash_pgb_draw(win, y, pg, stale);
+		return;
+	}
 	twoline = h >= 30;
 	draw_title(win, y++, 0, w, "mcpdb pools", "pool side | server side");
 	for (i = 0; i < npools; i++)

@@ -7,6 +7,7 @@ libmcpdb_a_SOURCES += \
 	src/poller.c src/poller.h \
 	src/tui/pane-dash.c \
 	src/tui/dash-repl.c src/tui/dash-repl.h \
+	src/tui/dash-pgb.c src/tui/dash-pgb.h \
 	src/tui/pane-redis.c
 
 # Unit: rates with restart detection, judgements, formatting (no servers).
