@@ -36,6 +36,9 @@ TESTS += tests/integ/t-confirm.sh
 EXTRA_DIST += tests/integ/t-confirm.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
+# Read routing (issue 12): a target's pg_read pool, on a private standby.
+TESTS += tests/integ/t-read-route.sh
+EXTRA_DIST += tests/integ/t-read-route.sh
 libmcpdb_a_SOURCES += src/schema.c src/schema.h
 check_PROGRAMS += tests/unit/t-schema
 TESTS += tests/integ/t-schema-export.sh

@@ -1508,7 +1508,9 @@ poller_copy_target(struct conf_target *d, const struct conf_target *t)
 
 	*d = *t;
 	d->name = xstrdup(t->name ? t->name : "");
-	d->pg = xstrdup(t->pg ? t->pg : "");
+	/* monitoring reads from the target's read pool when it has one */
+	d->pg = xstrdup(t->pg_read != NULL ? t->pg_read : t->pg ? t->pg : "");
+	d->pg_read = NULL;
 	d->redis = xstrdup(t->redis);
 	d->migrations_dir = NULL;
 	d->seeds_dir = NULL;
@@ -1577,7 +1579,7 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	 * through the console's connections, and the status line shows ours.
 	 */
 	p->mon = conn_new(&p->mon_target, NULL, "monitor");
-	ep = redact_pg_endpoint(t->pg ? t->pg : "");
+	ep = redact_pg_endpoint(p->mon_target.pg);
 	poller_strlcpy(p->pgs.endpoint, ep ? ep : "", sizeof(p->pgs.endpoint));
 	free(ep);
 	p->rds.keep.save_points = -1;
