@@ -107,8 +107,8 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 	const struct conf_pool		*p = &t->pool;
 	char				*pg = cmd_show_conn(t->pg, false, "(libpq defaults: PG* variables, service file)");
 	char				*rd = cmd_show_conn(t->redis, true, "(none)");
-	char				*pr = t->pg_read ? cmd_show_conn(t->pg_read,
-	    false, "") : NULL;
+	char				*pr = t->pg_read ?
+	    cmd_show_conn(t->pg_read, false, "") : NULL;
 	const char			*path = conf_path(ctx->conf);
 
 	if (ctx->json) {

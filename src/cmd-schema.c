@@ -32,7 +32,8 @@ cmd_schema_conn(struct cmd_ctx *ctx, struct pool **pp, struct mc_err *err)
 {
 	struct conn	*c;
 
-	if ((c = cmd_conn_read(ctx, err)) == NULL || (*pp = conn_pool(c, err)) == NULL)
+	if ((c = cmd_conn_read(ctx, err)) == NULL ||
+	    (*pp = conn_pool(c, err)) == NULL)
 		return (NULL);
 	return (pool_acquire(*pp, "schema", err));
 }

@@ -1392,7 +1392,7 @@ conf_override(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 		free(t->pg);
 		t->pg = xstrdup(f->pg);
 		t->pg_source = "flag";
-		/* its standbys are another cluster's: monitor where --pg says */
+		/* its standbys are another cluster's: read where --pg says */
 		free(t->pg_read);
 		t->pg_read = NULL;
 	} else if ((s = conf_env("DATABASE_URL")) != NULL) {

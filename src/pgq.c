@@ -482,11 +482,11 @@ pgq_check_writable(PGconn *conn, const char *what, struct mc_err *err)
 		    "target_session_attrs=read-write); nothing was changed",
 		    what, host ? host : "?", port ? port : "?"));
 	if (ro)
-		return (mc_err_set(err, MC_E_REFUSED, "refusing to %s: sessions "
-		    "on %s:%s are read-only (transaction_read_only is on: "
-		    "default_transaction_read_only is set for this role or "
-		    "database, or in the conninfo's options); nothing was "
-		    "changed", what, host ? host : "?", port ? port : "?"));
+		return (mc_err_set(err, MC_E_REFUSED, "refusing to %s: "
+		    "sessions on %s:%s are read-only (transaction_read_only "
+		    "is on: default_transaction_read_only is set for this "
+		    "role or database, or in the conninfo's options); "
+		    "nothing was changed", what, host ? host : "?", port ? port : "?"));
 	return (0);
 }
 
