@@ -140,6 +140,16 @@ EOF
 	like "$scr" "no client waits a second or more" "... nobody waiting yet"
 	like "$scr" "PG up" "... and the status line says up"
 	unlike "$scr" "unsupported" "no failed statistics query"
+	keys e
+	wait_for "exported every pane to" 5; ok $? "e exports"
+	f=$(find "$W" -name 'export-*.json' 2>/dev/null | head -1)
+	python3 - "$f" <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))["panes"]["Dashboard"]["pgbouncer"]
+assert any(p["pool_mode"] == "transaction" for p in b["pools"]), b
+assert any(s["database"] == "postgres" for s in b["stats"]), b
+EOF
+	ok $? "... SHOW POOLS and SHOW STATS under pgbouncer in the export"
 	WAITERS=""
 	for i in 1 2 3 4 5 6 7 8 9 10 11; do
 		psql -X -q "$PGB_URL" -c "BEGIN" -c "SELECT pg_sleep(8)" -c "COMMIT" >/dev/null 2>&1 &
@@ -151,6 +161,6 @@ EOF
 	for p in $WAITERS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 else
-	skip 11 "tmux is not installed"
+	skip 13 "tmux is not installed"
 fi
 done_testing

@@ -75,6 +75,18 @@ wait_for "primary: 1 standby, 1 slot; 1 problem" 10; ok $? "a slot nobody uses: 
 wait_for "slot        ghost (physical) INACTIVE, retains "; ok $? "... the slot flagged INACTIVE with the WAL it retains"
 wait_for "slot ghost (physical) is inactive and retains "; ok $? "... and in words"
 like "$(screen)" "reconnects or the slot is dropped (pg_drop_replication_slot)" "... saying what it means, wrapped to the width"
+keys e
+wait_for "exported every pane to" 5; ok $? "e exports"
+f=$(find "$D" -name 'export-*.json' 2>/dev/null | head -1)
+python3 - "$f" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["panes"]["Dashboard"]["server"]["replication"]
+assert r["role"] == "primary", r
+assert [s["application_name"] for s in r["standbys"]] == ["tuirepl"], r
+assert any(s["name"] == "ghost" and s["active"] is False for s in r["slots"]), r
+assert r["problems"] == 1, r
+EOF
+ok $? "... the replication section in the export: standby, inactive slot, 1 problem"
 keys 1
 wait_for "[1 Dashboard]" 2; ok $? "keys still work while the section refreshes"
 keys q; wait_for "EXITED 0" 5
