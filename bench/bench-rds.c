@@ -153,7 +153,7 @@ main(int argc, char **argv)
 	tg.name = "bench";
 	tg.redis = argv[1];
 	tg.redis_opts.command_timeout_ms = 10000;
-	r = rds_cluster_uri_is(tg.redis) ? rds_cluster_open(&tg, NULL, "bench", &err) :
+	r = rdsuri_cluster_is(tg.redis) ? rds_cluster_open(&tg, NULL, "bench", &err) :
 	    rds_new(&tg, NULL, "bench", &err);
 	if (r == NULL) {
 		fprintf(stderr, "bench-rds: %s\n", err.msg);

@@ -33,6 +33,7 @@
 #include "pool.h"
 #include "prom.h"
 #include "promexp.h"
+#include "rds-cluster.h"
 #include "xmem.h"
 
 #define METRICS_EXTRAS_S	30	/* migration state, database size */
@@ -54,7 +55,48 @@ struct metrics_srv {
 	uint64_t		 extra_gen;	/* bumps on each extras read */
 };
 
-/* Read the migration state and the database size into x (any thread). */
+/*
+ * When the target's Redis is a cluster, describe it into cl (left unread
+ * otherwise): about one PING + INFO per node.
+ */
+static void
+metrics_cluster(struct metrics_srv *m, struct promexp_cluster *cl)
+{
+	struct rds_cluster_view	*v;
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+	size_t			 i;
+
+	if (m->target->redis == NULL || *m->target->redis == '\0' ||
+	    (r = conn_rds(m->conn, &err)) == NULL || !rds_is_cluster(r))
+		return;
+	v = xcalloc(1, sizeof(*v));
+	if (rds_cluster_describe(r, v, &err) == -1) {
+		log_debug(m->log, "metrics: redis cluster: %s", err.msg);
+		free(v);
+		return;
+	}
+	cl->read = true;
+	cl->state_ok = strcmp(v->state, "ok") == 0;
+	cl->slots_assigned = v->slots_assigned;
+	cl->slots_ok = v->slots_ok;
+	cl->slots_pfail = v->slots_pfail;
+	cl->slots_fail = v->slots_fail;
+	cl->known_nodes = v->known_nodes;
+	cl->size = v->size;
+	cl->current_epoch = v->current_epoch;
+	cl->uncovered = v->uncovered;
+	cl->nodes = (int)v->nnodes;
+	for (i = 0; i < v->nnodes; i++)
+		if (!v->nodes[i].reachable)
+			cl->unreachable++;
+	free(v);
+}
+
+/*
+ * Read the migration state, a Redis Cluster's state and the database size
+ * into x (any thread).
+ */
 static void
 metrics_extras(struct metrics_srv *m, struct promexp_extra *x)
 {
@@ -67,6 +109,7 @@ metrics_extras(struct metrics_srv *m, struct promexp_extra *x)
 	size_t			 i;
 
 	memset(x, 0, sizeof(*x));
+	metrics_cluster(m, &x->cluster);
 	migrate_opts_init(&o);
 	o.dir = m->dir;
 	x->mig.configured = true;

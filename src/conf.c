@@ -38,7 +38,6 @@
 #include "fsafe.h"
 #include "jscan.h"
 #include "rdsuri.h"
-#include "rds-cluster.h"
 #include "redact.h"
 #include "xmem.h"
 
@@ -749,10 +748,10 @@ conf_check_pg(struct conf_vctx *v, const char *path, const char *s)
 static int
 conf_check_redis_cluster(struct conf_vctx *v, const char *path, const char *s)
 {
-	struct rds_cluster_uri	 u;
+	struct rdsuri_cluster	 u;
 	struct mc_err		 e = { 0 };
 
-	if (rds_cluster_uri_parse(s, &u, &e) == -1) {
+	if (rdsuri_cluster_parse(s, &u, &e) == -1) {
 		conf_fail(v, path, "invalid Redis Cluster URI (%s): expected "
 		    "redis+cluster://[user:password@]host:port[,host:port...]",
 		    e.msg);
@@ -760,7 +759,7 @@ conf_check_redis_cluster(struct conf_vctx *v, const char *path, const char *s)
 	}
 	if (strchr(s, '@') != NULL)
 		v->has_password = true;
-	rds_cluster_uri_done(&u);
+	rdsuri_cluster_done(&u);
 	return (0);
 }
 
@@ -780,7 +779,7 @@ conf_check_redis(struct conf_vctx *v, const char *path, const char *s)
 	char		*echo;
 	const char	*form = NULL;
 
-	if (rds_cluster_uri_is(s))
+	if (rdsuri_cluster_is(s))
 		return (conf_check_redis_cluster(v, path, s));
 	if (rdsuri_parse(s, &u, &e) == 0) {
 		if (u.password != NULL)

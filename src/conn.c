@@ -62,7 +62,7 @@ conn_rds_make(struct conn *c, struct mc_err *err)
 	const struct conf_target	*t = c->target;
 	struct rds			*r;
 
-	if (t != NULL && rds_cluster_uri_is(t->redis))
+	if (t != NULL && rdsuri_cluster_is(t->redis))
 		return (rds_cluster_open(t, c->log, c->component, err));
 	if ((r = rds_new(t, c->log, c->component, err)) != NULL)
 		(void)rds_cluster_detect(r, t, c->component);

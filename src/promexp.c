@@ -617,6 +617,42 @@ promexp_mig(struct prom *p, const struct promexp_mig *m)
 	    "When the migration state was read.", m->wall_us / 1e6, NULL);
 }
 
+/*
+ * A Redis Cluster's state: redis_exporter's redis_cluster_* names (from
+ * CLUSTER INFO) plus what mcpdb judges from every node.
+ */
+static void
+promexp_cluster(struct prom *p, const struct promexp_cluster *c)
+{
+	promexp_put(p, PROM_GAUGE, "redis_cluster_state",
+	    "1 when cluster_state is ok.", c->state_ok ? 1 : 0, NULL);
+	promexp_put(p, PROM_GAUGE, "redis_cluster_slots_assigned",
+	    "Slots assigned to a master (of 16384).", c->slots_assigned, NULL);
+	promexp_put(p, PROM_GAUGE, "redis_cluster_slots_ok",
+	    "Slots whose master is not in pfail or fail state.", c->slots_ok,
+	    NULL);
+	promexp_put(p, PROM_GAUGE, "redis_cluster_slots_pfail",
+	    "Slots whose master is possibly failing (pfail).", c->slots_pfail,
+	    NULL);
+	promexp_put(p, PROM_GAUGE, "redis_cluster_slots_fail",
+	    "Slots whose master is failing (fail).", c->slots_fail, NULL);
+	promexp_put(p, PROM_GAUGE, "redis_cluster_known_nodes",
+	    "Nodes the answering node knows.", c->known_nodes, NULL);
+	promexp_put(p, PROM_GAUGE, "redis_cluster_size",
+	    "Masters serving at least one slot.", c->size, NULL);
+	promexp_put(p, PROM_GAUGE, "redis_cluster_current_epoch",
+	    "cluster_current_epoch (rises with each failover).",
+	    (double)c->current_epoch, NULL);
+	promexp_put(p, PROM_GAUGE, "mcpdb_redis_cluster_uncovered_slots",
+	    "Slots with no reachable master, as mcpdb sees the nodes.",
+	    c->uncovered, NULL);
+	promexp_put(p, PROM_GAUGE, "mcpdb_redis_cluster_nodes",
+	    "Nodes in the slot map.", c->nodes, NULL);
+	promexp_put(p, PROM_GAUGE, "mcpdb_redis_cluster_nodes_unreachable",
+	    "Nodes in the slot map that did not answer mcpdb.",
+	    c->unreachable, NULL);
+}
+
 void
 promexp_snapshot(struct prom *p, const struct snapshot *s,
     const struct promexp_extra *x)
@@ -637,6 +673,8 @@ promexp_snapshot(struct prom *p, const struct snapshot *s,
 	promexp_rclients(p, s);
 	promexp_pg(p, s, x);
 	promexp_redis(p, s);
+	if (x != NULL && x->cluster.read)
+		promexp_cluster(p, &x->cluster);
 	if (x != NULL)
 		promexp_mig(p, &x->mig);
 }

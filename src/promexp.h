@@ -2,7 +2,7 @@
  * promexp.h - turn what mcpdb already measures into Prometheus families
  * (prom.h): a poller snapshot (this process's pools and Redis clients, the
  * PostgreSQL and Redis server figures) plus the slower extras the exporter
- * samples itself (migration state, database size). Pure: no I/O, so the
+ * samples itself (migration state, database size, a Redis Cluster's state). Pure: no I/O, so the
  * mapping is tested on hand-made snapshots.
  *
  * Names follow the Prometheus conventions (base units, `_total` counters)
@@ -32,9 +32,21 @@ struct promexp_mig {
 	bool	lock_held;	/* a migration run holds the advisory lock */
 };
 
+/* A Redis Cluster's state, as `health` reads it (CLUSTER INFO + nodes). */
+struct promexp_cluster {
+	bool	read;		/* the target's Redis is a cluster, described */
+	bool	state_ok;	/* cluster_state:ok */
+	int	slots_assigned, slots_ok, slots_pfail, slots_fail;
+	int	known_nodes, size;	/* cluster_known_nodes, cluster_size */
+	int	uncovered;	/* slots with no reachable master */
+	int	nodes, unreachable;	/* nodes in the map, not answering */
+	int64_t	current_epoch;
+};
+
 /* What the exporter samples itself, on its own slower cadence. */
 struct promexp_extra {
 	struct promexp_mig mig;
+	struct promexp_cluster cluster;
 	bool	db_ok;
 	char	datname[64];
 	int64_t	db_size_bytes;

@@ -240,134 +240,6 @@ rds_cluster_cmd_slot(int argc, const char *const *argv, const size_t *argvlen,
 }
 
 /* ===================================================================== */
-/* Target form                                                            */
-/* ===================================================================== */
-
-/* Is s a redis+cluster:// target? */
-bool
-rds_cluster_uri_is(const char *s)
-{
-	return (s != NULL && strncasecmp(s, "redis+cluster://", 16) == 0);
-}
-
-/* Parse one "host[:port]" / "[v6][:port]" seed of len bytes into sd. */
-static int
-rcl_seed_parse(const char *s, size_t len, struct rds_cluster_seed *sd,
-    struct mc_err *err)
-{
-	const char	*hend, *p, *colon = NULL;
-	size_t		 hl, i;
-	long		 port = 6379;
-
-	if (len == 0)
-		return (mc_err_set(err, MC_E_CONFIG, "redis+cluster://: empty seed "
-		    "(expected host:port[,host:port...])"));
-	if (s[0] == '[') {
-		if ((hend = memchr(s, ']', len)) == NULL)
-			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
-			    "\"%.*s\": unclosed '['", (int)len, s));
-		hl = (size_t)(hend - s - 1);
-		p = s + 1;
-		if (hend + 1 < s + len) {
-			if (hend[1] != ':')
-				return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// "
-				    "seed \"%.*s\": expected ':' after ']'", (int)len, s));
-			colon = hend + 1;
-		}
-	} else {
-		colon = memchr(s, ':', len);
-		hl = colon ? (size_t)(colon - s) : len;
-		p = s;
-		if (colon && memchr(colon + 1, ':', len - hl - 1) != NULL)
-			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
-			    "\"%.*s\": an IPv6 address needs brackets ([::1]:7000)",
-			    (int)len, s));
-	}
-	if (hl == 0 || hl >= sizeof(sd->host))
-		return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed \"%.*s\": "
-		    "%s host", (int)len, s, hl == 0 ? "empty" : "too long a"));
-	for (i = 0; i < hl; i++)
-		if ((unsigned char)p[i] <= ' ' || strchr("/?#@", p[i]) != NULL)
-			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
-			    "\"%.*s\": bad character in the host", (int)len, s));
-	if (colon != NULL) {
-		port = rcl_word_num(colon + 1, (size_t)(s + len - colon - 1));
-		if (port < 1 || port > 65535)
-			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
-			    "\"%.*s\": port must be 1..65535", (int)len, s));
-	}
-	memcpy(sd->host, p, hl);
-	sd->host[hl] = '\0';
-	sd->port = (int)port;
-	return (0);
-}
-
-/* Parse a redis+cluster:// target (see rds-cluster.h). */
-int
-rds_cluster_uri_parse(const char *s, struct rds_cluster_uri *u,
-    struct mc_err *err)
-{
-	const char	*p, *at, *end, *comma, *slash;
-	size_t		 n;
-	char		 first[300];
-
-	memset(u, 0, sizeof(*u));
-	if (!rds_cluster_uri_is(s))
-		return (mc_err_set(err, MC_E_CONFIG, "not a redis+cluster:// URL"));
-	p = s + 16;
-	end = p + strlen(p);
-	if ((slash = strchr(p, '/')) != NULL) {
-		if (strcmp(slash, "/") != 0 && strcmp(slash, "/0") != 0)
-			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster://: \"%.40s\" "
-			    "after the seeds: a cluster has only database 0 (no /db, no "
-			    "?options)", slash));
-		end = slash;
-	}
-	if (memchr(p, '?', (size_t)(end - p)) != NULL)
-		return (mc_err_set(err, MC_E_CONFIG, "redis+cluster://: no ?options "
-		    "are supported"));
-	/* The user info ends at the last '@' before the seeds (a password may hold '@' only %-escaped). */
-	at = NULL;
-	for (comma = p; comma < end; comma++)
-		if (*comma == '@')
-			at = comma;
-	u->seeds = xcalloc(RDS_CLUSTER_MAX_SEEDS, sizeof(*u->seeds));
-	for (p = at ? at + 1 : p; ; p = comma + 1) {
-		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
-			comma = end;
-		if (u->nseeds == RDS_CLUSTER_MAX_SEEDS) {
-			mc_err_set(err, MC_E_CONFIG, "redis+cluster://: more than %d seeds",
-			    RDS_CLUSTER_MAX_SEEDS);
-			goto fail;
-		}
-		if (rcl_seed_parse(p, (size_t)(comma - p), &u->seeds[u->nseeds],
-		    err) == -1)
-			goto fail;
-		u->nseeds++;
-		if (comma == end)
-			break;
-	}
-	n = at ? (size_t)(at - (s + 16)) : 0;
-	snprintf(first, sizeof(first), strchr(u->seeds[0].host, ':') ?
-	    "[%s]:%d" : "%s:%d", u->seeds[0].host, u->seeds[0].port);
-	u->auth_uri = xasprintf("redis://%.*s%s%s", (int)n, s + 16, at ? "@" : "",
-	    first);
-	return (0);
-fail:
-	rds_cluster_uri_done(u);
-	return (-1);
-}
-
-/* Free a parsed cluster URI. */
-void
-rds_cluster_uri_done(struct rds_cluster_uri *u)
-{
-	free(u->auth_uri);
-	free(u->seeds);
-	memset(u, 0, sizeof(*u));
-}
-
-/* ===================================================================== */
 /* Nodes and the map                                                      */
 /* ===================================================================== */
 
@@ -438,7 +310,7 @@ rcl_split_addr(char *s, char **host, int *port)
 /* A new router for the given auth URI and seeds. */
 static struct rds_cluster *
 rcl_new(const struct conf_target *t, const char *auth_uri,
-    const struct rds_cluster_seed *seeds, size_t nseeds, struct logger *log,
+    const struct rdsuri_seed *seeds, size_t nseeds, struct logger *log,
     const char *component)
 {
 	struct rds_cluster	*cl = xcalloc(1, sizeof(*cl));
@@ -1388,18 +1260,18 @@ struct rds *
 rds_cluster_open(const struct conf_target *t, struct logger *log,
     const char *component, struct mc_err *err)
 {
-	struct rds_cluster_uri	 u;
+	struct rdsuri_cluster	 u;
 	struct conf_target	 nt;
 	struct rds		*r;
 	struct rds_cluster	*cl;
 	char			 what[160];
 	size_t			 i, l;
 
-	if (rds_cluster_uri_parse(t->redis, &u, err) == -1)
+	if (rdsuri_cluster_parse(t->redis, &u, err) == -1)
 		return (mc_err_prefix(err, "target %s: ", t->name ? t->name : "?"),
 		    NULL);
 	if (t->redis_opts.nsentinels > 0) {
-		rds_cluster_uri_done(&u);
+		rdsuri_cluster_done(&u);
 		return (mc_err_set(err, MC_E_CONFIG, "target %s: redis+cluster:// and "
 		    "redis_options.sentinels exclude each other (a cluster fails "
 		    "over by itself)", t->name ? t->name : "?"), NULL);
@@ -1410,7 +1282,7 @@ rds_cluster_open(const struct conf_target *t, struct logger *log,
 	nt.redis_opts.nsentinels = 0;
 	nt.redis_opts.sentinel_master = NULL;
 	if ((r = rds_new(&nt, log, component, err)) == NULL) {
-		rds_cluster_uri_done(&u);
+		rdsuri_cluster_done(&u);
 		return (NULL);
 	}
 	cl = rcl_new(t, u.auth_uri, u.seeds, u.nseeds, log, component);
@@ -1422,7 +1294,7 @@ rds_cluster_open(const struct conf_target *t, struct logger *log,
 		    u.seeds[i].port);
 	}
 	rcl_attach(r, cl, what);
-	rds_cluster_uri_done(&u);
+	rdsuri_cluster_done(&u);
 	return (r);
 }
 
@@ -1431,7 +1303,7 @@ int
 rds_cluster_detect(struct rds *r, const struct conf_target *t,
     const char *component)
 {
-	struct rds_cluster_seed	 seed;
+	struct rdsuri_seed	 seed;
 	struct rds_cluster	*cl;
 	redisContext		*c;
 	redisReply		*rep;

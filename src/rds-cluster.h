@@ -30,13 +30,13 @@
 #include "conf.h"
 #include "err.h"
 #include "log.h"
+#include "rdsuri.h"
 
 struct rds;
 struct rds_cluster;
 
 #define RDS_CLUSTER_SLOTS		16384
 #define RDS_CLUSTER_MAX_REDIRECTS	5
-#define RDS_CLUSTER_MAX_SEEDS		32
 #define RDS_CLUSTER_MAX_NODES		64	/* nodes shown by a view */
 
 /* --- Key slots ----------------------------------------------------------- */
@@ -55,32 +55,6 @@ int	rds_cluster_keyslot(const char *key, size_t len);
 int	rds_cluster_cmd_slot(int argc, const char *const *argv,
 	    const size_t *argvlen, struct mc_err *);
 
-/* --- Target form ---------------------------------------------------------- */
-
-struct rds_cluster_seed {
-	char	host[256];	/* IPv6 without brackets */
-	int	port;
-};
-
-/* A parsed redis+cluster:// string. Free with rds_cluster_uri_done. */
-struct rds_cluster_uri {
-	char			*auth_uri;	/* "redis://[userinfo@]first-seed": carries AUTH */
-	size_t			 nseeds;
-	struct rds_cluster_seed	*seeds;
-};
-
-/* Does s start with "redis+cluster://"? */
-bool	rds_cluster_uri_is(const char *s);
-/*
- * Parse "redis+cluster://[user[:password]@]host[:port][,host[:port]...][/]"
- * (port defaults to 6379, "[v6]:port" allowed, at most
- * RDS_CLUSTER_MAX_SEEDS seeds, no /db: a cluster has database 0 only).
- * -1 with MC_E_CONFIG and a message naming the bad seed (never the
- * password). out is zeroed first.
- */
-int	rds_cluster_uri_parse(const char *, struct rds_cluster_uri *out,
-	    struct mc_err *);
-void	rds_cluster_uri_done(struct rds_cluster_uri *);
 
 /* --- Lifetime ------------------------------------------------------------ */
 

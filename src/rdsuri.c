@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -516,4 +517,177 @@ done:
 	out = buf_detach(&b);
 	buf_done(&b);
 	return (out);
+}
+
+/* --- redis+cluster:// ---------------------------------------------------- */
+
+/* The value of len decimal digits at w (at most 9), or -1. */
+static long
+rdsuri_digits(const char *w, size_t len)
+{
+	long	v = 0;
+	size_t	i;
+
+	if (len == 0 || len > 9)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)w[i]))
+			return (-1);
+		v = v * 10 + (w[i] - '0');
+	}
+	return (v);
+}
+
+/* Is s a redis+cluster:// target? */
+bool
+rdsuri_cluster_is(const char *s)
+{
+	return (s != NULL && strncasecmp(s, "redis+cluster://", 16) == 0);
+}
+
+/* Parse one "host[:port]" / "[v6][:port]" seed of len bytes into sd. */
+static int
+rdsuri_seed_parse(const char *s, size_t len, struct rdsuri_seed *sd,
+    struct mc_err *err)
+{
+	const char	*hend, *p, *colon = NULL;
+	size_t		 hl, i;
+	long		 port = 6379;
+
+	if (len == 0)
+		return (mc_err_set(err, MC_E_CONFIG, "redis+cluster://: empty seed "
+		    "(expected host:port[,host:port...])"));
+	if (s[0] == '[') {
+		if ((hend = memchr(s, ']', len)) == NULL)
+			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
+			    "\"%.*s\": unclosed '['", (int)len, s));
+		hl = (size_t)(hend - s - 1);
+		p = s + 1;
+		if (hend + 1 < s + len) {
+			if (hend[1] != ':')
+				return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// "
+				    "seed \"%.*s\": expected ':' after ']'", (int)len, s));
+			colon = hend + 1;
+		}
+	} else {
+		colon = memchr(s, ':', len);
+		hl = colon ? (size_t)(colon - s) : len;
+		p = s;
+		if (colon && memchr(colon + 1, ':', len - hl - 1) != NULL)
+			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
+			    "\"%.*s\": an IPv6 address needs brackets ([::1]:7000)",
+			    (int)len, s));
+	}
+	if (hl == 0 || hl >= sizeof(sd->host))
+		return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed \"%.*s\": "
+		    "%s host", (int)len, s, hl == 0 ? "empty" : "too long a"));
+	for (i = 0; i < hl; i++)
+		if ((unsigned char)p[i] <= ' ' || strchr("/?#@", p[i]) != NULL)
+			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
+			    "\"%.*s\": bad character in the host", (int)len, s));
+	if (colon != NULL) {
+		port = rdsuri_digits(colon + 1, (size_t)(s + len - colon - 1));
+		if (port < 1 || port > 65535)
+			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
+			    "\"%.*s\": port must be 1..65535", (int)len, s));
+	}
+	memcpy(sd->host, p, hl);
+	sd->host[hl] = '\0';
+	sd->port = (int)port;
+	return (0);
+}
+
+/*
+ * Does one seed of len bytes at s parse as a redis:// host, as it will be
+ * dialled? -1 with err naming the seed (a seed holds no password) if not.
+ */
+static int
+rdsuri_seed_check(const char *s, size_t len, struct mc_err *err)
+{
+	struct rdsuri	 one;
+	char		*uri = xasprintf("redis://%.*s", (int)len, s);
+	int		 rc;
+
+	rc = rdsuri_parse(uri, &one, err);
+	free(uri);
+	if (rc == -1) {
+		mc_err_prefix(err, "redis+cluster:// seed \"%.*s\": ", (int)len,
+		    s);
+		return (-1);
+	}
+	rdsuri_done(&one);
+	return (0);
+}
+
+/* Parse a redis+cluster:// target (see rdsuri.h). */
+int
+rdsuri_cluster_parse(const char *s, struct rdsuri_cluster *u,
+    struct mc_err *err)
+{
+	const char	*p, *at, *end, *comma, *slash;
+	struct rdsuri	 one;
+	size_t		 n;
+	char		 first[300];
+
+	memset(u, 0, sizeof(*u));
+	if (!rdsuri_cluster_is(s))
+		return (mc_err_set(err, MC_E_CONFIG, "not a redis+cluster:// URL"));
+	p = s + 16;
+	end = p + strlen(p);
+	if ((slash = strchr(p, '/')) != NULL) {
+		if (strcmp(slash, "/") != 0 && strcmp(slash, "/0") != 0)
+			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster://: \"%.40s\" "
+			    "after the seeds: a cluster has only database 0 (no /db, no "
+			    "?options)", slash));
+		end = slash;
+	}
+	if (memchr(p, '?', (size_t)(end - p)) != NULL)
+		return (mc_err_set(err, MC_E_CONFIG, "redis+cluster://: no ?options "
+		    "are supported"));
+	/* The user info ends at the last '@' before the seeds (a password may hold '@' only %-escaped). */
+	at = NULL;
+	for (comma = p; comma < end; comma++)
+		if (*comma == '@')
+			at = comma;
+	u->seeds = xcalloc(RDSURI_MAX_SEEDS, sizeof(*u->seeds));
+	for (p = at ? at + 1 : p; ; p = comma + 1) {
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		if (u->nseeds == RDSURI_MAX_SEEDS) {
+			mc_err_set(err, MC_E_CONFIG, "redis+cluster://: more than %d seeds",
+			    RDSURI_MAX_SEEDS);
+			goto fail;
+		}
+		if (rdsuri_seed_parse(p, (size_t)(comma - p), &u->seeds[u->nseeds],
+		    err) == -1 ||
+		    rdsuri_seed_check(p, (size_t)(comma - p), err) == -1)
+			goto fail;
+		u->nseeds++;
+		if (comma == end)
+			break;
+	}
+	n = at ? (size_t)(at - (s + 16)) : 0;
+	snprintf(first, sizeof(first), strchr(u->seeds[0].host, ':') ?
+	    "[%s]:%d" : "%s:%d", u->seeds[0].host, u->seeds[0].port);
+	u->auth_uri = xasprintf("redis://%.*s%s%s", (int)n, s + 16, at ? "@" : "",
+	    first);
+	/* What is dialled is parsed by rdsuri_parse: refuse here what it would. */
+	if (rdsuri_parse(u->auth_uri, &one, err) == -1) {
+		mc_err_prefix(err, "redis+cluster:// user info: ");
+		goto fail;
+	}
+	rdsuri_done(&one);
+	return (0);
+fail:
+	rdsuri_cluster_done(u);
+	return (-1);
+}
+
+/* Free a parsed cluster URI. */
+void
+rdsuri_cluster_done(struct rdsuri_cluster *u)
+{
+	free(u->auth_uri);
+	free(u->seeds);
+	memset(u, 0, sizeof(*u));
 }

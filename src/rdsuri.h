@@ -27,6 +27,7 @@
 #define MCPDB_RDSURI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -71,5 +72,37 @@ char	*rdsuri_redact(const struct rdsuri *u);
  * gives NULL. Caller frees.
  */
 char	*rdsuri_echo(const char *s);
+
+/*
+ * A Redis Cluster target, "redis+cluster://[user[:password]@]host[:port]
+ * [,host[:port]...][/]": its seeds and a redis:// form of the first one
+ * that carries the AUTH (parsed again by rdsuri_parse when dialled).
+ */
+#define RDSURI_MAX_SEEDS	32
+
+struct rdsuri_seed {
+	char	host[256];	/* IPv6 without brackets */
+	int	port;
+};
+
+/* A parsed redis+cluster:// string. Free with rdsuri_cluster_done. */
+struct rdsuri_cluster {
+	char			*auth_uri;	/* "redis://[userinfo@]first-seed": carries AUTH */
+	size_t			 nseeds;
+	struct rdsuri_seed	*seeds;
+};
+
+/* Does s start with "redis+cluster://"? */
+bool	rdsuri_cluster_is(const char *s);
+/*
+ * Parse "redis+cluster://[user[:password]@]host[:port][,host[:port]...][/]"
+ * (port defaults to 6379, "[v6]:port" allowed, at most
+ * RDSURI_MAX_SEEDS seeds, no /db: a cluster has database 0 only).
+ * -1 with MC_E_CONFIG and a message naming the bad seed (never the
+ * password). out is zeroed first.
+ */
+int	rdsuri_cluster_parse(const char *, struct rdsuri_cluster *out,
+	    struct mc_err *);
+void	rdsuri_cluster_done(struct rdsuri_cluster *);
 
 #endif

@@ -12,7 +12,10 @@
  *     marker raw or percent-encoded;
  *   - every accepted location: rdsuri_redact prints one printable line that
  *     parses again to the same host, port, path, user and db, with the
- *     password (when there is one) read back as "***".
+ *     password (when there is one) read back as "***";
+ *   - cluster mode (byte 0 & 0x20): "redis+cluster://ops:P@" + fuzz seeds
+ *     never shows the marker in a parse error, and a parsed one has 1 to
+ *     RDSURI_MAX_SEEDS seeds and an AUTH form carrying exactly P.
  */
 #include "config.h"
 
@@ -143,6 +146,46 @@ fz_marker(unsigned mode, const char *pwbytes, const char *rest)
 	buf_done(&b);
 }
 
+/*
+ * A redis+cluster:// target holding the marker password before fuzz seeds:
+ * a parse error never shows it, and a parsed one hands the same password
+ * on in its redis:// AUTH form.
+ */
+static void
+fz_cluster(const char *pwbytes, const char *seeds)
+{
+	struct buf		 b;
+	struct rdsuri_cluster	 c;
+	struct rdsuri		 u;
+	struct mc_err		 err = { 0 };
+	char			*pw = xasprintf("%s%s", FUZZ_MARK, pwbytes);
+
+	buf_init(&b);
+	buf_puts(&b, "redis+cluster://ops:");
+	fz_enc(&b, pw);
+	buf_putc(&b, '@');
+	fz_tail(&b, seeds, false);
+	if (rdsuri_cluster_parse(b.data, &c, &err) == 0) {
+		if (c.nseeds < 1 || c.nseeds > RDSURI_MAX_SEEDS)
+			fuzz_fail("a cluster parse with no or too many seeds",
+			    b.data);
+		if (rdsuri_parse(c.auth_uri, &u, &err) != 0)
+			fuzz_fail("the cluster's AUTH form does not parse",
+			    b.data);
+		else {
+			if (u.password == NULL || strcmp(u.password, pw) != 0)
+				fuzz_fail("the cluster's AUTH form lost the "
+				    "password", b.data);
+			rdsuri_done(&u);
+		}
+		rdsuri_cluster_done(&c);
+	} else if (fuzz_has_mark(err.msg))
+		fuzz_fail("the cluster parse error shows the password",
+		    err.msg);
+	free(pw);
+	buf_done(&b);
+}
+
 /* libFuzzer entry point: one input, every property above. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -156,7 +199,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	mode = data[0];
 	s = fuzz_cstr(data + 1, size - 1);
-	if (mode & 0x10) {
+	if (mode & 0x20) {
+		if ((nl = strchr(s, '\n')) != NULL)
+			*nl++ = '\0';
+		fz_cluster(s, nl != NULL ? nl : "127.0.0.1:7000,[::1]:7001");
+	} else if (mode & 0x10) {
 		/* the whole text as a location: round trip, echo */
 		if (rdsuri_parse(s, &u, &err) == 0) {
 			fz_roundtrip(&u);

@@ -8,7 +8,7 @@
 dist_pkgdata_SCRIPTS += src/mcpdb-servers.sh
 TESTS += tests/harness/t-harness.sh
 EXTRA_DIST += tests/harness/t-harness.sh tests/harness/with-servers.sh \
-	tests/harness/redis-cluster.sh
+	tests/harness/redis-cluster.sh \
 	tests/harness/pg-standby.sh
 # PgBouncer (transaction pooling) in front of a private server of its own.
 TESTS += tests/integ/t-pgbouncer.sh

@@ -51,14 +51,32 @@ JSON
 printf 'id,v\n1,new\n' >"$W/seeds/kv/kvs.kv.csv"
 
 # Everything a refused command could have touched: rows, tables, ledger,
-# databases (migrate check's scratch one), the Redis key.
+# databases, the Redis key. The server is shared with tests running beside
+# this one, so their databases (mcpdb_t_*, and their migrate check scratch
+# databases mcpdb_check_PID_*) are left out here; a scratch database of a
+# refused run of ours is looked for by its pid (mrun, no_scratch).
 state() {
 	q "SELECT (SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM kvs.kv),
 	    (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 	     WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')),
-	    (SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database)"
+	    (SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database
+	     WHERE datname NOT LIKE 'mcpdb\_check\_%'
+	       AND (datname NOT LIKE 'mcpdb\_t\_%' OR datname = current_database()))"
 	q "SELECT string_agg(version || state, ',' ORDER BY version) FROM mcpdb.migrations"
 	redis-cli -s "$RS" get "$K"
+}
+
+# mrun ARGS...: run mcpdb on prod, no terminal; sets out, rc and pid (the
+# process's own: exec keeps it), which names its scratch database.
+mrun() {
+	out=$(sh -c 'echo $$ >"$0"; exec "$@"' "$W/pid" "$M" -t prod \
+	    --log-level error "$@" </dev/null 2>&1); rc=$?
+	pid=$(cat "$W/pid")
+}
+
+# no_scratch: the last mrun left no migrate check scratch database.
+no_scratch() {
+	q "SELECT count(*) FROM pg_database WHERE datname LIKE 'mcpdb\_check\_${pid}\_%'"
 }
 
 # refused NAME ARGS...: the three refusals of a write on "prod", each leaving
@@ -67,19 +85,19 @@ refused() {
 	name=$1
 	shift
 	before=$(state)
-	out=$("$M" -t prod --log-level error "$@" </dev/null 2>&1); rc=$?
+	mrun "$@"
 	is "$rc" 1 "$name, no flag, no terminal: refused"
 	like "$out" "target prod is protected" "$name: the refusal names the protected target"
-	is "$(state)" "$before" "$name: nothing changed"
-	out=$("$M" -t prod -y --log-level error "$@" </dev/null 2>&1); rc=$?
+	is "$(state)|$(no_scratch)" "$before|0" "$name: nothing changed"
+	mrun -y "$@"
 	is "$rc" 1 "$name -y: refused"
 	like "$out" "--yes alone is not enough" "$name -y: says --yes is not enough"
-	is "$(state)" "$before" "$name -y: nothing changed"
-	out=$("$M" -t prod --confirm prdo --log-level error "$@" </dev/null 2>&1); rc=$?
+	is "$(state)|$(no_scratch)" "$before|0" "$name -y: nothing changed"
+	mrun --confirm prdo "$@"
 	is "$rc" 2 "$name --confirm prdo: usage error"
 	like "$out" "--confirm prdo does not match the selected target's name: expected --confirm prod" \
 		"$name --confirm prdo: names the expected and the given name"
-	is "$(state)" "$before" "$name --confirm prdo: nothing changed"
+	is "$(state)|$(no_scratch)" "$before|0" "$name --confirm prdo: nothing changed"
 }
 
 # confirmed ARGS...: run with the right name; sets out and rc.

@@ -62,6 +62,18 @@ like "$out" "Redis Cluster, state ok, 16384/16384 slots" "health says so"
 out=$(m --json health | js 'd["healthy"], d["redis"]["cluster"]["slots"]["ok"], all("lag_bytes" in n for n in d["redis"]["cluster"]["nodes"] if n["role"] == "replica")')
 is "$out" "True 16384 True" "health --json: slots ok and the lag of every replica"
 out=$(m doctor 2>&1); like "$out" "Redis Cluster, state ok" "doctor describes the cluster"
+# metrics: redis_exporter's redis_cluster_* families, and the format check.
+val() { awk -v s="$2" '$1 == s { print $2; exit }' "$1"; }
+m metrics >"$W/m1.prom"; is "$?" 0 "metrics exits 0 on a cluster"
+is "$(val "$W/m1.prom" redis_cluster_state) $(val "$W/m1.prom" redis_cluster_slots_ok) $(val "$W/m1.prom" redis_cluster_known_nodes) $(val "$W/m1.prom" redis_cluster_size) $(val "$W/m1.prom" mcpdb_redis_cluster_nodes_unreachable)" \
+	"1 16384 6 3 0" "metrics: cluster state ok, 16384 slots ok, 6 nodes, 3 masters, none unreachable"
+if command -v promtool >/dev/null 2>&1; then
+	promtool check metrics <"$W/m1.prom" >"$W/chk" 2>&1
+else
+	python3 "$MCPDB_SRCDIR/tests/integ/promcheck.py" "$W/m1.prom" >"$W/chk" 2>&1
+fi
+is "$?" 0 "the cluster page passes the format check$(head -c 300 "$W/chk")"
+epoch0=$(val "$W/m1.prom" redis_cluster_current_epoch)
 
 # Kill the master of slot 0: health exits 3 until its replica takes over.
 master=$(redis-cli -p "$P1" cluster nodes | awk '$3 ~ /master/ && $9 ~ /^0-/ { split($2, a, "[:@]"); print a[2] }')
@@ -71,6 +83,10 @@ out=$(m health 2>&1); st=$?
 is "$st" 3 "health exits 3 right after a master is killed"
 like "$out" "slots have no reachable master" "and says which slots lost their master"
 like "$out" "DOWN" "the dead node's row says DOWN"
+m metrics >"$W/m2.prom"
+is "$(val "$W/m2.prom" mcpdb_redis_cluster_nodes_unreachable)" 1 "metrics: the killed node is counted unreachable"
+[ "$(val "$W/m2.prom" mcpdb_redis_cluster_uncovered_slots)" -gt 0 ] 2>/dev/null
+ok $? "metrics: the slots of the killed master are counted uncovered"
 t0=$(date +%s)
 i=0
 while [ $i -lt 100 ]; do
@@ -82,6 +98,10 @@ m health >/dev/null 2>&1; is "$?" 0 "health is 0 again once the replica took ove
 out=$(m redis set foo again); is "$out" "OK" "writes go to the promoted replica"
 out=$(m --json health | js 'sum(1 for n in d["redis"]["cluster"]["nodes"] if not n["reachable"])')
 is "$out" 1 "the killed node is listed as unreachable"
+m metrics >"$W/m3.prom"
+is "$(val "$W/m3.prom" redis_cluster_state) $(val "$W/m3.prom" mcpdb_redis_cluster_uncovered_slots)" "1 0" "metrics: state ok and no uncovered slot after the failover"
+[ "$(val "$W/m3.prom" redis_cluster_current_epoch)" -gt "$epoch0" ] 2>/dev/null
+ok $? "metrics: the current epoch rose with the failover"
 
 # Bad input: one line, right exit code, quickly.
 out=$("$M" --redis "redis+cluster://h:0" redis ping 2>&1); is "$?" 2 "a bad seed port is a config error"

@@ -182,7 +182,7 @@ client(const char *url, int connect_ms, int command_ms)
 	t.redis_opts.backoff_base_ms = 20;
 	t.redis_opts.backoff_cap_ms = 200;
 	t.redis_opts.breaker_threshold = 1000;
-	if (rds_cluster_uri_is(url))
+	if (rdsuri_cluster_is(url))
 		r = rds_cluster_open(&t, NULL, "test", &err);
 	else
 		r = rds_new(&t, NULL, "test", &err);

@@ -227,10 +227,52 @@ test_export(void)
 	snapshot_free(s);
 }
 
+/* A Redis Cluster's families: only when read, redis_exporter's names. */
+static void
+test_cluster(void)
+{
+	struct promexp_extra	 x;
+	char			*r;
+
+	memset(&x, 0, sizeof(x));
+	r = page(NULL, &x);
+	unlike(r, "redis_cluster_", "no cluster read: no redis_cluster_ family");
+	free(r);
+	x.cluster.read = true;
+	x.cluster.state_ok = false;
+	x.cluster.slots_assigned = 16384;
+	x.cluster.slots_ok = 10923;
+	x.cluster.slots_fail = 5461;
+	x.cluster.known_nodes = 6;
+	x.cluster.size = 3;
+	x.cluster.current_epoch = 7;
+	x.cluster.uncovered = 5461;
+	x.cluster.nodes = 6;
+	x.cluster.unreachable = 1;
+	r = page(NULL, &x);
+	like(r, "# TYPE redis_cluster_state gauge\nredis_cluster_state 0\n",
+	    "a failing cluster: redis_cluster_state 0, typed");
+	like(r, "\nredis_cluster_slots_ok 10923\n", "slots ok");
+	like(r, "\nredis_cluster_slots_fail 5461\n", "slots fail");
+	like(r, "\nredis_cluster_size 3\n", "masters serving slots");
+	like(r, "\nredis_cluster_current_epoch 7\n", "the epoch");
+	like(r, "\nmcpdb_redis_cluster_uncovered_slots 5461\n",
+	    "slots without a reachable master");
+	like(r, "\nmcpdb_redis_cluster_nodes_unreachable 1\n",
+	    "nodes that did not answer");
+	like(r, "# HELP redis_cluster_slots_pfail ", "every family has HELP");
+	free(r);
+	x.cluster.state_ok = true;
+	r = page(NULL, &x);
+	like(r, "\nredis_cluster_state 1\n", "cluster_state ok: 1");
+	free(r);
+}
+
 int
 main(void)
 {
 	test_writer();
 	test_export();
+	test_cluster();
 	return (done_testing());
 }

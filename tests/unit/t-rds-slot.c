@@ -64,6 +64,11 @@ static const struct uri_case uri_cases[] = {
 	{ "redis+cluster://[::1:7000", NULL, NULL, "unclosed" },
 	{ "redis+cluster://secret@:7000", NULL, NULL, "empty host" },
 	{ "redis://h:7000", NULL, NULL, "not a redis+cluster" },
+	/* Found by fuzz-rdsuri: accepted here, refused when dialled. */
+	{ "redis+cluster://ops:secret@%%%", NULL, NULL,
+	    "seed \"%%%\": invalid character in the host" },
+	{ "redis+cluster://ops:secret%zz@h:7000", NULL, NULL,
+	    "user info: invalid %-escape in the password" },
 };
 
 /* The slot of a command given as words. */
@@ -76,13 +81,13 @@ cmd_slot(const char *const *argv, int argc, struct mc_err *err)
 int
 main(void)
 {
-	struct rds_cluster_uri	 u;
+	struct rdsuri_cluster	 u;
 	struct mc_err		 err;
 	char			 seeds[512];
 	size_t			 i, j, n;
 	int			 rc;
 
-	plan(13 + 12 + 3 * 16);
+	plan(13 + 12 + 3 * 18);
 	for (i = 0; i < sizeof(slot_cases) / sizeof(slot_cases[0]); i++)
 		is_int(rds_cluster_keyslot(slot_cases[i].key,
 		    strlen(slot_cases[i].key)), slot_cases[i].slot,
@@ -126,7 +131,7 @@ main(void)
 		const struct uri_case *c = &uri_cases[i];
 
 		memset(&err, 0, sizeof(err));
-		rc = rds_cluster_uri_parse(c->uri, &u, &err);
+		rc = rdsuri_cluster_parse(c->uri, &u, &err);
 		if (c->seeds != NULL) {
 			seeds[0] = '\0';
 			for (j = 0; rc == 0 && j < u.nseeds; j++) {
@@ -139,7 +144,7 @@ main(void)
 			is_str(rc == 0 ? u.auth_uri : "", c->auth, "%s: auth URI",
 			    c->uri);
 			if (rc == 0)
-				rds_cluster_uri_done(&u);
+				rdsuri_cluster_done(&u);
 		} else {
 			ok(rc == -1 && err.code == MC_E_CONFIG, "%s is refused", c->uri);
 			like(err.msg, c->err, "%s: says why", c->uri);
