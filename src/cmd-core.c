@@ -107,6 +107,8 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 	const struct conf_pool		*p = &t->pool;
 	char				*pg = cmd_show_conn(t->pg, false, "(libpq defaults: PG* variables, service file)");
 	char				*rd = cmd_show_conn(t->redis, true, "(none)");
+	char				*pr = t->pg_read ?
+	    cmd_show_conn(t->pg_read, false, "") : NULL;
 	const char			*path = conf_path(ctx->conf);
 
 	if (ctx->json) {
@@ -117,6 +119,10 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		cJSON_AddStringToObject(doc, "target_source", conf_target_source(ctx->conf));
 		cJSON_AddStringToObject(doc, "pg", pg);
 		cJSON_AddStringToObject(doc, "pg_source", t->pg_source ? t->pg_source : "default");
+		if (pr != NULL)
+			cJSON_AddStringToObject(doc, "pg_read", pr);
+		else
+			cJSON_AddNullToObject(doc, "pg_read");
 		cJSON_AddStringToObject(doc, "redis", rd);
 		cJSON_AddStringToObject(doc, "redis_source", t->redis_source ? t->redis_source : "default");
 		cJSON_AddBoolToObject(doc, "protected", t->protected_);
@@ -136,6 +142,8 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		table_add(tb, "config file", path ? path : "(none)", "");
 		table_add(tb, "target", t->name, conf_target_why(ctx->conf));
 		table_add(tb, "pg", pg, t->pg_source ? t->pg_source : "default");
+		table_add(tb, "pg_read", pr ? pr : "(none: reads use pg)",
+		    pr ? "file" : "");
 		table_add(tb, "redis", rd, t->redis_source ? t->redis_source : "default");
 		table_add(tb, "protected", t->protected_ ? "yes" : "no", "");
 		table_add(tb, "read_only", t->read_only ? "yes" : "no", "");
@@ -147,6 +155,7 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		table_free(tb);
 	}
 	free(pg);
+	free(pr);
 	free(rd);
 	return (0);
 }

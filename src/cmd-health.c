@@ -427,36 +427,14 @@ health_console(struct cmd_ctx *ctx)
 	struct table	*pools, *stats;
 	struct mc_err	 err = { 0 };
 	struct buf	 probs;
-	size_t		 i, c;
 	int		 st;
 
 	buf_init(&probs);
 	if (pgbadmin_sample(ctx->target, &pools, &stats, &err) == -1)
 		buf_printf(&probs, "PgBouncer admin console unreachable: %s",
 		    err.msg);
-	for (i = 0; probs.len == 0 && i < pools->nrows; i++) {
-		const char	*db = "?", *user = "?", *wait = "0", *mw = "0";
-
-		for (c = 0; c < pools->ncols; c++) {
-			const char	*n = pools->cols[c], *v;
-
-			if ((v = table_cell(pools, i, c)) == NULL)
-				continue;
-			if (strcmp(n, "database") == 0)
-				db = v;
-			else if (strcmp(n, "user") == 0)
-				user = v;
-			else if (strcmp(n, "cl_waiting") == 0)
-				wait = v;
-			else if (strcmp(n, "maxwait") == 0)
-				mw = v;
-		}
-		if (atol(wait) > 0 && atol(mw) >= 1)
-			buf_printf(&probs, "%sPgBouncer pool %s/%s: %s clients "
-			    "waiting for a server connection, the oldest for "
-			    "%s s (pool too small, or the server is slow)",
-			    probs.len ? "; " : "", db, user, wait, mw);
-	}
+	if (probs.len == 0)
+		(void)pgbadmin_problems(pools, &probs);
 	st = probs.len > 0 ? 3 : 0;
 	if (ctx->json) {
 		cJSON	*doc = cJSON_CreateObject(), *pgb, *pa;

@@ -23,13 +23,17 @@ static const struct cmd_opt cmd_schema_export_opts[] = {
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
 
-/* Borrow a pooled connection for a catalog read. */
+/*
+ * Borrow a pooled connection for a catalog read: from the target's read
+ * pool on standbys when it has one (pg_read).
+ */
 static PGconn *
 cmd_schema_conn(struct cmd_ctx *ctx, struct pool **pp, struct mc_err *err)
 {
 	struct conn	*c;
 
-	if ((c = cmd_conn(ctx, err)) == NULL || (*pp = conn_pool(c, err)) == NULL)
+	if ((c = cmd_conn_read(ctx, err)) == NULL ||
+	    (*pp = conn_pool(c, err)) == NULL)
 		return (NULL);
 	return (pool_acquire(*pp, "schema", err));
 }

@@ -134,6 +134,14 @@ cmd_seed_run(struct cmd_ctx *ctx, const struct cmd_args *a, bool verify, struct 
 		free(dir);
 		return (-1);
 	}
+	/* A standby or read-only session: refuse before the first write. */
+	if (!verify && pgq_check_writable(conn, o.dry_run ? "load seeds "
+	    "(even a dry run writes, then rolls back)" : "load seeds",
+	    err) == -1) {
+		PQfinish(conn);
+		free(dir);
+		return (-1);
+	}
 	rc = seed_run(conn, dir, set, &o, &r, err);
 	PQfinish(conn);
 	free(dir);

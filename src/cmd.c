@@ -572,6 +572,21 @@ cmd_conn(struct cmd_ctx *ctx, struct mc_err *err)
 	return (ctx->conn);
 }
 
+struct conn *
+cmd_conn_read(struct cmd_ctx *ctx, struct mc_err *err)
+{
+	if (ctx->target == NULL || ctx->target->pg_read == NULL)
+		return (cmd_conn(ctx, err));
+	if (ctx->read_conn == NULL) {
+		ctx->read_target = *ctx->target;
+		ctx->read_target.pg = ctx->target->pg_read;
+		ctx->read_target.pg_read = NULL;
+		ctx->read_conn = conn_new(&ctx->read_target, ctx->log,
+		    "cli-read");
+	}
+	return (ctx->read_conn);
+}
+
 /* ---------------------------------------------------------------- help */
 
 /* Append "[--opt ARG] ..." usage of e's options to b. */

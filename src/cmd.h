@@ -86,6 +86,13 @@ struct cmd_ctx {
 	const char		*argv0;		/* how mcpdb was invoked (for re-exec, demo) */
 	struct conn		*conn;		/* lazily made by cmd_conn */
 	/*
+	 * The target's read pool (pg_read), lazily made by cmd_conn_read
+	 * over read_target (the target with pg = pg_read, its strings
+	 * borrowed); whoever made the ctx closes read_conn (NULL is fine).
+	 */
+	struct conn		*read_conn;
+	struct conf_target	 read_target;
+	/*
 	 * Ask the operator a question; returns 0 with the answer (no newline)
 	 * or -1 when nobody can answer (not a terminal). NULL = never interactive.
 	 */
@@ -174,6 +181,12 @@ int	cmd_confirm_protected(struct cmd_ctx *, const char *what,
 int	cmd_check_writable(struct cmd_ctx *, const char *what, struct mc_err *);
 /* The connection manager for ctx->target, created on first use. Borrowed. */
 struct conn	*cmd_conn(struct cmd_ctx *, struct mc_err *);
+/*
+ * The connection manager for catalog reads: the target's read pool on
+ * standbys when it defines "pg_read" (application_name mcpdb/cli-read),
+ * else cmd_conn's. Never for writes.
+ */
+struct conn	*cmd_conn_read(struct cmd_ctx *, struct mc_err *);
 
 /*
  * Completion candidates for a console line being typed: words is the line

@@ -445,6 +445,7 @@ conf_target_done(struct conf_target *t)
 {
 	free(t->name);
 	free(t->pg);
+	free(t->pg_read);
 	free(t->redis);
 	free(t->migrations_dir);
 	free(t->seeds_dir);
@@ -533,8 +534,8 @@ static const char *const conf_top_names[] = {
 };
 static const char *const conf_log_names[] = { "level", "format", "file", NULL };
 static const char *const conf_target_names[] = {
-	"pg", "redis", "protected", "read_only", "migrations_dir", "seeds_dir",
-	"pool", "redis_options", "migrate", "replication", NULL
+	"pg", "pg_read", "redis", "protected", "read_only", "migrations_dir",
+	"seeds_dir", "pool", "redis_options", "migrate", "replication", NULL
 };
 
 /* The names of an ikey table plus extra names, in a static-sized array. */
@@ -950,6 +951,10 @@ conf_parse_target(struct conf_vctx *v, const cJSON *j, struct conf_target *t)
 			    conf_check_pg(v, sub, t->pg) == -1)
 				return (-1);
 			t->pg_source = "file";
+		} else if (strcmp(m->string, "pg_read") == 0) {
+			if (conf_get_str(v, sub, m, false, &t->pg_read) == -1 ||
+			    conf_check_pg(v, sub, t->pg_read) == -1)
+				return (-1);
 		} else if (strcmp(m->string, "redis") == 0) {
 			if (conf_get_str(v, sub, m, false, &t->redis) == -1 ||
 			    conf_check_redis(v, sub, t->redis) == -1)
@@ -1386,6 +1391,9 @@ conf_override(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 		free(t->pg);
 		t->pg = xstrdup(f->pg);
 		t->pg_source = "flag";
+		/* its standbys are another cluster's: read where --pg says */
+		free(t->pg_read);
+		t->pg_read = NULL;
 	} else if ((s = conf_env("DATABASE_URL")) != NULL) {
 		if (conf_env_conflict(c, "DATABASE_URL", "pg", t->pg,
 		    err) == -1 ||
@@ -1394,6 +1402,8 @@ conf_override(struct conf *c, const struct conf_flags *f, struct mc_err *err)
 		free(t->pg);
 		t->pg = xstrdup(s);
 		t->pg_source = "env";
+		free(t->pg_read);
+		t->pg_read = NULL;
 	}
 	if (f != NULL && f->redis != NULL) {
 		if (conf_check_redis(&v, "--redis", f->redis) == -1)

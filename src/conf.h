@@ -124,6 +124,13 @@ struct conf_replication {
 struct conf_target {
 	char			*name;
 	char			*pg;		/* conninfo or URI; "" = libpq defaults */
+	/*
+	 * "pg_read": a read-only pool on standbys (conninfo or URI, e.g. with
+	 * target_session_attrs=prefer-standby) for the dashboards' poller and
+	 * the schema commands; NULL = they use pg. Dropped when --pg or
+	 * DATABASE_URL replaces pg. Writes never use it.
+	 */
+	char			*pg_read;
 	char			*redis;		/* redis://... or socket path; NULL = none configured */
 	bool			 protected_;	/* destructive actions need the name typed */
 	bool			 read_only;	/* every writing command refuses */

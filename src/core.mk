@@ -22,6 +22,8 @@ libmcpdb_a_SOURCES += \
 	src/cmd-seed.c src/cmd-schema.c src/cmd-completion.c \
 	src/repl.c src/repl.h src/pgbadmin.c src/pgbadmin.h
 check_PROGRAMS += tests/unit/t-cmd
+# Unit: replication lines, their levels (the Dashboard's flags), problems.
+check_PROGRAMS += tests/unit/t-repl
 TESTS += tests/unit/t-completion.sh
 EXTRA_DIST += tests/unit/t-completion.sh
 TESTS += tests/integ/t-cli.sh tests/integ/t-target-select.sh \
@@ -36,6 +38,9 @@ TESTS += tests/integ/t-confirm.sh
 EXTRA_DIST += tests/integ/t-confirm.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
+# Read routing (issue 12): a target's pg_read pool, on a private standby.
+TESTS += tests/integ/t-read-route.sh
+EXTRA_DIST += tests/integ/t-read-route.sh
 libmcpdb_a_SOURCES += src/schema.c src/schema.h
 check_PROGRAMS += tests/unit/t-schema
 TESTS += tests/integ/t-schema-export.sh

@@ -324,6 +324,7 @@ main(int argc, char **argv)
 		status = 128 + main_stop;
 done:
 	conn_close(ctx.conn);
+	conn_close(ctx.read_conn);
 	conf_free(ctx.conf);
 	log_free(ctx.log);
 	cmd_args_free(args);

@@ -1536,6 +1536,9 @@ migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *e
 	long long	 waited = 0;
 	PGresult	*res;
 
+	/* A standby or read-only session: refuse before the first write. */
+	if (pgq_check_writable(r->work, "apply migrations", err) == -1)
+		return (-1);
 	if ((r->lock = migrate_session(r, r->t, err)) == NULL)
 		return (-1);
 	if (migrate_lock(r, &waited, err) == -1)

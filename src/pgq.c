@@ -460,6 +460,36 @@ pgq_ident(PGconn *conn, const char *name, struct mc_err *err)
 	return (s);
 }
 
+int
+pgq_check_writable(PGconn *conn, const char *what, struct mc_err *err)
+{
+	PGresult	*res;
+	const char	*host = PQhost(conn), *port = PQport(conn);
+	bool		 standby, ro;
+
+	if ((res = pgq_query(conn, "SELECT pg_is_in_recovery(), "
+	    "current_setting('transaction_read_only')", 0, NULL, err)) == NULL)
+		return (mc_err_prefix(err, "checking that the server accepts "
+		    "writes: "));
+	standby = PQgetvalue(res, 0, 0)[0] == 't';
+	ro = strcmp(PQgetvalue(res, 0, 1), "on") == 0;
+	PQclear(res);
+	if (standby)
+		return (mc_err_set(err, MC_E_REFUSED, "refusing to %s: the "
+		    "server is a standby (read-only): writes must go to the "
+		    "primary (%s:%s is in recovery; point the target at the "
+		    "primary, or list the hosts with "
+		    "target_session_attrs=read-write); nothing was changed",
+		    what, host ? host : "?", port ? port : "?"));
+	if (ro)
+		return (mc_err_set(err, MC_E_REFUSED, "refusing to %s: "
+		    "sessions on %s:%s are read-only (transaction_read_only "
+		    "is on: default_transaction_read_only is set for this "
+		    "role or database, or in the conninfo's options); "
+		    "nothing was changed", what, host ? host : "?", port ? port : "?"));
+	return (0);
+}
+
 char *
 pgq_endpoint(const PGconn *conn)
 {

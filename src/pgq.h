@@ -41,6 +41,15 @@ PGconn	*pgq_connect(const struct conf_target *, const char *component, struct mc
  */
 PGconn	*pgq_connect_stop(const struct conf_target *, const char *component,
 	    volatile sig_atomic_t *stop, struct mc_err *);
+/*
+ * Before a write session sends its first write: refuse (MC_E_REFUSED, one
+ * line naming the server and what to do) when conn's server is a standby
+ * (pg_is_in_recovery()) or its sessions are read-only
+ * (transaction_read_only, e.g. default_transaction_read_only for the
+ * role). what says what was refused ("apply migrations"). One SELECT.
+ * Returns 0, or -1 with err.
+ */
+int	pgq_check_writable(PGconn *, const char *what, struct mc_err *);
 /* Run a statement without parameters that returns no rows. */
 int	pgq_exec(PGconn *, const char *sql, struct mc_err *);
 /*

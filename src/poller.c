@@ -21,6 +21,8 @@
  * mcpdb/... applications), the sessions list, COMMIT. pg_blocking_pids()
  * takes the lock manager's locks, so the sessions query calls it only when
  * the summary saw lock waiters and 5 s have passed since the last check.
+ * Where there is replication to show, the Dashboard's replication section
+ * adds repl_sample's three statements after the COMMIT (repl.c).
  */
 #include "config.h"
 
@@ -41,11 +43,15 @@
 #include <cjson/cJSON.h>
 
 #include "breaker.h"
+#include "buf.h"
 #include "conn.h"
 #include "metrics.h"
+#include "pgbadmin.h"
+#include "pgq.h"
 #include "pool.h"
 #include "rds.h"
 #include "redact.h"
+#include "repl.h"
 #include "xmem.h"
 #include "clk.h"
 
@@ -92,6 +98,10 @@ struct poller_pgs {
 	char			endpoint[128];
 	char			server[112];	/* last answering server */
 	unsigned		server_changes;
+	/* the server has shown replication: keep sampling it */
+	bool			repl_seen;
+	/* PgBouncer's admin console: our session to it, or NULL */
+	PGconn			*pgb;
 };
 
 /* Redis sampler state (its thread only). */
@@ -120,6 +130,8 @@ struct poller {
 	/* the console's, or NULL (borrowed) */
 	struct conn		*watch;
 	bool			 has_redis;
+	/* the target is PgBouncer's admin console (pgbadmin.c) */
+	bool			 console;
 
 	pthread_t		 thr_pub, thr_pg, thr_rd;
 	bool			 started, rd_started;
@@ -643,6 +655,37 @@ poller_pg_server(struct poller *p, struct snap_pg *pg, PGconn *conn)
 }
 
 /*
+ * The replication section of pg (repl_sample, three statements, each
+ * bounded by the deadline), run after the summary's transaction so that a
+ * view the role may not read cannot abort it. Only while the summary shows
+ * replication (a standby, a slot, recovery) or has shown it, so that a
+ * standby that went away still shows as gone; a failed sample is kept as
+ * its error, never failing the refresh.
+ */
+static void
+poller_pg_repl(struct poller *p, struct pool *pool, PGconn *conn,
+    struct snap_pg *pg)
+{
+	struct mc_err	e = { 0 };
+	struct buf	b;
+
+	if (pg->in_recovery || pg->nreplicas > 0 || pg->nslots > 0 ||
+	    pg->degraded)
+		p->pgs.repl_seen = true;
+	if (!p->pgs.repl_seen)
+		return;
+	(void)repl_sample(pool, conn, p->deadline_ms, &pg->repl, &e);
+	pg->statements += 3;
+	pg->repl_sampled = true;
+	pg->repl_th = p->mon_target.replication;
+	buf_init(&b);
+	pg->repl_nproblems = repl_problems(&pg->repl, &pg->repl_th, &b);
+	poller_strlcpy(pg->repl_problems, b.len > 0 ? b.data : "",
+	    sizeof(pg->repl_problems));
+	buf_done(&b);
+}
+
+/*
  * One PostgreSQL refresh into pg: BEGIN READ ONLY, summary, sessions,
  * COMMIT, each bounded by the deadline. Returns 0, or -1 with err (the
  * connection is cleaned up or closed by pool_release).
@@ -716,6 +759,7 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 	if (res == NULL)
 		goto fail;
 	PQclear(res);
+	poller_pg_repl(p, pool, conn, pg);
 	pool_release(pool, conn);
 	return (0);
 fail:
@@ -723,16 +767,56 @@ fail:
 	return (-1);
 }
 
+/*
+ * A part for PgBouncer's admin console: SHOW POOLS and SHOW STATS on a
+ * session of our own (opened here, kept, closed after any failure), each
+ * bounded by the deadline. NULL with err.
+ */
+static struct snap_pg *
+poller_pgb_sample(struct poller *p, struct mc_err *err)
+{
+	struct poller_pgs	*st = &p->pgs;
+	struct snap_pg		*pg;
+	struct table		*pools, *stats;
+	int64_t			 t0 = clk_mono_us(), wall = clk_wall_us();
+
+	if (st->pgb == NULL &&
+	    (st->pgb = pgq_connect(&p->mon_target, "monitor", err)) == NULL)
+		return (NULL);
+	if (pgbadmin_read(st->pgb, p->deadline_ms, &pools, &stats,
+	    err) == -1) {
+		PQfinish(st->pgb);
+		st->pgb = NULL;
+		return (NULL);
+	}
+	pg = snap_pg_new();
+	pg->wall_us = wall;
+	pg->took_us = clk_mono_us() - t0;
+	pg->statements = 2;
+	pg->pgbouncer = true;
+	pg->pgb_pools = pools;
+	pg->pgb_stats = stats;
+	pg->standby_delay_s = -1;
+	pg->standby_backlog_bytes = -1;
+	pg->slot_retained_bytes = -1;
+	poller_strlcpy(pg->endpoint, st->endpoint, sizeof(pg->endpoint));
+	poller_pg_server(p, pg, st->pgb);
+	return (pg);
+}
+
 /* Build a PostgreSQL part, or NULL with err when the refresh failed. */
 static struct snap_pg *
 poller_pg_sample(struct poller *p, struct mc_err *err)
 {
 	struct poller_pgs	*st = &p->pgs;
-	struct snap_pg		*pg = snap_pg_new();
+	struct snap_pg		*pg;
 	struct pg_counters	 cnt;
 	struct metrics_sample	 ms;
 	int64_t			 t0 = clk_mono_us();
 
+	if (p->console)
+		return (poller_pgb_sample(p, err));
+	pg = snap_pg_new();
 	pg->wall_us = clk_wall_us();
 	if (poller_pg_refresh(p, pg, &cnt, err) == -1) {
 		snap_pg_unref(pg);
@@ -1162,6 +1246,9 @@ poller_pg_main(void *arg)
 		pthread_mutex_unlock(&p->mtx);
 		snap_pg_unref(old);
 	}
+	if (p->pgs.pgb != NULL)
+		PQfinish(p->pgs.pgb);
+	p->pgs.pgb = NULL;
 	poller_exit(p);
 	return (NULL);
 }
@@ -1421,7 +1508,9 @@ poller_copy_target(struct conf_target *d, const struct conf_target *t)
 
 	*d = *t;
 	d->name = xstrdup(t->name ? t->name : "");
-	d->pg = xstrdup(t->pg ? t->pg : "");
+	/* monitoring reads from the target's read pool when it has one */
+	d->pg = xstrdup(t->pg_read != NULL ? t->pg_read : t->pg ? t->pg : "");
+	d->pg_read = NULL;
 	d->redis = xstrdup(t->redis);
 	d->migrations_dir = NULL;
 	d->seeds_dir = NULL;
@@ -1482,6 +1571,7 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	p->mon_target.pool.idle_timeout_ms = 0;
 	p->mon_target.pool.statement_timeout_ms = p->deadline_ms;
 	p->has_redis = t->redis != NULL && t->redis[0] != '\0';
+	p->console = pgbadmin_is_console(t);
 	/*
 	 * No logger for the monitor's own pool and Redis client: a sampler or
 	 * a connect left running on a frozen server after poller_free must not
@@ -1489,7 +1579,7 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	 * through the console's connections, and the status line shows ours.
 	 */
 	p->mon = conn_new(&p->mon_target, NULL, "monitor");
-	ep = redact_pg_endpoint(t->pg ? t->pg : "");
+	ep = redact_pg_endpoint(p->mon_target.pg);
 	poller_strlcpy(p->pgs.endpoint, ep ? ep : "", sizeof(p->pgs.endpoint));
 	free(ep);
 	p->rds.keep.save_points = -1;

@@ -10,8 +10,11 @@
  * of four statements (BEGIN, one summary row, the sessions list, COMMIT) on
  * one persistent connection (application_name mcpdb/monitor);
  * pg_blocking_pids() runs inside the sessions query only while someone
- * waits on a lock, at most every 5 s. Redis gets PING and one multi-section
- * INFO; SLOWLOG and LATENCY LATEST every 10 s, CONFIG GET every 60 s.
+ * waits on a lock, at most every 5 s. While the server shows replication
+ * (standbys, slots, recovery), three more statements per refresh read it
+ * for the replication section (repl_sample, after the COMMIT). Redis
+ * gets PING and one multi-section INFO; SLOWLOG and LATENCY LATEST every
+ * 10 s, CONFIG GET every 60 s.
  */
 #ifndef MCPDB_POLLER_H
 #define MCPDB_POLLER_H

@@ -355,7 +355,8 @@ promexp_pg(struct prom *p, const struct snapshot *s,
 	promexp_put(p, PROM_GAUGE, "pg_up",
 	    "1 when the last PostgreSQL sample succeeded and is current.",
 	    up ? 1 : 0, NULL);
-	if (!up)
+	/* PgBouncer's admin console: no server figures to export (zeros). */
+	if (!up || pg->pgbouncer)
 		return;
 	promexp_put(p, PROM_GAUGE, "pg_static",
 	    "PostgreSQL server version (always 1).", 1, "version",

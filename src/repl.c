@@ -362,6 +362,54 @@ repl_line(const struct repl *r, int i, const char **label)
 	return (xstrdup(r->slots_error));
 }
 
+enum repl_level
+repl_line_level(const struct repl *r, int i,
+    const struct conf_replication *th)
+{
+	const struct repl_standby	*s;
+	const struct repl_slot		*sl;
+
+	if (r->error[0] != '\0')
+		return (REPL_WARN);
+	if (r->in_recovery) {
+		if (i == 0) {
+			if (!r->receiver)
+				return (REPL_BAD);
+			if ((r->receiver_status[0] != '\0' &&
+			    strcmp(r->receiver_status, "streaming") != 0) ||
+			    (th->max_lag_bytes > 0 &&
+			    r->backlog_bytes > th->max_lag_bytes) ||
+			    (th->max_lag_s > 0 && r->backlog_bytes > 0 &&
+			    r->since_replay_s > th->max_lag_s))
+				return (REPL_WARN);
+			return (REPL_OK);
+		}
+		i--;
+	} else if (r->nstandbys == 0) {
+		if (i == 0)
+			return (REPL_OK);
+		i--;
+	} else if (i < r->nstandbys) {
+		s = &r->standbys[i];
+		if (s->state[0] == '\0')
+			return (REPL_WARN);
+		if (strcmp(s->state, "streaming") != 0 ||
+		    (th->max_lag_bytes > 0 &&
+		    s->replay_lag_bytes > th->max_lag_bytes) ||
+		    (th->max_lag_s > 0 && s->replay_lag_s > th->max_lag_s))
+			return (REPL_WARN);
+		return (REPL_OK);
+	} else
+		i -= r->nstandbys;
+	if (i < r->nslots) {
+		sl = &r->slots[i];
+		if (strcmp(sl->wal_status, "lost") == 0 || !sl->active)
+			return (REPL_BAD);
+		return (REPL_OK);
+	}
+	return (REPL_WARN);	/* the slots are hidden */
+}
+
 /* Add n (or null when negative) as member k. */
 static void
 repl_json_num(cJSON *o, const char *k, double n)

@@ -88,6 +88,15 @@ char	*repl_line(const struct repl *r, int i, const char **label);
 /* How many lines repl_line has for r. */
 int	repl_nlines(const struct repl *r);
 
+/* How bad line i of r is under th: REPL_OK, REPL_WARN or REPL_BAD. */
+enum repl_level {
+	REPL_OK,
+	REPL_WARN,	/* not streaming, lag over a threshold, hidden */
+	REPL_BAD	/* an inactive or lost slot, no WAL receiver */
+};
+enum repl_level	repl_line_level(const struct repl *r, int i,
+		    const struct conf_replication *th);
+
 /* r as a JSON object (lags null when unknown). Caller cJSON_Delete()s. */
 cJSON	*repl_json(const struct repl *r);
 

@@ -124,6 +124,8 @@ snap_pg_unref(struct snap_pg *p)
 	if (atomic_fetch_sub(&b->refs, 1) != 1)
 		return;
 	free(b->pg.sessions);
+	table_free(b->pg.pgb_pools);
+	table_free(b->pg.pgb_stats);
 	free(b);
 }
 
@@ -406,6 +408,17 @@ snapshot_pg_json(const struct snapshot *s)
 		cJSON_AddNullToObject(o, "server");
 		return (o);
 	}
+	if (pg->pgbouncer) {
+		x = cJSON_AddObjectToObject(o, "pgbouncer");
+		json_time(x, "sampled", pg->wall_us);
+		cJSON_AddBoolToObject(x, "stale",
+		    snapshot_stale(s, pg->wall_us, true));
+		cJSON_AddStringToObject(x, "endpoint", pg->endpoint);
+		cJSON_AddItemToObject(x, "pools", table_to_json(pg->pgb_pools));
+		cJSON_AddItemToObject(x, "stats", table_to_json(pg->pgb_stats));
+		cJSON_AddNullToObject(o, "server");
+		return (o);
+	}
 	x = cJSON_AddObjectToObject(o, "server");
 	json_time(x, "sampled", pg->wall_us);
 	cJSON_AddBoolToObject(x, "stale", snapshot_stale(s, pg->wall_us, true));
@@ -447,6 +460,13 @@ snapshot_pg_json(const struct snapshot *s)
 		json_num(r, "lag_bytes", (double)pg->replicas[i].lag_bytes);
 		json_num(r, "replay_lag_s", pg->replicas[i].replay_lag_s);
 		cJSON_AddItemToArray(a, r);
+	}
+	if (pg->repl_sampled) {
+		cJSON	*r = repl_json(&pg->repl);
+
+		cJSON_AddNumberToObject(r, "problems", pg->repl_nproblems);
+		cJSON_AddStringToObject(r, "problems_text", pg->repl_problems);
+		cJSON_AddItemToObject(x, "replication", r);
 	}
 	a = cJSON_AddArrayToObject(x, "mcpdb_applications");
 	for (i = 0; i < (size_t)pg->napps; i++) {

@@ -24,8 +24,10 @@
 #include <stdint.h>
 
 #include "metrics.h"
+#include "out.h"
 #include "pool.h"
 #include "rds.h"
+#include "repl.h"
 
 /* The status line's view of one server. */
 struct snap_server_status {
@@ -185,6 +187,25 @@ struct snap_pg {
 	int		nslots, inactive_slots;
 	/* most WAL held by a slot; -1 */
 	int64_t		slot_retained_bytes;
+	/*
+	 * The Dashboard's replication section: repl_sample on the monitor's
+	 * connection, after the summary's transaction, while the server shows
+	 * any replication (standbys, slots, recovery) or has shown it since
+	 * the poller started. repl_sampled false: not asked this refresh.
+	 */
+	bool		repl_sampled;
+	struct repl	repl;
+	/* the target's thresholds, and the problems found under them */
+	struct conf_replication repl_th;
+	int		repl_nproblems;
+	char		repl_problems[512];
+	/*
+	 * The target is PgBouncer's admin console (dbname=pgbouncer): only
+	 * these two, read with SHOW (pgbadmin.c); the rest stays zero.
+	 * Immutable, freed with the part.
+	 */
+	bool		pgbouncer;
+	struct table	*pgb_pools, *pgb_stats;
 	/* the server's view of mcpdb's pools */
 	int		napps;
 	struct snap_app	apps[SNAP_MAX_APPS];

@@ -2,8 +2,9 @@
  * pane-dash.c - the Dashboard pane (PostgreSQL): mcpdb's own pools beside
  * what the server sees for the same application_name, the server's
  * connections, throughput, cache, deadlocks, temp files, long transactions,
- * blocking and replication, and a sortable, filterable sessions list from
- * which a backend can be cancelled or terminated behind a confirmation.
+ * blocking, replication (dash-repl.c), and a sortable, filterable
+ * sessions list from which a backend can be cancelled or terminated behind
+ * a confirmation.
  *
  * Model (htop Meter): the poller computed every number; this file only
  * keeps a reference to the newest snapshot, turns its sessions into a
@@ -33,6 +34,8 @@
 #include "snapshot.h"
 #include "xmem.h"
 #include "draw.h"
+#include "dash-pgb.h"
+#include "dash-repl.h"
 #include "pane.h"
 #include "ui.h"
 #include "clk.h"
@@ -488,57 +491,6 @@ dash_draw_blocking(WINDOW *win, int y, int maxlines, const struct snap_pg *pg)
 	return (lines);
 }
 
-/* The replication line: replicas with byte and time lag, or the standby's delay. */
-static int
-dash_draw_repl(WINDOW *win, int y, const struct snap_pg *pg)
-{
-	char	b1[32], b2[32];
-	int	i, x = 0;
-
-	if (pg->degraded)
-		return (0);
-	if (pg->in_recovery) {
-		draw_putf(win, y, &x, draw_attr(DR_DIM), "replication ");
-		if (pg->standby_delay_s < 0)
-			draw_putf(win, y, &x, DASH_PLAIN, "standby: no transaction "
-			    "replayed yet");
-		else
-			draw_putf(win, y, &x, DASH_PLAIN, "standby: last transaction "
-			    "replayed %s ago", draw_fmt_age(b1, sizeof(b1),
-			    pg->standby_delay_s));
-		draw_putf(win, y, &x, pg->standby_backlog_bytes > 0 ?
-		    draw_attr(DR_WARN) : DASH_PLAIN, ", %s received not replayed",
-		    draw_fmt_bytes(b2, sizeof(b2), (double)(pg->standby_backlog_bytes <
-		    0 ? 0 : pg->standby_backlog_bytes)));
-		return (1);
-	}
-	if (pg->nreplicas == 0 && pg->nslots == 0)
-		return (0);
-	draw_putf(win, y, &x, draw_attr(DR_DIM), "replication ");
-	if (pg->nreplicas == 0)
-		draw_putf(win, y, &x, DASH_PLAIN, "no replica connected");
-	for (i = 0; i < pg->nreplicas; i++) {
-		const struct snap_replica	*r = &pg->replicas[i];
-
-		draw_putf(win, y, &x, strcmp(r->state,
-		    "streaming") ? draw_attr(DR_WARN) :
-		    DASH_PLAIN, "%s%s %s %s lag %s / %s", i ? "; " : "",
-		    r->name[0] ? r->name :
-		    r->client, r->state, r->sync_state,
-		    draw_fmt_bytes(b1, sizeof(b1),
-		    (double)(r->lag_bytes < 0 ? 0 : r->lag_bytes)),
-		    r->replay_lag_s < 0 ? "0 s" :
-		    draw_fmt_age(b2, sizeof(b2), r->replay_lag_s));
-	}
-	if (pg->inactive_slots > 0)
-		draw_putf(win, y, &x, draw_attr(DR_BAD),
-		    "; %d inactive slot%s holding %s of WAL",
-		    pg->inactive_slots, pg->inactive_slots == 1 ? "" : "s",
-		    draw_fmt_bytes(b1, sizeof(b1),
-		    (double)pg->slot_retained_bytes));
-	return (1);
-}
-
 /* The server section; returns the rows used. */
 static int
 dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
@@ -643,8 +595,6 @@ dash_draw_server(struct pane_dash *d, WINDOW *win, int y, int maxrows,
 	if (r < maxrows)
 		r += dash_draw_blocking(win, y + r,
 		    maxrows - r > 2 ? 2 : maxrows - r, pg);
-	if (r < maxrows)
-		r += dash_draw_repl(win, y + r, pg);
 	if (r < maxrows && (!pg->pg_monitor || pg->degraded)) {
 		x = 0;
 		if (pg->degraded)
@@ -730,7 +680,7 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	const struct snap_pool		*pools;
 	size_t				 npools = 0, i;
 	int				 h = getmaxy(win), w = getmaxx(win), y,
-	    x = 0;
+	    x = 0, rr;
 	bool				 stale, twoline;
 	char				 title[192], right[96], a[32], b[32];
 	const struct snap_server_status	*st;
@@ -745,6 +695,10 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	pg = snapshot_pg(d->snap);
 	pools = snapshot_pools(d->snap, &npools);
 	y = dash_draw_header(win, d->snap, pg, &stale);
+	if (pg != NULL && pg->pgbouncer) {
+		dash_pgb_draw(win, y, pg, stale);
+		return;
+	}
 	twoline = h >= 30;
 	draw_title(win, y++, 0, w, "mcpdb pools", "pool side | server side");
 	for (i = 0; i < npools; i++)
@@ -769,6 +723,12 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	y += dash_draw_server(d, win, y,
 	    h - y - 5 > 7 ? 7 : (h - y - 5 > 2 ? h - y - 5 : 2),
 	    pg, stale);
+	/* Replication, leaving the sessions list at least 8 rows. */
+	rr = dash_repl_rows(pg, w);
+	if (rr > h - y - 8)
+		rr = h - y - 8;
+	if (rr >= 2)
+		y += dash_repl_draw(win, y, rr, pg, stale);
 	dash_draw_sessions(d, win, y, h - y, focused, pg);
 }
 

@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "conn.h"
 #include "out.h"
 #include "redact.h"
 #include "xmem.h"
@@ -201,6 +202,7 @@ rlc_job_run(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	ctx.progress = j->quiet ? NULL : rlc_progress;
 	ctx.progress_arg = j->ui;
 	st = cmd_run(j->e, &ctx, j->args, err);
+	conn_close(ctx.read_conn);
 	out_free(ctx.out);
 	j->stopped = *stop != 0;
 	clock_gettime(CLOCK_MONOTONIC, &j->t1);

@@ -6,6 +6,8 @@ libmcpdb_a_SOURCES += \
 	src/snapshot.c src/snapshot.h \
 	src/poller.c src/poller.h \
 	src/tui/pane-dash.c \
+	src/tui/dash-repl.c src/tui/dash-repl.h \
+	src/tui/dash-pgb.c src/tui/dash-pgb.h \
 	src/tui/pane-redis.c
 
 # Unit: rates with restart detection, judgements, formatting (no servers).
@@ -19,6 +21,9 @@ check_PROGRAMS += tests/integ/t-poller
 # private server pair started and purged by the test itself.
 TESTS += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
 EXTRA_DIST += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
+# The replication section (issue 12), on a private primary + standby.
+TESTS += tests/tui/t-tui-repl.sh
+EXTRA_DIST += tests/tui/t-tui-repl.sh
 # t-tui-dash checks that the server sees exactly one mcpdb/monitor session
 # (a count over the whole shared server), so it runs after every other test
 # that opens one on the harness's server: the other TUI tests, the poller's

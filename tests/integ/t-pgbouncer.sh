@@ -5,7 +5,8 @@
 # up/down refuse clearly, because the migration lock is a session-level
 # advisory lock that transaction pooling does not keep: two concurrent
 # runners through the real PgBouncer both refuse and nothing is applied.
-# Its admin console as a target: health shows SHOW POOLS and SHOW STATS.
+# Its admin console as a target: health shows SHOW POOLS and SHOW STATS,
+# and so does the TUI Dashboard.
 # Own private servers (mcpdb-servers.sh) + tests/harness/pgbouncer.sh.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
@@ -114,5 +115,52 @@ EOF
 	keys q; wait_for "EXITED 0" 5; ok $? "... and quits cleanly"
 else
 	skip 3 "tmux is not installed"
+fi
+
+# The Dashboard on the admin console (dbname=pgbouncer): SHOW POOLS and
+# SHOW STATS instead of a failing statistics query; clients kept waiting
+# for a server connection (default_pool_size 10, 11 transactions) flagged.
+if command -v tmux >/dev/null 2>&1; then
+	cat >"$D/run-admin.sh" <<EOF
+#!/bin/sh
+"$M" --pg "$PGB_ADMIN_URL" "\$@"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+	XDG_STATE_HOME="$D/state" tui_session "$D/run-admin.sh"
+	wait_for "PgBouncer admin console at 127.0.0.1:$PGB_PORT" 20
+	ok $? "the Dashboard on the admin console says what it shows"
+	wait_for "Pools (SHOW POOLS)"; ok $? "... SHOW POOLS"
+	scr=$(screen)
+	like "$scr" "cl_waiting" "... with the clients waiting"
+	like "$scr" "transaction" "... and the pool mode"
+	like "$scr" "Stats (SHOW STATS" "... and SHOW STATS"
+	like "$scr" "total_xact_count" "... its transaction counts"
+	like "$scr" "2 statements in " "... at two statements per refresh"
+	like "$scr" "no client waits a second or more" "... nobody waiting yet"
+	like "$scr" "PG up" "... and the status line says up"
+	unlike "$scr" "unsupported" "no failed statistics query"
+	keys e
+	wait_for "exported every pane to" 5; ok $? "e exports"
+	f=$(find "$W" -name 'export-*.json' 2>/dev/null | head -1)
+	python3 - "$f" <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))["panes"]["Dashboard"]["pgbouncer"]
+assert any(p["pool_mode"] == "transaction" for p in b["pools"]), b
+assert any(s["database"] == "postgres" for s in b["stats"]), b
+EOF
+	ok $? "... SHOW POOLS and SHOW STATS under pgbouncer in the export"
+	WAITERS=""
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do
+		psql -X -q "$PGB_URL" -c "BEGIN" -c "SELECT pg_sleep(8)" -c "COMMIT" >/dev/null 2>&1 &
+		WAITERS="$WAITERS $!"
+	done
+	wait_for "PgBouncer pool postgres/postgres: 1 clients waiting for a server connection" 8
+	ok $? "11 transactions on a pool of 10: the waiting client flagged in words"
+	keys q; wait_for "EXITED 0" 5; ok $? "... and q quits"
+	for p in $WAITERS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+else
+	skip 13 "tmux is not installed"
 fi
 done_testing

@@ -48,10 +48,28 @@ like "$out" "primary (accepts writes)" "on the primary the same check says prima
 mkdir -p "$W/mig"
 echo "CREATE TABLE stby_t (id int);" >"$W/mig/0001_t.up.sql"
 echo "DROP TABLE stby_t;" >"$W/mig/0001_t.down.sql"
+SLOG=$STANDBY_SOCKDIR/standby.log
+sm=$(wc -c <"$SLOG")
 out=$("$M" --log-level error --pg "$SB" migrate up --dir "$W/mig" 2>&1); rc=$?
 [ "$rc" -ne 0 ]; ok $? "migrate up on the standby fails (exit $rc)"
-like "$out" "the server is a standby (read-only): writes must go to the primary" "... saying the server is a standby"
+like "$out" "refusing to apply migrations: the server is a standby (read-only): writes must go to the primary" "... refused, saying the server is a standby"
+like "$out" "is in recovery; point the target at the primary, or list the hosts with target_session_attrs=read-write); nothing was changed" "... naming it and what to do"
+unlike "$out" "read-only transaction" "... not PostgreSQL's read-only transaction error"
 is "$(psql -X "$SB" -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 'stby_t'")" 0 "... and nothing was applied"
+unlike "$(tail -c +"$((sm + 1))" "$SLOG")" "read-only transaction" "... refused before any write reached the server (its log has no read-only error)"
+sm=$(wc -c <"$SLOG")
+out=$("$M" --log-level error --pg "$SB" --yes seed load demo --dir "$MCPDB_SRCDIR/seeds" 2>&1); rc=$?
+[ "$rc" -ne 0 ]; ok $? "seed load on the standby fails (exit $rc)"
+like "$out" "refusing to load seeds: the server is a standby (read-only): writes must go to the primary" "... refused, saying the server is a standby"
+unlike "$(tail -c +"$((sm + 1))" "$SLOG")" "read-only transaction" "... before any write reached the server"
+# A primary whose sessions are read-only (default_transaction_read_only for
+# the role): refused up front too, saying why.
+psql -X -q "$MCPDB_TEST_PGURL" -c "CREATE ROLE stby_ro LOGIN SUPERUSER" -c "ALTER ROLE stby_ro SET default_transaction_read_only = on" >/dev/null
+RO="host=$STANDBY_SOCKDIR port=$PRIMARY_PORT user=stby_ro dbname=postgres"
+out=$("$M" --log-level error --pg "$RO" migrate up --dir "$W/mig" 2>&1); rc=$?
+[ "$rc" -ne 0 ]; ok $? "migrate up with read-only sessions on the primary fails (exit $rc)"
+like "$out" "refusing to apply migrations: sessions on $STANDBY_SOCKDIR:$PRIMARY_PORT are read-only (transaction_read_only is on" "... saying the sessions are read-only"
+is "$(psql -X "$MCPDB_TEST_PGURL" -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 'stby_t'")" 0 "... and nothing was applied"
 
 # ---- replication view (issue 12, item 1)
 PG=$MCPDB_TEST_PGURL

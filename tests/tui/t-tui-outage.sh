@@ -101,7 +101,7 @@ redis-server --port 0 --unixsocket "$D/replica.sock" --save '' --appendonly no \
 	--replicaof 127.0.0.1 "$MCPDB_TEST_REDIS_PORT" >/dev/null
 ok $? "a Redis replica started"
 start
-wait_for "replication tuistandby streaming" 15; ok $? "the Dashboard shows the standby streaming, with its lag"
+wait_for "tuistandby (local) streaming" 15; ok $? "the Dashboard shows the standby streaming, with its lag"
 like "$(screen)" "lag " "byte and time lag shown"
 keys 2
 wait_for "1 replica: " 15; ok $? "the Redis pane shows one replica"
@@ -115,7 +115,7 @@ exec sleep 600
 EOF
 tui_session "$D/run-standby.sh"
 wait_for "(standby)" 15; ok $? "on the standby the server line says standby"
-wait_for "replication standby: " 5; ok $? "with its replay position"
+wait_for "receiver    streaming; received not yet replayed " 5; ok $? "with its replay position"
 keys 2
 wait_for "replica of 127.0.0.1:$MCPDB_TEST_REDIS_PORT, link up" 15; ok $? "the Redis replica shows its master and link"
 keys q; wait_for "EXITED 0" 5

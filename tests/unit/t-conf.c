@@ -808,9 +808,9 @@ test_syntax_more(void)
 		const char	*want;
 	} cases[] = {
 		{ "{\"targets\": {\"prod\": {\"p\\nq\": 1}}}",
-		    ": targets.prod.p?q: unknown key (known keys: pg, redis, "
-		    "protected, read_only, migrations_dir, seeds_dir, pool, "
-		    "redis_options, migrate, replication)" },
+		    ": targets.prod.p?q: unknown key (known keys: pg, pg_read, "
+		    "redis, protected, read_only, migrations_dir, seeds_dir, "
+		    "pool, redis_options, migrate, replication)" },
 		{ "{\"a\": 01}",
 		    ":1:7: JSON syntax error near '0': invalid number (no "
 		    "leading zeros)" },
