@@ -1390,22 +1390,6 @@ rds_pipe_new(struct rds *r)
 	return (p);
 }
 
-/* Write v in decimal at dst; returns the number of digits. */
-static size_t
-rds_utoa(char *dst, size_t v)
-{
-	char	tmp[24];
-	size_t	n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	for (i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return (n);
-}
-
 /* Number of decimal digits of v. */
 static size_t
 rds_ndigits(size_t v)
@@ -1419,6 +1403,16 @@ rds_ndigits(size_t v)
 	return (n);
 }
 
+/* Write v in decimal as exactly nd digits (nd = rds_ndigits(v)) at dst. */
+static void
+rds_utoa(char *dst, size_t v, size_t nd)
+{
+	while (nd > 0) {
+		dst[--nd] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 /*
  * Append a RESP multi-bulk for argv, sized first and written in one go:
  * no printf (which cost more than everything else per command, see
@@ -1428,24 +1422,31 @@ void
 rds_pipe_add(struct rds_pipe *p, int argc, const char *const *argv,
     const size_t *argvlen)
 {
-	size_t	 lens[16], *len = lens, total, i, na = (size_t)argc;
+	size_t	 lens[16], nds[16], *len = lens, *nd = nds, total, i, na, nna;
 	char	*o;
 
-	if (na > sizeof(lens) / sizeof(lens[0]))
+	na = argc > 0 ? (size_t)argc : 0;
+	if (na > sizeof(lens) / sizeof(lens[0])) {
 		len = xreallocarray(NULL, na, sizeof(*len));
-	total = 1 + rds_ndigits(na) + 2;
+		nd = xreallocarray(NULL, na, sizeof(*nd));
+	}
+	nna = rds_ndigits(na);
+	total = 1 + nna + 2;
 	for (i = 0; i < na; i++) {
 		len[i] = argvlen ? argvlen[i] : strlen(argv[i]);
-		total += 1 + rds_ndigits(len[i]) + 2 + len[i] + 2;
+		nd[i] = rds_ndigits(len[i]);
+		total += 1 + nd[i] + 2 + len[i] + 2;
 	}
 	o = buf_reserve(&p->out, total);
 	*o++ = '*';
-	o += rds_utoa(o, na);
+	rds_utoa(o, na, nna);
+	o += nna;
 	*o++ = '\r';
 	*o++ = '\n';
 	for (i = 0; i < na; i++) {
 		*o++ = '$';
-		o += rds_utoa(o, len[i]);
+		rds_utoa(o, len[i], nd[i]);
+		o += nd[i];
 		*o++ = '\r';
 		*o++ = '\n';
 		memcpy(o, argv[i], len[i]);
@@ -1453,10 +1454,12 @@ rds_pipe_add(struct rds_pipe *p, int argc, const char *const *argv,
 		*o++ = '\r';
 		*o++ = '\n';
 	}
-	p->out.len += total;
 	*o = '\0';
-	if (len != lens)
+	p->out.len += total;
+	if (len != lens) {
 		free(len);
+		free(nd);
+	}
 	if (p->n++ == 0)
 		rds_cmd_name(argc, argv, argvlen, p->first, sizeof(p->first));
 	rds_pipe_mark(p);
