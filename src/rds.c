@@ -27,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1364,8 +1365,18 @@ rds_json_get(struct rds *r, const char *key, struct mc_err *err)
 /* Pipelining                                                             */
 /* ===================================================================== */
 
+/* One block of a batch's reply arena (see rds_pipe_alloc). */
+struct rds_chunk {
+	struct rds_chunk	*next;
+	size_t			 used, cap;
+	max_align_t		 data[];
+};
+
+#define RDS_CHUNK	(64 * 1024)	/* arena block; a larger reply gets its own */
+
 struct rds_pipe {
 	struct rds		*r;
+	struct rds_chunk	*arena;		/* reply strings and arrays; newest first */
 	struct buf		 out;		/* RESP-encoded commands */
 	size_t			 n;
 	size_t			*off;		/* cluster fronts: n + 1 command offsets in out */
@@ -1498,15 +1509,57 @@ rds_pipe_len(const struct rds_pipe *p)
 	return (p->n);
 }
 
-/* Free the replies of the last exec. */
+/*
+ * n bytes from the batch's arena (aligned for any type when aligned),
+ * valid until the replies are cleared: the replies of one batch cost a few
+ * block allocations in all, not one malloc and one free per string.
+ */
+static void *
+rds_pipe_alloc(struct rds_pipe *p, size_t n, bool aligned)
+{
+	struct rds_chunk	*c = p->arena;
+	size_t			 off = c != NULL ? c->used : 0, cap;
+	const size_t		 a = sizeof(max_align_t);
+
+	if (aligned)
+		off = (off + a - 1) / a * a;
+	if (c == NULL || off > c->cap || c->cap - off < n) {
+		cap = n > RDS_CHUNK ? n : RDS_CHUNK;
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->next = p->arena;
+		p->arena = c;
+		off = 0;
+	}
+	c->used = off + n;
+	return ((char *)c->data + off);
+}
+
+/*
+ * Free the replies of the last exec. A node's batch keeps one arena block
+ * for the next exec; a cluster front's replies are separate allocations
+ * (copied in by the router).
+ */
 static void
 rds_pipe_clear_replies(struct rds_pipe *p)
 {
-	size_t	i;
+	struct rds_chunk	*c, *next, *keep = NULL;
+	size_t			 i;
 
-	for (i = 0; i < p->nrep; i++)
-		rds_reply_clear(&p->replies[i]);
+	if (p->r->cl != NULL)
+		for (i = 0; i < p->nrep; i++)
+			rds_reply_clear(&p->replies[i]);
 	p->nrep = 0;
+	for (c = p->arena; c != NULL; c = next) {
+		next = c->next;
+		if (keep == NULL && c->cap == RDS_CHUNK) {
+			keep = c;
+			keep->used = 0;
+			keep->next = NULL;
+		} else
+			free(c);
+	}
+	p->arena = keep;
 }
 
 /* Send the whole batch, then read one reply per command. */
@@ -1658,9 +1711,9 @@ rds_pipe_send(struct rds_pipe *p, struct mc_err *err)
 
 /*
  * Reader callbacks used while a batch's replies are read: hiredis parses
- * each reply straight into p->replies (the reader's privdata is p), so a
- * reply costs one allocation per string instead of hiredis's redisReply
- * (calloc + malloc), our copy of it and three frees.
+ * each reply straight into p->replies (the reader's privdata is p), with
+ * strings and arrays in the batch's arena, instead of a redisReply
+ * (calloc + malloc), our copy of it (malloc) and four frees per reply.
  */
 static struct rds_reply *
 rds_pipe_obj(const redisReadTask *task)
@@ -1679,6 +1732,15 @@ rds_pipe_obj(const redisReadTask *task)
 	return (dst);
 }
 
+/* The batch whose replies are being read (the reader's privdata). */
+static struct rds_pipe *
+rds_pipe_of(const redisReadTask *task)
+{
+	while (task->parent != NULL)
+		task = task->parent;
+	return (task->privdata);
+}
+
 /* A string, status or error reply (hiredis createString). */
 static void *
 rds_pipe_obj_string(const redisReadTask *task, char *str, size_t len)
@@ -1688,7 +1750,7 @@ rds_pipe_obj_string(const redisReadTask *task, char *str, size_t len)
 	dst->type = task->type == REDIS_REPLY_STRING ? RDS_STRING :
 	    task->type == REDIS_REPLY_STATUS ? RDS_STATUS : RDS_ERROR;
 	dst->len = len;
-	dst->str = xmalloc(len + 1);
+	dst->str = rds_pipe_alloc(rds_pipe_of(task), len + 1, false);
 	memcpy(dst->str, str, len);
 	dst->str[len] = '\0';
 	return (dst);
@@ -1702,8 +1764,11 @@ rds_pipe_obj_array(const redisReadTask *task, int elements)
 
 	dst->type = RDS_ARRAY;
 	dst->n = elements > 0 ? (size_t)elements : 0;
-	if (dst->n > 0)
-		dst->elem = xcalloc(dst->n, sizeof(*dst->elem));
+	if (dst->n > 0) {
+		dst->elem = rds_pipe_alloc(rds_pipe_of(task),
+		    dst->n * sizeof(*dst->elem), true);
+		memset(dst->elem, 0, dst->n * sizeof(*dst->elem));
+	}
 	return (dst);
 }
 
@@ -1728,11 +1793,14 @@ rds_pipe_obj_nil(const redisReadTask *task)
 	return (dst);
 }
 
-/* hiredis frees a half-built top-level reply with this (embedded: clear only). */
+/*
+ * hiredis drops a half-built top-level reply with this: its storage is in
+ * the arena (freed with the batch's replies), so only forget it.
+ */
 static void
 rds_pipe_obj_free(void *obj)
 {
-	rds_reply_clear(obj);
+	memset(obj, 0, sizeof(struct rds_reply));
 }
 
 /* hiredis takes a non-const table; nothing ever writes to it. */
@@ -1813,6 +1881,7 @@ rds_pipe_free(struct rds_pipe *p)
 	if (p == NULL)
 		return;
 	rds_pipe_clear_replies(p);
+	free(p->arena);
 	free(p->replies);
 	free(p->off);
 	buf_done(&p->out);
