@@ -1372,11 +1372,12 @@ struct rds_chunk {
 	max_align_t		 data[];
 };
 
-#define RDS_CHUNK	(64 * 1024)	/* arena block; a larger reply gets its own */
+/* Arena block size; a larger reply gets a block of its own. */
+#define RDS_CHUNK	(64 * 1024)
 
 struct rds_pipe {
 	struct rds		*r;
-	struct rds_chunk	*arena;		/* reply strings and arrays; newest first */
+	struct rds_chunk	*arena;		/* reply storage, newest first */
 	struct buf		 out;		/* RESP-encoded commands */
 	size_t			 n;
 	size_t			*off;		/* cluster fronts: n + 1 command offsets in out */
@@ -1433,7 +1434,8 @@ void
 rds_pipe_add(struct rds_pipe *p, int argc, const char *const *argv,
     const size_t *argvlen)
 {
-	size_t	 lens[16], nds[16], *len = lens, *nd = nds, total, i, na, nna;
+	size_t	 lens[16], nds[16], *len = lens, *nd = nds;
+	size_t	 total, i, na, nna;
 	char	*o;
 
 	na = argc > 0 ? (size_t)argc : 0;
@@ -1656,17 +1658,22 @@ rds_pipe_done(struct rds_pipe *p, size_t nerr)
 static int
 rds_pipe_write(redisContext *c, const char *data, size_t len)
 {
-	ssize_t	n;
-	char	buf[128];
+	ssize_t		 n;
+	char		 buf[128];
+	const char	*why;
+	int		 saved;
 
 	while (len > 0) {
 		n = send(c->fd, data, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			saved = n < 0 ? errno : EPIPE;
+			why = n < 0 ? strerror_r(saved, buf, sizeof(buf)) :
+			    "connection closed while writing";
 			c->err = REDIS_ERR_IO;
-			rds_strlcpy(c->errstr, n < 0 ? strerror_r(errno, buf, sizeof(buf)) :
-			    "connection closed while writing", sizeof(c->errstr));
+			rds_strlcpy(c->errstr, why, sizeof(c->errstr));
+			errno = saved;	/* rds_pipe_broken tells a timeout by it */
 			return (-1);
 		}
 		data += n;
