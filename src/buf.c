@@ -60,6 +60,13 @@ buf_append(struct buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
+char *
+buf_reserve(struct buf *b, size_t n)
+{
+	buf_grow(b, n);
+	return (b->data + b->len);
+}
+
 void
 buf_puts(struct buf *b, const char *s)
 {

@@ -22,6 +22,12 @@ void	buf_putc(struct buf *, int);
 void	buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
 void	buf_vprintf(struct buf *, const char *, va_list);
 /*
+ * Make room for n more bytes and return where they go (data + len). The
+ * caller writes them, then adds n to len and writes the NUL at data[len]
+ * (room for it is included). Valid until the next call on the buf.
+ */
+char	*buf_reserve(struct buf *, size_t n);
+/*
  * Take the string out. Caller frees. The buf holds no storage afterwards:
  * buf_done is optional, and appending again starts a new string.
  */

@@ -27,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1364,8 +1365,19 @@ rds_json_get(struct rds *r, const char *key, struct mc_err *err)
 /* Pipelining                                                             */
 /* ===================================================================== */
 
+/* One block of a batch's reply arena (see rds_pipe_alloc). */
+struct rds_chunk {
+	struct rds_chunk	*next;
+	size_t			 used, cap;
+	max_align_t		 data[];
+};
+
+/* Arena block size; a larger reply gets a block of its own. */
+#define RDS_CHUNK	(64 * 1024)
+
 struct rds_pipe {
 	struct rds		*r;
+	struct rds_chunk	*arena;		/* reply storage, newest first */
 	struct buf		 out;		/* RESP-encoded commands */
 	size_t			 n;
 	size_t			*off;		/* cluster fronts: n + 1 command offsets in out */
@@ -1390,20 +1402,76 @@ rds_pipe_new(struct rds *r)
 	return (p);
 }
 
-/* Append a RESP multi-bulk for argv. */
+/* Number of decimal digits of v. */
+static size_t
+rds_ndigits(size_t v)
+{
+	size_t	n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return (n);
+}
+
+/* Write v in decimal as exactly nd digits (nd = rds_ndigits(v)) at dst. */
+static void
+rds_utoa(char *dst, size_t v, size_t nd)
+{
+	while (nd > 0) {
+		dst[--nd] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/*
+ * Append a RESP multi-bulk for argv, sized first and written in one go:
+ * no printf (which cost more than everything else per command, see
+ * bench/RESULTS-redis.md) and at most one buffer growth.
+ */
 void
 rds_pipe_add(struct rds_pipe *p, int argc, const char *const *argv,
     const size_t *argvlen)
 {
-	int	i;
-	size_t	n;
+	size_t	 lens[16], nds[16], *len = lens, *nd = nds;
+	size_t	 total, i, na, nna;
+	char	*o;
 
-	buf_printf(&p->out, "*%d\r\n", argc);
-	for (i = 0; i < argc; i++) {
-		n = argvlen ? argvlen[i] : strlen(argv[i]);
-		buf_printf(&p->out, "$%zu\r\n", n);
-		buf_append(&p->out, argv[i], n);
-		buf_append(&p->out, "\r\n", 2);
+	na = argc > 0 ? (size_t)argc : 0;
+	if (na > sizeof(lens) / sizeof(lens[0])) {
+		len = xreallocarray(NULL, na, sizeof(*len));
+		nd = xreallocarray(NULL, na, sizeof(*nd));
+	}
+	nna = rds_ndigits(na);
+	total = 1 + nna + 2;
+	for (i = 0; i < na; i++) {
+		len[i] = argvlen ? argvlen[i] : strlen(argv[i]);
+		nd[i] = rds_ndigits(len[i]);
+		total += 1 + nd[i] + 2 + len[i] + 2;
+	}
+	o = buf_reserve(&p->out, total);
+	*o++ = '*';
+	rds_utoa(o, na, nna);
+	o += nna;
+	*o++ = '\r';
+	*o++ = '\n';
+	for (i = 0; i < na; i++) {
+		*o++ = '$';
+		rds_utoa(o, len[i], nd[i]);
+		o += nd[i];
+		*o++ = '\r';
+		*o++ = '\n';
+		memcpy(o, argv[i], len[i]);
+		o += len[i];
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	*o = '\0';
+	p->out.len += total;
+	if (len != lens) {
+		free(len);
+		free(nd);
 	}
 	if (p->n++ == 0)
 		rds_cmd_name(argc, argv, argvlen, p->first, sizeof(p->first));
@@ -1443,15 +1511,57 @@ rds_pipe_len(const struct rds_pipe *p)
 	return (p->n);
 }
 
-/* Free the replies of the last exec. */
+/*
+ * n bytes from the batch's arena (aligned for any type when aligned),
+ * valid until the replies are cleared: the replies of one batch cost a few
+ * block allocations in all, not one malloc and one free per string.
+ */
+static void *
+rds_pipe_alloc(struct rds_pipe *p, size_t n, bool aligned)
+{
+	struct rds_chunk	*c = p->arena;
+	size_t			 off = c != NULL ? c->used : 0, cap;
+	const size_t		 a = sizeof(max_align_t);
+
+	if (aligned)
+		off = (off + a - 1) / a * a;
+	if (c == NULL || off > c->cap || c->cap - off < n) {
+		cap = n > RDS_CHUNK ? n : RDS_CHUNK;
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->next = p->arena;
+		p->arena = c;
+		off = 0;
+	}
+	c->used = off + n;
+	return ((char *)c->data + off);
+}
+
+/*
+ * Free the replies of the last exec. A node's batch keeps one arena block
+ * for the next exec; a cluster front's replies are separate allocations
+ * (copied in by the router).
+ */
 static void
 rds_pipe_clear_replies(struct rds_pipe *p)
 {
-	size_t	i;
+	struct rds_chunk	*c, *next, *keep = NULL;
+	size_t			 i;
 
-	for (i = 0; i < p->nrep; i++)
-		rds_reply_clear(&p->replies[i]);
+	if (p->r->cl != NULL)
+		for (i = 0; i < p->nrep; i++)
+			rds_reply_clear(&p->replies[i]);
 	p->nrep = 0;
+	for (c = p->arena; c != NULL; c = next) {
+		next = c->next;
+		if (keep == NULL && c->cap == RDS_CHUNK) {
+			keep = c;
+			keep->used = 0;
+			keep->next = NULL;
+		} else
+			free(c);
+	}
+	p->arena = keep;
 }
 
 /* Send the whole batch, then read one reply per command. */
@@ -1511,6 +1621,67 @@ rds_pipe_broken(struct rds_pipe *p, int64_t t0, struct mc_err *err)
 	return (mc_err_copy(err, &e));
 }
 
+/*
+ * A batch got all its replies: return the connection, count the commands
+ * and the "pipeline" call (as rds_slot_put, then rds_track, would) under
+ * one hold of r->mtx instead of three.
+ */
+static void
+rds_pipe_done(struct rds_pipe *p, size_t nerr)
+{
+	struct rds	*r = p->r;
+	int64_t		 us = clk_mono_us() - p->t0;
+	bool		 clear = false;
+
+	pthread_mutex_lock(&r->mtx);
+	p->held->busy = false;
+	pthread_cond_signal(&r->cond);
+	r->pipelined += p->n;
+	rds_track_locked(r, "pipeline", us, nerr > 0);
+	if (r->fail_streak > 0) {
+		r->fail_streak = 0;
+		backoff_reset(&r->bo);
+		clear = true;
+	}
+	pthread_mutex_unlock(&r->mtx);
+	p->held = NULL;
+	if (clear)
+		breaker_success(&r->br);
+}
+
+/*
+ * Write the whole batch straight from p->out with send(2): hiredis would
+ * first copy it into its own output buffer and then free that buffer.
+ * MSG_NOSIGNAL, so a dead peer is an error, not a signal. On failure
+ * c->err and c->errstr are set as hiredis would set them; -1.
+ */
+static int
+rds_pipe_write(redisContext *c, const char *data, size_t len)
+{
+	ssize_t		 n;
+	char		 buf[128];
+	const char	*why;
+	int		 saved;
+
+	while (len > 0) {
+		n = send(c->fd, data, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			saved = n < 0 ? errno : EPIPE;
+			why = n < 0 ? strerror_r(saved, buf, sizeof(buf)) :
+			    "connection closed while writing";
+			c->err = REDIS_ERR_IO;
+			rds_strlcpy(c->errstr, why, sizeof(c->errstr));
+			errno = saved;	/* rds_pipe_broken tells a timeout by it */
+			return (-1);
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
 /* First half of rds_pipe_exec: check out a connection and write the batch. */
 int
 rds_pipe_send(struct rds_pipe *p, struct mc_err *err)
@@ -1519,7 +1690,6 @@ rds_pipe_send(struct rds_pipe *p, struct mc_err *err)
 	struct rds_slot	*s;
 	int64_t		 deadline;
 	struct mc_err	 e = { 0 };
-	int		 done = 0;
 
 	rds_pipe_clear_replies(p);
 	p->held = NULL;
@@ -1541,22 +1711,134 @@ rds_pipe_send(struct rds_pipe *p, struct mc_err *err)
 	}
 	p->held = s;
 	p->t0 = clk_mono_us();
-	if (redisAppendFormattedCommand(s->c, p->out.data, p->out.len) != REDIS_OK)
+	if (rds_pipe_write(s->c, p->out.data, p->out.len) == -1)
 		return (rds_pipe_broken(p, p->t0, err));
-	while (!done)
-		if (redisBufferWrite(s->c, &done) != REDIS_OK)
-			return (rds_pipe_broken(p, p->t0, err));
 	return (0);
+}
+
+/*
+ * Reader callbacks used while a batch's replies are read: hiredis parses
+ * each reply straight into p->replies (the reader's privdata is p), with
+ * strings and arrays in the batch's arena, instead of a redisReply
+ * (calloc + malloc), our copy of it (malloc) and four frees per reply.
+ */
+static struct rds_reply *
+rds_pipe_obj(const redisReadTask *task)
+{
+	struct rds_reply	*dst, *parent;
+	struct rds_pipe		*p;
+
+	if (task->parent != NULL) {
+		parent = task->parent->obj;
+		dst = &parent->elem[task->idx];
+	} else {
+		p = task->privdata;
+		dst = &p->replies[p->nrep];
+	}
+	memset(dst, 0, sizeof(*dst));
+	return (dst);
+}
+
+/* The batch whose replies are being read (the reader's privdata). */
+static struct rds_pipe *
+rds_pipe_of(const redisReadTask *task)
+{
+	while (task->parent != NULL)
+		task = task->parent;
+	return (task->privdata);
+}
+
+/* A string, status or error reply (hiredis createString). */
+static void *
+rds_pipe_obj_string(const redisReadTask *task, char *str, size_t len)
+{
+	struct rds_reply	*dst = rds_pipe_obj(task);
+
+	dst->type = task->type == REDIS_REPLY_STRING ? RDS_STRING :
+	    task->type == REDIS_REPLY_STATUS ? RDS_STATUS : RDS_ERROR;
+	dst->len = len;
+	dst->str = rds_pipe_alloc(rds_pipe_of(task), len + 1, false);
+	memcpy(dst->str, str, len);
+	dst->str[len] = '\0';
+	return (dst);
+}
+
+/* An array reply; its elements are filled in by the next callbacks. */
+static void *
+rds_pipe_obj_array(const redisReadTask *task, int elements)
+{
+	struct rds_reply	*dst = rds_pipe_obj(task);
+
+	dst->type = RDS_ARRAY;
+	dst->n = elements > 0 ? (size_t)elements : 0;
+	if (dst->n > 0) {
+		dst->elem = rds_pipe_alloc(rds_pipe_of(task),
+		    dst->n * sizeof(*dst->elem), true);
+		memset(dst->elem, 0, dst->n * sizeof(*dst->elem));
+	}
+	return (dst);
+}
+
+/* An integer reply. */
+static void *
+rds_pipe_obj_integer(const redisReadTask *task, long long v)
+{
+	struct rds_reply	*dst = rds_pipe_obj(task);
+
+	dst->type = RDS_INTEGER;
+	dst->integer = v;
+	return (dst);
+}
+
+/* A nil bulk or nil array. */
+static void *
+rds_pipe_obj_nil(const redisReadTask *task)
+{
+	struct rds_reply	*dst = rds_pipe_obj(task);
+
+	dst->type = RDS_NIL;
+	return (dst);
+}
+
+/*
+ * hiredis drops a half-built top-level reply with this: its storage is in
+ * the arena (freed with the batch's replies), so only forget it.
+ */
+static void
+rds_pipe_obj_free(void *obj)
+{
+	memset(obj, 0, sizeof(struct rds_reply));
+}
+
+/* hiredis takes a non-const table; nothing ever writes to it. */
+static redisReplyObjectFunctions rds_pipe_fns = {
+	rds_pipe_obj_string, rds_pipe_obj_array, rds_pipe_obj_integer,
+	rds_pipe_obj_nil, rds_pipe_obj_free,
+};
+
+/*
+ * Put the context's reader back to hiredis's own reply objects (for
+ * rds_command), first clearing a reply it left half-built in p->replies.
+ */
+static void
+rds_pipe_reader_restore(redisContext *c, redisReplyObjectFunctions *fn)
+{
+	if (c->reader->reply != NULL) {
+		rds_pipe_obj_free(c->reader->reply);
+		c->reader->reply = NULL;
+	}
+	c->reader->fn = fn;
+	c->reader->privdata = NULL;
 }
 
 /* Second half of rds_pipe_exec: read every reply, give the connection back. */
 int
 rds_pipe_recv(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 {
-	struct rds	*r = p->r;
-	struct rds_slot	*s = p->held;
-	redisReply	*rep;
-	size_t		 i, nerr = 0;
+	struct rds_slot			*s = p->held;
+	redisReplyObjectFunctions	*fn;
+	void				*rep;
+	size_t				 i, nerr = 0;
 
 	if (nerrors != NULL)
 		*nerrors = 0;
@@ -1564,21 +1846,19 @@ rds_pipe_recv(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 		return (0);
 	if (s == NULL)
 		return (mc_err_set(err, MC_E_INTERNAL, "rds_pipe_recv without a send"));
+	fn = s->c->reader->fn;
+	s->c->reader->fn = &rds_pipe_fns;
+	s->c->reader->privdata = p;
 	for (i = 0; i < p->n; i++) {
-		if (redisGetReply(s->c, (void **)&rep) != REDIS_OK)
+		if (redisGetReply(s->c, &rep) != REDIS_OK) {
+			rds_pipe_reader_restore(s->c, fn);
 			return (rds_pipe_broken(p, p->t0, err));
-		rds_reply_copy(&p->replies[i], rep);
-		p->nrep++;
-		if (rep->type == REDIS_REPLY_ERROR)
+		}
+		if (p->replies[p->nrep++].type == RDS_ERROR)
 			nerr++;
-		freeReplyObject(rep);
 	}
-	rds_slot_put(r, s);
-	p->held = NULL;
-	pthread_mutex_lock(&r->mtx);
-	r->pipelined += p->n;
-	pthread_mutex_unlock(&r->mtx);
-	rds_track(r, "pipeline", clk_mono_us() - p->t0, nerr > 0, true);
+	rds_pipe_reader_restore(s->c, fn);
+	rds_pipe_done(p, nerr);
 	if (nerrors != NULL)
 		*nerrors = nerr;
 	return (0);
@@ -1608,6 +1888,7 @@ rds_pipe_free(struct rds_pipe *p)
 	if (p == NULL)
 		return;
 	rds_pipe_clear_replies(p);
+	free(p->arena);
 	free(p->replies);
 	free(p->off);
 	buf_done(&p->out);

@@ -422,6 +422,161 @@ test_pipe(void)
 	rds_free(r);
 }
 
+/* The reply row named name in st, or NULL. */
+static const struct rds_cmd_stats *
+stat_row(const struct rds_stats *st, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < st->ncmds; i++)
+		if (strcmp(st->cmds[i].name, name) == 0)
+			return (&st->cmds[i]);
+	return (NULL);
+}
+
+/*
+ * Every reply type through a batch (replies are parsed straight into the
+ * batch): a 1 MiB value that takes many reads, nil, integer, arrays
+ * (empty, nested, nil), status; then plain commands on the same
+ * connection get hiredis's own replies again.
+ */
+static void
+test_pipe_replies(void)
+{
+	struct rds		*r = client(sock_path, NULL);
+	struct rds_pipe		*p = rds_pipe_new(r);
+	struct mc_err		 err = { 0 };
+	size_t			 big = 1 << 20, nerr = 99, i;
+	char			*val = malloc(big), *got = NULL, pat[160];
+	const struct rds_reply	*rep;
+	struct rds_reply	*rr;
+	bool			 same;
+
+	for (i = 0; i < big; i++)
+		val[i] = (char)('a' + i % 26);
+	ok(rds_set(r, key("pbig"), val, big, 0, &err) == 0, "1 MiB value stored: %s",
+	    err.msg);
+	rr = rds_command(r, 0, 5, (const char *[]){ "RPUSH", key("plist"), "a", "b",
+	    "c" }, NULL, &err);
+	ok(rr != NULL && rr->type == RDS_INTEGER, "a list of 3: %s", err.msg);
+	rds_reply_free(rr);
+	snprintf(pat, sizeof(pat), "%s*", prefix);
+	rds_pipe_add(p, 2, (const char *[]){ "GET", key("pbig") }, NULL);
+	rds_pipe_add(p, 2, (const char *[]){ "GET", key("pnone") }, NULL);
+	rds_pipe_add(p, 2, (const char *[]){ "INCR", key("pn") }, NULL);
+	rds_pipe_add(p, 4, (const char *[]){ "LRANGE", key("plist"), "0", "-1" }, NULL);
+	rds_pipe_add(p, 4, (const char *[]){ "LRANGE", key("pnone"), "0", "-1" }, NULL);
+	rds_pipe_add(p, 6, (const char *[]){ "SCAN", "0", "MATCH", pat, "COUNT",
+	    "100000" }, NULL);
+	rds_pipe_add(p, 1, (const char *[]){ "PING" }, NULL);
+	rds_pipe_add(p, 3, (const char *[]){ "BLPOP", key("pnone"), "0.01" }, NULL);
+	ok(rds_pipe_exec(p, &nerr, &err) == 0 && nerr == 0, "8 mixed replies: %s",
+	    err.msg);
+	rep = rds_pipe_reply(p, 0);
+	ok(rep && rep->type == RDS_STRING && rep->len == big &&
+	    memcmp(rep->str, val, big) == 0 && rep->str[big] == '\0',
+	    "the 1 MiB value arrives whole and NUL-terminated");
+	rep = rds_pipe_reply(p, 1);
+	ok(rep && rep->type == RDS_NIL && rep->str == NULL, "a missing key is nil");
+	rep = rds_pipe_reply(p, 2);
+	ok(rep && rep->type == RDS_INTEGER && rep->integer == 1, "INCR is an integer");
+	rep = rds_pipe_reply(p, 3);
+	ok(rep && rep->type == RDS_ARRAY && rep->n == 3 &&
+	    rep->elem[0].type == RDS_STRING && strcmp(rep->elem[0].str, "a") == 0 &&
+	    strcmp(rep->elem[2].str, "c") == 0, "LRANGE is an array of 3 strings");
+	rep = rds_pipe_reply(p, 4);
+	ok(rep && rep->type == RDS_ARRAY && rep->n == 0 && rep->elem == NULL,
+	    "an empty list is an empty array");
+	rep = rds_pipe_reply(p, 5);
+	same = false;
+	if (rep && rep->type == RDS_ARRAY && rep->n == 2 &&
+	    rep->elem[0].type == RDS_STRING && rep->elem[1].type == RDS_ARRAY)
+		for (i = 0; i < rep->elem[1].n; i++)
+			if (strcmp(rep->elem[1].elem[i].str, key("plist")) == 0)
+				same = true;
+	ok(same, "SCAN is a nested array that lists the test list");
+	rep = rds_pipe_reply(p, 6);
+	ok(rep && rep->type == RDS_STATUS && strcmp(rep->str, "PONG") == 0,
+	    "PING is a status");
+	rep = rds_pipe_reply(p, 7);
+	ok(rep && rep->type == RDS_NIL, "a timed-out BLPOP is a nil array");
+	ok(rds_get(r, key("pbig"), &got, &i, &err) == 0 && i == big &&
+	    memcmp(got, val, big) == 0, "then a plain GET on the same connection works: %s",
+	    err.msg);
+	free(got);
+	rds_pipe_free(p);
+	free(val);
+	rds_free(r);
+}
+
+/*
+ * Accounting: one "pipeline" call per batch, an error reply makes it a
+ * failed call, pipelined_cmds counts the commands of batches that got all
+ * their replies; a batch cut off by the command timeout or an unreadable
+ * reply counts its unanswered commands as outcome unknown, and the
+ * connection is replaced.
+ */
+static void
+test_pipe_accounting(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+	struct rds_pipe		*p;
+	struct rds_stats	*st;
+	const struct rds_cmd_stats *row;
+	size_t			 nerr = 99;
+
+	target_for(&t, sock_path);
+	t.redis_opts.command_timeout_ms = 300;
+	if ((r = rds_new(&t, NULL, "itest", &err)) == NULL)
+		bail_out("rds_new: %s", err.msg);
+	p = rds_pipe_new(r);
+	rds_pipe_add(p, 3, (const char *[]){ "SET", key("pa"), "1" }, NULL);
+	rds_pipe_add(p, 2, (const char *[]){ "GET", key("pa") }, NULL);
+	rds_pipe_add(p, 1, (const char *[]){ "PING" }, NULL);
+	ok(rds_pipe_exec(p, &nerr, &err) == 0 && nerr == 0, "a good batch: %s", err.msg);
+	rds_pipe_reset(p);
+	rds_pipe_add(p, 2, (const char *[]){ "INCR", key("pa") }, NULL);
+	rds_pipe_add(p, 2, (const char *[]){ "HGET", key("pa") }, NULL);
+	ok(rds_pipe_exec(p, &nerr, &err) == 0 && nerr == 1, "a batch with one error reply");
+	rds_pipe_reset(p);
+	rds_pipe_add(p, 1, (const char *[]){ "PING" }, NULL);
+	rds_pipe_add(p, 3, (const char *[]){ "BLPOP", key("pnone"), "2" }, NULL);
+	rds_pipe_add(p, 1, (const char *[]){ "PING" }, NULL);
+	ok(rds_pipe_exec(p, &nerr, &err) == -1 && err.code == MC_E_TIMEOUT,
+	    "a batch cut off by the command timeout fails");
+	like(err.msg, "after 1 replies; outcome unknown for the other 2",
+	    "and says which outcomes are unknown: %s", err.msg);
+	ok(rds_pipe_reply(p, 0) == NULL, "no replies are handed back from it");
+	rds_pipe_reset(p);
+	rds_pipe_add(p, 1, (const char *[]){ "PING" }, NULL);
+	rds_pipe_add(p, 3, (const char *[]){ "EVAL", "return {{{{{{{{{{1}}}}}}}}}}",
+	    "0" }, NULL);
+	rds_pipe_add(p, 1, (const char *[]){ "PING" }, NULL);
+	ok(rds_pipe_exec(p, &nerr, &err) == -1, "a reply nested 10 deep fails the batch");
+	like(err.msg, "after 1 replies", "after the first reply: %s", err.msg);
+	rds_pipe_reset(p);
+	rds_pipe_add(p, 2, (const char *[]){ "GET", key("pa") }, NULL);
+	ok(rds_pipe_exec(p, &nerr, &err) == 0 && rds_pipe_reply(p, 0)->type == RDS_STRING &&
+	    strcmp(rds_pipe_reply(p, 0)->str, "2") == 0,
+	    "the next batch works on a fresh connection: %s", err.msg);
+	st = rds_stats(r);
+	row = stat_row(st, "pipeline");
+	ok(row != NULL && row->calls == 5 && row->errors == 3,
+	    "5 pipeline calls, 3 failed (error reply, timeout, unreadable): %llu/%llu",
+	    row ? (unsigned long long)row->calls : 0,
+	    row ? (unsigned long long)row->errors : 0);
+	is_int((long long)st->pipelined_cmds, 6, "pipelined_cmds counts the 3 complete batches");
+	is_int((long long)st->outcome_unknown, 4, "4 commands with unknown outcome");
+	is_int((long long)st->disconnects, 2, "both broken connections were dropped");
+	ok(st->calls == 5 && st->errors == 3, "the totals match: %llu calls, %llu errors",
+	    (unsigned long long)st->calls, (unsigned long long)st->errors);
+	rds_stats_free(st);
+	rds_pipe_free(p);
+	rds_free(r);
+}
+
 struct hammer {
 	struct rds	*r;
 	int		 id;
@@ -677,6 +832,8 @@ main(void)
 	test_auth();
 	test_json();
 	test_pipe();
+	test_pipe_replies();
+	test_pipe_accounting();
 	test_threads();
 	test_health();
 	test_pubsub();
