@@ -95,6 +95,7 @@ struct pane_migrate {
 	char			*st_err;	/* why the last read failed, or NULL */
 	int64_t			 st_at;		/* when it was read (monotonic ms) */
 	int64_t			 st_ok_at;	/* when the list shown was read */
+	bool			 placed;	/* cursor put on the first pending row */
 	bool			 st_loading;
 	size_t			 counts[MIG_RUNNING + 1];
 	struct textview		 list;
@@ -593,6 +594,17 @@ pm_status_finished(void *arg, int status, const struct mc_err *err)
 	free(j);
 	pm_list_fill(p);
 	p->list.cursor = cur;
+	if (!p->placed) {
+		/* First list: select the first row that needs something. */
+		size_t	i;
+
+		p->placed = true;
+		for (i = 0; i < p->st->n; i++)
+			if (p->st->rows[i].state != MIG_APPLIED) {
+				p->list.cursor = i;
+				break;
+			}
+	}
 }
 
 /* Read the status again (unless a read or a run is under way). UI thread. */
@@ -940,13 +952,21 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		    p->st->dir);
 		lh = 2;
 	} else {
+		int	room = p->run == NULL && p->out.n == 0 ?
+		    h - y - 4 : (h - 6) / 2;	/* no run output: most rows */
+		char	pos[64];
+
 		lh = (int)p->st->n + 1;
-		if (lh > (h - 6) / 2)
-			lh = (h - 6) / 2 > 3 ? (h - 6) / 2 : 3;
+		if (lh > room)
+			lh = room > 3 ? room : 3;
 		textview_draw(win, y, 1, lh, w - 1, &p->list, focused);
+		textview_position(&p->list, pos, sizeof(pos));
 		if (p->st_err != NULL)
 			draw_textf(win, y + lh, 1, w - 2, draw_attr(DR_BAD), 0,
 			    "(status is %s old: %s)", age, p->st_err);
+		else if (pos[0] != '\0')
+			draw_textf(win, y + lh, 1, w - 2, draw_attr(DR_DIM), 0,
+			    "%s", pos);
 	}
 	y += lh + 1;
 	if (p->run != NULL) {

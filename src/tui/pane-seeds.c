@@ -1080,12 +1080,20 @@ pane_seeds_draw(void *arg, WINDOW *win, bool focused)
 		    "directory with a seed.json)", p->d->dir);
 		sh = 3;
 	} else {
+		int	room = p->load == NULL && p->out.n == 0 ?
+		    h - 12 : (h - 8) / 3;	/* no load output: more rows */
+		char	pos[64];
+
 		sh = (int)p->d->n + 1;
-		if (sh > (h - 8) / 3)
-			sh = (h - 8) / 3 > 2 ? (h - 8) / 3 : 2;
+		if (sh > room)
+			sh = room > 2 ? room : 2;
 		textview_draw(win, y, 1, sh, w - 1, &p->sets, focused && !p->picking);
+		textview_position(&p->sets, pos, sizeof(pos));
 		if (p->sets.cursor < p->d->n)
 			s = &p->d->sets[p->sets.cursor];
+		if (pos[0] != '\0' && (p->d->db_note == NULL))
+			draw_textf(win, y + sh, 1, w - 2, draw_attr(DR_DIM), 0,
+			    "%s", pos);
 		sh++;
 	}
 	y += sh;

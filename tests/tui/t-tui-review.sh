@@ -133,6 +133,49 @@ out=$(cli seed load nosuchset); rc=$?
 ok $([ $rc -ne 0 ]; echo $?) "seed load nosuchset fails (exit $rc)"
 unlike "$out" "rolled back" "and does not claim a rollback when nothing started: $out"
 
+# ---- 8: at 80x24 the lists scroll; selected and first pending rows show
+rm -rf "$D/proj/migrations" "$D/proj/seeds"
+mkdir -p "$D/proj/migrations"
+i=1
+while [ $i -le 10 ]; do
+	v=$(printf '%04d' $i)
+	printf 'CREATE TABLE rv_t%d (id int);\n' $i >"$D/proj/migrations/${v}_rv_t$i.up.sql"
+	printf 'DROP TABLE rv_t%d;\n' $i >"$D/proj/migrations/${v}_rv_t$i.down.sql"
+	i=$((i + 1))
+done
+i=1
+while [ $i -le 29 ]; do
+	v=rvset$(printf '%02d' $i)
+	mkdir -p "$D/proj/seeds/$v"
+	printf '{ "name": "%s", "description": "set %d",\n  "files": [ { "file": "a.csv", "table": "rv_t1", "format": "csv" } ] }\n' \
+	    $v $i >"$D/proj/seeds/$v/seed.json"
+	printf 'id\n1\n' >"$D/proj/seeds/$v/a.csv"
+	i=$((i + 1))
+done
+cli migrate up --to 0006 -y >/dev/null 2>&1
+is "$(sql "SELECT count(*) FROM mcpdb.migrations WHERE state = 'applied'")" 6 \
+	"8: six of ten migrations applied"
+COLS=80 ROWS=24 start
+open_pane 3 "u apply next" || bail_out "the Migrations pane did not open"
+wait_for "0010" 10; ok $? "8: at 80x24 the last (pending) migration row is visible"
+like "$(screen | grep -F 0007)" "pending" "the first pending row is visible"
+n=$(screen | grep -c " 00[01][0-9]  *rv_t")
+is "$n" 10 "with no run output all ten rows fit at 80x24"
+keys v; wait_gone "no run yet" 10
+wait_for "(Up/Down scroll)" 5; ok $? "with run output the list shrinks and says it scrolls"
+like "$(screen | grep -F 0007)" "pending" "the selected first pending row stays visible"
+keys 5
+wait_for "rvset01" 10; ok $? "8: the Seeds pane lists the sets"
+unlike "$(screen)" "rvset29" "the 29th set is below the fold"
+keys G
+wait_for "rvset29" 3; ok $? "8: Seeds: End scrolls the set list to the 29th set"
+like "$(screen)" "of 29 (Up/Down scroll)" "the set list says it scrolls"
+n=$(screen | grep -c "rvset[0-9]")
+ok $([ "$n" -ge 6 ]; echo $?) "more than 4 sets visible at 80x24 ($n rows)"
+keys q; wait_for "EXITED 0" 5
+stop_tmux
+rm -rf "$D/proj/seeds" "$D/proj/migrations"
+
 # ---- 9: the help overlay fits and scrolls at 80x24
 COLS=80 ROWS=24 start
 wait_for "── Server 15" 15
