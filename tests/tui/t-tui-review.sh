@@ -133,6 +133,34 @@ out=$(cli seed load nosuchset); rc=$?
 ok $([ $rc -ne 0 ]; echo $?) "seed load nosuchset fails (exit $rc)"
 unlike "$out" "rolled back" "and does not claim a rollback when nothing started: $out"
 
+# ---- 14: the session detail shows the whole query, wrapped, and writes it
+long=$(python3 -c 'print("SELECT pg_sleep(60) /* " + " ".join("w%03d" % i for i in range(150)) + " QEND */")')
+PGAPPNAME=tuirev-long $PSQL "$PG" -qAtX -c "$long" >/dev/null 2>&1 &
+LONGQ=$!
+n=0
+until [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tuirev-long' AND state = 'active'")" = 1 ] ||
+	[ $n -gt 100 ]; do sleep 0.1; n=$((n + 1)); done
+qlen=$(printf '%s' "$long" | wc -c)
+ok $([ "$qlen" -gt 400 ]; echo $?) "14: a session runs a $qlen-character query"
+start
+wait_for "── Server 15" 15
+keys / ; keys -l "tuirev-long"; keys Enter
+wait_for "Enter: whole query" 10; ok $? "the session detail offers the whole query"
+keys Enter
+wait_for "Query of backend" 10; ok $? "Enter opens the session's query"
+wait_for "QEND" 5; ok $? "the whole query is shown, past 400 characters (its end is on screen)"
+like "$(screen)" "w000" "and its beginning too (wrapped, not cut)"
+keys w
+wait_for "written to" 5; ok $? "w writes the query to a file"
+f=$(ls -t "$XDG_STATE_HOME"/mcpdb/query-*.sql 2>/dev/null | head -1)
+is "$(cat "$f" 2>/dev/null)" "$long" "the file holds the whole query"
+is "$(stat -c %a "$f" 2>/dev/null)" 600 "and is private (0600)"
+keys Escape; wait_gone "Query of backend" 5; ok $? "Esc closes the viewer"
+keys q; wait_for "EXITED 0" 5
+kill $LONGQ 2>/dev/null
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tuirev-long'" >/dev/null 2>&1
+stop_tmux
+
 # ---- 8: at 80x24 the lists scroll; selected and first pending rows show
 rm -rf "$D/proj/migrations" "$D/proj/seeds"
 mkdir -p "$D/proj/migrations"
