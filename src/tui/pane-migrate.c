@@ -705,13 +705,49 @@ pm_apply(struct pane_migrate *p, bool all)
 	buf_done(&what);
 }
 
+
+/* Lines of down SQL a roll-back confirmation shows (the dialog must fit 80x24). */
+#define PM_CONFIRM_SQL_LINES	8
+
+/*
+ * The first n lines of sql, indented, and how many more there are (Enter on
+ * the row shows them all). Caller frees.
+ */
+static char *
+pm_sql_head(const char *sql, int n)
+{
+	struct buf	 b;
+	const char	*s = sql, *e;
+	int		 i = 0, more = 0;
+
+	buf_init(&b);
+	buf_printf(&b, "down SQL:");
+	while (*s != '\0') {
+		e = strchr(s, '\n');
+		if (e == NULL)
+			e = s + strlen(s);
+		if (i < n)
+			buf_printf(&b, "\n  %.*s", (int)(e - s), s);
+		else
+			more++;
+		i++;
+		s = *e ? e + 1 : e;
+	}
+	if (i == 0)
+		buf_printf(&b, "\n  (empty)");
+	if (more > 0)
+		buf_printf(&b, "\n  ... %d more line%s (Esc, then Enter on the row "
+		    "shows the whole file)", more, more == 1 ? "" : "s");
+	return (buf_detach(&b));
+}
+
 /* d / r: roll back (and with redo, re-apply) the last applied migration. */
 static void
 pm_rollback(struct pane_migrate *p, bool redo)
 {
 	const struct mig_status	*last = NULL;
 	struct pm_run		*r;
-	char			*q;
+	char			*q, *sql;
 	size_t			 i;
 
 	if (!pm_ready(p) || !pm_writable(p))
@@ -742,10 +778,13 @@ pm_rollback(struct pane_migrate *p, bool redo)
 	r->no_tx[0] = last->file->down.no_tx;
 	r->nversions = 1;
 	r->title = xasprintf("%s %s", redo ? "redo" : "roll back", last->file->id);
-	q = redo ? xasprintf("Roll back %s (its down SQL runs) and apply it again",
-	    last->file->id) : xasprintf("ROLL BACK migration %s: its down SQL runs and its "
-	    "ledger row is deleted", last->file->id);
+	sql = pm_sql_head(last->file->down.sql, PM_CONFIRM_SQL_LINES);
+	q = redo ? xasprintf("Roll back %s (its down SQL runs) and apply it again"
+	    "\n\n%s", last->file->id, sql) : xasprintf("ROLL BACK migration %s: "
+	    "its down SQL runs and its ledger row is deleted\n\n%s",
+	    last->file->id, sql);
 	ui_confirm(p->ui, q, pm_confirmed, pm_refused, r);
+	free(sql);
 	free(q);
 }
 

@@ -175,7 +175,7 @@ i=1
 while [ $i -le 29 ]; do
 	v=rvset$(printf '%02d' $i)
 	mkdir -p "$D/proj/seeds/$v"
-	printf '{ "name": "%s", "description": "set %d",\n  "files": [ { "file": "a.csv", "table": "rv_t1", "format": "csv" } ] }\n' \
+	printf '{ "name": "%s", "description": "set %d",\n  "files": [ { "file": "a.csv", "table": "public.rv_t1", "format": "csv" } ] }\n' \
 	    $v $i >"$D/proj/seeds/$v/seed.json"
 	printf 'id\n1\n' >"$D/proj/seeds/$v/a.csv"
 	i=$((i + 1))
@@ -183,6 +183,7 @@ done
 cli migrate up --to 0006 -y >/dev/null 2>&1
 is "$(sql "SELECT count(*) FROM mcpdb.migrations WHERE state = 'applied'")" 6 \
 	"8: six of ten migrations applied"
+sql "INSERT INTO rv_t1 SELECT generate_series(1, 3)" >/dev/null
 COLS=80 ROWS=24 start
 open_pane 3 "u apply next" || bail_out "the Migrations pane did not open"
 wait_for "0010" 10; ok $? "8: at 80x24 the last (pending) migration row is visible"
@@ -200,6 +201,18 @@ wait_for "rvset29" 3; ok $? "8: Seeds: End scrolls the set list to the 29th set"
 like "$(screen)" "of 29 (Up/Down scroll)" "the set list says it scrolls"
 n=$(screen | grep -c "rvset[0-9]")
 ok $([ "$n" -ge 6 ]; echo $?) "more than 4 sets visible at 80x24 ($n rows)"
+# ---- 15: the replace confirmation names the tables and their rows
+keys l; sleep 0.2; keys r; sleep 0.2; keys Enter
+wait_for "Confirm" 5; ok $? "15: replace asks first"
+like "$(screen)" "public.rv_t1: 3 rows deleted" "and says which table loses how many rows"
+keys n; wait_gone "Confirm" 5
+is "$(sql "SELECT count(*) FROM rv_t1")" 3 "refused: nothing deleted"
+# ---- 15: the roll-back confirmation shows the down SQL
+keys 3; wait_for "u apply next" 5
+keys d; wait_for "Confirm" 5; ok $? "15: roll back asks first"
+like "$(screen)" "down SQL:" "the confirmation shows the down SQL"
+like "$(screen)" "DROP TABLE rv_t6;" "... of the migration it rolls back"
+keys n; wait_gone "Confirm" 5
 keys q; wait_for "EXITED 0" 5
 stop_tmux
 rm -rf "$D/proj/seeds" "$D/proj/migrations"
