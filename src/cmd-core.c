@@ -99,6 +99,13 @@ cmd_show_conn(const char *s, bool redis, const char *none)
 	return (out);
 }
 
+/* The "from" of a setting only the config file can change. */
+static const char *
+cmd_show_from(bool changed)
+{
+	return (changed ? "file" : "default");
+}
+
 /* config show: the merged settings of the selected target. */
 static int
 cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -115,6 +122,8 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		cJSON	*doc = cJSON_CreateObject(), *pool = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(doc, "config_file", path ? path : "");
+		cJSON_AddStringToObject(doc, "config_file_source",
+		    conf_path_source(ctx->conf));
 		cJSON_AddStringToObject(doc, "target", t->name);
 		cJSON_AddStringToObject(doc, "target_source", conf_target_source(ctx->conf));
 		cJSON_AddStringToObject(doc, "pg", pg);
@@ -137,20 +146,32 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		out_doc(ctx->out, doc);
 	} else {
 		struct table	*tb = table_new(NULL, 3, "setting", "value", "from");
+		struct conf_target d;
 		char		 n1[32], n2[32];
 
-		table_add(tb, "config file", path ? path : "(none)", "");
+		/*
+		 * Only the file sets these: a value equal to the built-in one
+		 * is shown as coming from the default.
+		 */
+		memset(&d, 0, sizeof(d));
+		conf_target_defaults(&d);
+		table_add(tb, "config file", path ? path : "(none)",
+		    conf_path_source(ctx->conf));
 		table_add(tb, "target", t->name, conf_target_why(ctx->conf));
 		table_add(tb, "pg", pg, t->pg_source ? t->pg_source : "default");
 		table_add(tb, "pg_read", pr ? pr : "(none: reads use pg)",
 		    pr ? "file" : "");
 		table_add(tb, "redis", rd, t->redis_source ? t->redis_source : "default");
-		table_add(tb, "protected", t->protected_ ? "yes" : "no", "");
-		table_add(tb, "read_only", t->read_only ? "yes" : "no", "");
+		table_add(tb, "protected", t->protected_ ? "yes" : "no",
+		    cmd_show_from(t->protected_ != false));
+		table_add(tb, "read_only", t->read_only ? "yes" : "no",
+		    cmd_show_from(t->read_only != false));
 		snprintf(n1, sizeof(n1), "%d..%d", p->min, p->max);
-		table_add(tb, "pool size", n1, "");
+		table_add(tb, "pool size", n1, cmd_show_from(p->min != d.pool.min ||
+		    p->max != d.pool.max));
 		snprintf(n2, sizeof(n2), "%d ms", p->acquire_timeout_ms);
-		table_add(tb, "pool acquire timeout", n2, "");
+		table_add(tb, "pool acquire timeout", n2, cmd_show_from(
+		    p->acquire_timeout_ms != d.pool.acquire_timeout_ms));
 		out_table(ctx->out, tb);
 		table_free(tb);
 	}

@@ -47,6 +47,7 @@
 
 struct conf {
 	char			*path;		/* file read, or NULL */
+	const char		*path_source;	/* how path was found, for `config show` */
 	struct conf_target	*targets;	/* file order */
 	size_t			 ntargets;
 	struct conf_target	*synth;		/* made-up "default", or NULL */
@@ -1537,11 +1538,15 @@ conf_load(const struct conf_flags *f, struct logger *log, struct mc_err *err)
 	if (f != NULL && f->config_path != NULL) {
 		c->path = xstrdup(f->config_path);
 		named_by = "--config";
+		c->path_source = "--config";
 	} else if ((s = conf_env("MCPDB_CONFIG")) != NULL) {
 		c->path = xstrdup(s);
 		named_by = "MCPDB_CONFIG";
-	} else
+		c->path_source = "MCPDB_CONFIG";
+	} else {
 		c->path = conf_default_path();
+		c->path_source = "default location";
+	}
 	if (c->path != NULL && *c->path == '\0') {
 		mc_err_set(err, MC_E_CONFIG,
 		    "%s: expected a file name, got \"\"", named_by);
@@ -1644,6 +1649,12 @@ const char *
 conf_path(const struct conf *c)
 {
 	return (c->path);
+}
+
+const char *
+conf_path_source(const struct conf *c)
+{
+	return (c->path != NULL ? c->path_source : "no file found");
 }
 
 enum log_level

@@ -192,6 +192,11 @@ const char *conf_target_source(const struct conf *);
 const char *conf_target_why(const struct conf *);
 /* Path of the file that was read, or NULL when none. Borrowed. */
 const char *conf_path(const struct conf *);
+/*
+ * How that file was found: "--config", "MCPDB_CONFIG", "default location",
+ * or "no file found" when none was read. Static.
+ */
+const char *conf_path_source(const struct conf *);
 /* The merged log settings. log_file may be NULL. */
 enum log_level	conf_log_level(const struct conf *);
 enum log_format	conf_log_format(const struct conf *);

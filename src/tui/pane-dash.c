@@ -39,6 +39,7 @@
 #include "pane.h"
 #include "ui.h"
 #include "clk.h"
+#include "dash-query.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define DASH_PLAIN	((int)A_NORMAL)
@@ -97,6 +98,7 @@ struct pane_dash {
 	bool			 editing;	/* typing a filter after '/' */
 	char			 edit[128];
 	size_t			 elen;
+	struct dash_query	*query;		/* Enter: the whole query */
 };
 
 static const char *const pane_dash_keys[] = {
@@ -107,6 +109,7 @@ static const char *const pane_dash_keys[] = {
 	"i            show / hide idle sessions",
 	"c            cancel the selected backend's query (asks first)",
 	"K            terminate the selected backend (asks first)",
+	"Enter        the selected session's whole query (w writes it to a file)",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -296,6 +299,7 @@ pane_dash_init(struct ui *ui, struct mc_err *err)
 	d->desc = true;
 	draw_table_init(&d->st);
 	d->st.maxw = 24;
+	d->query = dash_query_new(ui);
 	dash_rebuild(d);
 	return (d);
 }
@@ -311,6 +315,7 @@ pane_dash_free(void *arg)
 	table_free(d->tab);
 	free(d->rows);
 	snapshot_free(d->snap);
+	dash_query_free(d->query);
 	free(d);
 }
 
@@ -657,6 +662,7 @@ dash_draw_sessions(struct pane_dash *d, WINDOW *win, int y, int h, bool focused,
 	if (s->nblockers)
 		draw_putf(win, y + 1 + th, &x, draw_attr(DR_BAD), " by %d",
 		    s->blockers[0]);
+	draw_putf(win, y + 1 + th, &x, draw_attr(DR_DIM), "  Enter: whole query");
 	draw_text(win, y + 2 + th, 0, w, DASH_PLAIN, DRAW_PAD, s->query);
 }
 
@@ -685,6 +691,10 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	char				 title[192], right[96], a[32], b[32];
 	const struct snap_server_status	*st;
 
+	if (dash_query_active(d->query)) {
+		dash_query_draw(d->query, win, focused);
+		return;
+	}
 	if (d->snap == NULL) {
 		draw_title(win, 0, 0, w, "PostgreSQL",
 		    "waiting for the first sample");
@@ -949,7 +959,14 @@ pane_dash_key(void *arg, int ch)
 
 	if (d->editing)
 		return (dash_edit_key(d, ch));
+	if (dash_query_active(d->query))
+		return (dash_query_key(d->query, ch));
 	switch (ch) {
+	case '\r': case '\n': case KEY_ENTER:
+		if (d->nrows > 0 && d->st.cursor < d->nrows)
+			dash_query_open(d->query, d->rows[d->st.cursor]->pid,
+			    d->rows[d->st.cursor]->backend_start_us);
+		return (PANE_HANDLED | PANE_REDRAW);
 	case '/':
 		d->editing = true;
 		snprintf(d->edit, sizeof(d->edit), "%s", d->filter);

@@ -95,6 +95,7 @@ struct pane_migrate {
 	char			*st_err;	/* why the last read failed, or NULL */
 	int64_t			 st_at;		/* when it was read (monotonic ms) */
 	int64_t			 st_ok_at;	/* when the list shown was read */
+	bool			 placed;	/* cursor put on the first pending row */
 	bool			 st_loading;
 	size_t			 counts[MIG_RUNNING + 1];
 	struct textview		 list;
@@ -593,6 +594,17 @@ pm_status_finished(void *arg, int status, const struct mc_err *err)
 	free(j);
 	pm_list_fill(p);
 	p->list.cursor = cur;
+	if (!p->placed) {
+		/* First list: select the first row that needs something. */
+		size_t	i;
+
+		p->placed = true;
+		for (i = 0; i < p->st->n; i++)
+			if (p->st->rows[i].state != MIG_APPLIED) {
+				p->list.cursor = i;
+				break;
+			}
+	}
 }
 
 /* Read the status again (unless a read or a run is under way). UI thread. */
@@ -693,13 +705,49 @@ pm_apply(struct pane_migrate *p, bool all)
 	buf_done(&what);
 }
 
+
+/* Lines of down SQL a roll-back confirmation shows (the dialog must fit 80x24). */
+#define PM_CONFIRM_SQL_LINES	8
+
+/*
+ * The first n lines of sql, indented, and how many more there are (Enter on
+ * the row shows them all). Caller frees.
+ */
+static char *
+pm_sql_head(const char *sql, int n)
+{
+	struct buf	 b;
+	const char	*s = sql, *e;
+	int		 i = 0, more = 0;
+
+	buf_init(&b);
+	buf_printf(&b, "down SQL:");
+	while (*s != '\0') {
+		e = strchr(s, '\n');
+		if (e == NULL)
+			e = s + strlen(s);
+		if (i < n)
+			buf_printf(&b, "\n  %.*s", (int)(e - s), s);
+		else
+			more++;
+		i++;
+		s = *e ? e + 1 : e;
+	}
+	if (i == 0)
+		buf_printf(&b, "\n  (empty)");
+	if (more > 0)
+		buf_printf(&b, "\n  ... %d more line%s (Esc, then Enter on the row "
+		    "shows the whole file)", more, more == 1 ? "" : "s");
+	return (buf_detach(&b));
+}
+
 /* d / r: roll back (and with redo, re-apply) the last applied migration. */
 static void
 pm_rollback(struct pane_migrate *p, bool redo)
 {
 	const struct mig_status	*last = NULL;
 	struct pm_run		*r;
-	char			*q;
+	char			*q, *sql;
 	size_t			 i;
 
 	if (!pm_ready(p) || !pm_writable(p))
@@ -730,10 +778,13 @@ pm_rollback(struct pane_migrate *p, bool redo)
 	r->no_tx[0] = last->file->down.no_tx;
 	r->nversions = 1;
 	r->title = xasprintf("%s %s", redo ? "redo" : "roll back", last->file->id);
-	q = redo ? xasprintf("Roll back %s (its down SQL runs) and apply it again",
-	    last->file->id) : xasprintf("ROLL BACK migration %s: its down SQL runs and its "
-	    "ledger row is deleted", last->file->id);
+	sql = pm_sql_head(last->file->down.sql, PM_CONFIRM_SQL_LINES);
+	q = redo ? xasprintf("Roll back %s (its down SQL runs) and apply it again"
+	    "\n\n%s", last->file->id, sql) : xasprintf("ROLL BACK migration %s: "
+	    "its down SQL runs and its ledger row is deleted\n\n%s",
+	    last->file->id, sql);
 	ui_confirm(p->ui, q, pm_confirmed, pm_refused, r);
+	free(sql);
 	free(q);
 }
 
@@ -940,13 +991,21 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		    p->st->dir);
 		lh = 2;
 	} else {
+		int	room = p->run == NULL && p->out.n == 0 ?
+		    h - y - 4 : (h - 6) / 2;	/* no run output: most rows */
+		char	pos[64];
+
 		lh = (int)p->st->n + 1;
-		if (lh > (h - 6) / 2)
-			lh = (h - 6) / 2 > 3 ? (h - 6) / 2 : 3;
+		if (lh > room)
+			lh = room > 3 ? room : 3;
 		textview_draw(win, y, 1, lh, w - 1, &p->list, focused);
+		textview_position(&p->list, pos, sizeof(pos));
 		if (p->st_err != NULL)
 			draw_textf(win, y + lh, 1, w - 2, draw_attr(DR_BAD), 0,
 			    "(status is %s old: %s)", age, p->st_err);
+		else if (pos[0] != '\0')
+			draw_textf(win, y + lh, 1, w - 2, draw_attr(DR_DIM), 0,
+			    "%s", pos);
 	}
 	y += lh + 1;
 	if (p->run != NULL) {

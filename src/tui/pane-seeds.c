@@ -924,10 +924,31 @@ pd_load_go(struct pane_seeds *p)
 	if (l->ntables > 6)
 		buf_printf(&tb, " and %zu more", l->ntables - 6);
 	draw_fmt_bytes(sz, sizeof(sz), (double)l->total_bytes);
-	if (p->mode == SEED_REPLACE)
-		q = xasprintf("REPLACE the contents of %s (DELETE, following the foreign keys' ON "
-		    "DELETE rules), then load seed set %s (%s)?", tb.data, l->set, sz);
-	else
+	if (p->mode == SEED_REPLACE) {
+		/* What the DELETE removes: each table's rows as last read. */
+		buf_done(&tb);
+		buf_init(&tb);
+		for (i = 0; i < l->ntables && i < 8; i++) {
+			const struct pd_count	*c = p->d != NULL ?
+			    pd_count_of(p->d, l->tables[i]) : NULL;
+			char			 n[32];
+
+			if (c == NULL)
+				buf_printf(&tb, "\n  %s: rows not known", l->tables[i]);
+			else if (c->rows < 0)
+				buf_printf(&tb, "\n  %s: does not exist yet", l->tables[i]);
+			else
+				buf_printf(&tb, "\n  %s: %s%s rows deleted%s",
+				    l->tables[i], c->exact ? "" : "~",
+				    draw_fmt_count(n, sizeof(n), c->rows),
+				    c->exact ? "" : " (estimate)");
+		}
+		if (l->ntables > 8)
+			buf_printf(&tb, "\n  and %zu more tables", l->ntables - 8);
+		q = xasprintf("REPLACE the contents of (DELETE, following the foreign "
+		    "keys' ON DELETE rules):%s\nthen load seed set %s (%s)?",
+		    tb.data, l->set, sz);
+	} else
 		q = xasprintf("Load seed set %s (%s mode, %s) into %s, in one transaction?", l->set,
 		    seedfmt_mode_name(p->mode), sz, tb.data);
 	buf_done(&tb);
@@ -1080,12 +1101,20 @@ pane_seeds_draw(void *arg, WINDOW *win, bool focused)
 		    "directory with a seed.json)", p->d->dir);
 		sh = 3;
 	} else {
+		int	room = p->load == NULL && p->out.n == 0 ?
+		    h - 12 : (h - 8) / 3;	/* no load output: more rows */
+		char	pos[64];
+
 		sh = (int)p->d->n + 1;
-		if (sh > (h - 8) / 3)
-			sh = (h - 8) / 3 > 2 ? (h - 8) / 3 : 2;
+		if (sh > room)
+			sh = room > 2 ? room : 2;
 		textview_draw(win, y, 1, sh, w - 1, &p->sets, focused && !p->picking);
+		textview_position(&p->sets, pos, sizeof(pos));
 		if (p->sets.cursor < p->d->n)
 			s = &p->d->sets[p->sets.cursor];
+		if (pos[0] != '\0' && (p->d->db_note == NULL))
+			draw_textf(win, y + sh, 1, w - 2, draw_attr(DR_DIM), 0,
+			    "%s", pos);
 		sh++;
 	}
 	y += sh;

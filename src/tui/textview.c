@@ -405,3 +405,17 @@ textview_key(struct textview *tv, int ch)
 	}
 	return (PANE_HANDLED | PANE_REDRAW);
 }
+
+void
+textview_position(const struct textview *tv, char *buf, size_t len)
+{
+	size_t	last = tv->top + (size_t)tv->page;
+
+	if (last > tv->n)
+		last = tv->n;
+	if (tv->n == 0 || (tv->top == 0 && last >= tv->n))
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "rows %zu-%zu of %zu (Up/Down scroll)",
+		    tv->top + 1, last, tv->n);
+}

@@ -57,6 +57,11 @@ char	*textview_row(const char *const *cells, const int *cw, size_t n);
 void	textview_draw(WINDOW *, int y, int x, int h, int w, struct textview *,
 	    bool focused);
 /*
+ * "rows A-B of N" for the rows the last draw showed (no wrap), or "" when
+ * every line fits: how a list says that it scrolls.
+ */
+void	textview_position(const struct textview *, char *buf, size_t len);
+/*
  * Scroll or move the cursor for a key: Up/Down/j/k, PgUp/PgDn, Home/End
  * (g/G), Left/Right (h/l) when not wrapping. Scrolling up stops following;
  * End follows again. PANE_HANDLED|PANE_REDRAW, or PANE_UNHANDLED.

@@ -4,6 +4,7 @@
 # the text view they share; their tests and the 10,000-table benchmark.
 libmcpdb_a_SOURCES += \
 	src/tui/textview.c src/tui/textview.h \
+	src/tui/dash-query.c src/tui/dash-query.h \
 	src/tui/pane-migrate.c \
 	src/tui/pane-schema.c \
 	src/tui/pane-seeds.c

@@ -284,6 +284,12 @@ ui_state_dir(void)
 	return (d);
 }
 
+const char *
+ui_state_path(struct ui *ui)
+{
+	return (ui->state_dir);
+}
+
 /* Block the signals the UI thread handles, around creating a thread. */
 static void
 ui_block_signals(sigset_t *old)

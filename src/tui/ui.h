@@ -55,6 +55,8 @@ void	ui_emergency_restore(void);
 
 /* The selected target. Borrowed. Any thread. */
 const struct conf_target *ui_target(struct ui *);
+/* $XDG_STATE_HOME/mcpdb (created), where `e` exports go; NULL if none. */
+const char *ui_state_path(struct ui *);
 /* The loaded configuration (targets for completion). Borrowed. Any thread. */
 struct conf	*ui_conf(struct ui *);
 /*

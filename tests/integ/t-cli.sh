@@ -37,6 +37,17 @@ chmod 600 "$W/xdg/mcpdb/config.json"
 js() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 out=$("$M" config show --json | js 'd["target"], d["pg"], d["pg_source"]')
 is "$out" "dev host=/nowhere dbname=devdb file" "default file, default_target"
+# config show: every row says where its value came from (issue 19, 17d)
+out=$(MCPDB_TARGET=prod "$M" config show)
+empty=$(printf '%s\n' "$out" | awk -F'|' 'NR > 2 && NF == 3 && $3 ~ /^ *$/')
+from() { printf '%s\n' "$out" | awk -F'|' -v k="$1" '{ gsub(/^ +| +$/, "", $1); gsub(/^ +| +$/, "", $3) } $1 == k { print $3 }'; }
+is "$empty" "" "config show: no row without its \"from\""
+is "$(from "config file")" "default location" "config show: the file's origin is named"
+is "$(from protected)" "file" "config show: protected from the file"
+is "$(from read_only)" "default" "config show: read_only from the default"
+is "$(from "pool size")" "default" "config show: pool size from the default"
+out=$("$M" --config "$W/xdg/mcpdb/config.json" config show --json | js 'd["config_file_source"]')
+is "$out" "--config" "config show --json: config_file_source"
 out=$(MCPDB_TARGET=prod "$M" config show --json | js 'd["target"]')
 is "$out" "prod" "MCPDB_TARGET beats default_target"
 out=$(MCPDB_TARGET=prod "$M" --target ro config show --json | js 'd["target"]')

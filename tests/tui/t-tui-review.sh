@@ -133,6 +133,90 @@ out=$(cli seed load nosuchset); rc=$?
 ok $([ $rc -ne 0 ]; echo $?) "seed load nosuchset fails (exit $rc)"
 unlike "$out" "rolled back" "and does not claim a rollback when nothing started: $out"
 
+# ---- 14: the session detail shows the whole query, wrapped, and writes it
+long=$(python3 -c 'print("SELECT pg_sleep(60) /* " + " ".join("w%03d" % i for i in range(150)) + " QEND */")')
+PGAPPNAME=tuirev-long $PSQL "$PG" -qAtX -c "$long" >/dev/null 2>&1 &
+LONGQ=$!
+n=0
+until [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tuirev-long' AND state = 'active'")" = 1 ] ||
+	[ $n -gt 100 ]; do sleep 0.1; n=$((n + 1)); done
+qlen=$(printf '%s' "$long" | wc -c)
+ok $([ "$qlen" -gt 400 ]; echo $?) "14: a session runs a $qlen-character query"
+start
+wait_for "── Server 15" 15
+keys / ; keys -l "tuirev-long"; keys Enter
+wait_for "Enter: whole query" 10; ok $? "the session detail offers the whole query"
+keys Enter
+wait_for "Query of backend" 10; ok $? "Enter opens the session's query"
+wait_for "QEND" 5; ok $? "the whole query is shown, past 400 characters (its end is on screen)"
+like "$(screen)" "w000" "and its beginning too (wrapped, not cut)"
+keys w
+wait_for "written to" 5; ok $? "w writes the query to a file"
+f=$(ls -t "$XDG_STATE_HOME"/mcpdb/query-*.sql 2>/dev/null | head -1)
+is "$(cat "$f" 2>/dev/null)" "$long" "the file holds the whole query"
+is "$(stat -c %a "$f" 2>/dev/null)" 600 "and is private (0600)"
+keys Escape; wait_gone "Query of backend" 5; ok $? "Esc closes the viewer"
+keys q; wait_for "EXITED 0" 5
+kill $LONGQ 2>/dev/null
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tuirev-long'" >/dev/null 2>&1
+stop_tmux
+
+# ---- 8: at 80x24 the lists scroll; selected and first pending rows show
+rm -rf "$D/proj/migrations" "$D/proj/seeds"
+mkdir -p "$D/proj/migrations"
+i=1
+while [ $i -le 10 ]; do
+	v=$(printf '%04d' $i)
+	printf 'CREATE TABLE rv_t%d (id int);\n' $i >"$D/proj/migrations/${v}_rv_t$i.up.sql"
+	printf 'DROP TABLE rv_t%d;\n' $i >"$D/proj/migrations/${v}_rv_t$i.down.sql"
+	i=$((i + 1))
+done
+i=1
+while [ $i -le 29 ]; do
+	v=rvset$(printf '%02d' $i)
+	mkdir -p "$D/proj/seeds/$v"
+	printf '{ "name": "%s", "description": "set %d",\n  "files": [ { "file": "a.csv", "table": "public.rv_t1", "format": "csv" } ] }\n' \
+	    $v $i >"$D/proj/seeds/$v/seed.json"
+	printf 'id\n1\n' >"$D/proj/seeds/$v/a.csv"
+	i=$((i + 1))
+done
+cli migrate up --to 0006 -y >/dev/null 2>&1
+is "$(sql "SELECT count(*) FROM mcpdb.migrations WHERE state = 'applied'")" 6 \
+	"8: six of ten migrations applied"
+sql "INSERT INTO rv_t1 SELECT generate_series(1, 3)" >/dev/null
+COLS=80 ROWS=24 start
+open_pane 3 "u apply next" || bail_out "the Migrations pane did not open"
+wait_for "0010" 10; ok $? "8: at 80x24 the last (pending) migration row is visible"
+like "$(screen | grep -F 0007)" "pending" "the first pending row is visible"
+n=$(screen | grep -c " 00[01][0-9]  *rv_t")
+is "$n" 10 "with no run output all ten rows fit at 80x24"
+keys v; wait_gone "no run yet" 10
+wait_for "(Up/Down scroll)" 5; ok $? "with run output the list shrinks and says it scrolls"
+like "$(screen | grep -F 0007)" "pending" "the selected first pending row stays visible"
+keys 5
+wait_for "rvset01" 10; ok $? "8: the Seeds pane lists the sets"
+unlike "$(screen)" "rvset29" "the 29th set is below the fold"
+keys G
+wait_for "rvset29" 3; ok $? "8: Seeds: End scrolls the set list to the 29th set"
+like "$(screen)" "of 29 (Up/Down scroll)" "the set list says it scrolls"
+n=$(screen | grep -c "rvset[0-9]")
+ok $([ "$n" -ge 6 ]; echo $?) "more than 4 sets visible at 80x24 ($n rows)"
+# ---- 15: the replace confirmation names the tables and their rows
+keys l; sleep 0.2; keys r; sleep 0.2; keys Enter
+wait_for "Confirm" 5; ok $? "15: replace asks first"
+like "$(screen)" "public.rv_t1: 3 rows deleted" "and says which table loses how many rows"
+keys n; wait_gone "Confirm" 5
+is "$(sql "SELECT count(*) FROM rv_t1")" 3 "refused: nothing deleted"
+# ---- 15: the roll-back confirmation shows the down SQL
+keys 3; wait_for "u apply next" 5
+keys d; wait_for "Confirm" 5; ok $? "15: roll back asks first"
+like "$(screen)" "down SQL:" "the confirmation shows the down SQL"
+like "$(screen)" "DROP TABLE rv_t6;" "... of the migration it rolls back"
+keys n; wait_gone "Confirm" 5
+keys q; wait_for "EXITED 0" 5
+stop_tmux
+rm -rf "$D/proj/seeds" "$D/proj/migrations"
+
 # ---- 9: the help overlay fits and scrolls at 80x24
 COLS=80 ROWS=24 start
 wait_for "── Server 15" 15
