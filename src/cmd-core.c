@@ -160,7 +160,7 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		table_add(tb, "target", t->name, conf_target_why(ctx->conf));
 		table_add(tb, "pg", pg, t->pg_source ? t->pg_source : "default");
 		table_add(tb, "pg_read", pr ? pr : "(none: reads use pg)",
-		    pr ? "file" : "");
+		    pr ? "file" : "default");
 		table_add(tb, "redis", rd, t->redis_source ? t->redis_source : "default");
 		table_add(tb, "protected", t->protected_ ? "yes" : "no",
 		    cmd_show_from(t->protected_ != false));
