@@ -630,6 +630,104 @@ cmd_migrate_resolve_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	return (0);
 }
 
+/* -------------------------------------------------------------- history */
+
+/* Add s to object o as key, or null when s is NULL. */
+static void
+cmd_migrate_json_str(cJSON *o, const char *key, const char *s)
+{
+	if (s != NULL)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* The history as a JSON document. */
+static cJSON *
+cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
+{
+	cJSON	*doc = cmd_migrate_doc(ctx, "migrate history", NULL);
+	cJSON	*arr = cJSON_CreateArray(), *m;
+	size_t	 i;
+
+	cJSON_AddBoolToObject(doc, "ledger_exists", h->exists);
+	for (i = 0; i < h->n; i++) {
+		const struct migrate_event	*e = &h->v[i];
+
+		m = cJSON_CreateObject();
+		cJSON_AddNumberToObject(m, "id", (double)e->id);
+		cmd_migrate_json_str(m, "at", e->at);
+		cJSON_AddNumberToObject(m, "version", (double)e->version);
+		cmd_migrate_json_str(m, "name", e->name);
+		cmd_migrate_json_str(m, "event", e->event);
+		if (e->ms >= 0)
+			cJSON_AddNumberToObject(m, "execution_ms", (double)e->ms);
+		else
+			cJSON_AddNullToObject(m, "execution_ms");
+		cmd_migrate_json_str(m, "by", e->by);
+		cmd_migrate_json_str(m, "mcpdb_version", e->mcpdb_version);
+		cmd_migrate_json_str(m, "host", e->host);
+		cmd_migrate_json_str(m, "checksum", e->checksum);
+		cmd_migrate_json_str(m, "error", e->error);
+		cJSON_AddItemToArray(arr, m);
+	}
+	cJSON_AddItemToObject(doc, "events", arr);
+	return (doc);
+}
+
+/* migrate history: every apply, rollback, resolve, baseline and repair. */
+static int
+cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_history	*h;
+	struct table		*t;
+	char			 v[24], ms[24], sum[13];
+	size_t			 i;
+
+	(void)a;
+	if ((h = migrate_history(ctx->target, err)) == NULL) {
+		if (ctx->json)
+			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
+			    "migrate history", NULL), -1, 1, err));
+		return (-1);
+	}
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_history_json(ctx, h);
+
+		migrate_history_free(h);
+		return (cmd_migrate_finish_json(ctx, doc, 0, 0, err));
+	}
+	if (!h->exists || h->n == 0) {
+		out_printf(ctx->out, "no migration history on %s yet%s\n",
+		    ctx->target && ctx->target->name ? ctx->target->name : "this target",
+		    h->exists ? "" : " (no ledger: nothing was ever applied)");
+		migrate_history_free(h);
+		return (0);
+	}
+	t = table_new(NULL, 9, "at", "version", "name", "event", "ms", "by", "host",
+	    "mcpdb", "checksum");
+	for (i = 0; i < h->n; i++) {
+		const struct migrate_event	*e = &h->v[i];
+
+		snprintf(v, sizeof(v), "%04lld", e->version);
+		ms[0] = '\0';
+		if (e->ms >= 0)
+			snprintf(ms, sizeof(ms), "%lld", e->ms);
+		/* The first 12 hex digits name a checksum well enough here. */
+		snprintf(sum, sizeof(sum), "%s", e->checksum ? e->checksum : "");
+		table_add(t, e->at ? e->at : "", v, e->name ? e->name : "",
+		    e->event ? e->event : "", ms, e->by ? e->by : "",
+		    e->host ? e->host : "", e->mcpdb_version ? e->mcpdb_version : "",
+		    sum);
+	}
+	out_table(ctx->out, t);
+	table_free(t);
+	out_printf(ctx->out, "%zu event%s (full checksums and errors: --json)\n", h->n,
+	    h->n == 1 ? "" : "s");
+	migrate_history_free(h);
+	return (0);
+}
+
 /* ------------------------------------------------------------------ new */
 
 /*
@@ -799,6 +897,19 @@ static const struct cmd_entry cmd_migrate_resolve_entry = {
 	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE, .exec = cmd_migrate_resolve_exec,
 };
 
+static const struct cmd_opt cmd_migrate_history_opts[] = {
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_history_entry = {
+	.name = "migrate history",
+	.summary = "every apply, rollback, resolve, baseline and repair, oldest first",
+	.help = "Time (UTC), duration, user@client, host and mcpdb version of the runner, "
+	    "and the checksum of the file; --json for everything, errors included.",
+	.opts = cmd_migrate_history_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_history_exec,
+};
+
 static const struct cmd_entry cmd_migrate_new_entry = {
 	.name = "migrate new", .args = "NAME",
 	.summary = "create the next-numbered up/down pair from a template",
@@ -816,6 +927,7 @@ const struct cmd_entry *const cmd_migrate_entries[] = {
 	&cmd_migrate_verify_entry,
 	&cmd_migrate_check_entry,
 	&cmd_migrate_resolve_entry,
+	&cmd_migrate_history_entry,
 	&cmd_migrate_new_entry,
 	NULL,
 };

@@ -207,12 +207,28 @@ migrate_notice(void *arg, const char *msg)
 		    r->current ? ": " : "", (int)n, msg);
 }
 
+/* Our host name as it appears in markers (unsafe characters replaced). */
+static void
+migrate_hostname(char *host, size_t len)
+{
+	char	*p;
+
+	if (gethostname(host, len) != 0)
+		snprintf(host, len, "?");
+	host[len - 1] = '\0';
+	for (p = host; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '_';
+}
+
 /* Open a session for the run (application_name mcpdb/migrate). NULL with err. */
 static PGconn *
 migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *err)
 {
 	PGconn		*c;
 	PGresult	*res;
+	char		 host[256];
 
 	if ((c = pgq_connect_stop(t, "migrate", r->o->stop, err)) == NULL)
 		return (NULL);
@@ -230,6 +246,12 @@ migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *er
 	res = PQexec(c, "SET client_connection_check_interval = 1000");
 	PQclear(res);
 	res = PQexec(c, "SET idle_session_timeout = 0");
+	PQclear(res);
+	/* The history's defaults: which mcpdb, from which host. */
+	migrate_hostname(host, sizeof(host));
+	res = PQexecParams(c, "SELECT pg_catalog.set_config('mcpdb.version', $1, false), "
+	    "pg_catalog.set_config('mcpdb.host', $2, false)", 2, NULL,
+	    (const char *[]){ PACKAGE_VERSION, host }, NULL, NULL, 0);
 	PQclear(res);
 	return (c);
 }
@@ -280,15 +302,32 @@ static const char migrate_ledger_ddl[] =
 	"  error text\n"
 	");\n"
 	"COMMENT ON TABLE mcpdb.migration_events IS 'Append-only history of mcpdb "
-	"migrate: applied, rolled back, failed, resolved';\n";
+	"migrate: applied, rolled back, failed, resolved';\n"
+	/*
+	 * Ledger version 2 (migrate history): who ran it from where, and
+	 * what. The defaults are set apart so that the events of an older
+	 * mcpdb keep NULL rather than taking this run's version and host.
+	 */
+	"ALTER TABLE mcpdb.migration_events\n"
+	"  ADD COLUMN IF NOT EXISTS checksum text,\n"
+	"  ADD COLUMN IF NOT EXISTS mcpdb_version text,\n"
+	"  ADD COLUMN IF NOT EXISTS host text;\n"
+	"ALTER TABLE mcpdb.migration_events\n"
+	"  ALTER COLUMN mcpdb_version SET DEFAULT current_setting('mcpdb.version', true),\n"
+	"  ALTER COLUMN host SET DEFAULT current_setting('mcpdb.host', true);\n";
 
-/* Create the ledger tables if missing (caller holds the advisory lock). */
+/*
+ * Create the ledger tables if missing, or upgrade an older ledger in place
+ * (caller holds the advisory lock).
+ */
 static int
 migrate_ledger_create(PGconn *c, struct mc_err *err)
 {
 	PGresult	*res;
 
-	res = PQexec(c, "SELECT to_regclass('mcpdb.migration_events') IS NOT NULL");
+	res = PQexec(c, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute "
+	    "WHERE attrelid = to_regclass('mcpdb.migration_events') "
+	    "AND attname = 'host' AND NOT attisdropped)");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 		PQclear(res);
@@ -302,7 +341,8 @@ migrate_ledger_create(PGconn *c, struct mc_err *err)
 		mc_err_pg(err, c, res);
 		PQclear(res);
 		PQclear(PQexec(c, "ROLLBACK"));
-		return (mc_err_prefix(err, "cannot create the ledger mcpdb.migrations: "));
+		return (mc_err_prefix(err, "cannot create or upgrade the ledger "
+		    "mcpdb.migrations: "));
 	}
 	PQclear(res);
 	return (pgq_exec(c, "COMMIT", err));
@@ -434,21 +474,6 @@ migrate_ledger_write(PGconn *c, const char *sql, int n, const char *const *p,
 }
 
 /* ----------------------------------------------------------------- locking */
-
-/* Our host name as it appears in markers (unsafe characters replaced). */
-static void
-migrate_hostname(char *host, size_t len)
-{
-	char	*p;
-
-	if (gethostname(host, len) != 0)
-		snprintf(host, len, "?");
-	host[len - 1] = '\0';
-	for (p = host; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
-			*p = '_';
-}
 
 /* Set r->marker: who we are, for anyone who looks at pg_stat_activity. */
 static void
@@ -943,10 +968,10 @@ migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
 		return;
 	snprintf(v, sizeof(v), "%lld", f->version);
 	res = PQexecParams(r->work,
-	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error) "
-	    "VALUES ($1, $2, $3, nullif($4, ''), $5)", 5, NULL,
+	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error, "
+	    "checksum) VALUES ($1, $2, $3, nullif($4, ''), $5, $6)", 6, NULL,
 	    (const char *[]){ v, f->name, down ? "down failed" : "up failed", e->sqlstate,
-	    e->msg }, NULL, NULL, 0);
+	    e->msg, f->up.sum }, NULL, NULL, 0);
 	PQclear(res);
 }
 
@@ -956,9 +981,10 @@ static const char migrate_sql_insert[] =
 	"checksum_algo, applied_sql, state, operation, no_transaction, out_of_order, "
 	"execution_ms) VALUES ($1, $2, $3, $4, $5, $6, 'applied', 'up', false, $7, "
 	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
-	"RETURNING version, name, out_of_order, execution_ms) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, out_of_order) "
-	"SELECT version, name, 'applied', execution_ms, out_of_order FROM m";
+	"RETURNING version, name, out_of_order, execution_ms, checksum) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
+	"out_of_order, checksum) "
+	"SELECT version, name, 'applied', execution_ms, out_of_order, checksum FROM m";
 
 /*
  * Deleting the ledger row of a transactional rollback, with its event; fails
@@ -966,9 +992,10 @@ static const char migrate_sql_insert[] =
  */
 static const char migrate_sql_delete[] =
 	"WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'applied' "
-	"RETURNING version, name), e AS (INSERT INTO mcpdb.migration_events "
-	"(version, name, event, execution_ms) SELECT version, name, 'rolled back', "
-	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint FROM m RETURNING 1) "
+	"RETURNING version, name, checksum), e AS (INSERT INTO mcpdb.migration_events "
+	"(version, name, event, execution_ms, checksum) SELECT version, name, "
+	"'rolled back', (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, "
+	"checksum FROM m RETURNING 1) "
 	"SELECT CASE WHEN count(*) = 1 THEN 1 "
 	"ELSE (count(*)::text || ' ledger rows deleted, expected 1')::int END FROM e";
 
@@ -1365,16 +1392,17 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 			rc = migrate_ledger_write(c,
 			    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', "
 			    "execution_ms = $2, applied_at = now() WHERE version = $1 "
-			    "RETURNING version, name, out_of_order) "
+			    "RETURNING version, name, out_of_order, checksum) "
 			    "INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
-			    "out_of_order) SELECT version, name, 'applied', $2, out_of_order FROM m",
+			    "out_of_order, checksum) SELECT version, name, 'applied', $2, "
+			    "out_of_order, checksum FROM m",
 			    2, (const char *[]){ v, tms }, err);
 		else if (ledger)
 			rc = migrate_ledger_write(c,
 			    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
-			    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
-			    "(version, name, event, execution_ms) "
-			    "SELECT version, name, 'rolled back', $2 FROM m",
+			    "RETURNING version, name, checksum) INSERT INTO "
+			    "mcpdb.migration_events (version, name, event, execution_ms, "
+			    "checksum) SELECT version, name, 'rolled back', $2, checksum FROM m",
 			    2, (const char *[]){ v, tms }, err);
 		else
 			rc = 0;
@@ -1547,9 +1575,9 @@ migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *e
 	/* We hold the lock: a row still "running" lost its runner. */
 	res = PQexec(r->work, "WITH m AS (UPDATE mcpdb.migrations SET state = 'failed', "
 	    "error = coalesce(error, 'its runner stopped (crash or kill) while it was running') "
-	    "WHERE state = 'running' RETURNING version, name) "
-	    "INSERT INTO mcpdb.migration_events (version, name, event, error) "
-	    "SELECT version, name, 'marked failed', 'runner gone' FROM m");
+	    "WHERE state = 'running' RETURNING version, name, checksum) "
+	    "INSERT INTO mcpdb.migration_events (version, name, event, error, checksum) "
+	    "SELECT version, name, 'marked failed', 'runner gone', checksum FROM m");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		mc_err_pg(err, r->work, res);
 		PQclear(res);
@@ -2114,15 +2142,16 @@ migrate_resolve(const struct conf_target *t, const struct migrate_opts *o,
 	if (applied)
 		rc = migrate_ledger_write(r.work,
 		    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', operation = 'up', "
-		    "error = NULL WHERE version = $1 RETURNING version, name) "
-		    "INSERT INTO mcpdb.migration_events (version, name, event) "
-		    "SELECT version, name, 'resolved as applied' FROM m", 1,
+		    "error = NULL WHERE version = $1 RETURNING version, name, checksum) "
+		    "INSERT INTO mcpdb.migration_events (version, name, event, checksum) "
+		    "SELECT version, name, 'resolved as applied', checksum FROM m", 1,
 		    (const char *[]){ v }, err);
 	else
 		rc = migrate_ledger_write(r.work,
 		    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
-		    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
-		    "(version, name, event) SELECT version, name, 'resolved as rolled back' FROM m",
+		    "RETURNING version, name, checksum) INSERT INTO mcpdb.migration_events "
+		    "(version, name, event, checksum) SELECT version, name, "
+		    "'resolved as rolled back', checksum FROM m",
 		    1, (const char *[]){ v }, err);
 out:
 	migrate_close(&r);
@@ -2327,6 +2356,91 @@ migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
 	if (migrate_drop_db(admin, ident, &e) == -1 && res != NULL)
 		res->warning = xasprintf("could not drop the scratch database %s: %s "
 		    "(drop it by hand)", res->scratch, e.msg);
+}
+
+/* --------------------------------------------------------------- history */
+
+/* A copy of field j of row i of res, or NULL when it is NULL. */
+static char *
+migrate_field(const PGresult *res, int i, int j)
+{
+	return (PQgetisnull(res, i, j) ? NULL : xstrdup(PQgetvalue(res, i, j)));
+}
+
+struct migrate_history *
+migrate_history(const struct conf_target *t, struct mc_err *err)
+{
+	struct migrate_history	*h;
+	struct migrate_event	*e;
+	PGconn			*c;
+	PGresult		*res;
+	int			 i, n;
+
+	if ((c = pgq_connect(t, "migrate", err)) == NULL)
+		return (NULL);
+	h = xcalloc(1, sizeof(*h));
+	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_events') IS NOT NULL",
+	    0, NULL, err)) == NULL)
+		goto fail;
+	h->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!h->exists) {
+		PQfinish(c);
+		return (h);
+	}
+	/* to_jsonb: the columns of ledger version 2 may not be there yet. */
+	if ((res = pgq_query(c, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), version, name, event, execution_ms, "
+	    "by, to_jsonb(e) ->> 'mcpdb_version', to_jsonb(e) ->> 'host', "
+	    "to_jsonb(e) ->> 'checksum', error "
+	    "FROM mcpdb.migration_events e ORDER BY id", 0, NULL, err)) == NULL)
+		goto fail;
+	n = PQntuples(res);
+	h->v = xcalloc((size_t)n + 1, sizeof(*h->v));
+	for (i = 0; i < n; i++) {
+		e = &h->v[h->n++];
+		e->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		e->at = migrate_field(res, i, 1);
+		e->version = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		e->name = migrate_field(res, i, 3);
+		e->event = migrate_field(res, i, 4);
+		e->ms = PQgetisnull(res, i, 5) ? -1 :
+		    strtoll(PQgetvalue(res, i, 5), NULL, 10);
+		e->by = migrate_field(res, i, 6);
+		e->mcpdb_version = migrate_field(res, i, 7);
+		e->host = migrate_field(res, i, 8);
+		e->checksum = migrate_field(res, i, 9);
+		e->error = migrate_field(res, i, 10);
+	}
+	PQclear(res);
+	PQfinish(c);
+	return (h);
+fail:
+	mc_err_prefix(err, "reading the history mcpdb.migration_events: ");
+	PQfinish(c);
+	migrate_history_free(h);
+	return (NULL);
+}
+
+void
+migrate_history_free(struct migrate_history *h)
+{
+	size_t	i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].at);
+		free(h->v[i].name);
+		free(h->v[i].event);
+		free(h->v[i].by);
+		free(h->v[i].mcpdb_version);
+		free(h->v[i].host);
+		free(h->v[i].checksum);
+		free(h->v[i].error);
+	}
+	free(h->v);
+	free(h);
 }
 
 /* ------------------------------------------------------ check leftovers */

@@ -252,6 +252,36 @@ void	migrate_leftovers_free(struct migrate_leftovers *);
 int	migrate_resolve(const struct conf_target *, const struct migrate_opts *,
 	    long long version, bool applied, struct mc_err *);
 
+/* One event of the history (mcpdb.migration_events); NULL: not recorded. */
+struct migrate_event {
+	long long	 id;
+	char		*at;		/* UTC, ISO 8601 */
+	long long	 version;
+	char		*name;
+	char		*event;		/* "applied", "rolled back", ... */
+	long long	 ms;		/* duration, -1 when not recorded */
+	char		*by;		/* user@client address */
+	char		*mcpdb_version;
+	char		*host;		/* host the runner ran on */
+	char		*checksum;
+	char		*error;
+};
+
+/* `migrate history`. Caller frees with migrate_history_free. */
+struct migrate_history {
+	bool			 exists;	/* false: no ledger yet */
+	struct migrate_event	*v;
+	size_t			 n;
+};
+
+/*
+ * Read the whole history, oldest first, without writing anything (a ledger
+ * of an older mcpdb shows NULL for what it did not record). NULL with err.
+ */
+struct migrate_history *migrate_history(const struct conf_target *,
+	    struct mc_err *);
+void	migrate_history_free(struct migrate_history *);
+
 /*
  * `migrate new NAME`: create the next-numbered pair in dir from a template.
  * Returns the id ("0005_add_index", caller frees) or NULL with err.
