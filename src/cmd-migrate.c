@@ -316,6 +316,8 @@ static void
 cmd_migrate_note(struct buf *b, const struct mig_status *s, bool locked)
 {
 	buf_reset(b);
+	if (s->row != NULL && s->row->baselined)
+		buf_puts(b, "baselined (marked applied, never run by mcpdb); ");
 	if (s->state == MIG_RUNNING && !locked)
 		buf_puts(b, "no run holds the lock: its runner died (the next up or down "
 		    "marks it failed); ");
@@ -343,7 +345,7 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	struct table		*t;
 	char			*probs = NULL;
 	struct buf		 note;
-	size_t			 i, counts[MIG_RUNNING + 1] = { 0 };
+	size_t			 i, nb, counts[MIG_RUNNING + 1] = { 0 };
 	char			 ms[32];
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
@@ -400,6 +402,8 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 			cJSON_AddBoolToObject(m, "no_transaction", s->file ? s->file->up.no_tx :
 			    s->row->no_tx);
 			cJSON_AddBoolToObject(m, "down_changed", s->down_changed);
+			cJSON_AddBoolToObject(m, "baselined", s->row != NULL &&
+			    s->row->baselined);
 			cJSON_AddItemToArray(arr, m);
 		}
 		cJSON_AddItemToObject(doc, "migrations", arr);
@@ -422,7 +426,13 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	out_printf(ctx->out, "migrations in %s\n", st->dir);
 	out_table(ctx->out, t);
 	table_free(t);
-	out_printf(ctx->out, "%zu applied, %zu pending", counts[MIG_APPLIED], counts[MIG_PENDING]);
+	out_printf(ctx->out, "%zu applied", counts[MIG_APPLIED]);
+	for (i = 0, nb = 0; i < st->n; i++)
+		if (st->rows[i].row != NULL && st->rows[i].row->baselined)
+			nb++;
+	if (nb > 0)
+		out_printf(ctx->out, " (%zu baselined)", nb);
+	out_printf(ctx->out, ", %zu pending", counts[MIG_PENDING]);
 	for (i = MIG_MISMATCH; i <= MIG_RUNNING; i++)
 		if (counts[i] > 0)
 			out_printf(ctx->out, ", %zu %s", counts[i], mig_state_name(i));
@@ -630,6 +640,39 @@ cmd_migrate_resolve_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	return (0);
 }
 
+/* ------------------------------------------------------------- baseline */
+
+/* migrate baseline VERSION --reason WHY */
+static int
+cmd_migrate_baseline_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	const char		*reason = cmd_opt(a, "reason");
+	long long		 v;
+	size_t			 n = 0;
+	int			 rc;
+
+	if (reason == NULL || *reason == '\0')
+		rc = mc_err_set(err, MC_E_USAGE, "say why: --reason TEXT (recorded in the "
+		    "history with who and when; nothing was done)");
+	else if ((rc = mig_parse_version(cmd_arg(a, 0), &v, err)) == 0 &&
+	    (rc = cmd_migrate_opts(ctx, a, &o, err)) == 0)
+		rc = migrate_baseline(ctx->target, &o, v, reason, &n, err);
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate baseline", NULL);
+
+		if (rc == 0)
+			cJSON_AddNumberToObject(doc, "version", (double)v);
+		cJSON_AddNumberToObject(doc, "baselined", (double)n);
+		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+	}
+	if (rc == -1)
+		return (-1);
+	out_printf(ctx->out, "migrate baseline: %zu migration%s up to %04lld marked "
+	    "applied without running them\n", n, n == 1 ? "" : "s", v);
+	return (0);
+}
+
 /* -------------------------------------------------------------- history */
 
 /* Add s to object o as key, or null when s is NULL. */
@@ -669,6 +712,7 @@ cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
 		cmd_migrate_json_str(m, "host", e->host);
 		cmd_migrate_json_str(m, "checksum", e->checksum);
 		cmd_migrate_json_str(m, "error", e->error);
+		cmd_migrate_json_str(m, "note", e->note);
 		cJSON_AddItemToArray(arr, m);
 	}
 	cJSON_AddItemToObject(doc, "events", arr);
@@ -704,8 +748,8 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 		migrate_history_free(h);
 		return (0);
 	}
-	t = table_new(NULL, 9, "at", "version", "name", "event", "ms", "by", "host",
-	    "mcpdb", "checksum");
+	t = table_new(NULL, 10, "at", "version", "name", "event", "ms", "by", "host",
+	    "mcpdb", "checksum", "note");
 	for (i = 0; i < h->n; i++) {
 		const struct migrate_event	*e = &h->v[i];
 
@@ -718,7 +762,7 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 		table_add(t, e->at ? e->at : "", v, e->name ? e->name : "",
 		    e->event ? e->event : "", ms, e->by ? e->by : "",
 		    e->host ? e->host : "", e->mcpdb_version ? e->mcpdb_version : "",
-		    sum);
+		    sum, e->note ? e->note : "");
 	}
 	out_table(ctx->out, t);
 	table_free(t);
@@ -897,6 +941,24 @@ static const struct cmd_entry cmd_migrate_resolve_entry = {
 	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE, .exec = cmd_migrate_resolve_exec,
 };
 
+static const struct cmd_opt cmd_migrate_baseline_opts[] = {
+	{ "reason", 0, "TEXT", "why (recorded in the history): e.g. \"schemas created by hand\"", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_baseline_entry = {
+	.name = "migrate baseline", .args = "VERSION",
+	.summary = "adopt an existing database: mark files up to VERSION applied, run nothing",
+	.help = "Refuses when the ledger has any row. One transaction; each row is flagged "
+	    "baselined (status says so) and the history records who, when and --reason. Asks first.",
+	.opts = cmd_migrate_baseline_opts, .min_args = 1, .max_args = 1,
+	.complete = CC_MIGRATION,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE,
+	.exec = cmd_migrate_baseline_exec,
+};
+
 static const struct cmd_opt cmd_migrate_history_opts[] = {
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
@@ -927,6 +989,7 @@ const struct cmd_entry *const cmd_migrate_entries[] = {
 	&cmd_migrate_verify_entry,
 	&cmd_migrate_check_entry,
 	&cmd_migrate_resolve_entry,
+	&cmd_migrate_baseline_entry,
 	&cmd_migrate_history_entry,
 	&cmd_migrate_new_entry,
 	NULL,

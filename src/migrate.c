@@ -308,9 +308,12 @@ static const char migrate_ledger_ddl[] =
 	 * what. The defaults are set apart so that the events of an older
 	 * mcpdb keep NULL rather than taking this run's version and host.
 	 */
+	"ALTER TABLE mcpdb.migrations\n"
+	"  ADD COLUMN IF NOT EXISTS baselined boolean NOT NULL DEFAULT false;\n"
 	"ALTER TABLE mcpdb.migration_events\n"
 	"  ADD COLUMN IF NOT EXISTS checksum text,\n"
 	"  ADD COLUMN IF NOT EXISTS mcpdb_version text,\n"
+	"  ADD COLUMN IF NOT EXISTS note text,\n"
 	"  ADD COLUMN IF NOT EXISTS host text;\n"
 	"ALTER TABLE mcpdb.migration_events\n"
 	"  ALTER COLUMN mcpdb_version SET DEFAULT current_setting('mcpdb.version', true),\n"
@@ -325,9 +328,10 @@ migrate_ledger_create(PGconn *c, struct mc_err *err)
 {
 	PGresult	*res;
 
-	res = PQexec(c, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute "
-	    "WHERE attrelid = to_regclass('mcpdb.migration_events') "
-	    "AND attname = 'host' AND NOT attisdropped)");
+	res = PQexec(c, "SELECT (SELECT count(*) FROM pg_catalog.pg_attribute "
+	    "WHERE ((attrelid = to_regclass('mcpdb.migration_events') "
+	    "AND attname = 'host') OR (attrelid = to_regclass('mcpdb.migrations') "
+	    "AND attname = 'baselined')) AND NOT attisdropped) = 2");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 		PQclear(res);
@@ -407,23 +411,31 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 {
 	PGresult	*res;
 	int		 i, n;
+	bool		 v2;
 
 	memset(l, 0, sizeof(*l));
-	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migrations') IS NOT NULL",
-	    0, NULL, err)) == NULL)
+	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migrations') IS NOT NULL, "
+	    "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = "
+	    "to_regclass('mcpdb.migrations') AND attname = 'baselined' "
+	    "AND NOT attisdropped)", 0, NULL, err)) == NULL)
 		return (mc_err_prefix(err, "reading the ledger: "));
 	l->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	v2 = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
 	if (!l->exists)
 		return (0);
-	res = pgq_query(c,
-	    "SELECT version, name, checksum, down_checksum, checksum_algo, state, "
-	    "operation = 'down', no_transaction, out_of_order, seq, "
-	    "coalesce(execution_ms, -1), "
-	    "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-	    "applied_by, error, CASE WHEN $1 THEN applied_sql END "
-	    "FROM mcpdb.migrations ORDER BY version",
+#define MIGRATE_LEDGER_COLS \
+	"SELECT version, name, checksum, down_checksum, checksum_algo, state, " \
+	"operation = 'down', no_transaction, out_of_order, seq, " \
+	"coalesce(execution_ms, -1), " \
+	"to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"applied_by, error, CASE WHEN $1 THEN applied_sql END, "
+	/* A ledger not upgraded yet (status only reads) has no baselined rows. */
+	res = pgq_query(c, v2 ?
+	    MIGRATE_LEDGER_COLS "baselined FROM mcpdb.migrations ORDER BY version" :
+	    MIGRATE_LEDGER_COLS "false FROM mcpdb.migrations ORDER BY version",
 	    1, (const char *[]){ with_sql ? "t" : "f" }, err);
+#undef MIGRATE_LEDGER_COLS
 	if (res == NULL)
 		return (mc_err_prefix(err, "reading the ledger mcpdb.migrations: "));
 	n = PQntuples(res);
@@ -448,6 +460,7 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 		w->error = PQgetisnull(res, i, 13) ? NULL : xstrdup(PQgetvalue(res, i, 13));
 		w->applied_sql = PQgetisnull(res, i, 14) ? NULL :
 		    xstrdup(PQgetvalue(res, i, 14));
+		w->baselined = *PQgetvalue(res, i, 15) == 't';
 	}
 	l->n = (size_t)n;
 	PQclear(res);
@@ -2358,6 +2371,96 @@ migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
 		    "(drop it by hand)", res->scratch, e.msg);
 }
 
+/* -------------------------------------------------------------- baseline */
+
+/* The ledger row and event of a file baseline marks applied. */
+static const char migrate_sql_baseline[] =
+	"WITH m AS (INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
+	"checksum_algo, applied_sql, state, operation, baselined) VALUES ($1, $2, $3, $4, "
+	"$5, $6, 'applied', 'up', true) RETURNING version, name, checksum) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
+	"SELECT version, name, 'baselined', checksum, $7 FROM m";
+
+/* Refuse a ledger that already has rows (ledger of r, read). */
+static int
+migrate_baseline_empty(const struct migrun *r, struct mc_err *err)
+{
+	const struct mig_row	*w;
+
+	if (r->ledger.n == 0)
+		return (0);
+	w = &r->ledger.rows[r->ledger.n - 1];
+	return (mc_err_set(err, MC_E_STATE, "the ledger of target %s already has %zu "
+	    "row%s (newest %04lld_%s): baseline only adopts a database with an empty "
+	    "ledger; nothing was done", r->t->name ? r->t->name : "(default)",
+	    r->ledger.n, r->ledger.n == 1 ? "" : "s", w->version, w->name));
+}
+
+int
+migrate_baseline(const struct conf_target *t, const struct migrate_opts *o,
+    long long version, const char *reason, size_t *marked, struct mc_err *err)
+{
+	struct migrun		 r;
+	const struct mig_file	*f;
+	char			 v[24], algo[8], *what, *keep;
+	size_t			 i, n = 0;
+	int			 rc = -1;
+
+	*marked = 0;
+	migrate_init(&r, t, o, "baseline");
+	if (migrate_load(&r, NULL, err) == -1)
+		goto out;
+	for (i = 0; i < r.set->n && r.set->files[i].version <= version; i++)
+		n++;
+	if (n == 0 || r.set->files[n - 1].version != version) {
+		mc_err_set(err, MC_E_NOTFOUND, "no migration %04lld in %s: baseline names "
+		    "the newest file whose changes are already in place; nothing was done",
+		    version, r.set->dir);
+		goto out;
+	}
+	if (migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
+	    migrate_baseline_empty(&r, err) == -1)
+		goto out;
+	if (o->confirm != NULL) {
+		what = xasprintf("mark %zu migration%s (%s to %s) as applied without running "
+		    "them, in the ledger of target %s", n, n == 1 ? "" : "s",
+		    r.set->files[0].id, r.set->files[n - 1].id,
+		    t->name ? t->name : "(default)");
+		rc = o->confirm(o->arg, what, err);
+		free(what);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	if (migrate_take_lock(&r, NULL, err) == -1 ||
+	    migrate_baseline_empty(&r, err) == -1)
+		goto out;
+	/* All rows or none. */
+	if (pgq_exec(r.work, "BEGIN", err) == -1)
+		goto out;
+	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	for (i = 0; i < n; i++) {
+		f = &r.set->files[i];
+		snprintf(v, sizeof(v), "%lld", f->version);
+		keep = migrate_ledger_text(&f->up);
+		rc = migrate_ledger_write(r.work, migrate_sql_baseline, 7,
+		    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
+		    reason }, err);
+		free(keep);
+		if (rc == -1) {
+			PQclear(PQexec(r.work, "ROLLBACK"));
+			mc_err_prefix(err, "baseline %s (nothing was recorded): ", f->id);
+			goto out;
+		}
+	}
+	if ((rc = pgq_exec(r.work, "COMMIT", err)) == 0)
+		*marked = n;
+out:
+	migrate_close(&r);
+	return (rc);
+}
+
 /* --------------------------------------------------------------- history */
 
 /* A copy of field j of row i of res, or NULL when it is NULL. */
@@ -2392,7 +2495,7 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 	if ((res = pgq_query(c, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), version, name, event, execution_ms, "
 	    "by, to_jsonb(e) ->> 'mcpdb_version', to_jsonb(e) ->> 'host', "
-	    "to_jsonb(e) ->> 'checksum', error "
+	    "to_jsonb(e) ->> 'checksum', error, to_jsonb(e) ->> 'note' "
 	    "FROM mcpdb.migration_events e ORDER BY id", 0, NULL, err)) == NULL)
 		goto fail;
 	n = PQntuples(res);
@@ -2411,6 +2514,7 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 		e->host = migrate_field(res, i, 8);
 		e->checksum = migrate_field(res, i, 9);
 		e->error = migrate_field(res, i, 10);
+		e->note = migrate_field(res, i, 11);
 	}
 	PQclear(res);
 	PQfinish(c);
@@ -2438,6 +2542,7 @@ migrate_history_free(struct migrate_history *h)
 		free(h->v[i].host);
 		free(h->v[i].checksum);
 		free(h->v[i].error);
+		free(h->v[i].note);
 	}
 	free(h->v);
 	free(h);

@@ -252,6 +252,15 @@ void	migrate_leftovers_free(struct migrate_leftovers *);
 int	migrate_resolve(const struct conf_target *, const struct migrate_opts *,
 	    long long version, bool applied, struct mc_err *);
 
+/*
+ * `migrate baseline VERSION --reason WHY`: mark every file up to VERSION (a
+ * file of the directory) applied without running it, in one transaction,
+ * each row flagged baselined and its event carrying reason. Refuses a ledger
+ * with any row. Takes the lock. Sets *marked. Returns 0 or -1 with err.
+ */
+int	migrate_baseline(const struct conf_target *, const struct migrate_opts *,
+	    long long version, const char *reason, size_t *marked, struct mc_err *);
+
 /* One event of the history (mcpdb.migration_events); NULL: not recorded. */
 struct migrate_event {
 	long long	 id;
@@ -265,6 +274,7 @@ struct migrate_event {
 	char		*host;		/* host the runner ran on */
 	char		*checksum;
 	char		*error;
+	char		*note;		/* why (baseline --reason) */
 };
 
 /* `migrate history`. Caller frees with migrate_history_free. */
