@@ -88,6 +88,11 @@ cmd_migrate_opts(struct cmd_ctx *ctx, const struct cmd_args *a,
 	o->dry_run = cmd_flag(a, "dry-run");
 	o->allow_out_of_order = cmd_flag(a, "allow-out-of-order");
 	o->diff = cmd_flag(a, "diff");
+	if (cmd_opt(a, "wait") != NULL) {
+		if (cmd_opt_int(a, "wait", -1, 0, 86400, &n, err) == -1)
+			return (-1);
+		o->wait_s = (int)n;
+	}
 	if ((v = cmd_opt(a, "lock-timeout")) != NULL) {
 		if (mig_parse_duration(v, &ms, err) == -1)
 			return (mc_err_prefix(err, "--lock-timeout: "));
@@ -190,6 +195,7 @@ cmd_migrate_report_json(cJSON *doc, const struct migrate_report *rep, bool dry)
 	cJSON_AddBoolToObject(doc, "dry_run", dry);
 	cJSON_AddBoolToObject(doc, "up_to_date", rep ? rep->up_to_date : 0);
 	cJSON_AddNumberToObject(doc, "lock_wait_ms", rep ? (double)rep->lock_wait_ms : 0);
+	cJSON_AddNumberToObject(doc, "server_wait_ms", rep ? (double)rep->server_wait_ms : 0);
 	cJSON_AddNumberToObject(doc, "total_ms", rep ? (double)rep->total_ms : 0);
 	for (i = 0; rep != NULL && i < rep->n; i++) {
 		const struct migrate_step	*s = &rep->steps[i];
@@ -270,6 +276,9 @@ cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 			if (na > 0 || nr == 0)
 				out_printf(ctx->out, "%zu applied", na);
 			out_printf(ctx->out, " in %lld ms", rep->total_ms);
+			if (rep->server_wait_ms > 0)
+				out_printf(ctx->out, " (waited %.1f s for the server)",
+				    rep->server_wait_ms / 1000.0);
 			if (rep->lock_wait_ms >= 1000)
 				out_printf(ctx->out, " (waited %.1f s for the lock)",
 				    rep->lock_wait_ms / 1000.0);
@@ -832,6 +841,7 @@ static const struct cmd_opt cmd_migrate_up_opts[] = {
 	{ "to", 0, "VERSION", "apply up to and including this version", CC_MIGRATION },
 	{ "dry-run", 'n', NULL, "show what would be applied; change nothing", CC_NONE },
 	{ "allow-out-of-order", 0, NULL, "apply pending files numbered below the newest applied one (recorded)", CC_NONE },
+	{ "wait", 0, "SECONDS", "wait up to SECONDS for the server to accept connections (containers starting together)", CC_NONE },
 	CMD_MIGRATE_LOCK_OPT,
 	CMD_MIGRATE_DIR_OPT,
 	{ NULL, 0, NULL, NULL, CC_NONE },

@@ -138,6 +138,7 @@ migrate_opts_init(struct migrate_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->to = -1;
 	o->lock_timeout_ms = -1;
+	o->wait_s = -1;
 }
 
 char *
@@ -1570,6 +1571,76 @@ migrate_connect(struct migrun *r, struct mc_err *err)
 	return (0);
 }
 
+/*
+ * Whether a failed connect is a server not accepting connections yet (down,
+ * starting, in recovery, its name not resolvable yet) rather than a refusal
+ * that waiting cannot cure (password, missing database).
+ */
+static bool
+migrate_not_up_yet(const struct mc_err *e)
+{
+	static const char *const transient[] = {
+		"Connection refused", "No such file or directory", "starting up",
+		"shutting down", "not yet accepting connections", "recovery mode",
+		"could not translate host name", "Connection reset",
+		"closed the connection unexpectedly", "timeout expired",
+		"No route to host", NULL,
+	};
+	size_t	i;
+
+	if (e->code == MC_E_TIMEOUT)
+		return (true);
+	if (e->code != MC_E_CONNECT)
+		return (false);
+	for (i = 0; transient[i] != NULL; i++)
+		if (strstr(e->msg, transient[i]) != NULL)
+			return (true);
+	return (false);
+}
+
+/*
+ * migrate_connect, retried for up to o->wait_s seconds while the server is
+ * not up yet (containers started together); rep->server_wait_ms says how
+ * long it took. Without --wait, one attempt.
+ */
+static int
+migrate_connect_wait(struct migrun *r, struct migrate_report *rep,
+    struct mc_err *err)
+{
+	long long	 start = (long long)clk_mono_ms(), said = start, left;
+	int		 pause = 100, tries = 0;
+
+	for (;;) {
+		if (migrate_connect(r, err) == 0) {
+			if (tries > 0 && rep != NULL)
+				rep->server_wait_ms = (long long)clk_mono_ms() - start;
+			return (0);
+		}
+		tries++;
+		left = (long long)r->o->wait_s * 1000 - ((long long)clk_mono_ms() - start);
+		if (r->o->wait_s < 0 || !migrate_not_up_yet(err))
+			return (-1);
+		if (left <= 0 || migrate_stopped(r->o)) {
+			if (migrate_stopped(r->o))
+				return (mc_err_set(err, MC_E_CANCELLED, "stopped while waiting "
+				    "for PostgreSQL to accept connections (--wait)"));
+			return (mc_err_prefix(err, "PostgreSQL did not accept connections "
+			    "within %d s (--wait %d, %d attempts): ", r->o->wait_s,
+			    r->o->wait_s, tries));
+		}
+		/* The first attempt, then every 5 s: one line each. */
+		if (tries == 1 || (long long)clk_mono_ms() - said >= 5000) {
+			said = (long long)clk_mono_ms();
+			migrate_progress(r->o, "waiting up to %lld s for PostgreSQL to "
+			    "accept connections: %.*s", (left + 999) / 1000,
+			    (int)strcspn(err->msg, "\n"), err->msg);
+		}
+		migrate_sleep(r->o, (int)(pause < left ? pause : left));
+		if (pause < 1000)
+			pause *= 2;
+	}
+}
+
 /* Open the lock session, take the lock, create the ledger, settle dead runners. */
 static int
 migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *err)
@@ -1771,7 +1842,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 		goto out;
 	rep = migrate_report_new(dir);
 	*repp = rep;
-	if (migrate_connect(&r, err) == -1)
+	if (migrate_connect_wait(&r, rep, err) == -1)
 		goto out;
 	/* Cheap check without the lock. */
 	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1)

@@ -72,6 +72,7 @@ struct migrate_report {
 	size_t			 n;
 	bool			 up_to_date;	/* nothing to do; no lock taken */
 	long long		 lock_wait_ms;
+	long long		 server_wait_ms;	/* up --wait: until it accepted */
 	long long		 total_ms;
 };
 
@@ -85,6 +86,7 @@ struct migrate_opts {
 	bool		 dry_run;
 	bool		 allow_out_of_order;
 	int		 lock_timeout_ms;	/* --lock-timeout, -1 = config */
+	int		 wait_s;	/* up --wait: retry connecting, -1 = no */
 	bool		 with_sql;	/* plan: fill step->sql */
 	bool		 diff;		/* verify --diff */
 	/*
