@@ -682,6 +682,52 @@ cmd_migrate_baseline_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct 
 	return (0);
 }
 
+/* --------------------------------------------------------------- repair */
+
+/* migrate repair [--remove-failed] */
+static int
+cmd_migrate_repair_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	bool			 failed = cmd_flag(a, "remove-failed");
+	size_t			 n = 0;
+	char			*lines = NULL;
+	int			 rc;
+
+	if ((rc = cmd_migrate_opts(ctx, a, &o, err)) == 0)
+		rc = migrate_repair(ctx->target, &o, failed, &n, &lines, err);
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate repair", NULL);
+
+		cJSON_AddStringToObject(doc, "repair", failed ? "remove-failed" :
+		    "checksums");
+		cJSON_AddNumberToObject(doc, "repaired", (double)n);
+		if (lines != NULL) {
+			cJSON	*arr = cJSON_CreateArray();
+			char	*l, *next;
+
+			for (l = lines; *l != '\0'; l = next) {
+				if ((next = strchr(l, '\n')) != NULL)
+					*next++ = '\0';
+				else
+					next = l + strlen(l);
+				cJSON_AddItemToArray(arr, cJSON_CreateString(l));
+			}
+			cJSON_AddItemToObject(doc, "rows", arr);
+		}
+		free(lines);
+		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+	}
+	if (rc == -1)
+		return (-1);
+	out_printf(ctx->out, "%s", lines);
+	free(lines);
+	out_printf(ctx->out, "migrate repair: %zu %s (see mcpdb migrate history)\n", n,
+	    failed ? (n == 1 ? "failed row removed" : "failed rows removed") :
+	    (n == 1 ? "checksum re-recorded" : "checksums re-recorded"));
+	return (0);
+}
+
 /* -------------------------------------------------------------- history */
 
 /* Add s to object o as key, or null when s is NULL. */
@@ -969,6 +1015,24 @@ static const struct cmd_entry cmd_migrate_baseline_entry = {
 	.exec = cmd_migrate_baseline_exec,
 };
 
+static const struct cmd_opt cmd_migrate_repair_opts[] = {
+	{ "remove-failed", 0, NULL, "delete the ledger rows of failed runs instead (each confirmed)", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_repair_entry = {
+	.name = "migrate repair",
+	.summary = "re-record checksums of deliberately edited applied files, one by one",
+	.help = "Shows each old and new checksum and asks (the typed name on a protected "
+	    "target); writes all confirmed rows in one transaction. --remove-failed deletes "
+	    "failed rows instead. Exit 1 with nothing to repair.",
+	.opts = cmd_migrate_repair_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE,
+	.exec = cmd_migrate_repair_exec,
+};
+
 static const struct cmd_opt cmd_migrate_history_opts[] = {
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
@@ -1000,6 +1064,7 @@ const struct cmd_entry *const cmd_migrate_entries[] = {
 	&cmd_migrate_check_entry,
 	&cmd_migrate_resolve_entry,
 	&cmd_migrate_baseline_entry,
+	&cmd_migrate_repair_entry,
 	&cmd_migrate_history_entry,
 	&cmd_migrate_new_entry,
 	NULL,

@@ -2532,6 +2532,142 @@ out:
 	return (rc);
 }
 
+/* ---------------------------------------------------------------- repair */
+
+/* Re-record the checksums (and stored text) of a file, if still old. */
+static const char migrate_sql_repair[] =
+	"WITH m AS (UPDATE mcpdb.migrations SET checksum = $2, down_checksum = $3, "
+	"checksum_algo = $4, applied_sql = $5 WHERE version = $1 AND state = 'applied' "
+	"AND checksum = $6 AND down_checksum = $7 RETURNING version, name, checksum) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
+	"SELECT version, name, 'repaired', checksum, $8 FROM m";
+
+/* Delete a failed row, if still failed. */
+static const char migrate_sql_unfail[] =
+	"WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'failed' "
+	"RETURNING version, name, checksum, error) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
+	"SELECT version, name, 'failed row removed', checksum, "
+	"'removed by migrate repair --remove-failed; its error was: ' || "
+	"coalesce(error, '?') FROM m";
+
+/* What repair would touch in status row s. */
+static bool
+migrate_repairable(const struct mig_status *s, bool failed)
+{
+	if (failed)
+		return (s->row != NULL && s->row->state == MR_FAILED);
+	return (s->file != NULL && s->row != NULL && s->row->state == MR_APPLIED &&
+	    (s->state == MIG_MISMATCH || s->down_changed));
+}
+
+/* The confirmation question for s: what changes, old and new checksums. */
+static char *
+migrate_repair_what(const struct conf_target *t, const struct mig_status *s,
+    bool failed)
+{
+	const char	*tn = t->name ? t->name : "(default)";
+
+	if (failed)
+		return (xasprintf("delete the failed ledger row of %s_%s (its error: %s) "
+		    "in the ledger of target %s", s->vstr, s->name,
+		    s->row->error ? s->row->error : "?", tn));
+	return (xasprintf("re-record the checksum of %s in the ledger of target %s: "
+	    "up %s -> %s, down %s -> %s (say yes only if the edit changed nothing "
+	    "that ran)", s->file->id, tn, s->row->checksum, s->file->up.sum,
+	    s->row->down_checksum, s->file->down.sum));
+}
+
+int
+migrate_repair(const struct conf_target *t, const struct migrate_opts *o,
+    bool failed, size_t *done, char **lines, struct mc_err *err)
+{
+	struct buf		 b;
+	struct migrun		 r;
+	struct mig_status	*rows = NULL;
+	const struct mig_status	*s;
+	char			 v[24], algo[8], *what, *keep, *note;
+	size_t			 n, i, want = 0;
+	int			 rc = -1;
+
+	*done = 0;
+	*lines = NULL;
+	buf_init(&b);
+	migrate_init(&r, t, o, "repair");
+	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+		goto out;
+	n = migplan_status(r.set, &r.ledger, &rows);
+	for (i = 0; i < n; i++)
+		if (migrate_repairable(&rows[i], failed))
+			want++;
+	if (want == 0) {
+		mc_err_set(err, MC_E_STATE, failed ? "nothing to repair: no failed row in "
+		    "the ledger; nothing was done" : "nothing to repair: every applied "
+		    "file matches its checksum (a failed row needs --remove-failed); "
+		    "nothing was done");
+		goto out;
+	}
+	/* One question per row, all asked before anything is written. */
+	for (i = 0; i < n; i++) {
+		if (!migrate_repairable(&rows[i], failed) || o->confirm == NULL)
+			continue;
+		what = migrate_repair_what(t, &rows[i], failed);
+		rc = o->confirm(o->arg, what, err);
+		free(what);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	if (migrate_take_lock(&r, NULL, err) == -1)
+		goto out;
+	/* All or none; each row only if it is still what was confirmed. */
+	if (pgq_exec(r.work, "BEGIN", err) == -1)
+		goto out;
+	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	for (i = 0; i < n; i++) {
+		s = &rows[i];
+		if (!migrate_repairable(s, failed))
+			continue;
+		snprintf(v, sizeof(v), "%lld", s->version);
+		if (failed)
+			rc = migrate_ledger_write(r.work, migrate_sql_unfail, 1,
+			    (const char *[]){ v }, err);
+		else {
+			keep = migrate_ledger_text(&s->file->up);
+			note = xasprintf("checksum re-recorded by migrate repair: up was "
+			    "%s, down was %s", s->row->checksum, s->row->down_checksum);
+			rc = migrate_ledger_write(r.work, migrate_sql_repair, 8,
+			    (const char *[]){ v, s->file->up.sum, s->file->down.sum, algo,
+			    keep, s->row->checksum, s->row->down_checksum, note }, err);
+			free(note);
+			free(keep);
+		}
+		if (failed)
+			buf_printf(&b, "%s_%s: failed row removed (its error: %s)\n",
+			    s->vstr, s->name, s->row->error ? s->row->error : "?");
+		else
+			buf_printf(&b, "%s: up %s -> %s, down %s -> %s\n", s->file->id,
+			    s->row->checksum, s->file->up.sum, s->row->down_checksum,
+			    s->file->down.sum);
+		if (rc == -1) {
+			PQclear(PQexec(r.work, "ROLLBACK"));
+			mc_err_prefix(err, "repair %s_%s (nothing was changed; did another "
+			    "run change it meanwhile?): ", s->vstr, s->name);
+			goto out;
+		}
+	}
+	if ((rc = pgq_exec(r.work, "COMMIT", err)) == 0) {
+		*done = want;
+		*lines = buf_detach(&b);
+	}
+out:
+	buf_done(&b);
+	free(rows);
+	migrate_close(&r);
+	return (rc);
+}
+
 /* --------------------------------------------------------------- history */
 
 /* A copy of field j of row i of res, or NULL when it is NULL. */

@@ -263,6 +263,17 @@ int	migrate_resolve(const struct conf_target *, const struct migrate_opts *,
 int	migrate_baseline(const struct conf_target *, const struct migrate_opts *,
 	    long long version, const char *reason, size_t *marked, struct mc_err *);
 
+/*
+ * `migrate repair`: re-record the checksums of applied files edited since
+ * (checksum-mismatch or a changed down file), or with failed, delete the
+ * failed rows. Asks o->confirm once per row (old and new checksums shown)
+ * before writing anything, then writes all in one transaction, each row only
+ * if unchanged since. MC_E_STATE when there is nothing to repair. Sets *done
+ * and *lines (one line per row: id, old -> new; caller frees; NULL on error).
+ */
+int	migrate_repair(const struct conf_target *, const struct migrate_opts *,
+	    bool failed, size_t *done, char **lines, struct mc_err *);
+
 /* One event of the history (mcpdb.migration_events); NULL: not recorded. */
 struct migrate_event {
 	long long	 id;
