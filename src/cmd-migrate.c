@@ -88,6 +88,11 @@ cmd_migrate_opts(struct cmd_ctx *ctx, const struct cmd_args *a,
 	o->dry_run = cmd_flag(a, "dry-run");
 	o->allow_out_of_order = cmd_flag(a, "allow-out-of-order");
 	o->diff = cmd_flag(a, "diff");
+	if (cmd_opt(a, "wait") != NULL) {
+		if (cmd_opt_int(a, "wait", -1, 0, 86400, &n, err) == -1)
+			return (-1);
+		o->wait_s = (int)n;
+	}
 	if ((v = cmd_opt(a, "lock-timeout")) != NULL) {
 		if (mig_parse_duration(v, &ms, err) == -1)
 			return (mc_err_prefix(err, "--lock-timeout: "));
@@ -190,6 +195,7 @@ cmd_migrate_report_json(cJSON *doc, const struct migrate_report *rep, bool dry)
 	cJSON_AddBoolToObject(doc, "dry_run", dry);
 	cJSON_AddBoolToObject(doc, "up_to_date", rep ? rep->up_to_date : 0);
 	cJSON_AddNumberToObject(doc, "lock_wait_ms", rep ? (double)rep->lock_wait_ms : 0);
+	cJSON_AddNumberToObject(doc, "server_wait_ms", rep ? (double)rep->server_wait_ms : 0);
 	cJSON_AddNumberToObject(doc, "total_ms", rep ? (double)rep->total_ms : 0);
 	for (i = 0; rep != NULL && i < rep->n; i++) {
 		const struct migrate_step	*s = &rep->steps[i];
@@ -270,6 +276,9 @@ cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 			if (na > 0 || nr == 0)
 				out_printf(ctx->out, "%zu applied", na);
 			out_printf(ctx->out, " in %lld ms", rep->total_ms);
+			if (rep->server_wait_ms > 0)
+				out_printf(ctx->out, " (waited %.1f s for the server)",
+				    rep->server_wait_ms / 1000.0);
 			if (rep->lock_wait_ms >= 1000)
 				out_printf(ctx->out, " (waited %.1f s for the lock)",
 				    rep->lock_wait_ms / 1000.0);
@@ -316,6 +325,8 @@ static void
 cmd_migrate_note(struct buf *b, const struct mig_status *s, bool locked)
 {
 	buf_reset(b);
+	if (s->row != NULL && s->row->baselined)
+		buf_puts(b, "baselined (marked applied, never run by mcpdb); ");
 	if (s->state == MIG_RUNNING && !locked)
 		buf_puts(b, "no run holds the lock: its runner died (the next up or down "
 		    "marks it failed); ");
@@ -343,7 +354,7 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	struct table		*t;
 	char			*probs = NULL;
 	struct buf		 note;
-	size_t			 i, counts[MIG_RUNNING + 1] = { 0 };
+	size_t			 i, nb, counts[MIG_RUNNING + 1] = { 0 };
 	char			 ms[32];
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
@@ -400,6 +411,8 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 			cJSON_AddBoolToObject(m, "no_transaction", s->file ? s->file->up.no_tx :
 			    s->row->no_tx);
 			cJSON_AddBoolToObject(m, "down_changed", s->down_changed);
+			cJSON_AddBoolToObject(m, "baselined", s->row != NULL &&
+			    s->row->baselined);
 			cJSON_AddItemToArray(arr, m);
 		}
 		cJSON_AddItemToObject(doc, "migrations", arr);
@@ -422,7 +435,13 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	out_printf(ctx->out, "migrations in %s\n", st->dir);
 	out_table(ctx->out, t);
 	table_free(t);
-	out_printf(ctx->out, "%zu applied, %zu pending", counts[MIG_APPLIED], counts[MIG_PENDING]);
+	out_printf(ctx->out, "%zu applied", counts[MIG_APPLIED]);
+	for (i = 0, nb = 0; i < st->n; i++)
+		if (st->rows[i].row != NULL && st->rows[i].row->baselined)
+			nb++;
+	if (nb > 0)
+		out_printf(ctx->out, " (%zu baselined)", nb);
+	out_printf(ctx->out, ", %zu pending", counts[MIG_PENDING]);
 	for (i = MIG_MISMATCH; i <= MIG_RUNNING; i++)
 		if (counts[i] > 0)
 			out_printf(ctx->out, ", %zu %s", counts[i], mig_state_name(i));
@@ -630,6 +649,184 @@ cmd_migrate_resolve_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	return (0);
 }
 
+/* ------------------------------------------------------------- baseline */
+
+/* migrate baseline VERSION --reason WHY */
+static int
+cmd_migrate_baseline_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	const char		*reason = cmd_opt(a, "reason");
+	long long		 v;
+	size_t			 n = 0;
+	int			 rc;
+
+	if (reason == NULL || *reason == '\0')
+		rc = mc_err_set(err, MC_E_USAGE, "say why: --reason TEXT (recorded in the "
+		    "history with who and when; nothing was done)");
+	else if ((rc = mig_parse_version(cmd_arg(a, 0), &v, err)) == 0 &&
+	    (rc = cmd_migrate_opts(ctx, a, &o, err)) == 0)
+		rc = migrate_baseline(ctx->target, &o, v, reason, &n, err);
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate baseline", NULL);
+
+		if (rc == 0)
+			cJSON_AddNumberToObject(doc, "version", (double)v);
+		cJSON_AddNumberToObject(doc, "baselined", (double)n);
+		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+	}
+	if (rc == -1)
+		return (-1);
+	out_printf(ctx->out, "migrate baseline: %zu migration%s up to %04lld marked "
+	    "applied without running them\n", n, n == 1 ? "" : "s", v);
+	return (0);
+}
+
+/* --------------------------------------------------------------- repair */
+
+/* migrate repair [--remove-failed] */
+static int
+cmd_migrate_repair_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	bool			 failed = cmd_flag(a, "remove-failed");
+	size_t			 n = 0;
+	char			*lines = NULL;
+	int			 rc;
+
+	if ((rc = cmd_migrate_opts(ctx, a, &o, err)) == 0)
+		rc = migrate_repair(ctx->target, &o, failed, &n, &lines, err);
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate repair", NULL);
+
+		cJSON_AddStringToObject(doc, "repair", failed ? "remove-failed" :
+		    "checksums");
+		cJSON_AddNumberToObject(doc, "repaired", (double)n);
+		if (lines != NULL) {
+			cJSON	*arr = cJSON_CreateArray();
+			char	*l, *next;
+
+			for (l = lines; *l != '\0'; l = next) {
+				if ((next = strchr(l, '\n')) != NULL)
+					*next++ = '\0';
+				else
+					next = l + strlen(l);
+				cJSON_AddItemToArray(arr, cJSON_CreateString(l));
+			}
+			cJSON_AddItemToObject(doc, "rows", arr);
+		}
+		free(lines);
+		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+	}
+	if (rc == -1)
+		return (-1);
+	out_printf(ctx->out, "%s", lines);
+	free(lines);
+	out_printf(ctx->out, "migrate repair: %zu %s (see mcpdb migrate history)\n", n,
+	    failed ? (n == 1 ? "failed row removed" : "failed rows removed") :
+	    (n == 1 ? "checksum re-recorded" : "checksums re-recorded"));
+	return (0);
+}
+
+/* -------------------------------------------------------------- history */
+
+/* Add s to object o as key, or null when s is NULL. */
+static void
+cmd_migrate_json_str(cJSON *o, const char *key, const char *s)
+{
+	if (s != NULL)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* The history as a JSON document. */
+static cJSON *
+cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
+{
+	cJSON	*doc = cmd_migrate_doc(ctx, "migrate history", NULL);
+	cJSON	*arr = cJSON_CreateArray(), *m;
+	size_t	 i;
+
+	cJSON_AddBoolToObject(doc, "ledger_exists", h->exists);
+	for (i = 0; i < h->n; i++) {
+		const struct migrate_event	*e = &h->v[i];
+
+		m = cJSON_CreateObject();
+		cJSON_AddNumberToObject(m, "id", (double)e->id);
+		cmd_migrate_json_str(m, "at", e->at);
+		cJSON_AddNumberToObject(m, "version", (double)e->version);
+		cmd_migrate_json_str(m, "name", e->name);
+		cmd_migrate_json_str(m, "event", e->event);
+		if (e->ms >= 0)
+			cJSON_AddNumberToObject(m, "execution_ms", (double)e->ms);
+		else
+			cJSON_AddNullToObject(m, "execution_ms");
+		cmd_migrate_json_str(m, "by", e->by);
+		cmd_migrate_json_str(m, "mcpdb_version", e->mcpdb_version);
+		cmd_migrate_json_str(m, "host", e->host);
+		cmd_migrate_json_str(m, "checksum", e->checksum);
+		cmd_migrate_json_str(m, "error", e->error);
+		cmd_migrate_json_str(m, "note", e->note);
+		cJSON_AddItemToArray(arr, m);
+	}
+	cJSON_AddItemToObject(doc, "events", arr);
+	return (doc);
+}
+
+/* migrate history: every apply, rollback, resolve, baseline and repair. */
+static int
+cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_history	*h;
+	struct table		*t;
+	char			 v[24], ms[24], sum[13];
+	size_t			 i;
+
+	(void)a;
+	if ((h = migrate_history(ctx->target, err)) == NULL) {
+		if (ctx->json)
+			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
+			    "migrate history", NULL), -1, 1, err));
+		return (-1);
+	}
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_history_json(ctx, h);
+
+		migrate_history_free(h);
+		return (cmd_migrate_finish_json(ctx, doc, 0, 0, err));
+	}
+	if (!h->exists || h->n == 0) {
+		out_printf(ctx->out, "no migration history on %s yet%s\n",
+		    ctx->target && ctx->target->name ? ctx->target->name : "this target",
+		    h->exists ? "" : " (no ledger: nothing was ever applied)");
+		migrate_history_free(h);
+		return (0);
+	}
+	t = table_new(NULL, 10, "at", "version", "name", "event", "ms", "by", "host",
+	    "mcpdb", "checksum", "note");
+	for (i = 0; i < h->n; i++) {
+		const struct migrate_event	*e = &h->v[i];
+
+		snprintf(v, sizeof(v), "%04lld", e->version);
+		ms[0] = '\0';
+		if (e->ms >= 0)
+			snprintf(ms, sizeof(ms), "%lld", e->ms);
+		/* The first 12 hex digits name a checksum well enough here. */
+		snprintf(sum, sizeof(sum), "%s", e->checksum ? e->checksum : "");
+		table_add(t, e->at ? e->at : "", v, e->name ? e->name : "",
+		    e->event ? e->event : "", ms, e->by ? e->by : "",
+		    e->host ? e->host : "", e->mcpdb_version ? e->mcpdb_version : "",
+		    sum, e->note ? e->note : "");
+	}
+	out_table(ctx->out, t);
+	table_free(t);
+	out_printf(ctx->out, "%zu event%s (full checksums and errors: --json)\n", h->n,
+	    h->n == 1 ? "" : "s");
+	migrate_history_free(h);
+	return (0);
+}
+
 /* ------------------------------------------------------------------ new */
 
 /*
@@ -690,6 +887,7 @@ static const struct cmd_opt cmd_migrate_up_opts[] = {
 	{ "to", 0, "VERSION", "apply up to and including this version", CC_MIGRATION },
 	{ "dry-run", 'n', NULL, "show what would be applied; change nothing", CC_NONE },
 	{ "allow-out-of-order", 0, NULL, "apply pending files numbered below the newest applied one (recorded)", CC_NONE },
+	{ "wait", 0, "SECONDS", "wait up to SECONDS for the server to accept connections (containers starting together)", CC_NONE },
 	CMD_MIGRATE_LOCK_OPT,
 	CMD_MIGRATE_DIR_OPT,
 	{ NULL, 0, NULL, NULL, CC_NONE },
@@ -799,6 +997,55 @@ static const struct cmd_entry cmd_migrate_resolve_entry = {
 	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE, .exec = cmd_migrate_resolve_exec,
 };
 
+static const struct cmd_opt cmd_migrate_baseline_opts[] = {
+	{ "reason", 0, "TEXT", "why (recorded in the history): e.g. \"schemas created by hand\"", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_baseline_entry = {
+	.name = "migrate baseline", .args = "VERSION",
+	.summary = "adopt an existing database: mark files up to VERSION applied, run nothing",
+	.help = "Refuses when the ledger has any row. One transaction; each row is flagged "
+	    "baselined (status says so) and the history records who, when and --reason. Asks first.",
+	.opts = cmd_migrate_baseline_opts, .min_args = 1, .max_args = 1,
+	.complete = CC_MIGRATION,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE,
+	.exec = cmd_migrate_baseline_exec,
+};
+
+static const struct cmd_opt cmd_migrate_repair_opts[] = {
+	{ "remove-failed", 0, NULL, "delete the ledger rows of failed runs instead (each confirmed)", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_repair_entry = {
+	.name = "migrate repair",
+	.summary = "re-record checksums of deliberately edited applied files, one by one",
+	.help = "Shows each old and new checksum and asks (the typed name on a protected "
+	    "target); writes all confirmed rows in one transaction. --remove-failed deletes "
+	    "failed rows instead. Exit 1 with nothing to repair.",
+	.opts = cmd_migrate_repair_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES | CMD_DESTRUCTIVE,
+	.exec = cmd_migrate_repair_exec,
+};
+
+static const struct cmd_opt cmd_migrate_history_opts[] = {
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_history_entry = {
+	.name = "migrate history",
+	.summary = "every apply, rollback, resolve, baseline and repair, oldest first",
+	.help = "Time (UTC), duration, user@client, host and mcpdb version of the runner, "
+	    "and the checksum of the file; --json for everything, errors included.",
+	.opts = cmd_migrate_history_opts, .min_args = 0, .max_args = 0,
+	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_history_exec,
+};
+
 static const struct cmd_entry cmd_migrate_new_entry = {
 	.name = "migrate new", .args = "NAME",
 	.summary = "create the next-numbered up/down pair from a template",
@@ -816,6 +1063,9 @@ const struct cmd_entry *const cmd_migrate_entries[] = {
 	&cmd_migrate_verify_entry,
 	&cmd_migrate_check_entry,
 	&cmd_migrate_resolve_entry,
+	&cmd_migrate_baseline_entry,
+	&cmd_migrate_repair_entry,
+	&cmd_migrate_history_entry,
 	&cmd_migrate_new_entry,
 	NULL,
 };

@@ -47,6 +47,7 @@ struct mig_row {
 	char		*applied_by;
 	char		*error;			/* of a failed run, or NULL */
 	char		*applied_sql;		/* only when read for verify --diff */
+	bool		 baselined;		/* marked by migrate baseline, not run */
 };
 
 /* All ledger rows, sorted by version. */

@@ -138,6 +138,7 @@ migrate_opts_init(struct migrate_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->to = -1;
 	o->lock_timeout_ms = -1;
+	o->wait_s = -1;
 }
 
 char *
@@ -207,12 +208,28 @@ migrate_notice(void *arg, const char *msg)
 		    r->current ? ": " : "", (int)n, msg);
 }
 
+/* Our host name as it appears in markers (unsafe characters replaced). */
+static void
+migrate_hostname(char *host, size_t len)
+{
+	char	*p;
+
+	if (gethostname(host, len) != 0)
+		snprintf(host, len, "?");
+	host[len - 1] = '\0';
+	for (p = host; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '_';
+}
+
 /* Open a session for the run (application_name mcpdb/migrate). NULL with err. */
 static PGconn *
 migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *err)
 {
 	PGconn		*c;
 	PGresult	*res;
+	char		 host[256];
 
 	if ((c = pgq_connect_stop(t, "migrate", r->o->stop, err)) == NULL)
 		return (NULL);
@@ -230,6 +247,12 @@ migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *er
 	res = PQexec(c, "SET client_connection_check_interval = 1000");
 	PQclear(res);
 	res = PQexec(c, "SET idle_session_timeout = 0");
+	PQclear(res);
+	/* The history's defaults: which mcpdb, from which host. */
+	migrate_hostname(host, sizeof(host));
+	res = PQexecParams(c, "SELECT pg_catalog.set_config('mcpdb.version', $1, false), "
+	    "pg_catalog.set_config('mcpdb.host', $2, false)", 2, NULL,
+	    (const char *[]){ PACKAGE_VERSION, host }, NULL, NULL, 0);
 	PQclear(res);
 	return (c);
 }
@@ -280,15 +303,36 @@ static const char migrate_ledger_ddl[] =
 	"  error text\n"
 	");\n"
 	"COMMENT ON TABLE mcpdb.migration_events IS 'Append-only history of mcpdb "
-	"migrate: applied, rolled back, failed, resolved';\n";
+	"migrate: applied, rolled back, failed, resolved';\n"
+	/*
+	 * Ledger version 2 (migrate history): who ran it from where, and
+	 * what. The defaults are set apart so that the events of an older
+	 * mcpdb keep NULL rather than taking this run's version and host.
+	 */
+	"ALTER TABLE mcpdb.migrations\n"
+	"  ADD COLUMN IF NOT EXISTS baselined boolean NOT NULL DEFAULT false;\n"
+	"ALTER TABLE mcpdb.migration_events\n"
+	"  ADD COLUMN IF NOT EXISTS checksum text,\n"
+	"  ADD COLUMN IF NOT EXISTS mcpdb_version text,\n"
+	"  ADD COLUMN IF NOT EXISTS note text,\n"
+	"  ADD COLUMN IF NOT EXISTS host text;\n"
+	"ALTER TABLE mcpdb.migration_events\n"
+	"  ALTER COLUMN mcpdb_version SET DEFAULT current_setting('mcpdb.version', true),\n"
+	"  ALTER COLUMN host SET DEFAULT current_setting('mcpdb.host', true);\n";
 
-/* Create the ledger tables if missing (caller holds the advisory lock). */
+/*
+ * Create the ledger tables if missing, or upgrade an older ledger in place
+ * (caller holds the advisory lock).
+ */
 static int
 migrate_ledger_create(PGconn *c, struct mc_err *err)
 {
 	PGresult	*res;
 
-	res = PQexec(c, "SELECT to_regclass('mcpdb.migration_events') IS NOT NULL");
+	res = PQexec(c, "SELECT (SELECT count(*) FROM pg_catalog.pg_attribute "
+	    "WHERE ((attrelid = to_regclass('mcpdb.migration_events') "
+	    "AND attname = 'host') OR (attrelid = to_regclass('mcpdb.migrations') "
+	    "AND attname = 'baselined')) AND NOT attisdropped) = 2");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 		PQclear(res);
@@ -302,7 +346,8 @@ migrate_ledger_create(PGconn *c, struct mc_err *err)
 		mc_err_pg(err, c, res);
 		PQclear(res);
 		PQclear(PQexec(c, "ROLLBACK"));
-		return (mc_err_prefix(err, "cannot create the ledger mcpdb.migrations: "));
+		return (mc_err_prefix(err, "cannot create or upgrade the ledger "
+		    "mcpdb.migrations: "));
 	}
 	PQclear(res);
 	return (pgq_exec(c, "COMMIT", err));
@@ -367,23 +412,31 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 {
 	PGresult	*res;
 	int		 i, n;
+	bool		 v2;
 
 	memset(l, 0, sizeof(*l));
-	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migrations') IS NOT NULL",
-	    0, NULL, err)) == NULL)
+	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migrations') IS NOT NULL, "
+	    "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = "
+	    "to_regclass('mcpdb.migrations') AND attname = 'baselined' "
+	    "AND NOT attisdropped)", 0, NULL, err)) == NULL)
 		return (mc_err_prefix(err, "reading the ledger: "));
 	l->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	v2 = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
 	if (!l->exists)
 		return (0);
-	res = pgq_query(c,
-	    "SELECT version, name, checksum, down_checksum, checksum_algo, state, "
-	    "operation = 'down', no_transaction, out_of_order, seq, "
-	    "coalesce(execution_ms, -1), "
-	    "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-	    "applied_by, error, CASE WHEN $1 THEN applied_sql END "
-	    "FROM mcpdb.migrations ORDER BY version",
+#define MIGRATE_LEDGER_COLS \
+	"SELECT version, name, checksum, down_checksum, checksum_algo, state, " \
+	"operation = 'down', no_transaction, out_of_order, seq, " \
+	"coalesce(execution_ms, -1), " \
+	"to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"applied_by, error, CASE WHEN $1 THEN applied_sql END, "
+	/* A ledger not upgraded yet (status only reads) has no baselined rows. */
+	res = pgq_query(c, v2 ?
+	    MIGRATE_LEDGER_COLS "baselined FROM mcpdb.migrations ORDER BY version" :
+	    MIGRATE_LEDGER_COLS "false FROM mcpdb.migrations ORDER BY version",
 	    1, (const char *[]){ with_sql ? "t" : "f" }, err);
+#undef MIGRATE_LEDGER_COLS
 	if (res == NULL)
 		return (mc_err_prefix(err, "reading the ledger mcpdb.migrations: "));
 	n = PQntuples(res);
@@ -408,6 +461,7 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 		w->error = PQgetisnull(res, i, 13) ? NULL : xstrdup(PQgetvalue(res, i, 13));
 		w->applied_sql = PQgetisnull(res, i, 14) ? NULL :
 		    xstrdup(PQgetvalue(res, i, 14));
+		w->baselined = *PQgetvalue(res, i, 15) == 't';
 	}
 	l->n = (size_t)n;
 	PQclear(res);
@@ -434,21 +488,6 @@ migrate_ledger_write(PGconn *c, const char *sql, int n, const char *const *p,
 }
 
 /* ----------------------------------------------------------------- locking */
-
-/* Our host name as it appears in markers (unsafe characters replaced). */
-static void
-migrate_hostname(char *host, size_t len)
-{
-	char	*p;
-
-	if (gethostname(host, len) != 0)
-		snprintf(host, len, "?");
-	host[len - 1] = '\0';
-	for (p = host; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
-			*p = '_';
-}
 
 /* Set r->marker: who we are, for anyone who looks at pg_stat_activity. */
 static void
@@ -943,10 +982,10 @@ migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
 		return;
 	snprintf(v, sizeof(v), "%lld", f->version);
 	res = PQexecParams(r->work,
-	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error) "
-	    "VALUES ($1, $2, $3, nullif($4, ''), $5)", 5, NULL,
+	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error, "
+	    "checksum) VALUES ($1, $2, $3, nullif($4, ''), $5, $6)", 6, NULL,
 	    (const char *[]){ v, f->name, down ? "down failed" : "up failed", e->sqlstate,
-	    e->msg }, NULL, NULL, 0);
+	    e->msg, f->up.sum }, NULL, NULL, 0);
 	PQclear(res);
 }
 
@@ -956,9 +995,10 @@ static const char migrate_sql_insert[] =
 	"checksum_algo, applied_sql, state, operation, no_transaction, out_of_order, "
 	"execution_ms) VALUES ($1, $2, $3, $4, $5, $6, 'applied', 'up', false, $7, "
 	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
-	"RETURNING version, name, out_of_order, execution_ms) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, out_of_order) "
-	"SELECT version, name, 'applied', execution_ms, out_of_order FROM m";
+	"RETURNING version, name, out_of_order, execution_ms, checksum) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
+	"out_of_order, checksum) "
+	"SELECT version, name, 'applied', execution_ms, out_of_order, checksum FROM m";
 
 /*
  * Deleting the ledger row of a transactional rollback, with its event; fails
@@ -966,9 +1006,10 @@ static const char migrate_sql_insert[] =
  */
 static const char migrate_sql_delete[] =
 	"WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'applied' "
-	"RETURNING version, name), e AS (INSERT INTO mcpdb.migration_events "
-	"(version, name, event, execution_ms) SELECT version, name, 'rolled back', "
-	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint FROM m RETURNING 1) "
+	"RETURNING version, name, checksum), e AS (INSERT INTO mcpdb.migration_events "
+	"(version, name, event, execution_ms, checksum) SELECT version, name, "
+	"'rolled back', (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, "
+	"checksum FROM m RETURNING 1) "
 	"SELECT CASE WHEN count(*) = 1 THEN 1 "
 	"ELSE (count(*)::text || ' ledger rows deleted, expected 1')::int END FROM e";
 
@@ -1365,16 +1406,17 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 			rc = migrate_ledger_write(c,
 			    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', "
 			    "execution_ms = $2, applied_at = now() WHERE version = $1 "
-			    "RETURNING version, name, out_of_order) "
+			    "RETURNING version, name, out_of_order, checksum) "
 			    "INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
-			    "out_of_order) SELECT version, name, 'applied', $2, out_of_order FROM m",
+			    "out_of_order, checksum) SELECT version, name, 'applied', $2, "
+			    "out_of_order, checksum FROM m",
 			    2, (const char *[]){ v, tms }, err);
 		else if (ledger)
 			rc = migrate_ledger_write(c,
 			    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
-			    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
-			    "(version, name, event, execution_ms) "
-			    "SELECT version, name, 'rolled back', $2 FROM m",
+			    "RETURNING version, name, checksum) INSERT INTO "
+			    "mcpdb.migration_events (version, name, event, execution_ms, "
+			    "checksum) SELECT version, name, 'rolled back', $2, checksum FROM m",
 			    2, (const char *[]){ v, tms }, err);
 		else
 			rc = 0;
@@ -1529,6 +1571,76 @@ migrate_connect(struct migrun *r, struct mc_err *err)
 	return (0);
 }
 
+/*
+ * Whether a failed connect is a server not accepting connections yet (down,
+ * starting, in recovery, its name not resolvable yet) rather than a refusal
+ * that waiting cannot cure (password, missing database).
+ */
+static bool
+migrate_not_up_yet(const struct mc_err *e)
+{
+	static const char *const transient[] = {
+		"Connection refused", "No such file or directory", "starting up",
+		"shutting down", "not yet accepting connections", "recovery mode",
+		"could not translate host name", "Connection reset",
+		"closed the connection unexpectedly", "timeout expired",
+		"No route to host", NULL,
+	};
+	size_t	i;
+
+	if (e->code == MC_E_TIMEOUT)
+		return (true);
+	if (e->code != MC_E_CONNECT)
+		return (false);
+	for (i = 0; transient[i] != NULL; i++)
+		if (strstr(e->msg, transient[i]) != NULL)
+			return (true);
+	return (false);
+}
+
+/*
+ * migrate_connect, retried for up to o->wait_s seconds while the server is
+ * not up yet (containers started together); rep->server_wait_ms says how
+ * long it took. Without --wait, one attempt.
+ */
+static int
+migrate_connect_wait(struct migrun *r, struct migrate_report *rep,
+    struct mc_err *err)
+{
+	long long	 start = (long long)clk_mono_ms(), said = start, left;
+	int		 pause = 100, tries = 0;
+
+	for (;;) {
+		if (migrate_connect(r, err) == 0) {
+			if (tries > 0 && rep != NULL)
+				rep->server_wait_ms = (long long)clk_mono_ms() - start;
+			return (0);
+		}
+		tries++;
+		left = (long long)r->o->wait_s * 1000 - ((long long)clk_mono_ms() - start);
+		if (r->o->wait_s < 0 || !migrate_not_up_yet(err))
+			return (-1);
+		if (left <= 0 || migrate_stopped(r->o)) {
+			if (migrate_stopped(r->o))
+				return (mc_err_set(err, MC_E_CANCELLED, "stopped while waiting "
+				    "for PostgreSQL to accept connections (--wait)"));
+			return (mc_err_prefix(err, "PostgreSQL did not accept connections "
+			    "within %d s (--wait %d, %d attempts): ", r->o->wait_s,
+			    r->o->wait_s, tries));
+		}
+		/* The first attempt, then every 5 s: one line each. */
+		if (tries == 1 || (long long)clk_mono_ms() - said >= 5000) {
+			said = (long long)clk_mono_ms();
+			migrate_progress(r->o, "waiting up to %lld s for PostgreSQL to "
+			    "accept connections: %.*s", (left + 999) / 1000,
+			    (int)strcspn(err->msg, "\n"), err->msg);
+		}
+		migrate_sleep(r->o, (int)(pause < left ? pause : left));
+		if (pause < 1000)
+			pause *= 2;
+	}
+}
+
 /* Open the lock session, take the lock, create the ledger, settle dead runners. */
 static int
 migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *err)
@@ -1550,9 +1662,9 @@ migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *e
 	/* We hold the lock: a row still "running" lost its runner. */
 	res = PQexec(r->work, "WITH m AS (UPDATE mcpdb.migrations SET state = 'failed', "
 	    "error = coalesce(error, 'its runner stopped (crash or kill) while it was running') "
-	    "WHERE state = 'running' RETURNING version, name) "
-	    "INSERT INTO mcpdb.migration_events (version, name, event, error) "
-	    "SELECT version, name, 'marked failed', 'runner gone' FROM m");
+	    "WHERE state = 'running' RETURNING version, name, checksum) "
+	    "INSERT INTO mcpdb.migration_events (version, name, event, error, checksum) "
+	    "SELECT version, name, 'marked failed', 'runner gone', checksum FROM m");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		mc_err_pg(err, r->work, res);
 		PQclear(res);
@@ -1733,7 +1845,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 		goto out;
 	rep = migrate_report_new(dir);
 	*repp = rep;
-	if (migrate_connect(&r, err) == -1)
+	if (migrate_connect_wait(&r, rep, err) == -1)
 		goto out;
 	/* Cheap check without the lock. */
 	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
@@ -2117,15 +2229,16 @@ migrate_resolve(const struct conf_target *t, const struct migrate_opts *o,
 	if (applied)
 		rc = migrate_ledger_write(r.work,
 		    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', operation = 'up', "
-		    "error = NULL WHERE version = $1 RETURNING version, name) "
-		    "INSERT INTO mcpdb.migration_events (version, name, event) "
-		    "SELECT version, name, 'resolved as applied' FROM m", 1,
+		    "error = NULL WHERE version = $1 RETURNING version, name, checksum) "
+		    "INSERT INTO mcpdb.migration_events (version, name, event, checksum) "
+		    "SELECT version, name, 'resolved as applied', checksum FROM m", 1,
 		    (const char *[]){ v }, err);
 	else
 		rc = migrate_ledger_write(r.work,
 		    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
-		    "RETURNING version, name) INSERT INTO mcpdb.migration_events "
-		    "(version, name, event) SELECT version, name, 'resolved as rolled back' FROM m",
+		    "RETURNING version, name, checksum) INSERT INTO mcpdb.migration_events "
+		    "(version, name, event, checksum) SELECT version, name, "
+		    "'resolved as rolled back', checksum FROM m",
 		    1, (const char *[]){ v }, err);
 out:
 	migrate_close(&r);
@@ -2330,6 +2443,319 @@ migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
 	if (migrate_drop_db(admin, ident, &e) == -1 && res != NULL)
 		res->warning = xasprintf("could not drop the scratch database %s: %s "
 		    "(drop it by hand)", res->scratch, e.msg);
+}
+
+/* -------------------------------------------------------------- baseline */
+
+/* The ledger row and event of a file baseline marks applied. */
+static const char migrate_sql_baseline[] =
+	"WITH m AS (INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
+	"checksum_algo, applied_sql, state, operation, baselined) VALUES ($1, $2, $3, $4, "
+	"$5, $6, 'applied', 'up', true) RETURNING version, name, checksum) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
+	"SELECT version, name, 'baselined', checksum, $7 FROM m";
+
+/* Refuse a ledger that already has rows (ledger of r, read). */
+static int
+migrate_baseline_empty(const struct migrun *r, struct mc_err *err)
+{
+	const struct mig_row	*w;
+
+	if (r->ledger.n == 0)
+		return (0);
+	w = &r->ledger.rows[r->ledger.n - 1];
+	return (mc_err_set(err, MC_E_STATE, "the ledger of target %s already has %zu "
+	    "row%s (newest %04lld_%s): baseline only adopts a database with an empty "
+	    "ledger; nothing was done", r->t->name ? r->t->name : "(default)",
+	    r->ledger.n, r->ledger.n == 1 ? "" : "s", w->version, w->name));
+}
+
+int
+migrate_baseline(const struct conf_target *t, const struct migrate_opts *o,
+    long long version, const char *reason, size_t *marked, struct mc_err *err)
+{
+	struct migrun		 r;
+	const struct mig_file	*f;
+	char			 v[24], algo[8], *what, *keep;
+	size_t			 i, n = 0;
+	int			 rc = -1;
+
+	*marked = 0;
+	migrate_init(&r, t, o, "baseline");
+	if (migrate_load(&r, NULL, err) == -1)
+		goto out;
+	for (i = 0; i < r.set->n && r.set->files[i].version <= version; i++)
+		n++;
+	if (n == 0 || r.set->files[n - 1].version != version) {
+		mc_err_set(err, MC_E_NOTFOUND, "no migration %04lld in %s: baseline names "
+		    "the newest file whose changes are already in place; nothing was done",
+		    version, r.set->dir);
+		goto out;
+	}
+	if (migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
+	    migrate_baseline_empty(&r, err) == -1)
+		goto out;
+	if (o->confirm != NULL) {
+		what = xasprintf("mark %zu migration%s (%s to %s) as applied without running "
+		    "them, in the ledger of target %s", n, n == 1 ? "" : "s",
+		    r.set->files[0].id, r.set->files[n - 1].id,
+		    t->name ? t->name : "(default)");
+		rc = o->confirm(o->arg, what, err);
+		free(what);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	if (migrate_take_lock(&r, NULL, err) == -1 ||
+	    migrate_baseline_empty(&r, err) == -1)
+		goto out;
+	/* All rows or none. */
+	if (pgq_exec(r.work, "BEGIN", err) == -1)
+		goto out;
+	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	for (i = 0; i < n; i++) {
+		f = &r.set->files[i];
+		snprintf(v, sizeof(v), "%lld", f->version);
+		keep = migrate_ledger_text(&f->up);
+		rc = migrate_ledger_write(r.work, migrate_sql_baseline, 7,
+		    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
+		    reason }, err);
+		free(keep);
+		if (rc == -1) {
+			PQclear(PQexec(r.work, "ROLLBACK"));
+			mc_err_prefix(err, "baseline %s (nothing was recorded): ", f->id);
+			goto out;
+		}
+	}
+	if ((rc = pgq_exec(r.work, "COMMIT", err)) == 0)
+		*marked = n;
+out:
+	migrate_close(&r);
+	return (rc);
+}
+
+/* ---------------------------------------------------------------- repair */
+
+/* Re-record the checksums (and stored text) of a file, if still old. */
+static const char migrate_sql_repair[] =
+	"WITH m AS (UPDATE mcpdb.migrations SET checksum = $2, down_checksum = $3, "
+	"checksum_algo = $4, applied_sql = $5 WHERE version = $1 AND state = 'applied' "
+	"AND checksum = $6 AND down_checksum = $7 RETURNING version, name, checksum) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
+	"SELECT version, name, 'repaired', checksum, $8 FROM m";
+
+/* Delete a failed row, if still failed. */
+static const char migrate_sql_unfail[] =
+	"WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'failed' "
+	"RETURNING version, name, checksum, error) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
+	"SELECT version, name, 'failed row removed', checksum, "
+	"'removed by migrate repair --remove-failed; its error was: ' || "
+	"coalesce(error, '?') FROM m";
+
+/* What repair would touch in status row s. */
+static bool
+migrate_repairable(const struct mig_status *s, bool failed)
+{
+	if (failed)
+		return (s->row != NULL && s->row->state == MR_FAILED);
+	return (s->file != NULL && s->row != NULL && s->row->state == MR_APPLIED &&
+	    (s->state == MIG_MISMATCH || s->down_changed));
+}
+
+/* The confirmation question for s: what changes, old and new checksums. */
+static char *
+migrate_repair_what(const struct conf_target *t, const struct mig_status *s,
+    bool failed)
+{
+	const char	*tn = t->name ? t->name : "(default)";
+
+	if (failed)
+		return (xasprintf("delete the failed ledger row of %s_%s (its error: %s) "
+		    "in the ledger of target %s", s->vstr, s->name,
+		    s->row->error ? s->row->error : "?", tn));
+	return (xasprintf("re-record the checksum of %s in the ledger of target %s: "
+	    "up %s -> %s, down %s -> %s (say yes only if the edit changed nothing "
+	    "that ran)", s->file->id, tn, s->row->checksum, s->file->up.sum,
+	    s->row->down_checksum, s->file->down.sum));
+}
+
+int
+migrate_repair(const struct conf_target *t, const struct migrate_opts *o,
+    bool failed, size_t *done, char **lines, struct mc_err *err)
+{
+	struct buf		 b;
+	struct migrun		 r;
+	struct mig_status	*rows = NULL;
+	const struct mig_status	*s;
+	char			 v[24], algo[8], *what, *keep, *note;
+	size_t			 n, i, want = 0;
+	int			 rc = -1;
+
+	*done = 0;
+	*lines = NULL;
+	buf_init(&b);
+	migrate_init(&r, t, o, "repair");
+	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+		goto out;
+	n = migplan_status(r.set, &r.ledger, &rows);
+	for (i = 0; i < n; i++)
+		if (migrate_repairable(&rows[i], failed))
+			want++;
+	if (want == 0) {
+		mc_err_set(err, MC_E_STATE, failed ? "nothing to repair: no failed row in "
+		    "the ledger; nothing was done" : "nothing to repair: every applied "
+		    "file matches its checksum (a failed row needs --remove-failed); "
+		    "nothing was done");
+		goto out;
+	}
+	/* One question per row, all asked before anything is written. */
+	for (i = 0; i < n; i++) {
+		if (!migrate_repairable(&rows[i], failed) || o->confirm == NULL)
+			continue;
+		what = migrate_repair_what(t, &rows[i], failed);
+		rc = o->confirm(o->arg, what, err);
+		free(what);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	if (migrate_take_lock(&r, NULL, err) == -1)
+		goto out;
+	/* All or none; each row only if it is still what was confirmed. */
+	if (pgq_exec(r.work, "BEGIN", err) == -1)
+		goto out;
+	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	for (i = 0; i < n; i++) {
+		s = &rows[i];
+		if (!migrate_repairable(s, failed))
+			continue;
+		snprintf(v, sizeof(v), "%lld", s->version);
+		if (failed)
+			rc = migrate_ledger_write(r.work, migrate_sql_unfail, 1,
+			    (const char *[]){ v }, err);
+		else {
+			keep = migrate_ledger_text(&s->file->up);
+			note = xasprintf("checksum re-recorded by migrate repair: up was "
+			    "%s, down was %s", s->row->checksum, s->row->down_checksum);
+			rc = migrate_ledger_write(r.work, migrate_sql_repair, 8,
+			    (const char *[]){ v, s->file->up.sum, s->file->down.sum, algo,
+			    keep, s->row->checksum, s->row->down_checksum, note }, err);
+			free(note);
+			free(keep);
+		}
+		if (failed)
+			buf_printf(&b, "%s_%s: failed row removed (its error: %s)\n",
+			    s->vstr, s->name, s->row->error ? s->row->error : "?");
+		else
+			buf_printf(&b, "%s: up %s -> %s, down %s -> %s\n", s->file->id,
+			    s->row->checksum, s->file->up.sum, s->row->down_checksum,
+			    s->file->down.sum);
+		if (rc == -1) {
+			PQclear(PQexec(r.work, "ROLLBACK"));
+			mc_err_prefix(err, "repair %s_%s (nothing was changed; did another "
+			    "run change it meanwhile?): ", s->vstr, s->name);
+			goto out;
+		}
+	}
+	if ((rc = pgq_exec(r.work, "COMMIT", err)) == 0) {
+		*done = want;
+		*lines = buf_detach(&b);
+	}
+out:
+	buf_done(&b);
+	free(rows);
+	migrate_close(&r);
+	return (rc);
+}
+
+/* --------------------------------------------------------------- history */
+
+/* A copy of field j of row i of res, or NULL when it is NULL. */
+static char *
+migrate_field(const PGresult *res, int i, int j)
+{
+	return (PQgetisnull(res, i, j) ? NULL : xstrdup(PQgetvalue(res, i, j)));
+}
+
+struct migrate_history *
+migrate_history(const struct conf_target *t, struct mc_err *err)
+{
+	struct migrate_history	*h;
+	struct migrate_event	*e;
+	PGconn			*c;
+	PGresult		*res;
+	int			 i, n;
+
+	if ((c = pgq_connect(t, "migrate", err)) == NULL)
+		return (NULL);
+	h = xcalloc(1, sizeof(*h));
+	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_events') IS NOT NULL",
+	    0, NULL, err)) == NULL)
+		goto fail;
+	h->exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!h->exists) {
+		PQfinish(c);
+		return (h);
+	}
+	/* to_jsonb: the columns of ledger version 2 may not be there yet. */
+	if ((res = pgq_query(c, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), version, name, event, execution_ms, "
+	    "by, to_jsonb(e) ->> 'mcpdb_version', to_jsonb(e) ->> 'host', "
+	    "to_jsonb(e) ->> 'checksum', error, to_jsonb(e) ->> 'note' "
+	    "FROM mcpdb.migration_events e ORDER BY id", 0, NULL, err)) == NULL)
+		goto fail;
+	n = PQntuples(res);
+	h->v = xcalloc((size_t)n + 1, sizeof(*h->v));
+	for (i = 0; i < n; i++) {
+		e = &h->v[h->n++];
+		e->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		e->at = migrate_field(res, i, 1);
+		e->version = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		e->name = migrate_field(res, i, 3);
+		e->event = migrate_field(res, i, 4);
+		e->ms = PQgetisnull(res, i, 5) ? -1 :
+		    strtoll(PQgetvalue(res, i, 5), NULL, 10);
+		e->by = migrate_field(res, i, 6);
+		e->mcpdb_version = migrate_field(res, i, 7);
+		e->host = migrate_field(res, i, 8);
+		e->checksum = migrate_field(res, i, 9);
+		e->error = migrate_field(res, i, 10);
+		e->note = migrate_field(res, i, 11);
+	}
+	PQclear(res);
+	PQfinish(c);
+	return (h);
+fail:
+	mc_err_prefix(err, "reading the history mcpdb.migration_events: ");
+	PQfinish(c);
+	migrate_history_free(h);
+	return (NULL);
+}
+
+void
+migrate_history_free(struct migrate_history *h)
+{
+	size_t	i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].at);
+		free(h->v[i].name);
+		free(h->v[i].event);
+		free(h->v[i].by);
+		free(h->v[i].mcpdb_version);
+		free(h->v[i].host);
+		free(h->v[i].checksum);
+		free(h->v[i].error);
+		free(h->v[i].note);
+	}
+	free(h->v);
+	free(h);
 }
 
 /* ------------------------------------------------------ check leftovers */

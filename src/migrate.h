@@ -72,6 +72,7 @@ struct migrate_report {
 	size_t			 n;
 	bool			 up_to_date;	/* nothing to do; no lock taken */
 	long long		 lock_wait_ms;
+	long long		 server_wait_ms;	/* up --wait: until it accepted */
 	long long		 total_ms;
 };
 
@@ -85,6 +86,7 @@ struct migrate_opts {
 	bool		 dry_run;
 	bool		 allow_out_of_order;
 	int		 lock_timeout_ms;	/* --lock-timeout, -1 = config */
+	int		 wait_s;	/* up --wait: retry connecting, -1 = no */
 	bool		 with_sql;	/* plan: fill step->sql */
 	bool		 diff;		/* verify --diff */
 	/*
@@ -251,6 +253,57 @@ void	migrate_leftovers_free(struct migrate_leftovers *);
  */
 int	migrate_resolve(const struct conf_target *, const struct migrate_opts *,
 	    long long version, bool applied, struct mc_err *);
+
+/*
+ * `migrate baseline VERSION --reason WHY`: mark every file up to VERSION (a
+ * file of the directory) applied without running it, in one transaction,
+ * each row flagged baselined and its event carrying reason. Refuses a ledger
+ * with any row. Takes the lock. Sets *marked. Returns 0 or -1 with err.
+ */
+int	migrate_baseline(const struct conf_target *, const struct migrate_opts *,
+	    long long version, const char *reason, size_t *marked, struct mc_err *);
+
+/*
+ * `migrate repair`: re-record the checksums of applied files edited since
+ * (checksum-mismatch or a changed down file), or with failed, delete the
+ * failed rows. Asks o->confirm once per row (old and new checksums shown)
+ * before writing anything, then writes all in one transaction, each row only
+ * if unchanged since. MC_E_STATE when there is nothing to repair. Sets *done
+ * and *lines (one line per row: id, old -> new; caller frees; NULL on error).
+ */
+int	migrate_repair(const struct conf_target *, const struct migrate_opts *,
+	    bool failed, size_t *done, char **lines, struct mc_err *);
+
+/* One event of the history (mcpdb.migration_events); NULL: not recorded. */
+struct migrate_event {
+	long long	 id;
+	char		*at;		/* UTC, ISO 8601 */
+	long long	 version;
+	char		*name;
+	char		*event;		/* "applied", "rolled back", ... */
+	long long	 ms;		/* duration, -1 when not recorded */
+	char		*by;		/* user@client address */
+	char		*mcpdb_version;
+	char		*host;		/* host the runner ran on */
+	char		*checksum;
+	char		*error;
+	char		*note;		/* why (baseline --reason) */
+};
+
+/* `migrate history`. Caller frees with migrate_history_free. */
+struct migrate_history {
+	bool			 exists;	/* false: no ledger yet */
+	struct migrate_event	*v;
+	size_t			 n;
+};
+
+/*
+ * Read the whole history, oldest first, without writing anything (a ledger
+ * of an older mcpdb shows NULL for what it did not record). NULL with err.
+ */
+struct migrate_history *migrate_history(const struct conf_target *,
+	    struct mc_err *);
+void	migrate_history_free(struct migrate_history *);
 
 /*
  * `migrate new NAME`: create the next-numbered pair in dir from a template.
