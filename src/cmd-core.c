@@ -167,8 +167,8 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		table_add(tb, "read_only", t->read_only ? "yes" : "no",
 		    cmd_show_from(t->read_only != false));
 		snprintf(n1, sizeof(n1), "%d..%d", p->min, p->max);
-		table_add(tb, "pool size", n1, cmd_show_from(p->min != d.pool.min ||
-		    p->max != d.pool.max));
+		table_add(tb, "pool size", n1, cmd_show_from(
+		    p->min != d.pool.min || p->max != d.pool.max));
 		snprintf(n2, sizeof(n2), "%d ms", p->acquire_timeout_ms);
 		table_add(tb, "pool acquire timeout", n2, cmd_show_from(
 		    p->acquire_timeout_ms != d.pool.acquire_timeout_ms));

@@ -47,7 +47,7 @@
 
 struct conf {
 	char			*path;		/* file read, or NULL */
-	const char		*path_source;	/* how path was found, for `config show` */
+	const char		*path_source;	/* how path was found */
 	struct conf_target	*targets;	/* file order */
 	size_t			 ntargets;
 	struct conf_target	*synth;		/* made-up "default", or NULL */

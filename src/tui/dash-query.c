@@ -31,7 +31,7 @@ struct dash_query {
 	bool		 loading;
 	int		 pid;
 	char		*text;		/* the whole query shown */
-	struct dq_job	*job;		/* the read under way, or NULL */
+	struct dq_job	*job;		/* the read under way */
 };
 
 /* What the job reads; owned by the job until finished. */

@@ -23,7 +23,8 @@ void	dash_query_free(struct dash_query *);
  * Read the whole query of session pid (started at backend_start_us, 0 when
  * hidden) and open the viewer when it arrives.
  */
-void	dash_query_open(struct dash_query *, int pid, long long backend_start_us);
+void	dash_query_open(struct dash_query *, int pid,
+	    long long backend_start_us);
 /* Is the viewer open (it then owns the pane's window and keys)? */
 bool	dash_query_active(const struct dash_query *);
 /* Draw the viewer over the whole window. */

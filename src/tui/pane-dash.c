@@ -98,7 +98,7 @@ struct pane_dash {
 	bool			 editing;	/* typing a filter after '/' */
 	char			 edit[128];
 	size_t			 elen;
-	struct dash_query	*query;		/* Enter: the whole query */
+	struct dash_query	*query;	/* Enter: the whole query */
 };
 
 static const char *const pane_dash_keys[] = {
@@ -109,7 +109,7 @@ static const char *const pane_dash_keys[] = {
 	"i            show / hide idle sessions",
 	"c            cancel the selected backend's query (asks first)",
 	"K            terminate the selected backend (asks first)",
-	"Enter        the selected session's whole query (w writes it to a file)",
+	"Enter        the selected session's whole query (w: to a file)",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -662,7 +662,8 @@ dash_draw_sessions(struct pane_dash *d, WINDOW *win, int y, int h, bool focused,
 	if (s->nblockers)
 		draw_putf(win, y + 1 + th, &x, draw_attr(DR_BAD), " by %d",
 		    s->blockers[0]);
-	draw_putf(win, y + 1 + th, &x, draw_attr(DR_DIM), "  Enter: whole query");
+	draw_putf(win, y + 1 + th, &x, draw_attr(DR_DIM),
+	    "  Enter: whole query");
 	draw_text(win, y + 2 + th, 0, w, DASH_PLAIN, DRAW_PAD, s->query);
 }
 

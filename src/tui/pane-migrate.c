@@ -95,7 +95,7 @@ struct pane_migrate {
 	char			*st_err;	/* why the last read failed, or NULL */
 	int64_t			 st_at;		/* when it was read (monotonic ms) */
 	int64_t			 st_ok_at;	/* when the list shown was read */
-	bool			 placed;	/* cursor put on the first pending row */
+	bool			 placed;	/* first pending selected */
 	bool			 st_loading;
 	size_t			 counts[MIG_RUNNING + 1];
 	struct textview		 list;
@@ -706,7 +706,7 @@ pm_apply(struct pane_migrate *p, bool all)
 }
 
 
-/* Lines of down SQL a roll-back confirmation shows (the dialog must fit 80x24). */
+/* Lines of down SQL a roll-back confirmation shows (it must fit 80x24). */
 #define PM_CONFIRM_SQL_LINES	8
 
 /*
@@ -736,8 +736,9 @@ pm_sql_head(const char *sql, int n)
 	if (i == 0)
 		buf_printf(&b, "\n  (empty)");
 	if (more > 0)
-		buf_printf(&b, "\n  ... %d more line%s (Esc, then Enter on the row "
-		    "shows the whole file)", more, more == 1 ? "" : "s");
+		buf_printf(&b, "\n  ... %d more line%s (Esc, then Enter on "
+		    "the row shows the whole file)", more,
+		    more == 1 ? "" : "s");
 	return (buf_detach(&b));
 }
 
@@ -779,10 +780,12 @@ pm_rollback(struct pane_migrate *p, bool redo)
 	r->nversions = 1;
 	r->title = xasprintf("%s %s", redo ? "redo" : "roll back", last->file->id);
 	sql = pm_sql_head(last->file->down.sql, PM_CONFIRM_SQL_LINES);
-	q = redo ? xasprintf("Roll back %s (its down SQL runs) and apply it again"
-	    "\n\n%s", last->file->id, sql) : xasprintf("ROLL BACK migration %s: "
-	    "its down SQL runs and its ledger row is deleted\n\n%s",
-	    last->file->id, sql);
+	if (redo)
+		q = xasprintf("Roll back %s (its down SQL runs) and apply it "
+		    "again\n\n%s", last->file->id, sql);
+	else
+		q = xasprintf("ROLL BACK migration %s: its down SQL runs and "
+		    "its ledger row is deleted\n\n%s", last->file->id, sql);
 	ui_confirm(p->ui, q, pm_confirmed, pm_refused, r);
 	free(sql);
 	free(q);
@@ -991,8 +994,9 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		    p->st->dir);
 		lh = 2;
 	} else {
+		/* No run output yet: the list takes most rows. */
 		int	room = p->run == NULL && p->out.n == 0 ?
-		    h - y - 4 : (h - 6) / 2;	/* no run output: most rows */
+		    h - y - 4 : (h - 6) / 2;
 		char	pos[64];
 
 		lh = (int)p->st->n + 1;

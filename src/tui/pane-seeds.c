@@ -934,9 +934,11 @@ pd_load_go(struct pane_seeds *p)
 			char			 n[32];
 
 			if (c == NULL)
-				buf_printf(&tb, "\n  %s: rows not known", l->tables[i]);
+				buf_printf(&tb, "\n  %s: rows not known",
+				    l->tables[i]);
 			else if (c->rows < 0)
-				buf_printf(&tb, "\n  %s: does not exist yet", l->tables[i]);
+				buf_printf(&tb, "\n  %s: does not exist yet",
+				    l->tables[i]);
 			else
 				buf_printf(&tb, "\n  %s: %s%s rows deleted%s",
 				    l->tables[i], c->exact ? "" : "~",
@@ -944,9 +946,11 @@ pd_load_go(struct pane_seeds *p)
 				    c->exact ? "" : " (estimate)");
 		}
 		if (l->ntables > 8)
-			buf_printf(&tb, "\n  and %zu more tables", l->ntables - 8);
-		q = xasprintf("REPLACE the contents of (DELETE, following the foreign "
-		    "keys' ON DELETE rules):%s\nthen load seed set %s (%s)?",
+			buf_printf(&tb, "\n  and %zu more tables",
+			    l->ntables - 8);
+		q = xasprintf("REPLACE the contents of (DELETE, following "
+		    "the foreign keys' ON DELETE rules):%s\nthen load seed "
+		    "set %s (%s)?",
 		    tb.data, l->set, sz);
 	} else
 		q = xasprintf("Load seed set %s (%s mode, %s) into %s, in one transaction?", l->set,
