@@ -3,7 +3,17 @@
  * dedicated libpq connections, and the cost of an uncontended
  * acquire + release.
  *
- * usage: bench-pool [-t SECONDS] [-c THREADS] [-n ITERATIONS] MODE...
+ * usage: bench-pool [-t SECONDS] [-c THREADS] [-n ITERATIONS] [-M PROTO] MODE...
+ *   -M simple     PQexec("SELECT 1"): the simple query protocol (default)
+ *      extended   PQexecParams: unnamed statement, as pgbench -M extended
+ *      prepared   PQexecPrepared of a statement prepared once per
+ *                 connection, as pgbench -M prepared
+ *      mcpdb      the pool side runs pool_query_deadline (mcpdb's own
+ *                 query path: non-blocking send, poll, extended protocol),
+ *                 the dedicated side PQexecParams
+ *   -q QUERIES    direct and pool: each thread runs exactly QUERIES queries
+ *                 instead of -t seconds (for profiles: the cost of N
+ *                 queries minus the cost of a few is the cost per query)
  *   direct   THREADS threads, each with its own PGconn, run SELECT 1
  *   pool     THREADS threads share a pool of max THREADS: acquire,
  *            SELECT 1, release
@@ -19,6 +29,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +44,12 @@
 #include "pool.h"
 #include "clk.h"
 
+enum bench_proto { BP_SIMPLE, BP_EXTENDED, BP_PREPARED, BP_MCPDB };
+
 struct bench {
 	const struct conf_target *t;
+	enum bench_proto proto;
+	long		 queries;	/* -q: per thread, then stop (0: -t) */
 	struct pool	*p;
 	int64_t		 end_us;
 	int		 start;		/* all threads go at once */
@@ -55,6 +70,57 @@ bench_thread_cpu(void)
 	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 }
 
+/*
+ * One SELECT 1 on c in b's protocol; pooled says c came from the pool (so
+ * BP_MCPDB takes the pool's own path). Returns true when it returned a row.
+ */
+static bool
+bench_query(struct bench *b, PGconn *c, bool pooled)
+{
+	struct mc_err	 err = { 0 };
+	PGresult	*res;
+	const char	*st;
+	bool		 ok;
+
+	switch (b->proto) {
+	case BP_SIMPLE:
+		res = PQexec(c, "SELECT 1");
+		break;
+	case BP_PREPARED:
+		res = PQexecPrepared(c, "bench_s1", 0, NULL, NULL, NULL, 0);
+		st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (st != NULL && strcmp(st, "26000") == 0) {
+			/* first use on this connection: prepare it once */
+			PQclear(res);
+			PQclear(PQprepare(c, "bench_s1", "SELECT 1", 0, NULL));
+			res = PQexecPrepared(c, "bench_s1", 0, NULL, NULL, NULL,
+			    0);
+		}
+		break;
+	case BP_MCPDB:
+		if (pooled) {
+			res = pool_query_deadline(b->p, c, "SELECT 1", 0, NULL,
+			    0, &err);
+			break;
+		}
+		/* FALLTHROUGH */
+	case BP_EXTENDED:
+	default:
+		res = PQexecParams(c, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0);
+		break;
+	}
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	return (ok);
+}
+
+/* Has a thread that ran n queries reached the end (-q or -t)? */
+static bool
+bench_done(const struct bench *b, long n)
+{
+	return (b->queries > 0 ? n >= b->queries : clk_mono_us() >= b->end_us);
+}
+
 /* One dedicated connection running SELECT 1 until the end. */
 static void *
 bench_direct(void *arg)
@@ -62,7 +128,6 @@ bench_direct(void *arg)
 	struct bench	*b = arg;
 	struct mc_err	 err = { 0 };
 	PGconn		*c = pgq_connect(b->t, "bench-direct", &err);
-	PGresult	*res;
 	long		 n = 0, bad = 0;
 
 	if (c == NULL) {
@@ -72,13 +137,11 @@ bench_direct(void *arg)
 	}
 	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
 		usleep(100);
-	while (clk_mono_us() < b->end_us) {
-		res = PQexec(c, "SELECT 1");
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+	while (!bench_done(b, n + bad)) {
+		if (bench_query(b, c, false))
 			n++;
 		else
 			bad++;
-		PQclear(res);
 	}
 	PQfinish(c);
 	__atomic_add_fetch(&b->ops, n, __ATOMIC_SEQ_CST);
@@ -93,22 +156,19 @@ bench_pooled(void *arg)
 	struct bench	*b = arg;
 	struct mc_err	 err = { 0 };
 	PGconn		*c;
-	PGresult	*res;
 	long		 n = 0, bad = 0;
 
 	while (!__atomic_load_n(&b->start, __ATOMIC_SEQ_CST))
 		usleep(100);
-	while (clk_mono_us() < b->end_us) {
+	while (!bench_done(b, n + bad)) {
 		if ((c = pool_acquire(b->p, "bench", &err)) == NULL) {
 			bad++;
 			continue;
 		}
-		res = PQexec(c, "SELECT 1");
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		if (bench_query(b, c, true))
 			n++;
 		else
 			bad++;
-		PQclear(res);
 		pool_release(b->p, c);
 	}
 	__atomic_add_fetch(&b->ops, n, __ATOMIC_SEQ_CST);
@@ -123,7 +183,6 @@ bench_ab(void *arg)
 	struct bench	*b = arg;
 	struct mc_err	 err = { 0 };
 	PGconn		*own = pgq_connect(b->t, "bench-direct", &err), *c;
-	PGresult	*res;
 	long		 n[2] = { 0, 0 }, bad = 0;
 	int64_t		 cpu[2] = { 0, 0 }, mark, now;
 	int		 ph, last = 0;
@@ -150,12 +209,10 @@ bench_ab(void *arg)
 			bad++;
 			continue;
 		}
-		res = PQexec(c, "SELECT 1");
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		if (bench_query(b, c, ph == 1))
 			n[ph]++;
 		else
 			bad++;
-		PQclear(res);
 		if (ph == 1)
 			pool_release(b->p, c);
 	}
@@ -256,8 +313,26 @@ main(int argc, char **argv)
 	int			 ch, threads = 8;
 	PGconn			*c;
 
-	while ((ch = getopt(argc, argv, "t:c:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:c:n:M:q:")) != -1) {
 		switch (ch) {
+		case 'q':
+			b.queries = atol(optarg);
+			break;
+		case 'M':
+			if (strcmp(optarg, "simple") == 0)
+				b.proto = BP_SIMPLE;
+			else if (strcmp(optarg, "extended") == 0)
+				b.proto = BP_EXTENDED;
+			else if (strcmp(optarg, "prepared") == 0)
+				b.proto = BP_PREPARED;
+			else if (strcmp(optarg, "mcpdb") == 0)
+				b.proto = BP_MCPDB;
+			else {
+				fprintf(stderr, "bench-pool: -M simple|extended|"
+				    "prepared|mcpdb\n");
+				return (2);
+			}
+			break;
 		case 't':
 			secs = atof(optarg);
 			break;
@@ -269,7 +344,8 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: bench-pool [-t SECONDS] "
-			    "[-c THREADS] [-n ITERATIONS] direct|pool|ab|acquire...\n");
+			    "[-c THREADS] [-n ITERATIONS] [-M PROTO] [-q QUERIES] "
+			    "direct|pool|ab|acquire...\n");
 			return (2);
 		}
 	}

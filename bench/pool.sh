@@ -1,22 +1,29 @@
 #!/bin/sh
-# pool.sh - the PostgreSQL pool's benchmark, side by side in one run:
-#   1. THREADS threads running SELECT 1 through the pool (max = THREADS)
-#   2. THREADS threads with dedicated libpq connections (target: 1 >= 0.95 x 2)
-#      1 and 2 run interleaved in one process (bench-pool ab: the same
-#      threads switch between the pool and their own connection every
-#      200 ms), so drifting machine load hits both alike; the client CPU
-#      per query of each side is reported too (insensitive to load)
-#   3. pgbench -c THREADS through pgbouncer in transaction mode (TCP loopback)
-#   4. pgbench -c THREADS straight to the server (unix socket), for reference
-#   5. uncontended acquire + release in ns (target: < 1000)
-# Every round runs the modes in a rotated order; the medians and ratios are
+# pool.sh - the PostgreSQL pool's benchmark against pgbench, like with like:
+# for each transport (unix socket, TCP loopback) and each protocol (simple,
+# extended, prepared: pgbench -M), in one run:
+#   - THREADS threads running SELECT 1 through the pool (max = THREADS)
+#     and the same threads on dedicated libpq connections, interleaved in
+#     one process (bench-pool ab: they switch every 200 ms), so drifting
+#     machine load hits both alike; client CPU per query of each side too
+#   - pgbench -c THREADS -j THREADS -M PROTO on the same transport: one
+#     thread per connection, as bench-pool has
+#   - "mcpdb": the pool side through pool_query_deadline (the path mcpdb's
+#     own queries take: non-blocking send, poll, extended protocol) against
+#     pgbench -M extended
+# plus, for reference, pgbench -j 2 (two threads multiplexing the clients),
+# pgbench through pgbouncer in transaction mode (TCP) and the uncontended
+# acquire + release in ns (target: < 1000).
+# Every round runs the cells in a rotated order; the medians and ratios are
 # printed as a markdown table at the end.
 #
 # usage: sh bench/pool.sh          (from a configured build directory)
-# Environment: ROUNDS=3 SECS=5 THREADS=8 ITERS=2000000; MCPDB_TEST_PGURL to
-# use a running server (else a private one is started with
-# src/mcpdb-servers.sh and purged at the end); BUILDDIR (default: .).
-# Only loopback is used; only processes started here are stopped, by pid.
+# Environment: ROUNDS=3 SECS=5 THREADS=8 ITERS=2000000 PROTOS="simple
+# extended prepared mcpdb" TRANSPORTS="unix tcp"; MCPDB_TEST_PGURL (and
+# MCPDB_TEST_PGURL_TCP) to use a running server (else a private one is
+# started with src/mcpdb-servers.sh and purged at the end); BUILDDIR
+# (default: .). Only loopback is used; only processes started here are
+# stopped, by pid.
 set -eu
 
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -25,6 +32,8 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 THREADS=${THREADS:-8}
 ITERS=${ITERS:-2000000}
+PROTOS=${PROTOS:-simple extended prepared mcpdb}
+TRANSPORTS=${TRANSPORTS:-unix tcp}
 PGBENCH=${PGBENCH:-pgbench}
 [ -x /usr/lib/postgresql/15/bin/pgbench ] && PGBENCH=/usr/lib/postgresql/15/bin/pgbench
 PSQL=psql
@@ -74,8 +83,13 @@ if [ -z "${MCPDB_TEST_PGURL:-}" ]; then
 	sh "$SRCDIR/src/mcpdb-servers.sh" up --dir "$W/srv" >"$W/env"
 	STARTED=1
 	MCPDB_TEST_PGURL=$(sed -n "s/^MCPDB_TEST_PGURL=//p" "$W/env" | sed "s/^'//; s/'\$//")
+	MCPDB_TEST_PGURL_TCP=$(sed -n "s/^MCPDB_TEST_PGURL_TCP=//p" "$W/env" | sed "s/^'//; s/'\$//")
 fi
 URL=$MCPDB_TEST_PGURL
+TCPURL=${MCPDB_TEST_PGURL_TCP:-}
+case " $TRANSPORTS " in
+*" tcp "*) [ -n "$TCPURL" ] || { echo "pool.sh: MCPDB_TEST_PGURL_TCP is not set (TRANSPORTS=unix to skip TCP)" >&2; exit 2; } ;;
+esac
 SOCK=$("$PSQL" "$URL" -XAtc "show unix_socket_directories" | cut -d, -f1)
 PORT=$("$PSQL" "$URL" -XAtc "show port")
 PGVER=$("$PSQL" "$URL" -XAtc "show server_version")
@@ -111,23 +125,44 @@ log "pgbouncer $(pgbouncer --version | head -1 | cut -d' ' -f2) pid $BOUNCER_PID
 echo "SELECT 1;" >"$W/select1.sql"
 "$PSQL" -X -q -h 127.0.0.1 -p "$BPORT" -U postgres -d bench -c "select 1" >/dev/null
 
+# url TRANSPORT: the conninfo of that transport.
+url() { if [ "$1" = tcp ]; then echo "$TCPURL"; else echo "$URL"; fi; }
+
+# cell TRANSPORT PROTO: pool and dedicated (bench-pool ab), then pgbench on
+# the same transport and protocol; appends to $W/res.TRANSPORT.PROTO.*.
+cell()
+{
+	t=$1 m=$2 u=$(url "$1") pm=$2
+	[ "$m" = mcpdb ] && pm=extended
+	f=$W/res.$t.$m
+	MCPDB_BENCH_PGURL=$u "$BENCH" -t "$((SECS * 2))" -c "$THREADS" -M "$m" ab >"$W/ab.out"
+	p=$(sed -n 's/^ab_pool_qps //p' "$W/ab.out")
+	d=$(sed -n 's/^ab_direct_qps //p' "$W/ab.out")
+	g=$("$PGBENCH" -n -c "$THREADS" -j "$THREADS" -M "$pm" -T "$SECS" \
+	    -f "$W/select1.sql" "$u" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+	[ -n "$p" ] && [ -n "$d" ] && [ -n "$g" ] || return 0
+	echo "$p" >>"$f.pool"
+	echo "$d" >>"$f.direct"
+	echo "$g" >>"$f.pgbench"
+	sed -n 's/^ab_pool_cpu_us //p' "$W/ab.out" >>"$f.pool_cpu"
+	sed -n 's/^ab_direct_cpu_us //p' "$W/ab.out" >>"$f.direct_cpu"
+	div "$p" "$d" >>"$f.ratio"; echo >>"$f.ratio"
+	div "$p" "$g" >>"$f.pool_pgb"; echo >>"$f.pool_pgb"
+	div "$d" "$g" >>"$f.direct_pgb"; echo >>"$f.direct_pgb"
+	echo "pool $p dedicated $d pgbench $g"
+}
+
 run()
 {
 	case $1 in
-	ab)
-		MCPDB_BENCH_PGURL=$URL "$BENCH" -t "$((SECS * 2))" -c "$THREADS" ab >"$W/ab.out"
-		sed -n 's/^ab_direct_qps //p' "$W/ab.out" >>"$W/res.direct"
-		sed -n 's/^ab_pool_qps //p' "$W/ab.out" >>"$W/res.pool"
-		sed -n 's/^ab_direct_cpu_us //p' "$W/ab.out" >>"$W/res.direct_cpu"
-		sed -n 's/^ab_pool_cpu_us //p' "$W/ab.out" >>"$W/res.pool_cpu"
-		awk '/^ab_direct_qps/ {d = $2} /^ab_pool_qps/ {p = $2}
-		    END {if (d > 0) printf "%.4f\n", p / d}' "$W/ab.out" >>"$W/res.ratio"
-		tr '\n' ' ' <"$W/ab.out" ;;
+	cell:*)
+		c=${1#cell:}
+		cell "${c%%:*}" "${c#*:}" ;;
 	bouncer)
 		"$PGBENCH" -n -c "$THREADS" -j 2 -T "$SECS" -f "$W/select1.sql" \
 		    -h 127.0.0.1 -p "$BPORT" -U postgres bench 2>&1 |
 		    sed -n 's/^tps = \([0-9.]*\).*/\1/p' ;;
-	pgbench)
+	pgbench2)
 		"$PGBENCH" -n -c "$THREADS" -j 2 -T "$SECS" -f "$W/select1.sql" \
 		    -h "$SOCK" -p "$PORT" -U postgres postgres 2>&1 |
 		    sed -n 's/^tps = \([0-9.]*\).*/\1/p' ;;
@@ -137,7 +172,10 @@ run()
 	esac
 }
 
-MODES="ab bouncer pgbench acquire"
+MODES="bouncer pgbench2 acquire"
+for t in $TRANSPORTS; do
+	for m in $PROTOS; do MODES="$MODES cell:$t:$m"; done
+done
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	# rotate the order by r-1 so no mode always runs first
@@ -147,30 +185,40 @@ while [ "$r" -le "$ROUNDS" ]; do
 	for m in "$@"; do
 		v=$(run "$m")
 		[ -n "$v" ] || { echo "pool.sh: mode $m produced no number" >&2; exit 1; }
-		[ "$m" = ab ] || echo "$v" >>"$W/res.$m"
+		case $m in cell:*) ;; *) echo "$v" >>"$W/res.$m" ;; esac
 		log "round $r $m: $v (load $(cut -d' ' -f1 /proc/loadavg))"
 	done
 	r=$((r + 1))
 done
 
-POOL=$(med <"$W/res.pool") DIRECT=$(med <"$W/res.direct") BOUNCER=$(med <"$W/res.bouncer")
-PGB=$(med <"$W/res.pgbench") ACQ=$(med <"$W/res.acquire")
-PCPU=$(med <"$W/res.pool_cpu") DCPU=$(med <"$W/res.direct_cpu")
+BOUNCER=$(med <"$W/res.bouncer") PGB2=$(med <"$W/res.pgbench2")
+ACQ=$(med <"$W/res.acquire")
 cat <<EOF
 
-PostgreSQL $PGVER, pgbouncer $(pgbouncer --version | head -1 | cut -d' ' -f2), $(nproc) CPUs, $THREADS clients, SELECT 1, ${SECS} s per side x $ROUNDS rounds (medians); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
+PostgreSQL $PGVER, pgbouncer $(pgbouncer --version | head -1 | cut -d' ' -f2), $(nproc) CPUs, $THREADS clients, SELECT 1, ${SECS} s per side x $ROUNDS rounds (medians; ratios are medians of the per-round ratios); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 
-| measurement | value |
+| transport | protocol | pool q/s | dedicated q/s | pgbench -j $THREADS tps | **pool / pgbench** (rounds) | dedicated / pgbench | pool / dedicated | client CPU us/query: pool, dedicated |
+|---|---|---|---|---|---|---|---|---|
+EOF
+for t in $TRANSPORTS; do
+	for m in $PROTOS; do
+		f=$W/res.$t.$m
+		[ -s "$f.pool" ] || { echo "| $t | $m | no complete round | | | | | | |"; continue; }
+		pm=$m
+		[ "$m" = mcpdb ] && pm="pool_query_deadline vs -M extended"
+		echo "| $t | $pm | $(med <"$f.pool") | $(med <"$f.direct") | $(med <"$f.pgbench") | **$(med <"$f.pool_pgb")** ($(tr '\n' ' ' <"$f.pool_pgb" | sed 's/ $//')) | $(med <"$f.direct_pgb") | $(med <"$f.ratio") | $(med <"$f.pool_cpu"), $(med <"$f.direct_cpu") |"
+	done
+done
+UP=nan TP=nan
+[ -s "$W/res.unix.simple.pool" ] && UP=$(med <"$W/res.unix.simple.pool")
+[ -s "$W/res.tcp.simple.pool" ] && TP=$(med <"$W/res.tcp.simple.pool")
+cat <<EOF
+
+| reference | value |
 |---|---|
-| pool, $THREADS threads (q/s, interleaved with the next row) | $POOL |
-| dedicated libpq connections, $THREADS threads (q/s) | $DIRECT |
-| pgbench -c $THREADS via pgbouncer transaction mode, TCP (tps) | $BOUNCER |
-| pgbench -c $THREADS direct, unix socket (tps) | $PGB |
-| client CPU per query, pool (us) | $PCPU |
-| client CPU per query, dedicated (us) | $DCPU |
-| **pool / dedicated**, median of per-round ratios (target >= 0.95) | $(med <"$W/res.ratio") (rounds: $(tr '\n' ' ' <"$W/res.ratio")) |
-| **pool / pgbench via pgbouncer** | $(div "$POOL" "$BOUNCER") |
-| pool / pgbench direct | $(div "$POOL" "$PGB") |
-| client CPU per query, pool / dedicated | $(div "$PCPU" "$DCPU") |
+| pgbench -c $THREADS -j 2, unix socket, simple (tps): two threads multiplexing the clients | $PGB2 |
+| pool (unix, simple) / pgbench -j 2 | $(div "$UP" "$PGB2") |
+| pgbench -c $THREADS via pgbouncer transaction mode, TCP, simple (tps) | $BOUNCER |
+| **pool (tcp, simple) / pgbench via pgbouncer** | $(div "$TP" "$BOUNCER") |
 | **uncontended acquire + release (ns)** (target < 1000) | $ACQ |
 EOF
