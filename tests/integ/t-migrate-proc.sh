@@ -130,14 +130,14 @@ i=0
 while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(coalesce%' AND state = 'active'")" != 1 ] && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-is "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $K2 AND granted")" 1 "the runner holds the lock mid-migration"
+is "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $K2 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = '$DB')")" 1 "the runner holds the lock mid-migration"
 kill -9 "$BG1"; wait "$BG1" 2>/dev/null; BG1=
 i=0
 while [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mcpdb/migrate' AND datname = '$DB'")" != 0 ] && [ $i -lt 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 is "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mcpdb/migrate' AND datname = '$DB'")" 0 "both of the killed runner's sessions end (the busy one within a second)"
-is "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $K2")" 0 "no lock left behind"
+is "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $K2 AND database = (SELECT oid FROM pg_database WHERE datname = '$DB')")" 0 "no lock left behind"
 is "$(q "SELECT count(*) FROM mcpdb.migrations")" 0 "no ledger row left behind"
 is "$(q "SELECT to_regclass('killed_t') IS NULL")" t "and nothing of the migration"
 out=$(mig up --dir "$K" 2>&1); rc=$?
