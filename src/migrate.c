@@ -2587,6 +2587,7 @@ migrate_repair(const struct conf_target *t, const struct migrate_opts *o,
 {
 	struct buf		 b;
 	struct migrun		 r;
+	struct mig_ledger	 asked = { 0 };
 	struct mig_status	*rows = NULL;
 	const struct mig_status	*s;
 	char			 v[24], algo[8], *what, *keep, *note;
@@ -2622,6 +2623,13 @@ migrate_repair(const struct conf_target *t, const struct migrate_opts *o,
 			goto out;
 		rc = -1;
 	}
+	/*
+	 * Taking the lock re-reads the ledger; rows point into the one the
+	 * questions were asked from, so keep it: the writes below compare
+	 * against what was confirmed.
+	 */
+	asked = r.ledger;
+	memset(&r.ledger, 0, sizeof(r.ledger));
 	if (migrate_take_lock(&r, NULL, err) == -1)
 		goto out;
 	/* All or none; each row only if it is still what was confirmed. */
@@ -2667,6 +2675,7 @@ migrate_repair(const struct conf_target *t, const struct migrate_opts *o,
 out:
 	buf_done(&b);
 	free(rows);
+	mig_ledger_done(&asked);
 	migrate_close(&r);
 	return (rc);
 }
