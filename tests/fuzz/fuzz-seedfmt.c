@@ -47,8 +47,9 @@ fz_manifest(const char *text, size_t len)
 			    err.msg);
 		return;
 	}
-	if (m->name == NULL || m->nfiles == 0)
-		fuzz_fail("a manifest without name or files parsed", NULL);
+	/* "name" is optional: a set is named by its directory. */
+	if (m->nfiles == 0)
+		fuzz_fail("a manifest without files parsed", NULL);
 	for (i = 0; i < m->nfiles; i++) {
 		f = m->files[i].file;
 		if (f == NULL || *f == '\0' || strchr(f, '/') != NULL ||
