@@ -521,23 +521,6 @@ done:
 
 /* --- redis+cluster:// ---------------------------------------------------- */
 
-/* The value of len decimal digits at w (at most 9), or -1. */
-static long
-rdsuri_digits(const char *w, size_t len)
-{
-	long	v = 0;
-	size_t	i;
-
-	if (len == 0 || len > 9)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)w[i]))
-			return (-1);
-		v = v * 10 + (w[i] - '0');
-	}
-	return (v);
-}
-
 /* Is s a redis+cluster:// target? */
 bool
 rdsuri_cluster_is(const char *s)
@@ -552,7 +535,7 @@ rdsuri_seed_parse(const char *s, size_t len, struct rdsuri_seed *sd,
 {
 	const char	*hend, *p, *colon = NULL;
 	size_t		 hl, i;
-	long		 port = 6379;
+	int		 port = 6379;
 
 	if (len == 0)
 		return (mc_err_set(err, MC_E_CONFIG, "redis+cluster://: empty seed "
@@ -586,14 +569,14 @@ rdsuri_seed_parse(const char *s, size_t len, struct rdsuri_seed *sd,
 			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
 			    "\"%.*s\": bad character in the host", (int)len, s));
 	if (colon != NULL) {
-		port = rdsuri_digits(colon + 1, (size_t)(s + len - colon - 1));
-		if (port < 1 || port > 65535)
+		if (!rdsuri_uint(colon + 1, (size_t)(s + len - colon - 1), 1,
+		    65535, &port))
 			return (mc_err_set(err, MC_E_CONFIG, "redis+cluster:// seed "
 			    "\"%.*s\": port must be 1..65535", (int)len, s));
 	}
 	memcpy(sd->host, p, hl);
 	sd->host[hl] = '\0';
-	sd->port = (int)port;
+	sd->port = port;
 	return (0);
 }
 
