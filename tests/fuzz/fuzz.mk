@@ -34,16 +34,16 @@ tests_fuzz_fuzz_rdsinfo_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_rdsinfo_LDADD = $(FUZZ_LDADD)
 
 # make fuzz [FUZZ_SECONDS=N]: each harness in turn, growing a corpus under
-# tests/fuzz/work/NAME from the seeds; a crash lands in tests/fuzz/artifacts.
+# tests/fuzz/grown/NAME from the seeds; a crash lands in tests/fuzz/artifacts.
 if FUZZING
 fuzz: $(FUZZ_PROGS)
 	@mkdir -p tests/fuzz/artifacts; \
 	for n in $(FUZZ_NAMES); do \
-	  mkdir -p tests/fuzz/work/$$n; \
+	  mkdir -p tests/fuzz/grown/$$n; \
 	  echo "== fuzz-$$n for $(FUZZ_SECONDS) s"; \
 	  tests/fuzz/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) \
 	    -print_final_stats=1 -artifact_prefix=tests/fuzz/artifacts/$$n- \
-	    tests/fuzz/work/$$n $(srcdir)/tests/fuzz/corpus/$$n || exit 1; \
+	    tests/fuzz/grown/$$n $(srcdir)/tests/fuzz/corpus/$$n || exit 1; \
 	done
 else
 fuzz:
