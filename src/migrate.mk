@@ -16,7 +16,8 @@ TESTS += tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
 	tests/integ/t-migrate-history.sh tests/integ/t-migrate-baseline.sh \
 	tests/integ/t-migrate-wait.sh tests/integ/t-migrate-repair.sh \
 	tests/integ/t-exit-codes.sh tests/integ/t-migrate-big.sh
-EXTRA_DIST += tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
+EXTRA_DIST += tests/integ/migdb.sh \
+	tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
 	tests/integ/t-migrate-history.sh tests/integ/t-migrate-baseline.sh \
 	tests/integ/t-migrate-wait.sh tests/integ/t-migrate-repair.sh \
 	tests/integ/t-exit-codes.sh tests/integ/t-migrate-big.sh

@@ -6,27 +6,8 @@
 # by the next run, its old events kept; bad input is one line, a non-zero
 # exit, and nothing created on the server.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
-M=${MCPDB_BIN:?}
-URL=${MCPDB_TEST_PGURL:-}
-[ -n "$URL" ] || skip_all "MCPDB_TEST_PGURL not set; run under tests/harness/with-servers.sh"
-command -v psql >/dev/null 2>&1 || skip_all "psql not found"
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not found"
-
-W=$(mktemp -d -t mcpdb-mighist.XXXXXX)
-DB=mcpdb_t_mighist_$$
-cleanup() {
-	psql "$URL" -XAtqc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
-unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL PGOPTIONS
-export XDG_CONFIG_HOME="$W/xdg" HOME="$W"
-
-q() { psql "$URL dbname=$DB" -XAtqc "$1" 2>&1; }
-fresh() {
-	psql "$URL" -XAtqc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-	psql "$URL" -XAtqc "CREATE DATABASE $DB" >/dev/null || { echo "Bail out! cannot create $DB"; exit 1; }
-}
+TAG=mighist
+. "$MCPDB_SRCDIR/tests/integ/migdb.sh"
 mig() { "$M" --pg "$URL dbname=$DB" migrate "$@"; }
 migj() { "$M" --json --pg "$URL dbname=$DB" migrate "$@"; }
 js() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }

@@ -6,25 +6,9 @@
 # repair, no confirmation, a protected target with --yes only, a failed row
 # without --remove-failed.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
-M=${MCPDB_BIN:?}
-URL=${MCPDB_TEST_PGURL:-}
-[ -n "$URL" ] || skip_all "MCPDB_TEST_PGURL not set; run under tests/harness/with-servers.sh"
-command -v psql >/dev/null 2>&1 || skip_all "psql not found"
-command -v python3 >/dev/null 2>&1 || skip_all "python3 not found"
-
-W=$(mktemp -d -t mcpdb-migrep.XXXXXX)
-DB=mcpdb_t_migrep_$$
-cleanup() {
-	psql "$URL" -XAtqc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
-unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL PGOPTIONS
-export XDG_CONFIG_HOME="$W/xdg" HOME="$W"
-
-q() { psql "$URL dbname=$DB" -XAtqc "$1" 2>&1; }
-psql "$URL" -XAtqc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-psql "$URL" -XAtqc "CREATE DATABASE $DB" >/dev/null || { echo "Bail out! cannot create $DB"; exit 1; }
+TAG=migrep
+. "$MCPDB_SRCDIR/tests/integ/migdb.sh"
+fresh
 mig() { "$M" -t t migrate "$@"; }
 migj() { "$M" --json -t t migrate "$@"; }
 js() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
