@@ -102,6 +102,33 @@ set -a
 . "$dir/env"
 set +a
 
+# Service roles are cluster-wide and every service's down drops its roles
+# when no other database uses them. Tests share this server and run in
+# parallel: one test's down must not drop the roles another test's database
+# (or dump, about to be restored) is relying on. A keeper database holds a
+# privilege of every service role for the whole run, so on this server downs
+# keep the roles (and say why). Tests asserting that the last down drops them
+# start their own server (tests/integ/schemas-lib.sh, SL_PRIVATE_SERVER=1).
+keep_roles()
+{
+	local psql=psql sql="" f svc
+	[ -n "${MCPDB_TEST_PGBIN:-}" ] && [ -x "$MCPDB_TEST_PGBIN/psql" ] && psql=$MCPDB_TEST_PGBIN/psql
+	for f in "$here"/../../migrations/[0-9][0-9][0-9][0-9]_*.up.sql; do
+		svc=${f##*/[0-9][0-9][0-9][0-9]_}
+		svc=${svc%.up.sql}
+		[ "$svc" = platform ] && continue
+		for r in "${svc}_rw" "${svc}_ro"; do
+			sql="$sql CREATE ROLE \"$r\" NOLOGIN; GRANT CONNECT ON DATABASE mcpdb_harness_roles TO \"$r\";"
+		done
+	done
+	"$psql" -X -q -v ON_ERROR_STOP=1 -d "$MCPDB_TEST_PGURL" \
+		-c "CREATE DATABASE mcpdb_harness_roles" -c "$sql" >/dev/null
+}
+if ! keep_roles; then
+	echo "$me: could not create the service roles' keeper database" >&2
+	exit 99
+fi
+
 # Run CMD in the background so that a signal reaches our traps at once (a
 # foreground child would delay them until it exits). A background child of a
 # non-interactive shell gets SIGINT/SIGQUIT ignored and stdin from /dev/null;

@@ -10,6 +10,25 @@
 [ -n "${MCPDB_TEST_PGURL:-}" ] || skip_all "MCPDB_TEST_PGURL not set (run under tests/harness/with-servers.sh)"
 
 SL_SRC=${MCPDB_SRCDIR:?}
+SL_SRV=""
+# SL_PRIVATE_SERVER=1 (set before sourcing): use a server pair of this test's
+# own instead of the harness's shared one, for tests that assert on
+# cluster-wide state (roles) that parallel tests would change underneath.
+if [ "${SL_PRIVATE_SERVER:-0}" = 1 ]; then
+	SL_SRV=$(mktemp -d "${TMPDIR:-/tmp}/mcpdb-sl.XXXXXX") || exit 1
+	chmod 755 "$SL_SRV"
+	if ! sh "$SL_SRC/src/mcpdb-servers.sh" up --dir "$SL_SRV" >/dev/null 2>"$SL_SRV.err"; then
+		cat "$SL_SRV.err" >&2
+		sh "$SL_SRC/src/mcpdb-servers.sh" down --dir "$SL_SRV" --purge >/dev/null 2>&1
+		rm -rf "$SL_SRV" "$SL_SRV.err"
+		echo "Bail out! cannot start a private server pair"
+		exit 1
+	fi
+	rm -f "$SL_SRV.err"
+	set -a
+	. "$SL_SRV/env"
+	set +a
+fi
 SL_MIG=$SL_SRC/migrations
 SL_SEEDS=$SL_SRC/seeds
 # Debian's /usr/bin/psql is a perl wrapper that costs ~50 ms per call: use the
@@ -39,6 +58,10 @@ sl_cleanup() {
 		"$PSQL" -X -q -d "$MCPDB_TEST_PGURL" -c "DROP ROLE IF EXISTS \"$r\"" >/dev/null 2>&1
 	done
 	rm -rf "$SL_TMP"
+	if [ -n "$SL_SRV" ]; then
+		sh "$SL_SRC/src/mcpdb-servers.sh" down --dir "$SL_SRV" --purge >/dev/null 2>&1
+		rm -rf "$SL_SRV"
+	fi
 }
 trap 'sl_cleanup' EXIT
 trap 'exit 130' INT TERM HUP
