@@ -13,6 +13,9 @@ libmcpdb_a_SOURCES += \
 	src/backoff.c src/backoff.h \
 	src/breaker.c src/breaker.h
 check_PROGRAMS += tests/unit/t-breaker
+# The seed load's ETA: a time-weighted moving average of the byte rate.
+libmcpdb_a_SOURCES += src/eta.c src/eta.h
+check_PROGRAMS += tests/unit/t-eta
 libmcpdb_a_SOURCES += \
 	src/out.c src/out.h \
 	src/pgq.c src/pgq.h \

@@ -42,6 +42,7 @@
 #include "textview.h"
 #include "ui.h"
 #include "clk.h"
+#include "eta.h"
 
 #define PD_REFRESH_MS	10000	/* re-read while on screen */
 #define PD_VISIBLE_MS	1500
@@ -111,6 +112,7 @@ struct pd_load {
 	long long		 bytes;
 	long long		 total;		/* the loader's total, 0 until it says */
 	double			 rate;
+	struct eta		 eta;		/* smoothed byte rate, for the ETA */
 	bool			 progressed;
 	PGcancel		*cancel;	/* the session's cancel handle while it runs */
 	/* UI thread only. */
@@ -606,6 +608,7 @@ pd_progress(void *arg, const struct seed_progress *sp)
 	l->bytes = sp->bytes;
 	l->total = sp->total_bytes;
 	l->rate = sp->rows_per_s;
+	eta_update(&l->eta, clk_mono_ms(), (double)sp->bytes);
 	l->progressed = true;
 	pthread_mutex_unlock(&l->mtx);
 }
@@ -807,6 +810,8 @@ pd_load_finished(void *arg, int status, const struct mc_err *err)
 static void
 pd_start(struct pane_seeds *p, struct pd_load *l)
 {
+	/* A 5 s time constant: follows a load slowing down within ~10 s. */
+	eta_init(&l->eta, 5.0);
 	l->started_ms = clk_mono_ms();
 	/* Behind this pane's own refresh (quick) it may queue; behind others, not. */
 	if (!ui_job(p->ui, l->title, pd_load_job, l, pd_load_finished, p->loading)) {
@@ -1059,10 +1064,12 @@ pd_draw_progress(struct pane_seeds *p, WINDOW *win, int y, int w)
 		    l->o.mode == SEED_APPEND || l->o.verify ? "finishing" :
 		    "merging and finishing");
 	else {
-		if (done > 0 && secs > 0 && total > done) {
-			left = (total - done) / (done / secs);
+		pthread_mutex_lock(&l->mtx);
+		left = eta_left(&l->eta, total);
+		pthread_mutex_unlock(&l->mtx);
+		if (left >= 0)
 			draw_fmt_duration(eta, sizeof(eta), left);
-		} else
+		else
 			snprintf(eta, sizeof(eta), "?");
 		snprintf(text, sizeof(text), "%s rows  %s rows/s  %.1f MiB of %s  ETA %s",
 		    rows, rate, done / 1048576.0, tot, eta);
