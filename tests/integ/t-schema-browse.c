@@ -134,6 +134,7 @@ fact(const struct sch_detail *d, const char *what)
 }
 
 static const char *const fixture =
+    "SET client_min_messages = error;"
     "CREATE ROLE t_schema_browse_reader;"
     "CREATE ROLE t_schema_browse_nobody LOGIN;"
     "CREATE SCHEMA app; CREATE SCHEMA empty_one;"
@@ -160,6 +161,14 @@ static const char *const fixture =
     "CREATE TABLE app.wide (id int, bio text, blob bytea);"
     "INSERT INTO app.wide SELECT g, repeat('é', 300), '\\x00ff' FROM generate_series(1, 30) g;"
     "INSERT INTO app.wide VALUES (99, E'tab\\there\\nnewline', NULL);"
+    /* What psql's \\d+ shows beyond \\d. */
+    "ALTER TABLE app.users SET (fillfactor = 90);"
+    "ALTER TABLE app.users ALTER COLUMN email SET STORAGE MAIN;"
+    "ALTER TABLE app.users ALTER COLUMN age SET STATISTICS 500;"
+    "ALTER TABLE app.users ALTER COLUMN name SET COMPRESSION pglz;"
+    "ALTER TABLE app.users REPLICA IDENTITY FULL;"
+    "CREATE STATISTICS app.users_stx (ndistinct) ON age, name FROM app.users;"
+    "CREATE PUBLICATION t_schema_browse_pub FOR TABLE app.users;"
     "ANALYZE;";
 
 int
@@ -195,7 +204,7 @@ main(void)
 	if (PQstatus(c) != CONNECTION_OK)
 		bail_out("cannot connect to %s: %s", dbname, PQerrorMessage(c));
 	exec_or_bail(c, fixture);
-	plan(57);
+	plan(68);
 
 	/* ---- the tree */
 	mc_err_clear(&err);
@@ -248,6 +257,10 @@ main(void)
 	like(f, "name|character varying(200)|C||'anon'::character varying|", "name: varchar(200), collation C, default");
 	like(f, "upper_name|text|||generated always as (upper(name::text)) stored|",
 	    "upper_name: a generated column");
+	like(f, "email|text||not null||login address|main|||", "email: storage main (\\d+)");
+	like(f, "age|integer|||||plain||500|", "age: storage plain, stats target 500");
+	like(f, "name|character varying(200)|C||'anon'::character varying||extended|pglz||",
+	    "name: storage extended, compression pglz");
 	free(f);
 	f = flat(sec(d, "Indexes") ? sec(d, "Indexes")->t : NULL);
 	ok(row_is(f, "users_pkey|PRIMARY KEY|", "|0|btree (id)|"), "index users_pkey: PRIMARY KEY, btree (id)");
@@ -257,8 +270,19 @@ main(void)
 	free(f);
 	f = flat(sec(d, "Constraints") ? sec(d, "Constraints")->t : NULL);
 	like(f, "users_age_check|check||CHECK (age >= 0)|", "the check constraint");
-	like(f, "users_pkey|primary key||PRIMARY KEY (id)|", "the primary key");
+	unlike(f, "users_pkey", "the primary key is listed once, under Indexes");
+	unlike(f, "users_email_key", "and so is the unique constraint");
 	free(f);
+	f = flat(sec(d, "Publications") ? sec(d, "Publications")->t : NULL);
+	like(f, "t_schema_browse_pub||", "the publication it is in");
+	free(f);
+	f = flat(sec(d, "Statistics objects") ? sec(d, "Statistics objects")->t : NULL);
+	like(f, "users_stx|CREATE STATISTICS app.users_stx (ndistinct) ON age, name FROM app.users|",
+	    "its extended statistics object");
+	free(f);
+	is_str(fact(d, "access method"), "heap", "fact: access method");
+	is_str(fact(d, "options"), "fillfactor=90", "fact: storage options (reloptions)");
+	is_str(fact(d, "replica identity"), "full", "fact: replica identity");
 	f = flat(sec(d, "Referenced by") ? sec(d, "Referenced by")->t : NULL);
 	like(f, "app.orders|orders_user_id_fkey|FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE|",
 	    "referenced by app.orders");
@@ -285,6 +309,9 @@ main(void)
 	like(f, "orders_user_id_fkey||FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE|",
 	    "app.orders: its foreign key out");
 	free(f);
+	is_str(fact(d, "replica identity"), "default (primary key)", "app.orders: default replica identity");
+	ok(sec(d, "Publications") == NULL && sec(d, "Statistics objects") == NULL,
+	    "no Publications or Statistics section when there are none");
 	schema_detail_free(d);
 
 	/* ---- view, sequence, function */
