@@ -99,9 +99,10 @@ find_pid(const struct snap_pg *pg, int pid)
 struct want_state {
 	int		 pid;
 	const char	*state;		/* NULL: the session must be gone */
+	const char	*wait_type;	/* and this wait event type, unless NULL */
 };
 
-/* The session pid is in state (or gone when state is NULL). */
+/* The session pid is in state (or gone when state is NULL), waiting on wait_type if set. */
 static bool
 pid_in_state(const struct snapshot *s, void *arg)
 {
@@ -112,7 +113,8 @@ pid_in_state(const struct snapshot *s, void *arg)
 		return (false);
 	if (w->state == NULL)
 		return (ss == NULL);
-	return (ss != NULL && strcmp(ss->state, w->state) == 0);
+	return (ss != NULL && strcmp(ss->state, w->state) == 0 &&
+	    (w->wait_type == NULL || strcmp(ss->wait_type, w->wait_type) == 0));
 }
 
 /* The session pid waits and names *blocker. */
@@ -290,6 +292,8 @@ test_sessions(const char *url, struct logger *log)
 	PQsendQuery(sleeper, "SELECT pg_sleep(30)");
 	w.pid = pid;
 	w.state = "active";
+	/* Active before it sleeps (parse, plan): wait for the sleep itself. */
+	w.wait_type = "Timeout";
 	s = wait_snap(p, pid_in_state, &w, 10000);
 	ss = s ? find_pid(snapshot_pg(s), pid) : NULL;
 	ok(ss != NULL && strcmp(ss->state, "active") == 0, "a running query shows as active");
@@ -303,6 +307,7 @@ test_sessions(const char *url, struct logger *log)
 	snprintf(sql, sizeof(sql), "SELECT pg_cancel_backend(%d)", pid);
 	free(pg_one(ctl, sql));
 	w.state = "idle";
+	w.wait_type = NULL;
 	s = wait_snap(p, pid_in_state, &w, 10000);
 	ok(s != NULL && pid_in_state(s, &w), "after a cancel the session is idle");
 	snapshot_free(s);
