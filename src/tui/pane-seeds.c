@@ -122,6 +122,29 @@ struct pd_load {
 	struct seed_report	*rep;
 	char			*check;		/* "no row changed" / what changed, or NULL */
 	bool			 changed;
+	long long		 size0, size1;	/* the tables' total size before/after, -1 unknown */
+};
+
+/*
+ * What a rolled-back load (failed, cancelled or a dry run) left in the
+ * set's tables: its rows are dead but keep their heap and index space until
+ * VACUUM (which lets it be reused) and REINDEX (which gives index space
+ * back). Shown on the pane with the fix, behind a confirmation.
+ */
+struct pd_bloat {
+	char		*set;
+	char		**tables;
+	size_t		 ntables;
+	long long	 left;		/* bytes the load added and left */
+};
+
+/* A VACUUM + REINDEX of a bloat's tables on the job thread. */
+struct pd_clean {
+	struct pane_seeds	*p;
+	const struct conf_target *t;
+	struct pd_bloat		*b;	/* owned */
+	long long		 size0, size1;
+	char			*failed;	/* the statement that failed, or NULL */
 };
 
 struct pane_seeds {
@@ -143,7 +166,12 @@ struct pane_seeds {
 	bool			 dry;
 	int64_t			 drawn_at;
 	bool			 wanted;	/* shown or completed once */
+	struct pd_bloat		*bloat;		/* left by the last rolled-back load, or NULL */
+	bool			 cleaning;
 };
+
+/* Below this, what a rolled-back load left is not worth a VACUUM. */
+#define PD_BLOAT_MIN	(1024 * 1024)
 
 static const char *const pane_seeds_keys[] = {
 	"Up/Down j/k  select a seed set",
@@ -152,6 +180,7 @@ static const char *const pane_seeds_keys[] = {
 	"Esc          during a load: cancel it (the transaction rolls back)",
 	"s            read the sets, the ledger and the row counts again",
 	"[ ]          scroll the load output back / forward",
+	"V            after a rolled-back load: VACUUM and REINDEX its tables (asks first)",
 	NULL,
 };
 
@@ -631,6 +660,26 @@ pd_load_count(PGconn *c, const struct pd_load *l, long long *v)
 	free(cnt);
 }
 
+static bool	pd_refuse_read_only(struct pane_seeds *);
+
+/* Total size (heap, indexes, TOAST) of tables; -1 when it cannot be read. */
+static long long
+pd_tables_size(PGconn *c, char *const *tables, size_t n)
+{
+	PGresult	*res;
+	char		*arr = schema_text_array((const char *const *)tables, n);
+	long long	 v = -1;
+
+	res = pgq_query(c, "SELECT coalesce(sum(pg_catalog.pg_total_relation_size(t::regclass)), 0)"
+	    " FROM pg_catalog.unnest($1::text[]) AS t WHERE pg_catalog.to_regclass(t) IS NOT NULL",
+	    1, (const char *[]){ arr }, NULL);
+	free(arr);
+	if (res != NULL && PQntuples(res) == 1)
+		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return (v);
+}
+
 /* Run the load on a session of its own, as `mcpdb seed load` does. Job thread. */
 static int
 pd_load_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
@@ -655,6 +704,9 @@ pd_load_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	after = xcalloc(l->ntables + 1, sizeof(long long));
 	if (!l->o.verify && !l->o.dry_run)
 		pd_load_count(c, l, before);
+	l->size0 = l->size1 = -1;
+	if (!l->o.verify)
+		l->size0 = pd_tables_size(c, l->tables, l->ntables);
 	rc = seed_run(c, l->dir, l->set, &l->o, &l->rep, err);
 	pthread_mutex_lock(&l->mtx);
 	PQfreeCancel(l->cancel);	/* NULL when the UI took it */
@@ -684,10 +736,207 @@ pd_load_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 			    l->ntables, l->ntables == 1 ? "" : "s");
 		buf_done(&b);
 	}
+	/* Rolled back (failed, cancelled, dry run): what did its dead rows leave? */
+	if ((rc != 0 || l->o.dry_run) && l->size0 >= 0 && PQstatus(c) == CONNECTION_OK &&
+	    PQtransactionStatus(c) == PQTRANS_IDLE)
+		l->size1 = pd_tables_size(c, l->tables, l->ntables);
 	free(before);
 	free(after);
 	PQfinish(c);
 	return (rc);
+}
+
+/* Free a bloat note. */
+static void
+pd_bloat_free(struct pd_bloat *b)
+{
+	size_t	i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->ntables; i++)
+		free(b->tables[i]);
+	free(b->tables);
+	free(b->set);
+	free(b);
+}
+
+/* Note what rolled-back load l left in its tables, if it is worth a VACUUM. UI thread. */
+static void
+pd_bloat_note(struct pane_seeds *p, const struct pd_load *l)
+{
+	struct pd_bloat	*b;
+	char		 sz[32];
+	size_t		 i;
+
+	if (l->size0 < 0 || l->size1 < 0 || l->size1 - l->size0 < PD_BLOAT_MIN)
+		return;
+	pd_bloat_free(p->bloat);
+	b = p->bloat = xcalloc(1, sizeof(*b));
+	b->set = xstrdup(l->set);
+	b->left = l->size1 - l->size0;
+	b->tables = xcalloc(l->ntables + 1, sizeof(char *));
+	for (i = 0; i < l->ntables; i++)
+		b->tables[i] = xstrdup(l->tables[i]);
+	b->ntables = l->ntables;
+	draw_fmt_bytes(sz, sizeof(sz), (double)b->left);
+	textview_addf(&p->out, DR_WARN, "the rolled-back rows left %s in the set's %zu table%s "
+	    "(dead rows and index entries stay until VACUUM; indexes shrink only with "
+	    "REINDEX): press V to VACUUM and REINDEX them", sz, b->ntables,
+	    b->ntables == 1 ? "" : "s");
+}
+
+/* Split "schema.table" into a quoted identifier pair. Caller frees. NULL on error. */
+static char *
+pd_quote_table(PGconn *c, const char *name)
+{
+	const char	*dot = strchr(name, '.');
+	char		*sch, *q1, *q2, *r;
+
+	if (dot == NULL)
+		return (PQescapeIdentifier(c, name, strlen(name)));
+	sch = xstrndup(name, (size_t)(dot - name));
+	q1 = PQescapeIdentifier(c, sch, strlen(sch));
+	q2 = PQescapeIdentifier(c, dot + 1, strlen(dot + 1));
+	free(sch);
+	r = q1 && q2 ? xasprintf("%s.%s", q1, q2) : NULL;
+	PQfreemem(q1);
+	PQfreemem(q2);
+	return (r);
+}
+
+/* VACUUM (ANALYZE) then REINDEX TABLE CONCURRENTLY each table. Job thread. */
+static int
+pd_clean_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
+    void *line_arg, struct mc_err *err)
+{
+	struct pd_clean	*k = arg;
+	PGconn		*c;
+	char		*q, *sql;
+	size_t		 i, j;
+	static const char *const verbs[] = { "VACUUM (ANALYZE) %s", "REINDEX TABLE CONCURRENTLY %s" };
+
+	(void)conn;
+	(void)line;
+	(void)line_arg;
+	if ((c = pgq_connect(k->t, "seed", err)) == NULL)
+		return (-1);
+	k->size0 = pd_tables_size(c, k->b->tables, k->b->ntables);
+	for (i = 0; i < k->b->ntables; i++) {
+		if ((q = pd_quote_table(c, k->b->tables[i])) == NULL) {
+			mc_err_set(err, MC_E_INPUT, "cannot quote table name %s", k->b->tables[i]);
+			PQfinish(c);
+			return (-1);
+		}
+		for (j = 0; j < 2; j++) {
+			sql = xasprintf(verbs[j], q);
+			if (pgq_exec(c, sql, err) != 0) {
+				k->failed = sql;
+				free(q);
+				PQfinish(c);
+				return (-1);
+			}
+			free(sql);
+		}
+		free(q);
+	}
+	k->size1 = pd_tables_size(c, k->b->tables, k->b->ntables);
+	PQfinish(c);
+	return (0);
+}
+
+/* The clean-up ended: say what it reclaimed. UI thread. */
+static void
+pd_clean_finished(void *arg, int status, const struct mc_err *err)
+{
+	struct pd_clean		*k = arg;
+	struct pane_seeds	*p = k->p;
+	char			 a[32], b[32];
+
+	p->cleaning = false;
+	if (status == -1) {
+		textview_addf(&p->out, DR_BAD, "clean-up of seed set %s failed%s%s: %s",
+		    k->b->set, k->failed ? " at " : "", k->failed ? k->failed : "", err->msg);
+		ui_message(p->ui, true, "%s", err->msg);
+		/* Keep the note: the operator may try again. */
+		if (p->bloat == NULL) {
+			p->bloat = k->b;
+			k->b = NULL;
+		}
+	} else {
+		draw_fmt_bytes(a, sizeof(a), (double)k->size0);
+		draw_fmt_bytes(b, sizeof(b), (double)k->size1);
+		textview_addf(&p->out, DR_OK, "VACUUM and REINDEX of seed set %s's %zu table%s: "
+		    "%s -> %s", k->b->set, k->b->ntables, k->b->ntables == 1 ? "" : "s", a, b);
+		log_info(ui_log(p->ui), "seeds pane: cleaned up after seed set %s: %lld -> %lld bytes",
+		    k->b->set, k->size0, k->size1);
+	}
+	pd_bloat_free(k->b);
+	free(k->failed);
+	free(k);
+	pane_seeds_refresh(p);
+}
+
+/* ui_confirm callbacks of the clean-up. */
+static void
+pd_clean_confirmed(void *arg)
+{
+	struct pd_clean	*k = arg;
+
+	if (!ui_job(k->p->ui, "VACUUM and REINDEX after a rolled-back load", pd_clean_job, k,
+	    pd_clean_finished, false)) {
+		ui_message(k->p->ui, true, "another job is running; wait for it, then press V again");
+		k->p->bloat = k->b;
+		free(k);
+		return;
+	}
+	k->p->cleaning = true;
+}
+
+static void
+pd_clean_refused(void *arg)
+{
+	struct pd_clean	*k = arg;
+
+	ui_message(k->p->ui, false, "cancelled; nothing was done");
+	k->p->bloat = k->b;
+	free(k);
+}
+
+/* V: ask, then VACUUM and REINDEX what the last rolled-back load left. UI thread. */
+static void
+pd_clean(struct pane_seeds *p)
+{
+	struct pd_clean	*k;
+	struct buf	 w;
+	char		 sz[32];
+	size_t		 i;
+
+	if (p->bloat == NULL || p->cleaning || p->load != NULL) {
+		ui_message(p->ui, true, p->cleaning ? "the clean-up is running" :
+		    p->load ? "a load is in progress" :
+		    "nothing to clean up: V follows a rolled-back load that left dead rows");
+		return;
+	}
+	if (pd_refuse_read_only(p))
+		return;
+	k = xcalloc(1, sizeof(*k));
+	k->p = p;
+	k->t = p->t;
+	k->b = p->bloat;
+	p->bloat = NULL;
+	draw_fmt_bytes(sz, sizeof(sz), (double)k->b->left);
+	buf_init(&w);
+	buf_printf(&w, "VACUUM (ANALYZE) and REINDEX TABLE CONCURRENTLY the %zu table%s of seed "
+	    "set %s (", k->b->ntables, k->b->ntables == 1 ? "" : "s", k->b->set);
+	for (i = 0; i < k->b->ntables && i < 6; i++)
+		buf_printf(&w, "%s%s", i ? ", " : "", k->b->tables[i]);
+	if (k->b->ntables > 6)
+		buf_printf(&w, " and %zu more", k->b->ntables - 6);
+	buf_printf(&w, ") to reclaim the %s its rolled-back rows left; the tables stay "
+	    "readable and writable", sz);
+	ui_confirm(p->ui, w.data, pd_clean_confirmed, pd_clean_refused, k);
+	buf_done(&w);
 }
 
 /* Send a cancel request and free the handle. A thread of its own. */
@@ -801,6 +1050,7 @@ pd_load_finished(void *arg, int status, const struct mc_err *err)
 		textview_add(&p->out, p->last_role, p->last);
 		log_info(ui_log(p->ui), "seeds pane: %s", p->last);
 	}
+	pd_bloat_note(p, l);
 	p->load = NULL;
 	pd_load_free(l);
 	pane_seeds_refresh(p);
@@ -1026,6 +1276,7 @@ pane_seeds_free(void *arg)
 		return;
 	ui_names_unregister(p->ui, pd_names, p);
 	pd_data_free(p->d);
+	pd_bloat_free(p->bloat);
 	free(p->last);
 	textview_done(&p->sets);
 	textview_done(&p->files);
@@ -1163,7 +1414,8 @@ pane_seeds_draw(void *arg, WINDOW *win, bool focused)
 		y += 2;
 	}
 	textview_draw(win, y, 1, h - y - 1, w - 1, &p->out, false);
-	draw_text(win, h - 1, 1, w - 2, draw_attr(DR_DIM), 0,
+	draw_text(win, h - 1, 1, w - 2, draw_attr(p->bloat ? DR_WARN : DR_DIM), 0, p->bloat ?
+	    "l load  v verify  V VACUUM+REINDEX what the rolled-back load left  ? keys" :
 	    "l load (mode, dry-run)  v verify  s refresh  Esc cancel a load  ? keys");
 }
 
@@ -1222,6 +1474,9 @@ pane_seeds_key(void *arg, int ch)
 		return (PANE_HANDLED | PANE_REDRAW);
 	case 'v':
 		pd_verify(p);
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 'V':
+		pd_clean(p);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case 's':
 		pane_seeds_refresh(p);

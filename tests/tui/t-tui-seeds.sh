@@ -5,7 +5,8 @@
 # arrive; Esc cancels a load and the table keeps zero rows (the pane checks
 # it too); a bad file shows the loader's FILE:LINE message in full, the same
 # one `mcpdb seed load` prints; a dry run and a verify change nothing;
-# console completion of set names.
+# the space a rolled-back load leaves is shown and V reclaims it (VACUUM,
+# REINDEX) behind a confirmation; console completion of set names.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 . "${MCPDB_SRCDIR:?}/tests/tui/panes-lib.sh"
 ROWS_N=100000
@@ -100,6 +101,27 @@ keys Enter
 wait_for "would load 1 files, 100,000 rows" 120; ok $? "a dry run needs no confirmation and reports what it would load"
 like "$(screen)" "nothing was written" "and says nothing was written"
 is "$(count items2)" "0" "psql: still zero rows"
+
+# ---- what the rolled-back rows left: shown, and V cleans it up behind a confirmation
+size() { sql "SELECT pg_total_relation_size('app.items2')"; }
+wait_for "press V to VACUUM and REINDEX them" 10; ok $? "the pane says the rolled-back rows left space behind"
+screen | grep -Eq "the rolled-back rows left [0-9.]+ (MiB|KiB) in the set's 1 table"; ok $? "and how much"
+s0=$(size)
+ok "$([ "$s0" -gt 1048576 ] && echo 0 || echo 1)" "psql agrees: app.items2 holds $s0 bytes for zero rows"
+keys V
+wait_for "Confirm" 5; ok $? "V asks first"
+like "$(screen)" "VACUUM (ANALYZE) and REINDEX TABLE CONCURRENTLY" "saying what it will run"
+like "$(screen)" "(app.items2)" "naming the tables"
+keys n
+wait_for "cancelled; nothing was done" 5; ok $? "n declines"
+is "$(size)" "$s0" "declined: the table is untouched"
+keys V
+wait_for "Confirm" 5; keys y
+wait_for "VACUUM and REINDEX of seed set items2's 1 table:" 60; ok $? "y runs VACUUM and REINDEX and says what it reclaimed"
+s1=$(size)
+ok "$([ "$s1" -lt 262144 ] && echo 0 || echo 1)" "the space is given back: $s0 -> $s1 bytes"
+keys V
+wait_for "nothing to clean up" 5; ok $? "a second V has nothing left to do"
 keys v
 wait_for "checked 1 files, 100,000 rows" 60; ok $? "v verifies the set against the catalog"
 
