@@ -706,8 +706,11 @@ pm_apply(struct pane_migrate *p, bool all)
 }
 
 
-/* Lines of down SQL a roll-back confirmation shows (it must fit 80x24). */
-#define PM_CONFIRM_SQL_LINES	8
+/*
+ * Lines of down SQL a roll-back confirmation shows: the dialog scrolls, so
+ * the whole file as a rule; a bound keeps a generated giant readable.
+ */
+#define PM_CONFIRM_SQL_LINES	200
 
 /*
  * The first n lines of sql, indented, and how many more there are (Enter on

@@ -80,6 +80,14 @@ struct pd_count {
 	bool		 exact;
 };
 
+/* A table outside the sets that a DELETE of a set's table reaches by its foreign keys. */
+struct pd_ref {
+	char		*parent;	/* the set's table, or a table it cascades to */
+	char		*child;		/* schema.table */
+	char		 action;	/* confdeltype: c cascade, n set null, d set default */
+	long long	 est;		/* reltuples, -1 never analysed */
+};
+
 /* What a refresh read. */
 struct pd_data {
 	char		*dir;
@@ -89,6 +97,8 @@ struct pd_data {
 	size_t		 n;
 	struct pd_count	*counts;
 	size_t		 ncounts;
+	struct pd_ref	*refs;		/* what a replace's DELETE reaches beyond the sets */
+	size_t		 nrefs;
 };
 
 /* A load (or verify) in progress, shared with the job thread. */
@@ -185,6 +195,7 @@ static const char *const pane_seeds_keys[] = {
 };
 
 static void	pane_seeds_refresh(struct pane_seeds *);
+static int	pd_read_refs(PGconn *, char *const *, size_t, struct pd_data *, struct mc_err *);
 
 /* ---------------------------------------------------------------- data */
 
@@ -218,6 +229,11 @@ pd_data_free(struct pd_data *d)
 	free(d->dir);
 	free(d->err);
 	free(d->db_note);
+	for (i = 0; i < d->nrefs; i++) {
+		free(d->refs[i].parent);
+		free(d->refs[i].child);
+	}
+	free(d->refs);
 	free(d);
 }
 
@@ -443,11 +459,64 @@ pd_refresh_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 		    pd_count_rows(c, tables, nt, PD_COUNT_UNDER, &d->counts, &e) == -1)
 			d->db_note = xasprintf("ledger and row counts not read: %s", e.msg);
 		d->ncounts = d->counts != NULL ? nt : 0;
+		mc_err_clear(&e);
+		if (d->db_note == NULL && pd_read_refs(c, tables, nt, d, &e) == -1)
+			d->db_note = xasprintf("foreign keys into the sets' tables not read: %s",
+			    e.msg);
 		pool_release(pool, c);
 	}
 	for (i = 0; i < nt; i++)
 		free(tables[i]);
 	free(tables);
+	return (0);
+}
+
+/*
+ * The tables outside `tables` that deleting from them changes through
+ * foreign keys: ON DELETE CASCADE followed to any depth (16 at most), SET
+ * NULL / SET DEFAULT one step, each with its row estimate. One statement.
+ */
+static int
+pd_read_refs(PGconn *c, char *const *tables, size_t n, struct pd_data *d, struct mc_err *err)
+{
+	PGresult	*res;
+	char		*arr;
+	int		 r;
+
+	if (n == 0)
+		return (0);
+	arr = schema_text_array((const char *const *)tables, n);
+	res = pgq_query(c, "WITH RECURSIVE s AS ("
+	    "  SELECT pg_catalog.to_regclass(t) AS oid FROM pg_catalog.unnest($1::text[]) AS t),"
+	    " r(parent, child, action, depth) AS ("
+	    "  SELECT k.confrelid, k.conrelid, k.confdeltype, 1 FROM pg_catalog.pg_constraint k"
+	    "   WHERE k.contype = 'f' AND k.confrelid IN (SELECT oid FROM s)"
+	    "  UNION"
+	    "  SELECT k.confrelid, k.conrelid, k.confdeltype, r.depth + 1"
+	    "   FROM r JOIN pg_catalog.pg_constraint k ON k.confrelid = r.child AND k.contype = 'f'"
+	    "   WHERE r.action = 'c' AND r.depth < 16)"
+	    " SELECT DISTINCT ON (cn.nspname, cc.relname, r.action)"
+	    "  pn.nspname || '.' || pc.relname, cn.nspname || '.' || cc.relname, r.action,"
+	    "  cc.reltuples::bigint"
+	    " FROM r JOIN pg_catalog.pg_class cc ON cc.oid = r.child"
+	    " JOIN pg_catalog.pg_namespace cn ON cn.oid = cc.relnamespace"
+	    " JOIN pg_catalog.pg_class pc ON pc.oid = r.parent"
+	    " JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace"
+	    " WHERE r.action IN ('c', 'n', 'd') AND r.child NOT IN (SELECT oid FROM s WHERE oid IS NOT NULL)"
+	    " ORDER BY cn.nspname, cc.relname, r.action, r.depth",
+	    1, (const char *[]){ arr }, err);
+	free(arr);
+	if (res == NULL)
+		return (-1);
+	d->nrefs = (size_t)PQntuples(res);
+	d->refs = xcalloc(d->nrefs + 1, sizeof(*d->refs));
+	for (r = 0; r < PQntuples(res); r++) {
+		d->refs[r].parent = xstrdup(PQgetvalue(res, r, 0));
+		d->refs[r].child = xstrdup(PQgetvalue(res, r, 1));
+		d->refs[r].action = PQgetvalue(res, r, 2)[0];
+		d->refs[r].est = strtoll(PQgetvalue(res, r, 3), NULL, 10);
+	}
+	PQclear(res);
 	return (0);
 }
 
@@ -1150,6 +1219,47 @@ pd_refuse_read_only(struct pane_seeds *p)
 	return (true);
 }
 
+/* Append to b what replacing l's tables does beyond them, by foreign key. */
+static void
+pd_replace_refs(const struct pd_data *d, const struct pd_load *l, struct buf *b)
+{
+	bool	*ours, more = true;
+	size_t	 i, k, shown = 0;
+	char	 n[64], c[32];
+
+	if (d == NULL || d->nrefs == 0)
+		return;
+	/* What this set's tables reach (the data covers all sets), to a fixpoint. */
+	ours = xcalloc(d->nrefs, sizeof(bool));
+	for (i = 0; i < d->nrefs; i++)
+		for (k = 0; k < l->ntables && !ours[i]; k++)
+			ours[i] = strcmp(l->tables[k], d->refs[i].parent) == 0;
+	while (more) {
+		more = false;
+		for (i = 0; i < d->nrefs; i++)
+			for (k = 0; k < d->nrefs && !ours[i]; k++)
+				if (ours[k] && d->refs[k].action == 'c' &&
+				    strcmp(d->refs[k].child, d->refs[i].parent) == 0)
+					more = ours[i] = true;
+	}
+	for (i = 0; i < d->nrefs; i++) {
+		const struct pd_ref	*r = &d->refs[i];
+
+		if (!ours[i])
+			continue;
+		if (shown++ == 0)
+			buf_printf(b, "\nand beyond the set, by foreign key (ON DELETE):");
+		if (r->est < 0)
+			snprintf(n, sizeof(n), "rows not estimated (never analysed)");
+		else
+			snprintf(n, sizeof(n), "~%s rows", draw_fmt_count(c, sizeof(c), r->est));
+		buf_printf(b, "\n  %s: %s %s from %s", r->child, n,
+		    r->action == 'c' ? "deleted by CASCADE" : r->action == 'n' ?
+		    "updated by SET NULL" : "updated by SET DEFAULT", r->parent);
+	}
+	free(ours);
+}
+
 /* Enter in the load dialog: confirm (unless a dry run) and start. */
 static void
 pd_load_go(struct pane_seeds *p)
@@ -1203,6 +1313,7 @@ pd_load_go(struct pane_seeds *p)
 		if (l->ntables > 8)
 			buf_printf(&tb, "\n  and %zu more tables",
 			    l->ntables - 8);
+		pd_replace_refs(p->d, l, &tb);
 		q = xasprintf("REPLACE the contents of (DELETE, following "
 		    "the foreign keys' ON DELETE rules):%s\nthen load seed "
 		    "set %s (%s)?",

@@ -173,7 +173,10 @@ struct ui {
 
 	/* Modal dialog. */
 	enum ui_modal		 modal;
-	char			*modal_text;
+	char			*modal_text;	/* scrolls when taller than the screen */
+	char			*modal_foot;	/* the question: always shown, or NULL */
+	int			 modal_top;	/* first line of modal_text shown */
+	int			 modal_page;	/* its lines shown by the last draw */
 	bool			 modal_typed;	/* needs typed input (name, answer) */
 	char			 modal_in[256];
 	size_t			 modal_len;
@@ -885,6 +888,10 @@ ui_modal_close(struct ui *ui)
 {
 	free(ui->modal_text);
 	ui->modal_text = NULL;
+	free(ui->modal_foot);
+	ui->modal_foot = NULL;
+	ui->modal_top = 0;
+	ui->modal_page = 0;
 	ui->modal = UI_MODAL_NONE;
 	ui->modal_done = NULL;
 	ui->modal_cancel = NULL;
@@ -910,13 +917,15 @@ ui_confirm(struct ui *ui, const char *what, void (*done)(void *),
 	ui_message_clear(ui);	/* an old answer's message is stale now */
 	ui->modal = UI_MODAL_CONFIRM;
 	ui->modal_typed = t->protected_;
-	if (t->protected_)
-		ui->modal_text = xasprintf("Target %s is PROTECTED.\n\n%s\n\n"
-		    "Type the target's name and press Enter to go ahead; Esc cancels.",
-		    t->name, what);
-	else
-		ui->modal_text = xasprintf("%s\n\non target %s?\n\n[y] yes    [n] / Esc  no",
-		    what, t->name);
+	/* What is asked may be long (SQL, tables): it scrolls, the question stays. */
+	if (t->protected_) {
+		ui->modal_text = xasprintf("Target %s is PROTECTED.\n\n%s", t->name, what);
+		ui->modal_foot = xstrdup("Type the target's name and press Enter to go ahead; "
+		    "Esc cancels.");
+	} else {
+		ui->modal_text = xstrdup(what);
+		ui->modal_foot = xasprintf("on target %s?\n\n[y] yes    [n] / Esc  no", t->name);
+	}
 	ui->modal_done = done;
 	ui->modal_cancel = cancel;
 	ui->modal_arg = arg;
@@ -1004,6 +1013,19 @@ ui_modal_key(struct ui *ui, int ch)
 	bool	 enter = ch == '\r' || ch == '\n' || ch == KEY_ENTER;
 	bool	 esc = ch == 27 || ch == 3;
 
+	/* A dialog taller than the screen scrolls; these keys never answer it. */
+	if (ui->modal != UI_MODAL_HELP && (ch == KEY_UP || ch == KEY_DOWN ||
+	    ch == KEY_PPAGE || ch == KEY_NPAGE || ch == KEY_HOME || ch == KEY_END)) {
+		int	page = ui->modal_page > 1 ? ui->modal_page - 1 : 1;
+
+		ui->modal_top += ch == KEY_UP ? -1 : ch == KEY_DOWN ? 1 :
+		    ch == KEY_PPAGE ? -page : ch == KEY_NPAGE ? page :
+		    ch == KEY_HOME ? -1000000 : 1000000;	/* clamped when drawn */
+		if (ui->modal_top < 0)
+			ui->modal_top = 0;
+		ui->dirty = true;
+		return;
+	}
 	switch (ui->modal) {
 	case UI_MODAL_HELP:
 		if (!ui_help_key(ui, ch))
@@ -1526,25 +1548,49 @@ out:
 	free(l);
 }
 
-/* A dialog: wrapped text, and an input field when typing is needed. */
+/*
+ * A dialog: wrapped text, the question under it, and an input field when
+ * typing is needed. Text taller than the screen scrolls (Up/Down, PgUp/PgDn,
+ * Home/End) and says so on the bottom edge; the question always shows.
+ */
 static void
 ui_draw_modal(struct ui *ui)
 {
 	WINDOW	*win;
-	char	**lines;
-	int	 n, i, bw, W = getmaxx(stdscr), h, iw, x;
+	char	**lines, **foot = NULL, hint[96];
+	int	 n, nf = 0, i, bw, W = getmaxx(stdscr), H = getmaxy(stdscr), h, iw, x;
+	int	 rows, fixed, y;
 
 	bw = W - 4 < 72 ? W - 4 : 72;
 	lines = ui_wrap(ui->modal_text, bw - 4, &n);
-	h = n + 2 + (ui->modal_typed ? 2 : 0);
+	if (ui->modal_foot != NULL)
+		foot = ui_wrap(ui->modal_foot, bw - 4, &nf);
+	fixed = 2 + (nf > 0 ? nf + 1 : 0) + (ui->modal_typed ? 2 : 0);
+	rows = n;
+	if (rows > H - fixed)
+		rows = H - fixed > 1 ? H - fixed : 1;
+	if (ui->modal_top > n - rows)
+		ui->modal_top = n - rows;
+	if (ui->modal_top < 0)
+		ui->modal_top = 0;
+	ui->modal_page = rows;
+	h = rows + fixed;
 	if ((win = ui_overlay(ui, h, bw)) == NULL)
 		goto out;
 	draw_box(win, 0, 0, getmaxy(win), getmaxx(win),
 	    draw_attr(ui->modal == UI_MODAL_QUIT || ui->opts->target->protected_ ? DR_BAD : DR_TITLE));
 	draw_text(win, 0, 2, bw - 4, draw_attr(DR_TITLE), 0,
 	    ui->modal == UI_MODAL_QUIT ? " Quit? " : " Confirm ");
-	for (i = 0; i < n && i + 1 < getmaxy(win) - 1; i++)
-		draw_text(win, 1 + i, 2, bw - 4, A_NORMAL, 0, lines[i]);
+	for (i = 0; i < rows && ui->modal_top + i < n; i++)
+		draw_text(win, 1 + i, 2, bw - 4, A_NORMAL, 0, lines[ui->modal_top + i]);
+	y = 1 + rows + 1;
+	for (i = 0; i < nf && y < getmaxy(win) - 1; i++, y++)
+		draw_text(win, y, 2, bw - 4, A_BOLD, 0, foot[i]);
+	if (rows < n) {
+		snprintf(hint, sizeof(hint), " lines %d-%d of %d: Up/Down PgUp/PgDn scroll ",
+		    ui->modal_top + 1, ui->modal_top + rows, n);
+		draw_text(win, getmaxy(win) - 1, 2, bw - 4, draw_attr(DR_DIM), 0, hint);
+	}
 	if (ui->modal_typed) {
 		iw = bw - 6;
 		draw_text(win, h - 2, 2, 2, draw_attr(DR_KEY), 0, "> ");
@@ -1561,6 +1607,9 @@ out:
 	for (i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
+	for (i = 0; i < nf; i++)
+		free(foot[i]);
+	free(foot);
 }
 
 /* Make sure *win is h x w at (y, 0). */

@@ -171,6 +171,9 @@ while [ $i -le 10 ]; do
 	printf 'DROP TABLE rv_t%d;\n' $i >"$D/proj/migrations/${v}_rv_t$i.down.sql"
 	i=$((i + 1))
 done
+# 0006's down is taller than the screen: its confirmation must scroll.
+{ i=1; while [ $i -le 40 ]; do echo "-- rv_t6 down, note line $i"; i=$((i + 1)); done
+  echo 'DROP TABLE rv_t6;'; } >"$D/proj/migrations/0006_rv_t6.down.sql"
 i=1
 while [ $i -le 29 ]; do
 	v=rvset$(printf '%02d' $i)
@@ -184,6 +187,13 @@ cli migrate up --to 0006 -y >/dev/null 2>&1
 is "$(sql "SELECT count(*) FROM mcpdb.migrations WHERE state = 'applied'")" 6 \
 	"8: six of ten migrations applied"
 sql "INSERT INTO rv_t1 SELECT generate_series(1, 3)" >/dev/null
+# Tables outside the seed sets that a replace of rv_t1 reaches by foreign key.
+sql "ALTER TABLE rv_t1 ADD PRIMARY KEY (id);
+CREATE TABLE rv_kid (id int PRIMARY KEY, t1 int REFERENCES rv_t1 ON DELETE CASCADE);
+CREATE TABLE rv_grandkid (id int, kid int REFERENCES rv_kid ON DELETE CASCADE);
+CREATE TABLE rv_loose (id int, t1 int REFERENCES rv_t1 ON DELETE SET NULL);
+INSERT INTO rv_kid VALUES (1, 1), (2, 2); INSERT INTO rv_grandkid VALUES (1, 1);
+INSERT INTO rv_loose VALUES (1, 3); ANALYZE rv_kid, rv_grandkid, rv_loose" >/dev/null
 COLS=80 ROWS=24 start
 open_pane 3 "u apply next" || bail_out "the Migrations pane did not open"
 wait_for "0010" 10; ok $? "8: at 80x24 the last (pending) migration row is visible"
@@ -205,14 +215,29 @@ ok $([ "$n" -ge 6 ]; echo $?) "more than 4 sets visible at 80x24 ($n rows)"
 keys l; sleep 0.2; keys r; sleep 0.2; keys Enter
 wait_for "Confirm" 5; ok $? "15: replace asks first"
 like "$(screen)" "public.rv_t1: 3 rows deleted" "and says which table loses how many rows"
+like "$(screen)" "public.rv_kid: ~2 rows deleted by CASCADE from public.rv_t1" \
+	"15: and the tables its foreign keys cascade to"
+like "$(screen)" "public.rv_grandkid: ~1 rows deleted by CASCADE from public.rv_kid" \
+	"at any depth"
+like "$(screen)" "public.rv_loose: ~1 rows updated by SET NULL from public.rv_t1" \
+	"and those set to NULL"
 keys n; wait_gone "Confirm" 5
 is "$(sql "SELECT count(*) FROM rv_t1")" 3 "refused: nothing deleted"
 # ---- 15: the roll-back confirmation shows the down SQL
 keys 3; wait_for "u apply next" 5
 keys d; wait_for "Confirm" 5; ok $? "15: roll back asks first"
 like "$(screen)" "down SQL:" "the confirmation shows the down SQL"
-like "$(screen)" "DROP TABLE rv_t6;" "... of the migration it rolls back"
+like "$(screen)" "rv_t6 down, note line 1" "... of the migration it rolls back"
+like "$(screen)" "Up/Down PgUp/PgDn scroll" "15: taller than the screen: the dialog says it scrolls"
+like "$(screen)" "[y] yes" "and the question stays on screen"
+unlike "$(screen)" "DROP TABLE rv_t6;" "the last line is below the fold"
+keys End; sleep 0.3
+like "$(screen)" "DROP TABLE rv_t6;" "End scrolls to the down SQL's last line"
+like "$(screen)" "[y] yes" "the question is still there"
+keys Up; sleep 0.2
+like "$(screen)" "Confirm" "scrolling does not answer the question"
 keys n; wait_gone "Confirm" 5
+is "$(sql "SELECT count(*) FROM mcpdb.migrations WHERE state = 'applied'")" 6 "refused: nothing rolled back"
 keys q; wait_for "EXITED 0" 5
 stop_tmux
 rm -rf "$D/proj/seeds" "$D/proj/migrations"
