@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,8 @@ struct pool {
 	bool			 thread_started;
 	bool			 stop;
 	bool			 closing;
+	/* Raised by pool_free: the maintainer's connect in flight gives up. */
+	volatile sig_atomic_t	 quit;
 	uint64_t		 rng;
 
 	struct breaker		 brk;		/* its own lock */
@@ -1024,6 +1027,8 @@ pool_free(struct pool *p)
 	if (p == NULL)
 		return;
 	pool_shutdown(p, 0);
+	/* Do not wait out a connect to a slow or frozen server to exit. */
+	p->quit = 1;
 	pthread_mutex_lock(&p->mtx);
 	p->stop = true;
 	pthread_cond_signal(&p->maint_cv);
@@ -1658,7 +1663,7 @@ pool_open_one(struct pool *p, struct pconn_list *doomed)
 	conn = NULL;
 	t0 = pool_now();
 	if ((allowed = breaker_allow(&p->brk, &retry_ms)))
-		conn = pgq_connect(&p->target, p->component, &e);
+		conn = pgq_connect_stop(&p->target, p->component, &p->quit, &e);
 	now = pool_now();
 	if (!allowed)
 		;

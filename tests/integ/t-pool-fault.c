@@ -704,6 +704,18 @@ test_frozen(void)
 	ms = (tp_now() - t0) / 1000;
 	ok(q != NULL && ms < 500, "pool_new against a frozen server returns at "
 	    "once (%lld ms)", (long long)ms);
+	{
+		struct pool	*r;
+
+		/* Its maintainer is inside a 2 s connect: freeing does not wait it out. */
+		r = pool_new(&t, NULL, "t-frozen-free", &err);
+		usleep(300 * 1000);
+		t0 = tp_now();
+		pool_free(r);
+		ms = (tp_now() - t0) / 1000;
+		ok(ms < 600, "pool_free during a connect to a frozen server is prompt "
+		    "(%lld ms; the connect timeout is 2 s)", (long long)ms);
+	}
 
 	is_int(fault("pg-thaw"), 0, "PostgreSQL thawed");
 	t0 = tp_now();
