@@ -13,6 +13,11 @@ libmcpdb_a_SOURCES += \
 	src/backoff.c src/backoff.h \
 	src/breaker.c src/breaker.h
 check_PROGRAMS += tests/unit/t-breaker
+# Vacuum and wraparound health (issue 20 item 3): `vacuum status`, the Dashboard's v view.
+libmcpdb_a_SOURCES += src/pgvac.c src/pgvac.h src/cmd-vacuum.c
+check_PROGRAMS += tests/unit/t-pgvac
+TESTS += tests/integ/t-vacuum.sh
+EXTRA_DIST += tests/integ/t-vacuum.sh
 # The seed load's ETA: a time-weighted moving average of the byte rate.
 libmcpdb_a_SOURCES += src/eta.c src/eta.h
 check_PROGRAMS += tests/unit/t-eta

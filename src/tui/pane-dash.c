@@ -40,6 +40,7 @@
 #include "ui.h"
 #include "clk.h"
 #include "dash-query.h"
+#include "dash-vacuum.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define DASH_PLAIN	((int)A_NORMAL)
@@ -99,6 +100,7 @@ struct pane_dash {
 	char			 edit[128];
 	size_t			 elen;
 	struct dash_query	*query;	/* Enter: the whole query */
+	struct dash_vacuum	*vacuum;	/* v: vacuum and wraparound */
 };
 
 static const char *const pane_dash_keys[] = {
@@ -110,6 +112,7 @@ static const char *const pane_dash_keys[] = {
 	"c            cancel the selected backend's query (asks first)",
 	"K            terminate the selected backend (asks first)",
 	"Enter        the selected session's whole query (w: to a file)",
+	"v            vacuum and wraparound: xid ages, running vacuums, dead rows",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -300,6 +303,7 @@ pane_dash_init(struct ui *ui, struct mc_err *err)
 	draw_table_init(&d->st);
 	d->st.maxw = 24;
 	d->query = dash_query_new(ui);
+	d->vacuum = dash_vacuum_new(ui);
 	dash_rebuild(d);
 	return (d);
 }
@@ -316,6 +320,7 @@ pane_dash_free(void *arg)
 	free(d->rows);
 	snapshot_free(d->snap);
 	dash_query_free(d->query);
+	dash_vacuum_free(d->vacuum);
 	free(d);
 }
 
@@ -330,6 +335,7 @@ pane_dash_update(void *arg, const struct snapshot *s)
 	snapshot_free(d->snap);
 	d->snap = snapshot_ref((struct snapshot *)s);
 	dash_rebuild(d);
+	dash_vacuum_tick(d->vacuum);
 }
 
 /* The server-side row for application_name name, or NULL. */
@@ -696,6 +702,10 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 		dash_query_draw(d->query, win, focused);
 		return;
 	}
+	if (dash_vacuum_active(d->vacuum)) {
+		dash_vacuum_draw(d->vacuum, win, focused);
+		return;
+	}
 	if (d->snap == NULL) {
 		draw_title(win, 0, 0, w, "PostgreSQL",
 		    "waiting for the first sample");
@@ -962,7 +972,12 @@ pane_dash_key(void *arg, int ch)
 		return (dash_edit_key(d, ch));
 	if (dash_query_active(d->query))
 		return (dash_query_key(d->query, ch));
+	if (dash_vacuum_active(d->vacuum))
+		return (dash_vacuum_key(d->vacuum, ch));
 	switch (ch) {
+	case 'v':
+		dash_vacuum_open(d->vacuum);
+		return (PANE_HANDLED | PANE_REDRAW);
 	case '\r': case '\n': case KEY_ENTER:
 		if (d->nrows > 0 && d->st.cursor < d->nrows)
 			dash_query_open(d->query, d->rows[d->st.cursor]->pid,

@@ -5,6 +5,7 @@
 libmcpdb_a_SOURCES += \
 	src/tui/textview.c src/tui/textview.h \
 	src/tui/dash-query.c src/tui/dash-query.h \
+	src/tui/dash-vacuum.c src/tui/dash-vacuum.h \
 	src/tui/pane-migrate.c \
 	src/tui/pane-schema.c \
 	src/tui/pane-seeds.c
@@ -14,6 +15,8 @@ check_PROGRAMS += tests/integ/t-schema-browse
 
 # The panes as an operator uses them, in tmux (skip without servers/tmux).
 # bench/tui-catalog.sh and its results ship with the bench directory.
-TESTS += tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh
+TESTS += tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh \
+	tests/tui/t-tui-vacuum.sh
 EXTRA_DIST += tests/tui/panes-lib.sh \
-	tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh
+	tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh \
+	tests/tui/t-tui-vacuum.sh

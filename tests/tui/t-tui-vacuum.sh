@@ -1,0 +1,45 @@
+#!/bin/sh
+# t-tui-vacuum.sh - the Dashboard's vacuum and wraparound view as an
+# operator uses it: v opens it from the Dashboard, it lists the databases
+# with their xid age against autovacuum_freeze_max_age, a table's dead rows
+# and "(due)", a running VACUUM with its phase, and comes back to the
+# sessions list on Esc; the data refreshes while it stays open.
+. "${MCPDB_SRCDIR:?}/tests/tap.sh"
+. "${MCPDB_SRCDIR:?}/tests/tui/panes-lib.sh"
+
+sql "CREATE TABLE tv (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = false);
+INSERT INTO tv SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g;
+ANALYZE tv; DELETE FROM tv WHERE id % 4 = 0;" >/dev/null || bail_out "cannot build the table"
+i=0
+while [ "$(sql "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'tv'")" != 5000 ] && [ $i -lt 50 ]; do
+	sleep 0.2; i=$((i + 1))
+done
+
+start
+wait_for "── Server 15" 15; ok $? "the Dashboard opens"
+keys v
+wait_for "Vacuum and wraparound" 5; ok $? "v opens the vacuum view"
+wait_for "public.tv" 10; ok $? "it lists the tables of the database"
+like "$(screen | grep 'public.tv')" " 5000 " "with the table's dead rows"
+like "$(screen | grep 'public.tv')" "(due)" "and that autovacuum is due"
+like "$(screen)" "autovacuum_freeze_max_age 200000000" "the freeze max age"
+like "$(screen)" "$DB" "the databases with their xid age"
+like "$(screen)" "Running vacuums: none" "no vacuum is running yet"
+
+# A slow VACUUM: it shows up on the next read (every 5 s) without a key.
+( "$PSQL" "$PG" -qX -c "SET vacuum_cost_delay = '100ms'" -c "SET vacuum_cost_limit = 1" \
+	-c "VACUUM tv" >/dev/null 2>&1 ) &
+VAC=$!
+wait_for "Running vacuums: 1" 15; ok $? "a running VACUUM appears by itself (the view refreshes)"
+like "$(screen)" "scanning heap" "with its phase"
+sql "SELECT pg_cancel_backend(pid) FROM pg_stat_progress_vacuum WHERE datname = '$DB'" >/dev/null
+wait $VAC 2>/dev/null
+keys s
+wait_for "Running vacuums: none" 10; ok $? "s reads again at once: the cancelled VACUUM is gone"
+
+keys Escape
+wait_gone "Vacuum and wraparound" 5; ok $? "Esc goes back to the Dashboard"
+wait_for "── Server 15" 5; ok $? "and its server section"
+keys q
+wait_for "EXITED 0" 5; ok $? "q quits"
+done_testing
