@@ -120,6 +120,7 @@ extern const struct cmd_entry *const cmd_completion_entries[];	/* cmd-completion
 extern const struct cmd_entry *const cmd_backup_entries[];	/* cmd-backup.c: backup, backup verify, restore */
 extern const struct cmd_entry *const cmd_metrics_entries[];	/* cmd-metrics.c: metrics */
 extern const struct cmd_entry *const cmd_vacuum_entries[];	/* cmd-vacuum.c: vacuum status */
+extern const struct cmd_entry *const cmd_io_entries[];	/* cmd-io.c: io status */
 /* The i-th entry across all families, NULL past the end. */
 const struct cmd_entry *cmd_at(size_t);
 

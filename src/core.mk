@@ -18,6 +18,11 @@ libmcpdb_a_SOURCES += src/pgvac.c src/pgvac.h src/cmd-vacuum.c
 check_PROGRAMS += tests/unit/t-pgvac
 TESTS += tests/integ/t-vacuum.sh
 EXTRA_DIST += tests/integ/t-vacuum.sh
+# I/O and WAL rates (issue 20 item 7): `io status`, the Dashboard's w view.
+libmcpdb_a_SOURCES += src/pgio.c src/pgio.h src/cmd-io.c
+check_PROGRAMS += tests/unit/t-pgio
+TESTS += tests/integ/t-io.sh
+EXTRA_DIST += tests/integ/t-io.sh
 # The seed load's ETA: a time-weighted moving average of the byte rate.
 libmcpdb_a_SOURCES += src/eta.c src/eta.h
 check_PROGRAMS += tests/unit/t-eta

@@ -40,7 +40,7 @@
 #include "ui.h"
 #include "clk.h"
 #include "dash-query.h"
-#include "dash-vacuum.h"
+#include "dash-view.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define DASH_PLAIN	((int)A_NORMAL)
@@ -100,7 +100,8 @@ struct pane_dash {
 	char			 edit[128];
 	size_t			 elen;
 	struct dash_query	*query;	/* Enter: the whole query */
-	struct dash_vacuum	*vacuum;	/* v: vacuum and wraparound */
+	struct dash_view	*vacuum;	/* v: vacuum and wraparound */
+	struct dash_view	*io;		/* w: I/O and WAL */
 };
 
 static const char *const pane_dash_keys[] = {
@@ -113,6 +114,7 @@ static const char *const pane_dash_keys[] = {
 	"K            terminate the selected backend (asks first)",
 	"Enter        the selected session's whole query (w: to a file)",
 	"v            vacuum and wraparound: xid ages, running vacuums, dead rows",
+	"w            I/O and WAL: checkpoints, buffer writes, WAL/s, temp files, table writes/s",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -303,7 +305,8 @@ pane_dash_init(struct ui *ui, struct mc_err *err)
 	draw_table_init(&d->st);
 	d->st.maxw = 24;
 	d->query = dash_query_new(ui);
-	d->vacuum = dash_vacuum_new(ui);
+	d->vacuum = dash_view_new(ui, &dash_vacuum_ops);
+	d->io = dash_view_new(ui, &dash_io_ops);
 	dash_rebuild(d);
 	return (d);
 }
@@ -320,7 +323,8 @@ pane_dash_free(void *arg)
 	free(d->rows);
 	snapshot_free(d->snap);
 	dash_query_free(d->query);
-	dash_vacuum_free(d->vacuum);
+	dash_view_free(d->vacuum);
+	dash_view_free(d->io);
 	free(d);
 }
 
@@ -335,7 +339,8 @@ pane_dash_update(void *arg, const struct snapshot *s)
 	snapshot_free(d->snap);
 	d->snap = snapshot_ref((struct snapshot *)s);
 	dash_rebuild(d);
-	dash_vacuum_tick(d->vacuum);
+	dash_view_tick(d->vacuum);
+	dash_view_tick(d->io);
 }
 
 /* The server-side row for application_name name, or NULL. */
@@ -702,8 +707,12 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 		dash_query_draw(d->query, win, focused);
 		return;
 	}
-	if (dash_vacuum_active(d->vacuum)) {
-		dash_vacuum_draw(d->vacuum, win, focused);
+	if (dash_view_active(d->vacuum)) {
+		dash_view_draw(d->vacuum, win, focused);
+		return;
+	}
+	if (dash_view_active(d->io)) {
+		dash_view_draw(d->io, win, focused);
 		return;
 	}
 	if (d->snap == NULL) {
@@ -972,11 +981,16 @@ pane_dash_key(void *arg, int ch)
 		return (dash_edit_key(d, ch));
 	if (dash_query_active(d->query))
 		return (dash_query_key(d->query, ch));
-	if (dash_vacuum_active(d->vacuum))
-		return (dash_vacuum_key(d->vacuum, ch));
+	if (dash_view_active(d->vacuum))
+		return (dash_view_key(d->vacuum, ch, 'v'));
+	if (dash_view_active(d->io))
+		return (dash_view_key(d->io, ch, 'w'));
 	switch (ch) {
 	case 'v':
-		dash_vacuum_open(d->vacuum);
+		dash_view_open(d->vacuum);
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 'w':
+		dash_view_open(d->io);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case '\r': case '\n': case KEY_ENTER:
 		if (d->nrows > 0 && d->st.cursor < d->nrows)

@@ -5,7 +5,7 @@
 libmcpdb_a_SOURCES += \
 	src/tui/textview.c src/tui/textview.h \
 	src/tui/dash-query.c src/tui/dash-query.h \
-	src/tui/dash-vacuum.c src/tui/dash-vacuum.h \
+	src/tui/dash-view.c src/tui/dash-view.h src/tui/dash-vacuum.c src/tui/dash-io.c \
 	src/tui/pane-migrate.c \
 	src/tui/pane-schema.c \
 	src/tui/pane-seeds.c
@@ -16,7 +16,7 @@ check_PROGRAMS += tests/integ/t-schema-browse
 # The panes as an operator uses them, in tmux (skip without servers/tmux).
 # bench/tui-catalog.sh and its results ship with the bench directory.
 TESTS += tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh \
-	tests/tui/t-tui-vacuum.sh
+	tests/tui/t-tui-dash-views.sh
 EXTRA_DIST += tests/tui/panes-lib.sh \
 	tests/tui/t-tui-migrate.sh tests/tui/t-tui-schema.sh tests/tui/t-tui-seeds.sh \
-	tests/tui/t-tui-vacuum.sh
+	tests/tui/t-tui-dash-views.sh

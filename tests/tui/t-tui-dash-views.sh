@@ -1,9 +1,11 @@
 #!/bin/sh
-# t-tui-vacuum.sh - the Dashboard's vacuum and wraparound view as an
-# operator uses it: v opens it from the Dashboard, it lists the databases
-# with their xid age against autovacuum_freeze_max_age, a table's dead rows
-# and "(due)", a running VACUUM with its phase, and comes back to the
-# sessions list on Esc; the data refreshes while it stays open.
+# t-tui-dash-views.sh - the Dashboard's full-pane views as an operator uses
+# them. v: vacuum and wraparound lists the databases with their xid age
+# against autovacuum_freeze_max_age, a table's dead rows and "(due)", a
+# running VACUUM with its phase, refreshing by itself while open. w: I/O and
+# WAL shows the checkpoints, then rates once it has two readings, with a
+# table being written to listed with its inserts per second. Esc goes back
+# to the sessions list.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 . "${MCPDB_SRCDIR:?}/tests/tui/panes-lib.sh"
 
@@ -40,6 +42,22 @@ wait_for "Running vacuums: none" 10; ok $? "s reads again at once: the cancelled
 keys Escape
 wait_gone "Vacuum and wraparound" 5; ok $? "Esc goes back to the Dashboard"
 wait_for "── Server 15" 5; ok $? "and its server section"
+
+# ---- w: I/O and WAL, with a writer running
+( i=1; while [ $i -le 40 ]; do
+	echo "INSERT INTO tv SELECT g, 'y' FROM generate_series(100000 + $i * 100, 100000 + $i * 100 + 99) g;"
+	sleep 0.25; i=$((i + 1)); done | "$PSQL" "$PG" -qX >/dev/null 2>&1 ) &
+WR=$!
+keys w
+wait_for "I/O and WAL" 5; ok $? "w opens the I/O and WAL view"
+wait_for "checkpoints" 10; ok $? "it shows the checkpoints"
+wait_for "rates over the last 2 s" 10; ok $? "then rates, from two readings"
+wait_for "public.tv" 10; ok $? "the table being written is listed"
+like "$(screen | grep 'public.tv')" "/s" "with its writes per second"
+like "$(screen)" "WAL" "and the WAL rate"
+keys w
+wait_gone "I/O and WAL" 5; ok $? "w again closes it"
+kill $WR 2>/dev/null
 keys q
 wait_for "EXITED 0" 5; ok $? "q quits"
 done_testing
