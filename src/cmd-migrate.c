@@ -1,6 +1,7 @@
 /*
  * cmd-migrate.c - the "migrate" command family: status, up, down, redo,
- * plan, verify, check, resolve, new. Each handler turns options into struct
+ * plan, verify, check, resolve, baseline, repair, history, tag, lint, new.
+ * Each handler turns options into struct
  * migrate_opts, calls the runner (migrate.h) and prints its result: a line
  * per migration as it happens plus a summary, or one JSON document.
  * Exit statuses: 0 done / up to date, 1 failure, 2 usage or configuration
@@ -14,6 +15,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "miglint.h"
 #include "migrate.h"
 #include "xmem.h"
 
@@ -827,6 +829,68 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	return (0);
 }
 
+/* ----------------------------------------------------------------- lint */
+
+/*
+ * migrate lint [FILE...]: the files given, or the whole migrations directory.
+ * Exit 0 clean, 3 with findings, 2 when a file cannot be read or split.
+ */
+static int
+cmd_migrate_lint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct miglint	 l;
+	char		*dir = NULL, *line;
+	size_t		 i;
+	int		 rc = 0;
+	cJSON		*doc, *arr, *o;
+
+	miglint_init(&l);
+	if (cmd_nargs(a) == 0) {
+		dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
+		rc = miglint_dir(&l, dir, err);
+	}
+	for (i = 0; i < cmd_nargs(a) && rc == 0; i++)
+		rc = miglint_file(&l, cmd_arg(a, i), err);
+	if (rc == -1 && err != NULL)
+		err->code = MC_E_CONFIG;	/* exit 2: nothing was linted */
+	if (ctx->json) {
+		doc = cmd_migrate_doc(ctx, "migrate lint", dir);
+		arr = cJSON_CreateArray();
+		for (i = 0; rc == 0 && i < l.n; i++) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "file", l.v[i].path);
+			cJSON_AddNumberToObject(o, "line", l.v[i].line);
+			cJSON_AddStringToObject(o, "rule", l.v[i].rule);
+			cJSON_AddStringToObject(o, "what", l.v[i].what);
+			cJSON_AddStringToObject(o, "instead", l.v[i].instead);
+			cJSON_AddItemToArray(arr, o);
+		}
+		cJSON_AddItemToObject(doc, "findings", arr);
+		cJSON_AddNumberToObject(doc, "files", (double)l.nfiles);
+		cJSON_AddNumberToObject(doc, "statements", (double)l.nstmts);
+		cJSON_AddNumberToObject(doc, "ignored", (double)l.nignored);
+		i = l.n;
+		miglint_done(&l);
+		free(dir);
+		return (cmd_migrate_finish_json(ctx, doc, rc, i > 0 ? 3 : 0, err));
+	}
+	if (rc == 0) {
+		for (i = 0; i < l.n; i++) {
+			line = miglint_format(&l.v[i]);
+			out_printf(ctx->out, "%s\n", line);
+			free(line);
+		}
+		out_printf(ctx->out, "migrate lint: %zu finding%s in %zu file%s "
+		    "(%zu statement%s; %zu ignored by lint-ignore or .mcpdb-lint)\n",
+		    l.n, l.n == 1 ? "" : "s", l.nfiles, l.nfiles == 1 ? "" : "s",
+		    l.nstmts, l.nstmts == 1 ? "" : "s", l.nignored);
+		rc = l.n > 0 ? 3 : 0;
+	}
+	miglint_done(&l);
+	free(dir);
+	return (rc);
+}
+
 /* ------------------------------------------------------------------ new */
 
 /*
@@ -1046,6 +1110,18 @@ static const struct cmd_entry cmd_migrate_history_entry = {
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_history_exec,
 };
 
+static const struct cmd_entry cmd_migrate_lint_entry = {
+	.name = "migrate lint", .args = "[FILE...]",
+	.summary = "flag statements that lock or rewrite live tables (no server needed)",
+	.help = "Rules: volatile-default, index-not-concurrent, alter-type, set-not-null,\n"
+	    "foreign-key-not-valid, check-not-valid, drop-if-exists (down files). Silence one\n"
+	    "statement with \"-- mcpdb:lint-ignore RULE REASON\" before or in it; a directory\n"
+	    "with a .mcpdb-lint file of \"RULE REASON\" lines. Exit 3 with findings, 2 when a\n"
+	    "file cannot be read.",
+	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = -1,
+	.complete = CC_FILE, .exec = cmd_migrate_lint_exec,
+};
+
 static const struct cmd_entry cmd_migrate_new_entry = {
 	.name = "migrate new", .args = "NAME",
 	.summary = "create the next-numbered up/down pair from a template",
@@ -1066,6 +1142,7 @@ const struct cmd_entry *const cmd_migrate_entries[] = {
 	&cmd_migrate_baseline_entry,
 	&cmd_migrate_repair_entry,
 	&cmd_migrate_history_entry,
+	&cmd_migrate_lint_entry,
 	&cmd_migrate_new_entry,
 	NULL,
 };
