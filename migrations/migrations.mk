@@ -4,6 +4,7 @@
 # service schema restores alone from pg_dump -n (t-dump-restore).
 # Explicit list on purpose: a new migration must be added here by hand.
 nobase_dist_pkgdata_DATA += \
+	migrations/.mcpdb-lint \
 	migrations/0001_platform.down.sql \
 	migrations/0001_platform.up.sql \
 	migrations/0002_inference_enhancement.down.sql \

@@ -1,6 +1,7 @@
 /*
  * cmd-migrate.c - the "migrate" command family: status, up, down, redo,
- * plan, verify, check, resolve, new. Each handler turns options into struct
+ * plan, verify, check, resolve, baseline, repair, history, tag, lint, new.
+ * Each handler turns options into struct
  * migrate_opts, calls the runner (migrate.h) and prints its result: a line
  * per migration as it happens plus a summary, or one JSON document.
  * Exit statuses: 0 done / up to date, 1 failure, 2 usage or configuration
@@ -14,8 +15,11 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "miglint.h"
 #include "migrate.h"
 #include "xmem.h"
+
+static void	cmd_migrate_json_str(cJSON *, const char *, const char *);
 
 /* ------------------------------------------------------------ shared */
 
@@ -85,6 +89,11 @@ cmd_migrate_opts(struct cmd_ctx *ctx, const struct cmd_args *a,
 	o->steps = (int)n;
 	if (o->steps > 0 && o->to >= 0)
 		return (mc_err_set(err, MC_E_USAGE, "give --steps or --to, not both"));
+	if ((o->to_tag = cmd_opt(a, "to-tag")) != NULL && (o->to >= 0 || o->steps > 0))
+		return (mc_err_set(err, MC_E_USAGE, "give --to-tag alone, without --to "
+		    "or --steps"));
+	if (o->to_tag != NULL && *o->to_tag == '\0')
+		return (mc_err_set(err, MC_E_USAGE, "--to-tag: give a tag name"));
 	o->dry_run = cmd_flag(a, "dry-run");
 	o->allow_out_of_order = cmd_flag(a, "allow-out-of-order");
 	o->diff = cmd_flag(a, "diff");
@@ -345,6 +354,41 @@ cmd_migrate_note(struct buf *b, const struct mig_status *s, bool locked)
 	}
 }
 
+/* Append "tag A, B" to the note b of the status line of version v. */
+static void
+cmd_migrate_note_tags(struct buf *b, const struct migrate_status *st, long long v)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < st->ntags; i++) {
+		if (st->tags[i].version != v)
+			continue;
+		buf_printf(b, "%s%s", n == 0 ? (b->len > 0 ? "; tag " : "tag ") : ", ",
+		    st->tags[i].name);
+		n++;
+	}
+}
+
+/* The tags of a status as a JSON array. */
+static cJSON *
+cmd_migrate_tags_json(const struct migrate_status *st)
+{
+	cJSON	*arr = cJSON_CreateArray(), *g;
+	size_t	 i;
+
+	for (i = 0; i < st->ntags; i++) {
+		g = cJSON_CreateObject();
+		cJSON_AddStringToObject(g, "name", st->tags[i].name);
+		cJSON_AddNumberToObject(g, "version", (double)st->tags[i].version);
+		cJSON_AddNumberToObject(g, "applied", (double)st->tags[i].napplied);
+		cJSON_AddStringToObject(g, "tagged_at", st->tags[i].at);
+		cJSON_AddStringToObject(g, "tagged_by", st->tags[i].by);
+		cmd_migrate_json_str(g, "note", st->tags[i].note);
+		cJSON_AddItemToArray(arr, g);
+	}
+	return (arr);
+}
+
 /* migrate status */
 static int
 cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -375,7 +419,7 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		counts[st->rows[i].state]++;
 	if (ctx->json) {
 		cJSON	*doc = cmd_migrate_doc(ctx, "migrate status", st->dir);
-		cJSON	*arr = cJSON_CreateArray(), *c = cJSON_CreateObject();
+		cJSON	*arr = cJSON_CreateArray(), *c = cJSON_CreateObject(), *tags;
 		int	 k;
 
 		cJSON_AddBoolToObject(doc, "up_to_date", st->clean);
@@ -413,9 +457,16 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 			cJSON_AddBoolToObject(m, "down_changed", s->down_changed);
 			cJSON_AddBoolToObject(m, "baselined", s->row != NULL &&
 			    s->row->baselined);
+			tags = cJSON_CreateArray();
+			for (k = 0; k < (int)st->ntags; k++)
+				if (st->tags[k].version == s->version)
+					cJSON_AddItemToArray(tags,
+					    cJSON_CreateString(st->tags[k].name));
+			cJSON_AddItemToObject(m, "tags", tags);
 			cJSON_AddItemToArray(arr, m);
 		}
 		cJSON_AddItemToObject(doc, "migrations", arr);
+		cJSON_AddItemToObject(doc, "tags", cmd_migrate_tags_json(st));
 		buf_done(&note);
 		i = st->clean;
 		migrate_status_free(st);
@@ -429,6 +480,7 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		if (s->row != NULL && s->row->ms >= 0)
 			snprintf(ms, sizeof(ms), "%lld", s->row->ms);
 		cmd_migrate_note(&note, s, st->lock_holder != NULL);
+		cmd_migrate_note_tags(&note, st, s->version);
 		table_add(t, s->vstr, s->name, mig_state_name(s->state),
 		    s->row ? s->row->applied_at : "", ms, note.data);
 	}
@@ -456,6 +508,10 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	if (st->lock_holder != NULL)
 		out_printf(ctx->out, "a migration run is in progress: lock held by %s\n",
 		    st->lock_holder);
+	for (i = 0; i < st->ntags; i++)
+		out_printf(ctx->out, "tag %s = %04lld (%s by %s)%s%s\n", st->tags[i].name,
+		    st->tags[i].version, st->tags[i].at, st->tags[i].by,
+		    st->tags[i].note ? ": " : "", st->tags[i].note ? st->tags[i].note : "");
 	buf_done(&note);
 	i = st->clean;
 	migrate_status_free(st);
@@ -768,6 +824,7 @@ cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
 		cmd_migrate_json_str(m, "checksum", e->checksum);
 		cmd_migrate_json_str(m, "error", e->error);
 		cmd_migrate_json_str(m, "note", e->note);
+		cmd_migrate_json_str(m, "tag", e->tag);
 		cJSON_AddItemToArray(arr, m);
 	}
 	cJSON_AddItemToObject(doc, "events", arr);
@@ -780,6 +837,7 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 {
 	struct migrate_history	*h;
 	struct table		*t;
+	struct buf		 note;
 	char			 v[24], ms[24], sum[13];
 	size_t			 i;
 
@@ -805,6 +863,7 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	}
 	t = table_new(NULL, 10, "at", "version", "name", "event", "ms", "by", "host",
 	    "mcpdb", "checksum", "note");
+	buf_init(&note);
 	for (i = 0; i < h->n; i++) {
 		const struct migrate_event	*e = &h->v[i];
 
@@ -814,17 +873,112 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 			snprintf(ms, sizeof(ms), "%lld", e->ms);
 		/* The first 12 hex digits name a checksum well enough here. */
 		snprintf(sum, sizeof(sum), "%s", e->checksum ? e->checksum : "");
+		buf_reset(&note);
+		if (e->tag != NULL)
+			buf_printf(&note, "tag %s%s", e->tag, e->note ? ": " : "");
+		buf_puts(&note, e->note ? e->note : "");
 		table_add(t, e->at ? e->at : "", v, e->name ? e->name : "",
 		    e->event ? e->event : "", ms, e->by ? e->by : "",
 		    e->host ? e->host : "", e->mcpdb_version ? e->mcpdb_version : "",
-		    sum, e->note ? e->note : "");
+		    sum, note.data ? note.data : "");
 	}
+	buf_done(&note);
 	out_table(ctx->out, t);
 	table_free(t);
 	out_printf(ctx->out, "%zu event%s (full checksums and errors: --json)\n", h->n,
 	    h->n == 1 ? "" : "s");
 	migrate_history_free(h);
 	return (0);
+}
+
+/* ------------------------------------------------------------------ tag */
+
+/* migrate tag NAME [--note TEXT] */
+static int
+cmd_migrate_tag_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct migrate_opts	 o;
+	const char		*name = cmd_arg(a, 0), *note = cmd_opt(a, "note");
+	long long		 v = -1;
+	int			 rc;
+
+	if ((rc = cmd_migrate_opts(ctx, a, &o, err)) == 0)
+		rc = migrate_tag(ctx->target, &o, name, note, &v, err);
+	if (ctx->json) {
+		cJSON	*doc = cmd_migrate_doc(ctx, "migrate tag", NULL);
+
+		cJSON_AddStringToObject(doc, "tag", name);
+		if (rc == 0)
+			cJSON_AddNumberToObject(doc, "version", (double)v);
+		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+	}
+	if (rc == -1)
+		return (-1);
+	out_printf(ctx->out, "migrate tag: %s names the applied state up to %04lld "
+	    "(back to it: mcpdb migrate down --to-tag %s)\n", name, v, name);
+	return (0);
+}
+
+/* ----------------------------------------------------------------- lint */
+
+/*
+ * migrate lint [FILE...]: the files given, or the whole migrations directory.
+ * Exit 0 clean, 3 with findings, 2 when a file cannot be read or split.
+ */
+static int
+cmd_migrate_lint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	struct miglint	 l;
+	char		*dir = NULL, *line;
+	size_t		 i;
+	int		 rc = 0;
+	cJSON		*doc, *arr, *o;
+
+	miglint_init(&l);
+	if (cmd_nargs(a) == 0) {
+		dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
+		rc = miglint_dir(&l, dir, err);
+	}
+	for (i = 0; i < cmd_nargs(a) && rc == 0; i++)
+		rc = miglint_file(&l, cmd_arg(a, i), err);
+	if (rc == -1 && err != NULL)
+		err->code = MC_E_CONFIG;	/* exit 2: nothing was linted */
+	if (ctx->json) {
+		doc = cmd_migrate_doc(ctx, "migrate lint", dir);
+		arr = cJSON_CreateArray();
+		for (i = 0; rc == 0 && i < l.n; i++) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "file", l.v[i].path);
+			cJSON_AddNumberToObject(o, "line", l.v[i].line);
+			cJSON_AddStringToObject(o, "rule", l.v[i].rule);
+			cJSON_AddStringToObject(o, "what", l.v[i].what);
+			cJSON_AddStringToObject(o, "instead", l.v[i].instead);
+			cJSON_AddItemToArray(arr, o);
+		}
+		cJSON_AddItemToObject(doc, "findings", arr);
+		cJSON_AddNumberToObject(doc, "files", (double)l.nfiles);
+		cJSON_AddNumberToObject(doc, "statements", (double)l.nstmts);
+		cJSON_AddNumberToObject(doc, "ignored", (double)l.nignored);
+		i = l.n;
+		miglint_done(&l);
+		free(dir);
+		return (cmd_migrate_finish_json(ctx, doc, rc, i > 0 ? 3 : 0, err));
+	}
+	if (rc == 0) {
+		for (i = 0; i < l.n; i++) {
+			line = miglint_format(&l.v[i]);
+			out_printf(ctx->out, "%s\n", line);
+			free(line);
+		}
+		out_printf(ctx->out, "migrate lint: %zu finding%s in %zu file%s "
+		    "(%zu statement%s; %zu ignored by lint-ignore or .mcpdb-lint)\n",
+		    l.n, l.n == 1 ? "" : "s", l.nfiles, l.nfiles == 1 ? "" : "s",
+		    l.nstmts, l.nstmts == 1 ? "" : "s", l.nignored);
+		rc = l.n > 0 ? 3 : 0;
+	}
+	miglint_done(&l);
+	free(dir);
+	return (rc);
 }
 
 /* ------------------------------------------------------------------ new */
@@ -885,6 +1039,7 @@ static const struct cmd_opt cmd_migrate_status_opts[] = {
 
 static const struct cmd_opt cmd_migrate_up_opts[] = {
 	{ "to", 0, "VERSION", "apply up to and including this version", CC_MIGRATION },
+	{ "to-tag", 0, "TAG", "apply up to the version of this tag (see migrate tag)", CC_NONE },
 	{ "dry-run", 'n', NULL, "show what would be applied; change nothing", CC_NONE },
 	{ "allow-out-of-order", 0, NULL, "apply pending files numbered below the newest applied one (recorded)", CC_NONE },
 	{ "wait", 0, "SECONDS", "wait up to SECONDS for the server to accept connections (containers starting together)", CC_NONE },
@@ -896,6 +1051,7 @@ static const struct cmd_opt cmd_migrate_up_opts[] = {
 static const struct cmd_opt cmd_migrate_down_opts[] = {
 	{ "steps", 0, "N", "roll back the last N applied migrations (default 1)", CC_NONE },
 	{ "to", 0, "VERSION", "roll back everything applied above this version (0: all)", CC_MIGRATION },
+	{ "to-tag", 0, "TAG", "roll back everything applied above the version of this tag", CC_NONE },
 	{ "dry-run", 'n', NULL, "show what would be rolled back; change nothing", CC_NONE },
 	CMD_MIGRATE_LOCK_OPT,
 	CMD_MIGRATE_DIR_OPT,
@@ -912,6 +1068,7 @@ static const struct cmd_opt cmd_migrate_redo_opts[] = {
 
 static const struct cmd_opt cmd_migrate_plan_opts[] = {
 	{ "to", 0, "VERSION", "plan up to and including this version", CC_MIGRATION },
+	{ "to-tag", 0, "TAG", "plan up to the version of this tag", CC_NONE },
 	{ "allow-out-of-order", 0, NULL, "include pending files below the newest applied one", CC_NONE },
 	CMD_MIGRATE_DIR_OPT,
 	{ NULL, 0, NULL, NULL, CC_NONE },
@@ -1046,6 +1203,34 @@ static const struct cmd_entry cmd_migrate_history_entry = {
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_history_exec,
 };
 
+static const struct cmd_opt cmd_migrate_tag_opts[] = {
+	{ "note", 0, "TEXT", "what this state is (kept with the tag and in the history)", CC_NONE },
+	CMD_MIGRATE_LOCK_OPT,
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+static const struct cmd_entry cmd_migrate_tag_entry = {
+	.name = "migrate tag", .args = "NAME",
+	.summary = "name the current applied state, to come back to with --to-tag",
+	.help = "Records the newest applied version (and every applied one) under NAME; "
+	    "up/down/plan --to-tag NAME move to it.\nRefused, nothing changed, on an "
+	    "empty ledger, a failed or running migration, or a name already taken.",
+	.opts = cmd_migrate_tag_opts, .min_args = 1, .max_args = 1,
+	.flags = CMD_NEEDS_TARGET | CMD_WRITES, .exec = cmd_migrate_tag_exec,
+};
+
+static const struct cmd_entry cmd_migrate_lint_entry = {
+	.name = "migrate lint", .args = "[FILE...]",
+	.summary = "flag statements that lock or rewrite live tables (no server needed)",
+	.help = "Rules: volatile-default, index-not-concurrent, alter-type, set-not-null,\n"
+	    "foreign-key-not-valid, check-not-valid, drop-if-exists (down files). Silence one\n"
+	    "statement with \"-- mcpdb:lint-ignore RULE REASON\" before or in it; a directory\n"
+	    "with a .mcpdb-lint file of \"RULE REASON\" lines. Exit 3 with findings, 2 when a\n"
+	    "file cannot be read.",
+	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = -1,
+	.complete = CC_FILE, .exec = cmd_migrate_lint_exec,
+};
+
 static const struct cmd_entry cmd_migrate_new_entry = {
 	.name = "migrate new", .args = "NAME",
 	.summary = "create the next-numbered up/down pair from a template",
@@ -1066,6 +1251,8 @@ const struct cmd_entry *const cmd_migrate_entries[] = {
 	&cmd_migrate_baseline_entry,
 	&cmd_migrate_repair_entry,
 	&cmd_migrate_history_entry,
+	&cmd_migrate_tag_entry,
+	&cmd_migrate_lint_entry,
 	&cmd_migrate_new_entry,
 	NULL,
 };

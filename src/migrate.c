@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <ctype.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +64,8 @@ struct migrun {
 	bool				 prep_set;	/* statements prepared on work */
 	bool				 prep_ledger;
 };
+
+static char	*migrate_field(const PGresult *, int, int);
 
 /* ------------------------------------------------------------- utilities */
 
@@ -318,7 +321,21 @@ static const char migrate_ledger_ddl[] =
 	"  ADD COLUMN IF NOT EXISTS host text;\n"
 	"ALTER TABLE mcpdb.migration_events\n"
 	"  ALTER COLUMN mcpdb_version SET DEFAULT current_setting('mcpdb.version', true),\n"
-	"  ALTER COLUMN host SET DEFAULT current_setting('mcpdb.host', true);\n";
+	"  ALTER COLUMN host SET DEFAULT current_setting('mcpdb.host', true);\n"
+	/* Ledger version 3 (migrate tag): named applied states. */
+	"CREATE TABLE IF NOT EXISTS mcpdb.migration_tags (\n"
+	"  name text PRIMARY KEY,\n"
+	"  version bigint NOT NULL,\n"
+	"  versions bigint[] NOT NULL,\n"
+	"  note text,\n"
+	"  tagged_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  tagged_by text NOT NULL DEFAULT (current_user || '@' ||\n"
+	"    coalesce(host(inet_client_addr()), 'local'))\n"
+	");\n"
+	"COMMENT ON TABLE mcpdb.migration_tags IS 'Named applied states (mcpdb "
+	"migrate tag): the newest applied version and all applied versions then';\n"
+	"ALTER TABLE mcpdb.migration_events\n"
+	"  ADD COLUMN IF NOT EXISTS tag text;\n";
 
 /*
  * Create the ledger tables if missing, or upgrade an older ledger in place
@@ -331,8 +348,10 @@ migrate_ledger_create(PGconn *c, struct mc_err *err)
 
 	res = PQexec(c, "SELECT (SELECT count(*) FROM pg_catalog.pg_attribute "
 	    "WHERE ((attrelid = to_regclass('mcpdb.migration_events') "
-	    "AND attname = 'host') OR (attrelid = to_regclass('mcpdb.migrations') "
-	    "AND attname = 'baselined')) AND NOT attisdropped) = 2");
+	    "AND attname IN ('host', 'tag')) OR (attrelid = "
+	    "to_regclass('mcpdb.migrations') AND attname = 'baselined')) "
+	    "AND NOT attisdropped) = 3 AND "
+	    "to_regclass('mcpdb.migration_tags') IS NOT NULL");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 		PQclear(res);
@@ -1816,6 +1835,51 @@ migrate_describe_steps(const char *verb, const struct mig_step *s, size_t n,
 }
 
 /* New report for dir. */
+/* ------------------------------------------------------------------ tags */
+
+/*
+ * The version tag name stands for, on the server of c. MC_E_NOTFOUND (one
+ * line, nothing done) when there is no such tag.
+ */
+static int
+migrate_tag_version(struct migrun *r, const char *name, long long *v,
+    struct mc_err *err)
+{
+	PGresult	*res;
+	bool		 found;
+
+	if ((res = pgq_query(r->work, "SELECT to_regclass('mcpdb.migration_tags') "
+	    "IS NOT NULL", 0, NULL, err)) == NULL)
+		return (mc_err_prefix(err, "reading the tags: "));
+	found = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	/* No tag table yet (a ledger older than tags, or none): no tag. */
+	res = NULL;
+	if (found && (res = pgq_query(r->work, "SELECT version FROM "
+	    "mcpdb.migration_tags WHERE name = $1", 1, (const char *[]){ name },
+	    err)) == NULL)
+		return (mc_err_prefix(err, "reading the tags: "));
+	found = res != NULL && PQntuples(res) == 1;
+	if (found)
+		*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (!found)
+		return (mc_err_set(err, MC_E_NOTFOUND, "no tag \"%s\" on target %s "
+		    "(migrate status lists the tags); nothing was done", name,
+		    r->t->name ? r->t->name : "(default)"));
+	return (0);
+}
+
+/* The --to of a run: o->to, or the version of o->to_tag. */
+static int
+migrate_target_version(struct migrun *r, long long *to, struct mc_err *err)
+{
+	*to = r->o->to;
+	if (r->o->to_tag == NULL)
+		return (0);
+	return (migrate_tag_version(r, r->o->to_tag, to, err));
+}
+
 static struct migrate_report *
 migrate_report_new(const char *dir)
 {
@@ -1835,7 +1899,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	struct mig_step		*steps = NULL;
 	size_t			 n = 0;
 	char			*dir = NULL;
-	long long		 start = (long long)clk_mono_ms();
+	long long		 start = (long long)clk_mono_ms(), to;
 	int			 rc = -1;
 
 	*repp = NULL;
@@ -1848,9 +1912,10 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	if (migrate_connect_wait(&r, rep, err) == -1)
 		goto out;
 	/* Cheap check without the lock. */
-	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+	if (migrate_target_version(&r, &to, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
 		goto out;
-	if (migplan_up(r.set, &r.ledger, o->to, o->allow_out_of_order, &steps, &n, err) == -1) {
+	if (migplan_up(r.set, &r.ledger, to, o->allow_out_of_order, &steps, &n, err) == -1) {
 		/*
 		 * A "running" row may belong to a live run (wait for its lock)
 		 * or a dead one (marked failed once we hold the lock): only the
@@ -1874,7 +1939,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	free(steps);
 	steps = NULL;
 	if (migrate_take_lock(&r, rep, err) == -1 ||
-	    migplan_up(r.set, &r.ledger, o->to, o->allow_out_of_order, &steps, &n, err) == -1)
+	    migplan_up(r.set, &r.ledger, to, o->allow_out_of_order, &steps, &n, err) == -1)
 		goto out;
 	rep->up_to_date = n == 0;
 	rc = migrate_run_steps(&r, rep, steps, n, MACT_APPLY, false, err);
@@ -1915,7 +1980,7 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 	struct mig_step		*steps = NULL, *again = NULL, *up = NULL;
 	size_t			 n = 0, n2 = 0, i;
 	char			*dir, *what;
-	long long		 start = (long long)clk_mono_ms();
+	long long		 start = (long long)clk_mono_ms(), to = -1;
 	int			 rc = -1, nsteps = o->steps > 0 ? o->steps : 1;
 
 	dir = migrate_dir(t, o->dir);
@@ -1925,14 +1990,17 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 	migrate_init(&r, t, o, redo ? "redo" : "down");
 	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1)
 		goto out;
-	if (migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+	if ((!redo && migrate_target_version(&r, &to, err) == -1) ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
 		goto out;
-	if (migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &steps, &n, err) == -1) {
+	if (migplan_down(r.set, &r.ledger, nsteps, to, &steps, &n, err) == -1) {
+		if (o->to_tag != NULL)
+			mc_err_prefix(err, "--to-tag %s is version %lld: ", o->to_tag, to);
 		/* As for up: a "running" row needs the lock to tell live from dead. */
 		if (o->dry_run || !migrate_has_running(&r.ledger) ||
 		    migrate_take_lock(&r, rep, err) == -1)
 			goto out;
-		if (migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &steps, &n,
+		if (migplan_down(r.set, &r.ledger, nsteps, to, &steps, &n,
 		    err) == 0)	/* the operator must confirm a fresh plan */
 			mc_err_set(err, MC_E_STATE, "the ledger changed while waiting for "
 			    "the lock; nothing was rolled back: run the command again");
@@ -1962,7 +2030,7 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 		rc = -1;
 	}
 	if (migrate_take_lock(&r, rep, err) == -1 ||
-	    migplan_down(r.set, &r.ledger, nsteps, redo ? -1 : o->to, &again, &n2, err) == -1)
+	    migplan_down(r.set, &r.ledger, nsteps, to, &again, &n2, err) == -1)
 		goto out;
 	if (!migrate_same_plan(steps, n, again, n2)) {
 		mc_err_set(err, MC_E_STATE, "the ledger changed while waiting for the lock or "
@@ -2007,6 +2075,41 @@ migrate_redo(const struct conf_target *t, const struct migrate_opts *o,
 
 /* --------------------------------------------------------------- status */
 
+/* Read the tags (if the ledger has them) into s->tags. */
+static int
+migrate_tags_read(PGconn *c, struct migrate_status *s, struct mc_err *err)
+{
+	PGresult		*res;
+	struct migrate_tag	*g;
+	int			 i, n;
+
+	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_tags') "
+	    "IS NOT NULL", 0, NULL, err)) == NULL)
+		return (mc_err_prefix(err, "reading the tags: "));
+	i = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!i)
+		return (0);
+	if ((res = pgq_query(c, "SELECT name, version, cardinality(versions), "
+	    "to_char(tagged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "tagged_by, note FROM mcpdb.migration_tags ORDER BY version, name",
+	    0, NULL, err)) == NULL)
+		return (mc_err_prefix(err, "reading the tags mcpdb.migration_tags: "));
+	n = PQntuples(res);
+	s->tags = xcalloc((size_t)n + 1, sizeof(*s->tags));
+	for (i = 0; i < n; i++) {
+		g = &s->tags[s->ntags++];
+		g->name = xstrdup(PQgetvalue(res, i, 0));
+		g->version = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		g->napplied = (size_t)strtoull(PQgetvalue(res, i, 2), NULL, 10);
+		g->at = xstrdup(PQgetvalue(res, i, 3));
+		g->by = xstrdup(PQgetvalue(res, i, 4));
+		g->note = migrate_field(res, i, 5);
+	}
+	PQclear(res);
+	return (0);
+}
+
 struct migrate_status *
 migrate_status(const struct conf_target *t, const struct migrate_opts *o,
     struct mc_err *err)
@@ -2020,6 +2123,11 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	migrate_init(&r, t, o, "status");
 	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
 	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1) {
+		migrate_close(&r);
+		migrate_status_free(s);
+		return (NULL);
+	}
+	if (migrate_tags_read(r.work, s, err) == -1) {
 		migrate_close(&r);
 		migrate_status_free(s);
 		return (NULL);
@@ -2042,8 +2150,17 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 void
 migrate_status_free(struct migrate_status *s)
 {
+	size_t	i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->ntags; i++) {
+		free(s->tags[i].name);
+		free(s->tags[i].at);
+		free(s->tags[i].by);
+		free(s->tags[i].note);
+	}
+	free(s->tags);
 	free(s->rows);
 	mig_ledger_done(&s->ledger);
 	migset_free(s->set);
@@ -2535,6 +2652,116 @@ out:
 	return (rc);
 }
 
+/* ------------------------------------------------------------------ tag */
+
+/* Record a tag and its event, in one statement; no row when the name is taken. */
+static const char migrate_sql_tag[] =
+	"WITH g AS (INSERT INTO mcpdb.migration_tags (name, version, versions, note) "
+	"SELECT $1, max(version), array_agg(version ORDER BY version), $2 "
+	"FROM mcpdb.migrations WHERE state = 'applied' HAVING count(*) > 0 "
+	"ON CONFLICT (name) DO NOTHING RETURNING name, version, note) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note, tag) "
+	"SELECT g.version, m.name, 'tagged', m.checksum, g.note, g.name "
+	"FROM g JOIN mcpdb.migrations m USING (version) RETURNING version";
+
+/* Is name a good tag name: [A-Za-z0-9][A-Za-z0-9._-]{0,62}? */
+static bool
+migrate_tag_name_ok(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL || !isalnum((unsigned char)name[0]))
+		return (false);
+	for (i = 0; name[i] != '\0'; i++)
+		if (i >= 63 || !(isalnum((unsigned char)name[i]) ||
+		    strchr("._-", name[i]) != NULL))
+			return (false);
+	return (true);
+}
+
+/* Refuse a tag of the ledger of r as read: empty, failed or running rows. */
+static int
+migrate_tag_check(const struct migrun *r, struct mc_err *err)
+{
+	size_t	i, napplied = 0;
+
+	for (i = 0; i < r->ledger.n; i++) {
+		if (r->ledger.rows[i].state != MR_APPLIED)
+			return (mc_err_set(err, MC_E_STATE, "migration %04lld_%s is %s: "
+			    "settle it first (mcpdb migrate resolve); nothing was tagged",
+			    r->ledger.rows[i].version, r->ledger.rows[i].name,
+			    r->ledger.rows[i].state == MR_RUNNING ? "running" : "failed"));
+		napplied++;
+	}
+	if (napplied == 0)
+		return (mc_err_set(err, MC_E_STATE, "nothing is applied on target %s: a "
+		    "tag names an applied state; nothing was tagged",
+		    r->t->name ? r->t->name : "(default)"));
+	return (0);
+}
+
+/* Refuse a name already taken (before the lock: a cheap, early answer). */
+static int
+migrate_tag_free_name(struct migrun *r, const char *name, struct mc_err *err)
+{
+	long long	v;
+	struct mc_err	e;
+
+	if (migrate_tag_version(r, name, &v, &e) == -1) {
+		if (e.code == MC_E_NOTFOUND)
+			return (0);
+		if (err != NULL)
+			*err = e;
+		return (-1);
+	}
+	return (mc_err_set(err, MC_E_STATE, "tag \"%s\" exists already (version "
+	    "%04lld): a tag always names the state it was given to; choose another "
+	    "name; nothing was tagged", name, v));
+}
+
+int
+migrate_tag(const struct conf_target *t, const struct migrate_opts *o,
+    const char *name, const char *note, long long *version, struct mc_err *err)
+{
+	struct migrun	 r;
+	PGresult	*res;
+	int		 rc = -1;
+
+	*version = -1;
+	if (!migrate_tag_name_ok(name))
+		return (mc_err_set(err, MC_E_USAGE, "tag name \"%s\": use up to 63 "
+		    "letters, digits, '.', '_' or '-', starting with a letter or digit",
+		    name ? name : ""));
+	migrate_init(&r, t, o, "tag");
+	if (migrate_connect(&r, err) == -1 ||
+	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
+	    migrate_tag_check(&r, err) == -1 ||
+	    migrate_tag_free_name(&r, name, err) == -1)
+		goto out;
+	/* Under the lock (which also upgrades an older ledger), again. */
+	if (migrate_take_lock(&r, NULL, err) == -1 ||
+	    migrate_tag_check(&r, err) == -1)
+		goto out;
+	if ((res = pgq_query(r.work, migrate_sql_tag, 2,
+	    (const char *[]){ name, note }, err)) == NULL) {
+		mc_err_prefix(err, "recording tag %s (nothing was tagged): ", name);
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		if (migrate_tag_free_name(&r, name, err) == 0)
+			mc_err_set(err, MC_E_STATE, "tag %s was not recorded (the "
+			    "ledger changed meanwhile?): run the command again", name);
+		goto out;
+	}
+	*version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	rc = 0;
+out:
+	migrate_close(&r);
+	return (rc);
+}
+
 /* ---------------------------------------------------------------- repair */
 
 /* Re-record the checksums (and stored text) of a file, if still old. */
@@ -2714,7 +2941,8 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 	if ((res = pgq_query(c, "SELECT id, to_char(at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), version, name, event, execution_ms, "
 	    "by, to_jsonb(e) ->> 'mcpdb_version', to_jsonb(e) ->> 'host', "
-	    "to_jsonb(e) ->> 'checksum', error, to_jsonb(e) ->> 'note' "
+	    "to_jsonb(e) ->> 'checksum', error, to_jsonb(e) ->> 'note', "
+	    "to_jsonb(e) ->> 'tag' "
 	    "FROM mcpdb.migration_events e ORDER BY id", 0, NULL, err)) == NULL)
 		goto fail;
 	n = PQntuples(res);
@@ -2734,6 +2962,7 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 		e->checksum = migrate_field(res, i, 9);
 		e->error = migrate_field(res, i, 10);
 		e->note = migrate_field(res, i, 11);
+		e->tag = migrate_field(res, i, 12);
 	}
 	PQclear(res);
 	PQfinish(c);
@@ -2762,6 +2991,7 @@ migrate_history_free(struct migrate_history *h)
 		free(h->v[i].checksum);
 		free(h->v[i].error);
 		free(h->v[i].note);
+		free(h->v[i].tag);
 	}
 	free(h->v);
 	free(h);

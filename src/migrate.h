@@ -19,8 +19,9 @@
  * (SHA-256 of the normalised files, checksum_algo), applied_sql, state
  * (applied, running, failed), operation, no_transaction, out_of_order,
  * applied_at, applied_by (role@client address), execution_ms, error, seq
- * (applied order); and mcpdb.migration_events, an append-only history of
- * every apply, rollback, failure and resolve.
+ * (applied order); mcpdb.migration_events, an append-only history of
+ * every apply, rollback, failure and resolve; and mcpdb.migration_tags,
+ * named applied states (ledger version 3, migrate tag).
  *
  * Each migration runs in its own transaction with its ledger row, under
  * SET LOCAL lock_timeout / statement_timeout (config, or the file's
@@ -82,6 +83,7 @@ void	migrate_report_free(struct migrate_report *);
 struct migrate_opts {
 	const char	*dir;		/* --dir, or NULL (see migrate_dir) */
 	long long	 to;		/* --to, -1 if not given */
+	const char	*to_tag;	/* --to-tag: to the version of this tag, or NULL */
 	int		 steps;		/* down/redo --steps; 0 = 1 */
 	bool		 dry_run;
 	bool		 allow_out_of_order;
@@ -118,8 +120,20 @@ void	migrate_opts_init(struct migrate_opts *);
  */
 char	*migrate_dir(const struct conf_target *, const char *flag_dir);
 
+/* A tag (mcpdb.migration_tags): a name for an applied state of the ledger. */
+struct migrate_tag {
+	char		*name;
+	long long	 version;	/* the newest applied version then */
+	size_t		 napplied;	/* how many migrations were applied then */
+	char		*at;		/* UTC, ISO 8601 */
+	char		*by;		/* user@client address */
+	char		*note;		/* --note, or NULL */
+};
+
 /* `migrate status`: files and ledger merged. Caller frees with migrate_status_free. */
 struct migrate_status {
+	struct migrate_tag	*tags;		/* by version, then name */
+	size_t			 ntags;
 	char			*dir;
 	struct mig_set		*set;
 	struct mig_ledger	 ledger;
@@ -274,6 +288,16 @@ int	migrate_baseline(const struct conf_target *, const struct migrate_opts *,
 int	migrate_repair(const struct conf_target *, const struct migrate_opts *,
 	    bool failed, size_t *done, char **lines, struct mc_err *);
 
+/*
+ * `migrate tag NAME [--note TEXT]`: name the current applied state (its
+ * newest applied version) in mcpdb.migration_tags, with a "tagged" event.
+ * Refused with nothing changed: a bad name (MC_E_USAGE), an empty ledger or
+ * a failed/running row (MC_E_STATE), a name already taken (MC_E_STATE).
+ * Takes the lock. Sets *version. Returns 0 or -1 with err.
+ */
+int	migrate_tag(const struct conf_target *, const struct migrate_opts *,
+	    const char *name, const char *note, long long *version, struct mc_err *);
+
 /* One event of the history (mcpdb.migration_events); NULL: not recorded. */
 struct migrate_event {
 	long long	 id;
@@ -287,7 +311,8 @@ struct migrate_event {
 	char		*host;		/* host the runner ran on */
 	char		*checksum;
 	char		*error;
-	char		*note;		/* why (baseline --reason) */
+	char		*note;		/* why (baseline --reason, tag --note) */
+	char		*tag;		/* event "tagged": the tag's name */
 };
 
 /* `migrate history`. Caller frees with migrate_history_free. */
