@@ -23,6 +23,11 @@ libmcpdb_a_SOURCES += src/pgio.c src/pgio.h src/cmd-io.c
 check_PROGRAMS += tests/unit/t-pgio
 TESTS += tests/integ/t-io.sh
 EXTRA_DIST += tests/integ/t-io.sh
+# Redis keyspace sample and doctor reports (issue 20 item 8).
+libmcpdb_a_SOURCES += src/rdskeys.c src/rdskeys.h src/cmd-rdskeys.c
+check_PROGRAMS += tests/unit/t-rdskeys
+TESTS += tests/integ/t-rdskeys.sh
+EXTRA_DIST += tests/integ/t-rdskeys.sh
 # The seed load's ETA: a time-weighted moving average of the byte rate.
 libmcpdb_a_SOURCES += src/eta.c src/eta.h
 check_PROGRAMS += tests/unit/t-eta

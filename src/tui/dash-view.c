@@ -37,6 +37,7 @@ struct dash_view {
 struct dv_job {
 	struct dash_view		*v;	/* NULL once the view is freed */
 	const struct dash_view_ops	*ops;
+	volatile sig_atomic_t		*stop;	/* the UI's job stop flag (Esc, quitting) */
 	void				*data;
 };
 
@@ -76,6 +77,10 @@ dv_job_run(struct conn *c, void *arg, void (*line)(void *, const char *),
 
 	(void)line;
 	(void)line_arg;
+	if (j->ops->read == NULL) {
+		j->data = j->ops->read_conn(c, j->stop, err);
+		return (j->data != NULL ? 0 : -1);
+	}
 	if ((pool = conn_pool(c, err)) == NULL ||
 	    (pc = pool_acquire(pool, j->ops->title, err)) == NULL)
 		return (-1);
@@ -125,6 +130,7 @@ dv_read(struct dash_view *v)
 	j = xcalloc(1, sizeof(*j));
 	j->v = v;
 	j->ops = v->ops;
+	j->stop = ui_job_stop_flag(v->ui);
 	if (!ui_job(v->ui, v->ops->title, dv_job_run, j, dv_job_finished, false)) {
 		free(j);
 		return;

@@ -4,16 +4,19 @@
  * while it stays open (never on the UI thread), the last reading kept on
  * screen with its age while the next one is read, drawn as a scrollable
  * text. What is read and how it is shown come from the ops: the vacuum
- * view (v) and the I/O and WAL view (w). UI thread only, except the job.
+ * view (v) and the I/O and WAL view (w) of the Dashboard, the keyspace view
+ * (k) of the Redis pane. UI thread only, except the job.
  */
 #ifndef MCPDB_DASH_VIEW_H
 #define MCPDB_DASH_VIEW_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include <curses.h>
 #include <libpq-fe.h>
 
+#include "conn.h"
 #include "err.h"
 #include "ui.h"
 #include "textview.h"
@@ -22,8 +25,10 @@
 struct dash_view_ops {
 	const char	*title;
 	int		 refresh_ms;
-	/* Job thread: one reading from conn (idle, borrowed), or NULL with err. */
+	/* Job thread: one reading from a borrowed idle PGconn (NULL: read_conn), or NULL with err. */
 	void		*(*read)(PGconn *, struct mc_err *);
+	/* Job thread: one reading through the connection manager (Redis views). */
+	void		*(*read_conn)(struct conn *, volatile sig_atomic_t *stop, struct mc_err *);
 	/*
 	 * UI thread: the text of reading cur (prev: the one before, for
 	 * rates, or NULL) into tv; returns a word for the title ("ok").
@@ -51,5 +56,6 @@ int	dash_view_key(struct dash_view *, int ch, int open_key);
 /* The views. */
 extern const struct dash_view_ops dash_vacuum_ops;	/* dash-vacuum.c */
 extern const struct dash_view_ops dash_io_ops;		/* dash-io.c */
+extern const struct dash_view_ops dash_keyspace_ops;	/* dash-keyspace.c */
 
 #endif

@@ -36,6 +36,7 @@
 #include "pane.h"
 #include "ui.h"
 #include "clk.h"
+#include "dash-view.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define RP_PLAIN	((int)A_NORMAL)
@@ -65,6 +66,7 @@ struct rp_ring {
 struct pane_redis {
 	struct ui		*ui;
 	struct snapshot		*snap;
+	struct dash_view	*keyspace;	/* k: keyspace sample and doctor */
 	/* p: the monitor fills the pane */
 	bool			 full_pubsub;
 	/* Pub/Sub */
@@ -86,6 +88,7 @@ static const char *const pane_redis_keys[] = {
 	"u            unsubscribe",
 	"p            show the Pub/Sub monitor full size / the overview",
 	"c            clear the Pub/Sub messages",
+	"k            keyspace: keys per database, a SCAN sample (biggest, hottest), doctor reports",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -318,6 +321,7 @@ pane_redis_init(struct ui *ui, struct mc_err *err)
 
 	(void)err;
 	rp->ui = ui;
+	rp->keyspace = dash_view_new(ui, &dash_keyspace_ops);
 	rp->ring = xcalloc(1, sizeof(*rp->ring));
 	pthread_mutex_init(&rp->ring->mtx, NULL);
 	return (rp);
@@ -333,6 +337,7 @@ pane_redis_free(void *arg)
 		return;
 	rds_sub_free(rp->sub);
 	snapshot_free(rp->snap);
+	dash_view_free(rp->keyspace);
 	if (!rp->busy) {
 		/* a job in flight still points at the ring: leave it (exiting) */
 		pthread_mutex_destroy(&rp->ring->mtx);
@@ -350,6 +355,7 @@ pane_redis_update(void *arg, const struct snapshot *s)
 
 	snapshot_free(rp->snap);
 	rp->snap = snapshot_ref((struct snapshot *)s);
+	dash_view_tick(rp->keyspace);
 }
 
 /* Redraw when Pub/Sub messages arrived. */
@@ -807,7 +813,10 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 	    x = 0, left;
 	bool				 stale;
 
-	(void)focused;
+	if (dash_view_active(rp->keyspace)) {
+		dash_view_draw(rp->keyspace, win, focused);
+		return;
+	}
 	if (t != NULL && (t->redis == NULL || t->redis[0] == '\0')) {
 		draw_title(win, 0, 0, w, "Redis", "not configured");
 		draw_textf(win, 2, 1, w - 2, draw_attr(DR_DIM), 0,
@@ -899,7 +908,12 @@ pane_redis_key(void *arg, int ch)
 
 	if (rp->editing)
 		return (rp_edit_key(rp, ch));
+	if (dash_view_active(rp->keyspace))
+		return (dash_view_key(rp->keyspace, ch, 'k'));
 	switch (ch) {
+	case 'k':
+		dash_view_open(rp->keyspace);
+		return (PANE_HANDLED | PANE_REDRAW);
 	case 's':
 		rp->editing = true;
 		rp->elen = 0;

@@ -27,7 +27,8 @@ unset MCPDB_CONFIG MCPDB_TARGET
 export XDG_CONFIG_HOME="$D/xdg"
 m() { "$M" --pg "$URL" --log-level error "$@"; }
 js() { python3 -c "import json,sys; d=json.load(open('$D/out.json')); print($1)"; }
-q "CREATE TABLE busy (id int PRIMARY KEY, n int); CREATE TABLE quiet (id int)" >/dev/null
+q "CREATE TABLE busy (id int PRIMARY KEY, n int); CREATE TABLE busy2 (id int PRIMARY KEY, n int);
+CREATE TABLE quiet (id int)" >/dev/null
 
 # A writer for ~6 s, one session: inserts and updates every 0.2 s; idle in
 # between, so its counters reach the statistics (at most once a second).
@@ -57,12 +58,18 @@ ok "$(js "0 if 2.5 < d['rates']['interval_s'] < 4.5 else 1")" "the interval is a
 
 # Requested checkpoints and temp files, in text.
 req0=$(q "SELECT checkpoints_req FROM pg_stat_bgwriter")
+sed 's/busy/busy2/' "$D/writer.sql" >"$D/writer2.sql"
+( while read -r a && read -r b; do echo "$a"; echo "$b"; sleep 0.2; done <"$D/writer2.sql" |
+	"$PSQL" -X -q -d "$URL" >/dev/null 2>&1 ) &
+BG="$BG $!"
 ( sleep 0.5; q "CHECKPOINT" >/dev/null
   "$PSQL" -X -q -d "$URL" -c "SET work_mem = '64kB'" -c "SELECT count(*) FROM (SELECT g FROM generate_series(1, 200000) g ORDER BY g DESC) s" >/dev/null 2>&1 ) &
 BG="$BG $!"
 out=$(m io status --interval 2 2>&1); rc=$?
 is "$rc" 0 "io status: exit 0"
-like "$out" "$((req0 + 1)) requested" "a CHECKPOINT counts as requested"
+# (other tests may checkpoint the shared server too: at least one more)
+req=$(echo "$out" | sed -n 's/.* timed, \([0-9]*\) requested.*/\1/p')
+ok "$([ "${req:-0}" -gt "$req0" ] && echo 0 || echo 1)" "a CHECKPOINT counts as requested ($req0 -> $req)"
 like "$out" "checkpointer " "buffers written by the checkpointer, bgwriter and backends"
 line=$(echo "$out" | grep 'temporary files')
 unlike "$line" "| 0.0/s files" "a sort spilling to disk shows temporary files: $line"

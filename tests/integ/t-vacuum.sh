@@ -48,7 +48,8 @@ row=$(echo "$out" | grep '^ *public.vt ')
 like "$row" " 10000 " "public.vt: its 10,000 dead rows"
 like "$row" "(due)" "past the autovacuum threshold: due"
 like "$row" "never" "never vacuumed"
-like "$out" "Running vacuums: none" "no vacuum running"
+# (the list is cluster-wide: other tests' autovacuums may show; not ours)
+echo "$out" | grep -q " vt .*VACUUM"; ok $((1 - $?)) "no vacuum of public.vt running yet"
 
 m --json vacuum status >"$D/out.json" 2>"$D/err"; rc=$?
 is "$rc" 0 "--json: exit 0"
@@ -61,8 +62,11 @@ bloat=$(js "[t for t in d['tables'] if t['table']=='public.vt'][0]['est_bloat_by
 size=$(q "SELECT pg_relation_size('vt')")
 ok "$(python3 -c "print(0 if 0.35 * $size <= $bloat <= 0.65 * $size else 1)")" \
 	"estimated bloat about half the heap: $bloat of $size bytes"
-is "$(js "[x['xid_age'] for x in d['databases'] if x['name']=='$DB'][0]")" \
-	"$(q "SELECT age(datfrozenxid) FROM pg_database WHERE datname = '$DB'")" "a database's xid age is age(datfrozenxid)"
+# (read after mcpdb's: other tests' transactions only make the age grow)
+age=$(js "[x['xid_age'] for x in d['databases'] if x['name']=='$DB'][0]")
+sage=$(q "SELECT age(datfrozenxid) FROM pg_database WHERE datname = '$DB'")
+ok "$([ "$age" -gt 0 ] && [ "$age" -le "$sage" ] && [ $((sage - age)) -lt 100000 ] && echo 0 || echo 1)" \
+	"a database's xid age is age(datfrozenxid) ($age, then $sage)"
 is "$(js "d['level']")" ok "--json level ok"
 
 # -- the oldest xmin horizon: a session idle in a transaction that took a snapshot
@@ -78,7 +82,17 @@ done
 hpid=$(q "SELECT pid FROM pg_stat_activity WHERE datname = '$DB' AND state = 'idle in transaction'")
 q "SELECT txid_current()" >/dev/null; q "SELECT txid_current()" >/dev/null
 out=$(m vacuum status 2>&1)
-like "$out" "Oldest xmin: session $hpid holds back" "the idle-in-transaction session is named as the xmin horizon"
+# (cluster-wide: an older snapshot of another test may be the oldest; never a younger one)
+mine=$(q "SELECT age(backend_xmin) FROM pg_stat_activity WHERE pid = $hpid")
+m --json vacuum status >"$D/out.json" 2>/dev/null
+is "$(js "d['xmin_horizon']['kind']")" session "a session idle in a transaction holds the xmin horizon"
+ok "$(js "0 if d['xmin_horizon']['age'] >= $mine else 1")" \
+	"its age is at least our session's ($(js "d['xmin_horizon']['age']") >= $mine)"
+if [ "$(js "d['xmin_horizon']['holder']")" = "$hpid" ]; then
+	like "$out" "Oldest xmin: session $hpid holds back" "the text names it"
+else
+	like "$out" "Oldest xmin: session " "the text names the oldest session"
+fi
 
 # -- a running VACUUM, slowed by cost-based delay, with phase and progress
 ( "$PSQL" -X -q -d "$URL" -c "SET vacuum_cost_delay = '100ms'" -c "SET vacuum_cost_limit = 1" \
