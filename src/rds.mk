@@ -3,6 +3,7 @@
 libmcpdb_a_SOURCES += \
 	src/rdsuri.c src/rdsuri.h \
 	src/rds.c src/rds.h src/rds-int.h \
+	src/rdstls.c src/rdstls.h \
 	src/rds-sub.c \
 	src/rds-info.c src/rds-info.h \
 	src/rds-hist.c src/rds-hist.h
