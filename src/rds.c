@@ -587,6 +587,16 @@ rds_setup_cmd(struct rds *r, redisContext *c, struct rdstls *tls,
 		    (c->err == REDIS_ERR_EOF || c->err == REDIS_ERR_PROTOCOL ||
 		    saved == ECONNRESET))
 			hint = " (is this a TLS port? then use rediss://)";
+		/*
+		 * A server that requires client certificates checks them
+		 * after a TLS 1.3 handshake completed: the first command
+		 * meets its alert or, racing it, a reset.
+		 */
+		else if (tls != NULL && (c->err == REDIS_ERR_EOF ||
+		    saved == ECONNRESET || saved == EPIPE ||
+		    strstr(c->errstr, "certificate") != NULL))
+			hint = " (does the server require a client certificate? "
+			    "see tls_cert_file)";
 		/* A frozen server: say so, not "Resource temporarily unavailable". */
 		if (rds_timed_out(c, saved))
 			return (mc_err_set(err, MC_E_TIMEOUT, "redis %s: %s: timed out "

@@ -15,10 +15,20 @@ command -v redis-server >/dev/null 2>&1 || skip_all "redis-server not found"
 command -v openssl >/dev/null 2>&1 || skip_all "openssl not found"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not found"
 W=$(mktemp -d -t mcpdb-tls.XXXXXX)
-PIDS=
-stop_all() {
+stop_all() {	# and wait for them: a server writes its log as it exits
+	pids=
 	for f in "$W"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		[ -f "$f" ] && pids="$pids $(cat "$f")"
+	done
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill $pids 2>/dev/null
+	n=0
+	for p in $pids; do
+		while kill -0 "$p" 2>/dev/null && [ $n -lt 50 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
 	done
 }
 trap 'stop_all; rm -rf "$W"' EXIT
@@ -192,7 +202,7 @@ like "$out" "\"tls_cert_file\" and \"tls_key_file\" go together" "saying so: $ou
 # -- client certificates (a server with --tls-auth-clients yes)
 conf nocert "rediss://127.0.0.1:$PC/0" ", $CA"
 out=$(m nocert redis get tls:k1 2>&1); is "$?" 1 "without a client certificate the server refuses"
-like "$out" "certificate required" "and the error says a certificate is required: $out"
+like "$out" "does the server require a client certificate? see tls_cert_file" "and the error points at the client certificate: $out"
 conf withcert "rediss://127.0.0.1:$PC/0" ", $CA, \"tls_cert_file\": \"$W/cli.crt\", \"tls_key_file\": \"$W/cli.key\""
 out=$(m withcert redis set tls:k3 v3 2>&1); is "$?" 0 "with tls_cert_file/tls_key_file it works: $out"
 
