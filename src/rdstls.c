@@ -36,22 +36,22 @@ struct rdstls {
 	bool		 insecure;
 };
 
-/* OpenSSL's reason for the newest queued error (queue emptied), or dflt. */
+/*
+ * OpenSSL's reason for the newest queued error, or dflt, copied into buf
+ * (returned); the error queue is emptied.
+ */
 static const char *
 rdstls_reason(char *buf, size_t len, const char *dflt)
 {
 	unsigned long	 e = ERR_peek_last_error();
 	const char	*why = e ? ERR_reason_error_string(e) : NULL;
 
-	if (e != 0 && why == NULL) {
+	if (e != 0 && why == NULL)
 		ERR_error_string_n(e, buf, len);
-		why = buf;
-	} else if (why != NULL) {
-		snprintf(buf, len, "%s", why);
-		why = buf;
-	}
+	else
+		snprintf(buf, len, "%s", why != NULL ? why : dflt);
 	ERR_clear_error();
-	return (why != NULL ? why : dflt);
+	return (buf);
 }
 
 /* Refuse to prompt for a key passphrase: mcpdb runs unattended. */
@@ -72,8 +72,8 @@ rdstls_readable(const char *what, const char *path, struct mc_err *err)
 	FILE	*f = fopen(path, "r");
 
 	if (f == NULL)
-		return (mc_err_set(err, MC_E_CONFIG, "%s %s: cannot read it: %s",
-		    what, path, strerror(errno)));
+		return (mc_err_set(err, MC_E_CONFIG,
+		    "%s %s: cannot read it: %s", what, path, strerror(errno)));
 	fclose(f);
 	return (0);
 }
@@ -86,14 +86,16 @@ rdstls_ctx_new(const struct rdstls_conf *cf, struct mc_err *err)
 	char			 why[256];
 
 	if ((cf->cert_file == NULL) != (cf->key_file == NULL)) {
-		mc_err_set(err, MC_E_CONFIG, "TLS: tls_cert_file and tls_key_file "
-		    "go together (a client certificate needs its key)");
+		mc_err_set(err, MC_E_CONFIG, "TLS: tls_cert_file and "
+		    "tls_key_file go together (a client certificate needs "
+		    "its key)");
 		return (NULL);
 	}
 	if ((cf->ca_file != NULL &&
 	    rdstls_readable("TLS CA file", cf->ca_file, err) == -1) ||
 	    (cf->cert_file != NULL &&
-	    rdstls_readable("TLS client certificate", cf->cert_file, err) == -1) ||
+	    rdstls_readable("TLS client certificate", cf->cert_file,
+	    err) == -1) ||
 	    (cf->key_file != NULL &&
 	    rdstls_readable("TLS client key", cf->key_file, err) == -1))
 		return (NULL);
@@ -107,15 +109,16 @@ rdstls_ctx_new(const struct rdstls_conf *cf, struct mc_err *err)
 	}
 	SSL_CTX_set_min_proto_version(x->ssl, TLS1_2_VERSION);
 #ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
-	/* A server that closes without close_notify is an EOF, not a TLS error. */
+	/* A close without close_notify is an EOF, not a TLS error. */
 	SSL_CTX_set_options(x->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
 #endif
 	SSL_CTX_set_mode(x->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_default_passwd_cb(x->ssl, rdstls_no_passphrase);
 	if (cf->ca_file != NULL) {
-		if (SSL_CTX_load_verify_locations(x->ssl, cf->ca_file, NULL) != 1) {
-			mc_err_set(err, MC_E_CONFIG, "TLS CA file %s: not a PEM "
-			    "certificate list: %s", cf->ca_file,
+		if (SSL_CTX_load_verify_locations(x->ssl, cf->ca_file,
+		    NULL) != 1) {
+			mc_err_set(err, MC_E_CONFIG, "TLS CA file %s: not a "
+			    "PEM certificate list: %s", cf->ca_file,
 			    rdstls_reason(why, sizeof(why), "unreadable"));
 			goto fail;
 		}
@@ -126,29 +129,31 @@ rdstls_ctx_new(const struct rdstls_conf *cf, struct mc_err *err)
 		goto fail;
 	}
 	if (cf->cert_file != NULL) {
-		if (SSL_CTX_use_certificate_chain_file(x->ssl, cf->cert_file) != 1) {
-			mc_err_set(err, MC_E_CONFIG, "TLS client certificate %s: %s",
-			    cf->cert_file, rdstls_reason(why, sizeof(why),
-			    "not a PEM certificate"));
+		if (SSL_CTX_use_certificate_chain_file(x->ssl,
+		    cf->cert_file) != 1) {
+			rdstls_reason(why, sizeof(why), "not a certificate");
+			mc_err_set(err, MC_E_CONFIG, "TLS client certificate "
+			    "%s: %s", cf->cert_file, why);
 			goto fail;
 		}
 		if (SSL_CTX_use_PrivateKey_file(x->ssl, cf->key_file,
 		    SSL_FILETYPE_PEM) != 1) {
 			rdstls_reason(why, sizeof(why), "not a PEM key");
 			if (strstr(why, "mismatch") != NULL)
-				mc_err_set(err, MC_E_CONFIG, "TLS client key %s "
-				    "does not match the certificate %s",
+				mc_err_set(err, MC_E_CONFIG, "TLS client "
+				    "key %s does not match the certificate %s",
 				    cf->key_file, cf->cert_file);
 			else
-				mc_err_set(err, MC_E_CONFIG, "TLS client key %s: "
-				    "%s (a PEM key without a passphrase)",
-				    cf->key_file, why);
+				mc_err_set(err, MC_E_CONFIG, "TLS client "
+				    "key %s: %s (a PEM key without a "
+				    "passphrase)", cf->key_file, why);
 			goto fail;
 		}
 		if (SSL_CTX_check_private_key(x->ssl) != 1) {
 			ERR_clear_error();
-			mc_err_set(err, MC_E_CONFIG, "TLS client key %s does not "
-			    "match the certificate %s", cf->key_file, cf->cert_file);
+			mc_err_set(err, MC_E_CONFIG, "TLS client key %s does "
+			    "not match the certificate %s", cf->key_file,
+			    cf->cert_file);
 			goto fail;
 		}
 	}
@@ -215,8 +220,9 @@ rdstls_handshake_error(struct rdstls *t, int rc, int tmo, struct mc_err *err)
 
 	if (!t->insecure && vr != X509_V_OK) {
 		ERR_clear_error();
-		return (mc_err_set(err, MC_E_CONNECT, "TLS handshake: certificate "
-		    "verification failed: %s%s", X509_verify_cert_error_string(vr),
+		return (mc_err_set(err, MC_E_CONNECT, "TLS handshake: "
+		    "certificate verification failed: %s%s",
+		    X509_verify_cert_error_string(vr),
 		    vr == X509_V_ERR_CERT_HAS_EXPIRED ?
 		    " (renew the server certificate)" :
 		    vr == X509_V_ERR_HOSTNAME_MISMATCH ||
@@ -228,10 +234,12 @@ rdstls_handshake_error(struct rdstls *t, int rc, int tmo, struct mc_err *err)
 	    (se == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
 		ERR_clear_error();
 		if (se == SSL_ERROR_SYSCALL && rc < 0 && saved != 0)
-			return (mc_err_set(err, MC_E_CONNECT, "TLS handshake: %s "
-			    "(is TLS enabled on this port?)", strerror(saved)));
-		return (mc_err_set(err, MC_E_CONNECT, "TLS handshake: the server "
-		    "closed the connection (is TLS enabled on this port?)"));
+			return (mc_err_set(err, MC_E_CONNECT, "TLS handshake: "
+			    "%s (is TLS enabled on this port?)",
+			    strerror(saved)));
+		return (mc_err_set(err, MC_E_CONNECT, "TLS handshake: the "
+		    "server closed the connection (is TLS enabled on this "
+		    "port?)"));
 	}
 	(void)tmo;
 	return (mc_err_set(err, MC_E_CONNECT, "TLS handshake failed: %s "
@@ -246,10 +254,11 @@ rdstls_open(struct rdstls_ctx *x, int fd, const char *name, int timeout_ms,
 {
 	struct rdstls	*t;
 	X509_VERIFY_PARAM *vp;
-	int64_t		 deadline = clk_mono_us() + (int64_t)timeout_ms * 1000;
+	int64_t		 deadline;
 	int		 fl, rc, se, w;
 	char		 why[256];
 
+	deadline = clk_mono_us() + (int64_t)timeout_ms * 1000;
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
 		mc_err_set(err, MC_E_CONNECT, "TLS: cannot make the socket "
@@ -272,7 +281,7 @@ rdstls_open(struct rdstls_ctx *x, int fd, const char *name, int timeout_ms,
 			    X509_VERIFY_PARAM_set1_ip_asc(vp, name) != 1)
 				goto badname;
 		} else {
-			/* SNI only for names (RFC 6066: no literal addresses). */
+			/* SNI only for names (RFC 6066: no addresses). */
 			if (SSL_set_tlsext_host_name(t->ssl, name) != 1)
 				goto badname;
 			if (!t->insecure && SSL_set1_host(t->ssl, name) != 1)
@@ -292,10 +301,10 @@ rdstls_open(struct rdstls_ctx *x, int fd, const char *name, int timeout_ms,
 		}
 		w = rdstls_wait(fd, se == SSL_ERROR_WANT_WRITE, deadline);
 		if (w == 0) {
-			mc_err_set(err, MC_E_TIMEOUT, "TLS handshake: no answer "
-			    "within %d ms (connect timeout; is TLS enabled on "
-			    "this port? a plaintext server needs redis://)",
-			    timeout_ms);
+			mc_err_set(err, MC_E_TIMEOUT, "TLS handshake: no "
+			    "answer within %d ms (connect timeout; is TLS "
+			    "enabled on this port? a plaintext server needs "
+			    "redis://)", timeout_ms);
 			goto fail;
 		}
 		if (w < 0) {
@@ -306,7 +315,8 @@ rdstls_open(struct rdstls_ctx *x, int fd, const char *name, int timeout_ms,
 	}
 	return (t);
 badname:
-	mc_err_set(err, MC_E_CONFIG, "TLS: unusable server name \"%.64s\"", name);
+	mc_err_set(err, MC_E_CONFIG, "TLS: unusable server name \"%.64s\"",
+	    name);
 fail:
 	ERR_clear_error();
 	rdstls_close(t);
@@ -336,7 +346,8 @@ rdstls_info(const struct rdstls *t, struct rdstls_info *in)
 		return;
 	in->tls = true;
 	in->insecure = t->insecure;
-	snprintf(in->protocol, sizeof(in->protocol), "%s", SSL_get_version(t->ssl));
+	snprintf(in->protocol, sizeof(in->protocol), "%s",
+	    SSL_get_version(t->ssl));
 	snprintf(in->cipher, sizeof(in->cipher), "%s",
 	    SSL_get_cipher_name(t->ssl) ? SSL_get_cipher_name(t->ssl) : "?");
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
@@ -394,8 +405,8 @@ rdstls_io_error(struct rdstls *t, redisContext *c, int rc)
 	    (se == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 &&
 	    (rc == 0 || saved == 0))) {
 		ERR_clear_error();
-		return (rdstls_fail(c, REDIS_ERR_EOF, "Server closed the connection",
-		    ECONNRESET));
+		return (rdstls_fail(c, REDIS_ERR_EOF,
+		    "Server closed the connection", ECONNRESET));
 	}
 	if (se == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
 		ERR_clear_error();
@@ -468,7 +479,8 @@ rdstls_get_reply(struct rdstls *t, redisContext *c, int timeout_ms,
 		errno = 0;
 		n = SSL_read(t->ssl, buf, (int)sizeof(buf));
 		if (n > 0) {
-			if (redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK)
+			if (redisReaderFeed(c->reader, buf,
+			    (size_t)n) != REDIS_OK)
 				return (rdstls_fail(c, REDIS_ERR_PROTOCOL,
 				    c->reader->errstr, EPROTO));
 			continue;

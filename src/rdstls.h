@@ -31,19 +31,19 @@ struct redisContext;	/* hiredis */
 /* What the configuration says (all strings borrowed for the call). */
 struct rdstls_conf {
 	const char	*ca_file;	/* NULL: the system's trust store */
-	const char	*cert_file;	/* client certificate (PEM), or NULL */
+	const char	*cert_file;	/* client cert (PEM) or NULL */
 	const char	*key_file;	/* its private key (PEM), or NULL */
-	bool		 insecure;	/* no certificate verification at all */
+	bool		 insecure;	/* no certificate verification */
 };
 
 /* One connection's TLS session, for health and doctor. A value type. */
 struct rdstls_info {
-	bool	tls;		/* false: plaintext (the other fields are empty) */
+	bool	tls;		/* false: plaintext (rest empty) */
 	bool	insecure;	/* the certificate was not verified */
 	char	protocol[16];	/* "TLSv1.3" */
 	char	cipher[64];	/* "TLS_AES_256_GCM_SHA384" */
-	int64_t	not_after;	/* server certificate expiry, Unix seconds; 0 unknown */
-	char	subject[128];	/* server certificate subject, one line */
+	int64_t	not_after;	/* cert expiry, Unix s; 0 unknown */
+	char	subject[128];	/* certificate subject, one line */
 };
 
 /*
@@ -74,21 +74,22 @@ void	rdstls_info(const struct rdstls *, struct rdstls_info *);
  * Write len bytes within timeout_ms. 0, or -1 with c->err/c->errstr set
  * (errno EAGAIN on a timeout).
  */
-int	rdstls_write(struct rdstls *, struct redisContext *c, const char *data,
-	    size_t len, int timeout_ms);
+int	rdstls_write(struct rdstls *, struct redisContext *c,
+	    const char *data, size_t len, int timeout_ms);
 /*
  * Read until c->reader holds one whole reply and take it (built by the
  * reader's functions) into *reply. 0, or -1 with c->err/c->errstr set;
  * timeout_ms bounds the whole wait.
  */
-int	rdstls_get_reply(struct rdstls *, struct redisContext *c, int timeout_ms,
-	    void **reply);
+int	rdstls_get_reply(struct rdstls *, struct redisContext *c,
+	    int timeout_ms, void **reply);
 /*
  * redisCommandArgv over TLS: format, write, read one reply. NULL with
  * c->err/c->errstr set.
  */
-void	*rdstls_command_argv(struct rdstls *, struct redisContext *c, int argc,
-	    const char **argv, const size_t *argvlen, int timeout_ms);
+void	*rdstls_command_argv(struct rdstls *, struct redisContext *c,
+	    int argc, const char **argv, const size_t *argvlen,
+	    int timeout_ms);
 /*
  * Has the server closed (or written to) an idle session? TLS 1.3 session
  * tickets make the socket readable without any application data: those
