@@ -132,7 +132,8 @@ cmd_show_tls(const struct conf_target *t)
 		    "verified (tls_insecure)");
 	else
 		buf_printf(&b, "on, certificate verified against %s",
-		    o->tls_ca_file[0] ? o->tls_ca_file : "the system trust store");
+		    o->tls_ca_file[0] ? o->tls_ca_file :
+		    "the system trust store");
 	if (o->tls_cert_file[0])
 		buf_printf(&b, ", client certificate %s", o->tls_cert_file);
 	if (o->tls_server_name[0])
@@ -222,8 +223,10 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		table_add(tb, "redis", rd, t->redis_source ? t->redis_source : "default");
 		tl = cmd_show_tls(t);
 		table_add(tb, "redis tls", tl, cmd_show_from(
-		    t->redis_opts.tls_ca_file[0] || t->redis_opts.tls_cert_file[0] ||
-		    t->redis_opts.tls_server_name[0] || t->redis_opts.tls_insecure));
+		    t->redis_opts.tls_ca_file[0] ||
+		    t->redis_opts.tls_cert_file[0] ||
+		    t->redis_opts.tls_server_name[0] ||
+		    t->redis_opts.tls_insecure));
 		free(tl);
 		table_add(tb, "protected", t->protected_ ? "yes" : "no",
 		    cmd_show_from(t->protected_ != false));

@@ -391,7 +391,8 @@ health_json(const struct conf_target *t, const struct health *h)
 			cJSON_AddStringToObject(rd, "hit_ratio", hit);
 			cJSON_AddNumberToObject(rd, "connected_clients", (double)i->connected_clients);
 			cJSON_AddNumberToObject(rd, "keys", (double)i->total_keys);
-			cJSON_AddItemToObject(rd, "tls", health_tls_json(&h->rd.tls));
+			cJSON_AddItemToObject(rd, "tls",
+			    health_tls_json(&h->rd.tls));
 		} else
 			cJSON_AddStringToObject(rd, "error", h->rd_error);
 	}
@@ -466,8 +467,9 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		free(d);
 		if (h->rd.tls.tls) {
 			char	tl[320];
-			int	lv = health_tls_text(&h->rd.tls, tl, sizeof(tl));
+			int	lv;
 
+			lv = health_tls_text(&h->rd.tls, tl, sizeof(tl));
 			table_add(tb, "redis tls", lv == 0 ? "" : lv == 1 ?
 			    "WARN" : "FAIL", tl);
 		}

@@ -110,11 +110,11 @@ struct conf_redis {
 	 * TLS for rediss:// (rdstls.h). Values, not pointers, so the shallow
 	 * copies of the options (poller, cluster nodes) stay safe; "" = unset.
 	 */
-	char	tls_ca_file[CONF_TLS_PATH];	/* "": the system trust store */
-	char	tls_cert_file[CONF_TLS_PATH];	/* client certificate (PEM) */
-	char	tls_key_file[CONF_TLS_PATH];	/* its key (PEM, no passphrase) */
-	char	tls_server_name[256];	/* SNI + certificate check; "": the host */
-	int	tls_insecure;		/* bool, default 0: verify the certificate */
+	char	tls_ca_file[CONF_TLS_PATH];	/* "": system store */
+	char	tls_cert_file[CONF_TLS_PATH];	/* client cert (PEM) */
+	char	tls_key_file[CONF_TLS_PATH];	/* its key (PEM) */
+	char	tls_server_name[256];	/* SNI + check; "": host */
+	int	tls_insecure;		/* bool, default 0 (verify) */
 };
 
 /* Migration runner settings. */

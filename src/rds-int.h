@@ -23,7 +23,7 @@
 /* One blocking hiredis context, used by one thread at a time. */
 struct rds_slot {
 	redisContext	*c;	/* NULL until dialled; owned by the thread holding it */
-	struct rdstls	*tls;	/* its TLS session (rediss://), or NULL: plaintext */
+	struct rdstls	*tls;	/* its TLS session, or NULL: plaintext */
 	unsigned	 gen;	/* r->gen when dialled; older means "dial again" */
 	bool		 busy;	/* checked out (under r->mtx) */
 	bool		 old;	/* gen was stale at checkout: drop before use */
@@ -49,8 +49,8 @@ struct rds {
 	char		*master;	/* Sentinel master name, or NULL */
 	char		**sentinels;	/* "host:port", nsentinels of them; order under mtx */
 	size_t		 nsentinels;
-	struct rdstls_ctx *tls;		/* rediss://: CA, client cert, verify; else NULL */
-	char		 tls_name[256];	/* server name for SNI and the check; "": host */
+	struct rdstls_ctx *tls;		/* rediss:// settings, or NULL */
+	char		 tls_name[256];	/* SNI + check name; "": host */
 
 	pthread_mutex_t	 mtx;		/* everything below; never held during I/O */
 	pthread_cond_t	 cond;		/* a slot was returned */
@@ -67,7 +67,7 @@ struct rds {
 	char		 sentinel[64];
 	char		 last_error[256];
 	int64_t		 last_error_us;
-	struct rdstls_info tlsinfo;	/* the newest TLS session's (tls false: none yet) */
+	struct rdstls_info tlsinfo;	/* the newest TLS session's */
 	struct rds_cstat *cs;
 	size_t		 ncs, cscap;
 

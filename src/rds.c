@@ -319,9 +319,9 @@ rds_tls_setup(struct rds *r, const struct conf_target *t, struct mc_err *err)
 	struct rdstls_conf	 tc;
 
 	if (o->nsentinels > 0)
-		return (mc_err_set(err, MC_E_CONFIG, "target %s: rediss:// with "
-		    "redis_options.sentinels is not supported yet (TLS works for "
-		    "one node)", t->name ? t->name : "?"));
+		return (mc_err_set(err, MC_E_CONFIG, "target %s: rediss:// "
+		    "with redis_options.sentinels is not supported yet (TLS "
+		    "works for one node)", t->name ? t->name : "?"));
 	memset(&tc, 0, sizeof(tc));
 	tc.ca_file = o->tls_ca_file[0] ? o->tls_ca_file : NULL;
 	tc.cert_file = o->tls_cert_file[0] ? o->tls_cert_file : NULL;
@@ -595,16 +595,16 @@ rds_setup_cmd(struct rds *r, redisContext *c, struct rdstls *tls,
 		else if (tls != NULL && (c->err == REDIS_ERR_EOF ||
 		    saved == ECONNRESET || saved == EPIPE ||
 		    strstr(c->errstr, "certificate") != NULL))
-			hint = " (does the server require a client certificate? "
-			    "see tls_cert_file)";
+			hint = " (does the server require a client "
+			    "certificate? see tls_cert_file)";
 		/* A frozen server: say so, not "Resource temporarily unavailable". */
 		if (rds_timed_out(c, saved))
 			return (mc_err_set(err, MC_E_TIMEOUT, "redis %s: %s: timed out "
 			    "after %d ms (command timeout)", ep, what,
 			    r->command_timeout_ms));
 		rds_scrub(r, msg, sizeof(msg), c->errstr);
-		return (mc_err_set(err, MC_E_CONNECT, "redis %s: %s failed: %s%s", ep,
-		    what, msg, hint));
+		return (mc_err_set(err, MC_E_CONNECT, "redis %s: %s failed: "
+		    "%s%s", ep, what, msg, hint));
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {
 		rds_scrub(r, msg, sizeof(msg), rep->str);
@@ -626,8 +626,8 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 	*out = NULL;
 	if (r->tls != NULL) {
 		rds_strlcpy(ep, r->name, eplen);
-		return (mc_err_set(err, MC_E_CONNECT, "redis %s: Pub/Sub over TLS "
-		    "(rediss://) is not supported yet", r->name));
+		return (mc_err_set(err, MC_E_CONNECT, "redis %s: Pub/Sub over "
+		    "TLS (rediss://) is not supported yet", r->name));
 	}
 	return (rds_dial_tls(r, suffix, out, NULL, ep, eplen, err));
 }
@@ -701,9 +701,9 @@ rds_dial_tls(struct rds *r, const char *suffix, redisContext **out,
 		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	if (r->tls != NULL && path == NULL) {
-		/* hiredis connected the socket; OpenSSL speaks on it from here. */
-		tls = rdstls_open(r->tls, c->fd, r->tls_name[0] ? r->tls_name : host,
-		    r->connect_timeout_ms, err);
+		/* hiredis connected the socket; OpenSSL speaks from here. */
+		tls = rdstls_open(r->tls, c->fd, r->tls_name[0] ? r->tls_name :
+		    host, r->connect_timeout_ms, err);
 		if (tls == NULL) {
 			mc_err_prefix(err, "redis %s: ", ep);
 			redisFree(c);

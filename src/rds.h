@@ -158,7 +158,7 @@ void	rds_pipe_free(struct rds_pipe *);
 struct rds_health {
 	int64_t		rtt_us;		/* PING round trip */
 	struct rds_info	info;		/* one multi-section INFO, parsed */
-	struct rdstls_info tls;		/* the TLS session (tls false: plaintext) */
+	struct rdstls_info tls;		/* TLS session (.tls false: none) */
 };
 
 /*
