@@ -83,7 +83,8 @@ struct rds {
  * SELECT, CLIENT SETNAME <client_name><suffix>, and ROLE == master when
  * Sentinel picked it. ep gets the endpoint description. Any thread; takes
  * r->mtx only briefly. Caller frees *out with redisFree. A TLS target
- * (rediss://) is refused: its callers (Pub/Sub) have no TLS path yet.
+ * (rediss://) is refused: its callers (cluster detection) have no TLS
+ * path.
  */
 int	rds_dial(struct rds *, const char *suffix, redisContext **out, char *ep,
 	    size_t eplen, struct mc_err *);

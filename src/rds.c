@@ -626,8 +626,8 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 	*out = NULL;
 	if (r->tls != NULL) {
 		rds_strlcpy(ep, r->name, eplen);
-		return (mc_err_set(err, MC_E_CONNECT, "redis %s: Pub/Sub over "
-		    "TLS (rediss://) is not supported yet", r->name));
+		return (mc_err_set(err, MC_E_CONNECT, "redis %s: this "
+		    "connection has no TLS path (rediss://)", r->name));
 	}
 	return (rds_dial_tls(r, suffix, out, NULL, ep, eplen, err));
 }

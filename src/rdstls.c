@@ -493,6 +493,31 @@ rdstls_get_reply(struct rdstls *t, redisContext *c, int timeout_ms,
 	}
 }
 
+/* Feed the reader what can be read now (see rdstls.h). */
+int
+rdstls_read_avail(struct rdstls *t, redisContext *c)
+{
+	char	buf[16384];
+	int	n, se;
+
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		n = SSL_read(t->ssl, buf, (int)sizeof(buf));
+		if (n > 0) {
+			if (redisReaderFeed(c->reader, buf,
+			    (size_t)n) != REDIS_OK)
+				return (rdstls_fail(c, REDIS_ERR_PROTOCOL,
+				    c->reader->errstr, EPROTO));
+			continue;
+		}
+		se = SSL_get_error(t->ssl, n);
+		if (se == SSL_ERROR_WANT_READ || se == SSL_ERROR_WANT_WRITE)
+			return (0);
+		return (rdstls_io_error(t, c, n));
+	}
+}
+
 /* Format, write and read one command (see rdstls.h). */
 void *
 rdstls_command_argv(struct rdstls *t, redisContext *c, int argc,

@@ -84,6 +84,12 @@ int	rdstls_write(struct rdstls *, struct redisContext *c,
 int	rdstls_get_reply(struct rdstls *, struct redisContext *c,
 	    int timeout_ms, void **reply);
 /*
+ * Feed c->reader everything the session can read now, without waiting
+ * (for a poll loop: the socket was readable). 0, or -1 with c->err and
+ * c->errstr set when the server closed the connection or TLS failed.
+ */
+int	rdstls_read_avail(struct rdstls *, struct redisContext *c);
+/*
  * redisCommandArgv over TLS: format, write, read one reply. NULL with
  * c->err/c->errstr set.
  */

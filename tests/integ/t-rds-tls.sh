@@ -8,7 +8,7 @@
 # wrong CA, a wrong server name, an expired certificate, a plaintext client
 # at the TLS port, rediss:// at a plaintext server (within the connect
 # timeout), an unreadable CA file and a client key that does not match its
-# certificate; the insecure switch works and is marked.
+# certificate; the insecure switch works and is marked; Pub/Sub over TLS.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 command -v redis-server >/dev/null 2>&1 || skip_all "redis-server not found"
@@ -31,7 +31,8 @@ stop_all() {	# and wait for them: a server writes its log as it exits
 		done
 	done
 }
-trap 'stop_all; rm -rf "$W"' EXIT
+SUBPID=
+trap '[ -n "$SUBPID" ] && kill "$SUBPID" 2>/dev/null; stop_all; rm -rf "$W"' EXIT
 unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL MCPDB_LOG_LEVEL MCPDB_LOG_FORMAT MCPDB_LOG_FILE
 export XDG_CONFIG_HOME="$W/xdg" HOME="$W"
 js() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -219,8 +220,24 @@ out=$(m insecure doctor 2>&1 | grep '^redis tls')
 like "$out" "WARN" "doctor warns about an insecure connection"
 like "$out" "insecure: the certificate is NOT verified" "and says so: $out"
 
-# -- not yet over TLS: Pub/Sub says so instead of hanging
-out=$(m good redis subscribe tls:ch --count 1 2>&1 </dev/null); rc=$?
-ok "$([ "$rc" -ne 0 ] && echo 0 || echo 1)" "redis subscribe over TLS fails (not supported yet), rc $rc"
-like "$out" "Pub/Sub over TLS (rediss://) is not supported yet" "with a clear message: $out"
+# -- Pub/Sub over TLS: subscribe, publish, two messages in order
+m good --json redis subscribe tls:ch --count 2 >"$W/sub.json" 2>"$W/sub.err" &
+SUBPID=$!
+i=0
+while [ $i -lt 50 ]; do
+	r=$(m good redis publish tls:ch m1 2>&1)
+	case $r in *"delivered to 1 subscriber"*) break ;; esac
+	sleep 0.1
+	i=$((i + 1))
+done
+like "$r" "delivered to 1 subscriber" "publish over TLS reaches the subscriber over TLS"
+m good redis publish tls:ch m2 >/dev/null 2>&1
+wait "$SUBPID"; is "$?" 0 "subscribe --count 2 over TLS exits 0 after two messages"
+SUBPID=
+out=$(js '" ".join(m["message"] for m in d["messages"])' <"$W/sub.json")
+is "$out" "m1 m2" "and got both messages in order"
+# A subscriber with the wrong CA fails at once with the verification error.
+out=$(m wrongca redis subscribe tls:ch --count 1 2>&1 </dev/null); rc=$?
+ok "$([ "$rc" -ne 0 ] && echo 0 || echo 1)" "subscribe with a wrong CA fails (rc $rc)"
+like "$out" "certificate verification failed" "with the verification error: $out"
 done_testing
