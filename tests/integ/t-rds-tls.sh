@@ -8,7 +8,8 @@
 # wrong CA, a wrong server name, an expired certificate, a plaintext client
 # at the TLS port, rediss:// at a plaintext server (within the connect
 # timeout), an unreadable CA file and a client key that does not match its
-# certificate; the insecure switch works and is marked; Pub/Sub over TLS.
+# certificate; the insecure switch works and is marked (config show,
+# doctor, the Redis pane in red under tmux); Pub/Sub over TLS.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 command -v redis-server >/dev/null 2>&1 || skip_all "redis-server not found"
@@ -32,7 +33,8 @@ stop_all() {	# and wait for them: a server writes its log as it exits
 	done
 }
 SUBPID=
-trap '[ -n "$SUBPID" ] && kill "$SUBPID" 2>/dev/null; stop_all; rm -rf "$W"' EXIT
+S=
+trap '[ -n "$SUBPID" ] && kill "$SUBPID" 2>/dev/null; [ -n "$S" ] && tmux -S "$S" kill-server >/dev/null 2>&1; stop_all; rm -rf "$W"' EXIT
 unset MCPDB_CONFIG MCPDB_TARGET DATABASE_URL REDIS_URL MCPDB_LOG_LEVEL MCPDB_LOG_FORMAT MCPDB_LOG_FILE
 export XDG_CONFIG_HOME="$W/xdg" HOME="$W"
 js() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -240,4 +242,33 @@ is "$out" "m1 m2" "and got both messages in order"
 out=$(m wrongca redis subscribe tls:ch --count 1 2>&1 </dev/null); rc=$?
 ok "$([ "$rc" -ne 0 ] && echo 0 || echo 1)" "subscribe with a wrong CA fails (rc $rc)"
 like "$out" "certificate verification failed" "with the verification error: $out"
+# -- the Redis pane marks an insecure connection in red (tmux)
+if command -v tmux >/dev/null 2>&1; then
+	D=$W
+	. "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
+	COLS=120 ROWS=40
+	cat >"$W/run.sh" <<EOF
+#!/bin/sh
+"$M" --config "$W/\$1.json" --target t
+echo "EXITED \$?"
+exec sleep 600
+EOF
+	unset NO_COLOR
+	start -- insecure
+	keys 2
+	wait_for "TLS INSECURE" 10; ok $? "the Redis pane says TLS INSECURE"
+	line=$(tmx capture-pane -e -p | grep -F "TLS INSECURE")
+	esc=$(printf '\033')
+	case $line in
+	*"$esc[31m"*|*"$esc[1;31m"*|*";31m"*) ok 0 "in red" ;;
+	*) ok 1 "in red"; diag "$(printf '%s' "$line" | od -c | head -4)" ;;
+	esac
+	start -- good
+	keys 2
+	wait_for "TLS on, certificate verified against $W/ca.crt" 10; ok $? "a verified connection: TLS on, not marked insecure"
+	unlike "$(screen)" "INSECURE" "and no INSECURE on it"
+	stop_tmux
+else
+	skip "tmux not installed: the Redis pane is not checked"
+fi
 done_testing
