@@ -318,10 +318,6 @@ rds_tls_setup(struct rds *r, const struct conf_target *t, struct mc_err *err)
 	const struct conf_redis	*o = &t->redis_opts;
 	struct rdstls_conf	 tc;
 
-	if (o->nsentinels > 0)
-		return (mc_err_set(err, MC_E_CONFIG, "target %s: rediss:// "
-		    "with redis_options.sentinels is not supported yet (TLS "
-		    "works for one node)", t->name ? t->name : "?"));
 	memset(&tc, 0, sizeof(tc));
 	tc.ca_file = o->tls_ca_file[0] ? o->tls_ca_file : NULL;
 	tc.cert_file = o->tls_cert_file[0] ? o->tls_cert_file : NULL;
@@ -479,6 +475,8 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 	redisReply	*rep;
 	const char	*argv[3] = { "SENTINEL", "get-master-addr-by-name", r->master };
 	bool		 found = false;
+	struct rdstls	*tls;
+	struct mc_err	 te = { 0 };
 
 	tmo = r->connect_timeout_ms < 1000 ? r->connect_timeout_ms : 1000;
 	order = xcalloc(r->nsentinels, sizeof(char *));
@@ -500,7 +498,18 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 			continue;
 		}
 		redisSetTimeout(c, rds_tv(tmo));
-		rep = redisCommandArgv(c, 3, argv, NULL);
+		/* rediss://: the sentinels speak TLS too, with the same settings. */
+		tls = NULL;
+		if (r->tls != NULL && (tls = rdstls_open(r->tls, c->fd,
+		    r->tls_name[0] ? r->tls_name : shost, tmo, &te)) == NULL) {
+			if (wl < sizeof(why))
+				wl += (size_t)snprintf(why + wl, sizeof(why) - wl,
+				    "%s%s: %s", wl ? "; " : "", order[i], te.msg);
+			redisFree(c);
+			continue;
+		}
+		rep = tls != NULL ? rdstls_command_argv(tls, c, 3, argv, NULL, tmo) :
+		    redisCommandArgv(c, 3, argv, NULL);
 		if (rep == NULL) {
 			if (wl < sizeof(why))
 				wl += (size_t)snprintf(why + wl, sizeof(why) - wl, "%s%s: %s",
@@ -519,6 +528,7 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 			    wl ? "; " : "", order[i],
 			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
 		freeReplyObject(rep);
+		rdstls_close(tls);
 		redisFree(c);
 	}
 	if (found) {

@@ -242,6 +242,71 @@ is "$out" "m1 m2" "and got both messages in order"
 out=$(m wrongca redis subscribe tls:ch --count 1 2>&1 </dev/null); rc=$?
 ok "$([ "$rc" -ne 0 ] && echo 0 || echo 1)" "subscribe with a wrong CA fails (rc $rc)"
 like "$out" "certificate verification failed" "with the verification error: $out"
+# -- Sentinel over TLS: TLS sentinel, TLS master and replica, a failover
+PM=$(freeport); PR=$(freeport); PS=$(freeport)
+# shellcheck disable=SC2046
+start smaster $(tls_args "$PM" srv.crt srv.key no) --tls-replication yes &&
+# shellcheck disable=SC2046
+start sreplica $(tls_args "$PR" srv.crt srv.key no) --tls-replication yes \
+    --replicaof 127.0.0.1 "$PM" &&
+cat >"$W/sentinel.conf" <<EOF
+port 0
+tls-port $PS
+tls-cert-file $W/srv.crt
+tls-key-file $W/srv.key
+tls-ca-cert-file $W/ca.crt
+tls-auth-clients no
+tls-replication yes
+daemonize yes
+pidfile $W/sentinel.pid
+logfile $W/sentinel.log
+dir $W
+sentinel monitor mymaster 127.0.0.1 $PM 1
+sentinel down-after-milliseconds mymaster 1000
+sentinel failover-timeout mymaster 5000
+EOF
+SENT_OK=$?
+[ $SENT_OK -eq 0 ] && redis-server "$W/sentinel.conf" --sentinel || SENT_OK=1
+rc_tls() { redis-cli --tls --cacert "$W/ca.crt" -h 127.0.0.1 "$@" 2>/dev/null; }
+i=0
+while [ $SENT_OK -eq 0 ] && [ $i -lt 100 ]; do
+	rc_tls -p "$PR" info replication | grep -q 'master_link_status:up' &&
+	    rc_tls -p "$PS" sentinel replicas mymaster | grep -q "$PR" && break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ $SENT_OK -eq 0 ] && [ $i -lt 100 ]; then
+	cat >"$W/sent.json" <<JSON
+{ "targets": { "t": { "pg": "${MCPDB_TEST_PGURL:-}", "redis": "rediss://mymaster/0",
+    "redis_options": { "connect_timeout_ms": 800, "command_timeout_ms": 800,
+    $CA, "sentinels": [ "127.0.0.1:$PS" ], "sentinel_master": "mymaster" } } } }
+JSON
+	out=$(m sent redis set tls:s1 v1 2>&1); is "$?" 0 "set through a TLS sentinel to a TLS master: $out"
+	out=$(m sent redis ping 2>&1)
+	like "$out" "127.0.0.1:$PM via sentinel 127.0.0.1:$PS" "ping names the master found through the sentinel: $out"
+	rc_tls -p "$PS" sentinel failover mymaster >/dev/null
+	i=0
+	while [ $i -lt 100 ]; do
+		rc_tls -p "$PS" sentinel get-master-addr-by-name mymaster | grep -qx "$PR" && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 50 ]; do
+		out=$(m sent redis set tls:s2 v2 2>&1) && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	is "$out" "OK" "after a failover the write goes to the new master over TLS"
+	out=$(m sent redis ping 2>&1)
+	like "$out" "127.0.0.1:$PR via sentinel" "ping names the promoted replica: $out"
+	sed "s|$W/ca.crt|$W/other.crt|" "$W/sent.json" >"$W/sentbad.json"
+	out=$(m sentbad redis get tls:s1 2>&1); is "$?" 1 "a TLS sentinel with the wrong CA: exit 1"
+	like "$out" "no sentinel reachable (tried 1: 127.0.0.1:$PS: TLS handshake: certificate verification failed" "naming the sentinel and the verification failure: $out"
+else
+	skip 7 "the TLS sentinel set-up did not come up (see $W/sentinel.log)"
+fi
+
 # -- the Redis pane marks an insecure connection in red (tmux)
 if command -v tmux >/dev/null 2>&1; then
 	D=$W

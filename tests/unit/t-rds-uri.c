@@ -279,10 +279,10 @@ test_new(void)
 	t.redis_opts.nsentinels = 1;
 	t.redis_opts.sentinel_master = "mymaster";
 	mc_err_clear(&err);
-	ok(rds_new(&t, NULL, "cli", &err) == NULL, "rediss:// with sentinels "
-	    "is refused (not supported yet)");
-	like(err.msg, "rediss:// with redis_options.sentinels is not "
-	    "supported yet", "says so: %s", err.msg);
+	r = rds_new(&t, NULL, "cli", &err);
+	ok(r != NULL, "rediss:// with sentinels makes a client (TLS to "
+	    "sentinels and master): %s", err.msg);
+	rds_free(r);
 	t.redis_opts.sentinels = NULL;
 	t.redis_opts.nsentinels = 0;
 	t.redis_opts.sentinel_master = NULL;
