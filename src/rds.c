@@ -12,6 +12,9 @@
  * (see doc comments at each site): both timeouts always set, keepalive only
  * on TCP, options set on every fresh context (redisReconnect is never used
  * because it drops them), any error discards the context, SIGPIPE ignored.
+ * TLS (rediss://): hiredis still connects, formats and parses; the slot's
+ * rdstls session moves the bytes (rds_roundtrip), plaintext slots keep
+ * the hiredis calls unchanged.
  */
 #include "config.h"
 
