@@ -5,7 +5,8 @@
  * redis-benchmark --csv, so bench/redis-pipeline.sh can take the ratio.
  *
  * usage: bench-rds URL [-n KEYS] [-P BATCH] [-c THREADS] [-d VALUE_BYTES]
- * (URL may be redis+cluster://: batches are then split per node).
+ * [-C CA_FILE] (URL may be redis+cluster://: batches are then split per
+ * node; rediss:// with -C verifies against that CA file).
  */
 #include "config.h"
 
@@ -148,25 +149,29 @@ main(int argc, char **argv)
 
 	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: bench-rds URL [-n KEYS] [-P BATCH] [-c THREADS] "
-		    "[-d BYTES] [-r ROUNDS]\n");
+		    "[-d BYTES] [-r ROUNDS] [-C CA_FILE]\n");
 		return (2);
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "n:P:c:d:r:")) != -1) {
+	memset(&tg, 0, sizeof(tg));
+	conf_target_defaults(&tg);
+	while ((c = getopt(argc, argv, "n:P:c:d:r:C:")) != -1) {
 		switch (c) {
 		case 'n': n = atol(optarg); break;
 		case 'P': batch = atoi(optarg); break;
 		case 'c': threads = atoi(optarg); break;
 		case 'd': dsize = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'C':
+			snprintf(tg.redis_opts.tls_ca_file,
+			    sizeof(tg.redis_opts.tls_ca_file), "%s", optarg);
+			break;
 		default: return (2);
 		}
 	}
 	if (n < 1 || batch < 1 || threads < 1 || dsize < 1 || rounds < 1)
 		return (2);
 	rds_ignore_sigpipe();
-	memset(&tg, 0, sizeof(tg));
-	conf_target_defaults(&tg);
 	tg.name = "bench";
 	tg.redis = argv[1];
 	tg.redis_opts.command_timeout_ms = 10000;

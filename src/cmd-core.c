@@ -99,6 +99,64 @@ cmd_show_conn(const char *s, bool redis, const char *none)
 	return (out);
 }
 
+/* Does the target's Redis location ask for TLS (rediss://)? */
+static bool
+cmd_show_tls_on(const struct conf_target *t)
+{
+	struct rdsuri	u;
+	bool		on;
+
+	if (t->redis == NULL || rdsuri_parse(t->redis, &u, NULL) == -1)
+		return (false);
+	on = u.tls;
+	rdsuri_done(&u);
+	return (on);
+}
+
+/*
+ * The Redis TLS settings in one line: "off (redis://)", "verified against
+ * ca.crt, client certificate c.crt, server name x", or "INSECURE: ...".
+ * Caller frees.
+ */
+static char *
+cmd_show_tls(const struct conf_target *t)
+{
+	const struct conf_redis	*o = &t->redis_opts;
+	struct buf		 b;
+
+	if (!cmd_show_tls_on(t))
+		return (xstrdup("off (plaintext; rediss:// turns it on)"));
+	buf_init(&b);
+	if (o->tls_insecure)
+		buf_puts(&b, "on, insecure: the server certificate is NOT "
+		    "verified (tls_insecure)");
+	else
+		buf_printf(&b, "on, certificate verified against %s",
+		    o->tls_ca_file[0] ? o->tls_ca_file :
+		    "the system trust store");
+	if (o->tls_cert_file[0])
+		buf_printf(&b, ", client certificate %s", o->tls_cert_file);
+	if (o->tls_server_name[0])
+		buf_printf(&b, ", server name %s", o->tls_server_name);
+	return (buf_detach(&b));
+}
+
+/* config show --json: the Redis TLS settings. */
+static cJSON *
+cmd_show_tls_json(const struct conf_target *t)
+{
+	const struct conf_redis	*o = &t->redis_opts;
+	cJSON			*j = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(j, "enabled", cmd_show_tls_on(t));
+	cJSON_AddBoolToObject(j, "insecure", o->tls_insecure != 0);
+	cJSON_AddStringToObject(j, "ca_file", o->tls_ca_file);
+	cJSON_AddStringToObject(j, "cert_file", o->tls_cert_file);
+	cJSON_AddStringToObject(j, "key_file", o->tls_key_file);
+	cJSON_AddStringToObject(j, "server_name", o->tls_server_name);
+	return (j);
+}
+
 /* The "from" of a setting only the config file can change. */
 static const char *
 cmd_show_from(bool changed)
@@ -134,6 +192,7 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 			cJSON_AddNullToObject(doc, "pg_read");
 		cJSON_AddStringToObject(doc, "redis", rd);
 		cJSON_AddStringToObject(doc, "redis_source", t->redis_source ? t->redis_source : "default");
+		cJSON_AddItemToObject(doc, "redis_tls", cmd_show_tls_json(t));
 		cJSON_AddBoolToObject(doc, "protected", t->protected_);
 		cJSON_AddBoolToObject(doc, "read_only", t->read_only);
 		cJSON_AddNumberToObject(pool, "min", p->min);
@@ -147,7 +206,7 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 	} else {
 		struct table	*tb = table_new(NULL, 3, "setting", "value", "from");
 		struct conf_target d;
-		char		 n1[32], n2[32];
+		char		 n1[32], n2[32], *tl;
 
 		/*
 		 * Only the file sets these: a value equal to the built-in one
@@ -162,6 +221,13 @@ cmd_config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 		table_add(tb, "pg_read", pr ? pr : "(none: reads use pg)",
 		    pr ? "file" : "default");
 		table_add(tb, "redis", rd, t->redis_source ? t->redis_source : "default");
+		tl = cmd_show_tls(t);
+		table_add(tb, "redis tls", tl, cmd_show_from(
+		    t->redis_opts.tls_ca_file[0] ||
+		    t->redis_opts.tls_cert_file[0] ||
+		    t->redis_opts.tls_server_name[0] ||
+		    t->redis_opts.tls_insecure));
+		free(tl);
 		table_add(tb, "protected", t->protected_ ? "yes" : "no",
 		    cmd_show_from(t->protected_ != false));
 		table_add(tb, "read_only", t->read_only ? "yes" : "no",

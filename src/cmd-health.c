@@ -250,6 +250,39 @@ health_redis(struct conn *c, const struct conf_target *t, struct health *h)
 		health_problem(h, "Redis is loading its dataset");
 }
 
+/* Under this many days left, a Redis TLS certificate is a warning. */
+#define HEALTH_TLS_WARN_DAYS	30
+
+/*
+ * The Redis TLS session in one line ("TLSv1.3, TLS_AES_256_GCM_SHA384,
+ * certificate expires 2027-01-05 (33 days left)"); the level is 0 ok,
+ * 1 warn (under 30 days left, or not verified), 2 fail (expired).
+ */
+static int
+health_tls_text(const struct rdstls_info *ti, char *out, size_t len)
+{
+	char		date[32] = "unknown";
+	struct tm	tm;
+	time_t		na = (time_t)ti->not_after;
+	int		days = rdstls_days_left(ti), level = 0;
+
+	if (ti->not_after != 0 && gmtime_r(&na, &tm) != NULL)
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	if (ti->not_after != 0 && days < 0)
+		level = 2;
+	else if (ti->insecure || (ti->not_after != 0 &&
+	    days < HEALTH_TLS_WARN_DAYS))
+		level = 1;
+	snprintf(out, len, "%s, %s, certificate expires %s (%d days %s)%s%s",
+	    ti->protocol, ti->cipher, date, days < 0 ? -days : days,
+	    days < 0 ? "ago: EXPIRED" : "left",
+	    ti->not_after != 0 && days >= 0 && days < HEALTH_TLS_WARN_DAYS ?
+	    "; renew it soon" : "",
+	    ti->insecure ? "; insecure: the certificate is NOT verified "
+	    "(redis_options.tls_insecure)" : "");
+	return (level);
+}
+
 /* Hit ratio as text: "n/a" on too little traffic. */
 static void
 health_hit_ratio(const struct rds_info *i, char *out, size_t len)
@@ -275,6 +308,32 @@ health_bytes(int64_t n, char *out, size_t len)
 		k++;
 	}
 	snprintf(out, len, k ? "%.1f %s" : "%.0f %s", v, u[k]);
+}
+
+/* The Redis TLS session as JSON: {"enabled": false} for plaintext. */
+static cJSON *
+health_tls_json(const struct rdstls_info *ti)
+{
+	cJSON	*o = cJSON_CreateObject();
+	char	 date[32] = "";
+	struct tm tm;
+	time_t	 na = (time_t)ti->not_after;
+
+	cJSON_AddBoolToObject(o, "enabled", ti->tls);
+	if (!ti->tls)
+		return (o);
+	cJSON_AddStringToObject(o, "protocol", ti->protocol);
+	cJSON_AddStringToObject(o, "cipher", ti->cipher);
+	cJSON_AddBoolToObject(o, "verified", !ti->insecure);
+	cJSON_AddBoolToObject(o, "insecure", ti->insecure);
+	cJSON_AddStringToObject(o, "subject", ti->subject);
+	if (ti->not_after != 0 && gmtime_r(&na, &tm) != NULL) {
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cJSON_AddStringToObject(o, "cert_not_after", date);
+		cJSON_AddNumberToObject(o, "cert_days_left",
+		    rdstls_days_left(ti));
+	}
+	return (o);
 }
 
 /* The sample as one JSON object. */
@@ -332,6 +391,8 @@ health_json(const struct conf_target *t, const struct health *h)
 			cJSON_AddStringToObject(rd, "hit_ratio", hit);
 			cJSON_AddNumberToObject(rd, "connected_clients", (double)i->connected_clients);
 			cJSON_AddNumberToObject(rd, "keys", (double)i->total_keys);
+			cJSON_AddItemToObject(rd, "tls",
+			    health_tls_json(&h->rd.tls));
 		} else
 			cJSON_AddStringToObject(rd, "error", h->rd_error);
 	}
@@ -404,6 +465,14 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		    (long long)i->total_keys);
 		table_add(tb, "redis", "up", d);
 		free(d);
+		if (h->rd.tls.tls) {
+			char	tl[320];
+			int	lv;
+
+			lv = health_tls_text(&h->rd.tls, tl, sizeof(tl));
+			table_add(tb, "redis tls", lv == 0 ? "" : lv == 1 ?
+			    "WARN" : "FAIL", tl);
+		}
 	} else
 		table_add(tb, "redis", "DOWN", h->rd_error);
 	out_table(ctx->out, tb);
@@ -834,11 +903,20 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 		    "without a reachable master, %zu nodes%s%s", h.cv->state,
 		    h.cv->uncovered, h.cv->nnodes, h.problems.len ? "; " : "",
 		    h.problems.data);
-	else if (h.rd_ok)
+	else if (h.rd_ok) {
+		char	tl[320];
+		int	lv;
+
 		doctor_add(&d, "redis", h.problems.len ? 1 : 0, "Redis %s %s, rtt %.2f ms%s%s",
 		    h.rd.info.version, h.rd.info.role, h.rd.rtt_us / 1000.0,
 		    h.problems.len ? "; " : "", h.problems.data);
-	else
+		if (h.rd.tls.tls) {
+			lv = health_tls_text(&h.rd.tls, tl, sizeof(tl));
+			doctor_add(&d, "redis tls", lv, "%s", tl);
+		} else
+			doctor_add(&d, "redis tls", 0, "not used (plaintext "
+			    "connection; rediss:// turns TLS on)");
+	} else
 		doctor_add(&d, "redis", 2, "%s", h.rd_error);
 	buf_done(&h.problems);
 	free(h.cv);

@@ -794,10 +794,10 @@ conf_check_redis(struct conf_vctx *v, const char *path, const char *s)
 	free(echo);
 	if (strncasecmp(s, "unix://", 7) == 0)
 		form = "unix://[user:password@]/path/to/redis.sock[?db=N]";
-	else if (strncasecmp(s, "redis://", 8) == 0 ||
-	    (strncasecmp(s, "rediss://", 9) == 0 &&
-	    strcmp(e.msg, RDSURI_NO_TLS_MSG) != 0))
+	else if (strncasecmp(s, "redis://", 8) == 0)
 		form = "redis://[user:password@]host[:port][/db]";
+	else if (strncasecmp(s, "rediss://", 9) == 0)
+		form = "rediss://[user:password@]host[:port][/db]";
 	if (form != NULL)
 		conf_fail(v, path, "invalid Redis URI: %s; expected %s, got %s",
 		    e.msg, form, b.data);
@@ -866,13 +866,47 @@ conf_parse_pool(struct conf_vctx *v, const char *path, const cJSON *j,
 	return (0);
 }
 
+/* One of the tls_* strings of "redis_options", into its fixed-size field. */
+static int
+conf_get_tls_str(struct conf_vctx *v, const char *path, const cJSON *m,
+    struct conf_redis *r)
+{
+	char	*val = NULL, *dst;
+	size_t	 cap;
+
+	if (strcmp(m->string, "tls_ca_file") == 0) {
+		dst = r->tls_ca_file;
+		cap = sizeof(r->tls_ca_file);
+	} else if (strcmp(m->string, "tls_cert_file") == 0) {
+		dst = r->tls_cert_file;
+		cap = sizeof(r->tls_cert_file);
+	} else if (strcmp(m->string, "tls_key_file") == 0) {
+		dst = r->tls_key_file;
+		cap = sizeof(r->tls_key_file);
+	} else {
+		dst = r->tls_server_name;
+		cap = sizeof(r->tls_server_name);
+	}
+	if (conf_get_str(v, path, m, false, &val) == -1)
+		return (-1);
+	if (strlen(val) >= cap) {
+		free(val);
+		return (conf_fail(v, path, "too long (at most %zu bytes)",
+		    cap - 1));
+	}
+	memcpy(dst, val, strlen(val) + 1);
+	free(val);
+	return (0);
+}
+
 /* The "redis_options" object. */
 static int
 conf_parse_redis_opts(struct conf_vctx *v, const char *path, const cJSON *j,
     struct conf_redis *r)
 {
 	static const char *const extra[] = { "keepalive", "sentinels",
-	    "sentinel_master", NULL };
+	    "sentinel_master", "tls_ca_file", "tls_cert_file", "tls_key_file",
+	    "tls_server_name", "tls_insecure", NULL };
 	const char	*names[32];
 	const cJSON	*m;
 	char		 sub[256];
@@ -895,8 +929,19 @@ conf_parse_redis_opts(struct conf_vctx *v, const char *path, const cJSON *j,
 			if (conf_get_str(v, sub, m, false,
 				&r->sentinel_master) == -1)
 				return (-1);
+		} else if (strcmp(m->string, "tls_insecure") == 0) {
+			if (conf_get_bool(v, sub, m, &b) == -1)
+				return (-1);
+			r->tls_insecure = b;
+		} else if (strncmp(m->string, "tls_", 4) == 0) {
+			if (conf_get_tls_str(v, sub, m, r) == -1)
+				return (-1);
 		}
 	}
+	if ((r->tls_cert_file[0] == '\0') != (r->tls_key_file[0] == '\0'))
+		return (conf_fail(v, path, "\"tls_cert_file\" and "
+		    "\"tls_key_file\" go together (a client certificate "
+		    "needs its key)"));
 	if (r->sentinels != NULL && r->sentinel_master == NULL)
 		return (conf_fail(v, path,
 		    "\"sentinels\" needs \"sentinel_master\" "

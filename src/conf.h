@@ -91,6 +91,9 @@ struct conf_pool {
 	int	breaker_open_ms;
 };
 
+/* Longest TLS file path in redis_options, NUL included. */
+#define CONF_TLS_PATH	512
+
 /* Redis client settings. */
 struct conf_redis {
 	int	connect_timeout_ms;	/* default 2000 */
@@ -103,6 +106,15 @@ struct conf_redis {
 	char	**sentinels;		/* "host:port" strings, NULL-terminated, or NULL */
 	size_t	nsentinels;
 	char	*sentinel_master;	/* master name, or NULL */
+	/*
+	 * TLS for rediss:// (rdstls.h). Values, not pointers, so the shallow
+	 * copies of the options (poller, cluster nodes) stay safe; "" = unset.
+	 */
+	char	tls_ca_file[CONF_TLS_PATH];	/* "": system store */
+	char	tls_cert_file[CONF_TLS_PATH];	/* client cert (PEM) */
+	char	tls_key_file[CONF_TLS_PATH];	/* its key (PEM) */
+	char	tls_server_name[256];	/* SNI + check; "": host */
+	int	tls_insecure;		/* bool, default 0 (verify) */
 };
 
 /* Migration runner settings. */

@@ -15,6 +15,7 @@
 #include "breaker.h"
 #include "rds-hist.h"
 #include "rds.h"
+#include "rdstls.h"
 #include "rdsuri.h"
 
 #define RDS_NSLOTS	4	/* contexts per client: enough for the UI, a poller and jobs */
@@ -22,6 +23,7 @@
 /* One blocking hiredis context, used by one thread at a time. */
 struct rds_slot {
 	redisContext	*c;	/* NULL until dialled; owned by the thread holding it */
+	struct rdstls	*tls;	/* its TLS session, or NULL: plaintext */
 	unsigned	 gen;	/* r->gen when dialled; older means "dial again" */
 	bool		 busy;	/* checked out (under r->mtx) */
 	bool		 old;	/* gen was stale at checkout: drop before use */
@@ -47,6 +49,8 @@ struct rds {
 	char		*master;	/* Sentinel master name, or NULL */
 	char		**sentinels;	/* "host:port", nsentinels of them; order under mtx */
 	size_t		 nsentinels;
+	struct rdstls_ctx *tls;		/* rediss:// settings, or NULL */
+	char		 tls_name[256];	/* SNI + check name; "": host */
 
 	pthread_mutex_t	 mtx;		/* everything below; never held during I/O */
 	pthread_cond_t	 cond;		/* a slot was returned */
@@ -63,6 +67,7 @@ struct rds {
 	char		 sentinel[64];
 	char		 last_error[256];
 	int64_t		 last_error_us;
+	struct rdstls_info tlsinfo;	/* the newest TLS session's */
 	struct rds_cstat *cs;
 	size_t		 ncs, cscap;
 
@@ -77,10 +82,19 @@ struct rds {
  * timeout, set the command timeout (always), TCP keepalive (TCP only), AUTH,
  * SELECT, CLIENT SETNAME <client_name><suffix>, and ROLE == master when
  * Sentinel picked it. ep gets the endpoint description. Any thread; takes
- * r->mtx only briefly. Caller frees *out with redisFree.
+ * r->mtx only briefly. Caller frees *out with redisFree. A TLS target
+ * (rediss://) is refused: its callers (cluster detection) have no TLS
+ * path.
  */
 int	rds_dial(struct rds *, const char *suffix, redisContext **out, char *ep,
 	    size_t eplen, struct mc_err *);
+/*
+ * rds_dial for either transport: *tls gets the TLS session of a rediss://
+ * target (NULL for plaintext). Caller frees *tls with rdstls_close, then
+ * *out with redisFree.
+ */
+int	rds_dial_tls(struct rds *, const char *suffix, redisContext **out,
+	    struct rdstls **tls, char *ep, size_t eplen, struct mc_err *);
 /* Copy msg into buf with every occurrence of the password replaced by "***". */
 void	rds_scrub(const struct rds *, char *buf, size_t len, const char *msg);
 /* Convert a hiredis reply into dst (deep copy). */

@@ -57,6 +57,7 @@ struct rds_sub {
 /* Per-connection state of the thread (only the thread touches it). */
 struct rds_sub_conn {
 	redisContext	*c;
+	struct rdstls	*tls;		/* rediss://: its TLS session; else NULL */
 	char		 ep[160];
 	size_t		 confirmed;	/* subscribe/psubscribe acks since dialling */
 	bool		 subscribed;	/* all acks in */
@@ -91,12 +92,50 @@ rds_sub_nap(struct rds_sub *sub, int64_t us)
 			;
 }
 
-/* Flush the context's output buffer (blocking socket, SO_SNDTIMEO bounded). */
+/*
+ * Queue one command: in the context's output buffer for plaintext, written
+ * at once over TLS (bounded by the command timeout).
+ */
 static int
-rds_sub_flush(redisContext *c)
+rds_sub_cmd(struct rds_sub *sub, struct rds_sub_conn *k, int argc,
+    const char **argv)
 {
-	int	done = 0;
+	char	*cmd = NULL;
+	int	 len, rc;
 
+	if (k->tls == NULL)
+		return (redisAppendCommandArgv(k->c, argc, argv, NULL));
+	if ((len = redisFormatCommandArgv(&cmd, argc, argv, NULL)) < 0)
+		return (-1);
+	rc = rdstls_write(k->tls, k->c, cmd, (size_t)len,
+	    sub->r->command_timeout_ms);
+	redisFreeCommand(cmd);
+	return (rc);
+}
+
+/* Close a connection (its TLS session first). */
+static void
+rds_sub_close(struct rds_sub_conn *k)
+{
+	rdstls_close(k->tls);
+	k->tls = NULL;
+	if (k->c != NULL)
+		redisFree(k->c);
+	k->c = NULL;
+}
+
+/*
+ * Flush the context's output buffer (blocking socket, SO_SNDTIMEO
+ * bounded); over TLS rds_sub_cmd has written everything already.
+ */
+static int
+rds_sub_flush(struct rds_sub_conn *k)
+{
+	redisContext	*c = k->c;
+	int		 done = 0;
+
+	if (k->tls != NULL)
+		return (0);
 	do {
 		if (redisBufferWrite(c, &done) != REDIS_OK)
 			return (-1);
@@ -106,7 +145,7 @@ rds_sub_flush(redisContext *c)
 
 /* Queue SUBSCRIBE and PSUBSCRIBE for everything and send them. */
 static int
-rds_sub_send_subscribe(struct rds_sub *sub, redisContext *c)
+rds_sub_send_subscribe(struct rds_sub *sub, struct rds_sub_conn *k)
 {
 	const char	**argv;
 	size_t		  i, n = sub->nchan > sub->npat ? sub->nchan : sub->npat;
@@ -117,19 +156,19 @@ rds_sub_send_subscribe(struct rds_sub *sub, redisContext *c)
 		argv[0] = "SUBSCRIBE";
 		for (i = 0; i < sub->nchan; i++)
 			argv[i + 1] = sub->chan[i];
-		if (redisAppendCommandArgv(c, (int)sub->nchan + 1, argv, NULL) != REDIS_OK)
+		if (rds_sub_cmd(sub, k, (int)sub->nchan + 1, argv) != REDIS_OK)
 			rc = -1;
 	}
 	if (rc == 0 && sub->npat > 0) {
 		argv[0] = "PSUBSCRIBE";
 		for (i = 0; i < sub->npat; i++)
 			argv[i + 1] = sub->pat[i];
-		if (redisAppendCommandArgv(c, (int)sub->npat + 1, argv, NULL) != REDIS_OK)
+		if (rds_sub_cmd(sub, k, (int)sub->npat + 1, argv) != REDIS_OK)
 			rc = -1;
 	}
 	free(argv);
 	if (rc == 0)
-		rc = rds_sub_flush(c);
+		rc = rds_sub_flush(k);
 	return (rc);
 }
 
@@ -162,9 +201,7 @@ rds_sub_lose(struct rds_sub *sub, struct rds_sub_conn *k, struct backoff *bo,
 	int	delay;
 
 	rds_scrub(sub->r, msg, sizeof(msg), why);
-	if (k->c != NULL)
-		redisFree(k->c);
-	k->c = NULL;
+	rds_sub_close(k);
 	k->subscribed = false;
 	delay = backoff_next_ms(bo);
 	*next_attempt = clk_mono_us() + (int64_t)delay * 1000;
@@ -254,7 +291,8 @@ rds_sub_read(struct rds_sub *sub, struct rds_sub_conn *k, char *why, size_t whyl
 {
 	redisReply	*rep;
 
-	if (redisBufferRead(k->c) != REDIS_OK) {
+	if ((k->tls != NULL ? rdstls_read_avail(k->tls, k->c) :
+	    redisBufferRead(k->c)) != REDIS_OK) {
 		snprintf(why, whylen, "redis %s: %s", k->ep, k->c->errstr);
 		return (-1);
 	}
@@ -280,14 +318,14 @@ rds_sub_connect(struct rds_sub *sub, struct rds_sub_conn *k, char *why, size_t w
 	struct mc_err	e = { 0 };
 
 	memset(k, 0, sizeof(*k));
-	if (rds_dial(sub->r, "-sub", &k->c, k->ep, sizeof(k->ep), &e) == -1) {
+	if (rds_dial_tls(sub->r, "-sub", &k->c, &k->tls, k->ep, sizeof(k->ep),
+	    &e) == -1) {
 		snprintf(why, whylen, "%s", e.msg);
 		return (-1);
 	}
-	if (rds_sub_send_subscribe(sub, k->c) == -1) {
+	if (rds_sub_send_subscribe(sub, k) == -1) {
 		snprintf(why, whylen, "redis %s: SUBSCRIBE: %s", k->ep, k->c->errstr);
-		redisFree(k->c);
-		k->c = NULL;
+		rds_sub_close(k);
 		return (-1);
 	}
 	k->sub_deadline = clk_mono_us() + (int64_t)sub->r->command_timeout_ms * 1000;
@@ -324,6 +362,7 @@ rds_sub_main(void *arg)
 	int64_t			 now, next_attempt = 0, until;
 	char			 why[600], junk[16];
 	int			 n, tmo_ms = sub->r->command_timeout_ms;
+	const char		*ping[1] = { "PING" };
 
 	memset(&k, 0, sizeof(k));
 	pthread_mutex_lock(&sub->r->mtx);
@@ -385,8 +424,8 @@ rds_sub_main(void *arg)
 			snprintf(why, sizeof(why), "redis %s: no PONG within %d ms", k.ep, tmo_ms);
 			rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 		} else if (k.subscribed && k.pong_deadline == 0 && now >= k.next_ping) {
-			if (redisAppendCommand(k.c, "PING") != REDIS_OK ||
-			    rds_sub_flush(k.c) == -1) {
+			if (rds_sub_cmd(sub, &k, 1, ping) != REDIS_OK ||
+			    rds_sub_flush(&k) == -1) {
 				snprintf(why, sizeof(why), "redis %s: PING: %s", k.ep, k.c->errstr);
 				rds_sub_lose(sub, &k, &bo, &next_attempt, why);
 				continue;
@@ -394,8 +433,7 @@ rds_sub_main(void *arg)
 			k.pong_deadline = now + (int64_t)tmo_ms * 1000;
 		}
 	}
-	if (k.c != NULL)
-		redisFree(k.c);
+	rds_sub_close(&k);
 	return (NULL);
 }
 

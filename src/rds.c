@@ -12,6 +12,9 @@
  * (see doc comments at each site): both timeouts always set, keepalive only
  * on TCP, options set on every fresh context (redisReconnect is never used
  * because it drops them), any error discards the context, SIGPIPE ignored.
+ * TLS (rediss://): hiredis still connects, formats and parses; the slot's
+ * rdstls session moves the bytes (rds_roundtrip), plaintext slots keep
+ * the hiredis calls unchanged.
  */
 #include "config.h"
 
@@ -39,6 +42,7 @@
 #include "buf.h"
 #include "rds-cluster.h"
 #include "rds-int.h"
+#include "rdstls.h"
 #include "xmem.h"
 #include "clk.h"
 
@@ -306,6 +310,29 @@ rds_client_name(const char *component)
 	return (s);
 }
 
+/*
+ * The TLS settings of a rediss:// target: load CA file and client
+ * certificate now, so a bad file is a configuration error (exit 2) before
+ * anything is dialled. -1 with MC_E_CONFIG.
+ */
+static int
+rds_tls_setup(struct rds *r, const struct conf_target *t, struct mc_err *err)
+{
+	const struct conf_redis	*o = &t->redis_opts;
+	struct rdstls_conf	 tc;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.ca_file = o->tls_ca_file[0] ? o->tls_ca_file : NULL;
+	tc.cert_file = o->tls_cert_file[0] ? o->tls_cert_file : NULL;
+	tc.key_file = o->tls_key_file[0] ? o->tls_key_file : NULL;
+	tc.insecure = o->tls_insecure != 0;
+	if ((r->tls = rdstls_ctx_new(&tc, err)) == NULL)
+		return (mc_err_prefix(err, "target %s: redis_options: ",
+		    t->name ? t->name : "?"));
+	rds_strlcpy(r->tls_name, o->tls_server_name, sizeof(r->tls_name));
+	return (0);
+}
+
 /* Create a client for a target; nothing is dialled. */
 struct rds *
 rds_new(const struct conf_target *t, struct logger *log, const char *component,
@@ -334,6 +361,11 @@ rds_new(const struct conf_target *t, struct logger *log, const char *component,
 	if (t->redis != NULL && t->redis[0] != '\0' &&
 	    rdsuri_parse(t->redis, &r->uri, err) == -1) {
 		mc_err_prefix(err, "target %s: ", t->name ? t->name : "?");
+		free(r);
+		return (NULL);
+	}
+	if (r->uri.tls && rds_tls_setup(r, t, err) == -1) {
+		rdsuri_done(&r->uri);
 		free(r);
 		return (NULL);
 	}
@@ -379,9 +411,12 @@ rds_free(struct rds *r)
 	if (r == NULL)
 		return;
 	rds_cluster_free(r->cl);
-	for (i = 0; i < RDS_NSLOTS; i++)
+	for (i = 0; i < RDS_NSLOTS; i++) {
+		rdstls_close(r->slots[i].tls);
 		if (r->slots[i].c != NULL)
 			redisFree(r->slots[i].c);
+	}
+	rdstls_ctx_free(r->tls);
 	for (i = 0; i < r->nsentinels; i++)
 		free(r->sentinels[i]);
 	free(r->sentinels);
@@ -443,6 +478,8 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 	redisReply	*rep;
 	const char	*argv[3] = { "SENTINEL", "get-master-addr-by-name", r->master };
 	bool		 found = false;
+	struct rdstls	*tls;
+	struct mc_err	 te = { 0 };
 
 	tmo = r->connect_timeout_ms < 1000 ? r->connect_timeout_ms : 1000;
 	order = xcalloc(r->nsentinels, sizeof(char *));
@@ -464,7 +501,18 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 			continue;
 		}
 		redisSetTimeout(c, rds_tv(tmo));
-		rep = redisCommandArgv(c, 3, argv, NULL);
+		/* rediss://: the sentinels speak TLS too, with the same settings. */
+		tls = NULL;
+		if (r->tls != NULL && (tls = rdstls_open(r->tls, c->fd,
+		    r->tls_name[0] ? r->tls_name : shost, tmo, &te)) == NULL) {
+			if (wl < sizeof(why))
+				wl += (size_t)snprintf(why + wl, sizeof(why) - wl,
+				    "%s%s: %s", wl ? "; " : "", order[i], te.msg);
+			redisFree(c);
+			continue;
+		}
+		rep = tls != NULL ? rdstls_command_argv(tls, c, 3, argv, NULL, tmo) :
+		    redisCommandArgv(c, 3, argv, NULL);
 		if (rep == NULL) {
 			if (wl < sizeof(why))
 				wl += (size_t)snprintf(why + wl, sizeof(why) - wl, "%s%s: %s",
@@ -483,6 +531,7 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 			    wl ? "; " : "", order[i],
 			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
 		freeReplyObject(rep);
+		rdstls_close(tls);
 		redisFree(c);
 	}
 	if (found) {
@@ -513,27 +562,62 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 }
 
 /*
+ * redisCommandArgv on either transport: hiredis's own for plaintext, the
+ * TLS round trip (same errors in c) for a session.
+ */
+static redisReply *
+rds_roundtrip(struct rds *r, redisContext *c, struct rdstls *tls, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	if (tls == NULL)
+		return (redisCommandArgv(c, argc, argv, argvlen));
+	return (rdstls_command_argv(tls, c, argc, argv, argvlen,
+	    r->command_timeout_ms));
+}
+
+/*
  * Run one setup command on a fresh context. what names it in errors
  * (never its arguments: AUTH carries the password).
  */
 static int
-rds_setup_cmd(struct rds *r, redisContext *c, const char *ep, const char *what,
-    int argc, const char **argv, redisReply **keep, struct mc_err *err)
+rds_setup_cmd(struct rds *r, redisContext *c, struct rdstls *tls,
+    const char *ep, const char *what, int argc, const char **argv,
+    redisReply **keep, struct mc_err *err)
 {
 	redisReply	*rep;
 	char		 msg[256];
 	int		 saved;
+	const char	*hint = "";
 
-	rep = redisCommandArgv(c, argc, argv, NULL);
+	rep = rds_roundtrip(r, c, tls, argc, argv, NULL);
 	saved = errno;
 	if (rep == NULL) {
+		/*
+		 * A plaintext client at a TLS port: the server drops the
+		 * connection at once (or answers with a TLS alert record).
+		 */
+		if (tls == NULL && c->connection_type == REDIS_CONN_TCP &&
+		    (c->err == REDIS_ERR_EOF || c->err == REDIS_ERR_PROTOCOL ||
+		    saved == ECONNRESET))
+			hint = " (is this a TLS port? then use rediss://)";
+		/*
+		 * A server that requires client certificates checks them
+		 * after a TLS 1.3 handshake completed: the first command
+		 * meets its alert or, racing it, a reset.
+		 */
+		else if (tls != NULL && (c->err == REDIS_ERR_EOF ||
+		    saved == ECONNRESET || saved == EPIPE ||
+		    strstr(c->errstr, "certificate") != NULL))
+			hint = " (does the server require a client "
+			    "certificate? see tls_cert_file)";
 		/* A frozen server: say so, not "Resource temporarily unavailable". */
 		if (rds_timed_out(c, saved))
 			return (mc_err_set(err, MC_E_TIMEOUT, "redis %s: %s: timed out "
-			    "after %d ms (command timeout)", ep, what, r->command_timeout_ms));
+			    "after %d ms (command timeout)", ep, what,
+			    r->command_timeout_ms));
 		rds_scrub(r, msg, sizeof(msg), c->errstr);
-		return (mc_err_set(err, MC_E_CONNECT, "redis %s: %s failed: %s", ep, what,
-		    msg));
+		return (mc_err_set(err, MC_E_CONNECT, "redis %s: %s failed: "
+		    "%s%s", ep, what, msg, hint));
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {
 		rds_scrub(r, msg, sizeof(msg), rep->str);
@@ -547,18 +631,36 @@ rds_setup_cmd(struct rds *r, redisContext *c, const char *ep, const char *what,
 	return (0);
 }
 
-/* Make a fresh connection ready for commands (see rds-int.h). */
+/* rds_dial_tls for callers without a TLS path (see rds-int.h). */
 int
 rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
     size_t eplen, struct mc_err *err)
+{
+	*out = NULL;
+	if (r->tls != NULL) {
+		rds_strlcpy(ep, r->name, eplen);
+		return (mc_err_set(err, MC_E_CONNECT, "redis %s: this "
+		    "connection has no TLS path (rediss://)", r->name));
+	}
+	return (rds_dial_tls(r, suffix, out, NULL, ep, eplen, err));
+}
+
+/* Make a fresh connection ready for commands (see rds-int.h). */
+int
+rds_dial_tls(struct rds *r, const char *suffix, redisContext **out,
+    struct rdstls **tlsout, char *ep, size_t eplen, struct mc_err *err)
 {
 	char		 host[256], via[64] = "", name[128], dbs[16], msg[256], what[96];
 	int		 port = 0, one, ms;
 	const char	*path = NULL, *argv[3];
 	redisContext	*c;
 	redisReply	*role = NULL;
+	struct rdstls	*tls = NULL;
+	struct rdstls_info ti;
 
 	*out = NULL;
+	if (tlsout != NULL)
+		*tlsout = NULL;
 	if (r->cl != NULL)
 		return (rds_cluster_dial(r->cl, suffix, out, ep, eplen, err));
 	if (r->nsentinels > 0) {
@@ -611,6 +713,16 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 		one = 1;
 		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
+	if (r->tls != NULL && path == NULL) {
+		/* hiredis connected the socket; OpenSSL speaks from here. */
+		tls = rdstls_open(r->tls, c->fd, r->tls_name[0] ? r->tls_name :
+		    host, r->connect_timeout_ms, err);
+		if (tls == NULL) {
+			mc_err_prefix(err, "redis %s: ", ep);
+			redisFree(c);
+			return (-1);
+		}
+	}
 	if (r->uri.password != NULL) {
 		argv[0] = "AUTH";
 		if (r->uri.user != NULL) {
@@ -621,7 +733,7 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 			argv[1] = r->uri.password;
 			rds_strlcpy(what, "AUTH (password only)", sizeof(what));
 		}
-		if (rds_setup_cmd(r, c, ep, what, r->uri.user ? 3 : 2, argv, NULL, err) == -1)
+		if (rds_setup_cmd(r, c, tls, ep, what, r->uri.user ? 3 : 2, argv, NULL, err) == -1)
 			goto fail;
 	}
 	if (r->uri.db != 0) {
@@ -629,19 +741,19 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 		argv[0] = "SELECT";
 		argv[1] = dbs;
 		snprintf(what, sizeof(what), "SELECT %d", r->uri.db);
-		if (rds_setup_cmd(r, c, ep, what, 2, argv, NULL, err) == -1)
+		if (rds_setup_cmd(r, c, tls, ep, what, 2, argv, NULL, err) == -1)
 			goto fail;
 	}
 	snprintf(name, sizeof(name), "%s%s", r->client_name, suffix ? suffix : "");
 	argv[0] = "CLIENT";
 	argv[1] = "SETNAME";
 	argv[2] = name;
-	if (rds_setup_cmd(r, c, ep, "CLIENT SETNAME", 3, argv, NULL, err) == -1)
+	if (rds_setup_cmd(r, c, tls, ep, "CLIENT SETNAME", 3, argv, NULL, err) == -1)
 		goto fail;
 	if (r->nsentinels > 0) {
 		/* Sentinel client spec step 3: trust, but verify. */
 		argv[0] = "ROLE";
-		if (rds_setup_cmd(r, c, ep, "ROLE", 1, argv, &role, err) == -1)
+		if (rds_setup_cmd(r, c, tls, ep, "ROLE", 1, argv, &role, err) == -1)
 			goto fail;
 		if (role->type != REDIS_REPLY_ARRAY || role->elements < 1 ||
 		    role->element[0]->type != REDIS_REPLY_STRING ||
@@ -656,9 +768,20 @@ rds_dial(struct rds *r, const char *suffix, redisContext **out, char *ep,
 		}
 		freeReplyObject(role);
 	}
+	if (tls != NULL) {
+		rdstls_info(tls, &ti);
+		pthread_mutex_lock(&r->mtx);
+		r->tlsinfo = ti;
+		pthread_mutex_unlock(&r->mtx);
+	}
 	*out = c;
+	if (tlsout != NULL)
+		*tlsout = tls;
+	else
+		rdstls_close(tls);
 	return (0);
 fail:
+	rdstls_close(tls);
 	redisFree(c);
 	return (-1);
 }
@@ -748,6 +871,8 @@ rds_slot_drop(struct rds *r, struct rds_slot *s)
 {
 	if (s->c == NULL)
 		return;
+	rdstls_close(s->tls);
+	s->tls = NULL;
 	redisFree(s->c);
 	s->c = NULL;
 	pthread_mutex_lock(&r->mtx);
@@ -801,10 +926,12 @@ rds_note_failure(struct rds *r, const char *msg, bool dial)
  * idle timeout) and using it would fail mid-flight.
  */
 static bool
-rds_ctx_stale(redisContext *c)
+rds_ctx_stale(redisContext *c, struct rdstls *tls)
 {
 	struct pollfd	pfd = { .fd = c->fd, .events = POLLIN };
 
+	if (tls != NULL)
+		return (rdstls_stale(tls));
 	return (poll(&pfd, 1, 0) != 0);
 }
 
@@ -818,6 +945,7 @@ rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_
 	char			 last[256], ep[160];
 	struct breaker_stats	 bs;
 	redisContext		*c;
+	struct rdstls		*tls;
 	struct mc_err		 e = { 0 };
 	bool			 was_lost;
 
@@ -844,7 +972,7 @@ rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_
 		    "failures; next probe in %.2f s; last error: %s", rds_ep(r),
 		    bs.consecutive_failures, retry_ms / 1000.0, last));
 	}
-	if (rds_dial(r, NULL, &c, ep, sizeof(ep), &e) == -1) {
+	if (rds_dial_tls(r, NULL, &c, &tls, ep, sizeof(ep), &e) == -1) {
 		pthread_mutex_lock(&r->mtx);
 		rds_strlcpy(r->endpoint, ep, sizeof(r->endpoint));
 		pthread_mutex_unlock(&r->mtx);
@@ -866,6 +994,7 @@ rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_
 	s->gen = r->gen;
 	pthread_mutex_unlock(&r->mtx);
 	s->c = c;
+	s->tls = tls;
 	log_msg(r->log, was_lost ? LOGL_INFO : LOGL_DEBUG, "redis %s: %sconnected as %s",
 	    ep, was_lost ? "re" : "", r->client_name);
 	return (0);
@@ -875,7 +1004,7 @@ rds_slot_connect(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_
 static int
 rds_slot_ready(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_err *err)
 {
-	if (s->c != NULL && (s->old || rds_ctx_stale(s->c))) {
+	if (s->c != NULL && (s->old || rds_ctx_stale(s->c, s->tls))) {
 		log_msg(r->log, LOGL_DEBUG, "redis %s: idle connection was closed by the "
 		    "server; dialling again", rds_ep(r));
 		rds_slot_drop(r, s);
@@ -1059,7 +1188,8 @@ rds_exec(struct rds *r, unsigned flags, int argc, const char *const *argv,
 		if (rds_slot_ready(r, s, deadline, &e) == -1)
 			break;
 		t0 = clk_mono_us();
-		rep = redisCommandArgv(s->c, argc, (const char **)argv, argvlen);
+		rep = rds_roundtrip(r, s->c, s->tls, argc, (const char **)argv,
+		    argvlen);
 		saved = errno;
 		if (rep == NULL) {
 			timed_out = rds_timed_out(s->c, saved);
@@ -1272,6 +1402,7 @@ rds_sockinfo(struct rds *r, struct rds_sockinfo *si, struct mc_err *err)
 	socklen_t	 sl;
 	struct timeval	 tv;
 	redisReply	*rep;
+	const char	*argv[2];
 
 	memset(si, 0, sizeof(*si));
 	if (r->cl != NULL)
@@ -1291,7 +1422,9 @@ rds_sockinfo(struct rds *r, struct rds_sockinfo *si, struct mc_err *err)
 	sl = sizeof(tv);
 	if (getsockopt(s->c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &sl) == 0)
 		si->sndtimeo_ms = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
-	rep = redisCommand(s->c, "CLIENT ID");
+	argv[0] = "CLIENT";
+	argv[1] = "ID";
+	rep = rds_roundtrip(r, s->c, s->tls, 2, argv, NULL);
 	if (rep == NULL) {
 		mc_err_set(err, MC_E_CONNECT, "redis %s: CLIENT ID: %s", rds_ep(r),
 		    s->c->errstr);
@@ -1711,7 +1844,9 @@ rds_pipe_send(struct rds_pipe *p, struct mc_err *err)
 	}
 	p->held = s;
 	p->t0 = clk_mono_us();
-	if (rds_pipe_write(s->c, p->out.data, p->out.len) == -1)
+	if ((s->tls != NULL ? rdstls_write(s->tls, s->c, p->out.data,
+	    p->out.len, r->command_timeout_ms) :
+	    rds_pipe_write(s->c, p->out.data, p->out.len)) == -1)
 		return (rds_pipe_broken(p, p->t0, err));
 	return (0);
 }
@@ -1850,7 +1985,9 @@ rds_pipe_recv(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 	s->c->reader->fn = &rds_pipe_fns;
 	s->c->reader->privdata = p;
 	for (i = 0; i < p->n; i++) {
-		if (redisGetReply(s->c, &rep) != REDIS_OK) {
+		if ((s->tls != NULL ? rdstls_get_reply(s->tls, s->c,
+		    p->r->command_timeout_ms, &rep) :
+		    redisGetReply(s->c, &rep)) != REDIS_OK) {
 			rds_pipe_reader_restore(s->c, fn);
 			return (rds_pipe_broken(p, p->t0, err));
 		}
@@ -1933,6 +2070,9 @@ rds_health(struct rds *r, struct rds_health *h, struct mc_err *err)
 	rds_info_init(&h->info);
 	if (rds_ping(r, &h->rtt_us, err) == -1)
 		return (-1);
+	pthread_mutex_lock(&r->mtx);
+	h->tls = r->tlsinfo;
+	pthread_mutex_unlock(&r->mtx);
 	rep = rds_command(r, RDS_F_ERROR_REPLY, 9, argv, NULL, err);
 	if (rep != NULL && rep->type == RDS_ERROR) {
 		/* Before 7.0 INFO takes one section: degrade to the default set. */

@@ -31,6 +31,7 @@
 #include "err.h"
 #include "log.h"
 #include "rds-info.h"
+#include "rdstls.h"
 
 struct rds;
 struct rds_pipe;
@@ -45,7 +46,8 @@ struct rds_sub;
  * client. With redis_opts.sentinels set, the master comes from Sentinel and
  * target->redis (optional) only supplies user, password and db. Nothing is
  * dialled yet. NULL with err (MC_E_CONFIG) when no Redis
- * is configured, the URI is bad or uses rediss://. Caller frees.
+ * is configured, the URI is bad, or (rediss://) a TLS file of
+ * redis_options cannot be used. Caller frees.
  */
 struct rds	*rds_new(const struct conf_target *, struct logger *,
 		    const char *component, struct mc_err *);
@@ -157,6 +159,7 @@ void	rds_pipe_free(struct rds_pipe *);
 struct rds_health {
 	int64_t		rtt_us;		/* PING round trip */
 	struct rds_info	info;		/* one multi-section INFO, parsed */
+	struct rdstls_info tls;		/* TLS session (.tls false: none) */
 };
 
 /*

@@ -3,6 +3,7 @@
 libmcpdb_a_SOURCES += \
 	src/rdsuri.c src/rdsuri.h \
 	src/rds.c src/rds.h src/rds-int.h \
+	src/rdstls.c src/rdstls.h \
 	src/rds-sub.c \
 	src/rds-info.c src/rds-info.h \
 	src/rds-hist.c src/rds-hist.h
@@ -24,6 +25,10 @@ tests_integ_t_rds_sentinel_SOURCES = tests/integ/t-rds-sentinel.c \
 	tests/integ/rds-srv.c tests/integ/rds-srv.h
 # The `mcpdb redis ...` commands as an operator runs them (harness Redis).
 TESTS += tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh
+# TLS (rediss://, rdstls.c): private TLS redis-servers, certificates made
+# by the test with openssl (skips without TLS in redis-server).
+TESTS += tests/integ/t-rds-tls.sh
+EXTRA_DIST += tests/integ/t-rds-tls.sh
 
 EXTRA_DIST += \
 	tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh \

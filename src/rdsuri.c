@@ -362,8 +362,8 @@ rdsuri_hier(const char *s, bool unix_, struct rdsuri *u, struct mc_err *err)
 int
 rdsuri_parse(const char *s, struct rdsuri *u, struct mc_err *err)
 {
-	static const char usable[] = "expected a redis:// or unix:// URI or "
-	    "an absolute unix socket path";
+	static const char usable[] = "expected a redis://, rediss:// or "
+	    "unix:// URI or an absolute unix socket path";
 	const char	*p;
 	size_t		 n;
 	int		 rc;
@@ -393,13 +393,11 @@ rdsuri_parse(const char *s, struct rdsuri *u, struct mc_err *err)
 	else if (n == 6 && strncasecmp(s, "rediss", 6) == 0) {
 		u->tls = true;
 		rc = rdsuri_hier(p + 3, false, u, err);
-		if (rc == 0 && !RDSURI_TLS)
-			rc = rdsuri_fail(err, RDSURI_NO_TLS_MSG);
 	} else if (n == 4 && strncasecmp(s, "unix", 4) == 0)
 		rc = rdsuri_hier(p + 3, true, u, err);
 	else
 		rc = rdsuri_fail(err, "unsupported URI scheme (use redis://, "
-		    "unix:// or an absolute unix socket path)");
+		    "rediss://, unix:// or an absolute unix socket path)");
 	if (rc == -1)
 		rdsuri_done(u);
 	return (rc);

@@ -4,6 +4,9 @@
  *
  * Accepted forms (schemes are case-insensitive):
  *   redis://[[user]:password@]host[:port][/db][?query]
+ *   rediss://...                      the same over TLS (rdstls.c; the
+ *                                     CA file, client certificate and
+ *                                     verify switch are redis_options)
  *   redis://password@host...          a lone user info is the password
  *                                     (redis-cli -u); write "user:" for a
  *                                     user with an empty password
@@ -18,9 +21,7 @@
  * written %2F, %3F, %23, %40 (the last '@' before the host ends the user info,
  * so a raw '@' works too).
  *
- * rediss:// is parsed and then refused while hiredis (0.14) has no TLS
- * (RDSURI_TLS is 0); any other scheme is refused with a message naming the
- * usable forms. Error messages quote nothing of the input (it may hold a
+ * Any other scheme is refused with a message naming the usable forms. Error messages quote nothing of the input (it may hold a
  * password): callers that need to show the value use rdsuri_echo.
  */
 #ifndef MCPDB_RDSURI_H
@@ -31,17 +32,9 @@
 
 #include "err.h"
 
-/* Set to 1 once the client can dial TLS: rediss:// is then accepted. */
-#define RDSURI_TLS	0
-
-/* The refusal of rediss://, the same at parse time and at connect time. */
-#define RDSURI_NO_TLS_MSG \
-	"TLS (rediss://) is not supported by hiredis 0.14: use redis:// " \
-	"through a local TLS tunnel (stunnel, spiped) or a unix socket"
-
 /* A parsed Redis location. All strings owned; free with rdsuri_done. */
 struct rdsuri {
-	bool	 tls;	/* rediss:// (only when RDSURI_TLS) */
+	bool	 tls;	/* rediss:// */
 	char	*host;	/* TCP host (IPv6 without brackets) or NULL */
 	int	 port;	/* TCP port (default 6379); 0 for a socket */
 	char	*path;	/* unix socket path, or NULL */

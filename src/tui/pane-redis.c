@@ -30,6 +30,7 @@
 #include "conn.h"
 #include "metrics.h"
 #include "rds.h"
+#include "rdsuri.h"
 #include "snapshot.h"
 #include "xmem.h"
 #include "draw.h"
@@ -800,6 +801,34 @@ rp_draw_pubsub(struct pane_redis *rp, WINDOW *win, int y, int h)
 	}
 }
 
+/*
+ * One line on the target's TLS when it uses rediss://: red when
+ * tls_insecure turned verification off. Returns the rows used.
+ */
+static int
+rp_draw_tls(WINDOW *win, int y, const struct conf_target *t)
+{
+	struct rdsuri	u;
+	bool		tls;
+	int		x = 0;
+
+	if (t == NULL || t->redis == NULL ||
+	    rdsuri_parse(t->redis, &u, NULL) == -1)
+		return (0);
+	tls = u.tls;
+	rdsuri_done(&u);
+	if (!tls)
+		return (0);
+	if (t->redis_opts.tls_insecure)
+		draw_putf(win, y, &x, draw_attr(DR_BAD), "TLS INSECURE: the "
+		    "server certificate is not verified (tls_insecure)");
+	else
+		draw_putf(win, y, &x, draw_attr(DR_OK), "TLS on, certificate "
+		    "verified against %s", t->redis_opts.tls_ca_file[0] ?
+		    t->redis_opts.tls_ca_file : "the system trust store");
+	return (1);
+}
+
 /* Draw the whole pane. */
 static void
 pane_redis_draw(void *arg, WINDOW *win, bool focused)
@@ -849,6 +878,7 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 		x = 0;
 		draw_putf(win, y++, &x, draw_attr(DR_BAD), "! %s", rd->banner);
 	}
+	y += rp_draw_tls(win, y, t);
 	snprintf(title, sizeof(title), "Server %s %s, up %s, run_id %.8s",
 	    rd->info.version, rd->info.role[0] ? rd->info.role : "?",
 	    draw_fmt_age(a, sizeof(a), (double)rd->info.uptime_s), rd->info.run_id);

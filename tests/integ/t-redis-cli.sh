@@ -2,7 +2,8 @@
 # t-redis-cli.sh - `mcpdb redis ...` as an operator runs it against the
 # harness Redis: ping, info, get/set/del, publish/subscribe, JSON output,
 # exit codes, confirmation, read-only targets, and clear one-line errors for
-# a dead server and rediss://. Keys live under a per-run prefix.
+# a dead server and rediss:// to a plaintext server (the TLS paths are in
+# t-rds-tls.sh). Keys live under a per-run prefix.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 [ -n "${MCPDB_TEST_REDIS_URL:-}" ] || skip_all "MCPDB_TEST_REDIS_URL not set; run under tests/harness/with-servers.sh"
@@ -76,9 +77,11 @@ cat >"$W/xdg/mcpdb/config.json" <<JSON
     "dead": { "redis": "redis://u:topsecret@127.0.0.1:1/0" } } }
 JSON
 chmod 600 "$W/xdg/mcpdb/config.json"
-# rediss:// is refused when the file is read, so it gets a file of its own
+# rediss:// at the harness's plaintext Redis: a TLS error, not a hang
+TLSURL=$(printf '%s' "$MCPDB_TEST_REDIS_URL" | sed 's|^redis://[^@]*@|redis://|; s|^redis://|rediss://u:topsecret@|')
 cat >"$W/tls.json" <<JSON
-{ "targets": { "tls":  { "redis": "rediss://u:topsecret@127.0.0.1:6380/0" } } }
+{ "targets": { "tls":  { "redis": "$TLSURL",
+    "redis_options": { "connect_timeout_ms": 800 } } } }
 JSON
 chmod 600 "$W/tls.json"
 unset REDIS_URL
@@ -88,7 +91,8 @@ out=$("$M" redis get "$K:ro" 2>&1); like "$out" "does not exist" "reads still wo
 out=$("$M" --target dead redis ping 2>&1); is "$?" 1 "a dead server exits 1"
 like "$out" "127.0.0.1:1: cannot connect: Connection refused" "with a one-line reason"
 unlike "$out" "topsecret" "and no password"
-out=$("$M" --config "$W/tls.json" --target tls redis ping 2>&1); is "$?" 2 "rediss:// is a configuration error (exit 2)"
-like "$out" "TLS (rediss://) is not supported by hiredis 0.14" "saying why"
+out=$("$M" --config "$W/tls.json" --target tls redis ping 2>&1); is "$?" 1 "rediss:// to a plaintext server exits 1"
+like "$out" "TLS handshake" "saying the TLS handshake failed: $out"
+like "$out" "redis://" "and naming the way out"
 unlike "$out" "topsecret" "without the password"
 done_testing

@@ -605,7 +605,7 @@ test_connections(void)
 	c = conf_load(&f, NULL, &err);
 	ok(c == NULL, "a bad REDIS_URL is refused");
 	is_str(err.msg,
-	    "REDIS_URL: expected a redis:// or unix:// URI or an "
+	    "REDIS_URL: expected a redis://, rediss:// or unix:// URI or an "
 	    "absolute unix socket path, got \"localhost:6379\"",
 	    "REDIS_URL message");
 	unsetenv("REDIS_URL");
@@ -764,7 +764,7 @@ test_malformed(void)
 	    "\"run/redis.sock\"");
 	bad_fixture("bad-redis-scheme.json",
 	    "targets.prod.redis: unsupported URI scheme (use redis://, "
-	    "unix:// or an absolute unix socket path), got "
+	    "rediss://, unix:// or an absolute unix socket path), got "
 	    "\"http://cache1:6379\"");
 	bad_fixture("bad-sentinel.json",
 	    "targets.prod.redis_options.sentinels[1]: expected \"host:port\" "
@@ -1166,6 +1166,78 @@ test_replication(void)
 	free(path);
 }
 
+/* The tls_* keys of redis_options: read into the target, bad ones refused. */
+static void
+test_redis_tls(void)
+{
+	static const struct { const char *opts, *want; } bad[] = {
+		{ "\"tls_insecure\": \"yes\"",
+		    "targets.t.redis_options.tls_insecure: expected true or false" },
+		{ "\"tls_ca_file\": \"\"",
+		    "targets.t.redis_options.tls_ca_file: expected a non-empty string" },
+		{ "\"tls_key_file\": \"k.pem\"",
+		    "targets.t.redis_options: \"tls_cert_file\" and \"tls_key_file\" "
+		    "go together" },
+		{ "\"tls_verify\": false",
+		    "targets.t.redis_options.tls_verify: unknown key (known keys: "
+		    "connect_timeout_ms, command_timeout_ms, backoff_base_ms, "
+		    "backoff_cap_ms, breaker_threshold, breaker_open_ms, keepalive, "
+		    "sentinels, sentinel_master, tls_ca_file, tls_cert_file, "
+		    "tls_key_file, tls_server_name, tls_insecure)" },
+	};
+	const struct conf_target	*t;
+	struct mc_err			 err;
+	struct conf			*c;
+	char				*path, *text, longp[600];
+	size_t				 i;
+
+	env_reset();
+	path = write_file("tls.json", 0600, "{ \"targets\": { \"t\": { "
+	    "\"redis\": \"rediss://cache:6380\", \"redis_options\": { "
+	    "\"tls_ca_file\": \"/etc/ca.pem\", \"tls_cert_file\": \"c.pem\", "
+	    "\"tls_key_file\": \"k.pem\", \"tls_server_name\": \"cache.internal\", "
+	    "\"tls_insecure\": true } } } }");
+	c = load_file(path, &err);
+	ok(c != NULL, "rediss:// with all tls_* keys loads: %s", err.msg);
+	t = c != NULL ? conf_find_target(c, "t") : NULL;
+	if (t != NULL) {
+		is_str(t->redis_opts.tls_ca_file, "/etc/ca.pem", "tls_ca_file read");
+		is_str(t->redis_opts.tls_cert_file, "c.pem", "tls_cert_file read");
+		is_str(t->redis_opts.tls_key_file, "k.pem", "tls_key_file read");
+		is_str(t->redis_opts.tls_server_name, "cache.internal",
+		    "tls_server_name read");
+		is_int(t->redis_opts.tls_insecure, 1, "tls_insecure read");
+	} else
+		skip(5, "no target");
+	conf_free(c);
+	free(path);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		text = xasprintf("{ \"targets\": { \"t\": { \"redis\": "
+		    "\"rediss://cache\", \"redis_options\": { %s } } } }",
+		    bad[i].opts);
+		path = write_file("tls-bad.json", 0600, text);
+		c = load_file(path, &err);
+		ok(c == NULL && err.code == MC_E_CONFIG, "refused: %s",
+		    bad[i].opts);
+		like(err.msg, bad[i].want, "  %s", err.msg);
+		conf_free(c);
+		free(path);
+		free(text);
+	}
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	text = xasprintf("{ \"targets\": { \"t\": { \"redis\": \"rediss://cache\", "
+	    "\"redis_options\": { \"tls_ca_file\": \"%s\" } } } }", longp);
+	path = write_file("tls-long.json", 0600, text);
+	c = load_file(path, &err);
+	ok(c == NULL, "a tls_ca_file longer than 511 bytes is refused");
+	like(err.msg, "tls_ca_file: too long (at most 511 bytes)", "  %s", err.msg);
+	conf_free(c);
+	free(path);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -1194,6 +1266,7 @@ main(void)
 	test_put_target();
 	test_put_target_default();
 	test_replication();
+	test_redis_tls();
 
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(tmpdir);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,10 @@ static const struct ok_case ok_cases[] = {
 	    "redis://h:6379/0" },
 	{ "redis://[::1]:6380", false, "::1", 6380, NULL, NULL, NULL, 0,
 	    "redis://[::1]:6380/0" },
+	{ "rediss://ops:topsecret@cache:6380/1", true, "cache", 6380, NULL,
+	    "ops", "topsecret", 1, "rediss://ops:***@cache:6380/1" },
+	{ "REDISS://[::1]", true, "::1", 6379, NULL, NULL, NULL, 0,
+	    "rediss://[::1]:6379/0" },
 	{ "redis://u:pw@[fe80::1]/3", false, "fe80::1", 6379, NULL, "u", "pw",
 	    3, "redis://u:***@[fe80::1]:6379/3" },
 	{ "redis://h?db=5", false, "h", 6379, NULL, NULL, NULL, 5,
@@ -93,17 +98,15 @@ struct fail_case {
 };
 
 static const struct fail_case fail_cases[] = {
-	{ "", "expected a redis:// or unix:// URI or an absolute unix socket "
-	    "path" },
-	{ "localhost:6379", "expected a redis:// or unix:// URI" },
+	{ "", "expected a redis://, rediss:// or unix:// URI or an absolute "
+	    "unix socket path" },
+	{ "localhost:6379", "expected a redis://, rediss:// or unix:// URI" },
 	{ "relative.sock", "a unix socket path must be absolute" },
 	{ "run/redis.sock", "a unix socket path must be absolute" },
 	{ "/", "is not a unix socket path" },
-	{ "rediss://user:topsecret@h:6380/0", "TLS (rediss://) is not "
-	    "supported by hiredis 0.14" },
-	{ "rediss://[::1]", "TLS (rediss://) is not supported" },
+	{ "rediss://user:topsecret@h:0/0", "the port must be a number" },
 	{ "http://u:topsecret@h", "unsupported URI scheme (use redis://, "
-	    "unix:// or an absolute unix socket path)" },
+	    "rediss://, unix:// or an absolute unix socket path)" },
 	{ "redis+sentinel://h", "unsupported URI scheme" },
 	{ "redis://u:topsecret@h:99999", "the port must be a number 1..65535" },
 	{ "redis://u:topsecret@h:0", "the port must be a number 1..65535" },
@@ -209,10 +212,6 @@ test_refused(void)
 	ok(rdsuri_parse(NULL, &u, &err) == -1, "NULL refused");
 	ok(rdsuri_echo(NULL) == NULL, "rdsuri_echo(NULL) is NULL");
 	rdsuri_done(NULL);
-	is_str(RDSURI_TLS ? NULL : RDSURI_NO_TLS_MSG,
-	    "TLS (rediss://) is not supported by hiredis 0.14: use redis:// "
-	    "through a local TLS tunnel (stunnel, spiped) or a unix socket",
-	    "the rediss:// refusal names the way out");
 }
 
 /* The echo of a refused value keeps what helps and hides the rest. */
@@ -261,10 +260,32 @@ test_new(void)
 	is_int(err.code, MC_E_CONFIG, "config error");
 
 	t.redis = "rediss://ops:topsecret@cache:6380";
-	ok(rds_new(&t, NULL, "cli", &err) == NULL, "rediss:// refused by rds_new");
-	like(err.msg, "target prod: TLS (rediss://) is not supported by hiredis 0.14",
-	    "names target and TLS: %s", err.msg);
+	r = rds_new(&t, NULL, "cli", &err);
+	ok(r != NULL, "rediss:// without a CA file: a client (system trust "
+	    "store), nothing dialled");
+	rds_free(r);
+	snprintf(t.redis_opts.tls_ca_file, sizeof(t.redis_opts.tls_ca_file),
+	    "%s", "/nonexistent/ca.crt");
+	mc_err_clear(&err);
+	ok(rds_new(&t, NULL, "cli", &err) == NULL, "an unreadable CA file is "
+	    "refused by rds_new");
+	like(err.msg, "target prod: redis_options: TLS CA file "
+	    "/nonexistent/ca.crt: cannot read it", "names target and file: %s",
+	    err.msg);
+	is_int(err.code, MC_E_CONFIG, "a config error (exit 2)");
 	unlike(err.msg, "topsecret", "no password");
+	t.redis_opts.tls_ca_file[0] = '\0';
+	t.redis_opts.sentinels = sent;
+	t.redis_opts.nsentinels = 1;
+	t.redis_opts.sentinel_master = "mymaster";
+	mc_err_clear(&err);
+	r = rds_new(&t, NULL, "cli", &err);
+	ok(r != NULL, "rediss:// with sentinels makes a client (TLS to "
+	    "sentinels and master): %s", err.msg);
+	rds_free(r);
+	t.redis_opts.sentinels = NULL;
+	t.redis_opts.nsentinels = 0;
+	t.redis_opts.sentinel_master = NULL;
 
 	t.redis = "redis://127.0.0.1:1/0";
 	r = rds_new(&t, NULL, "my tool", &err);

@@ -237,7 +237,7 @@ test_refused_echo(const char *cfg)
 		"redis://h/?password=first@secondhalf",
 		"redis://u:first#secondhalf@h", "redis://u:%zzfirst@h",
 		"redis://u:first@h:99999?password=secondhalf",
-		"rediss://u:firstsecondhalf@h", "http://u:firstsecondhalf@h",
+		"rediss://u:first/secondhalf@h", "http://u:firstsecondhalf@h",
 		"unix://u:firstsecondhalf@host/x.sock", "first:secondhalf@h",
 	};
 	static const char *const pg[] = {
