@@ -175,6 +175,8 @@ main(int argc, char **argv)
 	tg.name = "bench";
 	tg.redis = argv[1];
 	tg.redis_opts.command_timeout_ms = 10000;
+	/* One connection per thread, as redis-benchmark -c has (the default is 4). */
+	tg.redis_opts.max_connections = threads > 256 ? 256 : threads;
 	r = rdsuri_cluster_is(tg.redis) ? rds_cluster_open(&tg, NULL, "bench", &err) :
 	    rds_new(&tg, NULL, "bench", &err);
 	if (r == NULL) {

@@ -52,6 +52,8 @@ struct health {
 	char			rd_error[sizeof(((struct mc_err *)0)->msg)];
 	struct rds_health	rd;
 	struct rds_cluster_view	*cv;		/* a Redis Cluster's view, or NULL */
+	unsigned		rd_open, rd_max;	/* the client's connections: open, at most */
+	uint64_t		rd_waits, rd_timeouts;	/* waits for a free one, given up */
 	bool			have_repl;
 	struct repl		repl;
 	struct buf		problems;	/* "; "-separated reasons */
@@ -236,6 +238,15 @@ health_redis(struct conn *c, const struct conf_target *t, struct health *h)
 		return;
 	}
 	h->rd_ok = true;
+	if (r != NULL) {
+		struct rds_stats	*st = rds_stats(r);
+
+		h->rd_open = st->open_conns;
+		h->rd_max = st->max_conns;
+		h->rd_waits = st->acquire_waits;
+		h->rd_timeouts = st->acquire_timeouts;
+		rds_stats_free(st);
+	}
 	if (i->maxmemory > 0 && i->used_memory * 100 >= i->maxmemory * 95)
 		health_problem(h, "Redis memory at %lld%% of maxmemory (policy %s)",
 		    (long long)(i->used_memory * 100 / i->maxmemory), i->maxmemory_policy);
@@ -393,6 +404,15 @@ health_json(const struct conf_target *t, const struct health *h)
 			cJSON_AddNumberToObject(rd, "keys", (double)i->total_keys);
 			cJSON_AddItemToObject(rd, "tls",
 			    health_tls_json(&h->rd.tls));
+			{
+				cJSON	*cn = cJSON_AddObjectToObject(rd, "client_connections");
+
+				cJSON_AddNumberToObject(cn, "open", h->rd_open);
+				cJSON_AddNumberToObject(cn, "max", h->rd_max);
+				cJSON_AddNumberToObject(cn, "acquire_waits", (double)h->rd_waits);
+				cJSON_AddNumberToObject(cn, "acquire_timeouts",
+				    (double)h->rd_timeouts);
+			}
 		} else
 			cJSON_AddStringToObject(rd, "error", h->rd_error);
 	}
@@ -460,9 +480,9 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		else
 			snprintf(max, sizeof(max), "unbounded");
 		health_hit_ratio(i, hit, sizeof(hit));
-		d = xasprintf("Redis %s %s, rtt %.2f ms, memory %s / %s, hit ratio %s, %lld keys",
-		    i->version, i->role, h->rd.rtt_us / 1000.0, used, max, hit,
-		    (long long)i->total_keys);
+		d = xasprintf("Redis %s %s, rtt %.2f ms, memory %s / %s, hit ratio %s, %lld keys, "
+		    "client connections %u of %u", i->version, i->role, h->rd.rtt_us / 1000.0,
+		    used, max, hit, (long long)i->total_keys, h->rd_open, h->rd_max);
 		table_add(tb, "redis", "up", d);
 		free(d);
 		if (h->rd.tls.tls) {

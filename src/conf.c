@@ -417,6 +417,8 @@ conf_target_defaults(struct conf_target *t)
 	t->redis_opts.backoff_cap_ms = 5000;
 	t->redis_opts.breaker_threshold = 3;
 	t->redis_opts.breaker_open_ms = 2000;	/* probe schedule cap */
+	t->redis_opts.max_connections = 4;
+	t->redis_opts.acquire_timeout_ms = 0;
 	t->redis_opts.sentinels = NULL;
 	t->redis_opts.nsentinels = 0;
 	t->redis_opts.sentinel_master = NULL;
@@ -514,6 +516,8 @@ static const struct conf_ikey conf_redis_keys[] = {
 	RDS(backoff_cap_ms, 1, INT_MAX),
 	RDS(breaker_threshold, 1, 1000),
 	RDS(breaker_open_ms, 0, INT_MAX),
+	RDS(max_connections, 1, 256),
+	RDS(acquire_timeout_ms, 0, INT_MAX),
 	{ NULL, 0, 0, 0 }
 };
 

@@ -18,7 +18,8 @@
 #include "rdstls.h"
 #include "rdsuri.h"
 
-#define RDS_NSLOTS	4	/* contexts per client: enough for the UI, a poller and jobs */
+#define RDS_NSLOTS	4	/* default contexts per client: the UI, a poller and jobs */
+#define RDS_MAXSLOTS	256	/* redis_options.max_connections at most */
 
 /* One blocking hiredis context, used by one thread at a time. */
 struct rds_slot {
@@ -54,7 +55,10 @@ struct rds {
 
 	pthread_mutex_t	 mtx;		/* everything below; never held during I/O */
 	pthread_cond_t	 cond;		/* a slot was returned */
-	struct rds_slot	 slots[RDS_NSLOTS];
+	struct rds_slot	*slots;		/* nslots of them (redis_options.max_connections) */
+	size_t		 nslots;
+	int		 acquire_timeout_ms;	/* wait for a free slot; 0: the command timeout */
+	uint64_t	 acquire_waits, acquire_timeouts;	/* slot waits, and those that gave up */
 	unsigned	 gen;		/* bumped on READONLY: the endpoint moved */
 	struct backoff	 bo;
 	int64_t		 next_attempt_us;

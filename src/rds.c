@@ -4,8 +4,9 @@
  * reconnects, backoff and a circuit breaker, pipelining, JSON helpers,
  * health sampling and per-command tracking.
  *
- * Model: a caller checks a slot out of r->slots (waiting at most the
- * command timeout), makes sure its context is alive (an idle context whose
+ * Model: a caller checks a slot out of r->slots (max_connections of them,
+ * dialled on demand and kept until an error; waiting at most the acquire
+ * timeout, by default the command timeout), makes sure its context is alive (an idle context whose
  * socket turned readable was closed by the server and is dropped before
  * use), dials if needed, runs the command without holding any lock, then
  * records the outcome under r->mtx and returns the slot. hiredis 0.14 traps
@@ -375,6 +376,11 @@ rds_new(const struct conf_target *t, struct logger *log, const char *component,
 	/* hiredis trap 1: a connect timeout is not a command timeout; never run without one. */
 	r->command_timeout_ms = o->command_timeout_ms > 0 ? o->command_timeout_ms : 2000;
 	r->keepalive = o->keepalive != 0;
+	r->nslots = o->max_connections > 0 ? (size_t)o->max_connections : RDS_NSLOTS;
+	if (r->nslots > RDS_MAXSLOTS)
+		r->nslots = RDS_MAXSLOTS;
+	r->slots = xcalloc(r->nslots, sizeof(*r->slots));
+	r->acquire_timeout_ms = o->acquire_timeout_ms;
 	if (o->nsentinels > 0) {
 		r->master = xstrdup(o->sentinel_master);
 		r->nsentinels = o->nsentinels;
@@ -411,11 +417,12 @@ rds_free(struct rds *r)
 	if (r == NULL)
 		return;
 	rds_cluster_free(r->cl);
-	for (i = 0; i < RDS_NSLOTS; i++) {
+	for (i = 0; i < r->nslots; i++) {
 		rdstls_close(r->slots[i].tls);
 		if (r->slots[i].c != NULL)
 			redisFree(r->slots[i].c);
 	}
+	free(r->slots);
 	rdstls_ctx_free(r->tls);
 	for (i = 0; i < r->nsentinels; i++)
 		free(r->sentinels[i]);
@@ -823,11 +830,16 @@ rds_slot_get(struct rds *r, int64_t deadline, struct mc_err *err)
 	struct rds_slot	*best;
 	struct timespec	 ts;
 	size_t		 i;
+	bool		 waited = false;
 
+	/* The acquire timeout bounds the wait for a slot, never beyond the command's. */
+	if (r->acquire_timeout_ms > 0 &&
+	    clk_mono_us() + (int64_t)r->acquire_timeout_ms * 1000 < deadline)
+		deadline = clk_mono_us() + (int64_t)r->acquire_timeout_ms * 1000;
 	pthread_mutex_lock(&r->mtx);
 	for (;;) {
 		best = NULL;
-		for (i = 0; i < RDS_NSLOTS; i++) {
+		for (i = 0; i < r->nslots; i++) {
 			if (r->slots[i].busy)
 				continue;
 			if (r->slots[i].c != NULL) {
@@ -845,13 +857,20 @@ rds_slot_get(struct rds *r, int64_t deadline, struct mc_err *err)
 		}
 		if (clk_mono_us() >= deadline)
 			break;
+		if (!waited)
+			r->acquire_waits++;
+		waited = true;
 		ts = rds_abstime(deadline);
 		pthread_cond_timedwait(&r->cond, &r->mtx, &ts);
 	}
+	r->acquire_timeouts++;
 	pthread_mutex_unlock(&r->mtx);
-	mc_err_set(err, MC_E_TIMEOUT, "redis %s: all %d connections stayed busy for "
-	    "%d ms (command timeout); try again", rds_ep(r), RDS_NSLOTS,
-	    r->command_timeout_ms);
+	mc_err_set(err, MC_E_TIMEOUT, "redis %s: all %zu connections stayed busy for "
+	    "%d ms (%s); raise redis_options.max_connections or try again", rds_ep(r),
+	    r->nslots, r->acquire_timeout_ms > 0 && r->acquire_timeout_ms < r->command_timeout_ms ?
+	    r->acquire_timeout_ms : r->command_timeout_ms,
+	    r->acquire_timeout_ms > 0 && r->acquire_timeout_ms < r->command_timeout_ms ?
+	    "acquire_timeout_ms" : "command timeout");
 	return (NULL);
 }
 
@@ -1096,7 +1115,9 @@ rds_stats(struct rds *r)
 	rds_strlcpy(st->sentinel, r->sentinel, sizeof(st->sentinel));
 	st->open_conns = r->open_conns;
 	st->connected = r->open_conns > 0;
-	st->max_conns = RDS_NSLOTS;
+	st->max_conns = (unsigned)r->nslots;
+	st->acquire_waits = r->acquire_waits;
+	st->acquire_timeouts = r->acquire_timeouts;
 	st->connects = r->connects;
 	st->reconnects = r->reconnects;
 	st->connect_failures = r->connect_failures;

@@ -187,7 +187,9 @@ struct rds_stats {
 	char			sentinel[64];	/* the sentinel that answered last, or "" */
 	bool			connected;	/* at least one live connection */
 	unsigned		open_conns;	/* live connections */
-	unsigned		max_conns;
+	unsigned		max_conns;	/* redis_options.max_connections */
+	uint64_t		acquire_waits;	/* commands that waited for a free connection */
+	uint64_t		acquire_timeouts;	/* ... and gave up */
 	uint64_t		connects;	/* successful dials */
 	uint64_t		reconnects;	/* successful dials after a lost/failed one */
 	uint64_t		connect_failures;

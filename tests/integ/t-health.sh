@@ -25,6 +25,8 @@ like "$out" "Redis 7" "shows the Redis version"
 json=$(h health --json)
 is "$(printf '%s' "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["healthy"], d["postgresql"]["reachable"], d["redis"]["role"], d["postgresql"]["pool"]["max"])')" \
 	"True True master 10" "--json: one document with PostgreSQL, pool and Redis"
+is "$(printf '%s' "$json" | python3 -c 'import json,sys; c=json.load(sys.stdin)["redis"]["client_connections"]; print(c["max"], c["open"] >= 1, c["acquire_timeouts"])')" \
+	"4 True 0" "--json: the Redis client's connections (max_connections 4 by default)"
 pgc=$(psql -X -At -d "$PG" -c "select count(*) from pg_stat_activity where backend_type='client backend'")
 is "$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["postgresql"]["connections"])')" \
 	"$pgc" "connection count matches pg_stat_activity"

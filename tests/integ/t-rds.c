@@ -612,6 +612,109 @@ hammer_main(void *arg)
 	return (NULL);
 }
 
+/* One blocked command: BLPOP on a key nobody pushes to, for 1 s. */
+struct blocker {
+	struct rds	*r;
+	char		 key[96];
+	int		 ok;
+};
+
+static void *
+blocker_main(void *arg)
+{
+	struct blocker		*b = arg;
+	struct mc_err		 err = { 0 };
+	const char		*argv[] = { "BLPOP", b->key, "1" };
+	struct rds_reply	*rep = rds_command(b->r, 0, 3, argv, NULL, &err);
+
+	b->ok = rep != NULL && rep->type == RDS_NIL;
+	rds_reply_free(rep);
+	return (NULL);
+}
+
+/* Run n 1-second BLPOPs on r at once; returns the elapsed ms. */
+static double
+run_blockers(struct rds *r, int n, int *nok)
+{
+	struct blocker	b[16];
+	pthread_t	th[16];
+	double		t0 = now_ms();
+	int		i;
+
+	for (i = 0; i < n; i++) {
+		b[i].r = r;
+		b[i].ok = 0;
+		snprintf(b[i].key, sizeof(b[i].key), "%s", key("nobody-pushes"));
+		pthread_create(&th[i], NULL, blocker_main, &b[i]);
+	}
+	*nok = 0;
+	for (i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		*nok += b[i].ok;
+	}
+	return (now_ms() - t0);
+}
+
+/*
+ * redis_options.max_connections sizes the client: 16 one-second BLPOPs run
+ * at once on 16 connections; with 2 connections and a 300 ms acquire
+ * timeout a third command waits that long, then fails naming the setting,
+ * and the stats count the wait and the timeout.
+ */
+static void
+test_sizing(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+	struct rds_stats	*st;
+	double			 ms, t0;
+	int			 nok;
+	pthread_t		 th[2];
+	struct blocker		 b[2];
+	int			 i;
+
+	target_for(&t, sock_path);
+	t.redis_opts.command_timeout_ms = 3000;
+	t.redis_opts.max_connections = 16;
+	r = rds_new(&t, NULL, "itest", &err);
+	ms = run_blockers(r, 16, &nok);
+	is_int(nok, 16, "max_connections 16: 16 BLPOPs all answered");
+	ok(ms < 1800, "at once, on 16 connections (%.0f ms for 16 x 1 s)", ms);
+	st = rds_stats(r);
+	is_int(st->max_conns, 16, "stats: max_conns 16");
+	is_int(st->open_conns, 16, "stats: 16 open");
+	rds_stats_free(st);
+	rds_free(r);
+
+	t.redis_opts.max_connections = 2;
+	t.redis_opts.acquire_timeout_ms = 300;
+	r = rds_new(&t, NULL, "itest", &err);
+	for (i = 0; i < 2; i++) {
+		b[i].r = r;
+		snprintf(b[i].key, sizeof(b[i].key), "%s", key("nobody-pushes"));
+		pthread_create(&th[i], NULL, blocker_main, &b[i]);
+	}
+	sleep_ms(200);
+	t0 = now_ms();
+	ok(rds_ping(r, NULL, &err) == -1 && err.code == MC_E_TIMEOUT,
+	    "max_connections 2, both busy: a third command times out: %s", err.msg);
+	ms = now_ms() - t0;
+	ok(ms >= 280 && ms < 700, "after the 300 ms acquire timeout (%.0f ms)", ms);
+	ok(strstr(err.msg, "all 2 connections") != NULL &&
+	    strstr(err.msg, "acquire_timeout_ms") != NULL &&
+	    strstr(err.msg, "max_connections") != NULL, "the error names the count and the settings");
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	st = rds_stats(r);
+	ok(st->acquire_waits >= 1 && st->acquire_timeouts == 1,
+	    "stats: %llu wait(s), %llu timeout", (unsigned long long)st->acquire_waits,
+	    (unsigned long long)st->acquire_timeouts);
+	rds_stats_free(st);
+	ok(rds_ping(r, NULL, &err) == 0, "free again: commands run");
+	rds_free(r);
+}
+
 /* 8 threads hammer one client. */
 static void
 test_threads(void)
@@ -835,6 +938,7 @@ main(void)
 	test_pipe_replies();
 	test_pipe_accounting();
 	test_threads();
+	test_sizing();
 	test_health();
 	test_pubsub();
 	test_deep();

@@ -196,6 +196,9 @@ test_defaults(void)
 	    "redis breaker threshold default");
 	is_int(t->redis_opts.breaker_open_ms, 2000,
 	    "redis breaker open default");
+	is_int(t->redis_opts.max_connections, 4, "redis max_connections default 4");
+	is_int(t->redis_opts.acquire_timeout_ms, 0,
+	    "redis acquire timeout default 0 (the command timeout)");
 	ok(t->redis_opts.sentinels == NULL && t->redis_opts.nsentinels == 0 &&
 	    t->redis_opts.sentinel_master == NULL, "no sentinels by default");
 	is_int(t->migrate.lock_timeout_ms, 10000,
@@ -1171,6 +1174,12 @@ static void
 test_redis_tls(void)
 {
 	static const struct { const char *opts, *want; } bad[] = {
+		{ "\"max_connections\": 0",
+		    "targets.t.redis_options.max_connections: expected an integer 1..256, got 0" },
+		{ "\"max_connections\": 300",
+		    "targets.t.redis_options.max_connections: expected an integer 1..256, got 300" },
+		{ "\"acquire_timeout_ms\": -5",
+		    "targets.t.redis_options.acquire_timeout_ms: expected an integer >= 0, got -5" },
 		{ "\"tls_insecure\": \"yes\"",
 		    "targets.t.redis_options.tls_insecure: expected true or false" },
 		{ "\"tls_ca_file\": \"\"",
@@ -1181,7 +1190,8 @@ test_redis_tls(void)
 		{ "\"tls_verify\": false",
 		    "targets.t.redis_options.tls_verify: unknown key (known keys: "
 		    "connect_timeout_ms, command_timeout_ms, backoff_base_ms, "
-		    "backoff_cap_ms, breaker_threshold, breaker_open_ms, keepalive, "
+		    "backoff_cap_ms, breaker_threshold, breaker_open_ms, max_connections, "
+		    "acquire_timeout_ms, keepalive, "
 		    "sentinels, sentinel_master, tls_ca_file, tls_cert_file, "
 		    "tls_key_file, tls_server_name, tls_insecure)" },
 	};
