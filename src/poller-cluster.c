@@ -114,6 +114,18 @@ pcl_events(const struct rds_cluster_view *a, const struct rds_cluster_view *b,
 			    a->nodes[i].id);
 }
 
+/* Drop the "redis host:port: " of n's error: its row and events name it. */
+static void
+pcl_strip(struct rds_cluster_node_view *n)
+{
+	size_t	al = strlen(n->addr);
+
+	if (al > 0 && strncmp(n->error, "redis ", 6) == 0 &&
+	    strncmp(n->error + 6, n->addr, al) == 0 &&
+	    strncmp(n->error + 6 + al, ": ", 2) == 0)
+		memmove(n->error, n->error + 8 + al, strlen(n->error + 8 + al) + 1);
+}
+
 /* Commands rds_cluster_describe sent for v (see poller-cluster.h). */
 static int
 pcl_commands(const struct rds_cluster_view *v)
@@ -167,6 +179,7 @@ poller_cluster_sample(struct rds *r, const struct snap_cluster *prev,
 	c->commands = pcl_commands(&c->v);
 	for (i = 0; i < c->v.nnodes; i++) {
 		n = &c->v.nodes[i];
+		pcl_strip(n);
 		if (n->reachable) {
 			c->seen_wall_us[i] = c->wall_us;
 			continue;

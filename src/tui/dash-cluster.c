@@ -101,19 +101,15 @@ dc_state(const struct snap_cluster *c, size_t i, char *buf, size_t len,
 
 /*
  * The rest of a row for a node that did not answer, from column x: why
- * (without the "redis host:port: " its row already names) and the figures
- * it had when it last answered.
+ * and the figures it had when it last answered.
  */
 static void
 dc_down(WINDOW *win, int y, int x, const struct snap_cluster *c, size_t i)
 {
 	const struct rds_cluster_node_view	*n = &c->v.nodes[i];
-	const char				*why = n->error, *p;
+	const char				*why = n->error;
 	char					 a[32];
 
-	if (strncmp(why, "redis ", 6) == 0 && (p = strstr(why, ": ")) != NULL &&
-	    strncmp(why + 6, n->addr, strlen(n->addr)) == 0)
-		why = p + 2;
 	draw_putf(win, y, &x, draw_attr(DR_BAD), "%s", why[0] ? why :
 	    "does not answer");
 	if (c->seen_wall_us[i] > 0)
