@@ -1525,11 +1525,13 @@ rds_cluster_describe(struct rds *r, struct rds_cluster_view *v,
 		node = rcl_node_get(cl, host, port);
 		pthread_mutex_unlock(&cl->mtx);
 		memset(&e, 0, sizeof(e));
-		if (strstr(m->flags, "fail") != NULL && strstr(m->flags, "fail?") == NULL &&
-		    strcmp(m->link, "disconnected") == 0) {
-			/* Failed and disconnected: do not wait a timeout for it. */
+		if (strstr(m->flags, "fail") != NULL && strstr(m->flags, "fail?") == NULL) {
+			/*
+			 * The cluster agreed it failed: do not wait a timeout for
+			 * it each time (a frozen node keeps its link "connected").
+			 */
 			snprintf(m->error, sizeof(m->error), "marked fail by the cluster; "
-			    "link disconnected");
+			    "link %s", m->link[0] ? m->link : "?");
 			continue;
 		}
 		if (rds_health(node->r, &h, &e) == -1) {

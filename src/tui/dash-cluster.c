@@ -13,9 +13,9 @@
 #define DC_ID		10
 #define DC_ADDR		18
 #define DC_ROLE		8
-#define DC_SLOTS	22
+#define DC_SLOTS	21
 #define DC_LINK		13
-#define DC_STATE	10
+#define DC_STATE	11
 #define DC_MEM		18
 #define DC_OPS		8
 #define DC_LAG		9
@@ -73,6 +73,7 @@ dc_state(const struct snap_cluster *c, size_t i, char *buf, size_t len,
     int *attr)
 {
 	const struct rds_cluster_node_view	*n = &c->v.nodes[i];
+	int64_t					 age;
 	bool					 fail, pfail;
 
 	pfail = strstr(n->flags, "fail?") != NULL;
@@ -80,8 +81,13 @@ dc_state(const struct snap_cluster *c, size_t i, char *buf, size_t len,
 	*attr = draw_attr(DR_OK);
 	if (!n->reachable && c->seen_wall_us[i] > 0) {
 		*attr = draw_attr(DR_BAD);
-		snprintf(buf, len, "STALE %.0f s",
-		    (double)(c->wall_us - c->seen_wall_us[i]) / 1e6);
+		age = (c->wall_us - c->seen_wall_us[i]) / 1000000;
+		if (age < 600)
+			snprintf(buf, len, "STALE %lld s", (long long)age);
+		else if (age < 36000)
+			snprintf(buf, len, "STALE %lld m", (long long)(age / 60));
+		else
+			snprintf(buf, len, "STALE %lld h", (long long)(age / 3600));
 		return (buf);
 	}
 	if (!n->reachable) {

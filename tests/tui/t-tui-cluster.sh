@@ -6,7 +6,9 @@
 # poller spends per refresh (counted on the nodes themselves); then a master
 # is killed: its row goes STALE with why while the other rows stay live, the
 # missing slots are named in one line, the replica's promotion shows in the
-# table, and the Log pane has the failover as an event. q still quits at once.
+# table, and the Log pane has the failover as an event; a replica frozen
+# with SIGSTOP goes STALE too while the pane keeps refreshing. q still quits
+# at once.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 C="$MCPDB_SRCDIR/tests/harness/redis-cluster.sh"
@@ -126,6 +128,43 @@ like "$(screen)" "redis cluster: node 127.0.0.1:$master (master with slots) stop
 	"and the node that stopped answering"
 keys 2
 wait_for "Cluster ok" 2
+
+# A node that never answers (SIGSTOP): a replica of another shard. Its row
+# goes STALE within a bounded time, and the pane keeps refreshing at its
+# interval (the cluster marks it failed; the poller stops waiting on it).
+nodes=$(redis-cli -p "$replica" cluster nodes)
+frozen=$(echo "$nodes" | awk -v m="$replica" '$3 ~ /slave/ && $3 !~ /fail/ && $2 !~ ":" m "@" { split($2, a, "[:@]"); print a[2]; exit }')
+fidx=$(echo "$REDIS_CLUSTER_PORTS" | tr ' ' '\n' | grep -n "^$frozen\$" | cut -d: -f1)
+t0=$(ms)
+"$C" stop-node "$CD" "$fidx"
+n=0
+while [ $n -lt 200 ]; do
+	noderow "$frozen" | grep -q "STALE" && break
+	sleep 0.05
+	n=$((n + 1))
+done
+dt=$(( $(ms) - t0 ))
+like "$(noderow "$frozen")" "STALE" "a frozen replica (127.0.0.1:$frozen) goes STALE ($dt ms)"
+ok "$([ "$dt" -le 6000 ]; echo $?)" "within 6 s of SIGSTOP ($dt ms)"
+sleep 3
+age1=$(noderow "$frozen" | sed -n 's/.*STALE \([0-9]*\) s.*/\1/p')
+# The status line's data age, every 0.25 s for 4 s: the oldest seen.
+worst=0 n=0
+while [ $n -lt 16 ]; do
+	a=$(screen | sed -n 's/.* data \([0-9.]*\) s old.*/\1/p' | cut -d. -f1)
+	[ -n "$a" ] && [ "$a" -gt "$worst" ] && worst=$a
+	sleep 0.25
+	n=$((n + 1))
+done
+age2=$(noderow "$frozen" | sed -n 's/.*STALE \([0-9]*\) s.*/\1/p')
+ok "$([ -n "$age1" ] && [ -n "$age2" ] && [ $((age2 - age1)) -ge 3 ]; echo $?)" \
+	"the pane keeps refreshing while it is frozen (STALE ${age1:-?} s, 4 s later ${age2:-?} s)"
+ok "$([ "$worst" -lt 2 ]; echo $?)" \
+	"at its 1 s interval: the data was never 2 s old (worst seen: $worst s)"
+like "$(noderow "$frozen")" "marked fail by the cluster" "its row says the cluster marked it failed"
+is "$(screen | grep -E '127\.0\.0\.1:[0-9]+ +(master|replica) ' | grep -c ' ok ')" 4 \
+	"the four live rows stay ok"
+"$C" cont-node "$CD" "$fidx"
 t0=$(ms); keys q
 wait_for "EXITED 0" 5; ok $? "q quits with a node down"
 dt=$(( $(ms) - t0 ))
