@@ -1246,6 +1246,21 @@ rds_cluster_dial(struct rds_cluster *cl, const char *suffix,
 	return (0);
 }
 
+/* Dial the master of slot, the map read again first (see rds-int.h). */
+int
+rds_cluster_dial_slot(struct rds_cluster *cl, int slot, const char *suffix,
+    redisContext **out, char *ep, size_t eplen, struct mc_err *err)
+{
+	struct rcl_node	*n;
+
+	if (rcl_refresh(cl, true, err) == -1 ||
+	    (n = rcl_route(cl, slot, err)) == NULL) {
+		snprintf(ep, eplen, "cluster slot %d", slot);
+		return (-1);
+	}
+	return (rds_dial(n->r, suffix, out, ep, eplen, err));
+}
+
 /* Turn a fresh plain client into the front of cl. */
 static void
 rcl_attach(struct rds *r, struct rds_cluster *cl, const char *what)

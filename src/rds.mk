@@ -24,6 +24,9 @@ tests_integ_t_rds_sentinel_SOURCES = tests/integ/t-rds-sentinel.c \
 	tests/integ/rds-srv.c tests/integ/rds-srv.h
 # The `mcpdb redis ...` commands as an operator runs them (harness Redis).
 TESTS += tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh
+# Sharded Pub/Sub (SSUBSCRIBE/SPUBLISH) across a failover, on its own cluster.
+TESTS += tests/integ/t-rds-cluster-sharded.sh
+EXTRA_DIST += tests/integ/t-rds-cluster-sharded.sh
 
 EXTRA_DIST += \
 	tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh \
