@@ -82,6 +82,19 @@ per=$(( (c1 - c0 - 6) * 1000 / (t1 - t0) ))
 ok "$([ "$per" -ge 15 ] && [ "$per" -le 22 ]; echo $?)" \
 	"the nodes processed $per commands per 1 s refresh (15 cluster view + 2 node view + periodic)"
 
+# `e` exports the cluster view with the pane.
+keys e
+wait_for "exported every pane to" 5; ok $? "e exports"
+f=$(ls "$XDG_STATE_HOME"/mcpdb/export-*.json 2>/dev/null | head -1)
+python3 - "$f" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["panes"]["Redis"]["cluster"]
+assert c["state"] == "ok", c["state"]
+assert len(c["nodes"]) == 6
+assert sorted(n["role"] for n in c["nodes"]) == ["master"] * 3 + ["replica"] * 3
+PY
+ok $? "the export holds the cluster: state ok, 6 nodes, 3 masters and 3 replicas"
+
 # Kill the master of slot 0.
 nodes=$(redis-cli -p "$P1" cluster nodes)
 master=$(echo "$nodes" | awk '$3 ~ /master/ && $9 ~ /^0-/ { split($2, a, "[:@]"); print a[2] }')
