@@ -4,12 +4,13 @@
  */
 #include "config.h"
 
+#include "poller-cluster.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clk.h"
-#include "poller-cluster.h"
 #include "rds-cluster.h"
 #include "xmem.h"
 

@@ -20,15 +20,6 @@
 #define DC_OPS		8
 #define DC_LAG		9
 
-int
-dash_cluster_rows(const struct snap_cluster *c)
-{
-	if (c == NULL)
-		return (0);
-	/* title, problem line, header, nodes */
-	return (3 + (int)c->v.nnodes);
-}
-
 /* Number of slot ranges in a "0-5460,5462" list ("" = 0). */
 static int
 dc_ranges(const char *s)

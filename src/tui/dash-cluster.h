@@ -16,9 +16,6 @@
 
 #include "snapshot.h"
 
-/* Rows the section wants for c (its title included); 0 when c is NULL. */
-int	dash_cluster_rows(const struct snap_cluster *c);
-
 /*
  * Draw the section at row y of win in at most maxrows rows (stale dims
  * it). Returns the rows used.
