@@ -78,6 +78,36 @@ static const struct cmd_entry cmd_version_entry = {
 /* ---------------------------------------------------------------- config */
 
 /*
+ * A redis+cluster:// list for display: its seeds, the user and "***" for a
+ * password, rebuilt from the parsed seeds and AUTH. Caller frees.
+ */
+static char *
+cmd_show_cluster(const char *s)
+{
+	struct rdsuri_cluster	c;
+	struct rdsuri		u;
+	struct buf		b;
+	size_t			i;
+
+	if (rdsuri_cluster_parse(s, &c, NULL) == -1)
+		return (xstrdup("(invalid Redis Cluster URI)"));
+	buf_init(&b);
+	buf_printf(&b, "redis+cluster://");
+	if (rdsuri_parse(c.auth_uri, &u, NULL) == 0) {
+		if (u.password != NULL)
+			buf_printf(&b, "%s:***@", u.user ? u.user : "");
+		else if (u.user != NULL)
+			buf_printf(&b, "%s@", u.user);
+		rdsuri_done(&u);
+	}
+	for (i = 0; i < c.nseeds; i++)
+		buf_printf(&b, strchr(c.seeds[i].host, ':') ? "%s[%s]:%d" :
+		    "%s%s:%d", i ? "," : "", c.seeds[i].host, c.seeds[i].port);
+	rdsuri_cluster_done(&c);
+	return (buf_detach(&b));
+}
+
+/*
  * A connection setting for display, redacted from its parsed structure (not
  * from the text): libpq's parse of a conninfo/URI, rdsuri's of a Redis
  * location. none stands for an unset one. Caller frees.
@@ -92,6 +122,8 @@ cmd_show_conn(const char *s, bool redis, const char *none)
 		return (xstrdup(none));
 	if (!redis)
 		return (redact_pg_conninfo(s));
+	if (rdsuri_cluster_is(s))
+		return (cmd_show_cluster(s));
 	if (rdsuri_parse(s, &u, NULL) == -1)
 		return (xstrdup("(invalid Redis URI)"));
 	out = rdsuri_redact(&u);
@@ -311,6 +343,12 @@ static const struct cmd_opt cmd_demo_opts[] = {
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
 
+static const struct cmd_opt cmd_demo_up_opts[] = {
+	{ "dir", 0, "DIR", "state directory (default $XDG_STATE_HOME/mcpdb/demo)", CC_FILE },
+	{ "redis-cluster", 0, NULL, "a 6-node Redis Cluster on loopback instead of the single Redis", CC_NONE },
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
 static const struct cmd_opt cmd_demo_down_opts[] = {
 	{ "dir", 0, "DIR", "state directory (default $XDG_STATE_HOME/mcpdb/demo)", CC_FILE },
 	{ "purge", 0, NULL, "also delete the demo's data directory", CC_NONE },
@@ -454,10 +492,13 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 {
 	char	*dir = cmd_demo_dir(a), *script = cmd_demo_script(), *text = NULL;
 	char	*pg = NULL, *redis = NULL, *cfg = NULL;
-	char	*argv[] = { "sh", script, "up", "--auth", "--dir", dir, NULL };
+	char	*argv[] = { "sh", script, "up", "--auth", "--dir", dir, NULL, NULL };
 	const char *env;
 	int	 st, rc = -1;
-	bool	 defaulted = false;
+	bool	 defaulted = false, cluster = cmd_flag(a, "redis-cluster");
+
+	if (cluster)
+		argv[6] = "--redis-cluster";
 
 	if (access(script, R_OK) != 0) {
 		mc_err_sys(err, "demo: cannot find the server script %s", script);
@@ -485,8 +526,8 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 	    err) != 0)
 		goto out;
 	if (!ctx->quiet)
-		fprintf(stderr, "demo: PostgreSQL and Redis running under %s; target \"demo\" written to %s\n",
-		    dir, cfg);
+		fprintf(stderr, "demo: PostgreSQL and %s running under %s; target \"demo\" written to %s\n",
+		    cluster ? "a 6-node Redis Cluster" : "Redis", dir, cfg);
 	if (!ctx->quiet && defaulted)
 		fprintf(stderr, "demo: \"demo\" is now the default_target "
 		    "there (none was set), so a plain `mcpdb` opens it\n");
@@ -509,6 +550,7 @@ cmd_demo_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *e
 		cJSON_AddStringToObject(doc, "config_file", cfg);
 		cJSON_AddStringToObject(doc, "target", "demo");
 		cJSON_AddBoolToObject(doc, "made_default", defaulted);
+		cJSON_AddBoolToObject(doc, "redis_cluster", cluster);
 		out_doc(ctx->out, doc);
 	} else
 		out_printf(ctx->out, "demo is up: mcpdb --target demo\n");
@@ -603,8 +645,8 @@ cmd_demo_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 }
 
 static const struct cmd_entry cmd_demo_up_entry = {
-	.name = "demo up", .summary = "start a private PostgreSQL + Redis, write the \"demo\" target, apply migrations and demo seeds",
-	.opts = cmd_demo_opts, .min_args = 0, .max_args = 0, .exec = cmd_demo_up_exec,
+	.name = "demo up", .summary = "start a private PostgreSQL + Redis (--redis-cluster: a 6-node cluster), write the \"demo\" target, apply migrations and demo seeds",
+	.opts = cmd_demo_up_opts, .min_args = 0, .max_args = 0, .exec = cmd_demo_up_exec,
 };
 
 static const struct cmd_entry cmd_demo_down_entry = {

@@ -615,7 +615,27 @@ cmd_redis_del_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err 
 
 /* ---------------------------------------------------------------- pub/sub */
 
-/* redis publish CHANNEL MSG. */
+static const struct cmd_opt cmd_redis_publish_opts[] = {
+	{ "sharded", 0, NULL, "sharded Pub/Sub (SPUBLISH, Redis 7): to the master of the channel's slot", CC_NONE },
+	{ NULL, 0, NULL, NULL, CC_NONE },
+};
+
+/* SPUBLISH ch msg; *n gets the receivers. */
+static int
+cmd_redis_spublish(struct rds *r, const char *ch, const char *msg,
+    long long *n, struct mc_err *err)
+{
+	const char		*argv[] = { "SPUBLISH", ch, msg };
+	struct rds_reply	*rep;
+
+	if ((rep = rds_command(r, 0, 3, argv, NULL, err)) == NULL)
+		return (-1);
+	*n = rep->type == RDS_INTEGER ? rep->integer : 0;
+	rds_reply_free(rep);
+	return (0);
+}
+
+/* redis publish CHANNEL MSG [--sharded]. */
 static int
 cmd_redis_publish_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
@@ -623,10 +643,12 @@ cmd_redis_publish_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 	const char	*ch = cmd_arg(a, 0), *msg = cmd_arg(a, 1);
 	long long	 n;
 	cJSON		*doc;
+	bool		 sharded = cmd_flag(a, "sharded");
 
 	if ((r = cmd_redis_client(ctx, err)) == NULL)
 		return (-1);
-	if (rds_publish(r, ch, msg, strlen(msg), &n, err) == -1)
+	if ((sharded ? cmd_redis_spublish(r, ch, msg, &n, err) :
+	    rds_publish(r, ch, msg, strlen(msg), &n, err)) == -1)
 		return (-1);
 	if (ctx->json) {
 		doc = cJSON_CreateObject();
@@ -759,6 +781,7 @@ cmd_redis_drain(struct cmd_ctx *ctx, struct cmd_redis_q *q, cJSON *arr, long bud
 
 static const struct cmd_opt cmd_redis_subscribe_opts[] = {
 	{ "pattern", 0, NULL, "treat the names as glob patterns (PSUBSCRIBE)", CC_NONE },
+	{ "sharded", 0, NULL, "sharded Pub/Sub (SSUBSCRIBE, Redis 7): channels of one slot, on its master", CC_NONE },
 	{ "count", 0, "N", "stop after N messages (default: run until Ctrl-C)", CC_NONE },
 	{ "max-bytes", 0, "N", "show at most N bytes of each message (default 1048576; 0: all)", CC_NONE },
 	{ NULL, 0, NULL, NULL, CC_NONE },
@@ -774,7 +797,8 @@ cmd_redis_subscribe_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	struct rds_sub		*sub;
 	const char		**names;
 	size_t			 i, n = cmd_nargs(a);
-	bool			 pat = cmd_flag(a, "pattern");
+	bool			 pat = cmd_flag(a, "pattern"),
+				 sharded = cmd_flag(a, "sharded");
 	long			 count, got = 0, max;
 	int			 subs = 0;
 	cJSON			*doc = NULL, *arr = NULL;
@@ -796,6 +820,7 @@ cmd_redis_subscribe_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 		spec.channels = names;
 		spec.nchannels = n;
 	}
+	spec.sharded = sharded;
 	spec.cb = cmd_redis_on_msg;
 	spec.arg = &q;
 	pthread_mutex_init(&q.mtx, NULL);
@@ -875,6 +900,10 @@ static const struct cmd_entry cmd_redis_del_entry = {
 static const struct cmd_entry cmd_redis_publish_entry = {
 	.name = "redis publish", .args = "CHANNEL MESSAGE",
 	.summary = "publish MESSAGE on CHANNEL and say how many subscribers got it",
+	.help = "--sharded publishes with SPUBLISH (Redis 7 sharded Pub/Sub): on a cluster\n"
+	    "it goes to the master of the channel's hash slot and reaches only that\n"
+	    "shard's `redis subscribe --sharded` subscribers.",
+	.opts = cmd_redis_publish_opts,
 	.min_args = 2, .max_args = 2, .flags = CMD_NEEDS_TARGET | CMD_WRITES,
 	.exec = cmd_redis_publish_exec,
 };
@@ -885,7 +914,10 @@ static const struct cmd_entry cmd_redis_subscribe_entry = {
 	.help = "Runs on a dedicated connection that is checked with PING and comes back by\n"
 	    "itself after a restart or failover (subscribing again). Messages published\n"
 	    "while it was disconnected are lost; it says so when that happens.\n"
-	    "With --json, one document with every message is printed when it stops.",
+	    "With --json, one document with every message is printed when it stops.\n"
+	    "--sharded subscribes with SSUBSCRIBE (Redis 7 sharded Pub/Sub): the channels\n"
+	    "must share one hash slot; on a cluster it subscribes on that slot's master\n"
+	    "and, when the slot moves (failover, resharding), on its new master.",
 	.opts = cmd_redis_subscribe_opts, .min_args = 1, .max_args = -1,
 	.flags = CMD_NEEDS_TARGET | CMD_STREAMS, .exec = cmd_redis_subscribe_exec,
 };

@@ -85,6 +85,9 @@ tests_integ_t_readonly_SOURCES = tests/integ/t-readonly.c \
 # demo up: generated credentials for the demo servers (its own servers).
 TESTS += tests/integ/t-demo.sh
 EXTRA_DIST += tests/integ/t-demo.sh
+# demo up --redis-cluster: a 6-node cluster instead of the single Redis.
+TESTS += tests/integ/t-demo-cluster.sh
+EXTRA_DIST += tests/integ/t-demo-cluster.sh
 # Hardening seen from the outside: escaping, limits, files, core dumps (issue 18).
 TESTS += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh
 EXTRA_DIST += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh

@@ -19,6 +19,12 @@
 #                        is off, so a client without it gets NOAUTH
 #   DIR/redis.conf       the ACL lines Redis starts with (mode 0600)
 #   DIR/env              KEY=VALUE lines (mode 0600), the same ones `up` prints
+#   DIR/redis-cluster/   with `up --redis-cluster` (mcpdb demo up --redis-cluster):
+#                        a 6-node Redis Cluster on loopback (3 masters, 3
+#                        replicas) instead of the single Redis, made and stopped
+#                        by redis-cluster.sh (the test harness's script, installed
+#                        next to this one); with --auth its nodes want the
+#                        generated password (user default) from every client
 #
 # DIR is made 0700 (0711 as root, for the postgres user), the sockets 0700.
 # PostgreSQL trusts its private socket and wants role postgres's password on
@@ -39,11 +45,14 @@ usage()
 {
 	cat <<EOF
 usage: $PROG.sh VERB --dir DIR [options]
-  up [--pg-port N] [--redis-port N] [--auth]
+  up [--pg-port N] [--redis-port N] [--auth] [--redis-cluster]
                                       start both (initialising DIR on first use);
                                       prints KEY=VALUE lines, also saved in DIR/env;
                                       --auth: Redis needs a generated password
-                                      (kept for DIR from then on)
+                                      (kept for DIR from then on);
+                                      --redis-cluster: a 6-node Redis Cluster
+                                      instead of the single Redis (without it,
+                                      a cluster of DIR is stopped)
   down [--purge]                      stop both; --purge also removes DIR
   status                              exit 0 when both run, 3 otherwise
   env                                 print the KEY=VALUE lines of DIR/env
@@ -159,7 +168,7 @@ parse_args()
 {
 	VERB=${1:-}
 	[ $# -gt 0 ] && shift
-	DIR="" OPT_PG_PORT="" OPT_REDIS_PORT="" OPT_PURGE=0 OPT_AUTH=0
+	DIR="" OPT_PG_PORT="" OPT_REDIS_PORT="" OPT_PURGE=0 OPT_AUTH=0 OPT_CLUSTER=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--dir) [ $# -ge 2 ] || die "--dir needs a directory"; DIR=$2; shift ;;
@@ -170,6 +179,7 @@ parse_args()
 		--redis-port=*) OPT_REDIS_PORT=${1#--redis-port=} ;;
 		--purge) OPT_PURGE=1 ;;
 		--auth) OPT_AUTH=1 ;;
+		--redis-cluster) OPT_CLUSTER=1 ;;
 		-h|--help) usage; exit 0 ;;
 		*) usage >&2; die "unknown argument '$1'" ;;
 		esac
@@ -208,6 +218,7 @@ set_paths()
 	REDIS_PW_FILE=$DIR/redis.password
 	REDIS_CONF=$DIR/redis.conf
 	REDIS_USER=mcpdb
+	RCL_DIR=$DIR/redis-cluster
 	ENV_FILE=$DIR/env
 	# A unix socket path must fit in sun_path (108 bytes with the NUL).
 	[ ${#PGH} -le 88 ] || die "directory $DIR is too long for a unix socket path (keep it under ~80 characters)"
@@ -630,6 +641,64 @@ redis_kill()
 	rm -f "$REDIS_PID"
 }
 
+# ------------------------------------------------------------------ Redis Cluster
+
+# Where redis-cluster.sh lives: $MCPDB_REDIS_CLUSTER_SH, next to this script
+# (installed), or the source tree's tests/harness (run from a checkout).
+cluster_script()
+{
+	here=$(cd "$(dirname "$0")" && pwd -P)
+	for f in "${MCPDB_REDIS_CLUSTER_SH:-}" "$here/redis-cluster.sh" \
+	    "$here/../tests/harness/redis-cluster.sh"; do
+		[ -n "$f" ] && [ -r "$f" ] && { echo "$f"; return 0; }
+	done
+	die "redis-cluster.sh not found next to $0 (set MCPDB_REDIS_CLUSTER_SH)"
+}
+
+# Succeed when DIR has a cluster whose nodes all say cluster_state:ok.
+cluster_ok()
+{
+	[ -f "$RCL_DIR/env" ] || return 1
+	TIMEOUT=2 REDIS_SERVER=$REDIS_SERVER REDIS_CLI=$REDIS_CLI \
+		sh "$(cluster_script)" wait-ok "$RCL_DIR" >/dev/null 2>&1
+}
+
+# Start the cluster (reused when it already runs; made anew otherwise). Its
+# nodes must not inherit the lock (fd 9), or DIR would stay locked.
+cluster_start()
+{
+	cluster_ok && return 0
+	cluster_stop
+	TIMEOUT=$TIMEOUT REDIS_SERVER=$REDIS_SERVER REDIS_CLI=$REDIS_CLI \
+		sh "$(cluster_script)" up "$RCL_DIR" >/dev/null 2>"$DIR/redis-cluster.log" 9>&- ||
+		die "the Redis Cluster did not start: $(tail -n 1 "$DIR/redis-cluster.log")"
+}
+
+# Stop the cluster's nodes and remove its directory (nothing when there is none).
+cluster_stop()
+{
+	[ -f "$RCL_DIR/ports" ] || { rm -rf "$RCL_DIR"; return 0; }
+	sh "$(cluster_script)" down "$RCL_DIR" >/dev/null 2>&1
+	rm -rf "$RCL_DIR"
+}
+
+# status line of the cluster; returns 3 unless every node answers and it is ok.
+cluster_status()
+{
+	up=0 n=0
+	for p in $(cat "$RCL_DIR/ports" 2>/dev/null); do
+		n=$((n + 1))
+		[ "$(timeout 5 "$REDIS_CLI" -p "$p" ping 2>/dev/null)" = PONG ] && up=$((up + 1))
+	done
+	ports=$(tr '\n' ' ' <"$RCL_DIR/ports" 2>/dev/null | sed 's/ $//')
+	if [ "$n" -gt 0 ] && [ $up = "$n" ] && cluster_ok; then
+		echo "redis: running (cluster of $n nodes, state ok, ports $ports)"
+		return 0
+	fi
+	echo "redis: not ok (cluster: $up of $n nodes answer, ports $ports); see $RCL_DIR/node*/redis.log"
+	return 3
+}
+
 # ------------------------------------------------------------------ env + verbs
 
 # Write the KEY=VALUE lines that describe the running pair to DIR/env and stdout.
@@ -640,10 +709,21 @@ write_env()
 	# With --auth, the Redis URL carries user mcpdb's password, and it is what
 	# a target should use (MCPDB_TEST_REDIS_TARGET); the socket path
 	# (MCPDB_TEST_REDIS) stays a plain path for redis-cli -s.
-	rauth="" rtarget=$REDIS_SOCK
+	rauth="" rtarget=$REDIS_SOCK rurl=""
 	if [ -n "$REDIS_CONF_ARG" ]; then
 		rauth="$REDIS_USER:$REDISCLI_AUTH@"
 		rtarget="redis://${rauth}127.0.0.1:$rp/0"
+	fi
+	rurl="redis://${rauth}127.0.0.1:$rp/0"
+	rsock=$REDIS_SOCK
+	if [ -f "$RCL_DIR/env" ]; then
+		# The cluster: its nodes want the password as user default.
+		nodes=$(sed 's/^/127.0.0.1:/' "$RCL_DIR/ports" | tr '\n' ',' | sed 's/,$//')
+		rauth=""
+		[ -n "$REDIS_CONF_ARG" ] && rauth="default:$REDISCLI_AUTH@"
+		rtarget="redis+cluster://$rauth$nodes"
+		rurl=$rtarget rsock=""
+		rp=$(head -n 1 "$RCL_DIR/ports")
 	fi
 	(
 		umask 077
@@ -651,8 +731,8 @@ write_env()
 			kv MCPDB_TEST_DIR "$DIR"
 			kv MCPDB_TEST_PGURL "host=$PGH port=$pp user=postgres dbname=postgres"
 			kv MCPDB_TEST_PGURL_TCP "postgresql://postgres:$pw@127.0.0.1:$pp/postgres"
-			kv MCPDB_TEST_REDIS "$REDIS_SOCK"
-			kv MCPDB_TEST_REDIS_URL "redis://${rauth}127.0.0.1:$rp/0"
+			kv MCPDB_TEST_REDIS "$rsock"
+			kv MCPDB_TEST_REDIS_URL "$rurl"
 			kv MCPDB_TEST_REDIS_TARGET "$rtarget"
 			kv PGHOST "$PGH"
 			kv PGPORT "$pp"
@@ -702,7 +782,15 @@ verb_up()
 	# A port given on the command line is kept; otherwise clashes pick another.
 	pg_start "$(pick_port "$OPT_PG_PORT" "$(pg_port)")" "$([ -z "$OPT_PG_PORT" ] && echo 1)"
 	pg_set_password
-	redis_start "$(pick_port "$OPT_REDIS_PORT" "$(redis_port)")" "$([ -z "$OPT_REDIS_PORT" ] && echo 1)"
+	if [ "$OPT_CLUSTER" = 1 ]; then
+		# The cluster instead of the single Redis (which stops if it ran).
+		[ "$redis_was_up" = 1 ] && redis_stop
+		redis_was_up=1
+		cluster_start
+	else
+		cluster_stop
+		redis_start "$(pick_port "$OPT_REDIS_PORT" "$(redis_port)")" "$([ -z "$OPT_REDIS_PORT" ] && echo 1)"
+	fi
 	write_env
 	trap - EXIT
 }
@@ -727,6 +815,7 @@ verb_down()
 	lock_dir
 	pg_stop
 	redis_stop
+	cluster_stop
 	[ "$OPT_PURGE" = 1 ] || return 0
 	if [ -L "$DIR/pg" ]; then
 		rm -rf "$(dirname "$PGH")"
@@ -758,7 +847,9 @@ verb_status()
 		echo "postgresql: stopped"
 		rc=3
 	fi
-	if p=$(redis_pid); then
+	if [ -f "$RCL_DIR/ports" ]; then
+		cluster_status || rc=3
+	elif p=$(redis_pid); then
 		if pid_stopped "$p"; then
 			echo "redis: frozen (pid $p, port $(redis_port))"
 			rc=3

@@ -48,6 +48,7 @@
 #include "metrics.h"
 #include "pgbadmin.h"
 #include "pgq.h"
+#include "poller-cluster.h"
 #include "pool.h"
 #include "rds.h"
 #include "redact.h"
@@ -115,6 +116,8 @@ struct poller_rds {
 	int64_t			next_slow_us, next_config_us;
 	/* the last SLOWLOG/LATENCY/CONFIG results, carried into each part */
 	struct snap_redis	keep;
+	/* the last cluster view (poller-cluster.c), or NULL */
+	struct snap_cluster	*cluster;
 };
 
 struct poller {
@@ -1052,6 +1055,73 @@ poller_rd_banner(struct poller *p, const struct rds_info *in, int64_t wall)
 		poller_strlcpy(st->run_id, in->run_id, sizeof(st->run_id));
 }
 
+/* A cluster event line from poller-cluster.c, to the log (Log pane). */
+static void
+poller_cluster_note(void *arg, enum log_level level, const char *line)
+{
+	poller_log(arg, level, "%s", line);
+}
+
+/*
+ * The cluster view for this refresh, a copy for the part (the sampler keeps
+ * the last one); *rtt gets the worst PING of the masters that answered.
+ */
+static struct snap_cluster *
+poller_rd_cluster(struct poller *p, struct rds *r, int64_t *rtt)
+{
+	struct snap_cluster	*c, *copy;
+	size_t			 i;
+
+	c = poller_cluster_sample(r, p->rds.cluster, poller_cluster_note, p);
+	free(p->rds.cluster);
+	p->rds.cluster = c;
+	*rtt = 1;
+	for (i = 0; i < c->v.nnodes; i++)
+		if (c->v.nodes[i].reachable && c->v.nodes[i].rtt_us > *rtt &&
+		    strcmp(c->v.nodes[i].role, "master") == 0)
+			*rtt = c->v.nodes[i].rtt_us;
+	copy = xmalloc(sizeof(*c));
+	memcpy(copy, c, sizeof(*c));
+	return (copy);
+}
+
+/*
+ * A cluster whose node view failed (INFO went to a master that just died):
+ * the part still carries the fresh cluster view, with the node figures of
+ * the last part and a banner saying why they are old. NULL (c freed) when
+ * no node answered or there is no earlier part.
+ */
+static struct snap_redis *
+poller_rd_cluster_only(struct poller *p, struct snap_cluster *c,
+    const struct mc_err *err)
+{
+	struct snap_redis	*rd, *prev;
+	char			 clk[16];
+	time_t			 t;
+	struct tm		 tm;
+
+	pthread_mutex_lock(&p->mtx);
+	prev = snap_redis_ref(p->rd);
+	pthread_mutex_unlock(&p->mtx);
+	if (c->why[0] != '\0' || prev == NULL) {
+		snap_redis_unref(prev);
+		free(c);
+		return (NULL);
+	}
+	rd = snap_redis_new();
+	*rd = *prev;
+	snap_redis_unref(prev);
+	rd->cluster = c;
+	t = (time_t)(rd->wall_us / 1000000);
+	localtime_r(&t, &tm);
+	strftime(clk, sizeof(clk), "%H:%M:%S", &tm);
+	snprintf(rd->banner, sizeof(rd->banner), "node figures below are from "
+	    "%s: %.150s", clk, err->msg);
+	rd->banner_wall_us = c->wall_us;
+	rd->wall_us = c->wall_us;
+	return (rd);
+}
+
 /*
  * One Redis refresh: PING, then one pipeline with INFO (and SLOWLOG,
  * LATENCY, CONFIG GET when due). NULL with err when it failed.
@@ -1080,10 +1150,14 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	    wall = clk_wall_us();
 	bool				 do_slow, do_conf;
 	size_t				 k;
+	struct snap_cluster		*cl = NULL;
 
 	if ((r = conn_rds(p->mon, err)) == NULL)
 		return (NULL);
-	if (rds_ping(r, &rtt, err) == -1) {
+	/* A cluster's PING is every master's: the view pings each node. */
+	if (rds_is_cluster(r))
+		cl = poller_rd_cluster(p, r, &rtt);
+	else if (rds_ping(r, &rtt, err) == -1) {
 		metrics_series_push(&st->ops, -1);
 		metrics_series_push(&st->rtt, -1);
 		metrics_series_push(&st->mem, -1);
@@ -1106,15 +1180,16 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 		rds_pipe_add(*pipe, 2, lat, NULL);
 	}
 	if (rds_pipe_exec(*pipe, NULL, err) == -1)
-		return (NULL);
+		return (cl ? poller_rd_cluster_only(p, cl, err) : NULL);
 	rep = rds_pipe_reply(*pipe, 0);
 	if (rep == NULL || rep->type != RDS_STRING) {
 		mc_err_set(err, MC_E_REDIS, "INFO: %s",
 		    rep && rep->type == RDS_ERROR ?
 		    rep->str : "unexpected reply");
-		return (NULL);
+		return (cl ? poller_rd_cluster_only(p, cl, err) : NULL);
 	}
 	rd = snap_redis_new();
+	rd->cluster = cl;
 	if (rds_info_parse(rep->str, rep->len, &rd->info, err) == -1) {
 		snap_redis_unref(rd);
 		return (NULL);
@@ -1279,6 +1354,8 @@ poller_rd_main(void *arg)
 		snap_redis_unref(old);
 	}
 	rds_pipe_free(pipe);
+	free(p->rds.cluster);
+	p->rds.cluster = NULL;
 	poller_exit(p);
 	return (NULL);
 }

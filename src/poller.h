@@ -14,7 +14,9 @@
  * (standbys, slots, recovery), three more statements per refresh read it
  * for the replication section (repl_sample, after the COMMIT). Redis
  * gets PING and one multi-section INFO; SLOWLOG and LATENCY LATEST every
- * 10 s, CONFIG GET every 60 s.
+ * 10 s, CONFIG GET every 60 s. When the Redis is a cluster, each refresh
+ * reads the cluster view instead of the PING (a cluster's PING is every
+ * master's): 3 + 2 x nodes commands (poller-cluster.h), then the INFO.
  */
 #ifndef MCPDB_POLLER_H
 #define MCPDB_POLLER_H

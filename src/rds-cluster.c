@@ -1246,6 +1246,21 @@ rds_cluster_dial(struct rds_cluster *cl, const char *suffix,
 	return (0);
 }
 
+/* Dial the master of slot, the map read again first (see rds-int.h). */
+int
+rds_cluster_dial_slot(struct rds_cluster *cl, int slot, const char *suffix,
+    redisContext **out, char *ep, size_t eplen, struct mc_err *err)
+{
+	struct rcl_node	*n;
+
+	if (rcl_refresh(cl, true, err) == -1 ||
+	    (n = rcl_route(cl, slot, err)) == NULL) {
+		snprintf(ep, eplen, "cluster slot %d", slot);
+		return (-1);
+	}
+	return (rds_dial(n->r, suffix, out, ep, eplen, err));
+}
+
 /* Turn a fresh plain client into the front of cl. */
 static void
 rcl_attach(struct rds *r, struct rds_cluster *cl, const char *what)
@@ -1525,11 +1540,13 @@ rds_cluster_describe(struct rds *r, struct rds_cluster_view *v,
 		node = rcl_node_get(cl, host, port);
 		pthread_mutex_unlock(&cl->mtx);
 		memset(&e, 0, sizeof(e));
-		if (strstr(m->flags, "fail") != NULL && strstr(m->flags, "fail?") == NULL &&
-		    strcmp(m->link, "disconnected") == 0) {
-			/* Failed and disconnected: do not wait a timeout for it. */
+		if (strstr(m->flags, "fail") != NULL && strstr(m->flags, "fail?") == NULL) {
+			/*
+			 * The cluster agreed it failed: do not wait a timeout for
+			 * it each time (a frozen node keeps its link "connected").
+			 */
 			snprintf(m->error, sizeof(m->error), "marked fail by the cluster; "
-			    "link disconnected");
+			    "link %s", m->link[0] ? m->link : "?");
 			continue;
 		}
 		if (rds_health(node->r, &h, &e) == -1) {

@@ -135,6 +135,12 @@ int	rds_cluster_pipe_exec(struct rds_cluster *, const char *data,
 struct rds_stats *rds_cluster_stats(struct rds_cluster *);
 /* A client of one live node (for CLIENT ID / socket options). NULL with err. */
 struct rds	*rds_cluster_any(struct rds_cluster *, struct mc_err *);
+/*
+ * rds_dial to the master of slot, after re-reading the map (sharded
+ * Pub/Sub: after a failover the slot has a new master).
+ */
+int	rds_cluster_dial_slot(struct rds_cluster *, int slot, const char *suffix,
+	    redisContext **out, char *ep, size_t eplen, struct mc_err *);
 /* rds_dial for a cluster front: the first node that accepts (Pub/Sub). */
 int	rds_cluster_dial(struct rds_cluster *, const char *suffix,
 	    redisContext **out, char *ep, size_t eplen, struct mc_err *);

@@ -29,6 +29,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "rds-cluster.h"
 #include "rds-int.h"
 #include "xmem.h"
 #include "clk.h"
@@ -40,6 +41,8 @@ struct rds_sub {
 	char			**pat;
 	size_t			 npat;
 	int			 ping_ms;
+	bool			 sharded;	/* SSUBSCRIBE on the slot's master */
+	int			 slot;		/* their slot (sharded) */
 	rds_sub_cb		 cb;
 	void			*arg;
 	pthread_t		 thr;
@@ -153,7 +156,7 @@ rds_sub_send_subscribe(struct rds_sub *sub, struct rds_sub_conn *k)
 
 	argv = xcalloc(n + 1, sizeof(char *));
 	if (sub->nchan > 0) {
-		argv[0] = "SUBSCRIBE";
+		argv[0] = sub->sharded ? "SSUBSCRIBE" : "SUBSCRIBE";
 		for (i = 0; i < sub->nchan; i++)
 			argv[i + 1] = sub->chan[i];
 		if (rds_sub_cmd(sub, k, (int)sub->nchan + 1, argv) != REDIS_OK)
@@ -234,7 +237,8 @@ rds_sub_reply(struct rds_sub *sub, struct rds_sub_conn *k, redisReply *rep,
 		return (0);
 	kind = rep->element[0]->str;
 	memset(&m, 0, sizeof(m));
-	if (strcmp(kind, "message") == 0 && rep->elements == 3) {
+	if ((strcmp(kind, "message") == 0 || strcmp(kind, "smessage") == 0) &&
+	    rep->elements == 3) {
 		m.kind = RDS_SUB_MESSAGE;
 		m.channel = rep->element[1]->str;
 		m.data = rep->element[2]->str ? rep->element[2]->str : "";
@@ -245,7 +249,13 @@ rds_sub_reply(struct rds_sub *sub, struct rds_sub_conn *k, redisReply *rep,
 		m.channel = rep->element[2]->str;
 		m.data = rep->element[3]->str ? rep->element[3]->str : "";
 		m.len = rep->element[3]->len;
-	} else if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "psubscribe") == 0) {
+	} else if (strcmp(kind, "sunsubscribe") == 0) {
+		/* The server dropped us: the slot moved (failover, resharding). */
+		snprintf(why, whylen, "redis %s: the channels' slot %d moved to "
+		    "another node (sunsubscribe)", k->ep, sub->slot);
+		return (-1);
+	} else if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "psubscribe") == 0 ||
+	    strcmp(kind, "ssubscribe") == 0) {
 		if (++k->confirmed < sub->nchan + sub->npat || k->subscribed)
 			return (0);
 		k->subscribed = true;
@@ -318,8 +328,11 @@ rds_sub_connect(struct rds_sub *sub, struct rds_sub_conn *k, char *why, size_t w
 	struct mc_err	e = { 0 };
 
 	memset(k, 0, sizeof(*k));
-	if (rds_dial_tls(sub->r, "-sub", &k->c, &k->tls, k->ep, sizeof(k->ep),
-	    &e) == -1) {
+	if ((sub->sharded && sub->r->cl != NULL ?
+	    rds_cluster_dial_slot(sub->r->cl, sub->slot, "-sub", &k->c, k->ep,
+	    sizeof(k->ep), &e) :
+	    rds_dial_tls(sub->r, "-sub", &k->c, &k->tls, k->ep, sizeof(k->ep),
+	    &e)) == -1) {
 		snprintf(why, whylen, "%s", e.msg);
 		return (-1);
 	}
@@ -489,8 +502,25 @@ rds_sub_new(struct rds *r, const struct rds_sub_spec *spec, struct mc_err *err)
 			return (mc_err_set(err, MC_E_USAGE, "subscribe: empty channel or "
 			    "pattern name"), NULL);
 	}
+	if (spec->sharded && spec->npatterns > 0)
+		return (mc_err_set(err, MC_E_USAGE, "subscribe: sharded Pub/Sub "
+		    "has no patterns (SSUBSCRIBE takes channel names)"), NULL);
+	for (i = 1; spec->sharded && i < spec->nchannels; i++)
+		if (rds_cluster_keyslot(spec->channels[i], strlen(spec->channels[i])) !=
+		    rds_cluster_keyslot(spec->channels[0], strlen(spec->channels[0])))
+			return (mc_err_set(err, MC_E_INPUT, "CROSSSLOT: sharded "
+			    "channels \"%.60s\" (slot %d) and \"%.60s\" (slot %d) are "
+			    "in different hash slots; one SSUBSCRIBE takes channels of "
+			    "one slot (use a {hash tag}, or subscribe per slot)",
+			    spec->channels[0], rds_cluster_keyslot(spec->channels[0],
+			    strlen(spec->channels[0])), spec->channels[i],
+			    rds_cluster_keyslot(spec->channels[i],
+			    strlen(spec->channels[i]))), NULL);
 	sub = xcalloc(1, sizeof(*sub));
 	sub->r = r;
+	sub->sharded = spec->sharded;
+	sub->slot = spec->sharded ? rds_cluster_keyslot(spec->channels[0],
+	    strlen(spec->channels[0])) : -1;
 	sub->chan = rds_sub_strv(spec->channels, spec->nchannels);
 	sub->nchan = spec->nchannels;
 	sub->pat = rds_sub_strv(spec->patterns, spec->npatterns);

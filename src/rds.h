@@ -250,6 +250,12 @@ struct rds_sub_spec {
 	const char *const	*patterns;	/* npatterns glob patterns, or NULL */
 	size_t			 npatterns;
 	int			 ping_ms;	/* liveness PING period; 0 = 1000 */
+	/*
+	 * Sharded Pub/Sub (Redis 7): SSUBSCRIBE the channels (no patterns,
+	 * all in one hash slot) on the master of their slot; when the slot
+	 * moves (failover, resharding) subscribe again where it went.
+	 */
+	bool			 sharded;
 	rds_sub_cb		 cb;		/* called on the subscriber thread */
 	void			*arg;
 };

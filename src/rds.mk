@@ -29,6 +29,9 @@ TESTS += tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh
 # by the test with openssl (skips without TLS in redis-server).
 TESTS += tests/integ/t-rds-tls.sh
 EXTRA_DIST += tests/integ/t-rds-tls.sh
+# Sharded Pub/Sub (SSUBSCRIBE/SPUBLISH) across a failover, on its own cluster.
+TESTS += tests/integ/t-rds-cluster-sharded.sh
+EXTRA_DIST += tests/integ/t-rds-cluster-sharded.sh
 
 EXTRA_DIST += \
 	tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh \

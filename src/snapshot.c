@@ -154,8 +154,10 @@ snap_redis_unref(struct snap_redis *r)
 	if (r == NULL)
 		return;
 	b = REDIS_BOX(r);
-	if (atomic_fetch_sub(&b->refs, 1) == 1)
+	if (atomic_fetch_sub(&b->refs, 1) == 1) {
+		free(b->rd.cluster);
 		free(b);
+	}
 }
 
 void
@@ -601,5 +603,8 @@ snapshot_redis_json(const struct snapshot *s)
 		cJSON_AddStringToObject(x, "latency_unavailable",
 		    rd->latency_why);
 	json_series(x, "ops_series", &rd->ops);
+	if (rd->cluster != NULL)	/* the cluster view, as redis info --json */
+		cJSON_AddItemToObject(o, "cluster",
+		    rds_cluster_view_json(&rd->cluster->v));
 	return (o);
 }

@@ -27,6 +27,7 @@
 #include "out.h"
 #include "pool.h"
 #include "rds.h"
+#include "rds-cluster.h"
 #include "repl.h"
 
 /* The status line's view of one server. */
@@ -240,6 +241,21 @@ struct snap_latency {
 #define SNAP_MAX_LAT	8
 
 /* The Redis part: one refresh of INFO, PING (less often SLOWLOG, LATENCY). */
+/*
+ * The Redis Cluster view (issue 11) the Redis pane draws, read by the poller
+ * (poller-cluster.c) when the target's Redis is a cluster. A node that
+ * stopped answering keeps its last figures, with the time it last answered.
+ */
+struct snap_cluster {
+	int64_t		wall_us;	/* when it was read */
+	int64_t		took_us;
+	int		commands;	/* commands sent to read it */
+	char		why[200];	/* "" or why no node answered at all */
+	struct rds_cluster_view v;	/* the last view (nnodes 0: never read) */
+	/* per v.nodes[i]: when it last answered; 0 never */
+	int64_t		seen_wall_us[RDS_CLUSTER_MAX_NODES];
+};
+
 struct snap_redis {
 	int64_t		wall_us;
 	int64_t		took_us;
@@ -248,6 +264,7 @@ struct snap_redis {
 	struct rds_info	info;
 	struct redis_rates rates;
 	uint64_t	breaks;
+	struct snap_cluster *cluster;	/* NULL unless a cluster (owned) */
 	struct snap_series ops;		/* ops/s per tick */
 	struct snap_series rtt_ms;
 	struct snap_series used_mem;	/* bytes */

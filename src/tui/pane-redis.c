@@ -34,6 +34,7 @@
 #include "snapshot.h"
 #include "xmem.h"
 #include "draw.h"
+#include "dash-cluster.h"
 #include "pane.h"
 #include "ui.h"
 #include "clk.h"
@@ -879,6 +880,8 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 		draw_putf(win, y++, &x, draw_attr(DR_BAD), "! %s", rd->banner);
 	}
 	y += rp_draw_tls(win, y, t);
+	if (rd->cluster != NULL)	/* the cluster first, then one node */
+		y += dash_cluster_draw(win, y, h - y - 9, rd->cluster, stale);
 	snprintf(title, sizeof(title), "Server %s %s, up %s, run_id %.8s",
 	    rd->info.version, rd->info.role[0] ? rd->info.role : "?",
 	    draw_fmt_age(a, sizeof(a), (double)rd->info.uptime_s), rd->info.run_id);

@@ -1,13 +1,16 @@
 # tui-data.mk - the data side of the TUI: pure metrics maths, the snapshot
 # handed from the poller thread to the UI, the poller itself, and the
-# Dashboard (PostgreSQL) and Redis panes; their tests and benchmark.
+# Dashboard (PostgreSQL) and Redis panes (with the cluster view and the
+# poller's cluster reading); their tests and benchmark.
 libmcpdb_a_SOURCES += \
 	src/metrics.c src/metrics.h \
 	src/snapshot.c src/snapshot.h \
 	src/poller.c src/poller.h \
+	src/poller-cluster.c src/poller-cluster.h \
 	src/tui/pane-dash.c \
 	src/tui/dash-repl.c src/tui/dash-repl.h \
 	src/tui/dash-pgb.c src/tui/dash-pgb.h \
+	src/tui/dash-cluster.c src/tui/dash-cluster.h \
 	src/tui/pane-redis.c
 
 # Unit: rates with restart detection, judgements, formatting (no servers).
@@ -21,6 +24,9 @@ check_PROGRAMS += tests/integ/t-poller
 # private server pair started and purged by the test itself.
 TESTS += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
 EXTRA_DIST += tests/tui/t-tui-dash.sh tests/tui/t-tui-outage.sh
+# The cluster view of the Redis pane (issue 11), on a 6-node cluster of its own.
+TESTS += tests/tui/t-tui-cluster.sh
+EXTRA_DIST += tests/tui/t-tui-cluster.sh
 # The replication section (issue 12), on a private primary + standby.
 TESTS += tests/tui/t-tui-repl.sh
 EXTRA_DIST += tests/tui/t-tui-repl.sh
@@ -33,7 +39,8 @@ tests/tui/t-tui-dash.log: tests/tui/t-tui-frame.log tests/tui/t-tui-escape.log \
 	tests/tui/t-tui-migrate.log tests/tui/t-tui-schema.log \
 	tests/tui/t-tui-seeds.log tests/tui/t-tui-backup.log \
 	tests/integ/t-poller.log tests/integ/t-json-contract.log \
-	tests/tui/t-tui-review.log tests/tui/t-tui-review-srv.log
+	tests/tui/t-tui-review.log tests/tui/t-tui-review-srv.log \
+	tests/tui/t-tui-cluster.log
 
 # The operator review (issue 19): one check per defect, in tmux or the CLI.
 TESTS += tests/tui/t-tui-review.sh tests/tui/t-tui-review-srv.sh

@@ -6,9 +6,11 @@
 # with a fresh pair; t-harness.sh tests both.
 
 dist_pkgdata_SCRIPTS += src/mcpdb-servers.sh
+# The 6-node cluster of the cluster tests, which `demo up --redis-cluster`
+# starts too (mcpdb-servers.sh finds it next to itself once installed).
+dist_pkgdata_SCRIPTS += tests/harness/redis-cluster.sh
 TESTS += tests/harness/t-harness.sh
 EXTRA_DIST += tests/harness/t-harness.sh tests/harness/with-servers.sh \
-	tests/harness/redis-cluster.sh \
 	tests/harness/pg-standby.sh
 # PgBouncer (transaction pooling) in front of a private server of its own.
 TESTS += tests/integ/t-pgbouncer.sh

@@ -24,7 +24,14 @@
 # Nodes 1-3 start as masters and 4-6 as their replicas (redis-cli's choice
 # of pairing is read back with CLUSTER NODES, not assumed).
 # Environment: REDIS_SERVER, REDIS_CLI (binaries), CLUSTER_NODE_TIMEOUT
-# (ms, default 1000 so a failover takes about two seconds), TIMEOUT (s, 20).
+# (ms, default 1000 so a failover takes about two seconds), TIMEOUT (s, 20),
+# REDISCLI_AUTH (a password: the nodes want it from every client and from
+# each other, written to a 0600 nodeN/auth.conf, never on a command line;
+# redis-cli reads it from the environment).
+# Nodes are only signalled by the pids recorded under DIR, and only while
+# that process still runs in its node directory (a recycled pid is left alone).
+# `mcpdb demo up --redis-cluster` runs this script too (installed next to
+# mcpdb-servers.sh), so it must not use the source tree.
 set -u
 
 PROG=redis-cluster.sh
@@ -82,7 +89,15 @@ node_start()
 	d=$1/node$2
 	p=$(node_port "$1" "$2")
 	mkdir -p "$d"
-	(cd "$d" && exec "$REDIS_SERVER" --port "$p" --bind 127.0.0.1 \
+	conf=""
+	if [ -n "${REDISCLI_AUTH:-}" ]; then
+		conf=$d/auth.conf
+		(umask 077 && printf 'requirepass %s\nmasterauth %s\n' \
+			"$REDISCLI_AUTH" "$REDISCLI_AUTH" >"$conf") ||
+			die "cannot write $conf"
+	fi
+	# The config file (when any) must come first on redis-server's command line.
+	(cd "$d" && exec "$REDIS_SERVER" $conf --port "$p" --bind 127.0.0.1 \
 		--cluster-enabled yes --cluster-config-file nodes.conf \
 		--cluster-node-timeout "$NODE_TIMEOUT" --save '' --appendonly no \
 		--dir "$d" --logfile "$d/redis.log" --daemonize no \
@@ -104,11 +119,19 @@ node_wait()
 	return 1
 }
 
+# Succeed when pid $1 runs in directory $2 (it is our node, not a recycled pid).
+node_is()
+{
+	[ -n "$1" ] && [ "$(readlink "/proc/$1/cwd" 2>/dev/null)" = "$(cd "$2" 2>/dev/null && pwd -P)" ]
+}
+
 # Send signal $3 to node $2 of directory $1.
 node_signal()
 {
 	[ -f "$1/node$2/pid" ] || die "$1: no node $2"
-	kill "-$3" "$(cat "$1/node$2/pid")" 2>/dev/null
+	pid=$(cat "$1/node$2/pid")
+	node_is "$pid" "$1/node$2" || return 0
+	kill "-$3" "$pid" 2>/dev/null
 }
 
 # Wait until every node that answers PING reports cluster_state:ok and
@@ -142,6 +165,7 @@ cluster_kill()
 	for f in "$1"/node*/pid; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
+		node_is "$pid" "${f%/pid}" || { rm -f "$f"; continue; }
 		kill -CONT "$pid" 2>/dev/null
 		kill -KILL "$pid" 2>/dev/null
 	done
