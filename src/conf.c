@@ -870,9 +870,9 @@ conf_parse_pool(struct conf_vctx *v, const char *path, const cJSON *j,
 	return (0);
 }
 
-/* One of the tls_* strings of "redis_options", into its fixed-size field. */
+/* One of the fixed-size strings of "redis_options" (tls_*, sentinel_username/password). */
 static int
-conf_get_tls_str(struct conf_vctx *v, const char *path, const cJSON *m,
+conf_get_fixed_str(struct conf_vctx *v, const char *path, const cJSON *m,
     struct conf_redis *r)
 {
 	char	*val = NULL, *dst;
@@ -887,6 +887,13 @@ conf_get_tls_str(struct conf_vctx *v, const char *path, const cJSON *m,
 	} else if (strcmp(m->string, "tls_key_file") == 0) {
 		dst = r->tls_key_file;
 		cap = sizeof(r->tls_key_file);
+	} else if (strcmp(m->string, "sentinel_username") == 0) {
+		dst = r->sentinel_username;
+		cap = sizeof(r->sentinel_username);
+	} else if (strcmp(m->string, "sentinel_password") == 0) {
+		dst = r->sentinel_password;
+		cap = sizeof(r->sentinel_password);
+		v->has_password = true;
 	} else {
 		dst = r->tls_server_name;
 		cap = sizeof(r->tls_server_name);
@@ -909,7 +916,8 @@ conf_parse_redis_opts(struct conf_vctx *v, const char *path, const cJSON *j,
     struct conf_redis *r)
 {
 	static const char *const extra[] = { "keepalive", "sentinels",
-	    "sentinel_master", "tls_ca_file", "tls_cert_file", "tls_key_file",
+	    "sentinel_master", "sentinel_username", "sentinel_password",
+	    "tls_ca_file", "tls_cert_file", "tls_key_file",
 	    "tls_server_name", "tls_insecure", NULL };
 	const char	*names[32];
 	const cJSON	*m;
@@ -937,8 +945,10 @@ conf_parse_redis_opts(struct conf_vctx *v, const char *path, const cJSON *j,
 			if (conf_get_bool(v, sub, m, &b) == -1)
 				return (-1);
 			r->tls_insecure = b;
-		} else if (strncmp(m->string, "tls_", 4) == 0) {
-			if (conf_get_tls_str(v, sub, m, r) == -1)
+		} else if (strncmp(m->string, "tls_", 4) == 0 ||
+		    strcmp(m->string, "sentinel_username") == 0 ||
+		    strcmp(m->string, "sentinel_password") == 0) {
+			if (conf_get_fixed_str(v, sub, m, r) == -1)
 				return (-1);
 		}
 	}
@@ -950,6 +960,14 @@ conf_parse_redis_opts(struct conf_vctx *v, const char *path, const cJSON *j,
 		return (conf_fail(v, path,
 		    "\"sentinels\" needs \"sentinel_master\" "
 		    "(the master name the sentinels know)"));
+	if (r->sentinels == NULL && (r->sentinel_username[0] || r->sentinel_password[0]))
+		return (conf_fail(v, path,
+		    "\"sentinel_username\"/\"sentinel_password\" need \"sentinels\" "
+		    "(they authenticate to the Sentinels; the data nodes' user is in the "
+		    "redis URI)"));
+	if (r->sentinel_username[0] && !r->sentinel_password[0])
+		return (conf_fail(v, path,
+		    "\"sentinel_username\" needs \"sentinel_password\""));
 	if (r->sentinels == NULL && r->sentinel_master != NULL)
 		return (conf_fail(v, path,
 		    "\"sentinel_master\" needs \"sentinels\" "

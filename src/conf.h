@@ -108,6 +108,9 @@ struct conf_redis {
 	char	**sentinels;		/* "host:port" strings, NULL-terminated, or NULL */
 	size_t	nsentinels;
 	char	*sentinel_master;	/* master name, or NULL */
+	/* ACL user of the Sentinels (not the data nodes'); "" = none / default. */
+	char	sentinel_username[128];
+	char	sentinel_password[256];	/* a secret: never printed */
 	/*
 	 * TLS for rediss:// (rdstls.h). Values, not pointers, so the shallow
 	 * copies of the options (poller, cluster nodes) stay safe; "" = unset.

@@ -50,6 +50,8 @@ struct rds {
 	char		*master;	/* Sentinel master name, or NULL */
 	char		**sentinels;	/* "host:port", nsentinels of them; order under mtx */
 	size_t		 nsentinels;
+	char		 sentinel_user[128];	/* ACL user of the Sentinels, "" none */
+	char		 sentinel_pass[256];	/* its password: never print it */
 	struct rdstls_ctx *tls;		/* rediss:// settings, or NULL */
 	char		 tls_name[256];	/* SNI + check name; "": host */
 

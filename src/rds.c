@@ -382,6 +382,8 @@ rds_new(const struct conf_target *t, struct logger *log, const char *component,
 	r->slots = xcalloc(r->nslots, sizeof(*r->slots));
 	r->acquire_timeout_ms = o->acquire_timeout_ms;
 	if (o->nsentinels > 0) {
+		rds_strlcpy(r->sentinel_user, o->sentinel_username, sizeof(r->sentinel_user));
+		rds_strlcpy(r->sentinel_pass, o->sentinel_password, sizeof(r->sentinel_pass));
 		r->master = xstrdup(o->sentinel_master);
 		r->nsentinels = o->nsentinels;
 		r->sentinels = xcalloc(o->nsentinels, sizeof(char *));
@@ -480,7 +482,7 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 {
 	char		**order, shost[128], why[400] = "";
 	size_t		 i, j, wl = 0;
-	int		 sport, unknown = 0, tmo;
+	int		 sport, unknown = 0, denied = 0, tmo;
 	redisContext	*c;
 	redisReply	*rep;
 	const char	*argv[3] = { "SENTINEL", "get-master-addr-by-name", r->master };
@@ -518,6 +520,31 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 			redisFree(c);
 			continue;
 		}
+		/* ACL on the Sentinels: AUTH first (its arguments are never shown). */
+		if (r->sentinel_pass[0] != '\0') {
+			const char	*av[3] = { "AUTH", r->sentinel_user, r->sentinel_pass };
+			int		 ac = r->sentinel_user[0] ? 3 : 2;
+
+			if (ac == 2)
+				av[1] = r->sentinel_pass;
+			rep = tls != NULL ? rdstls_command_argv(tls, c, ac, av, NULL, tmo) :
+			    redisCommandArgv(c, ac, av, NULL);
+			if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+				if (wl < sizeof(why))
+					wl += (size_t)snprintf(why + wl, sizeof(why) - wl,
+					    "%s%s: AUTH as %s failed (check redis_options."
+					    "sentinel_username/sentinel_password): %.120s",
+					    wl ? "; " : "", order[i], r->sentinel_user[0] ?
+					    r->sentinel_user : "default", rep ? rep->str :
+					    c->errstr);
+				denied += rep != NULL;
+				freeReplyObject(rep);
+				rdstls_close(tls);
+				redisFree(c);
+				continue;
+			}
+			freeReplyObject(rep);
+		}
 		rep = tls != NULL ? rdstls_command_argv(tls, c, 3, argv, NULL, tmo) :
 		    redisCommandArgv(c, 3, argv, NULL);
 		if (rep == NULL) {
@@ -533,10 +560,18 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 			found = true;
 		} else if (rep->type == REDIS_REPLY_NIL) {
 			unknown++;
-		} else if (wl < sizeof(why))
-			wl += (size_t)snprintf(why + wl, sizeof(why) - wl, "%s%s: %s",
-			    wl ? "; " : "", order[i],
-			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		} else {
+			bool	noauth = rep->type == REDIS_REPLY_ERROR &&
+			    (strncmp(rep->str, "NOAUTH", 6) == 0 || strncmp(rep->str, "NOPERM", 6) == 0);
+
+			denied += noauth;
+			if (wl < sizeof(why))
+				wl += (size_t)snprintf(why + wl, sizeof(why) - wl, "%s%s: %s%s",
+				    wl ? "; " : "", order[i],
+				    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply",
+				    noauth ? " (set redis_options.sentinel_username/"
+				    "sentinel_password)" : "");
+		}
 		freeReplyObject(rep);
 		rdstls_close(tls);
 		redisFree(c);
@@ -563,6 +598,10 @@ rds_sentinel_resolve(struct rds *r, char *host, size_t hlen, int *port,
 		return (mc_err_set(err, MC_E_CONNECT,
 		    "redis master %s: %d of %zu sentinels do not know this master name%s%s",
 		    r->master, unknown, r->nsentinels, wl ? "; others: " : "", why));
+	if (denied > 0)
+		return (mc_err_set(err, MC_E_CONNECT,
+		    "redis master %s: %d of %zu sentinels refused the login (tried %zu: %s)",
+		    r->master, denied, r->nsentinels, r->nsentinels, why));
 	return (mc_err_set(err, MC_E_CONNECT,
 	    "redis master %s: no sentinel reachable (tried %zu: %s)",
 	    r->master, r->nsentinels, why));

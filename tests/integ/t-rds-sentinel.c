@@ -169,6 +169,73 @@ on_msg(void *arg, const struct rds_sub_msg *m)
 	pthread_mutex_unlock(&in->mtx);
 }
 
+/* A client through the live sentinels with Sentinel ACL credentials (user may be ""). */
+static struct rds *
+client_auth(const char *user, const char *pass)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+
+	memset(&t, 0, sizeof(t));
+	conf_target_defaults(&t);
+	t.name = "sentinel";
+	t.redis_opts.connect_timeout_ms = 500;
+	t.redis_opts.command_timeout_ms = 500;
+	t.redis_opts.sentinels = sentv + 1;
+	t.redis_opts.nsentinels = 3;
+	t.redis_opts.sentinel_master = (char *)"mymaster";
+	snprintf(t.redis_opts.sentinel_username, sizeof(t.redis_opts.sentinel_username), "%s", user);
+	snprintf(t.redis_opts.sentinel_password, sizeof(t.redis_opts.sentinel_password), "%s", pass);
+	if ((r = rds_new(&t, NULL, "sentinel-acl", &err)) == NULL)
+		bail_out("rds_new: %s", err.msg);
+	return (r);
+}
+
+/*
+ * Sentinels that require a password (ACL user "ops", the default user
+ * off): no credentials is NOAUTH with a hint; a wrong password is refused
+ * by name without printing it; the right user and password work, with
+ * the data nodes still open (their user is the redis URI's, apart).
+ */
+static void
+test_sentinel_acl(void)
+{
+	struct rds	*r;
+	struct mc_err	 err = { 0 };
+	redisReply	*k;
+	int		 i, nok = 0;
+
+	for (i = 0; i < 3; i++) {
+		k = rds_srv_cmd(sent[i], "ACL SETUSER ops on >sent-s3cret ~* &* +@all");
+		nok += k != NULL && k->type == REDIS_REPLY_STATUS;
+		freeReplyObject(k);
+		k = rds_srv_cmd(sent[i], "ACL SETUSER default off");
+		freeReplyObject(k);
+	}
+	if (nok != 3) {
+		skip(6, "these sentinels do not take ACL SETUSER");
+		return;
+	}
+	r = client_auth("", "");
+	ok(rds_ping(r, NULL, &err) == -1, "sentinels with a password, none given: fails");
+	like(err.msg, "3 of 3 sentinels refused the login", "said as a login refusal: %s", err.msg);
+	like(err.msg, "set redis_options.sentinel_username/sentinel_password", "with a hint");
+	rds_free(r);
+	r = client_auth("ops", "not-the-password");
+	mc_err_clear(&err);
+	ok(rds_ping(r, NULL, &err) == -1 && strstr(err.msg, "AUTH as ops failed") != NULL,
+	    "a wrong sentinel password: AUTH as ops failed: %s", err.msg);
+	ok(strstr(err.msg, "not-the-password") == NULL, "and the password is not in the message");
+	rds_free(r);
+	r = client_auth("ops", "sent-s3cret");
+	mc_err_clear(&err);
+	ok(rds_set(r, "sent:acl", "yes", 3, 0, &err) == 0,
+	    "sentinel_username/sentinel_password: the master is found and written: %s", err.msg);
+	ok(rds_ping(r, NULL, &err) == 0, "and PING works");
+	rds_free(r);
+}
+
 int
 main(void)
 {
@@ -279,5 +346,6 @@ main(void)
 	} else
 		skip(2, "no subscriber");
 	rds_free(r);
+	test_sentinel_acl();
 	return (done_testing());
 }

@@ -1174,6 +1174,9 @@ static void
 test_redis_tls(void)
 {
 	static const struct { const char *opts, *want; } bad[] = {
+		{ "\"sentinel_password\": \"p\"",
+		    "targets.t.redis_options: \"sentinel_username\"/\"sentinel_password\" need "
+		    "\"sentinels\"" },
 		{ "\"max_connections\": 0",
 		    "targets.t.redis_options.max_connections: expected an integer 1..256, got 0" },
 		{ "\"max_connections\": 300",
@@ -1192,7 +1195,8 @@ test_redis_tls(void)
 		    "connect_timeout_ms, command_timeout_ms, backoff_base_ms, "
 		    "backoff_cap_ms, breaker_threshold, breaker_open_ms, max_connections, "
 		    "acquire_timeout_ms, keepalive, "
-		    "sentinels, sentinel_master, tls_ca_file, tls_cert_file, "
+		    "sentinels, sentinel_master, sentinel_username, sentinel_password, "
+		    "tls_ca_file, tls_cert_file, "
 		    "tls_key_file, tls_server_name, tls_insecure)" },
 	};
 	const struct conf_target	*t;
