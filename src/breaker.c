@@ -105,6 +105,17 @@ breaker_success(struct breaker *b)
 	return (changed);
 }
 
+/* Let the next call probe at once (see breaker.h). */
+void
+breaker_probe_now(struct breaker *b)
+{
+	pthread_mutex_lock(&b->mtx);
+	if (b->st.state == BREAKER_OPEN)
+		b->st.open_until_us = clk_mono_us();
+	b->st.seq++;
+	pthread_mutex_unlock(&b->mtx);
+}
+
 /* A call failed: count it; open at the threshold; a failed probe re-opens. */
 bool
 breaker_failure(struct breaker *b)

@@ -77,6 +77,11 @@ bool	breaker_allow(struct breaker *, int *retry_in_ms);
  * postpone the probe.
  */
 bool	breaker_success(struct breaker *);
+/*
+ * News that the server is back or moved (a Sentinel's +switch-master): an
+ * OPEN breaker lets the next call through as its probe at once.
+ */
+void	breaker_probe_now(struct breaker *);
 bool	breaker_failure(struct breaker *);
 /* A consistent copy of the counters. */
 struct breaker_stats breaker_stats(struct breaker *);

@@ -338,6 +338,7 @@ cmd_metrics_exec(struct cmd_ctx *ctx, const struct cmd_args *a,
 		goto done;
 	}
 	m.conn = conn_new(ctx->target, ctx->log, "metrics");
+	conn_push(m.conn);
 	pl = poller_new(ctx->target, ctx->log,
 	    listen != NULL ? (int)interval * 1000 : 250, err);
 	if (pl == NULL || poller_start(pl, err) != 0) {

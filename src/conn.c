@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "rds-cluster.h"
 #include "rds.h"
+#include "rds-watch.h"
 #include "xmem.h"
 
 struct conn {
@@ -23,6 +24,8 @@ struct conn {
 	char				*component;
 	struct pool			*pool;
 	struct rds			*rds;
+	bool				 push;	/* watch the sentinels (conn_push) */
+	struct rds_watch		*watch;
 };
 
 struct conn *
@@ -75,11 +78,24 @@ conn_rds(struct conn *c, struct mc_err *err)
 	struct rds	*r;
 
 	pthread_mutex_lock(&c->mtx);
-	if (c->rds == NULL)
+	if (c->rds == NULL) {
 		c->rds = conn_rds_make(c, err);
+		if (c->rds != NULL && c->push)
+			c->watch = rds_watch_new(c->rds, c->target, c->log);
+	}
 	r = c->rds;
 	pthread_mutex_unlock(&c->mtx);
 	return (r);
+}
+
+void
+conn_push(struct conn *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->push = true;
+	if (c->rds != NULL && c->watch == NULL)
+		c->watch = rds_watch_new(c->rds, c->target, c->log);
+	pthread_mutex_unlock(&c->mtx);
 }
 
 const struct conf_target *
@@ -118,6 +134,7 @@ conn_close(struct conn *c)
 		return;
 	conn_shutdown(c, 2000);
 	pool_free(c->pool);
+	rds_watch_free(c->watch);
 	rds_free(c->rds);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->component);

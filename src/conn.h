@@ -25,6 +25,13 @@ struct conn	*conn_new(const struct conf_target *, struct logger *, const char *c
 struct pool	*conn_pool(struct conn *, struct mc_err *);
 /* The Redis client, created on first call. NULL with err (e.g. no redis configured). Borrowed. */
 struct rds	*conn_rds(struct conn *, struct mc_err *);
+/*
+ * For long-running users (the TUI, the poller, metrics --listen): when the
+ * target's Redis is Sentinel-managed, its client also listens for
+ * +switch-master on one sentinel (rds-watch.h) and follows a failover at
+ * once. A one-shot command does not need it. Never blocks.
+ */
+void	conn_push(struct conn *);
 /* The target this manager serves. Borrowed. */
 const struct conf_target *conn_target(const struct conn *);
 /*

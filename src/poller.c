@@ -1656,6 +1656,7 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	 * through the console's connections, and the status line shows ours.
 	 */
 	p->mon = conn_new(&p->mon_target, NULL, "monitor");
+	conn_push(p->mon);
 	ep = redact_pg_endpoint(p->mon_target.pg);
 	poller_strlcpy(p->pgs.endpoint, ep ? ep : "", sizeof(p->pgs.endpoint));
 	free(ep);

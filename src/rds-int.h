@@ -74,6 +74,11 @@ struct rds {
 	char		 last_error[256];
 	int64_t		 last_error_us;
 	struct rdstls_info tlsinfo;	/* the newest TLS session's */
+	bool		 push_on;	/* rds-watch.c: subscribed to a sentinel */
+	char		 push_via[64];
+	uint64_t	 push_switches;
+	char		 push_event[200];
+	int64_t		 push_event_us;
 	struct rds_cstat *cs;
 	size_t		 ncs, cscap;
 
@@ -146,5 +151,15 @@ int	rds_cluster_dial_slot(struct rds_cluster *, int slot, const char *suffix,
 /* rds_dial for a cluster front: the first node that accepts (Pub/Sub). */
 int	rds_cluster_dial(struct rds_cluster *, const char *suffix,
 	    redisContext **out, char *ep, size_t eplen, struct mc_err *);
+
+/*
+ * Sentinel push (rds-watch.c): the watcher is (not) subscribed on sentinel
+ * via; a sentinel event text for the pane; switched: the master moved
+ * (+switch-master), so every connection is dialled again (the sentinels
+ * are asked again) and the backoff and the breaker let the next call
+ * through at once.
+ */
+void	rds_push_state(struct rds *, bool on, const char *via);
+void	rds_push_event(struct rds *, const char *text, bool switched);
 
 #endif

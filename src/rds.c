@@ -913,6 +913,36 @@ rds_slot_get(struct rds *r, int64_t deadline, struct mc_err *err)
 	return (NULL);
 }
 
+void
+rds_push_state(struct rds *r, bool on, const char *via)
+{
+	pthread_mutex_lock(&r->mtx);
+	r->push_on = on;
+	rds_strlcpy(r->push_via, via ? via : "", sizeof(r->push_via));
+	pthread_mutex_unlock(&r->mtx);
+}
+
+void
+rds_push_event(struct rds *r, const char *text, bool switched)
+{
+	pthread_mutex_lock(&r->mtx);
+	rds_scrub(r, r->push_event, sizeof(r->push_event), text);
+	r->push_event_us = clk_mono_us();
+	if (switched) {
+		r->gen++;		/* idle connections to the old master are dropped */
+		r->push_switches++;
+		backoff_reset(&r->bo);
+		r->next_attempt_us = 0;
+		pthread_cond_broadcast(&r->cond);
+	}
+	pthread_mutex_unlock(&r->mtx);
+	if (switched) {
+		breaker_probe_now(&r->br);
+		log_msg(r->log, LOGL_WARN, "redis %s: %s: connecting to the new master now",
+		    rds_ep(r), text);
+	}
+}
+
 /* Return a slot to the pool. */
 static void
 rds_slot_put(struct rds *r, struct rds_slot *s)
@@ -1155,6 +1185,11 @@ rds_stats(struct rds *r)
 	st->open_conns = r->open_conns;
 	st->connected = r->open_conns > 0;
 	st->max_conns = (unsigned)r->nslots;
+	st->push_on = r->push_on;
+	rds_strlcpy(st->push_via, r->push_via, sizeof(st->push_via));
+	st->push_switches = r->push_switches;
+	rds_strlcpy(st->push_event, r->push_event, sizeof(st->push_event));
+	st->push_event_us = r->push_event_us;
 	st->acquire_waits = r->acquire_waits;
 	st->acquire_timeouts = r->acquire_timeouts;
 	st->connects = r->connects;

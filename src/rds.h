@@ -201,6 +201,12 @@ struct rds_stats {
 	char			last_error[256];
 	int64_t			last_error_us;	/* monotonic; 0 = never */
 	struct breaker_stats	breaker;
+	/* Sentinel push (rds-watch.c): subscribed, where, what it said last. */
+	bool			push_on;	/* a watcher is subscribed right now */
+	char			push_via[64];	/* the sentinel it listens to */
+	uint64_t		push_switches;	/* masters switched on +switch-master */
+	char			push_event[200];	/* last +switch-master/+sdown/+odown */
+	int64_t			push_event_us;	/* monotonic; 0 = none */
 	uint64_t		calls;		/* all commands */
 	uint64_t		errors;
 	size_t			ncmds;

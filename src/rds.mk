@@ -5,6 +5,7 @@ libmcpdb_a_SOURCES += \
 	src/rds.c src/rds.h src/rds-int.h \
 	src/rdstls.c src/rdstls.h \
 	src/rds-sub.c \
+	src/rds-watch.c src/rds-watch.h \
 	src/rds-info.c src/rds-info.h \
 	src/rds-hist.c src/rds-hist.h
 

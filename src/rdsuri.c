@@ -417,6 +417,25 @@ rdsuri_put_enc(struct buf *b, const char *s, bool keep_slash)
 			buf_printf(b, "%%%02X", *p);
 }
 
+char *
+rdsuri_build(bool tls, const char *host, int port, const char *user, const char *password)
+{
+	struct buf	b;
+	bool		v6 = strchr(host, ':') != NULL;
+
+	buf_init(&b);
+	buf_printf(&b, "%s://", tls ? "rediss" : "redis");
+	if (password != NULL && *password != '\0') {
+		if (user != NULL)
+			rdsuri_put_enc(&b, user, false);
+		buf_putc(&b, ':');
+		rdsuri_put_enc(&b, password, false);
+		buf_putc(&b, '@');
+	}
+	buf_printf(&b, "%s%s%s:%d/0", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	return (buf_detach(&b));
+}
+
 /* True when s is one line of printable ASCII (safe to show as it is). */
 static bool
 rdsuri_printable(const char *s)

@@ -51,6 +51,13 @@ int	rdsuri_parse(const char *s, struct rdsuri *u, struct mc_err *);
 /* Free the parts (the password is wiped first) and zero u. NULL is fine. */
 void	rdsuri_done(struct rdsuri *u);
 /*
+ * "redis[s]://[user:password@]host:port/0" with user and password
+ * percent-encoded (either may be NULL or ""; an IPv6 host gets brackets).
+ * It holds the password: never print it. Caller frees.
+ */
+char	*rdsuri_build(bool tls, const char *host, int port, const char *user,
+	    const char *password);
+/*
  * The location rebuilt from its parts with the password shown as "***":
  * "redis://ops:***@cache1:6379/0", "unix://:***@/run/r.sock?db=3", or the
  * bare socket path when there is nothing to hide or select. User name and

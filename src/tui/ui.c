@@ -2108,6 +2108,7 @@ ui_run(const struct ui_opts *opts, struct mc_err *err)
 	log_set_quiet_stderr(opts->log, true);
 	log_set_ring(opts->log, UI_LOG_RING);
 	ui->conn = conn_new(opts->target, opts->log, "tui");
+	conn_push(ui->conn);
 	mc_err_clear(&e2);
 	ui->poller = poller_new(opts->target, opts->log,
 	    opts->interval_ms > 0 ? opts->interval_ms : 1000, &e2);

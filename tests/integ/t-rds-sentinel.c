@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "rds-srv.h"
 #include "rds.h"
+#include "rds-watch.h"
 #include "tap.h"
 
 static struct rds_srv	*master, *replica, *sent[3];
@@ -44,6 +45,9 @@ sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The target of the last client() (a watcher borrows it). */
+static struct conf_target	last_t;
+
 /* A client that resolves master name through the sentinel list v. */
 static struct rds *
 client(char **v, size_t n, const char *name)
@@ -67,7 +71,30 @@ client(char **v, size_t n, const char *name)
 	t.redis_opts.sentinel_master = (char *)name;
 	if ((r = rds_new(&t, NULL, "sentinel-test", &err)) == NULL)
 		bail_out("rds_new: %s", err.msg);
+	last_t = t;
 	return (r);
+}
+
+/* A writer that retries every 50 ms until a SET works (the pushed client). */
+struct writer {
+	struct rds	*r;
+	double		 t0, resumed;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer	*w = arg;
+	struct mc_err	 err = { 0 };
+
+	while (now_ms() - w->t0 < 20000) {
+		if (rds_set(w->r, "sent:k3", "pushed", 6, 0, &err) == 0) {
+			w->resumed = now_ms() - w->t0;
+			break;
+		}
+		sleep_ms(50);
+	}
+	return (NULL);
 }
 
 /* Port of the master as sentinel s sees it, or -1. */
@@ -239,7 +266,11 @@ test_sentinel_acl(void)
 int
 main(void)
 {
-	struct rds		*r, *bad;
+	struct rds		*r, *bad, *pr;
+	struct rds_watch	*pw;
+	struct conf_target	 pt;
+	struct writer		 wr;
+	pthread_t		 wth;
 	struct mc_err		 err = { 0 };
 	struct rds_stats	*st;
 	char			*v = NULL, want[64], last[64];
@@ -290,8 +321,26 @@ main(void)
 	ok(sub != NULL, "subscriber through Sentinel: %s", err.msg);
 
 	/* Failover. */
+	/* The same client with Sentinel push, writing beside it. */
+	pr = client(sentv + 1, 3, "mymaster");
+	pt = last_t;
+	pw = rds_watch_new(pr, &pt, NULL);
+	for (i = 0; i < 100; i++) {
+		st = rds_stats(pr);
+		subs = st->push_on;
+		rds_stats_free(st);
+		if (subs)
+			break;
+		sleep_ms(20);
+	}
+	ok(subs, "the pushed client listens to a sentinel");
+	ok(rds_set(pr, "sent:k3", "before", 6, 0, &err) == 0, "and writes: %s", err.msg);
 	rds_srv_kill(master);
 	killed = now_ms();
+	wr.r = pr;
+	wr.t0 = killed;
+	wr.resumed = -1;
+	pthread_create(&wth, NULL, writer_main, &wr);
 	while (now_ms() - killed < 20000) {
 		if (switched < 0 && sentinel_master_port(sent[0]) == replica->port)
 			switched = now_ms() - killed;
@@ -303,8 +352,20 @@ main(void)
 	}
 	if (switched < 0 && sentinel_master_port(sent[0]) == replica->port)
 		switched = resumed;
-	diag("sentinels switched after %.0f ms; client resumed after %.0f ms", switched,
-	    resumed);
+	pthread_join(wth, NULL);
+	diag("sentinels switched after %.0f ms; client resumed after %.0f ms (polling), "
+	    "%.0f ms (push)", switched, resumed, wr.resumed);
+	ok(wr.resumed > 0 && wr.resumed - switched <= 500,
+	    "with Sentinel push writes resumed %.0f ms after the switch (polling: %.0f ms)",
+	    wr.resumed - switched, resumed - switched);
+	st = rds_stats(pr);
+	ok(st->push_switches == 1, "the push switched the master once (%llu)",
+	    (unsigned long long)st->push_switches);
+	like(st->push_event, "+switch-master mymaster: now 127.0.0.1:", "and says so: %s",
+	    st->push_event);
+	rds_stats_free(st);
+	rds_watch_free(pw);
+	rds_free(pr);
 	ok(switched > 0, "the sentinels promoted the replica (%.0f ms)", switched);
 	ok(resumed > 0 && resumed - switched <= 1000 + 1000 + 500,
 	    "writes resumed %.0f ms after the switch (within backoff cap 1000 + breaker 1000)",

@@ -191,11 +191,34 @@ test_schedule(void)
 	breaker_done(&br);
 }
 
+/* breaker_probe_now: an open breaker lets the next call probe at once. */
+static void
+test_probe_now(void)
+{
+	struct breaker	br;
+	int		retry = 0;
+
+	breaker_init(&br, 1, 60000);
+	breaker_failure(&br);
+	breaker_failure(&br);	/* a failed probe: the next is up to 500 ms away */
+	while (breaker_stats(&br).state != BREAKER_OPEN)
+		breaker_failure(&br);
+	breaker_probe_now(&br);
+	ok(breaker_allow(&br, &retry), "after breaker_probe_now the next call is let through");
+	is_int(breaker_stats(&br).state, BREAKER_HALF_OPEN, "as the probe");
+	ok(!breaker_allow(&br, &retry), "and only that one");
+	breaker_success(&br);
+	breaker_probe_now(&br);
+	is_int(breaker_stats(&br).state, BREAKER_CLOSED, "on a closed breaker it changes nothing");
+	breaker_done(&br);
+}
+
 int
 main(void)
 {
 	test_backoff();
 	test_cycle();
 	test_schedule();
+	test_probe_now();
 	return (done_testing());
 }

@@ -14,6 +14,7 @@
 #include "rds-hist.h"
 #include "rds.h"
 #include "rdsuri.h"
+#include "rds-watch.h"
 #include "tap.h"
 
 /* One accepted form: the parts it gives and how it prints redacted. */
@@ -360,5 +361,29 @@ main(void)
 	test_echo();
 	test_new();
 	test_hist();
+	/* The watcher's sentinel URI and its +switch-master parser. */
+	{
+		struct rdsuri	 u;
+		char		*b = rdsuri_build(false, "127.0.0.1", 26379, "ops", "p@ss:w/rd%");
+		char		 host[128];
+		int		 port = 0;
+
+		ok(rdsuri_parse(b, &u, NULL) == 0 && strcmp(u.host, "127.0.0.1") == 0 &&
+		    u.port == 26379 && u.user != NULL && strcmp(u.user, "ops") == 0 &&
+		    u.password != NULL && strcmp(u.password, "p@ss:w/rd%") == 0,
+		    "rdsuri_build: a password with @ : / %% survives the round trip");
+		rdsuri_done(&u);
+		free(b);
+		b = rdsuri_build(true, "::1", 26380, "", "");
+		is_str(b, "rediss://[::1]:26380/0", "rdsuri_build: IPv6 in brackets, no credentials");
+		free(b);
+		ok(rds_watch_parse_switch("mymaster 127.0.0.1 6379 127.0.0.2 6380", "mymaster",
+		    host, sizeof(host), &port) && strcmp(host, "127.0.0.2") == 0 && port == 6380,
+		    "+switch-master: the new address");
+		ok(!rds_watch_parse_switch("other 127.0.0.1 6379 127.0.0.2 6380", "mymaster",
+		    host, sizeof(host), &port), "+switch-master of another master is ignored");
+		ok(!rds_watch_parse_switch("mymaster 127.0.0.1 6379", "mymaster", host,
+		    sizeof(host), &port), "a short payload is ignored");
+	}
 	return (done_testing());
 }
