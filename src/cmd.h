@@ -121,6 +121,7 @@ extern const struct cmd_entry *const cmd_backup_entries[];	/* cmd-backup.c: back
 extern const struct cmd_entry *const cmd_metrics_entries[];	/* cmd-metrics.c: metrics */
 extern const struct cmd_entry *const cmd_vacuum_entries[];	/* cmd-vacuum.c: vacuum status */
 extern const struct cmd_entry *const cmd_io_entries[];	/* cmd-io.c: io status */
+extern const struct cmd_entry *const cmd_stmt_entries[];	/* cmd-stmt.c: statements top */
 extern const struct cmd_entry *const cmd_rdskeys_entries[];	/* cmd-rdskeys.c: redis keyspace, redis doctor */
 /* The i-th entry across all families, NULL past the end. */
 const struct cmd_entry *cmd_at(size_t);

@@ -23,6 +23,10 @@ libmcpdb_a_SOURCES += src/pgio.c src/pgio.h src/cmd-io.c
 check_PROGRAMS += tests/unit/t-pgio
 TESTS += tests/integ/t-io.sh
 EXTRA_DIST += tests/integ/t-io.sh
+# Top queries from pg_stat_statements (issue 20 item 2): `statements top`, the t view.
+libmcpdb_a_SOURCES += src/pgstmt.c src/pgstmt.h src/cmd-stmt.c
+TESTS += tests/integ/t-statements.sh
+EXTRA_DIST += tests/integ/t-statements.sh
 # Redis keyspace sample and doctor reports (issue 20 item 8).
 libmcpdb_a_SOURCES += src/rdskeys.c src/rdskeys.h src/cmd-rdskeys.c
 check_PROGRAMS += tests/unit/t-rdskeys

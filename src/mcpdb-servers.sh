@@ -335,6 +335,11 @@ shared_buffers = 32MB
 max_connections = 100
 password_encryption = 'scram-sha-256'
 EOF
+	# Top queries (mcpdb statements top, the Dashboard's t view) need it
+	# preloaded; it ships with PostgreSQL (contrib) but may be missing.
+	if [ -f "${PGBIN%/bin}/lib/pg_stat_statements.so" ]; then
+		echo "shared_preload_libraries = 'pg_stat_statements'" >>"$PGDATA_DIR/postgresql.conf"
+	fi
 	cat >"$PGDATA_DIR/pg_hba.conf" <<EOF
 # mcpdb-servers: trust on the private socket, passwords over TCP loopback
 local all all trust

@@ -57,5 +57,6 @@ int	dash_view_key(struct dash_view *, int ch, int open_key);
 extern const struct dash_view_ops dash_vacuum_ops;	/* dash-vacuum.c */
 extern const struct dash_view_ops dash_io_ops;		/* dash-io.c */
 extern const struct dash_view_ops dash_keyspace_ops;	/* dash-keyspace.c */
+extern const struct dash_view_ops dash_stmt_ops;	/* dash-stmt.c */
 
 #endif

@@ -102,6 +102,7 @@ struct pane_dash {
 	struct dash_query	*query;	/* Enter: the whole query */
 	struct dash_view	*vacuum;	/* v: vacuum and wraparound */
 	struct dash_view	*io;		/* w: I/O and WAL */
+	struct dash_view	*stmt;		/* t: top queries */
 };
 
 static const char *const pane_dash_keys[] = {
@@ -115,6 +116,7 @@ static const char *const pane_dash_keys[] = {
 	"Enter        the selected session's whole query (w: to a file)",
 	"v            vacuum and wraparound: xid ages, running vacuums, dead rows",
 	"w            I/O and WAL: checkpoints, buffer writes, WAL/s, temp files, table writes/s",
+	"t            top queries (pg_stat_statements): time, calls, rows, blocks per interval",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -307,6 +309,7 @@ pane_dash_init(struct ui *ui, struct mc_err *err)
 	d->query = dash_query_new(ui);
 	d->vacuum = dash_view_new(ui, &dash_vacuum_ops);
 	d->io = dash_view_new(ui, &dash_io_ops);
+	d->stmt = dash_view_new(ui, &dash_stmt_ops);
 	dash_rebuild(d);
 	return (d);
 }
@@ -325,6 +328,7 @@ pane_dash_free(void *arg)
 	dash_query_free(d->query);
 	dash_view_free(d->vacuum);
 	dash_view_free(d->io);
+	dash_view_free(d->stmt);
 	free(d);
 }
 
@@ -341,6 +345,7 @@ pane_dash_update(void *arg, const struct snapshot *s)
 	dash_rebuild(d);
 	dash_view_tick(d->vacuum);
 	dash_view_tick(d->io);
+	dash_view_tick(d->stmt);
 }
 
 /* The server-side row for application_name name, or NULL. */
@@ -715,6 +720,10 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 		dash_view_draw(d->io, win, focused);
 		return;
 	}
+	if (dash_view_active(d->stmt)) {
+		dash_view_draw(d->stmt, win, focused);
+		return;
+	}
 	if (d->snap == NULL) {
 		draw_title(win, 0, 0, w, "PostgreSQL",
 		    "waiting for the first sample");
@@ -985,12 +994,17 @@ pane_dash_key(void *arg, int ch)
 		return (dash_view_key(d->vacuum, ch, 'v'));
 	if (dash_view_active(d->io))
 		return (dash_view_key(d->io, ch, 'w'));
+	if (dash_view_active(d->stmt))
+		return (dash_view_key(d->stmt, ch, 't'));
 	switch (ch) {
 	case 'v':
 		dash_view_open(d->vacuum);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case 'w':
 		dash_view_open(d->io);
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 't':
+		dash_view_open(d->stmt);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case '\r': case '\n': case KEY_ENTER:
 		if (d->nrows > 0 && d->st.cursor < d->nrows)

@@ -69,6 +69,25 @@ like "$(screen)" "WAL" "and the WAL rate"
 keys w
 wait_gone "I/O and WAL" 5; ok $? "w again closes it"
 kill $WR 2>/dev/null
+# ---- t: top queries from pg_stat_statements (the harness preloads it)
+if "$PSQL" "$PG" -qAtX -c "SHOW shared_preload_libraries" | grep -q pg_stat_statements; then
+	keys t
+	wait_for "Top queries (pg_stat_statements)" 5; ok $? "t opens the top queries view"
+	wait_for "not installed in database $DB" 10; ok $? "without the extension it says how to install it"
+	keys t
+	sql "CREATE EXTENSION pg_stat_statements" >/dev/null
+	( i=0; while [ $i -lt 120 ]; do echo "SELECT count(*) FROM generate_series(1, 100000) g /* mcpdb-tui-top */;"
+		sleep 0.1; i=$((i + 1)); done | "$PSQL" "$PG" -qX >/dev/null 2>&1 ) &
+	TQ=$!
+	keys t
+	wait_for "Top statements by total time over the last" 10; ok $? "as deltas between readings"
+	keys Escape
+	wait_gone "Top queries" 5; ok $? "Esc closes it"
+	kill $TQ 2>/dev/null
+else
+	skip 4 "the harness server does not preload pg_stat_statements"
+fi
+
 # ---- k on the Redis pane: keys per database, the sample, the doctor
 keys 2
 wait_for "[2 Redis]" 5
