@@ -607,9 +607,7 @@ cmd_health_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 		free(h.cv);
 		if (watch <= 0)
 			break;
-		for (long ms = 0; ms < watch * 1000 && !*ctx->stop; ms += 100)
-			usleep(100 * 1000);
-		if (*ctx->stop)
+		if (cmd_wait(ctx, watch * 1000))
 			break;
 	}
 	return (status);

@@ -28,7 +28,7 @@ cmd_io_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err 
 	struct pool		*p;
 	struct table		*t;
 	PGconn			*pc;
-	long			 interval, limit, ms;
+	long			 interval, limit;
 
 	if (cmd_opt_int(a, "interval", 2, 1, 3600, &interval, err) != 0 ||
 	    cmd_opt_int(a, "limit", 10, 1, 500, &limit, err) != 0)
@@ -41,9 +41,7 @@ cmd_io_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err 
 	pool_release(p, pc);
 	if (s0 == NULL)
 		return (-1);
-	for (ms = 0; ms < interval * 1000 && !*ctx->stop; ms += 100)
-		usleep(100 * 1000);
-	if (*ctx->stop) {
+	if (cmd_wait(ctx, interval * 1000)) {
 		pgio_free(s0);
 		return (mc_err_set(err, MC_E_CANCELLED, "interrupted before the second sample"));
 	}

@@ -43,7 +43,7 @@ cmd_stmt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 	struct pool	*p;
 	struct table	*t;
 	const char	*so = cmd_opt(a, "sort");
-	long		 interval, limit, ms;
+	long		 interval, limit;
 	int		 sort = PGSTMT_TOTAL;
 
 	if (so != NULL && (sort = pgstmt_sort_parse(so)) < 0)
@@ -57,9 +57,7 @@ cmd_stmt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 	if (interval > 0) {
 		if ((s0 = cmd_stmt_read(p, err)) == NULL)
 			return (-1);
-		for (ms = 0; ms < interval * 1000 && !*ctx->stop; ms += 100)
-			usleep(100 * 1000);
-		if (*ctx->stop) {
+		if (cmd_wait(ctx, interval * 1000)) {
 			pgstmt_free(s0);
 			return (mc_err_set(err, MC_E_CANCELLED, "interrupted before the second sample"));
 		}

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "conn.h"
@@ -559,6 +560,16 @@ cmd_confirm(struct cmd_ctx *ctx, const char *what, struct mc_err *err)
 	    strcmp(answer, "yes") != 0))
 		return (mc_err_set(err, MC_E_REFUSED, "declined; nothing was changed"));
 	return (0);
+}
+
+bool
+cmd_wait(struct cmd_ctx *ctx, long ms)
+{
+	long	t;
+
+	for (t = 0; t < ms && !*ctx->stop; t += 100)
+		usleep(100 * 1000);
+	return (*ctx->stop != 0);
 }
 
 struct conn *

@@ -183,6 +183,8 @@ int	cmd_confirm_protected(struct cmd_ctx *, const char *what,
 	    struct mc_err *);
 /* Refuse (MC_E_REFUSED) when the target is read_only. */
 int	cmd_check_writable(struct cmd_ctx *, const char *what, struct mc_err *);
+/* Sleep ms in 100 ms steps, waking early on Ctrl-C/SIGTERM; true when stopped. */
+bool	cmd_wait(struct cmd_ctx *, long ms);
 /* The connection manager for ctx->target, created on first use. Borrowed. */
 struct conn	*cmd_conn(struct cmd_ctx *, struct mc_err *);
 /*

@@ -157,16 +157,24 @@ struct pgstmt_delta {
 	double			 sortv;		/* the value ranked by */
 };
 
-/* The row of key in v, or NULL. */
-static const struct pgstmt_row *
-pgstmt_find(const struct pgstmt *v, const char *key)
+/* Order rows by key (an index of prev for bsearch). */
+static int
+pgstmt_key_cmp(const void *a, const void *b)
 {
-	size_t	i;
+	const struct pgstmt_row	*const *x = a, *const *y = b;
 
-	for (i = 0; v != NULL && i < v->nrows; i++)
-		if (strcmp(v->rows[i].key, key) == 0)
-			return (&v->rows[i]);
-	return (NULL);
+	return (strcmp((*x)->key, (*y)->key));
+}
+
+/* The row of key in index ix (n rows sorted by key), or NULL. */
+static const struct pgstmt_row *
+pgstmt_find(const struct pgstmt_row *const *ix, size_t n, const char *key)
+{
+	struct pgstmt_row		 want = { .key = (char *)key };
+	const struct pgstmt_row	*w = &want, *const *hit;
+
+	hit = n > 0 ? bsearch(&w, ix, n, sizeof(*ix), pgstmt_key_cmp) : NULL;
+	return (hit != NULL ? *hit : NULL);
 }
 
 /* The value of d that sort ranks by. */
@@ -204,15 +212,24 @@ pgstmt_deltas(const struct pgstmt *prev, const struct pgstmt *cur, enum pgstmt_s
     size_t *n)
 {
 	struct pgstmt_delta	*v = xcalloc(cur->nrows + 1, sizeof(*v));
+	const struct pgstmt_row	**ix = NULL;
 	bool			 reset = prev != NULL && (prev->reset == NULL) != (cur->reset == NULL);
-	size_t			 i, k = 0;
+	size_t			 i, k = 0, nix = 0;
 
 	if (prev != NULL && prev->reset != NULL && cur->reset != NULL &&
 	    strcmp(prev->reset, cur->reset) != 0)
 		reset = true;	/* pg_stat_statements_reset() in between */
+	if (prev != NULL && !reset) {
+		/* Up to 5,000 statements a side: look them up by key, not by a scan each. */
+		ix = xcalloc(prev->nrows + 1, sizeof(*ix));
+		for (nix = 0; nix < prev->nrows; nix++)
+			ix[nix] = &prev->rows[nix];
+		qsort(ix, nix, sizeof(*ix), pgstmt_key_cmp);
+	}
 	for (i = 0; i < cur->nrows; i++) {
 		const struct pgstmt_row	*c = &cur->rows[i];
-		const struct pgstmt_row	*p = prev != NULL && !reset ? pgstmt_find(prev, c->key) : NULL;
+		const struct pgstmt_row	*p = ix != NULL ?
+		    pgstmt_find((const struct pgstmt_row *const *)ix, nix, c->key) : NULL;
 
 		v[k].r = c;
 		if (p != NULL && c->calls >= p->calls) {
@@ -233,6 +250,7 @@ pgstmt_deltas(const struct pgstmt *prev, const struct pgstmt *cur, enum pgstmt_s
 		if (v[k].calls > 0)
 			k++;
 	}
+	free(ix);
 	qsort(v, k, sizeof(*v), pgstmt_cmp);
 	*n = k;
 	return (v);

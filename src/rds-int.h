@@ -162,4 +162,7 @@ int	rds_cluster_dial(struct rds_cluster *, const char *suffix,
 void	rds_push_state(struct rds *, bool on, const char *via);
 void	rds_push_event(struct rds *, const char *text, bool switched);
 
+/* Split "host:port" / "[v6]:port" into host and port (rds.c). */
+bool	rds_hostport(const char *s, char *host, size_t hlen, int *port);
+
 #endif

@@ -110,18 +110,12 @@ rds_watch_client(struct rds_watch *w, size_t i)
 	struct rds		*sc;
 	struct mc_err		 err = { 0 };
 	char			 host[128], *url;
-	const char		*colon = strrchr(o->sentinels[i], ':');
+	int			 port;
 	bool			 tls = w->t->redis != NULL && strncmp(w->t->redis, "rediss://", 9) == 0;
 
-	if (colon == NULL)
+	if (!rds_hostport(o->sentinels[i], host, sizeof(host), &port))
 		return (NULL);
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - o->sentinels[i]), o->sentinels[i]);
-	if (host[0] == '[') {	/* [v6]:port */
-		memmove(host, host + 1, strlen(host));
-		host[strcspn(host, "]")] = '\0';
-	}
-	url = rdsuri_build(tls, host, atoi(colon + 1), o->sentinel_username,
-	    o->sentinel_password);
+	url = rdsuri_build(tls, host, port, o->sentinel_username, o->sentinel_password);
 	st = *w->t;
 	st.redis = url;
 	st.redis_opts.sentinels = NULL;

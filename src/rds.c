@@ -451,7 +451,7 @@ rds_name(const struct rds *r)
 /* ===================================================================== */
 
 /* Split "host:port" / "[v6]:port" into host and port. */
-static bool
+bool
 rds_hostport(const char *s, char *host, size_t hlen, int *port)
 {
 	const char	*colon;

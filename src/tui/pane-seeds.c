@@ -321,6 +321,25 @@ pd_read_ledger(PGconn *c, struct pd_data *d, struct mc_err *err)
 	return (0);
 }
 
+/* "schema.table" (or "table") as quoted identifiers (pgq_ident). Caller frees; NULL on error. */
+static char *
+pd_quote_table(PGconn *c, const char *name)
+{
+	const char	*dot = strchr(name, '.');
+	char		*sch, *q1, *q2, *r;
+
+	if (dot == NULL)
+		return (pgq_ident(c, name, NULL));
+	sch = xstrndup(name, (size_t)(dot - name));
+	q1 = pgq_ident(c, sch, NULL);
+	q2 = pgq_ident(c, dot + 1, NULL);
+	free(sch);
+	r = q1 && q2 ? xasprintf("%s.%s", q1, q2) : NULL;
+	free(q1);
+	free(q2);
+	return (r);
+}
+
 /*
  * Rows in each of tables: estimates from the catalog, then exact counts for
  * tables estimated under `under` rows (one statement, READ ONLY, 3 s
@@ -333,7 +352,7 @@ pd_count_rows(PGconn *c, char *const *tables, size_t n, long long under,
 	struct pd_count	*v = xcalloc(n + 1, sizeof(*v));
 	PGresult	*res;
 	struct buf	 sql;
-	char		*arr, *qs, *qn, *dot;
+	char		*arr, *qt;
 	size_t		 i, nexact = 0;
 	int		 r;
 
@@ -362,18 +381,12 @@ pd_count_rows(PGconn *c, char *const *tables, size_t n, long long under,
 	PQclear(res);
 	buf_init(&sql);
 	for (i = 0; i < n; i++) {
-		if (v[i].rows < 0 || v[i].rows >= under ||
-		    (dot = strchr(v[i].table, '.')) == NULL)
+		if (v[i].rows < 0 || v[i].rows >= under || strchr(v[i].table, '.') == NULL)
 			continue;
-		*dot = '\0';
-		qs = pgq_ident(c, v[i].table, NULL);
-		qn = pgq_ident(c, dot + 1, NULL);
-		*dot = '.';
-		if (qs != NULL && qn != NULL)
-			buf_printf(&sql, "%sSELECT %zu, count(*) FROM %s.%s", nexact++ ? " UNION ALL " :
-			    "", i, qs, qn);
-		free(qs);
-		free(qn);
+		if ((qt = pd_quote_table(c, v[i].table)) != NULL)
+			buf_printf(&sql, "%sSELECT %zu, count(*) FROM %s", nexact++ ? " UNION ALL " :
+			    "", i, qt);
+		free(qt);
 	}
 	if (nexact > 0) {
 		PQclear(PQexec(c, "BEGIN READ ONLY; SET LOCAL statement_timeout = '3s'"));
@@ -853,25 +866,6 @@ pd_bloat_note(struct pane_seeds *p, const struct pd_load *l)
 	    "(dead rows and index entries stay until VACUUM; indexes shrink only with "
 	    "REINDEX): press V to VACUUM and REINDEX them", sz, b->ntables,
 	    b->ntables == 1 ? "" : "s");
-}
-
-/* Split "schema.table" into a quoted identifier pair. Caller frees. NULL on error. */
-static char *
-pd_quote_table(PGconn *c, const char *name)
-{
-	const char	*dot = strchr(name, '.');
-	char		*sch, *q1, *q2, *r;
-
-	if (dot == NULL)
-		return (PQescapeIdentifier(c, name, strlen(name)));
-	sch = xstrndup(name, (size_t)(dot - name));
-	q1 = PQescapeIdentifier(c, sch, strlen(sch));
-	q2 = PQescapeIdentifier(c, dot + 1, strlen(dot + 1));
-	free(sch);
-	r = q1 && q2 ? xasprintf("%s.%s", q1, q2) : NULL;
-	PQfreemem(q1);
-	PQfreemem(q2);
-	return (r);
 }
 
 /* VACUUM (ANALYZE) then REINDEX TABLE CONCURRENTLY each table. Job thread. */
