@@ -47,6 +47,7 @@
 #include "conn.h"
 #include "metrics.h"
 #include "pgbadmin.h"
+#include "pg-locks.h"
 #include "pgq.h"
 #include "pool.h"
 #include "rds.h"
@@ -142,6 +143,7 @@ struct poller {
 	pthread_condattr_t	 cattr;
 	bool			 stop;
 	bool			 wake;
+	bool			 want_locks;	/* poller_want_locks */
 	/* threads that have not finished */
 	int			 running;
 	uint64_t		 tick;
@@ -686,6 +688,36 @@ poller_pg_repl(struct poller *p, struct pool *pool, PGconn *conn,
 }
 
 /*
+ * The lock tree, while a view wants it: one statement of its own after the
+ * COMMIT (its failure, a missing privilege say, is noted in the part and
+ * does not cost the refresh).
+ */
+static void
+poller_pg_locks(struct poller *p, struct pool *pool, PGconn *conn,
+    struct snap_pg *pg)
+{
+	struct mc_err	 e = { 0 };
+	PGresult	*res;
+	bool		 want;
+
+	pthread_mutex_lock(&p->mtx);
+	want = p->want_locks;
+	pthread_mutex_unlock(&p->mtx);
+	if (!want)
+		return;
+	pg->locks_sampled = true;
+	res = pool_query_deadline(pool, conn, pg_locks_sql(pg->version_num), 0,
+	    NULL, p->deadline_ms, &e);
+	pg->statements++;
+	if (res == NULL) {
+		poller_strlcpy(pg->locks_error, e.msg, sizeof(pg->locks_error));
+		return;
+	}
+	pg->locks = pg_locks_from_result(res);
+	PQclear(res);
+}
+
+/*
  * One PostgreSQL refresh into pg: BEGIN READ ONLY, summary, sessions,
  * COMMIT, each bounded by the deadline. Returns 0, or -1 with err (the
  * connection is cleaned up or closed by pool_release).
@@ -759,6 +791,7 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 	if (res == NULL)
 		goto fail;
 	PQclear(res);
+	poller_pg_locks(p, pool, conn, pg);
 	poller_pg_repl(p, pool, conn, pg);
 	pool_release(pool, conn);
 	return (0);
@@ -1678,6 +1711,14 @@ poller_wake(struct poller *p)
 	pthread_mutex_lock(&p->mtx);
 	p->wake = true;
 	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mtx);
+}
+
+void
+poller_want_locks(struct poller *p, bool want)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->want_locks = want;
 	pthread_mutex_unlock(&p->mtx);
 }
 

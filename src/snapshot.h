@@ -45,6 +45,7 @@ struct snap_status {
 };
 
 struct snapshot;
+struct pg_locks;
 
 /* Generation counter (increments per published snapshot). */
 uint64_t	snapshot_gen(const struct snapshot *);
@@ -212,6 +213,14 @@ struct snap_pg {
 	/* blocking: pg_blocking_pids(), only while someone waits on a lock */
 	/* 0 = not checked yet */
 	int64_t		blocking_checked_wall_us;
+	/*
+	 * The lock tree (pg-locks.c), read only while a view shows it
+	 * (poller_want_locks): locks_sampled false = not asked. Immutable,
+	 * freed with the part; locks NULL with locks_error when it failed.
+	 */
+	bool		locks_sampled;
+	struct pg_locks	*locks;
+	char		locks_error[160];
 	/* sessions, most interesting first (non-idle, oldest transaction) */
 	size_t		nsessions;
 	size_t		sessions_total;	/* before the row limit */
