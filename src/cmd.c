@@ -24,7 +24,7 @@ static const struct cmd_entry *const *const cmd_families[] = {
 	cmd_core_entries, cmd_health_entries, cmd_redis_entries,
 	cmd_migrate_entries, cmd_seed_entries, cmd_schema_entries,
 	cmd_tui_entries, cmd_backup_entries, cmd_metrics_entries,
-	cmd_completion_entries, cmd_pg_entries,
+	cmd_completion_entries, cmd_pg_entries, cmd_rds_clients_entries,
 };
 
 const struct cmd_opt cmd_global_opts[] = {

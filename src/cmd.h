@@ -120,6 +120,7 @@ extern const struct cmd_entry *const cmd_completion_entries[];	/* cmd-completion
 extern const struct cmd_entry *const cmd_backup_entries[];	/* cmd-backup.c: backup, backup verify, restore */
 extern const struct cmd_entry *const cmd_metrics_entries[];	/* cmd-metrics.c: metrics */
 extern const struct cmd_entry *const cmd_pg_entries[];	/* cmd-pg.c: pg locks */
+extern const struct cmd_entry *const cmd_rds_clients_entries[];	/* cmd-rds-clients.c: redis clients, kill-client, slowlog, errors */
 /* The i-th entry across all families, NULL past the end. */
 const struct cmd_entry *cmd_at(size_t);
 
