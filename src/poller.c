@@ -50,6 +50,7 @@
 #include "pg-locks.h"
 #include "pgq.h"
 #include "pool.h"
+#include "rds-clients.h"
 #include "rds.h"
 #include "redact.h"
 #include "repl.h"
@@ -144,6 +145,7 @@ struct poller {
 	bool			 stop;
 	bool			 wake;
 	bool			 want_locks;	/* poller_want_locks */
+	bool			 want_clients;	/* poller_want_clients */
 	/* threads that have not finished */
 	int			 running;
 	uint64_t		 tick;
@@ -1104,6 +1106,7 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	    "latency-monitor-threshold" };
 	static const char *const cslow[] = { "CONFIG", "GET",
 	    "slowlog-log-slower-than" };
+	static const char *const clist[] = { "CLIENT", "LIST" };
 	struct poller_rds		*st = &p->rds;
 	struct snap_redis		*rd;
 	struct rds			*r;
@@ -1111,8 +1114,8 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	struct metrics_sample		 ms;
 	int64_t				 rtt, t0 = clk_mono_us(),
 	    wall = clk_wall_us();
-	bool				 do_slow, do_conf;
-	size_t				 k;
+	bool				 do_slow, do_conf, do_clients;
+	size_t				 k, kc = 0;
 
 	if ((r = conn_rds(p->mon, err)) == NULL)
 		return (NULL);
@@ -1137,6 +1140,13 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 		rds_pipe_add(*pipe, 3, slow, NULL);
 		rds_pipe_add(*pipe, 2, slowlen, NULL);
 		rds_pipe_add(*pipe, 2, lat, NULL);
+	}
+	pthread_mutex_lock(&p->mtx);
+	do_clients = p->want_clients;
+	pthread_mutex_unlock(&p->mtx);
+	if (do_clients) {
+		kc = rds_pipe_len(*pipe);
+		rds_pipe_add(*pipe, 2, clist, NULL);
 	}
 	if (rds_pipe_exec(*pipe, NULL, err) == -1)
 		return (NULL);
@@ -1187,6 +1197,17 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	rd->nlat = st->keep.nlat;
 	memcpy(rd->lat, st->keep.lat, sizeof(rd->lat));
 	poller_rd_explain(rd);
+	if (do_clients) {
+		rep = rds_pipe_reply(*pipe, kc);
+		rd->clients_sampled = true;
+		if (rep != NULL && rep->type == RDS_STRING)
+			rd->nclients = rds_clients_parse(rep->str, rep->len,
+			    &rd->clients);
+		else
+			poller_strlcpy(rd->clients_error, rep && rep->type ==
+			    RDS_ERROR ? rep->str : "unexpected reply",
+			    sizeof(rd->clients_error));
+	}
 
 	rd->wall_us = wall;
 	rd->rtt_us = rtt;
@@ -1719,6 +1740,14 @@ poller_want_locks(struct poller *p, bool want)
 {
 	pthread_mutex_lock(&p->mtx);
 	p->want_locks = want;
+	pthread_mutex_unlock(&p->mtx);
+}
+
+void
+poller_want_clients(struct poller *p, bool want)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->want_clients = want;
 	pthread_mutex_unlock(&p->mtx);
 }
 

@@ -156,8 +156,10 @@ snap_redis_unref(struct snap_redis *r)
 	if (r == NULL)
 		return;
 	b = REDIS_BOX(r);
-	if (atomic_fetch_sub(&b->refs, 1) == 1)
+	if (atomic_fetch_sub(&b->refs, 1) == 1) {
+		free(b->rd.clients);
 		free(b);
+	}
 }
 
 void

@@ -46,6 +46,7 @@ struct snap_status {
 
 struct snapshot;
 struct pg_locks;
+struct rds_client;
 
 /* Generation counter (increments per published snapshot). */
 uint64_t	snapshot_gen(const struct snapshot *);
@@ -281,6 +282,15 @@ struct snap_redis {
 	char		latency_why[128];
 	int		nlat;
 	struct snap_latency lat[SNAP_MAX_LAT];
+	/*
+	 * CLIENT LIST (rds-clients.c), read only while a view shows it
+	 * (poller_want_clients): clients_sampled false = not asked. Owned
+	 * by the part, freed with it; "" or why it failed.
+	 */
+	bool		clients_sampled;
+	size_t		nclients;
+	struct rds_client *clients;
+	char		clients_error[128];
 };
 
 #define SNAP_MAX_POOLS		2

@@ -33,6 +33,7 @@
 #include "snapshot.h"
 #include "xmem.h"
 #include "draw.h"
+#include "rdclients.h"
 #include "pane.h"
 #include "ui.h"
 #include "clk.h"
@@ -75,6 +76,7 @@ struct pane_redis {
 	/* a subscribe/unsubscribe job runs */
 	bool			 busy;
 	uint64_t		 seen;		/* ring seq drawn last */
+	struct rdclients	*clients;	/* C: the clients view */
 	/* text input for `s` */
 	bool			 editing;
 	char			 edit[128];
@@ -86,6 +88,7 @@ static const char *const pane_redis_keys[] = {
 	"u            unsubscribe",
 	"p            show the Pub/Sub monitor full size / the overview",
 	"c            clear the Pub/Sub messages",
+	"C            clients (CLIENT LIST): s sorts by idle/mem/cmds, k kills one (asks first)",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -319,6 +322,7 @@ pane_redis_init(struct ui *ui, struct mc_err *err)
 	(void)err;
 	rp->ui = ui;
 	rp->ring = xcalloc(1, sizeof(*rp->ring));
+	rp->clients = rdclients_new(ui);
 	pthread_mutex_init(&rp->ring->mtx, NULL);
 	return (rp);
 }
@@ -332,6 +336,7 @@ pane_redis_free(void *arg)
 	if (rp == NULL)
 		return;
 	rds_sub_free(rp->sub);
+	rdclients_free(rp->clients);
 	snapshot_free(rp->snap);
 	if (!rp->busy) {
 		/* a job in flight still points at the ring: leave it (exiting) */
@@ -350,6 +355,8 @@ pane_redis_update(void *arg, const struct snapshot *s)
 
 	snapshot_free(rp->snap);
 	rp->snap = snapshot_ref((struct snapshot *)s);
+	rdclients_update(rp->clients, rp->snap ? snapshot_redis(rp->snap) :
+	    NULL);
 }
 
 /* Redraw when Pub/Sub messages arrived. */
@@ -821,6 +828,10 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 		rp_draw_pubsub(rp, win, 2, h - 2);
 		return;
 	}
+	if (rdclients_active(rp->clients)) {
+		rdclients_draw(rp->clients, win, focused);
+		return;
+	}
 	if (rp->full_pubsub) {
 		rp_draw_pubsub(rp, win, 0, h);
 		return;
@@ -899,7 +910,12 @@ pane_redis_key(void *arg, int ch)
 
 	if (rp->editing)
 		return (rp_edit_key(rp, ch));
+	if (rdclients_active(rp->clients))
+		return (rdclients_key(rp->clients, ch));
 	switch (ch) {
+	case 'C':
+		rdclients_open(rp->clients);
+		return (PANE_HANDLED | PANE_REDRAW);
 	case 's':
 		rp->editing = true;
 		rp->elen = 0;

@@ -7,6 +7,7 @@ libmcpdb_a_SOURCES += \
 	src/tui/dash-query.c src/tui/dash-query.h \
 	src/tui/dash-signal.c src/tui/dash-signal.h \
 	src/tui/dash-locks.c src/tui/dash-locks.h \
+	src/tui/rdclients.c src/tui/rdclients.h \
 	src/tui/pane-migrate.c \
 	src/tui/pane-schema.c \
 	src/tui/pane-seeds.c

@@ -13,6 +13,7 @@ D=$(mktemp -d -t mcpdb-rclients.XXXXXX)
 SRV=
 BL=
 cleanup() {
+	[ -n "${S:-}" ] && tmux -S "$S" kill-server >/dev/null 2>&1
 	[ -n "$BL" ] && kill "$BL" 2>/dev/null
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
 	rm -rf "$D"
@@ -95,4 +96,48 @@ echo "$out" | grep -qE "^WRONGTYPE +\| 1"; ok $? "the WRONGTYPE error is counted
 echo "$out" | grep -qE "^lpush +\| 1 +\|.*\| 1 *$"; ok $? "lpush: one call, one failed call"
 out=$("$M" --json redis errors | js "[e['count'] for e in d['errors'] if e['error'] == 'WRONGTYPE'], [(c['calls'], c['failed_calls'], c['rejected_calls'], c['usec_per_call'] >= 0) for c in d['commands'] if c['command'] == 'lpush']")
 is "$out" "[1] [(1, 1, 0, True)]" "--json: error counts and per-command calls, failures, usec_per_call"
+
+# ---- the Redis pane's clients view (C), in tmux
+if ! command -v tmux >/dev/null 2>&1 || [ -z "${MCPDB_TEST_PGURL:-}" ]; then
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "needs tmux and the harness PostgreSQL"; done
+	done_testing
+	exit 0
+fi
+rc blpop "never2:$$" 0 >/dev/null 2>&1 &
+BL=$!
+n=100
+while [ $n -gt 0 ] && ! rc client list | grep -q "cmd=blpop"; do sleep 0.05; n=$((n - 1)); done
+ID2=$(rc client list | grep "cmd=blpop" | sed 's/^id=\([0-9]*\) .*/\1/')
+sleep 2	# the most idle client, so the view's first row (sorted by idle)
+. "$MCPDB_SRCDIR/tests/tui/tui-lib.sh"
+COLS=140 ROWS=40
+cat >"$D/run.sh" <<EOF
+#!/bin/sh
+"$M" --pg "$MCPDB_TEST_PGURL" --redis "unix://$SOCK" "\$@"
+echo "EXITED \$?"
+exec sleep 600
+EOF
+start
+keys 2
+wait_for "[2 Redis]" 15; ok $? "the Redis pane opens"
+keys C
+wait_for "Redis clients" 5; ok $? "C opens the clients view"
+wait_for "blpop" 10; ok $? "the BLPOP client is listed"
+like "$(screen)" "sorted by idle" "sorted by idle time"
+keys k
+wait_for "KILL Redis client $ID2" 5; ok $? "k asks before killing the most idle client (the BLPOP one, id $ID2)"
+keys n
+wait_gone "KILL Redis client" 5
+sleep 0.3
+rc client list | grep -q "id=$ID2 "; ok $? "declined: the client is still connected"
+keys k; wait_for "KILL Redis client $ID2" 5; keys y
+wait_for "Redis client $ID2 killed" 10; ok $? "confirmed: killed"
+n=100
+while [ $n -gt 0 ] && kill -0 "$BL" 2>/dev/null; do sleep 0.05; n=$((n - 1)); done
+kill -0 "$BL" 2>/dev/null; is "$?" 1 "redis-cli saw its connection close"
+BL=
+keys s
+wait_for "sorted by mem" 5; ok $? "s sorts by memory"
+keys Escape; wait_gone "k kill  Esc closes" 5; ok $? "Esc closes the view"
+keys q; wait_for "EXITED 0" 5; ok $? "q quits"
 done_testing
