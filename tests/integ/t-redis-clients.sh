@@ -5,6 +5,8 @@
 # blocked in BLPOP is listed, killing it is refused without an answer and
 # done with --yes; a SET lands in the slow log, DEBUG SLEEP in LATENCY
 # LATEST; a WRONGTYPE error shows in errorstats and as a failed call.
+# Then the Redis pane's clients view (C) in tmux: listed, sorted, and a
+# BLPOP client killed after a confirmation (declining leaves it connected).
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 M=${MCPDB_BIN:?}
 command -v redis-server >/dev/null 2>&1 || skip_all "redis-server is not installed"
