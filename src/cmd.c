@@ -26,7 +26,7 @@ static const struct cmd_entry *const *const cmd_families[] = {
 	cmd_migrate_entries, cmd_seed_entries, cmd_schema_entries,
 	cmd_tui_entries, cmd_backup_entries, cmd_metrics_entries,
 	cmd_vacuum_entries, cmd_io_entries, cmd_rdskeys_entries, cmd_stmt_entries,
-	cmd_completion_entries,
+	cmd_completion_entries, cmd_pg_entries, cmd_rds_clients_entries,
 };
 
 const struct cmd_opt cmd_global_opts[] = {

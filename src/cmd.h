@@ -123,6 +123,8 @@ extern const struct cmd_entry *const cmd_vacuum_entries[];	/* cmd-vacuum.c: vacu
 extern const struct cmd_entry *const cmd_io_entries[];	/* cmd-io.c: io status */
 extern const struct cmd_entry *const cmd_stmt_entries[];	/* cmd-stmt.c: statements top */
 extern const struct cmd_entry *const cmd_rdskeys_entries[];	/* cmd-rdskeys.c: redis keyspace, redis doctor */
+extern const struct cmd_entry *const cmd_pg_entries[];	/* cmd-pg.c: pg locks */
+extern const struct cmd_entry *const cmd_rds_clients_entries[];	/* cmd-rds-clients.c: redis clients, kill-client, slowlog, errors */
 /* The i-th entry across all families, NULL past the end. */
 const struct cmd_entry *cmd_at(size_t);
 

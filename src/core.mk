@@ -42,6 +42,8 @@ libmcpdb_a_SOURCES += \
 	src/conn.c src/conn.h \
 	src/cmd-core.c src/cmd-health.c src/cmd-redis.c src/cmd-migrate.c \
 	src/cmd-seed.c src/cmd-schema.c src/cmd-completion.c \
+	src/cmd-pg.c src/pg-locks.c src/pg-locks.h \
+	src/cmd-rds-clients.c src/rds-clients.c src/rds-clients.h \
 	src/repl.c src/repl.h src/pgbadmin.c src/pgbadmin.h
 check_PROGRAMS += tests/unit/t-cmd
 # Unit: replication lines, their levels (the Dashboard's flags), problems.
@@ -60,6 +62,13 @@ TESTS += tests/integ/t-confirm.sh
 EXTRA_DIST += tests/integ/t-confirm.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
+# The lock tree (issue 20 item 4): CLI, --json and the Dashboard's view.
+TESTS += tests/integ/t-pg-locks.sh
+EXTRA_DIST += tests/integ/t-pg-locks.sh
+# Redis clients, kill-client, slowlog, errors (issue 20 item 5).
+check_PROGRAMS += tests/unit/t-depth-parse
+TESTS += tests/integ/t-redis-clients.sh
+EXTRA_DIST += tests/integ/t-redis-clients.sh
 # Read routing (issue 12): a target's pg_read pool, on a private standby.
 TESTS += tests/integ/t-read-route.sh
 EXTRA_DIST += tests/integ/t-read-route.sh

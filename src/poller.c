@@ -47,9 +47,11 @@
 #include "conn.h"
 #include "metrics.h"
 #include "pgbadmin.h"
+#include "pg-locks.h"
 #include "pgq.h"
 #include "poller-cluster.h"
 #include "pool.h"
+#include "rds-clients.h"
 #include "rds.h"
 #include "redact.h"
 #include "repl.h"
@@ -145,6 +147,8 @@ struct poller {
 	pthread_condattr_t	 cattr;
 	bool			 stop;
 	bool			 wake;
+	bool			 want_locks;	/* poller_want_locks */
+	bool			 want_clients;	/* poller_want_clients */
 	/* threads that have not finished */
 	int			 running;
 	uint64_t		 tick;
@@ -689,6 +693,36 @@ poller_pg_repl(struct poller *p, struct pool *pool, PGconn *conn,
 }
 
 /*
+ * The lock tree, while a view wants it: one statement of its own after the
+ * COMMIT (its failure, a missing privilege say, is noted in the part and
+ * does not cost the refresh).
+ */
+static void
+poller_pg_locks(struct poller *p, struct pool *pool, PGconn *conn,
+    struct snap_pg *pg)
+{
+	struct mc_err	 e = { 0 };
+	PGresult	*res;
+	bool		 want;
+
+	pthread_mutex_lock(&p->mtx);
+	want = p->want_locks;
+	pthread_mutex_unlock(&p->mtx);
+	if (!want)
+		return;
+	pg->locks_sampled = true;
+	res = pool_query_deadline(pool, conn, pg_locks_sql(pg->version_num), 0,
+	    NULL, p->deadline_ms, &e);
+	pg->statements++;
+	if (res == NULL) {
+		poller_strlcpy(pg->locks_error, e.msg, sizeof(pg->locks_error));
+		return;
+	}
+	pg->locks = pg_locks_from_result(res);
+	PQclear(res);
+}
+
+/*
  * One PostgreSQL refresh into pg: BEGIN READ ONLY, summary, sessions,
  * COMMIT, each bounded by the deadline. Returns 0, or -1 with err (the
  * connection is cleaned up or closed by pool_release).
@@ -762,6 +796,7 @@ poller_pg_refresh(struct poller *p, struct snap_pg *pg, struct pg_counters *cnt,
 	if (res == NULL)
 		goto fail;
 	PQclear(res);
+	poller_pg_locks(p, pool, conn, pg);
 	poller_pg_repl(p, pool, conn, pg);
 	pool_release(pool, conn);
 	return (0);
@@ -1141,6 +1176,7 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	    "latency-monitor-threshold" };
 	static const char *const cslow[] = { "CONFIG", "GET",
 	    "slowlog-log-slower-than" };
+	static const char *const clist[] = { "CLIENT", "LIST" };
 	struct poller_rds		*st = &p->rds;
 	struct snap_redis		*rd;
 	struct rds			*r;
@@ -1148,9 +1184,9 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	struct metrics_sample		 ms;
 	int64_t				 rtt, t0 = clk_mono_us(),
 	    wall = clk_wall_us();
-	bool				 do_slow, do_conf;
-	size_t				 k;
 	struct snap_cluster		*cl = NULL;
+	bool				 do_slow, do_conf, do_clients;
+	size_t				 k, kc = 0;
 
 	if ((r = conn_rds(p->mon, err)) == NULL)
 		return (NULL);
@@ -1178,6 +1214,13 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 		rds_pipe_add(*pipe, 3, slow, NULL);
 		rds_pipe_add(*pipe, 2, slowlen, NULL);
 		rds_pipe_add(*pipe, 2, lat, NULL);
+	}
+	pthread_mutex_lock(&p->mtx);
+	do_clients = p->want_clients;
+	pthread_mutex_unlock(&p->mtx);
+	if (do_clients) {
+		kc = rds_pipe_len(*pipe);
+		rds_pipe_add(*pipe, 2, clist, NULL);
 	}
 	if (rds_pipe_exec(*pipe, NULL, err) == -1)
 		return (cl ? poller_rd_cluster_only(p, cl, err) : NULL);
@@ -1229,6 +1272,17 @@ poller_rd_sample(struct poller *p, struct rds_pipe **pipe, struct mc_err *err)
 	rd->nlat = st->keep.nlat;
 	memcpy(rd->lat, st->keep.lat, sizeof(rd->lat));
 	poller_rd_explain(rd);
+	if (do_clients) {
+		rep = rds_pipe_reply(*pipe, kc);
+		rd->clients_sampled = true;
+		if (rep != NULL && rep->type == RDS_STRING)
+			rd->nclients = rds_clients_parse(rep->str, rep->len,
+			    &rd->clients);
+		else
+			poller_strlcpy(rd->clients_error, rep && rep->type ==
+			    RDS_ERROR ? rep->str : "unexpected reply",
+			    sizeof(rd->clients_error));
+	}
 
 	rd->wall_us = wall;
 	rd->rtt_us = rtt;
@@ -1756,6 +1810,22 @@ poller_wake(struct poller *p)
 	pthread_mutex_lock(&p->mtx);
 	p->wake = true;
 	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mtx);
+}
+
+void
+poller_want_locks(struct poller *p, bool want)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->want_locks = want;
+	pthread_mutex_unlock(&p->mtx);
+}
+
+void
+poller_want_clients(struct poller *p, bool want)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->want_clients = want;
 	pthread_mutex_unlock(&p->mtx);
 }
 

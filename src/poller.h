@@ -56,6 +56,13 @@ int	poller_fd(struct poller *);
 /* Ask for a sample now (e.g. after a cancel). */
 void	poller_wake(struct poller *);
 /*
+ * Read the lock tree (one more statement per refresh) while want is true:
+ * a view that shows it asks, and stops asking when it closes. Any thread.
+ */
+void	poller_want_locks(struct poller *, bool want);
+/* The same for CLIENT LIST (one more command in the Redis pipeline). */
+void	poller_want_clients(struct poller *, bool want);
+/*
  * Stop and free. Returns promptly even when a server is frozen (the thread
  * is told to stop and, if still blocked after a short grace, is left to end
  * on its own deadline with its resources). Once it returns, nothing of the

@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "pg-locks.h"
 #include "xmem.h"
 
 struct snapshot {
@@ -124,6 +125,7 @@ snap_pg_unref(struct snap_pg *p)
 	if (atomic_fetch_sub(&b->refs, 1) != 1)
 		return;
 	free(b->pg.sessions);
+	pg_locks_free(b->pg.locks);
 	table_free(b->pg.pgb_pools);
 	table_free(b->pg.pgb_stats);
 	free(b);
@@ -156,6 +158,7 @@ snap_redis_unref(struct snap_redis *r)
 	b = REDIS_BOX(r);
 	if (atomic_fetch_sub(&b->refs, 1) == 1) {
 		free(b->rd.cluster);
+		free(b->rd.clients);
 		free(b);
 	}
 }

@@ -46,6 +46,8 @@ struct snap_status {
 };
 
 struct snapshot;
+struct pg_locks;
+struct rds_client;
 
 /* Generation counter (increments per published snapshot). */
 uint64_t	snapshot_gen(const struct snapshot *);
@@ -213,6 +215,14 @@ struct snap_pg {
 	/* blocking: pg_blocking_pids(), only while someone waits on a lock */
 	/* 0 = not checked yet */
 	int64_t		blocking_checked_wall_us;
+	/*
+	 * The lock tree (pg-locks.c), read only while a view shows it
+	 * (poller_want_locks): locks_sampled false = not asked. Immutable,
+	 * freed with the part; locks NULL with locks_error when it failed.
+	 */
+	bool		locks_sampled;
+	struct pg_locks	*locks;
+	char		locks_error[160];
 	/* sessions, most interesting first (non-idle, oldest transaction) */
 	size_t		nsessions;
 	size_t		sessions_total;	/* before the row limit */
@@ -289,6 +299,15 @@ struct snap_redis {
 	char		latency_why[128];
 	int		nlat;
 	struct snap_latency lat[SNAP_MAX_LAT];
+	/*
+	 * CLIENT LIST (rds-clients.c), read only while a view shows it
+	 * (poller_want_clients): clients_sampled false = not asked. Owned
+	 * by the part, freed with it; "" or why it failed.
+	 */
+	bool		clients_sampled;
+	size_t		nclients;
+	struct rds_client *clients;
+	char		clients_error[128];
 };
 
 #define SNAP_MAX_POOLS		2

@@ -41,6 +41,8 @@
 #include "clk.h"
 #include "dash-query.h"
 #include "dash-view.h"
+#include "dash-signal.h"
+#include "dash-locks.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define DASH_PLAIN	((int)A_NORMAL)
@@ -103,6 +105,7 @@ struct pane_dash {
 	struct dash_view	*vacuum;	/* v: vacuum and wraparound */
 	struct dash_view	*io;		/* w: I/O and WAL */
 	struct dash_view	*stmt;		/* t: top queries */
+	struct dash_locks	*locks;	/* L: the lock tree */
 };
 
 static const char *const pane_dash_keys[] = {
@@ -117,6 +120,7 @@ static const char *const pane_dash_keys[] = {
 	"v            vacuum and wraparound: xid ages, running vacuums, dead rows",
 	"w            I/O and WAL: checkpoints, buffer writes, WAL/s, temp files, table writes/s",
 	"t            top queries (pg_stat_statements): time, calls, rows, blocks per interval",
+	"L            the lock tree: blocking chains; c/K there cancel/terminate",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -310,6 +314,7 @@ pane_dash_init(struct ui *ui, struct mc_err *err)
 	d->vacuum = dash_view_new(ui, &dash_vacuum_ops);
 	d->io = dash_view_new(ui, &dash_io_ops);
 	d->stmt = dash_view_new(ui, &dash_stmt_ops);
+	d->locks = dash_locks_new(ui);
 	dash_rebuild(d);
 	return (d);
 }
@@ -329,6 +334,7 @@ pane_dash_free(void *arg)
 	dash_view_free(d->vacuum);
 	dash_view_free(d->io);
 	dash_view_free(d->stmt);
+	dash_locks_free(d->locks);
 	free(d);
 }
 
@@ -342,6 +348,7 @@ pane_dash_update(void *arg, const struct snapshot *s)
 		d->sel_pid = d->rows[d->st.cursor]->pid;
 	snapshot_free(d->snap);
 	d->snap = snapshot_ref((struct snapshot *)s);
+	dash_locks_update(d->locks, d->snap ? snapshot_pg(d->snap) : NULL);
 	dash_rebuild(d);
 	dash_view_tick(d->vacuum);
 	dash_view_tick(d->io);
@@ -708,6 +715,10 @@ pane_dash_draw(void *arg, WINDOW *win, bool focused)
 	char				 title[192], right[96], a[32], b[32];
 	const struct snap_server_status	*st;
 
+	if (dash_locks_active(d->locks)) {
+		dash_locks_draw(d->locks, win, focused);
+		return;
+	}
 	if (dash_query_active(d->query)) {
 		dash_query_draw(d->query, win, focused);
 		return;
@@ -791,154 +802,27 @@ dash_refuse(struct pane_dash *d, const struct snap_session **out)
 	return (NULL);
 }
 
-/*
- * What a cancel/terminate job needs (a copy: jobs carry copies). pid and
- * backend_start name the session the operator saw: the confirmation can stay
- * open for any time, and by then the pid may belong to a new session.
- */
-struct dash_action {
-	struct ui	*ui;
-	int		 pid;
-	long long	 backend_start_us;
-	bool		 terminate;
-	char		 what[64];
-};
-
-/*
- * Signal only the session that was selected: pid and backend_start are
- * checked in the same statement that signals, so there is no window between
- * the check and the signal. No row: that session is gone.
- */
-static const char dash_q_cancel[] =
-    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1::int"
-    " AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
-static const char dash_q_terminate[] =
-    "SELECT pg_terminate_backend(pid, 3000) FROM pg_stat_activity"
-    " WHERE pid = $1::int"
-    " AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint";
-
-/* Job thread: pg_cancel_backend / pg_terminate_backend on a console connection. */
-static int
-dash_action_job(struct conn *c, void *arg, void (*line)(void *, const char *),
-    void *line_arg, struct mc_err *err)
-{
-	struct dash_action	*a = arg;
-	struct pool		*pool;
-	PGconn			*pc;
-	PGresult		*res;
-	char			 pid[16], start[32];
-	const char		*params[2] = { pid, start };
-	bool			 done, gone;
-
-	if ((pool = conn_pool(c, err)) == NULL)
-		return (-1);
-	if ((pc = pool_acquire(pool, a->terminate ? "terminate backend" :
-	    "cancel backend", err)) == NULL)
-		return (-1);
-	snprintf(pid, sizeof(pid), "%d", a->pid);
-	snprintf(start, sizeof(start), "%lld", a->backend_start_us);
-	res = pool_query_deadline(pool, pc, a->terminate ? dash_q_terminate :
-	    dash_q_cancel, 2, params, 5000, err);
-	if (res == NULL) {
-		pool_release(pool, pc);
-		return (mc_err_prefix(err, "%s backend %d: ", a->terminate ?
-		    "terminate" : "cancel", a->pid));
-	}
-	gone = PQntuples(res) == 0;
-	done = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	pool_release(pool, pc);
-	if (gone)
-		return (mc_err_set(err, MC_E_NOTFOUND,
-		    "session %d is gone (it ended after it was selected): "
-		    "nothing was %s", a->pid,
-		    a->terminate ? "terminated" : "cancelled"));
-	if (!done)
-		return (mc_err_set(err, MC_E_STATE,
-		    a->terminate ? "backend %d did not exit "
-		    "within 3 s (or is already gone)" : "backend %d was not signalled (gone "
-		    "already?)", a->pid));
-	/* the outcome goes to the status area (dash_action_finished), not the console */
-	(void)line;
-	(void)line_arg;
-	return (0);
-}
-
-/* UI thread: report the job's outcome. */
-static void
-dash_action_finished(void *arg, int status, const struct mc_err *err)
-{
-	struct dash_action	*a = arg;
-
-	if (status == 0)
-		ui_message(a->ui, false,
-		    a->terminate ? "backend %d terminated" :
-		    "cancel sent to backend %d (its query stops; the session stays)", a->pid);
-	else
-		ui_message(a->ui, true, "%s",
-		    err && err->msg[0] ? err->msg : "failed");
-	free(a);
-}
-
-/* Confirmed: start the job. */
-static void
-dash_action_go(void *arg)
-{
-	struct dash_action	*a = arg;
-	char			 title[64];
-
-	snprintf(title, sizeof(title), "%s backend %d",
-	    a->terminate ? "terminate" :
-	    "cancel", a->pid);
-	if (!ui_job(a->ui, title, dash_action_job, a, dash_action_finished,
-	    true)) {
-		ui_message(a->ui, true,
-		    "could not start: another operation is running");
-		free(a);
-	}
-}
-
-/* Declined. */
-static void
-dash_action_no(void *arg)
-{
-	free(arg);
-}
-
 /* Ask, then cancel or terminate the selected backend. */
 static int
 dash_action(struct pane_dash *d, bool terminate)
 {
 	const struct snap_session	*s;
 	const char			*why = dash_refuse(d, &s);
-	struct dash_action		*a;
-	char				*what, dur[32];
+	struct dash_signal_who		 who;
+	char				 dur[32];
 
 	if (why != NULL) {
 		ui_message(d->ui, true, "%s", why);
 		return (PANE_HANDLED | PANE_REDRAW);
 	}
-	if (s->backend_start_us == 0) {
-		ui_message(d->ui, true, "session %d cannot be told apart from a "
-		    "later one with the same pid (its start time is hidden: needs "
-		    "pg_monitor); nothing was done", s->pid);
-		return (PANE_HANDLED | PANE_REDRAW);
-	}
-	a = xcalloc(1, sizeof(*a));
-	a->ui = d->ui;
-	a->pid = s->pid;
-	a->backend_start_us = s->backend_start_us;
-	a->terminate = terminate;
-	what = xasprintf("%s backend %d (user %s, application %s, %s %s)\n%s%s",
-	    terminate ? "TERMINATE" : "Cancel the running query of", s->pid,
-	    s->user[0] ? s->user : "?", s->app[0] ? s->app : "-",
-	    s->hidden ? "state hidden" : s->state,
-	    dash_fmt_dur(dash_duration(s), dur,
-	    sizeof(dur)), s->query,
-	    terminate ? "\nThe connection is closed and its "
-	    "transaction rolled back." : "");
-	ui_confirm(d->ui, what, dash_action_go, dash_action_no, a);
-	free(what);
+	who.pid = s->pid;
+	who.backend_start_us = s->backend_start_us;
+	who.user = s->user;
+	who.app = s->app;
+	who.state = s->hidden ? "state hidden" : s->state;
+	who.dur = dash_fmt_dur(dash_duration(s), dur, sizeof(dur));
+	who.query = s->query;
+	dash_signal_ask(d->ui, &who, terminate);
 	return (PANE_HANDLED | PANE_REDRAW);
 }
 
@@ -990,6 +874,8 @@ pane_dash_key(void *arg, int ch)
 		return (dash_edit_key(d, ch));
 	if (dash_query_active(d->query))
 		return (dash_query_key(d->query, ch));
+	if (dash_locks_active(d->locks))
+		return (dash_locks_key(d->locks, ch));
 	if (dash_view_active(d->vacuum))
 		return (dash_view_key(d->vacuum, ch, 'v'));
 	if (dash_view_active(d->io))
@@ -1005,6 +891,9 @@ pane_dash_key(void *arg, int ch)
 		return (PANE_HANDLED | PANE_REDRAW);
 	case 't':
 		dash_view_open(d->stmt);
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 'L':
+		dash_locks_open(d->locks);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case '\r': case '\n': case KEY_ENTER:
 		if (d->nrows > 0 && d->st.cursor < d->nrows)

@@ -35,6 +35,7 @@
 #include "xmem.h"
 #include "draw.h"
 #include "dash-cluster.h"
+#include "rdclients.h"
 #include "pane.h"
 #include "ui.h"
 #include "clk.h"
@@ -79,6 +80,7 @@ struct pane_redis {
 	/* a subscribe/unsubscribe job runs */
 	bool			 busy;
 	uint64_t		 seen;		/* ring seq drawn last */
+	struct rdclients	*clients;	/* C: the clients view */
 	/* text input for `s` */
 	bool			 editing;
 	char			 edit[128];
@@ -91,6 +93,7 @@ static const char *const pane_redis_keys[] = {
 	"p            show the Pub/Sub monitor full size / the overview",
 	"c            clear the Pub/Sub messages",
 	"k            keyspace: keys per database, a SCAN sample (biggest, hottest), doctor reports",
+	"C            clients (CLIENT LIST): s sorts by idle/mem/cmds, k kills one (asks first)",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -325,6 +328,7 @@ pane_redis_init(struct ui *ui, struct mc_err *err)
 	rp->ui = ui;
 	rp->keyspace = dash_view_new(ui, &dash_keyspace_ops);
 	rp->ring = xcalloc(1, sizeof(*rp->ring));
+	rp->clients = rdclients_new(ui);
 	pthread_mutex_init(&rp->ring->mtx, NULL);
 	return (rp);
 }
@@ -338,6 +342,7 @@ pane_redis_free(void *arg)
 	if (rp == NULL)
 		return;
 	rds_sub_free(rp->sub);
+	rdclients_free(rp->clients);
 	snapshot_free(rp->snap);
 	dash_view_free(rp->keyspace);
 	if (!rp->busy) {
@@ -358,6 +363,8 @@ pane_redis_update(void *arg, const struct snapshot *s)
 	snapshot_free(rp->snap);
 	rp->snap = snapshot_ref((struct snapshot *)s);
 	dash_view_tick(rp->keyspace);
+	rdclients_update(rp->clients, rp->snap ? snapshot_redis(rp->snap) :
+	    NULL);
 }
 
 /* Redraw when Pub/Sub messages arrived. */
@@ -860,6 +867,10 @@ pane_redis_draw(void *arg, WINDOW *win, bool focused)
 		rp_draw_pubsub(rp, win, 2, h - 2);
 		return;
 	}
+	if (rdclients_active(rp->clients)) {
+		rdclients_draw(rp->clients, win, focused);
+		return;
+	}
 	if (rp->full_pubsub) {
 		rp_draw_pubsub(rp, win, 0, h);
 		return;
@@ -941,11 +952,16 @@ pane_redis_key(void *arg, int ch)
 
 	if (rp->editing)
 		return (rp_edit_key(rp, ch));
+	if (rdclients_active(rp->clients))
+		return (rdclients_key(rp->clients, ch));
 	if (dash_view_active(rp->keyspace))
 		return (dash_view_key(rp->keyspace, ch, 'k'));
 	switch (ch) {
 	case 'k':
 		dash_view_open(rp->keyspace);
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 'C':
+		rdclients_open(rp->clients);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case 's':
 		rp->editing = true;

@@ -7,6 +7,9 @@ libmcpdb_a_SOURCES += \
 	src/tui/dash-query.c src/tui/dash-query.h \
 	src/tui/dash-view.c src/tui/dash-view.h src/tui/dash-vacuum.c src/tui/dash-io.c \
 	src/tui/dash-keyspace.c src/tui/dash-stmt.c \
+	src/tui/dash-signal.c src/tui/dash-signal.h \
+	src/tui/dash-locks.c src/tui/dash-locks.h \
+	src/tui/rdclients.c src/tui/rdclients.h \
 	src/tui/pane-migrate.c \
 	src/tui/pane-schema.c \
 	src/tui/pane-seeds.c

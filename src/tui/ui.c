@@ -328,6 +328,12 @@ ui_conn(struct ui *ui)
 	return (ui->conn);
 }
 
+struct poller *
+ui_poller(struct ui *ui)
+{
+	return (ui->poller);
+}
+
 struct logger *
 ui_log(struct ui *ui)
 {

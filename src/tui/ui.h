@@ -69,6 +69,9 @@ const struct snapshot *ui_snapshot(struct ui *);
  * mcpdb/tui), for jobs; the poller reports its pool as "console". Borrowed.
  */
 struct conn	*ui_conn(struct ui *);
+struct poller;
+/* The dashboards' poller (poller_want_locks, poller_wake), or NULL. Borrowed. */
+struct poller	*ui_poller(struct ui *);
 /* The logger (its ring feeds the Log pane). Borrowed. */
 struct logger	*ui_log(struct ui *);
 /* How mcpdb was invoked (for commands that re-run it). */
