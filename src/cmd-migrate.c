@@ -929,12 +929,16 @@ static int
 cmd_migrate_lint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
 	struct miglint	 l;
+	struct mig_vars	 vars;
+	char		 origin[160];
 	char		*dir = NULL, *line;
 	size_t		 i;
 	int		 rc = 0;
 	cJSON		*doc, *arr, *o;
 
 	miglint_init(&l);
+	migrate_vars(ctx->target, &vars, origin, sizeof(origin));
+	l.vars = &vars;
 	if (cmd_nargs(a) == 0) {
 		dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
 		rc = miglint_dir(&l, dir, err);
@@ -1225,9 +1229,11 @@ static const struct cmd_entry cmd_migrate_lint_entry = {
 	.help = "Rules: volatile-default, index-not-concurrent, alter-type, set-not-null,\n"
 	    "foreign-key-not-valid, check-not-valid, drop-if-exists (down files). Silence one\n"
 	    "statement with \"-- mcpdb:lint-ignore RULE REASON\" before or in it; a directory\n"
-	    "with a .mcpdb-lint file of \"RULE REASON\" lines. Exit 3 with findings, 2 when a\n"
-	    "file cannot be read.",
+	    "with a .mcpdb-lint file of \"RULE REASON\" lines. ${NAME} placeholders are\n"
+	    "expanded first. Exit 3 with findings, 2 when a file cannot be read.",
 	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = -1,
+	/* the target only for its migrations_dir and placeholders: no server */
+	.flags = CMD_NEEDS_TARGET,
 	.complete = CC_FILE, .exec = cmd_migrate_lint_exec,
 };
 

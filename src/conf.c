@@ -454,6 +454,8 @@ conf_target_done(struct conf_target *t)
 	free(t->seeds_dir);
 	conf_strv_free(t->redis_opts.sentinels);
 	free(t->redis_opts.sentinel_master);
+	conf_strv_free(t->migrate.ph_names);
+	conf_strv_free(t->migrate.ph_values);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -976,17 +978,74 @@ conf_parse_redis_opts(struct conf_vctx *v, const char *path, const cJSON *j,
 	    "backoff_cap_ms", r->backoff_cap_ms));
 }
 
+/*
+ * The "placeholders" object of "migrate": names like SQL identifiers
+ * ([A-Za-z_][A-Za-z0-9_]*, at most 63 bytes), values one-line strings.
+ */
+static int
+conf_get_placeholders(struct conf_vctx *v, const char *path, const cJSON *j,
+    struct conf_migrate *mg)
+{
+	const cJSON	*m;
+	const char	*p;
+	char		 sub[256];
+	size_t		 n = 0, i;
+
+	if (conf_check_members(v, path, j, NULL) == -1)
+		return (-1);
+	for (m = j->child; m != NULL; m = m->next)
+		n++;
+	conf_strv_free(mg->ph_names);
+	conf_strv_free(mg->ph_values);
+	mg->ph_names = xcalloc(n + 1, sizeof(char *));
+	mg->ph_values = xcalloc(n + 1, sizeof(char *));
+	mg->nph = 0;
+	for (m = j->child, i = 0; m != NULL; m = m->next, i++) {
+		conf_path_join(sub, sizeof(sub), path, m->string);
+		p = m->string;
+		if (!(isalpha((unsigned char)*p) || *p == '_') ||
+		    strlen(p) > 63)
+			return (conf_fail(v, sub, "bad placeholder name (letters, "
+			    "digits and _, not starting with a digit, at most 63)"));
+		for (; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_')
+				return (conf_fail(v, sub, "bad placeholder name "
+				    "(letters, digits and _, not starting with a "
+				    "digit, at most 63)"));
+		if (!cJSON_IsString(m))
+			return (conf_fail_got(v, sub, "a string", m));
+		for (p = m->valuestring; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return (conf_fail(v, sub, "a placeholder value is "
+				    "one line without control characters"));
+		mg->ph_names[i] = xstrdup(m->string);
+		mg->ph_values[i] = xstrdup(m->valuestring);
+		mg->nph++;
+	}
+	return (0);
+}
+
 /* The "migrate" object. */
 static int
 conf_parse_migrate(struct conf_vctx *v, const char *path, const cJSON *j,
     struct conf_migrate *mg)
 {
+	static const char *const extra[] = { "placeholders", NULL };
 	const char	*names[8];
+	const cJSON	*m;
+	char		 sub[256];
 
-	conf_ikey_names(conf_migrate_keys, NULL, names, 8);
-	if (conf_check_members(v, path, j, names) == -1)
+	conf_ikey_names(conf_migrate_keys, extra, names, 8);
+	if (conf_check_members(v, path, j, names) == -1 ||
+	    conf_get_ints(v, path, j, conf_migrate_keys, mg) == -1)
 		return (-1);
-	return (conf_get_ints(v, path, j, conf_migrate_keys, mg));
+	for (m = j->child; m != NULL; m = m->next)
+		if (strcmp(m->string, "placeholders") == 0) {
+			conf_path_join(sub, sizeof(sub), path, m->string);
+			if (conf_get_placeholders(v, sub, m, mg) == -1)
+				return (-1);
+		}
+	return (0);
 }
 
 /* The "replication" object: health's lag thresholds. */

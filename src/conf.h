@@ -127,6 +127,14 @@ struct conf_migrate {
 	int	lock_timeout_ms;	/* advisory-lock wait, default 10000 */
 	int	ddl_lock_timeout_ms;	/* SET lock_timeout per migration, default 5000 */
 	int	statement_timeout_ms;	/* per migration, default 0 = none */
+	/*
+	 * "placeholders": { "NAME": "value", ... }, the ${NAME} of migration
+	 * files (see migfile.h). Parallel arrays of nph entries, file order;
+	 * NULL/0 when not given.
+	 */
+	char	**ph_names;
+	char	**ph_values;
+	size_t	  nph;
 };
 
 /*

@@ -721,6 +721,8 @@ mig_position(const char *sql, const struct mig_stmt *st, int pos, int *line,
 
 /* -------------------------------------------------------------- directory */
 
+static void	mig_problems_finish(struct buf *, char **, struct mc_err *);
+
 /* A file name seen in the directory, before pairing. */
 struct mig_name {
 	char		*fname;
@@ -865,8 +867,8 @@ migset_load(const char *dir, unsigned flags, char **problems, struct mc_err *err
 	struct mig_name	*names;
 	struct mig_file	*f;
 	struct buf	 b;
-	size_t		 n, i, j, k, nprob;
-	char		*msg, *nl;
+	size_t		 n, i, j, k;
+	char		*msg;
 	int		 width;
 
 	if (problems != NULL)
@@ -933,6 +935,21 @@ migset_load(const char *dir, unsigned flags, char **problems, struct mc_err *err
 		return (set);
 	}
 	migset_free(set);
+	mig_problems_finish(&b, problems, err);
+	return (NULL);
+}
+
+/*
+ * Sum up the problem lines of b into err (the first one, and how many more)
+ * and hand them to *problems when not NULL. Frees b.
+ */
+static void
+mig_problems_finish(struct buf *bp, char **problems, struct mc_err *err)
+{
+	struct buf	 b = *bp;
+	size_t		 nprob;
+	char		*nl;
+
 	for (nprob = 1, nl = b.data; (nl = strchr(nl, '\n')) != NULL; nl++)
 		nprob++;
 	nl = strchr(b.data, '\n');
@@ -944,7 +961,6 @@ migset_load(const char *dir, unsigned flags, char **problems, struct mc_err *err
 	if (problems != NULL)
 		*problems = buf_detach(&b);
 	buf_done(&b);
-	return (NULL);
 }
 
 void
@@ -1160,4 +1176,205 @@ mig_diff(const char *a, const char *b, const char *label_a, const char *label_b)
 	d = buf_detach(&out);
 	buf_done(&out);
 	return (d);
+}
+
+/* ----------------------------------------------------------- placeholders */
+
+/* Length of a placeholder "${NAME}" starting at s[i], or 0 when none. */
+static size_t
+mig_ph_len(const char *s, size_t len, size_t i)
+{
+	size_t	j = i + 2;
+
+	if (j >= len || s[i] != '$' || s[i + 1] != '{' ||
+	    !(isalpha((unsigned char)s[j]) || s[j] == '_'))
+		return (0);
+	while (j < len && (isalnum((unsigned char)s[j]) || s[j] == '_'))
+		j++;
+	if (j >= len || s[j] != '}' || j - i - 2 > 63)
+		return (0);
+	return (j - i + 1);
+}
+
+/* Append the value of the placeholder s[i..i+n) to b; -1 with err if none. */
+static int
+mig_ph_put(struct buf *b, const char *path, const char *s, size_t i, size_t n,
+    const struct mig_vars *vars, size_t *nused, struct mc_err *err)
+{
+	size_t	k, nl = n - 3;
+	int	line, col;
+
+	for (k = 0; vars != NULL && k < vars->n; k++)
+		if (strlen(vars->names[k]) == nl &&
+		    memcmp(vars->names[k], s + i + 2, nl) == 0) {
+			buf_puts(b, vars->values[k]);
+			(*nused)++;
+			return (0);
+		}
+	mig_linecol(s, i, &line, &col);
+	return (mc_err_set(err, MC_E_INPUT, "%s:%d:%d: placeholder %.*s is not "
+	    "defined (define it in %s, or write $%.*s for the text itself inside "
+	    "a string)", path ? path : "(sql)", line, col, (int)n, s + i,
+	    vars != NULL && vars->origin != NULL ? vars->origin :
+	    "the target's \"migrate\": { \"placeholders\" }", (int)n, s + i));
+}
+
+/* Copy the string or quoted identifier s[i..end) to b, expanding in it. */
+static int
+mig_expand_quoted(struct buf *b, const char *path, const char *s, size_t i,
+    size_t end, const struct mig_vars *vars, size_t *nused, struct mc_err *err)
+{
+	size_t	n;
+
+	while (i < end) {
+		if (s[i] == '$' && i + 1 < end && s[i + 1] == '$' &&
+		    (n = mig_ph_len(s, end, i + 1)) > 0) {
+			buf_append(b, s + i + 1, n);	/* $${NAME}: literal */
+			i += n + 1;
+		} else if (s[i] == '$' && (n = mig_ph_len(s, end, i)) > 0) {
+			if (mig_ph_put(b, path, s, i, n, vars, nused, err) == -1)
+				return (-1);
+			i += n;
+		} else
+			buf_putc(b, s[i++]);
+	}
+	return (0);
+}
+
+char *
+mig_expand(const char *path, const char *s, size_t len,
+    const struct mig_vars *vars, size_t *outlen, size_t *nused,
+    struct mc_err *err)
+{
+	struct buf	b;
+	size_t		i = 0, j, k, n;
+	int		escape;
+
+	*nused = 0;
+	buf_init(&b);
+	while (i < len) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if ((c == '-' && i + 1 < len && s[i + 1] == '-') ||
+		    (c == '/' && i + 1 < len && s[i + 1] == '*')) {
+			/* comments run (and stay) as written */
+			if ((j = mig_skip_quoted(s, len, i, 0)) == (size_t)-1)
+				j = len;
+			buf_append(&b, s + i, j - i);
+			i = j;
+		} else if (c == '\'' || c == '"') {
+			if ((j = mig_skip_quoted(s, len, i, 0)) == (size_t)-1)
+				j = len;
+			if (mig_expand_quoted(&b, path, s, i, j, vars, nused,
+			    err) == -1)
+				goto fail;
+			i = j;
+		} else if (c == '$' && (n = mig_ph_len(s, len, i)) > 0) {
+			if (mig_ph_put(&b, path, s, i, n, vars, nused, err) == -1)
+				goto fail;
+			i += n;
+		} else if (c == '$') {
+			/* a dollar-quoted body is never touched */
+			if ((j = mig_skip_quoted(s, len, i, 0)) == (size_t)-1)
+				j = len;
+			if (j == i)
+				j = i + 1;
+			buf_append(&b, s + i, j - i);
+			i = j;
+		} else if (mig_ident_start(c)) {
+			for (j = i; j < len && mig_ident_char((unsigned char)s[j]) &&
+			    !(s[j] == '$' && j + 1 < len && s[j + 1] == '{'); j++)
+				;
+			escape = (j - i == 1 && (c == 'E' || c == 'e'));
+			buf_append(&b, s + i, j - i);
+			i = j;
+			if (j < len && s[j] == '\'' && escape) {
+				if ((k = mig_skip_quoted(s, len, j, 1)) == (size_t)-1)
+					k = len;
+				if (mig_expand_quoted(&b, path, s, j, k, vars, nused,
+				    err) == -1)
+					goto fail;
+				i = k;
+			}
+		} else
+			buf_putc(&b, s[i++]);
+	}
+	*outlen = b.len;
+	return (buf_detach(&b));
+fail:
+	buf_done(&b);
+	return (NULL);
+}
+
+/* Expand one script in place (see migset_expand); problems go to b. */
+static void
+mig_script_expand(struct mig_script *sc, const struct mig_vars *vars,
+    struct buf *b)
+{
+	struct mc_err	 e;
+	const char	*why;
+	char		*x;
+	size_t		 n, nused, i;
+
+	if (sc->sql == NULL)
+		return;
+	if ((x = mig_expand(sc->path, sc->sql, sc->len, vars, &n, &nused,
+	    &e)) == NULL) {
+		mig_problem(b, e.msg);
+		return;
+	}
+	if (nused == 0) {
+		free(x);
+		return;
+	}
+	free(sc->sql);
+	free(sc->stmts);
+	sc->stmts = NULL;
+	sc->nstmts = 0;
+	sc->sql = x;
+	sc->len = n;
+	sc->nexpanded = nused;
+	if (memchr(sc->sql, '\0', sc->len) != NULL) {
+		mig_problem(b, "placeholder value with a NUL byte");
+		return;
+	}
+	if (mig_split(sc->path, sc->sql, sc->len, &sc->stmts, &sc->nstmts,
+	    &e) == -1) {
+		x = xasprintf("%s (after placeholders were expanded)", e.msg);
+		mig_problem(b, x);
+		free(x);
+		return;
+	}
+	for (i = 0; i < sc->nstmts; i++)
+		if ((why = mig_stmt_problem(sc->sql, &sc->stmts[i],
+		    sc->no_tx)) != NULL) {
+			x = xasprintf("%s:%d:%d: %s (after placeholders were "
+			    "expanded)", sc->path, sc->stmts[i].line,
+			    sc->stmts[i].col, why);
+			mig_problem(b, x);
+			free(x);
+			return;
+		}
+}
+
+int
+migset_expand(struct mig_set *set, const struct mig_vars *vars,
+    char **problems, struct mc_err *err)
+{
+	struct buf	b;
+	size_t		i;
+
+	if (problems != NULL)
+		*problems = NULL;
+	buf_init(&b);
+	for (i = 0; i < set->n; i++) {
+		mig_script_expand(&set->files[i].up, vars, &b);
+		mig_script_expand(&set->files[i].down, vars, &b);
+	}
+	if (b.len == 0) {
+		buf_done(&b);
+		return (0);
+	}
+	mig_problems_finish(&b, problems, err);
+	return (-1);
 }

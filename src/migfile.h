@@ -51,6 +51,7 @@ struct mig_script {
 	int		 statement_timeout_ms;	/* directive, or -1 for the config */
 	struct mig_stmt	*stmts;
 	size_t		 nstmts;
+	size_t		 nexpanded;	/* placeholders replaced (migset_expand) */
 };
 
 /* One migration: both files. */
@@ -138,5 +139,43 @@ void	mig_position(const char *sql, const struct mig_stmt *, int pos,
  */
 char	*mig_diff(const char *a, const char *b, const char *label_a,
 	    const char *label_b);
+
+/*
+ * Placeholders. ${NAME} (NAME: [A-Za-z_][A-Za-z0-9_]*) is replaced by the
+ * value given for NAME (the target's "migrate": { "placeholders": {...} })
+ * in SQL text, in '...' / E'...' strings and in "..." identifiers; never in
+ * comments (-- and nested block comments) nor in dollar-quoted bodies
+ * ($$...$$, $tag$...$tag$), which run exactly as written. Inside a string or
+ * a quoted identifier $${NAME} stands for a literal ${NAME} (in SQL text $$
+ * opens a dollar quote, and a bare ${ is no SQL, so no escape is needed
+ * there). Anything else with a $ (${1}, ${ x}) is left as written. A NAME
+ * with no value is refused. The checksum is taken before expansion: the
+ * file as written, so a new value is not drift.
+ */
+struct mig_vars {
+	char *const	*names;
+	char *const	*values;
+	size_t		 n;
+	const char	*origin;	/* where they are defined, for messages */
+};
+
+/*
+ * Expand the placeholders of sql (len bytes). Returns the new text (caller
+ * frees; *outlen set, *nused the number of placeholders replaced), or NULL
+ * with err (MC_E_INPUT) "path:line:col: placeholder ${NAME} is not defined
+ * (...)" for the first undefined one.
+ */
+char	*mig_expand(const char *path, const char *sql, size_t len,
+	    const struct mig_vars *, size_t *outlen, size_t *nused,
+	    struct mc_err *);
+
+/*
+ * Expand every script of set in place (the text that runs and is shown;
+ * the checksum stays the file's), then split and check again. Returns 0,
+ * or -1 with err holding the first problem and *problems (when not NULL)
+ * every one, as migset_load does.
+ */
+int	migset_expand(struct mig_set *, const struct mig_vars *,
+	    char **problems, struct mc_err *);
 
 #endif

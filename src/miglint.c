@@ -910,6 +910,17 @@ miglint_file(struct miglint *l, const char *path, struct mc_err *err)
 
 	if (miglint_read(path, &buf, &len, err) == -1)
 		return (-1);
+	if (l->vars != NULL) {
+		/* lint what would run: the text with ${NAME} expanded */
+		char	*x;
+		size_t	 xlen, nused;
+
+		x = mig_expand(path, buf, len, l->vars, &xlen, &nused, err);
+		free(buf);
+		if ((buf = x) == NULL)
+			return (-1);
+		len = xlen;
+	}
 	rc = miglint_text(l, path, buf, len, err);
 	free(buf);
 	return (rc);

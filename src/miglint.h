@@ -42,6 +42,8 @@
 
 #include "err.h"
 
+struct mig_vars;
+
 /* One finding. */
 struct miglint_finding {
 	char		*path;		/* as given */
@@ -65,6 +67,8 @@ struct miglint {
 	size_t			 npending;
 	char			**dirignore;	/* rules of .mcpdb-lint */
 	size_t			 ndirignore;
+	/* Placeholders to expand before linting a file (migfile.h), or NULL. */
+	const struct mig_vars	*vars;
 };
 
 /* Start an empty run. */

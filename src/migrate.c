@@ -1517,6 +1517,10 @@ migrate_plan_sql(struct migrun *r, const struct mig_file *f, enum migrate_act ac
 		buf_printf(&b, "BEGIN;\nSET LOCAL lock_timeout = '%dms';\n"
 		    "SET LOCAL statement_timeout = '%dms';\nSET LOCAL mcpdb.migration = '%s';\n",
 		    lt, stt, f->id);
+	if (sc->nexpanded > 0)
+		buf_printf(&b, "-- %zu placeholder%s expanded from "
+		    "targets.%s.migrate.placeholders\n", sc->nexpanded,
+		    sc->nexpanded == 1 ? "" : "s", r->t->name);
 	for (i = 0; i < sc->nstmts; i++)
 		buf_printf(&b, "%.*s\n", (int)sc->stmts[i].len, sc->sql + sc->stmts[i].off);
 	if (act == MACT_APPLY)
@@ -1536,6 +1540,29 @@ migrate_plan_sql(struct migrun *r, const struct mig_file *f, enum migrate_act ac
 
 /* -------------------------------------------------------------- commands */
 
+void
+migrate_vars(const struct conf_target *t, struct mig_vars *vars,
+    char *origin, size_t len)
+{
+	snprintf(origin, len, "targets.%s.migrate.placeholders",
+	    t != NULL && t->name != NULL ? t->name : "NAME");
+	vars->names = t != NULL ? t->migrate.ph_names : NULL;
+	vars->values = t != NULL ? t->migrate.ph_values : NULL;
+	vars->n = t != NULL ? t->migrate.nph : 0;
+	vars->origin = origin;
+}
+
+int
+migrate_expand(const struct conf_target *t, struct mig_set *set,
+    char **problems, struct mc_err *err)
+{
+	struct mig_vars	 vars;
+	char		 origin[160];
+
+	migrate_vars(t, &vars, origin, sizeof(origin));
+	return (migset_expand(set, &vars, problems, err));
+}
+
 /*
  * Load the files of the run's directory into r->set. A refused directory is
  * a configuration error (exit status 2): nothing was run. With several
@@ -1549,6 +1576,10 @@ migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
 	size_t		 n = 1;
 
 	r->set = migset_load(dir, 0, &probs, err);
+	if (r->set != NULL && migrate_expand(r->t, r->set, &probs, err) == -1) {
+		migset_free(r->set);
+		r->set = NULL;
+	}
 	if (r->set == NULL && err != NULL) {
 		err->code = MC_E_CONFIG;
 		for (p = probs; p != NULL && (p = strchr(p, '\n')) != NULL; p++)

@@ -120,6 +120,16 @@ void	migrate_opts_init(struct migrate_opts *);
  */
 char	*migrate_dir(const struct conf_target *, const char *flag_dir);
 
+/*
+ * Expand the ${NAME} placeholders of every file of set with t's
+ * "migrate"."placeholders" (see migset_expand). 0, or -1 with err.
+ */
+int	migrate_expand(const struct conf_target *, struct mig_set *,
+	    char **problems, struct mc_err *);
+/* t's placeholders as vars; origin (len bytes) names where they live. */
+void	migrate_vars(const struct conf_target *, struct mig_vars *,
+	    char *origin, size_t len);
+
 /* A tag (mcpdb.migration_tags): a name for an applied state of the ledger. */
 struct migrate_tag {
 	char		*name;

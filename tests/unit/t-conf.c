@@ -1252,6 +1252,65 @@ test_redis_tls(void)
 	free(text);
 }
 
+/* "migrate": { "placeholders" }: read in file order, bad ones refused. */
+static void
+test_placeholders(void)
+{
+	static const struct { const char *opts, *want; } bad[] = {
+		{ "\"placeholders\": [1]",
+		    "targets.t.migrate.placeholders: expected an object, got an array" },
+		{ "\"placeholders\": { \"app_role\": 1 }",
+		    "targets.t.migrate.placeholders.app_role: expected a string, got 1" },
+		{ "\"placeholders\": { \"1x\": \"a\" }",
+		    "targets.t.migrate.placeholders.1x: bad placeholder name" },
+		{ "\"placeholders\": { \"a-b\": \"a\" }",
+		    "targets.t.migrate.placeholders.a-b: bad placeholder name" },
+		{ "\"placeholders\": { \"a\": \"x\", \"a\": \"y\" }",
+		    "targets.t.migrate.placeholders.a: duplicate key" },
+		{ "\"placeholders\": { \"a\": \"x\\ny\" }",
+		    "targets.t.migrate.placeholders.a: a placeholder value is one line" },
+		{ "\"placeholder\": {}",
+		    "targets.t.migrate.placeholder: unknown key (did you mean "
+		    "\"placeholders\"?)" },
+	};
+	const struct conf_target	*t;
+	struct mc_err			 err;
+	struct conf			*c;
+	char				*path, *text;
+	size_t				 i;
+
+	env_reset();
+	path = write_file("ph.json", 0600, "{ \"targets\": { \"t\": { "
+	    "\"pg\": \"dbname=x\", \"migrate\": { \"lock_timeout_ms\": 5, "
+	    "\"placeholders\": { \"app_role\": \"svc_prod\", \"_s2\": \"\" } } } } }");
+	c = load_file(path, &err);
+	ok(c != NULL, "placeholders load: %s", err.msg);
+	t = c != NULL ? conf_find_target(c, "t") : NULL;
+	if (t != NULL) {
+		is_int((long long)t->migrate.nph, 2, "two placeholders");
+		is_str(t->migrate.ph_names[0], "app_role", "first name");
+		is_str(t->migrate.ph_values[0], "svc_prod", "first value");
+		is_str(t->migrate.ph_names[1], "_s2", "second name");
+		is_str(t->migrate.ph_values[1], "", "an empty value is allowed");
+		is_int(t->migrate.lock_timeout_ms, 5, "the ints still read");
+	} else
+		skip(6, "no target");
+	conf_free(c);
+	free(path);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		text = xasprintf("{ \"targets\": { \"t\": { \"pg\": \"dbname=x\", "
+		    "\"migrate\": { %s } } } }", bad[i].opts);
+		path = write_file("ph-bad.json", 0600, text);
+		c = load_file(path, &err);
+		ok(c == NULL && err.code == MC_E_CONFIG, "refused: %s",
+		    bad[i].opts);
+		like(err.msg, bad[i].want, "  %s", err.msg);
+		conf_free(c);
+		free(path);
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -1281,6 +1340,7 @@ main(void)
 	test_put_target_default();
 	test_replication();
 	test_redis_tls();
+	test_placeholders();
 
 	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(tmpdir);

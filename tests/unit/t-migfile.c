@@ -375,6 +375,129 @@ test_diff(void)
 	free(d);
 }
 
+/* Expand sql with app_role=svc_prod, schema=billing; NULL on error. */
+static char *
+xp(const char *sql, size_t *nused, struct mc_err *err)
+{
+	static char *const	names[] = { "app_role", "schema", NULL };
+	static char *const	values[] = { "svc_prod", "billing", NULL };
+	struct mig_vars		vars = { names, values, 2, "targets.t.migrate.placeholders" };
+	size_t			n, u;
+
+	return (mig_expand("x.up.sql", sql, strlen(sql), &vars, &n,
+	    nused != NULL ? nused : &u, err));
+}
+
+/* Placeholders: every rule of migfile.h. */
+static void
+test_placeholders(void)
+{
+	struct mc_err	 err = { 0 };
+	char		*x, *probs = NULL, tmpl[] = "/tmp/t-migfile.XXXXXX", *dir, *cmd;
+	size_t		 u;
+	struct mig_set	*set;
+	static char *const	names[] = { "app_role", NULL };
+	static char *const	v1[] = { "svc_a", NULL };
+	static char *const	v2[] = { "svc_b", NULL };
+	static char *const	v3[] = { "CONCURRENTLY i", NULL };
+	struct mig_vars	 vars = { names, v1, 1, "targets.a.migrate.placeholders" };
+	char		 sum[MIG_SUM_LEN + 1];
+
+	x = xp("GRANT SELECT ON t TO ${app_role};", &u, &err);
+	is_str(x, "GRANT SELECT ON t TO svc_prod;", "SQL text: expanded");
+	is_int((long long)u, 1, "one placeholder counted");
+	free(x);
+	x = xp("CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.t_${schema} (a int);", &u, &err);
+	is_str(x, "CREATE SCHEMA billing; CREATE TABLE billing.t_billing (a int);",
+	    "several, also glued to an identifier");
+	is_int((long long)u, 3, "three counted");
+	free(x);
+	x = xp("SELECT '${app_role}', E'\\'${schema}\\'', \"${schema}\";", NULL, &err);
+	is_str(x, "SELECT 'svc_prod', E'\\'billing\\'', \"billing\";",
+	    "'' strings, E'' strings and \"\" identifiers: expanded");
+	free(x);
+	x = xp("SELECT '$${app_role}', \"$${schema}\";", NULL, &err);
+	is_str(x, "SELECT '${app_role}', \"${schema}\";", "$${NAME} in a string: the literal text");
+	free(x);
+	x = xp("-- grant to ${app_role}\n/* ${schema} /* ${nope} */ */ SELECT 1;", &u, &err);
+	is_str(x, "-- grant to ${app_role}\n/* ${schema} /* ${nope} */ */ SELECT 1;",
+	    "comments: never expanded (undefined names there are no error)");
+	is_int((long long)u, 0, "none counted");
+	free(x);
+	x = xp("CREATE FUNCTION f() RETURNS text AS $$ SELECT '${app_role}' $$ LANGUAGE sql;\n"
+	    "DO $b$ BEGIN RAISE NOTICE '${nope}'; END $b$;", &u, &err);
+	is_str(x, "CREATE FUNCTION f() RETURNS text AS $$ SELECT '${app_role}' $$ LANGUAGE sql;\n"
+	    "DO $b$ BEGIN RAISE NOTICE '${nope}'; END $b$;", "dollar-quoted bodies: never expanded");
+	is_int((long long)u, 0, "none counted in bodies");
+	free(x);
+	x = xp("SELECT $1, '${1}', '${ app_role}', 'a$b', foo$bar$;", &u, &err);
+	is_str(x, "SELECT $1, '${1}', '${ app_role}', 'a$b', foo$bar$;",
+	    "other $ forms left as written");
+	is_int((long long)u, 0, "not placeholders");
+	free(x);
+	x = xp("SELECT 1;\nGRANT ALL ON t\n  TO ${app_rol};", NULL, &err);
+	ok(x == NULL && err.code == MC_E_INPUT, "undefined placeholder refused");
+	like(err.msg, "x.up.sql:3:6: placeholder ${app_rol} is not defined", "names file:line:col and it");
+	like(err.msg, "targets.t.migrate.placeholders", "and where to define it");
+	x = xp("SELECT 'a',\n'${missing}';", NULL, &err);
+	ok(x == NULL, "undefined in a string refused");
+	like(err.msg, "x.up.sql:2:2: placeholder ${missing}", "line 2 column 2 (the $)");
+
+	/* a set: the checksum is the file's, the text is expanded, statements re-split */
+	if ((dir = mkdtemp(tmpl)) == NULL)
+		bail_out("mkdtemp");
+	put(dir, "0001_g.up.sql", "GRANT USAGE ON SCHEMA public TO ${app_role};\nSELECT '${app_role};x';\n");
+	put(dir, "0001_g.down.sql", "REVOKE USAGE ON SCHEMA public FROM ${app_role};\n");
+	set = migset_load(dir, 0, &probs, &err);
+	ok(set != NULL, "set with placeholders loads: %s", set ? "" : err.msg);
+	if (set != NULL) {
+		memcpy(sum, set->files[0].up.sum, sizeof(sum));
+		ok(migset_expand(set, &vars, &probs, &err) == 0, "expands: %s", err.msg);
+		is_str(set->files[0].up.sql,
+		    "GRANT USAGE ON SCHEMA public TO svc_a;\nSELECT 'svc_a;x';\n", "up expanded");
+		is_str(set->files[0].down.sql, "REVOKE USAGE ON SCHEMA public FROM svc_a;\n",
+		    "down expanded");
+		is_int((long long)set->files[0].up.nstmts, 2, "two statements after expansion");
+		is_int((long long)set->files[0].up.nexpanded, 2, "two placeholders replaced");
+		is_str(set->files[0].up.sum, sum, "checksum: the file as written");
+	}
+	migset_free(set);
+	set = migset_load(dir, 0, &probs, &err);
+	vars.values = v2;
+	if (set != NULL) {
+		ok(migset_expand(set, &vars, &probs, &err) == 0, "another value expands");
+		is_str(set->files[0].up.sum, sum, "same checksum with another value");
+		like(set->files[0].up.sql, "TO svc_b;", "with the other value");
+	}
+	migset_free(set);
+	vars.n = 0;
+	set = migset_load(dir, 0, &probs, &err);
+	if (set != NULL) {
+		ok(migset_expand(set, &vars, &probs, &err) == -1, "undefined in a set refused");
+		like(err.msg, "0001_g.up.sql:1:33: placeholder ${app_role} is not defined",
+		    "first problem named");
+		like(err.msg, "(and 1 more problem)", "the down counted too");
+		like(probs, "0001_g.down.sql:1:36: placeholder ${app_role}", "every problem listed");
+		free(probs);
+	}
+	migset_free(set);
+	vars.n = 1;
+	put(dir, "0001_g.up.sql", "CREATE INDEX ${app_role} ON t (a);\n");
+	vars.values = v3;
+	set = migset_load(dir, 0, &probs, &err);
+	if (set != NULL) {
+		ok(migset_expand(set, &vars, &probs, &err) == -1,
+		    "expanded text checked again (CONCURRENTLY in a transaction)");
+		like(err.msg, "after placeholders were expanded", "says so");
+		free(probs);
+	}
+	migset_free(set);
+	cmd = xasprintf("rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -387,5 +510,6 @@ main(void)
 	test_dirs();
 	test_tmpdir();
 	test_diff();
+	test_placeholders();
 	return (done_testing());
 }
