@@ -92,7 +92,7 @@ cmd_show_cluster(const char *s)
 	if (rdsuri_cluster_parse(s, &c, NULL) == -1)
 		return (xstrdup("(invalid Redis Cluster URI)"));
 	buf_init(&b);
-	buf_printf(&b, "redis+cluster://");
+	buf_printf(&b, "%s://", c.tls ? "rediss+cluster" : "redis+cluster");
 	if (rdsuri_parse(c.auth_uri, &u, NULL) == 0) {
 		if (u.password != NULL)
 			buf_printf(&b, "%s:***@", u.user ? u.user : "");
@@ -138,6 +138,8 @@ cmd_show_tls_on(const struct conf_target *t)
 	struct rdsuri	u;
 	bool		on;
 
+	if (t->redis != NULL && rdsuri_cluster_is(t->redis))
+		return (rdsuri_cluster_tls(t->redis));
 	if (t->redis == NULL || rdsuri_parse(t->redis, &u, NULL) == -1)
 		return (false);
 	on = u.tls;

@@ -154,6 +154,7 @@ health_redis_cluster(struct rds *r, struct health *h)
 	}
 	h->rd_ok = true;
 	rds_info_init(&h->rd.info);
+	h->rd.tls = h->cv->tls;	/* rediss+cluster://: one node's session */
 	/* A dead replica (or a failed-over master) is shown, not fatal: exit 3 only for slots. */
 	if (!rds_cluster_view_ok(h->cv, why, sizeof(why)))
 		health_problem(h, "%s", why);
@@ -387,6 +388,7 @@ health_json(const struct conf_target *t, const struct health *h)
 	if (h->rd_configured && h->cv != NULL) {
 		cJSON_AddBoolToObject(rd, "reachable", h->rd_ok);
 		cJSON_AddItemToObject(rd, "cluster", rds_cluster_view_json(h->cv));
+		cJSON_AddItemToObject(rd, "tls", health_tls_json(&h->rd.tls));
 	} else if (h->rd_configured) {
 		cJSON_AddBoolToObject(rd, "reachable", h->rd_ok);
 		if (h->rd_ok) {
@@ -485,16 +487,16 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		    used, max, hit, (long long)i->total_keys, h->rd_open, h->rd_max);
 		table_add(tb, "redis", "up", d);
 		free(d);
-		if (h->rd.tls.tls) {
-			char	tl[320];
-			int	lv;
-
-			lv = health_tls_text(&h->rd.tls, tl, sizeof(tl));
-			table_add(tb, "redis tls", lv == 0 ? "" : lv == 1 ?
-			    "WARN" : "FAIL", tl);
-		}
 	} else
 		table_add(tb, "redis", "DOWN", h->rd_error);
+	if (h->rd_configured && h->rd_ok && h->rd.tls.tls) {
+		char	tl[320];
+		int	lv;
+
+		lv = health_tls_text(&h->rd.tls, tl, sizeof(tl));
+		table_add(tb, "redis tls", lv == 0 ? "" : lv == 1 ?
+		    "WARN" : "FAIL", tl);
+	}
 	out_table(ctx->out, tb);
 	table_free(tb);
 	if (h->cv != NULL)
@@ -921,21 +923,24 @@ cmd_doctor_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *er
 		    "without a reachable master, %zu nodes%s%s", h.cv->state,
 		    h.cv->uncovered, h.cv->nnodes, h.problems.len ? "; " : "",
 		    h.problems.data);
-	else if (h.rd_ok) {
-		char	tl[320];
-		int	lv;
-
+	else if (h.rd_ok)
 		doctor_add(&d, "redis", h.problems.len ? 1 : 0, "Redis %s %s, rtt %.2f ms%s%s",
 		    h.rd.info.version, h.rd.info.role, h.rd.rtt_us / 1000.0,
 		    h.problems.len ? "; " : "", h.problems.data);
+	else
+		doctor_add(&d, "redis", 2, "%s", h.rd_error);
+	if (h.rd_configured && h.rd_ok) {
+		char	tl[320];
+		int	lv;
+
+		/* A cluster's line is from the first node that answered. */
 		if (h.rd.tls.tls) {
 			lv = health_tls_text(&h.rd.tls, tl, sizeof(tl));
 			doctor_add(&d, "redis tls", lv, "%s", tl);
 		} else
 			doctor_add(&d, "redis tls", 0, "not used (plaintext "
 			    "connection; rediss:// turns TLS on)");
-	} else
-		doctor_add(&d, "redis", 2, "%s", h.rd_error);
+	}
 	buf_done(&h.problems);
 	free(h.cv);
 	if (ctx->json) {

@@ -27,6 +27,7 @@
 #include "out.h"
 #include "rds-int.h"
 #include "rds.h"
+#include "rdstls.h"
 #include "xmem.h"
 
 #define RCL_NONE		0xffff	/* owner[] of an unassigned slot */
@@ -49,6 +50,8 @@ struct rds_cluster {
 	char			*auth_uri;	/* redis:// URI whose user/password/db nodes use */
 	struct conf_redis	 opts;		/* sentinel fields cleared */
 	int			 timeout_ms;	/* connect + command: a map read's budget */
+	bool			 tls;		/* rediss+cluster:// (or a rediss:// seed) */
+	struct rds		*front;		/* the client routing through us; set once */
 
 	pthread_mutex_t		 mtx;		/* everything below; never held during I/O */
 	struct rcl_node		**nodes;	/* never removed: pointers stay valid */
@@ -307,6 +310,28 @@ rcl_split_addr(char *s, char **host, int *port)
 	return (**host != '\0');
 }
 
+/*
+ * Node n's newest TLS session details become the front's (health, doctor
+ * and the pane read them there). Takes the two clients' locks in turn,
+ * never both; cl->mtx is not held.
+ */
+static void
+rcl_tls_note(struct rds_cluster *cl, struct rcl_node *n)
+{
+	struct rdstls_info	ti;
+
+	if (!cl->tls || cl->front == NULL)
+		return;
+	pthread_mutex_lock(&n->r->mtx);
+	ti = n->r->tlsinfo;
+	pthread_mutex_unlock(&n->r->mtx);
+	if (!ti.tls)
+		return;
+	pthread_mutex_lock(&cl->front->mtx);
+	cl->front->tlsinfo = ti;
+	pthread_mutex_unlock(&cl->front->mtx);
+}
+
 /* A new router for the given auth URI and seeds. */
 static struct rds_cluster *
 rcl_new(const struct conf_target *t, const char *auth_uri,
@@ -320,6 +345,7 @@ rcl_new(const struct conf_target *t, const char *auth_uri,
 	cl->component = xstrdup(component ? component : "cli");
 	cl->tname = xstrdup(t->name ? t->name : "?");
 	cl->auth_uri = xstrdup(auth_uri);
+	cl->tls = strncasecmp(auth_uri, "rediss://", 9) == 0;
 	cl->opts = t->redis_opts;
 	cl->opts.sentinels = NULL;
 	cl->opts.nsentinels = 0;
@@ -409,6 +435,7 @@ rcl_parse_shards(struct rds_cluster *cl, const struct rds_reply *rep,
 	const struct rds_reply	*slots, *nodes, *nd, *role, *ip, *ep;
 	const char		*host;
 	size_t			 i, j, k;
+	long			 port;
 
 	for (i = 0; i < rep->n; i++) {
 		slots = rcl_map_get(&rep->elem[i], "slots");
@@ -426,10 +453,18 @@ rcl_parse_shards(struct rds_cluster *cl, const struct rds_reply *rep,
 			ep = rcl_map_get(nd, "endpoint");
 			host = ip && ip->type == RDS_STRING && ip->len > 0 ? ip->str :
 			    ep && ep->type == RDS_STRING ? ep->str : NULL;
+			/*
+			 * A TLS cluster (tls-cluster yes) lists the TLS port
+			 * as "tls-port", and "port" only when a plaintext
+			 * one is open too: dial the one of our transport.
+			 */
+			port = rcl_int(rcl_map_get(nd, cl->tls ? "tls-port" :
+			    "port"));
+			if (port < 1)
+				port = rcl_int(rcl_map_get(nd, "port"));
 			for (k = 0; k + 1 < slots->n; k += 2)
 				rcl_assign(cl, own, rcl_int(&slots->elem[k]),
-				    rcl_int(&slots->elem[k + 1]), host,
-				    rcl_int(rcl_map_get(nd, "port")));
+				    rcl_int(&slots->elem[k + 1]), host, port);
 			break;
 		}
 	}
@@ -913,8 +948,11 @@ rds_cluster_ping(struct rds_cluster *cl, int64_t *rtt_us, struct mc_err *err)
 		if (rds_ping(cand[j]->r, &rtt, err) == -1) {
 			(void)rcl_refresh(cl, false, NULL);
 			rc = mc_err_prefix(err, "redis cluster master %s: ", cand[j]->addr);
-		} else if (rtt > worst)
-			worst = rtt;
+		} else {
+			if (rtt > worst)
+				worst = rtt;
+			rcl_tls_note(cl, cand[j]);
+		}
 	}
 	free(seen);
 	free(cand);
@@ -1210,6 +1248,26 @@ rds_cluster_stats(struct rds_cluster *cl)
 	return (st);
 }
 
+/*
+ * Dial node n for a caller that keeps the connection (Pub/Sub): over TLS
+ * when the target is rediss+cluster:// (*tls gets the session; NULL tls
+ * refuses a TLS node, as rds_dial does). The node's TLS session details
+ * become the front's, for health and doctor.
+ */
+static int
+rcl_dial_node(struct rds_cluster *cl, struct rcl_node *n, const char *suffix,
+    redisContext **out, struct rdstls **tls, char *ep, size_t eplen,
+    struct mc_err *err)
+{
+	if (tls == NULL)
+		return (rds_dial(n->r, suffix, out, ep, eplen, err));
+	if (rds_dial_tls(n->r, suffix, out, tls, ep, eplen, err) == -1)
+		return (-1);
+	if (*tls != NULL)
+		rcl_tls_note(cl, n);
+	return (0);
+}
+
 /* The first master's client (or the first node's). */
 struct rds *
 rds_cluster_any(struct rds_cluster *cl, struct mc_err *err)
@@ -1224,7 +1282,8 @@ rds_cluster_any(struct rds_cluster *cl, struct mc_err *err)
 /* Dial the first node that accepts a connection (masters first). */
 int
 rds_cluster_dial(struct rds_cluster *cl, const char *suffix,
-    redisContext **out, char *ep, size_t eplen, struct mc_err *err)
+    redisContext **out, struct rdstls **tls, char *ep, size_t eplen,
+    struct mc_err *err)
 {
 	struct rcl_node	**cand;
 	size_t		  n, i;
@@ -1235,7 +1294,7 @@ rds_cluster_dial(struct rds_cluster *cl, const char *suffix,
 	cand = rcl_candidates(cl, &n);
 	for (i = 0; i < n && rc == -1; i++) {
 		memset(&e, 0, sizeof(e));
-		rc = rds_dial(cand[i]->r, suffix, out, ep, eplen, &e);
+		rc = rcl_dial_node(cl, cand[i], suffix, out, tls, ep, eplen, &e);
 	}
 	free(cand);
 	if (rc == -1) {
@@ -1249,16 +1308,20 @@ rds_cluster_dial(struct rds_cluster *cl, const char *suffix,
 /* Dial the master of slot, the map read again first (see rds-int.h). */
 int
 rds_cluster_dial_slot(struct rds_cluster *cl, int slot, const char *suffix,
-    redisContext **out, char *ep, size_t eplen, struct mc_err *err)
+    redisContext **out, struct rdstls **tls, char *ep, size_t eplen,
+    struct mc_err *err)
 {
 	struct rcl_node	*n;
 
+	*out = NULL;
+	if (tls != NULL)
+		*tls = NULL;
 	if (rcl_refresh(cl, true, err) == -1 ||
 	    (n = rcl_route(cl, slot, err)) == NULL) {
 		snprintf(ep, eplen, "cluster slot %d", slot);
 		return (-1);
 	}
-	return (rds_dial(n->r, suffix, out, ep, eplen, err));
+	return (rcl_dial_node(cl, n, suffix, out, tls, ep, eplen, err));
 }
 
 /* Turn a fresh plain client into the front of cl. */
@@ -1266,6 +1329,7 @@ static void
 rcl_attach(struct rds *r, struct rds_cluster *cl, const char *what)
 {
 	r->cl = cl;
+	cl->front = r;
 	snprintf(r->name, sizeof(r->name), "cluster %.140s", what);
 	snprintf(r->endpoint, sizeof(r->endpoint), "%s", r->name);
 }
@@ -1322,20 +1386,25 @@ rds_cluster_detect(struct rds *r, const struct conf_target *t,
 	struct rds_cluster	*cl;
 	redisContext		*c;
 	redisReply		*rep;
+	struct rdstls		*tls;
 	struct mc_err		 e = { 0 };
 	char			 ep[160];
+	const char		*argv[] = { "INFO", "cluster" };
 	bool			 on;
 
 	if (r->cl != NULL || r->nsentinels > 0 || r->uri.path != NULL ||
 	    r->uri.host == NULL || t->redis == NULL)
 		return (0);
-	if (rds_dial(r, "-probe", &c, ep, sizeof(ep), &e) == -1)
+	/* A rediss:// seed is probed over TLS, and its cluster is all TLS. */
+	if (rds_dial_tls(r, "-probe", &c, &tls, ep, sizeof(ep), &e) == -1)
 		return (0);
-	rep = redisCommand(c, "INFO cluster");
+	rep = tls != NULL ? rdstls_command_argv(tls, c, 2, argv, NULL,
+	    r->command_timeout_ms) : redisCommandArgv(c, 2, argv, NULL);
 	on = rep != NULL && rep->type == REDIS_REPLY_STRING &&
 	    strstr(rep->str, "cluster_enabled:1") != NULL;
 	if (rep != NULL)
 		freeReplyObject(rep);
+	rdstls_close(tls);
 	redisFree(c);
 	if (!on)
 		return (0);
@@ -1554,6 +1623,10 @@ rds_cluster_describe(struct rds *r, struct rds_cluster_view *v,
 			continue;
 		}
 		m->reachable = true;
+		if (h.tls.tls && !v->tls.tls) {
+			v->tls = h.tls;	/* the first node's session: doctor's line */
+			rcl_tls_note(cl, node);
+		}
 		m->rtt_us = h.rtt_us;
 		m->used_memory = h.info.used_memory;
 		m->maxmemory = h.info.maxmemory;

@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "err.h"
 #include "log.h"
+#include "rdstls.h"
 #include "rdsuri.h"
 
 struct rds;
@@ -110,6 +111,7 @@ struct rds_cluster_view {
 	int	uncovered;		/* slots with no reachable master */
 	int	first_uncovered;	/* the first of them, or -1 */
 	uint64_t refreshes, moved, asks; /* the client's map reads and redirects */
+	struct rdstls_info tls;		/* rediss+cluster://: the first answering node's session */
 	size_t	nnodes;			/* masters by first slot, each followed by its replicas */
 	struct rds_cluster_node_view nodes[RDS_CLUSTER_MAX_NODES];
 };

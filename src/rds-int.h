@@ -143,14 +143,20 @@ struct rds_stats *rds_cluster_stats(struct rds_cluster *);
 /* A client of one live node (for CLIENT ID / socket options). NULL with err. */
 struct rds	*rds_cluster_any(struct rds_cluster *, struct mc_err *);
 /*
- * rds_dial to the master of slot, after re-reading the map (sharded
- * Pub/Sub: after a failover the slot has a new master).
+ * rds_dial_tls to the master of slot, after re-reading the map (sharded
+ * Pub/Sub: after a failover the slot has a new master); *tls gets the
+ * session of a rediss+cluster:// node.
  */
 int	rds_cluster_dial_slot(struct rds_cluster *, int slot, const char *suffix,
-	    redisContext **out, char *ep, size_t eplen, struct mc_err *);
-/* rds_dial for a cluster front: the first node that accepts (Pub/Sub). */
+	    redisContext **out, struct rdstls **tls, char *ep, size_t eplen,
+	    struct mc_err *);
+/*
+ * rds_dial_tls for a cluster front: the first node that accepts (Pub/Sub).
+ * With tls NULL a rediss+cluster:// node is refused, as rds_dial does.
+ */
 int	rds_cluster_dial(struct rds_cluster *, const char *suffix,
-	    redisContext **out, char *ep, size_t eplen, struct mc_err *);
+	    redisContext **out, struct rdstls **tls, char *ep, size_t eplen,
+	    struct mc_err *);
 
 /*
  * Sentinel push (rds-watch.c): the watcher is (not) subscribed on sentinel

@@ -329,8 +329,8 @@ rds_sub_connect(struct rds_sub *sub, struct rds_sub_conn *k, char *why, size_t w
 
 	memset(k, 0, sizeof(*k));
 	if ((sub->sharded && sub->r->cl != NULL ?
-	    rds_cluster_dial_slot(sub->r->cl, sub->slot, "-sub", &k->c, k->ep,
-	    sizeof(k->ep), &e) :
+	    rds_cluster_dial_slot(sub->r->cl, sub->slot, "-sub", &k->c,
+	    &k->tls, k->ep, sizeof(k->ep), &e) :
 	    rds_dial_tls(sub->r, "-sub", &k->c, &k->tls, k->ep, sizeof(k->ep),
 	    &e)) == -1) {
 		snprintf(why, whylen, "%s", e.msg);

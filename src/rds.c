@@ -708,7 +708,7 @@ rds_dial_tls(struct rds *r, const char *suffix, redisContext **out,
 	if (tlsout != NULL)
 		*tlsout = NULL;
 	if (r->cl != NULL)
-		return (rds_cluster_dial(r->cl, suffix, out, ep, eplen, err));
+		return (rds_cluster_dial(r->cl, suffix, out, tlsout, ep, eplen, err));
 	if (r->nsentinels > 0) {
 		if (rds_sentinel_resolve(r, host, sizeof(host), &port, via,
 		    sizeof(via), err) == -1) {

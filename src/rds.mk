@@ -29,7 +29,11 @@ TESTS += tests/integ/t-redis-cli.sh tests/integ/t-rds-cluster-cli.sh
 # TLS (rediss://, rdstls.c): private TLS redis-servers, certificates made
 # by the test with openssl (skips without TLS in redis-server).
 TESTS += tests/integ/t-rds-tls.sh
-EXTRA_DIST += tests/integ/t-rds-tls.sh
+EXTRA_DIST += tests/integ/t-rds-tls.sh tests/integ/tls-certs.sh
+# Redis Cluster over TLS (rediss+cluster://) on a TLS cluster of
+# tests/harness/redis-cluster.sh (skips without TLS in redis-server).
+TESTS += tests/integ/t-rds-cluster-tls.sh
+EXTRA_DIST += tests/integ/t-rds-cluster-tls.sh
 # Sharded Pub/Sub (SSUBSCRIBE/SPUBLISH) across a failover, on its own cluster.
 TESTS += tests/integ/t-rds-cluster-sharded.sh
 EXTRA_DIST += tests/integ/t-rds-cluster-sharded.sh

@@ -538,11 +538,29 @@ done:
 
 /* --- redis+cluster:// ---------------------------------------------------- */
 
-/* Is s a redis+cluster:// target? */
+/* Length of s's cluster scheme and "://" (0: not a cluster target). */
+static size_t
+rdsuri_cluster_scheme(const char *s)
+{
+	if (s != NULL && strncasecmp(s, "redis+cluster://", 16) == 0)
+		return (16);
+	if (s != NULL && strncasecmp(s, "rediss+cluster://", 17) == 0)
+		return (17);
+	return (0);
+}
+
+/* Is s a redis+cluster:// or rediss+cluster:// target? */
 bool
 rdsuri_cluster_is(const char *s)
 {
-	return (s != NULL && strncasecmp(s, "redis+cluster://", 16) == 0);
+	return (rdsuri_cluster_scheme(s) != 0);
+}
+
+/* Is s a rediss+cluster:// target (every node over TLS)? */
+bool
+rdsuri_cluster_tls(const char *s)
+{
+	return (rdsuri_cluster_scheme(s) == 17);
 }
 
 /* Parse one "host[:port]" / "[v6][:port]" seed of len bytes into sd. */
@@ -626,13 +644,15 @@ rdsuri_cluster_parse(const char *s, struct rdsuri_cluster *u,
 {
 	const char	*p, *at, *end, *comma, *slash;
 	struct rdsuri	 one;
-	size_t		 n;
+	size_t		 n, plen;
 	char		 first[300];
 
 	memset(u, 0, sizeof(*u));
-	if (!rdsuri_cluster_is(s))
-		return (mc_err_set(err, MC_E_CONFIG, "not a redis+cluster:// URL"));
-	p = s + 16;
+	if ((plen = rdsuri_cluster_scheme(s)) == 0)
+		return (mc_err_set(err, MC_E_CONFIG, "not a redis+cluster:// or "
+		    "rediss+cluster:// URL"));
+	u->tls = plen == 17;
+	p = s + plen;
 	end = p + strlen(p);
 	if ((slash = strchr(p, '/')) != NULL) {
 		if (strcmp(slash, "/") != 0 && strcmp(slash, "/0") != 0)
@@ -666,11 +686,11 @@ rdsuri_cluster_parse(const char *s, struct rdsuri_cluster *u,
 		if (comma == end)
 			break;
 	}
-	n = at ? (size_t)(at - (s + 16)) : 0;
+	n = at ? (size_t)(at - (s + plen)) : 0;
 	snprintf(first, sizeof(first), strchr(u->seeds[0].host, ':') ?
 	    "[%s]:%d" : "%s:%d", u->seeds[0].host, u->seeds[0].port);
-	u->auth_uri = xasprintf("redis://%.*s%s%s", (int)n, s + 16, at ? "@" : "",
-	    first);
+	u->auth_uri = xasprintf("%s://%.*s%s%s", u->tls ? "rediss" : "redis",
+	    (int)n, s + plen, at ? "@" : "", first);
 	/* What is dialled is parsed by rdsuri_parse: refuse here what it would. */
 	if (rdsuri_parse(u->auth_uri, &one, err) == -1) {
 		mc_err_prefix(err, "redis+cluster:// user info: ");

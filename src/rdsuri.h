@@ -77,6 +77,9 @@ char	*rdsuri_echo(const char *s);
  * A Redis Cluster target, "redis+cluster://[user[:password]@]host[:port]
  * [,host[:port]...][/]": its seeds and a redis:// form of the first one
  * that carries the AUTH (parsed again by rdsuri_parse when dialled).
+ * "rediss+cluster://..." is the same over TLS: the auth URI is rediss://,
+ * so every node (seeds, nodes learnt from the map, MOVED and ASK targets)
+ * is dialled with the target's tls_* redis_options.
  */
 #define RDSURI_MAX_SEEDS	32
 
@@ -87,15 +90,18 @@ struct rdsuri_seed {
 
 /* A parsed redis+cluster:// string. Free with rdsuri_cluster_done. */
 struct rdsuri_cluster {
+	bool			 tls;		/* rediss+cluster:// */
 	char			*auth_uri;	/* "redis://[userinfo@]first-seed": carries AUTH */
 	size_t			 nseeds;
 	struct rdsuri_seed	*seeds;
 };
 
-/* Does s start with "redis+cluster://"? */
+/* Does s start with "redis+cluster://" or "rediss+cluster://"? */
 bool	rdsuri_cluster_is(const char *s);
+/* Does s start with "rediss+cluster://" (a cluster over TLS)? */
+bool	rdsuri_cluster_tls(const char *s);
 /*
- * Parse "redis+cluster://[user[:password]@]host[:port][,host[:port]...][/]"
+ * Parse "redis[s]+cluster://[user[:password]@]host[:port][,host[:port]...][/]"
  * (port defaults to 6379, "[v6]:port" allowed, at most
  * RDSURI_MAX_SEEDS seeds, no /db: a cluster has database 0 only).
  * -1 with MC_E_CONFIG and a message naming the bad seed (never the

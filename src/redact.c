@@ -6,7 +6,7 @@
  * separators stay, so conninfo stays conninfo and JSON stays JSON):
  *
  *   scheme://user:SECRET@host        any scheme; redis(s)://SECRET@host and
- *                                    redis+cluster://SECRET@h1,h2 too
+ *                                    redis[s]+cluster://SECRET@h1,h2 too
  *   [ssl]password=SECRET             conninfo, quoted or not, any spacing,
  *   ?password=SECRET&...             query parameters (to '&' or blank)
  *   "password": "SECRET"             JSON-ish keys (also 'password')
@@ -196,7 +196,8 @@ redact_scan_uri(struct rscan *r)
 		return (0);
 	redis = ((j - i == 5 && strncasecmp(s + i, "redis", 5) == 0) ||
 	    (j - i == 6 && strncasecmp(s + i, "rediss", 6) == 0) ||
-	    (j - i == 13 && strncasecmp(s + i, "redis+cluster", 13) == 0));
+	    (j - i == 13 && strncasecmp(s + i, "redis+cluster", 13) == 0) ||
+	    (j - i == 14 && strncasecmp(s + i, "rediss+cluster", 14) == 0));
 	a = j + 3;
 	/*
 	 * Where the user info may end: free text has no structure, so look for

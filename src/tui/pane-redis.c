@@ -820,11 +820,16 @@ rp_draw_tls(WINDOW *win, int y, const struct conf_target *t)
 	bool		tls;
 	int		x = 0;
 
-	if (t == NULL || t->redis == NULL ||
-	    rdsuri_parse(t->redis, &u, NULL) == -1)
+	if (t == NULL || t->redis == NULL)
 		return (0);
-	tls = u.tls;
-	rdsuri_done(&u);
+	if (rdsuri_cluster_is(t->redis))
+		tls = rdsuri_cluster_tls(t->redis);
+	else if (rdsuri_parse(t->redis, &u, NULL) == -1)
+		return (0);
+	else {
+		tls = u.tls;
+		rdsuri_done(&u);
+	}
 	if (!tls)
 		return (0);
 	if (t->redis_opts.tls_insecure)

@@ -28,6 +28,12 @@
 # REDISCLI_AUTH (a password: the nodes want it from every client and from
 # each other, written to a 0600 nodeN/auth.conf, never on a command line;
 # redis-cli reads it from the environment).
+# CLUSTER_TLS_CERT, CLUSTER_TLS_KEY, CLUSTER_TLS_CA (PEM files, all three or
+# none): a TLS cluster: every node listens only on its TLS port (--port 0
+# --tls-port P), the cluster bus and replication are TLS too, clients need
+# no certificate of their own; the paths are kept in DIR/tls (the later
+# verbs read them there), redis-cli is run with --tls, and the URL printed
+# is "rediss+cluster://...".
 # Nodes are only signalled by the pids recorded under DIR, and only while
 # that process still runs in its node directory (a recycled pid is left alone).
 # `mcpdb demo up --redis-cluster` runs this script too (installed next to
@@ -77,6 +83,29 @@ free_port()
 	die "could not find a free TCP port pair (P, P+10000) for P in 20000..31999"
 }
 
+# Load the TLS settings of directory $1 (DIR/tls), if it has any: TLS_ARGS
+# for redis-server, TLS_CLI for redis-cli, both empty for plaintext.
+tls_load()
+{
+	TLS_ARGS= TLS_CLI=
+	[ -f "$1/tls" ] || return 0
+	# shellcheck disable=SC1091 # written by cluster_up below
+	. "$1/tls"
+	TLS_ARGS="--tls-cluster yes --tls-replication yes --tls-auth-clients no"
+	TLS_ARGS="$TLS_ARGS --tls-cert-file $TLS_CERT --tls-key-file $TLS_KEY"
+	TLS_ARGS="$TLS_ARGS --tls-ca-cert-file $TLS_CA"
+	TLS_CLI="--tls --cacert $TLS_CA"
+}
+
+# redis-cli for directory $1 (TLS when it is a TLS cluster), then $2...
+rcli()
+{
+	tls_load "$1"
+	shift
+	# shellcheck disable=SC2086 # one word per option (paths without blanks)
+	"$REDIS_CLI" $TLS_CLI "$@"
+}
+
 # Port of node $2 in cluster directory $1.
 node_port()
 {
@@ -96,8 +125,15 @@ node_start()
 			"$REDISCLI_AUTH" "$REDISCLI_AUTH" >"$conf") ||
 			die "cannot write $conf"
 	fi
+	tls_load "$1"
+	if [ -n "$TLS_ARGS" ]; then
+		listen="--port 0 --tls-port $p --cluster-port $((p + 10000)) $TLS_ARGS"
+	else
+		listen="--port $p"
+	fi
 	# The config file (when any) must come first on redis-server's command line.
-	(cd "$d" && exec "$REDIS_SERVER" $conf --port "$p" --bind 127.0.0.1 \
+	# shellcheck disable=SC2086 # $conf and $listen are lists of words
+	(cd "$d" && exec "$REDIS_SERVER" $conf $listen --bind 127.0.0.1 \
 		--cluster-enabled yes --cluster-config-file nodes.conf \
 		--cluster-node-timeout "$NODE_TIMEOUT" --save '' --appendonly no \
 		--dir "$d" --logfile "$d/redis.log" --daemonize no \
@@ -112,7 +148,7 @@ node_wait()
 	p=$(node_port "$1" "$2")
 	i=0
 	while [ $i -lt $((TIMEOUT * 10)) ]; do
-		[ "$("$REDIS_CLI" -h 127.0.0.1 -p "$p" ping 2>/dev/null)" = PONG ] && return 0
+		[ "$(rcli "$1" -h 127.0.0.1 -p "$p" ping 2>/dev/null)" = PONG ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -143,11 +179,11 @@ cluster_wait_ok()
 	while [ $i -lt $((TIMEOUT * 10)) ]; do
 		good=1
 		for p in $(cat "$1/ports"); do
-			out=$("$REDIS_CLI" -h 127.0.0.1 -p "$p" cluster info 2>/dev/null) || continue
+			out=$(rcli "$1" -h 127.0.0.1 -p "$p" cluster info 2>/dev/null) || continue
 			[ -n "$out" ] || continue
 			echo "$out" | grep -q '^cluster_state:ok' || good=0
 			echo "$out" | grep -q '^cluster_slots_ok:16384' || good=0
-			rep=$("$REDIS_CLI" -h 127.0.0.1 -p "$p" info replication 2>/dev/null)
+			rep=$(rcli "$1" -h 127.0.0.1 -p "$p" info replication 2>/dev/null)
 			case $rep in
 			*role:slave*) echo "$rep" | grep -q '^master_link_status:up' || good=0 ;;
 			esac
@@ -188,7 +224,9 @@ cluster_env()
 	echo "REDIS_CLUSTER_DIR='$1'"
 	echo "REDIS_CLUSTER_PORTS='$ports'"
 	echo "REDIS_CLUSTER_NODES='$nodes'"
-	echo "REDIS_CLUSTER_URL='redis+cluster://$nodes'"
+	scheme=redis+cluster
+	[ -f "$1/tls" ] && scheme=rediss+cluster
+	echo "REDIS_CLUSTER_URL='$scheme://$nodes'"
 }
 
 # up [DIR]: start six nodes and create the cluster.
@@ -204,6 +242,14 @@ cluster_up()
 	fi
 	UP_DIR=$dir
 	trap 'cluster_kill "$UP_DIR"; rm -rf "$UP_DIR"; exit 1' INT TERM HUP
+	if [ -n "${CLUSTER_TLS_CERT:-}${CLUSTER_TLS_KEY:-}${CLUSTER_TLS_CA:-}" ]; then
+		for f in "${CLUSTER_TLS_CERT:-}" "${CLUSTER_TLS_KEY:-}" "${CLUSTER_TLS_CA:-}"; do
+			[ -n "$f" ] && [ -r "$f" ] || die "CLUSTER_TLS_CERT, CLUSTER_TLS_KEY and CLUSTER_TLS_CA must all name readable files (got \"$f\")"
+			case $f in *[!A-Za-z0-9_./-]*) die "$f: a TLS file path must not hold blanks or shell characters" ;; esac
+		done
+		printf "TLS_CERT='%s'\nTLS_KEY='%s'\nTLS_CA='%s'\n" "$CLUSTER_TLS_CERT" \
+		    "$CLUSTER_TLS_KEY" "$CLUSTER_TLS_CA" >"$dir/tls"
+	fi
 	: >"$dir/ports"
 	taken=""
 	n=1
@@ -230,7 +276,7 @@ cluster_up()
 	done
 	addrs=$(sed 's/^/127.0.0.1:/' "$dir/ports" | tr '\n' ' ')
 	# shellcheck disable=SC2086 # one word per node
-	if ! "$REDIS_CLI" --cluster create $addrs --cluster-replicas 1 \
+	if ! rcli "$dir" --cluster create $addrs --cluster-replicas 1 \
 	    --cluster-yes >"$dir/create.log" 2>&1; then
 		tail -n 5 "$dir/create.log" >&2
 		cluster_kill "$dir"

@@ -45,17 +45,9 @@ freeport() {
 
 # -- certificates
 cd "$W" || exit 1
-gen() { openssl "$@" >>"$W/openssl.log" 2>&1; }
-gen req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
-    -subj "/CN=mcpdb test CA" &&
-gen req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt \
-    -days 3650 -subj "/CN=some other CA" &&
-gen req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=localhost" &&
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
-gen x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt \
-    -days 20 -extfile ext.cnf &&
-gen req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj "/CN=mcpdb client" &&
-gen x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt -days 20 ||
+. "$MCPDB_SRCDIR/tests/integ/tls-certs.sh"
+gen() { tls_gen "$@"; }
+tls_certs 20 ||
     { cat "$W/openssl.log" >&2; skip_all "openssl could not make the test certificates"; }
 # An expired certificate: `openssl ca` takes explicit start and end dates.
 mkdir -p cadb && : >cadb/index.txt && echo 01 >cadb/serial

@@ -64,6 +64,13 @@ static const struct uri_case uri_cases[] = {
 	{ "redis+cluster://[::1:7000", NULL, NULL, "unclosed" },
 	{ "redis+cluster://secret@:7000", NULL, NULL, "empty host" },
 	{ "redis://h:7000", NULL, NULL, "not a redis+cluster" },
+	/* Over TLS: every node is dialled as rediss://. */
+	{ "rediss+cluster://u:p%40ss@h1:1,h2:2/", "h1:1,h2:2",
+	    "rediss://u:p%40ss@h1:1", NULL },
+	{ "REDISS+CLUSTER://[::1]:7000,h", "::1:7000,h:6379",
+	    "rediss://[::1]:7000", NULL },
+	{ "rediss+cluster://h:7000/3", NULL, NULL, "only database 0" },
+	{ "rediss://h:7000", NULL, NULL, "not a redis+cluster" },
 	/* Found by fuzz-rdsuri: accepted here, refused when dialled. */
 	{ "redis+cluster://ops:secret@%%%", NULL, NULL,
 	    "seed \"%%%\": invalid character in the host" },
@@ -87,7 +94,7 @@ main(void)
 	size_t			 i, j, n;
 	int			 rc;
 
-	plan(13 + 12 + 3 * 18);
+	plan(13 + 12 + 3 * 22 + 4);
 	for (i = 0; i < sizeof(slot_cases) / sizeof(slot_cases[0]); i++)
 		is_int(rds_cluster_keyslot(slot_cases[i].key,
 		    strlen(slot_cases[i].key)), slot_cases[i].slot,
@@ -151,5 +158,18 @@ main(void)
 			unlike(err.msg, "secret", "%s: no secret in the message", c->uri);
 		}
 	}
+	ok(rdsuri_cluster_tls("rediss+cluster://h:1") &&
+	    rdsuri_cluster_is("rediss+cluster://h:1"),
+	    "rediss+cluster:// is a cluster target over TLS");
+	ok(!rdsuri_cluster_tls("redis+cluster://h:1") &&
+	    !rdsuri_cluster_tls("rediss://h:1"),
+	    "redis+cluster:// and rediss:// are not");
+	memset(&err, 0, sizeof(err));
+	ok(rdsuri_cluster_parse("rediss+cluster://h:1", &u, &err) == 0 && u.tls,
+	    "a parsed rediss+cluster:// says tls");
+	rdsuri_cluster_done(&u);
+	ok(rdsuri_cluster_parse("redis+cluster://h:1", &u, &err) == 0 && !u.tls,
+	    "a parsed redis+cluster:// does not");
+	rdsuri_cluster_done(&u);
 	return (done_testing());
 }

@@ -46,6 +46,8 @@ static const struct rcase cases[] = {
 	{ "redis://pass@cache:6379", "redis://***@cache:6379" },
 	{ "redis+cluster://pass@c1:7000,c2:7001", "redis+cluster://***@c1:7000,c2:7001" },
 	{ "redis+cluster://u:pass@c1:7000,c2", "redis+cluster://u:***@c1:7000,c2" },
+	{ "rediss+cluster://pass@c1:7000,c2", "rediss+cluster://***@c1:7000,c2" },
+	{ "REDISS+CLUSTER://u:pass@c1", "REDISS+CLUSTER://u:***@c1" },
 	{ "https://user:tok@example.com/x", "https://user:***@example.com/x" },
 	/* a password with '/', quotes, '\\', '`', '<', '>' in free text */
 	{ "dial redis://u:p/a\"s`s<w>\\d@cache:6379/0 failed",
