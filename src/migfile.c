@@ -1306,7 +1306,24 @@ fail:
 	return (NULL);
 }
 
-/* Expand one script in place (see migset_expand); problems go to b. */
+/* Does s[0..len) hold "${" anywhere (a placeholder can only start there)? */
+static bool
+mig_has_ph(const char *s, size_t len)
+{
+	const char	*p = s, *end = s + len;
+
+	while ((p = memchr(p, '$', (size_t)(end - p))) != NULL) {
+		if (++p < end && *p == '{')
+			return (true);
+	}
+	return (false);
+}
+
+/*
+ * Expand one script in place (see migset_expand); problems go to b.
+ * A script without "${" is left alone without copying it: a 20 MB data
+ * migration must not cost a second 20 MB (t-migrate-big's RSS bound).
+ */
 static void
 mig_script_expand(struct mig_script *sc, const struct mig_vars *vars,
     struct buf *b)
@@ -1316,7 +1333,7 @@ mig_script_expand(struct mig_script *sc, const struct mig_vars *vars,
 	char		*x;
 	size_t		 n, nused, i;
 
-	if (sc->sql == NULL)
+	if (sc->sql == NULL || !mig_has_ph(sc->sql, sc->len))
 		return;
 	if ((x = mig_expand(sc->path, sc->sql, sc->len, vars, &n, &nused,
 	    &e)) == NULL) {
