@@ -42,7 +42,11 @@ WITH ns AS (
 	                 'identity=' || nullif(a.attidentity::text, ''), 'generated=' || nullif(a.attgenerated::text, ''),
 	                 'collation=' || CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
 	                 'storage=' || a.attstorage::text, 'statistics=' || nullif(a.attstattarget, -1),
-	                 'acl=' || a.attacl::text, 'options=' || a.attoptions::text,
+	                 'acl=' || a.attacl::text, 'options=' || (SELECT '{' || string_agg(o, ',') || '}'
+	                                 FROM unnest(a.attoptions) o
+	                                 -- some PostgreSQL 15 builds (Debian 15.20) stamp
+	                                 -- every column with pg_attver=N: not schema
+	                                 WHERE o NOT LIKE 'pg\_attver=%'),
 	                 'comment=' || pg_catalog.col_description(r.oid, a.attnum))
 	  FROM rel r
 	  JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
