@@ -31,10 +31,15 @@ CREATE TABLE app.wide AS SELECT g AS id, repeat('a', 30) AS c01, repeat('b', 30)
   repeat('g', 30) AS c07, repeat('h', 30) AS c08 FROM generate_series(1, 5) g;
 INSERT INTO app.users (email) VALUES ('a@example.com');
 INSERT INTO app.orders (user_id, qty, note) VALUES
-  (1, 3, E'tab\there\nnext line'), (1, 20, repeat('x', 300));
-DO \$\$ BEGIN FOR i IN 1..10000 LOOP
+  (1, 3, E'tab\there\nnext line'), (1, 20, repeat('x', 300));" >/dev/null ||
+	bail_out "cannot create the fixture"
+# 10,000 tables, committed every 1,000: each CREATE TABLE holds a lock to
+# the end of its transaction, and one transaction for all of them overflows
+# the lock table (max_locks_per_transaction 64 x 100 connections).
+sql "DO \$\$ BEGIN FOR i IN 1..10000 LOOP
   EXECUTE format('CREATE TABLE bulk.t%s (id int)', lpad(i::text, 5, '0'));
-END LOOP; END \$\$;" >/dev/null || bail_out "cannot create the fixture"
+  IF i % 1000 = 0 THEN COMMIT; END IF;
+END LOOP; END \$\$;" >/dev/null || bail_out "cannot create the 10,000 bulk tables"
 nobj=$(sql "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r','p','v','m','S','f') AND n.nspname IN ('app','empty_one','bulk','public')")
 nobj=$((nobj + 1))	# app.touch()
