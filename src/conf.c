@@ -417,6 +417,7 @@ conf_target_defaults(struct conf_target *t)
 	t->redis_opts.backoff_cap_ms = 5000;
 	t->redis_opts.breaker_threshold = 3;
 	t->redis_opts.breaker_open_ms = 2000;	/* probe schedule cap */
+	t->redis_opts.min_connections = 0;
 	t->redis_opts.max_connections = 4;
 	t->redis_opts.acquire_timeout_ms = 0;
 	t->redis_opts.sentinels = NULL;
@@ -518,6 +519,7 @@ static const struct conf_ikey conf_redis_keys[] = {
 	RDS(backoff_cap_ms, 1, INT_MAX),
 	RDS(breaker_threshold, 1, 1000),
 	RDS(breaker_open_ms, 0, INT_MAX),
+	RDS(min_connections, 0, 256),
 	RDS(max_connections, 1, 256),
 	RDS(acquire_timeout_ms, 0, INT_MAX),
 	{ NULL, 0, 0, 0 }
@@ -954,6 +956,9 @@ conf_parse_redis_opts(struct conf_vctx *v, const char *path, const cJSON *j,
 				return (-1);
 		}
 	}
+	if (conf_check_order(v, path, "min_connections", r->min_connections,
+	    "max_connections", r->max_connections) == -1)
+		return (-1);
 	if ((r->tls_cert_file[0] == '\0') != (r->tls_key_file[0] == '\0'))
 		return (conf_fail(v, path, "\"tls_cert_file\" and "
 		    "\"tls_key_file\" go together (a client certificate "

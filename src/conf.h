@@ -103,6 +103,7 @@ struct conf_redis {
 	int	backoff_cap_ms;		/* default 5000 */
 	int	breaker_threshold;	/* default 3 */
 	int	breaker_open_ms;	/* probe schedule cap, as pool; 2000 */
+	int	min_connections;	/* kept open by a warm-up thread (rds-warm.h); default 0 */
 	int	max_connections;	/* contexts per client, dialled on demand; default 4 */
 	int	acquire_timeout_ms;	/* wait for a free one; 0 (default): the command timeout */
 	char	**sentinels;		/* "host:port" strings, NULL-terminated, or NULL */

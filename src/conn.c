@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "rds-cluster.h"
 #include "rds.h"
+#include "rds-warm.h"
 #include "rds-watch.h"
 #include "xmem.h"
 
@@ -26,6 +27,7 @@ struct conn {
 	struct rds			*rds;
 	bool				 push;	/* watch the sentinels (conn_push) */
 	struct rds_watch		*watch;
+	struct rds_warm			*warm;	/* min_connections kept open */
 };
 
 struct conn *
@@ -80,6 +82,7 @@ conn_rds(struct conn *c, struct mc_err *err)
 	pthread_mutex_lock(&c->mtx);
 	if (c->rds == NULL) {
 		c->rds = conn_rds_make(c, err);
+		c->warm = rds_warm_new(c->rds, c->log);
 		if (c->rds != NULL && c->push)
 			c->watch = rds_watch_new(c->rds, c->target, c->log);
 	}
@@ -135,6 +138,7 @@ conn_close(struct conn *c)
 	conn_shutdown(c, 2000);
 	pool_free(c->pool);
 	rds_watch_free(c->watch);
+	rds_warm_free(c->warm);
 	rds_free(c->rds);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->component);

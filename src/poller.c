@@ -1701,6 +1701,8 @@ poller_new(const struct conf_target *t, struct logger *log, int interval_ms,
 	p->mon_target.pool.leak_threshold_ms = 0;
 	p->mon_target.pool.idle_timeout_ms = 0;
 	p->mon_target.pool.statement_timeout_ms = p->deadline_ms;
+	/* Its Redis client dials on demand: min_connections is the console's. */
+	p->mon_target.redis_opts.min_connections = 0;
 	p->has_redis = t->redis != NULL && t->redis[0] != '\0';
 	p->console = pgbadmin_is_console(t);
 	/*

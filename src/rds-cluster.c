@@ -26,6 +26,7 @@
 #include "clk.h"
 #include "out.h"
 #include "rds-int.h"
+#include "rds-warm.h"
 #include "rds.h"
 #include "rdstls.h"
 #include "xmem.h"
@@ -39,6 +40,7 @@ struct rcl_node {
 	char		 host[256];
 	int		 port;
 	struct rds	*r;		/* its own single-node client */
+	struct rds_warm	*warm;		/* its min_connections, or NULL */
 	unsigned	 fails;		/* map reads in a row it did not answer */
 };
 
@@ -278,6 +280,7 @@ rcl_node_get(struct rds_cluster *cl, const char *host, int port)
 	n->r->uri.path = NULL;
 	snprintf(n->r->name, sizeof(n->r->name), "%s", n->addr);
 	snprintf(n->r->endpoint, sizeof(n->r->endpoint), "%s", n->addr);
+	n->warm = rds_warm_new(n->r, cl->log);
 	if (cl->nnodes == cl->capnodes) {
 		cl->capnodes = cl->capnodes ? cl->capnodes * 2 : 8;
 		cl->nodes = xreallocarray(cl->nodes, cl->capnodes, sizeof(*cl->nodes));
@@ -370,6 +373,7 @@ rds_cluster_free(struct rds_cluster *cl)
 	if (cl == NULL)
 		return;
 	for (i = 0; i < cl->nnodes; i++) {
+		rds_warm_free(cl->nodes[i]->warm);
 		rds_free(cl->nodes[i]->r);
 		free(cl->nodes[i]);
 	}
@@ -1194,6 +1198,7 @@ rds_cluster_stats(struct rds_cluster *cl)
 		live += ns->connected;
 		st->open_conns += ns->open_conns;
 		st->max_conns += ns->max_conns;
+		st->min_conns += ns->min_conns;
 		st->connects += ns->connects;
 		st->reconnects += ns->reconnects;
 		st->connect_failures += ns->connect_failures;

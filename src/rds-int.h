@@ -60,6 +60,7 @@ struct rds {
 	struct rds_slot	*slots;		/* nslots of them (redis_options.max_connections) */
 	size_t		 nslots;
 	int		 acquire_timeout_ms;	/* wait for a free slot; 0: the command timeout */
+	unsigned	 min_conns;	/* redis_options.min_connections (<= nslots) */
 	uint64_t	 acquire_waits, acquire_timeouts;	/* slot waits, and those that gave up */
 	unsigned	 gen;		/* bumped on READONLY: the endpoint moved */
 	struct backoff	 bo;
@@ -106,6 +107,14 @@ int	rds_dial(struct rds *, const char *suffix, redisContext **out, char *ep,
  */
 int	rds_dial_tls(struct rds *, const char *suffix, redisContext **out,
 	    struct rdstls **tls, char *ep, size_t eplen, struct mc_err *);
+/*
+ * One warm-up pass (rds-warm.c): drop idle contexts the server closed (or
+ * that point at an old master), then dial one more when fewer than min are
+ * open and the backoff and breaker allow it. 1: dialled one; 0: nothing was
+ * due; -1: the dial failed (err set; it counts as a failure like a
+ * command's, so the backoff and the breaker pace the next try).
+ */
+int	rds_warm_step(struct rds *, size_t min, struct mc_err *);
 /* Copy msg into buf with every occurrence of the password replaced by "***". */
 void	rds_scrub(const struct rds *, char *buf, size_t len, const char *msg);
 /* Convert a hiredis reply into dst (deep copy). */

@@ -381,6 +381,9 @@ rds_new(const struct conf_target *t, struct logger *log, const char *component,
 		r->nslots = RDS_MAXSLOTS;
 	r->slots = xcalloc(r->nslots, sizeof(*r->slots));
 	r->acquire_timeout_ms = o->acquire_timeout_ms;
+	r->min_conns = o->min_connections > 0 ? (unsigned)o->min_connections : 0;
+	if (r->min_conns > r->nslots)
+		r->min_conns = (unsigned)r->nslots;
 	if (o->nsentinels > 0) {
 		rds_strlcpy(r->sentinel_user, o->sentinel_username, sizeof(r->sentinel_user));
 		rds_strlcpy(r->sentinel_pass, o->sentinel_password, sizeof(r->sentinel_pass));
@@ -1103,6 +1106,58 @@ rds_slot_ready(struct rds *r, struct rds_slot *s, int64_t deadline, struct mc_er
 	return (0);
 }
 
+/*
+ * Warm-up (rds-warm.c): check each idle context once and drop those the
+ * server closed or that point at an old master, then dial one more when
+ * fewer than min are open. Slots are checked out like a command's, so a
+ * command never shares a context with the warm-up.
+ */
+int
+rds_warm_step(struct rds *r, size_t min, struct mc_err *err)
+{
+	struct rds_slot	*s;
+	size_t		 i;
+	int64_t		 now;
+	int		 rc;
+
+	for (i = 0; i < r->nslots; i++) {
+		pthread_mutex_lock(&r->mtx);
+		s = &r->slots[i];
+		if (s->busy || s->c == NULL) {
+			pthread_mutex_unlock(&r->mtx);
+			continue;
+		}
+		s->busy = true;
+		s->old = s->gen != r->gen;
+		pthread_mutex_unlock(&r->mtx);
+		if (s->old || rds_ctx_stale(s->c, s->tls)) {
+			log_msg(r->log, LOGL_DEBUG, "redis %s: warm-up: an idle "
+			    "connection was closed by the server; dropping it",
+			    rds_ep(r));
+			rds_slot_drop(r, s);
+			s->old = false;
+		}
+		rds_slot_put(r, s);
+	}
+	if (min > r->nslots)
+		min = r->nslots;
+	now = clk_mono_us();
+	pthread_mutex_lock(&r->mtx);
+	s = NULL;
+	if (r->open_conns < min && r->next_attempt_us <= now)
+		for (i = 0; i < r->nslots && s == NULL; i++)
+			if (!r->slots[i].busy && r->slots[i].c == NULL)
+				s = &r->slots[i];
+	if (s != NULL)
+		s->busy = true;
+	pthread_mutex_unlock(&r->mtx);
+	if (s == NULL)
+		return (0);
+	rc = rds_slot_connect(r, s, now + (int64_t)r->connect_timeout_ms * 1000, err);
+	rds_slot_put(r, s);
+	return (rc == 0 ? 1 : -1);
+}
+
 /* ===================================================================== */
 /* Tracking                                                               */
 /* ===================================================================== */
@@ -1185,6 +1240,7 @@ rds_stats(struct rds *r)
 	st->open_conns = r->open_conns;
 	st->connected = r->open_conns > 0;
 	st->max_conns = (unsigned)r->nslots;
+	st->min_conns = r->min_conns;
 	st->push_on = r->push_on;
 	rds_strlcpy(st->push_via, r->push_via, sizeof(st->push_via));
 	st->push_switches = r->push_switches;

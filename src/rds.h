@@ -188,6 +188,7 @@ struct rds_stats {
 	bool			connected;	/* at least one live connection */
 	unsigned		open_conns;	/* live connections */
 	unsigned		max_conns;	/* redis_options.max_connections */
+	unsigned		min_conns;	/* redis_options.min_connections (kept open) */
 	uint64_t		acquire_waits;	/* commands that waited for a free connection */
 	uint64_t		acquire_timeouts;	/* ... and gave up */
 	uint64_t		connects;	/* successful dials */

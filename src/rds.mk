@@ -6,6 +6,7 @@ libmcpdb_a_SOURCES += \
 	src/rdstls.c src/rdstls.h \
 	src/rds-sub.c \
 	src/rds-watch.c src/rds-watch.h \
+	src/rds-warm.c src/rds-warm.h \
 	src/rds-info.c src/rds-info.h \
 	src/rds-hist.c src/rds-hist.h
 
@@ -62,3 +63,10 @@ check_PROGRAMS += tests/unit/t-rds-slot
 check_PROGRAMS += tests/integ/t-rds-cluster
 tests_integ_t_rds_cluster_SOURCES = tests/integ/t-rds-cluster.c \
 	tests/integ/rds-srv.c tests/integ/rds-srv.h
+
+# redis_options.min_connections: the warm-up (rds-warm.c) as the Redis pane
+# shows it, on a private redis-server. It opens a monitor session on the
+# harness PostgreSQL, so t-tui-dash (which counts them) runs after it.
+TESTS += tests/tui/t-tui-rdsmin.sh
+EXTRA_DIST += tests/tui/t-tui-rdsmin.sh
+tests/tui/t-tui-dash.log: tests/tui/t-tui-rdsmin.log

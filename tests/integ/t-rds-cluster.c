@@ -165,6 +165,9 @@ owner(struct master *m, int n, int slot)
 	return (NULL);
 }
 
+/* redis_options.min_connections of the next client() (0: on demand). */
+static int	client_min;
+
 /* A client for url with short timeouts. */
 static struct rds *
 client(const char *url, int connect_ms, int command_ms)
@@ -182,6 +185,7 @@ client(const char *url, int connect_ms, int command_ms)
 	t.redis_opts.backoff_base_ms = 20;
 	t.redis_opts.backoff_cap_ms = 200;
 	t.redis_opts.breaker_threshold = 1000;
+	t.redis_opts.min_connections = client_min;
 	if (rdsuri_cluster_is(url))
 		r = rds_cluster_open(&t, NULL, "test", &err);
 	else
@@ -317,13 +321,35 @@ main(void)
 	rds_ignore_sigpipe();
 	if (!cluster_up())
 		skip_all("the cluster harness could not start a cluster");
-	plan(37);
+	plan(39);
 	test_keyslot();
 	if ((n = masters(cl_ports[0], m, 3)) != 3)
 		bail_out("expected 3 masters, got %d", n);
 
 	r = client(cl_url, 1000, 1000);
 	ok(rds_is_cluster(r), "redis+cluster:// gives a cluster client");
+	{
+		/* min_connections per node: each node's client gets a warm-up. */
+		struct rds		*wr;
+		struct rds_stats	*st = NULL;
+
+		client_min = 1;
+		wr = client(cl_url, 1000, 1000);
+		client_min = 0;
+		for (j = 0; j < 150; j++) {
+			rds_stats_free(st);
+			st = rds_stats(wr);
+			if (st->min_conns >= 3 && st->open_conns >= st->min_conns)
+				break;
+			usleep(20000);
+		}
+		ok(st->min_conns >= 3, "min_connections 1 on a cluster: 1 per node "
+		    "(%u in all)", st->min_conns);
+		ok(st->open_conns >= st->min_conns && st->calls == 0,
+		    "opened by the warm-ups before any command (%u open)", st->open_conns);
+		rds_stats_free(st);
+		rds_free(wr);
+	}
 	for (i = 0; i < 300; i++) {
 		snprintf(key, sizeof(key), "k%zu", i);
 		snprintf(val, sizeof(val), "v%zu", i);

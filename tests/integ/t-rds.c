@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "log.h"
 #include "rds.h"
+#include "rds-warm.h"
 #include "tap.h"
 
 static const char	*sock_path;
@@ -715,6 +716,141 @@ test_sizing(void)
 	rds_free(r);
 }
 
+/* How many of the server's clients are named name (CLIENT LIST); ids get their ids. */
+static int
+named_clients(const char *name, long long *ids, int max)
+{
+	redisReply	*rp = admin("CLIENT LIST");
+	char		 want[96];
+	const char	*p;
+	int		 n = 0;
+
+	if (rp == NULL || rp->type != REDIS_REPLY_STRING) {
+		freeReplyObject(rp);
+		return (-1);
+	}
+	snprintf(want, sizeof(want), " name=%s ", name);
+	for (p = rp->str; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char	*eol = strchr(p, '\n'), *hit = strstr(p, want);
+
+		if (hit == NULL || (eol != NULL && hit > eol))
+			continue;
+		if (ids != NULL && n < max)
+			ids[n] = strtoll(p + 3, NULL, 10);	/* "id=N ..." */
+		n++;
+	}
+	freeReplyObject(rp);
+	return (n);
+}
+
+/* Wait up to ms for the server to see want clients named name. */
+static int
+wait_named(const char *name, int want, int ms)
+{
+	double	t0 = now_ms();
+	int	n;
+
+	while ((n = named_clients(name, NULL, 0)) != want && now_ms() - t0 < ms)
+		sleep_ms(20);
+	return (n);
+}
+
+/*
+ * redis_options.min_connections: the warm-up opens them with no command
+ * sent, reopens them after CLIENT KILL, never goes above max, and against
+ * a dead server it is paced by the backoff and breaker and stops at once.
+ */
+static void
+test_min_conns(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+	struct rds_warm		*w;
+	struct rds_stats	*st;
+	char			 comp[48], name[64];
+	long long		 ids[8];
+	int			 n, i;
+	double			 t0, ms;
+
+	snprintf(comp, sizeof(comp), "warm%d", (int)getpid());
+	snprintf(name, sizeof(name), "mcpdb-%s", comp);
+	target_for(&t, sock_path);
+
+	t.redis_opts.min_connections = 0;
+	r = rds_new(&t, NULL, comp, &err);
+	ok(rds_warm_new(r, NULL) == NULL, "min_connections 0: no warm-up thread");
+	rds_free(r);
+
+	t.redis_opts.min_connections = 3;
+	t.redis_opts.max_connections = 4;
+	r = rds_new(&t, NULL, comp, &err);
+	is_int(named_clients(name, NULL, 0), 0, "min 3: nothing is dialled by rds_new itself");
+	t0 = now_ms();
+	w = rds_warm_new(r, NULL);
+	ok(w != NULL, "min_connections 3: the warm-up starts");
+	n = wait_named(name, 3, 3000);
+	ms = now_ms() - t0;
+	is_int(n, 3, "the server sees 3 connections before any command (%.0f ms)", ms);
+	st = rds_stats(r);
+	is_int(st->open_conns, 3, "stats: 3 open");
+	is_int(st->min_conns, 3, "stats: min_conns 3");
+	is_int(st->max_conns, 4, "stats: max_conns 4");
+	is_int((long long)st->calls, 0, "and no command was counted");
+	rds_stats_free(st);
+	sleep_ms(RDS_WARM_EVERY_MS + 200);
+	is_int(named_clients(name, NULL, 0), 3, "a pass later still exactly 3: it never dials past min");
+
+	/* The server drops them (CLIENT KILL, as a restart or idle timeout would). */
+	n = named_clients(name, ids, 8);
+	for (i = 0; i < n && i < 8; i++)
+		freeReplyObject(admin("CLIENT KILL ID %lld", ids[i]));
+	t0 = now_ms();
+	n = wait_named(name, 3, 4000);
+	ms = now_ms() - t0;
+	is_int(n, 3, "after CLIENT KILL of all 3 the warm-up reopens 3 (%.0f ms)", ms);
+	ok(ms < 2 * RDS_WARM_EVERY_MS + 1000, "within two warm-up passes (%.0f ms)", ms);
+	st = rds_stats(r);
+	ok(st->disconnects >= 3 && st->reconnects >= 1,
+	    "stats: %llu disconnects, %llu reconnects", (unsigned long long)st->disconnects,
+	    (unsigned long long)st->reconnects);
+	rds_stats_free(st);
+	ok(rds_ping(r, NULL, &err) == 0, "commands run on the warm connections: %s", err.msg);
+	rds_warm_free(w);
+	rds_free(r);
+	is_int(wait_named(name, 0, 2000), 0, "closing the client closes them");
+
+	/* min above max is clamped (the config refuses it: t-conf). */
+	t.redis_opts.min_connections = 9;
+	t.redis_opts.max_connections = 2;
+	r = rds_new(&t, NULL, comp, &err);
+	w = rds_warm_new(r, NULL);
+	is_int(wait_named(name, 2, 3000), 2, "min 9 over max 2: at most max are opened");
+	st = rds_stats(r);
+	is_int(st->min_conns, 2, "and min is reported as 2");
+	rds_stats_free(st);
+	rds_warm_free(w);
+	rds_free(r);
+
+	/* A dead server: paced by backoff + breaker, and stopping never waits long. */
+	target_for(&t, "redis://127.0.0.1:1/0");
+	t.redis_opts.min_connections = 2;
+	r = rds_new(&t, NULL, comp, &err);
+	w = rds_warm_new(r, NULL);
+	sleep_ms(2500);
+	st = rds_stats(r);
+	ok(st->connect_failures >= 2 && st->connect_failures <= 15,
+	    "dead server: %llu dials in 2.5 s (paced, not a spin)",
+	    (unsigned long long)st->connect_failures);
+	ok(st->breaker.state != BREAKER_CLOSED, "and the breaker opened");
+	rds_stats_free(st);
+	t0 = now_ms();
+	rds_warm_free(w);
+	ms = now_ms() - t0;
+	ok(ms < 1500, "stopping the warm-up took %.0f ms", ms);
+	rds_free(r);
+}
+
 /* 8 threads hammer one client. */
 static void
 test_threads(void)
@@ -939,6 +1075,7 @@ main(void)
 	test_pipe_accounting();
 	test_threads();
 	test_sizing();
+	test_min_conns();
 	test_health();
 	test_pubsub();
 	test_deep();

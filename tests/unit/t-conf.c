@@ -748,6 +748,9 @@ test_malformed(void)
 	    "targets)");
 	bad_fixture("bad-min-max.json",
 	    "targets.prod.pool: min (20) is greater than max (10)");
+	bad_fixture("bad-redis-min-max.json",
+	    "targets.prod.redis_options: min_connections (8) is greater than "
+	    "max_connections (4)");
 	bad_fixture("bad-backoff.json",
 	    "targets.prod.redis_options: backoff_base_ms (9000) is greater "
 	    "than "
@@ -1193,7 +1196,7 @@ test_redis_tls(void)
 		{ "\"tls_verify\": false",
 		    "targets.t.redis_options.tls_verify: unknown key (known keys: "
 		    "connect_timeout_ms, command_timeout_ms, backoff_base_ms, "
-		    "backoff_cap_ms, breaker_threshold, breaker_open_ms, max_connections, "
+		    "backoff_cap_ms, breaker_threshold, breaker_open_ms, min_connections, max_connections, "
 		    "acquire_timeout_ms, keepalive, "
 		    "sentinels, sentinel_master, sentinel_username, sentinel_password, "
 		    "tls_ca_file, tls_cert_file, "
