@@ -53,6 +53,7 @@ struct health {
 	struct rds_health	rd;
 	struct rds_cluster_view	*cv;		/* a Redis Cluster's view, or NULL */
 	unsigned		rd_open, rd_max;	/* the client's connections: open, at most */
+	unsigned		rd_min;		/* ... kept open (min_connections) */
 	uint64_t		rd_waits, rd_timeouts;	/* waits for a free one, given up */
 	bool			have_repl;
 	struct repl		repl;
@@ -244,6 +245,7 @@ health_redis(struct conn *c, const struct conf_target *t, struct health *h)
 
 		h->rd_open = st->open_conns;
 		h->rd_max = st->max_conns;
+		h->rd_min = st->min_conns;
 		h->rd_waits = st->acquire_waits;
 		h->rd_timeouts = st->acquire_timeouts;
 		rds_stats_free(st);
@@ -410,6 +412,7 @@ health_json(const struct conf_target *t, const struct health *h)
 				cJSON	*cn = cJSON_AddObjectToObject(rd, "client_connections");
 
 				cJSON_AddNumberToObject(cn, "open", h->rd_open);
+				cJSON_AddNumberToObject(cn, "min", h->rd_min);
 				cJSON_AddNumberToObject(cn, "max", h->rd_max);
 				cJSON_AddNumberToObject(cn, "acquire_waits", (double)h->rd_waits);
 				cJSON_AddNumberToObject(cn, "acquire_timeouts",
@@ -474,7 +477,7 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		free(d);
 	} else if (h->rd_ok) {
 		const struct rds_info *i = &h->rd.info;
-		char	used[24], max[24], hit[16];
+		char	used[24], max[24], hit[16], mn[24] = "";
 
 		health_bytes(i->used_memory, used, sizeof(used));
 		if (i->maxmemory > 0)
@@ -482,9 +485,11 @@ health_print(struct cmd_ctx *ctx, const struct health *h)
 		else
 			snprintf(max, sizeof(max), "unbounded");
 		health_hit_ratio(i, hit, sizeof(hit));
+		if (h->rd_min > 0)
+			snprintf(mn, sizeof(mn), " (min %u)", h->rd_min);
 		d = xasprintf("Redis %s %s, rtt %.2f ms, memory %s / %s, hit ratio %s, %lld keys, "
-		    "client connections %u of %u", i->version, i->role, h->rd.rtt_us / 1000.0,
-		    used, max, hit, (long long)i->total_keys, h->rd_open, h->rd_max);
+		    "client connections %u of %u%s", i->version, i->role, h->rd.rtt_us / 1000.0,
+		    used, max, hit, (long long)i->total_keys, h->rd_open, h->rd_max, mn);
 		table_add(tb, "redis", "up", d);
 		free(d);
 	} else

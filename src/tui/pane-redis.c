@@ -694,10 +694,14 @@ rp_draw_clients(WINDOW *win, int y, int maxrows, const struct snapshot *snap)
 		if (st->sentinel[0])
 			draw_putf(win, y + r, &x, RP_PLAIN, " via sentinel %s",
 			    st->sentinel);
-		draw_putf(win, y + r, &x, draw_attr(DR_DIM),
-		    "  conns %u/%u  calls %s  errors ",
-		    st->open_conns, st->max_conns, draw_fmt_count(a, sizeof(a),
-		    (long long)st->calls));
+		draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  conns %u/%u",
+		    st->open_conns, st->max_conns);
+		if (st->min_conns > 0)
+			draw_putf(win, y + r, &x, st->open_conns < st->min_conns ?
+			    draw_attr(DR_WARN) : draw_attr(DR_DIM), " min %u",
+			    st->min_conns);
+		draw_putf(win, y + r, &x, draw_attr(DR_DIM), "  calls %s  errors ",
+		    draw_fmt_count(a, sizeof(a), (long long)st->calls));
 		draw_putf(win, y + r, &x,
 		    st->errors ? draw_attr(DR_WARN) : RP_PLAIN, "%s",
 		    draw_fmt_count(b, sizeof(b), (long long)st->errors));

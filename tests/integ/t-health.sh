@@ -27,6 +27,11 @@ is "$(printf '%s' "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin);
 	"True True master 10" "--json: one document with PostgreSQL, pool and Redis"
 is "$(printf '%s' "$json" | python3 -c 'import json,sys; c=json.load(sys.stdin)["redis"]["client_connections"]; print(c["max"], c["open"] >= 1, c["acquire_timeouts"])')" \
 	"4 True 0" "--json: the Redis client's connections (max_connections 4 by default)"
+printf '{ "targets": { "t": { "redis_options": { "min_connections": 3, "max_connections": 6 } } } }\n' >"$D/min.json"
+json=$(MCPDB_CONFIG="$D/min.json" h --target t health --json)
+is "$(printf '%s' "$json" | python3 -c 'import json,sys; c=json.load(sys.stdin)["redis"]["client_connections"]; print(c["min"], c["max"])')" \
+	"3 6" "--json: redis_options.min_connections and max_connections"
+like "$(MCPDB_CONFIG="$D/min.json" h --target t health)" "of 6 (min 3)" "the text names them too"
 pgc=$(psql -X -At -d "$PG" -c "select count(*) from pg_stat_activity where backend_type='client backend'")
 is "$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["postgresql"]["connections"])')" \
 	"$pgc" "connection count matches pg_stat_activity"
