@@ -104,3 +104,8 @@ EXTRA_DIST += tests/integ/t-demo-cluster.sh
 # Hardening seen from the outside: escaping, limits, files, core dumps (issue 18).
 TESTS += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh
 EXTRA_DIST += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh
+
+# One SQL tokenizer (sqltok.c: comments, strings, dollar quotes), used by
+# `migrate lint` and by the session detail's EXPLAIN checks (pgsession.c:
+# `mcpdb pg session PID`, the Dashboard's Enter).
+libmcpdb_a_SOURCES += src/sqltok.c src/sqltok.h

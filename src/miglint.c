@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "migfile.h"
+#include "sqltok.h"
 #include "xmem.h"
 
 #define MIGLINT_MAX_FILE	(64 * 1024 * 1024)	/* refuse bigger files */
@@ -38,27 +39,12 @@ static const char *const miglint_volatile[] = {
 	"uuid_generate_v4", "nextval", "txid_current", NULL,
 };
 
-enum miglint_kind {
-	LT_WORD,	/* keyword or unquoted identifier */
-	LT_QIDENT,	/* "quoted identifier" */
-	LT_STR,		/* any string: '', E'', $$ $$ */
-	LT_NUM,
-	LT_PUNCT,	/* one character */
-	LT_COMMENT,	/* -- or a nested block comment */
-};
-
-struct miglint_tok {
-	enum miglint_kind	 kind;
-	size_t			 off, len;
-	int			 line;
-};
-
 /* One statement being checked: its tokens without comments. */
 struct miglint_stmt {
 	struct miglint		*l;
 	const char		*path;
 	const char		*s;		/* the whole text */
-	const struct miglint_tok *t;
+	const struct sqltok *t;
 	size_t			 n;
 	bool			 down;
 	char			**created;	/* tables created in this file */
@@ -67,167 +53,18 @@ struct miglint_stmt {
 	size_t			 nignore;
 };
 
-/* ---------------------------------------------------------------- lexer */
-
-/* Can c start an unquoted identifier? */
-static bool
-miglint_ident_start(unsigned char c)
-{
-	return (isalpha(c) || c == '_' || c >= 0x80);
-}
-
-/* Can c continue an unquoted identifier? */
-static bool
-miglint_ident_char(unsigned char c)
-{
-	return (isalnum(c) || c == '_' || c == '$' || c >= 0x80);
-}
-
-/* Count newlines of s[a, b) into *line. */
-static void
-miglint_lines(const char *s, size_t a, size_t b, int *line)
-{
-	for (; a < b; a++)
-		if (s[a] == '\n')
-			(*line)++;
-}
-
-/*
- * End of the quoted run starting at s[i] (quote q, doubled to escape; with
- * backslash escapes when esc). len when unterminated.
- */
-static size_t
-miglint_skip_quote(const char *s, size_t len, size_t i, char q, bool esc)
-{
-	for (i++; i < len; i++) {
-		if (esc && s[i] == '\\' && i + 1 < len) {
-			i++;
-			continue;
-		}
-		if (s[i] == q) {
-			if (i + 1 < len && s[i + 1] == q) {
-				i++;
-				continue;
-			}
-			return (i + 1);
-		}
-	}
-	return (len);
-}
-
-/*
- * The length of a dollar-quote delimiter ($tag$ or $$) at s[i], or 0 when
- * s[i] starts none ($1, a lone $).
- */
-static size_t
-miglint_dollar_tag(const char *s, size_t len, size_t i)
-{
-	size_t	j = i + 1;
-
-	if (j < len && s[j] == '$')
-		return (2);
-	if (j >= len || !miglint_ident_start((unsigned char)s[j]))
-		return (0);
-	while (j < len && miglint_ident_char((unsigned char)s[j]) && s[j] != '$')
-		j++;
-	return (j < len && s[j] == '$' ? j - i + 1 : 0);
-}
-
-/* Split text into tokens. *out (caller frees) gets *n. */
-static void
-miglint_lex(const char *s, size_t len, struct miglint_tok **out, size_t *n)
-{
-	struct miglint_tok	*v = NULL;
-	size_t			 nv = 0, cap = 0, i = 0, j, k, d;
-	int			 line = 1, depth;
-	enum miglint_kind	 kind;
-
-	while (i < len) {
-		unsigned char	c = (unsigned char)s[i];
-
-		if (isspace(c)) {
-			if (c == '\n')
-				line++;
-			i++;
-			continue;
-		}
-		j = i + 1;
-		if (c == '-' && j < len && s[j] == '-') {
-			kind = LT_COMMENT;
-			while (j < len && s[j] != '\n')
-				j++;
-		} else if (c == '/' && j < len && s[j] == '*') {
-			kind = LT_COMMENT;
-			for (depth = 1, j++; j < len && depth > 0; j++) {
-				if (s[j] == '/' && j + 1 < len && s[j + 1] == '*') {
-					depth++;
-					j++;
-				} else if (s[j] == '*' && j + 1 < len && s[j + 1] == '/') {
-					depth--;
-					j++;
-				}
-			}
-		} else if (c == '\'') {
-			kind = LT_STR;
-			j = miglint_skip_quote(s, len, i, '\'', false);
-		} else if (c == '"') {
-			kind = LT_QIDENT;
-			j = miglint_skip_quote(s, len, i, '"', false);
-		} else if (c == '$' && (d = miglint_dollar_tag(s, len, i)) > 0) {
-			kind = LT_STR;
-			for (k = i + d; k + d <= len; k++)
-				if (s[k] == '$' && memcmp(s + k, s + i, d) == 0)
-					break;
-			j = k + d <= len ? k + d : len;
-		} else if (miglint_ident_start(c)) {
-			kind = LT_WORD;
-			while (j < len && miglint_ident_char((unsigned char)s[j]))
-				j++;
-			/* E'..', B'..', X'..', N'..', U&'..' are strings. */
-			if (j < len && s[j] == '\'' && j - i == 1 &&
-			    strchr("eEbBxXnN", c) != NULL) {
-				kind = LT_STR;
-				j = miglint_skip_quote(s, len, j, '\'',
-				    c == 'e' || c == 'E');
-			} else if (j + 1 < len && j - i == 1 && (c == 'u' ||
-			    c == 'U') && s[j] == '&' && (s[j + 1] == '\'' ||
-			    s[j + 1] == '"')) {
-				kind = s[j + 1] == '\'' ? LT_STR : LT_QIDENT;
-				j = miglint_skip_quote(s, len, j + 1, s[j + 1], false);
-			}
-		} else if (isdigit(c)) {
-			kind = LT_NUM;
-			while (j < len && (isalnum((unsigned char)s[j]) ||
-			    s[j] == '.' || s[j] == '_'))
-				j++;
-		} else
-			kind = LT_PUNCT;
-		if (nv == cap)
-			v = xreallocarray(v, cap = cap ? cap * 2 : 256, sizeof(*v));
-		v[nv].kind = kind;
-		v[nv].off = i;
-		v[nv].len = j - i;
-		v[nv].line = line;
-		nv++;
-		miglint_lines(s, i, j, &line);
-		i = j;
-	}
-	*out = v;
-	*n = nv;
-}
-
 /* ------------------------------------------------------------- helpers */
 
 /* Is token i of st the keyword w? */
 static bool
 miglint_kw(const struct miglint_stmt *st, size_t i, const char *w)
 {
-	const struct miglint_tok	*t;
+	const struct sqltok	*t;
 
 	if (i >= st->n)
 		return (false);
 	t = &st->t[i];
-	return (t->kind == LT_WORD && t->len == strlen(w) &&
+	return (t->kind == SQLTOK_WORD && t->len == strlen(w) &&
 	    strncasecmp(st->s + t->off, w, t->len) == 0);
 }
 
@@ -235,14 +72,14 @@ miglint_kw(const struct miglint_stmt *st, size_t i, const char *w)
 static bool
 miglint_punct(const struct miglint_stmt *st, size_t i, char c)
 {
-	return (i < st->n && st->t[i].kind == LT_PUNCT && st->s[st->t[i].off] == c);
+	return (i < st->n && st->t[i].kind == SQLTOK_PUNCT && st->s[st->t[i].off] == c);
 }
 
 /* Is token i a name part (word or quoted identifier)? */
 static bool
 miglint_namepart(const struct miglint_stmt *st, size_t i)
 {
-	return (i < st->n && (st->t[i].kind == LT_WORD || st->t[i].kind == LT_QIDENT));
+	return (i < st->n && (st->t[i].kind == SQLTOK_WORD || st->t[i].kind == SQLTOK_QIDENT));
 }
 
 /*
@@ -253,13 +90,13 @@ miglint_namepart(const struct miglint_stmt *st, size_t i)
 static char *
 miglint_name(const struct miglint_stmt *st, size_t *i)
 {
-	struct miglint_tok	 t;
+	struct sqltok	 t;
 	char			*out = NULL, *p;
 	size_t			 olen = 0, k;
 
 	while (miglint_namepart(st, *i)) {
 		t = st->t[*i];
-		if (t.kind == LT_QIDENT && t.len >= 2) {
+		if (t.kind == SQLTOK_QIDENT && t.len >= 2) {
 			t.off++;
 			t.len -= 2;
 		}
@@ -268,7 +105,7 @@ miglint_name(const struct miglint_stmt *st, size_t *i)
 		if (olen > 0)
 			*p++ = '.';
 		for (k = 0; k < t.len; k++)
-			p[k] = st->t[*i].kind == LT_WORD ?
+			p[k] = st->t[*i].kind == SQLTOK_WORD ?
 			    (char)tolower((unsigned char)st->s[t.off + k]) : st->s[t.off + k];
 		p[t.len] = '\0';
 		olen = (size_t)(p - out) + t.len;
@@ -378,12 +215,12 @@ miglint_add(const struct miglint_stmt *st, size_t i, const char *rule,
  * one becomes a lint-ignore finding at its line.
  */
 static void
-miglint_read_ignore(struct miglint_stmt *st, const struct miglint_tok *t)
+miglint_read_ignore(struct miglint_stmt *st, const struct sqltok *t)
 {
 	const char		*p = st->s + t->off + 2, *end = st->s + t->off + t->len;
 	const char		*r, *q;
 	size_t			 len = strlen(MIGLINT_IGNORE);
-	struct miglint_tok	 one = *t;
+	struct sqltok	 one = *t;
 	struct miglint_stmt	 where = *st;
 
 	if (t->len < 2 || st->s[t->off] != '-')
@@ -822,7 +659,7 @@ int
 miglint_text(struct miglint *l, const char *path, const char *text, size_t len,
     struct mc_err *err)
 {
-	struct miglint_tok	*tok, *keep;
+	struct sqltok	*tok, *keep;
 	struct mig_stmt		*stmts;
 	struct miglint_stmt	 st;
 	char			*sql, **created = NULL;
@@ -833,7 +670,7 @@ miglint_text(struct miglint *l, const char *path, const char *text, size_t len,
 		free(sql);
 		return (-1);
 	}
-	miglint_lex(sql, slen, &tok, &ntok);
+	sqltok_lex(sql, slen, &tok, &ntok);
 	keep = xcalloc(ntok + 1, sizeof(*keep));
 	for (i = 0, k = 0; i < nst; i++) {
 		size_t	end = stmts[i].off + stmts[i].len;
@@ -847,7 +684,7 @@ miglint_text(struct miglint *l, const char *path, const char *text, size_t len,
 		st.ncreated = &ncreated;
 		/* Comments before the statement and in it carry its ignores. */
 		for (nk = 0; k < ntok && tok[k].off < end; k++) {
-			if (tok[k].kind == LT_COMMENT)
+			if (tok[k].kind == SQLTOK_COMMENT)
 				miglint_read_ignore(&st, &tok[k]);
 			else if (tok[k].off >= stmts[i].off)
 				keep[nk++] = tok[k];
