@@ -42,10 +42,10 @@ libmcpdb_a_SOURCES += \
 	src/conn.c src/conn.h \
 	src/cmd-core.c src/cmd-health.c src/cmd-redis.c src/cmd-migrate.c \
 	src/cmd-seed.c src/cmd-schema.c src/cmd-completion.c \
-	src/cmd-pg.c src/pg-locks.c src/pg-locks.h \
+	src/cmd-pg.c src/pg-locks.c src/pg-locks.h src/pgsession.c src/pgsession.h \
 	src/cmd-rds-clients.c src/rds-clients.c src/rds-clients.h \
 	src/repl.c src/repl.h src/pgbadmin.c src/pgbadmin.h
-check_PROGRAMS += tests/unit/t-cmd
+check_PROGRAMS += tests/unit/t-cmd tests/unit/t-pgsession
 # Unit: replication lines, their levels (the Dashboard's flags), problems.
 check_PROGRAMS += tests/unit/t-repl
 TESTS += tests/unit/t-completion.sh
@@ -63,8 +63,8 @@ EXTRA_DIST += tests/integ/t-confirm.sh
 TESTS += tests/integ/t-health.sh
 EXTRA_DIST += tests/integ/t-health.sh
 # The lock tree (issue 20 item 4): CLI, --json and the Dashboard's view.
-TESTS += tests/integ/t-pg-locks.sh
-EXTRA_DIST += tests/integ/t-pg-locks.sh
+TESTS += tests/integ/t-pg-locks.sh tests/integ/t-pg-session.sh
+EXTRA_DIST += tests/integ/t-pg-locks.sh tests/integ/t-pg-session.sh
 # Redis clients, kill-client, slowlog, errors (issue 20 item 5).
 check_PROGRAMS += tests/unit/t-depth-parse
 TESTS += tests/integ/t-redis-clients.sh
@@ -109,3 +109,4 @@ EXTRA_DIST += tests/integ/t-safety.sh tests/tui/t-tui-escape.sh
 # `migrate lint` and by the session detail's EXPLAIN checks (pgsession.c:
 # `mcpdb pg session PID`, the Dashboard's Enter).
 libmcpdb_a_SOURCES += src/sqltok.c src/sqltok.h
+tests/tui/t-tui-dash.log: tests/integ/t-pg-session.log
