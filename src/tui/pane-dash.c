@@ -116,7 +116,8 @@ static const char *const pane_dash_keys[] = {
 	"i            show / hide idle sessions",
 	"c            cancel the selected backend's query (asks first)",
 	"K            terminate the selected backend (asks first)",
-	"Enter        the selected session's whole query (w: to a file)",
+	"Enter        the selected session: whole query, locks, wait history;",
+	"             there e EXPLAIN, a EXPLAIN ANALYZE (asks), w query to a file",
 	"v            vacuum and wraparound: xid ages, running vacuums, dead rows",
 	"w            I/O and WAL: checkpoints, buffer writes, WAL/s, temp files, table writes/s",
 	"t            top queries (pg_stat_statements): time, calls, rows, blocks per interval",
@@ -349,6 +350,7 @@ pane_dash_update(void *arg, const struct snapshot *s)
 	snapshot_free(d->snap);
 	d->snap = snapshot_ref((struct snapshot *)s);
 	dash_locks_update(d->locks, d->snap ? snapshot_pg(d->snap) : NULL);
+	dash_query_sample(d->query, d->snap ? snapshot_pg(d->snap) : NULL);
 	dash_rebuild(d);
 	dash_view_tick(d->vacuum);
 	dash_view_tick(d->io);
@@ -686,7 +688,7 @@ dash_draw_sessions(struct pane_dash *d, WINDOW *win, int y, int h, bool focused,
 		draw_putf(win, y + 1 + th, &x, draw_attr(DR_BAD), " by %d",
 		    s->blockers[0]);
 	draw_putf(win, y + 1 + th, &x, draw_attr(DR_DIM),
-	    "  Enter: whole query");
+	    "  Enter: detail");
 	draw_text(win, y + 2 + th, 0, w, DASH_PLAIN, DRAW_PAD, s->query);
 }
 

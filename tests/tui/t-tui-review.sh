@@ -145,9 +145,9 @@ ok $([ "$qlen" -gt 400 ]; echo $?) "14: a session runs a $qlen-character query"
 start
 wait_for "── Server 15" 15
 keys / ; keys -l "tuirev-long"; keys Enter
-wait_for "Enter: whole query" 10; ok $? "the session detail offers the whole query"
+wait_for "Enter: detail" 10; ok $? "the session list offers the session detail"
 keys Enter
-wait_for "Query of backend" 10; ok $? "Enter opens the session's query"
+wait_for "Wait history" 10; ok $? "Enter opens the session's detail"
 wait_for "QEND" 5; ok $? "the whole query is shown, past 400 characters (its end is on screen)"
 like "$(screen)" "w000" "and its beginning too (wrapped, not cut)"
 keys w
@@ -155,7 +155,7 @@ wait_for "written to" 5; ok $? "w writes the query to a file"
 f=$(ls -t "$XDG_STATE_HOME"/mcpdb/query-*.sql 2>/dev/null | head -1)
 is "$(cat "$f" 2>/dev/null)" "$long" "the file holds the whole query"
 is "$(stat -c %a "$f" 2>/dev/null)" 600 "and is private (0600)"
-keys Escape; wait_gone "Query of backend" 5; ok $? "Esc closes the viewer"
+keys Escape; wait_gone "Wait history" 5; ok $? "Esc closes the viewer"
 keys q; wait_for "EXITED 0" 5
 kill $LONGQ 2>/dev/null
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tuirev-long'" >/dev/null 2>&1
