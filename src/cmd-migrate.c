@@ -541,6 +541,15 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		}
 		cJSON_AddItemToObject(doc, "migrations", arr);
 		cJSON_AddItemToObject(doc, "repeatables", cmd_migrate_reps_json(st));
+		c = cJSON_CreateObject();
+		for (k = MIGR_APPLIED; k <= MIGR_MISSING; k++) {
+			size_t	j, nk = 0;
+
+			for (j = 0; j < st->nreps; j++)
+				nk += st->reps[j].state == (enum mig_repstate)k;
+			cJSON_AddNumberToObject(c, mig_repstate_name(k), (double)nk);
+		}
+		cJSON_AddItemToObject(doc, "repeatable_counts", c);
 		cJSON_AddItemToObject(doc, "tags", cmd_migrate_tags_json(st));
 		buf_done(&note);
 		i = st->clean;

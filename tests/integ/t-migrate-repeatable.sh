@@ -103,6 +103,9 @@ likere "$out" "^R_views +\| outdated" "... the repeatable is outdated"
 $M -t a --json migrate status >"$W/st.json" 2>&1
 is "$(js "$W/st.json" "[(r['state'], r['applied_checksum'] == '$old', r['checksum'] == '$new') for r in d['repeatables'] if r['name'] == 'views'][0]")" \
     "('outdated', True, True)" "status --json: outdated, with old and new checksums"
+is "$(js "$W/st.json" "d['repeatable_counts']")" \
+    "{'applied': 1, 'pending': 0, 'outdated': 1, 'file-missing': 0}" "status --json: repeatable_counts"
+is "$(js "$W/st.json" "d['up_to_date']")" "False" "status --json: not up to date while one is outdated"
 out=$($R plan 2>&1)
 like "$out" "would reapply    R_views" "plan: would reapply the edited one"
 like "$out" "ledger: repeatable 'views' reapplied, checksum $(printf %.12s "$old")... -> $(printf %.12s "$new")..." \
