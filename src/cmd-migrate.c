@@ -40,8 +40,10 @@ cmd_migrate_action(const struct migrate_step *s)
 	if (!s->ok)
 		return (s->act == MACT_APPLY ? "failed to apply" : "failed to roll back");
 	if (s->dry_run)
-		return (s->act == MACT_APPLY ? "would apply" : "would roll back");
-	return (s->act == MACT_APPLY ? "applied" : "rolled back");
+		return (s->reapply ? "would reapply" : s->act == MACT_APPLY ?
+		    "would apply" : "would roll back");
+	return (s->reapply ? "reapplied" : s->act == MACT_APPLY ? "applied" :
+	    "rolled back");
 }
 
 /* Step callback: the per-migration line, printed as it happens. */
@@ -55,8 +57,9 @@ cmd_migrate_step(void *arg, const struct migrate_step *s)
 		return;
 	if (s->ms >= 0)
 		snprintf(ms, sizeof(ms), "%lld ms", s->ms);
-	out_printf(ctx->out, "%-16s %-40s %8s%s%s\n", cmd_migrate_action(s), s->id, ms,
-	    s->no_tx ? "  (no transaction)" : "", s->out_of_order ? "  (out of order)" : "");
+	out_printf(ctx->out, "%-16s %-40s %8s%s%s%s\n", cmd_migrate_action(s), s->id, ms,
+	    s->no_tx ? "  (no transaction)" : "", s->out_of_order ? "  (out of order)" : "",
+	    s->repeatable ? "  (repeatable)" : "");
 	if (s->sql != NULL)
 		out_printf(ctx->out, "-- %s\n%s\n", s->path, s->sql);
 }
@@ -221,6 +224,7 @@ cmd_migrate_report_json(cJSON *doc, const struct migrate_report *rep, bool dry)
 			cJSON_AddNullToObject(o, "ms");
 		cJSON_AddBoolToObject(o, "no_transaction", s->no_tx);
 		cJSON_AddBoolToObject(o, "out_of_order", s->out_of_order);
+		cJSON_AddBoolToObject(o, "repeatable", s->repeatable);
 		cJSON_AddBoolToObject(o, "ok", s->ok);
 		if (s->sql != NULL)
 			cJSON_AddStringToObject(o, "sql", s->sql);
@@ -389,6 +393,76 @@ cmd_migrate_tags_json(const struct migrate_status *st)
 	return (arr);
 }
 
+/* The repeatables of a status as a JSON array. */
+static cJSON *
+cmd_migrate_reps_json(const struct migrate_status *st)
+{
+	cJSON	*arr = cJSON_CreateArray(), *m;
+	size_t	 i;
+
+	for (i = 0; i < st->nreps; i++) {
+		const struct mig_repstatus	*s = &st->reps[i];
+
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "name", s->name);
+		cJSON_AddStringToObject(m, "state", mig_repstate_name(s->state));
+		cmd_migrate_json_str(m, "file", s->file ? s->file->sc.path : NULL);
+		cmd_migrate_json_str(m, "checksum", s->file ? s->file->sc.sum : NULL);
+		cmd_migrate_json_str(m, "applied_checksum", s->row ? s->row->checksum : NULL);
+		cmd_migrate_json_str(m, "applied_at", s->row ? s->row->applied_at : NULL);
+		cmd_migrate_json_str(m, "applied_by", s->row ? s->row->applied_by : NULL);
+		if (s->row != NULL && s->row->ms >= 0)
+			cJSON_AddNumberToObject(m, "execution_ms", (double)s->row->ms);
+		else
+			cJSON_AddNullToObject(m, "execution_ms");
+		cJSON_AddNumberToObject(m, "applies", s->row ? (double)s->row->applies : 0);
+		cJSON_AddItemToArray(arr, m);
+	}
+	return (arr);
+}
+
+/* The repeatables of a status as text, after the versioned ones. */
+static void
+cmd_migrate_reps_text(struct cmd_ctx *ctx, const struct migrate_status *st)
+{
+	struct table	*t;
+	size_t		 i, counts[MIGR_MISSING + 1] = { 0 };
+	char		 ms[32], note[160], id[160];
+
+	if (st->nreps == 0)
+		return;
+	t = table_new(NULL, 5, "repeatable", "state", "applied_at", "ms", "note");
+	for (i = 0; i < st->nreps; i++) {
+		const struct mig_repstatus	*s = &st->reps[i];
+
+		counts[s->state]++;
+		ms[0] = note[0] = '\0';
+		if (s->row != NULL && s->row->ms >= 0)
+			snprintf(ms, sizeof(ms), "%lld", s->row->ms);
+		if (s->state == MIGR_OUTDATED)
+			snprintf(note, sizeof(note), "file changed since applied "
+			    "(%.12s... -> %.12s...): up applies it again",
+			    s->row->checksum, s->file->sc.sum);
+		else if (s->state == MIGR_MISSING)
+			snprintf(note, sizeof(note), "no file: its objects are left "
+			    "as they are");
+		else if (s->row != NULL && s->row->applies > 1)
+			snprintf(note, sizeof(note), "applied %lld times",
+			    s->row->applies);
+		snprintf(id, sizeof(id), "R_%s", s->name);
+		table_add(t, id, mig_repstate_name(s->state),
+		    s->row ? s->row->applied_at : "", ms, note);
+	}
+	out_table(ctx->out, t);
+	table_free(t);
+	out_printf(ctx->out, "%zu repeatable%s: %zu applied, %zu pending, %zu outdated",
+	    st->nreps, st->nreps == 1 ? "" : "s", counts[MIGR_APPLIED],
+	    counts[MIGR_PENDING], counts[MIGR_OUTDATED]);
+	if (counts[MIGR_MISSING] > 0)
+		out_printf(ctx->out, ", %zu file-missing", counts[MIGR_MISSING]);
+	out_printf(ctx->out, "\n");
+}
+
 /* migrate status */
 static int
 cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
@@ -466,6 +540,16 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 			cJSON_AddItemToArray(arr, m);
 		}
 		cJSON_AddItemToObject(doc, "migrations", arr);
+		cJSON_AddItemToObject(doc, "repeatables", cmd_migrate_reps_json(st));
+		c = cJSON_CreateObject();
+		for (k = MIGR_APPLIED; k <= MIGR_MISSING; k++) {
+			size_t	j, nk = 0;
+
+			for (j = 0; j < st->nreps; j++)
+				nk += st->reps[j].state == (enum mig_repstate)k;
+			cJSON_AddNumberToObject(c, mig_repstate_name(k), (double)nk);
+		}
+		cJSON_AddItemToObject(doc, "repeatable_counts", c);
 		cJSON_AddItemToObject(doc, "tags", cmd_migrate_tags_json(st));
 		buf_done(&note);
 		i = st->clean;
@@ -505,6 +589,7 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		out_printf(ctx->out, ": needs mcpdb migrate resolve\n");
 	else
 		out_printf(ctx->out, " (run mcpdb migrate up)\n");
+	cmd_migrate_reps_text(ctx, st);
 	if (st->lock_holder != NULL)
 		out_printf(ctx->out, "a migration run is in progress: lock held by %s\n",
 		    st->lock_holder);
@@ -825,6 +910,8 @@ cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
 		cmd_migrate_json_str(m, "error", e->error);
 		cmd_migrate_json_str(m, "note", e->note);
 		cmd_migrate_json_str(m, "tag", e->tag);
+		cJSON_AddBoolToObject(m, "repeatable", e->repeatable);
+		cmd_migrate_json_str(m, "old_checksum", e->old_checksum);
 		cJSON_AddItemToArray(arr, m);
 	}
 	cJSON_AddItemToObject(doc, "events", arr);
@@ -867,7 +954,10 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	for (i = 0; i < h->n; i++) {
 		const struct migrate_event	*e = &h->v[i];
 
-		snprintf(v, sizeof(v), "%04lld", e->version);
+		if (e->repeatable)
+			snprintf(v, sizeof(v), "R");
+		else
+			snprintf(v, sizeof(v), "%04lld", e->version);
 		ms[0] = '\0';
 		if (e->ms >= 0)
 			snprintf(ms, sizeof(ms), "%lld", e->ms);
@@ -877,6 +967,9 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 		if (e->tag != NULL)
 			buf_printf(&note, "tag %s%s", e->tag, e->note ? ": " : "");
 		buf_puts(&note, e->note ? e->note : "");
+		if (e->old_checksum != NULL)
+			buf_printf(&note, "%swas %.12s", note.len > 0 ? "; " : "",
+			    e->old_checksum);
 		table_add(t, e->at ? e->at : "", v, e->name ? e->name : "",
 		    e->event ? e->event : "", ms, e->by ? e->by : "",
 		    e->host ? e->host : "", e->mcpdb_version ? e->mcpdb_version : "",
@@ -1095,7 +1188,9 @@ static const struct cmd_opt cmd_migrate_resolve_opts[] = {
 static const struct cmd_entry cmd_migrate_status_entry = {
 	.name = "migrate status",
 	.summary = "list migrations: applied, pending, checksum-mismatch, file-missing, failed, running",
-	.help = "Exit status 0 when everything is applied, 3 when anything is pending or wrong.",
+	.help = "Then the repeatable migrations (R_name.sql): applied, pending, outdated (changed "
+	    "since applied), file-missing. Exit status 0 when everything is applied, 3 when "
+	    "anything is pending, outdated or wrong.",
 	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = 0,
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_status_exec,
 };
@@ -1104,7 +1199,9 @@ static const struct cmd_entry cmd_migrate_up_entry = {
 	.name = "migrate up",
 	.summary = "apply pending migrations, each in its own transaction with its ledger row",
 	.help = "Takes the migration lock (waits up to --lock-timeout, naming the holder) only when "
-	    "something is pending. Refuses over drift, failed migrations and out-of-order files.",
+	    "something is pending. Refuses over drift, failed migrations and out-of-order files. "
+	    "Then applies each repeatable migration (R_name.sql) that is new or changed, by name, "
+	    "each in its own transaction (none with a --to below the newest file).",
 	.opts = cmd_migrate_up_opts, .min_args = 0, .max_args = 0,
 	.flags = CMD_NEEDS_TARGET | CMD_WRITES, .exec = cmd_migrate_up_exec,
 };

@@ -73,6 +73,37 @@ bad:
 }
 
 int
+mig_parse_rep_name(const char *fname, char **desc, struct mc_err *err)
+{
+	const char	*d, *p;
+	size_t		 dlen;
+
+	if (fname[0] != 'R' || fname[1] != '_')
+		return (0);
+	d = fname + (fname[2] == '_' ? 3 : 2);	/* R__ as Flyway spells it */
+	dlen = strlen(d);
+	if (dlen < 5 || strcmp(d + dlen - 4, ".sql") != 0)
+		goto bad;
+	dlen -= 4;
+	if ((dlen > 3 && strncmp(d + dlen - 3, ".up", 3) == 0) ||
+	    (dlen > 5 && strncmp(d + dlen - 5, ".down", 5) == 0))
+		return (mc_err_set(err, MC_E_INPUT, "%s: a repeatable migration is "
+		    "one file R_description.sql, with no .up/.down (it has no "
+		    "rollback)", fname));
+	if (!isalnum((unsigned char)d[0]))
+		goto bad;
+	for (p = d; p < d + dlen; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			goto bad;
+	*desc = xstrndup(d, dlen);
+	return (1);
+bad:
+	return (mc_err_set(err, MC_E_INPUT,
+	    "%s: bad repeatable migration name (expected R_description.sql; "
+	    "description of letters, digits, _ and -)", fname));
+}
+
+int
 mig_parse_version(const char *s, long long *v, struct mc_err *err)
 {
 	const char	*p;
@@ -821,16 +852,31 @@ mig_names_free(struct mig_name *names, size_t n)
 	free(names);
 }
 
-/* Scan dir for *.sql names; bad names go to b. NULL + err if dir is unreadable. */
+/* qsort order of repeatables: description. */
+static int
+mig_rep_name_cmp(const void *a, const void *b)
+{
+	const struct mig_name	*x = a, *y = b;
+
+	return (strcmp(x->desc, y->desc));
+}
+
+/*
+ * Scan dir for *.sql names; bad names go to b. Repeatables (R_*.sql) go to
+ * *reps (caller frees, sorted by description, *nreps set). NULL + err if dir
+ * is unreadable.
+ */
 static struct mig_name *
-mig_scan(const char *dir, size_t *count, struct buf *b, struct mc_err *err)
+mig_scan(const char *dir, size_t *count, struct mig_name **reps, size_t *nreps,
+    struct buf *b, struct mc_err *err)
 {
 	DIR		*d;
 	struct dirent	*de;
-	struct mig_name	*v = NULL;
+	struct mig_name	*v = NULL, *rv = NULL;
 	struct mc_err	 e;
-	size_t		 n = 0, cap = 0, len;
-	char		*msg;
+	size_t		 n = 0, cap = 0, len, rn = 0, rcap = 0;
+	char		*msg, *desc;
+	int		 isrep;
 
 	if ((d = opendir(dir)) == NULL) {
 		mc_err_sys(err, "migrations directory %s", dir);
@@ -841,6 +887,22 @@ mig_scan(const char *dir, size_t *count, struct buf *b, struct mc_err *err)
 		if (de->d_name[0] == '.' || len < 4 ||
 		    strcmp(de->d_name + len - 4, ".sql") != 0)
 			continue;
+		if ((isrep = mig_parse_rep_name(de->d_name, &desc, &e)) != 0) {
+			if (isrep == -1) {
+				msg = xasprintf("%s/%s", dir, e.msg);
+				mig_problem(b, msg);
+				free(msg);
+				continue;
+			}
+			if (rn == rcap)
+				rv = xreallocarray(rv, rcap = rcap ? rcap * 2 : 16,
+				    sizeof(*rv));
+			rv[rn].fname = xstrdup(de->d_name);
+			rv[rn].version = -1;
+			rv[rn].is_up = true;
+			rv[rn++].desc = desc;
+			continue;
+		}
 		if (n == cap)
 			v = xreallocarray(v, cap = cap ? cap * 2 : 64, sizeof(*v));
 		if (mig_parse_name(de->d_name, &v[n].version, &v[n].desc,
@@ -856,7 +918,12 @@ mig_scan(const char *dir, size_t *count, struct buf *b, struct mc_err *err)
 	if (v == NULL)	/* before qsort, which must not get NULL */
 		v = xcalloc(1, sizeof(*v));
 	qsort(v, n, sizeof(*v), mig_name_cmp);
+	if (rv == NULL)
+		rv = xcalloc(1, sizeof(*rv));
+	qsort(rv, rn, sizeof(*rv), mig_rep_name_cmp);
 	*count = n;
+	*reps = rv;
+	*nreps = rn;
 	return (v);
 }
 
@@ -864,17 +931,18 @@ struct mig_set *
 migset_load(const char *dir, unsigned flags, char **problems, struct mc_err *err)
 {
 	struct mig_set	*set;
-	struct mig_name	*names;
+	struct mig_name	*names, *reps = NULL;
 	struct mig_file	*f;
+	struct mig_rep	*rp;
 	struct buf	 b;
-	size_t		 n, i, j, k;
+	size_t		 n, i, j, k, nreps = 0;
 	char		*msg;
 	int		 width;
 
 	if (problems != NULL)
 		*problems = NULL;
 	buf_init(&b);
-	if ((names = mig_scan(dir, &n, &b, err)) == NULL) {
+	if ((names = mig_scan(dir, &n, &reps, &nreps, &b, err)) == NULL) {
 		buf_done(&b);
 		return (NULL);
 	}
@@ -930,6 +998,32 @@ migset_load(const char *dir, unsigned flags, char **problems, struct mc_err *err
 		mig_load_script(&f->down, dir, names[i + 1].fname, &b);
 	}
 	mig_names_free(names, n);
+	set->reps = xcalloc(nreps + 1, sizeof(*set->reps));
+	for (i = 0; i < nreps; i++) {
+		if (i > 0 && strcmp(reps[i].desc, reps[i - 1].desc) == 0) {
+			/* R_x.sql and R__x.sql */
+			msg = xasprintf("%s/%s: duplicate repeatable migration %s "
+			    "(also %s/%s)", dir, reps[i].fname, reps[i].desc, dir,
+			    reps[i - 1].fname);
+			mig_problem(&b, msg);
+			free(msg);
+			continue;
+		}
+		rp = &set->reps[set->nreps++];
+		rp->name = xstrdup(reps[i].desc);
+		rp->id = xasprintf("R_%s", rp->name);
+		if (flags & MIGSET_NAMES_ONLY)
+			continue;
+		if (mig_load_script(&rp->sc, dir, reps[i].fname, &b) == 0 &&
+		    rp->sc.no_tx) {
+			msg = xasprintf("%s: a repeatable migration always runs in one "
+			    "transaction; -- mcpdb:no-transaction is not allowed here",
+			    rp->sc.path);
+			mig_problem(&b, msg);
+			free(msg);
+		}
+	}
+	mig_names_free(reps, nreps);
 	if (b.len == 0) {
 		buf_done(&b);
 		return (set);
@@ -977,8 +1071,25 @@ migset_free(struct mig_set *set)
 		mig_script_done(&set->files[i].down);
 	}
 	free(set->files);
+	for (i = 0; i < set->nreps; i++) {
+		free(set->reps[i].name);
+		free(set->reps[i].id);
+		mig_script_done(&set->reps[i].sc);
+	}
+	free(set->reps);
 	free(set->dir);
 	free(set);
+}
+
+struct mig_rep *
+migset_find_rep(const struct mig_set *set, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; set != NULL && i < set->nreps; i++)
+		if (strcmp(set->reps[i].name, name) == 0)
+			return (&set->reps[i]);
+	return (NULL);
 }
 
 struct mig_file *
@@ -1388,6 +1499,8 @@ migset_expand(struct mig_set *set, const struct mig_vars *vars,
 		mig_script_expand(&set->files[i].up, vars, &b);
 		mig_script_expand(&set->files[i].down, vars, &b);
 	}
+	for (i = 0; i < set->nreps; i++)
+		mig_script_expand(&set->reps[i].sc, vars, &b);
 	if (b.len == 0) {
 		buf_done(&b);
 		return (0);

@@ -4,6 +4,11 @@
  * tested.
  *
  * A migration is a pair NNNN_description.up.sql / NNNN_description.down.sql.
+ * A repeatable migration is one file R_description.sql (Flyway's spelling
+ * R__description.sql is taken too): no version and no down file (it has no
+ * rollback); `migrate up` runs it after the versioned ones, in description
+ * order, whenever it is new or its checksum changed. It always runs in one
+ * transaction, so -- mcpdb:no-transaction is refused there.
  * Each file is read once and normalised (UTF-8 BOM removed, CRLF and lone CR
  * turned into LF, trailing blank lines cut to one final newline); the
  * normalised text is what runs, what is hashed (SHA-256, MIG_CHECKSUM_ALGO)
@@ -64,11 +69,20 @@ struct mig_file {
 	struct mig_script	 down;
 };
 
-/* All migrations of a directory, sorted by version. */
+/* One repeatable migration: R_description.sql. */
+struct mig_rep {
+	char			*name;		/* "views" */
+	char			*id;		/* "R_views" */
+	struct mig_script	 sc;
+};
+
+/* All migrations of a directory, sorted by version; repeatables by name. */
 struct mig_set {
 	char		*dir;
 	struct mig_file	*files;
 	size_t		 n;
+	struct mig_rep	*reps;
+	size_t		 nreps;
 	int		 vwidth;	/* digits to print versions with (>= 4) */
 };
 
@@ -89,6 +103,8 @@ struct mig_set	*migset_load(const char *dir, unsigned flags, char **problems,
 void	migset_free(struct mig_set *);
 /* The migration with this version, or NULL. Borrowed from the set. */
 struct mig_file	*migset_find(const struct mig_set *, long long version);
+/* The repeatable named name ("views"), or NULL. Borrowed from the set. */
+struct mig_rep	*migset_find_rep(const struct mig_set *, const char *name);
 /* Print version v with the set's width into out ("0003"). Returns out. */
 char	*migset_vfmt(const struct mig_set *, long long v, char *out, size_t len);
 
@@ -99,6 +115,12 @@ char	*migset_vfmt(const struct mig_set *, long long v, char *out, size_t len);
  */
 int	mig_parse_name(const char *fname, long long *version, char **desc,
 	    bool *is_up, struct mc_err *);
+/*
+ * Is fname a repeatable's name (it starts with "R_")? Then 1 with *desc set
+ * (caller frees), or -1 with err saying what is wrong with it; 0 when it
+ * is not one.
+ */
+int	mig_parse_rep_name(const char *fname, char **desc, struct mc_err *);
 /* Parse a version given by an operator ("3", "0003"). -1 with a usage error. */
 int	mig_parse_version(const char *, long long *, struct mc_err *);
 /* Parse a duration ("250ms", "2s", "5min", "1h", "1500"). -1 with err. */

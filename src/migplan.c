@@ -26,6 +26,14 @@ mig_ledger_done(struct mig_ledger *l)
 	free(l->rows);
 	l->rows = NULL;
 	l->n = 0;
+	for (i = 0; i < l->nreps; i++) {
+		free(l->reps[i].name);
+		free(l->reps[i].applied_at);
+		free(l->reps[i].applied_by);
+	}
+	free(l->reps);
+	l->reps = NULL;
+	l->nreps = 0;
 }
 
 struct mig_row *
@@ -338,4 +346,112 @@ migplan_down(const struct mig_set *set, const struct mig_ledger *l, int nsteps,
 	*steps = v;
 	*n = k;
 	return (0);
+}
+
+/* ------------------------------------------------------------ repeatables */
+
+const char *
+mig_repstate_name(enum mig_repstate st)
+{
+	switch (st) {
+	case MIGR_APPLIED:
+		return ("applied");
+	case MIGR_PENDING:
+		return ("pending");
+	case MIGR_OUTDATED:
+		return ("outdated");
+	case MIGR_MISSING:
+		return ("file-missing");
+	}
+	return ("?");
+}
+
+/* The row of the repeatable name, or NULL. */
+static const struct mig_reprow *
+migplan_reprow(const struct mig_ledger *l, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nreps; i++)
+		if (strcmp(l->reps[i].name, name) == 0)
+			return (&l->reps[i]);
+	return (NULL);
+}
+
+/* qsort order of repeatable status lines: name. */
+static int
+migplan_repstatus_cmp(const void *a, const void *b)
+{
+	const struct mig_repstatus	*x = a, *y = b;
+
+	return (strcmp(x->name, y->name));
+}
+
+size_t
+migplan_reps(const struct mig_set *set, const struct mig_ledger *l,
+    struct mig_repstatus **out)
+{
+	struct mig_repstatus	*v;
+	size_t			 nf = set ? set->nreps : 0, i, n = 0;
+
+	v = xcalloc(nf + l->nreps + 1, sizeof(*v));
+	for (i = 0; i < nf; i++) {
+		const struct mig_rep	*f = &set->reps[i];
+		const struct mig_reprow	*r = migplan_reprow(l, f->name);
+
+		v[n].name = f->name;
+		v[n].file = f;
+		v[n].row = r;
+		if (r == NULL)
+			v[n].state = MIGR_PENDING;
+		else if (r->algo != MIG_CHECKSUM_ALGO ||
+		    strcmp(r->checksum, f->sc.sum) != 0)
+			v[n].state = MIGR_OUTDATED;
+		else
+			v[n].state = MIGR_APPLIED;
+		n++;
+	}
+	for (i = 0; i < l->nreps; i++) {
+		if (migset_find_rep(set, l->reps[i].name) != NULL)
+			continue;
+		v[n].name = l->reps[i].name;
+		v[n].row = &l->reps[i];
+		v[n++].state = MIGR_MISSING;
+	}
+	qsort(v, n, sizeof(*v), migplan_repstatus_cmp);
+	*out = v;
+	return (n);
+}
+
+bool
+migplan_reps_clean(const struct mig_repstatus *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].state == MIGR_PENDING || s[i].state == MIGR_OUTDATED)
+			return (false);
+	return (true);
+}
+
+void
+migplan_up_reps(const struct mig_set *set, const struct mig_ledger *l,
+    struct mig_repstep **steps, size_t *n)
+{
+	struct mig_repstep	*v;
+	size_t			 i, k = 0;
+
+	v = xcalloc((set ? set->nreps : 0) + 1, sizeof(*v));
+	for (i = 0; set != NULL && i < set->nreps; i++) {
+		struct mig_rep		*f = &set->reps[i];
+		const struct mig_reprow	*r = migplan_reprow(l, f->name);
+
+		if (r != NULL && r->algo == MIG_CHECKSUM_ALGO &&
+		    strcmp(r->checksum, f->sc.sum) == 0)
+			continue;
+		v[k].rep = f;
+		v[k++].row = r;
+	}
+	*steps = v;
+	*n = k;
 }

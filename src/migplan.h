@@ -12,7 +12,12 @@
  *     refuses a pending file numbered below the newest applied version unless
  *     out-of-order is allowed (then that file is flagged out_of_order);
  *   - down rolls back in reverse *applied* order (ledger seq), one step by
- *     default, and needs the files of what it rolls back.
+ *     default, and needs the files of what it rolls back;
+ *   - repeatables (R_name.sql) merge with their rows by name: applied,
+ *     pending (never applied), outdated (the file changed since it was last
+ *     applied: up applies it again), file-missing (applied, file gone: left
+ *     alone, nothing is dropped); up applies the pending and outdated ones,
+ *     by name, after the versioned ones; down never touches them.
  */
 #ifndef MCPDB_MIGPLAN_H
 #define MCPDB_MIGPLAN_H
@@ -50,11 +55,24 @@ struct mig_row {
 	bool		 baselined;		/* marked by migrate baseline, not run */
 };
 
-/* All ledger rows, sorted by version. */
+/* One row of mcpdb.migration_repeatables: the last apply of a repeatable. */
+struct mig_reprow {
+	char		*name;			/* "views" */
+	char		 checksum[MIG_SUM_LEN + 1];
+	int		 algo;
+	long long	 applies;		/* how many times it was applied */
+	long long	 ms;			/* the last apply, -1 if unknown */
+	char		*applied_at;
+	char		*applied_by;
+};
+
+/* All ledger rows, sorted by version; repeatable rows sorted by name. */
 struct mig_ledger {
 	bool		 exists;	/* false: the table is not there yet */
 	struct mig_row	*rows;
 	size_t		 n;
+	struct mig_reprow *reps;
+	size_t		 nreps;
 };
 
 /* Free the rows (the struct itself is the caller's). */
@@ -124,6 +142,47 @@ int	migplan_up(const struct mig_set *, const struct mig_ledger *, long long to,
  */
 int	migplan_down(const struct mig_set *, const struct mig_ledger *, int nsteps,
 	    long long to, struct mig_step **steps, size_t *n, struct mc_err *);
+
+/* A repeatable's state as `migrate status` shows it. */
+enum mig_repstate {
+	MIGR_APPLIED,
+	MIGR_PENDING,
+	MIGR_OUTDATED,	/* file changed since its last apply */
+	MIGR_MISSING,	/* applied, file gone */
+};
+
+/* "applied", "pending", "outdated", "file-missing". */
+const char *mig_repstate_name(enum mig_repstate);
+
+/* One repeatable line of status. Borrowed from the set and the ledger. */
+struct mig_repstatus {
+	const char		*name;
+	enum mig_repstate	 state;
+	const struct mig_rep	*file;		/* NULL when file-missing */
+	const struct mig_reprow	*row;		/* NULL when pending */
+};
+
+/*
+ * Merge repeatable files and rows into status lines sorted by name. *out
+ * is caller-freed. Returns the count. set may be NULL.
+ */
+size_t	migplan_reps(const struct mig_set *, const struct mig_ledger *,
+	    struct mig_repstatus **out);
+/* True when no repeatable is pending or outdated (file-missing is a note). */
+bool	migplan_reps_clean(const struct mig_repstatus *, size_t);
+
+/* One repeatable that up would apply. */
+struct mig_repstep {
+	struct mig_rep		*rep;		/* borrowed from the set */
+	const struct mig_reprow	*row;		/* the last apply, NULL when new */
+};
+
+/*
+ * The repeatables up would apply, by name: new ones and those whose
+ * checksum changed. *steps caller-freed; *n may be 0.
+ */
+void	migplan_up_reps(const struct mig_set *, const struct mig_ledger *,
+	    struct mig_repstep **steps, size_t *n);
 
 /*
  * Any failed or running row: the message says how to resolve it. Returns 0

@@ -195,6 +195,25 @@ migrate_report_add(struct migrate_report *rep, const struct mig_file *f,
 	return (s);
 }
 
+/* Append a step to rep for the repeatable rp; returns it. */
+static struct migrate_step *
+migrate_report_add_rep(struct migrate_report *rep, const struct mig_rep *rp,
+    bool reapply)
+{
+	struct migrate_step	*s;
+
+	rep->steps = xreallocarray(rep->steps, rep->n + 1, sizeof(*rep->steps));
+	s = &rep->steps[rep->n++];
+	memset(s, 0, sizeof(*s));
+	s->id = xstrdup(rp->id);
+	s->act = MACT_APPLY;
+	s->path = xstrdup(rp->sc.path);
+	s->repeatable = true;
+	s->reapply = reapply;
+	s->ms = -1;
+	return (s);
+}
+
 /* ---------------------------------------------------------------- sessions */
 
 /* Forward server notices (RAISE NOTICE, "skipping") as progress lines. */
@@ -335,7 +354,29 @@ static const char migrate_ledger_ddl[] =
 	"COMMENT ON TABLE mcpdb.migration_tags IS 'Named applied states (mcpdb "
 	"migrate tag): the newest applied version and all applied versions then';\n"
 	"ALTER TABLE mcpdb.migration_events\n"
-	"  ADD COLUMN IF NOT EXISTS tag text;\n";
+	"  ADD COLUMN IF NOT EXISTS tag text;\n"
+	/*
+	 * Ledger version 4 (repeatable migrations): the last apply of each
+	 * R_name.sql; their events carry version 0 (no versioned file has
+	 * it), repeatable true and the checksum they replaced.
+	 */
+	"CREATE TABLE IF NOT EXISTS mcpdb.migration_repeatables (\n"
+	"  name text PRIMARY KEY,\n"
+	"  checksum text NOT NULL,\n"
+	"  checksum_algo smallint NOT NULL,\n"
+	"  applied_sql text NOT NULL,\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  applied_by text NOT NULL DEFAULT (current_user || '@' ||\n"
+	"    coalesce(host(inet_client_addr()), 'local')),\n"
+	"  execution_ms bigint,\n"
+	"  applies bigint NOT NULL DEFAULT 1\n"
+	");\n"
+	"COMMENT ON TABLE mcpdb.migration_repeatables IS 'Repeatable migrations "
+	"(R_name.sql) as last applied by mcpdb migrate up; checksum as in "
+	"mcpdb.migrations';\n"
+	"ALTER TABLE mcpdb.migration_events\n"
+	"  ADD COLUMN IF NOT EXISTS repeatable boolean NOT NULL DEFAULT false,\n"
+	"  ADD COLUMN IF NOT EXISTS old_checksum text;\n";
 
 /*
  * Create the ledger tables if missing, or upgrade an older ledger in place
@@ -348,10 +389,11 @@ migrate_ledger_create(PGconn *c, struct mc_err *err)
 
 	res = PQexec(c, "SELECT (SELECT count(*) FROM pg_catalog.pg_attribute "
 	    "WHERE ((attrelid = to_regclass('mcpdb.migration_events') "
-	    "AND attname IN ('host', 'tag')) OR (attrelid = "
+	    "AND attname IN ('host', 'tag', 'repeatable')) OR (attrelid = "
 	    "to_regclass('mcpdb.migrations') AND attname = 'baselined')) "
-	    "AND NOT attisdropped) = 3 AND "
-	    "to_regclass('mcpdb.migration_tags') IS NOT NULL");
+	    "AND NOT attisdropped) = 4 AND "
+	    "to_regclass('mcpdb.migration_tags') IS NOT NULL AND "
+	    "to_regclass('mcpdb.migration_repeatables') IS NOT NULL");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 		PQclear(res);
@@ -424,6 +466,45 @@ migrate_ledger_excerpt(const char *applied, size_t *kept, size_t *total)
 	return (true);
 }
 
+/* Read the repeatable rows into l (none before ledger version 4). */
+static int
+migrate_ledger_read_reps(PGconn *c, struct mig_ledger *l, struct mc_err *err)
+{
+	PGresult	*res;
+	int		 i, n;
+
+	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_repeatables') "
+	    "IS NOT NULL", 0, NULL, err)) == NULL)
+		return (mc_err_prefix(err, "reading the ledger: "));
+	n = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!n)
+		return (0);
+	if ((res = pgq_query(c, "SELECT name, checksum, checksum_algo, applies, "
+	    "coalesce(execution_ms, -1), to_char(applied_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by "
+	    "FROM mcpdb.migration_repeatables ORDER BY name COLLATE \"C\"", 0, NULL,
+	    err)) == NULL)
+		return (mc_err_prefix(err, "reading the ledger "
+		    "mcpdb.migration_repeatables: "));
+	n = PQntuples(res);
+	l->reps = xcalloc((size_t)n + 1, sizeof(*l->reps));
+	for (i = 0; i < n; i++) {
+		struct mig_reprow	*w = &l->reps[i];
+
+		w->name = xstrdup(PQgetvalue(res, i, 0));
+		migrate_copy_sum(w->checksum, PQgetvalue(res, i, 1));
+		w->algo = atoi(PQgetvalue(res, i, 2));
+		w->applies = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		w->ms = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+		w->applied_at = xstrdup(PQgetvalue(res, i, 5));
+		w->applied_by = xstrdup(PQgetvalue(res, i, 6));
+	}
+	l->nreps = (size_t)n;
+	PQclear(res);
+	return (0);
+}
+
 /* Read all ledger rows into l (l->exists false when there is no ledger). */
 static int
 migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
@@ -484,7 +565,7 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 	}
 	l->n = (size_t)n;
 	PQclear(res);
-	return (0);
+	return (migrate_ledger_read_reps(c, l, err));
 }
 
 /* Run a ledger statement with parameters; fails unless it touched one row. */
@@ -947,7 +1028,7 @@ migrate_timeouts(const struct migrun *r, const struct mig_script *sc, int *lt, i
  * transaction or not), and synchronous_commit off for an async step.
  */
 static int
-migrate_set_timeouts(struct migrun *r, PGconn *c, const struct mig_file *f,
+migrate_set_timeouts(struct migrun *r, PGconn *c, const char *id,
     const struct mig_script *sc, bool local, bool async, struct mc_err *err)
 {
 	char		 lt[24], stt[24];
@@ -961,7 +1042,7 @@ migrate_set_timeouts(struct migrun *r, PGconn *c, const struct mig_file *f,
 	    "set_config('statement_timeout', $2, $4::bool), "
 	    "set_config('mcpdb.migration', $3, $4::bool), "
 	    "CASE WHEN $5::bool THEN set_config('synchronous_commit', 'off', true) END", 5,
-	    (const char *[]){ lt, stt, f->id, local ? "t" : "f", async ? "t" : "f" }, err);
+	    (const char *[]){ lt, stt, id, local ? "t" : "f", async ? "t" : "f" }, err);
 	if (res == NULL)
 		return (mc_err_prefix(err, "%s: setting timeouts: ", sc->path));
 	PQclear(res);
@@ -1390,7 +1471,7 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		    "operation = 'down', error = NULL WHERE version = $1 AND state = 'applied'",
 		    1, (const char *[]){ v }, err) == -1)
 			goto fail_early;
-		rc = migrate_set_timeouts(r, c, f, sc, false, false, err);
+		rc = migrate_set_timeouts(r, c, f->id, sc, false, false, err);
 		if (rc == 0)
 			rc = migrate_exec_script(r, c, sc, ms, err);
 		if (rc == 0 && PQtransactionStatus(c) != PQTRANS_IDLE)
@@ -1454,7 +1535,7 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 #else
 	if (pgq_exec(c, "BEGIN", err) == -1)
 		goto fail_early;
-	if (migrate_set_timeouts(r, c, f, sc, true, async, err) == -1 ||
+	if (migrate_set_timeouts(r, c, f->id, sc, true, async, err) == -1 ||
 	    migrate_exec_script(r, c, sc, ms, err) == -1)
 		goto fail_tx;
 	if (ledger && act == MACT_APPLY) {
@@ -1492,6 +1573,108 @@ fail_tx:
 fail_early:
 	r->current = NULL;
 	return (-1);
+}
+
+/* ------------------------------------------------------------ repeatables */
+
+/*
+ * The row and event of a repeatable's apply, in its transaction: a new row
+ * ("applied") or the row of its last apply replaced ("reapplied", with the
+ * checksum it had).
+ */
+static const char migrate_sql_rep[] =
+	"WITH old AS (SELECT checksum FROM mcpdb.migration_repeatables WHERE name = $1), "
+	"m AS (INSERT INTO mcpdb.migration_repeatables (name, checksum, checksum_algo, "
+	"applied_sql, execution_ms) VALUES ($1, $2, $3, $4, "
+	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
+	"ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, "
+	"checksum_algo = EXCLUDED.checksum_algo, applied_sql = EXCLUDED.applied_sql, "
+	"applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by, "
+	"execution_ms = EXCLUDED.execution_ms, "
+	"applies = mcpdb.migration_repeatables.applies + 1 "
+	"RETURNING name, checksum, execution_ms) "
+	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
+	"checksum, repeatable, old_checksum) SELECT 0, m.name, CASE WHEN old.checksum "
+	"IS NULL THEN 'applied' ELSE 'reapplied' END, m.execution_ms, m.checksum, "
+	"true, old.checksum FROM m LEFT JOIN old ON true";
+
+/* Record a repeatable's failure in the history (best effort). */
+static void
+migrate_event_failed_rep(struct migrun *r, const struct mig_rep *rp,
+    const struct mc_err *e)
+{
+	if (!r->ledger.exists || PQstatus(r->work) != CONNECTION_OK)
+		return;
+	PQclear(PQexecParams(r->work,
+	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error, "
+	    "checksum, repeatable) VALUES (0, $1, 'up failed', nullif($2, ''), $3, $4, "
+	    "true)", 4, NULL, (const char *[]){ rp->name, e->sqlstate, e->msg,
+	    rp->sc.sum }, NULL, NULL, 0));
+}
+
+/*
+ * Apply the repeatable rp in one transaction with its ledger row; on
+ * failure nothing of it stays. async as for migrate_run_one.
+ */
+static int
+migrate_run_rep(struct migrun *r, const struct mig_rep *rp, bool async,
+    long long *ms, struct mc_err *err)
+{
+	const struct mig_script	*sc = &rp->sc;
+	PGconn			*c = r->work;
+	char			 algo[8], *keep;
+	int			 rc;
+
+	snprintf(algo, sizeof(algo), "%d", MIG_CHECKSUM_ALGO);
+	r->current = rp->id;
+	*ms = -1;
+	if (pgq_exec(c, "BEGIN", err) == -1) {
+		r->current = NULL;
+		return (-1);
+	}
+	if (migrate_set_timeouts(r, c, rp->id, sc, true, async, err) == -1 ||
+	    migrate_exec_script(r, c, sc, ms, err) == -1)
+		goto fail;
+	keep = migrate_ledger_text(sc);
+	rc = migrate_ledger_write(c, migrate_sql_rep, 4, (const char *[]){ rp->name,
+	    sc->sum, algo, keep }, err);
+	free(keep);
+	if (rc == -1)
+		goto fail;
+	if (pgq_exec(c, "COMMIT", err) == -1) {
+		mc_err_prefix(err, "%s: COMMIT failed (nothing was recorded): ", sc->path);
+		goto fail;
+	}
+	r->current = NULL;
+	return (0);
+fail:
+	{
+		struct mc_err	saved = *err;
+
+		if (PQstatus(c) == CONNECTION_OK &&
+		    PQtransactionStatus(c) != PQTRANS_IDLE)
+			PQclear(PQexec(c, "ROLLBACK"));
+		migrate_event_failed_rep(r, rp, &saved);
+		*err = saved;
+	}
+	r->current = NULL;
+	return (-1);
+}
+
+/*
+ * The repeatables up applies in this run: none while versioned ones stay
+ * pending after it (--to below the newest file), else the new and changed.
+ */
+static void
+migrate_plan_reps(struct migrun *r, long long to, struct mig_repstep **steps,
+    size_t *n)
+{
+	if (to >= 0 && r->set->n > 0 && to < r->set->files[r->set->n - 1].version) {
+		*steps = NULL;
+		*n = 0;
+		return;
+	}
+	migplan_up_reps(r->set, &r->ledger, steps, n);
 }
 
 /* -------------------------------------------------------------- plan SQL */
@@ -1536,6 +1719,39 @@ migrate_plan_sql(struct migrun *r, const struct mig_file *f, enum migrate_act ac
 		buf_done(&b);
 		return (s);
 	}
+}
+
+/* The exact text a repeatable's apply runs, for `plan`. */
+static char *
+migrate_plan_sql_rep(struct migrun *r, const struct mig_repstep *st)
+{
+	const struct mig_script	*sc = &st->rep->sc;
+	struct buf		 b;
+	int			 lt, stt;
+	size_t			 i;
+	char			*out;
+
+	migrate_timeouts(r, sc, &lt, &stt);
+	buf_init(&b);
+	buf_printf(&b, "BEGIN;\nSET LOCAL lock_timeout = '%dms';\n"
+	    "SET LOCAL statement_timeout = '%dms';\nSET LOCAL mcpdb.migration = '%s';\n",
+	    lt, stt, st->rep->id);
+	if (sc->nexpanded > 0)
+		buf_printf(&b, "-- %zu placeholder%s expanded from "
+		    "targets.%s.migrate.placeholders\n", sc->nexpanded,
+		    sc->nexpanded == 1 ? "" : "s", r->t->name);
+	for (i = 0; i < sc->nstmts; i++)
+		buf_printf(&b, "%.*s\n", (int)sc->stmts[i].len, sc->sql + sc->stmts[i].off);
+	if (st->row != NULL)
+		buf_printf(&b, "-- ledger: repeatable '%s' reapplied, checksum %.12s... "
+		    "-> %.12s...\n", st->rep->name, st->row->checksum, sc->sum);
+	else
+		buf_printf(&b, "-- ledger: repeatable '%s' applied, checksum %.12s...\n",
+		    st->rep->name, sc->sum);
+	buf_puts(&b, "COMMIT;\n");
+	out = buf_detach(&b);
+	buf_done(&b);
+	return (out);
 }
 
 /* -------------------------------------------------------------- commands */
@@ -1829,6 +2045,62 @@ migrate_dry_steps(struct migrun *r, struct migrate_report *rep,
 	}
 }
 
+/* Apply the repeatables of steps, reporting each; stops at the first failure. */
+static int
+migrate_run_reps(struct migrun *r, struct migrate_report *rep,
+    const struct mig_repstep *steps, size_t n, struct mc_err *err)
+{
+	struct migrate_step	*s;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (migrate_stopped(r->o) || !migrate_lock_alive(r)) {
+			struct mc_err	e;
+
+			if (migrate_stopped(r->o))
+				mc_err_set(&e, MC_E_CANCELLED, "interrupted: stopped before %s "
+				    "(%zu of %zu repeatables done)", steps[i].rep->id, i, n);
+			else
+				mc_err_set(&e, MC_E_LOCKED, "the lock session ended: stopped "
+				    "before %s (%zu of %zu repeatables done) so that no other "
+				    "run can overlap; run the command again", steps[i].rep->id,
+				    i, n);
+			migrate_event_failed_rep(r, steps[i].rep, &e);
+			return (mc_err_copy(err, &e));
+		}
+		s = migrate_report_add_rep(rep, steps[i].rep, steps[i].row != NULL);
+		if (migrate_run_rep(r, steps[i].rep, i + 1 < n, &s->ms, err) == -1) {
+			s->ok = false;
+			if (r->o->step != NULL)
+				r->o->step(r->o->arg, s);
+			return (-1);
+		}
+		s->ok = true;
+		if (r->o->step != NULL)
+			r->o->step(r->o->arg, s);
+	}
+	return (0);
+}
+
+/* Report the repeatables of a dry run (or plan) without running them. */
+static void
+migrate_dry_reps(struct migrun *r, struct migrate_report *rep,
+    const struct mig_repstep *steps, size_t n)
+{
+	struct migrate_step	*s;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		s = migrate_report_add_rep(rep, steps[i].rep, steps[i].row != NULL);
+		s->dry_run = true;
+		s->ok = true;
+		if (r->o->with_sql)
+			s->sql = migrate_plan_sql_rep(r, &steps[i]);
+		if (r->o->step != NULL)
+			r->o->step(r->o->arg, s);
+	}
+}
+
 /* Same versions in the same order? */
 static bool
 migrate_same_plan(const struct mig_step *a, size_t na, const struct mig_step *b,
@@ -1928,7 +2200,8 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 	struct migrun		 r;
 	struct migrate_report	*rep = NULL;
 	struct mig_step		*steps = NULL;
-	size_t			 n = 0;
+	struct mig_repstep	*rsteps = NULL;
+	size_t			 n = 0, nr = 0;
 	char			*dir = NULL;
 	long long		 start = (long long)clk_mono_ms(), to;
 	int			 rc = -1;
@@ -1956,28 +2229,37 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 			goto out;
 		n = 1;
 	}
+	migrate_plan_reps(&r, to, &rsteps, &nr);
 	if (plan_only || o->dry_run) {
 		migrate_dry_steps(&r, rep, steps, n, MACT_APPLY);
-		rep->up_to_date = n == 0;
+		migrate_dry_reps(&r, rep, rsteps, nr);
+		rep->up_to_date = n == 0 && nr == 0;
 		rc = 0;
 		goto out;
 	}
-	if (n == 0) {
+	if (n == 0 && nr == 0) {
 		rep->up_to_date = true;
 		rc = 0;
 		goto out;
 	}
 	free(steps);
 	steps = NULL;
+	free(rsteps);
+	rsteps = NULL;
+	/* Under the lock, decide again: another runner may have done it all. */
 	if (migrate_take_lock(&r, rep, err) == -1 ||
 	    migplan_up(r.set, &r.ledger, to, o->allow_out_of_order, &steps, &n, err) == -1)
 		goto out;
-	rep->up_to_date = n == 0;
-	rc = migrate_run_steps(&r, rep, steps, n, MACT_APPLY, false, err);
+	migrate_plan_reps(&r, to, &rsteps, &nr);
+	rep->up_to_date = n == 0 && nr == 0;
+	rc = migrate_run_steps(&r, rep, steps, n, MACT_APPLY, nr > 0, err);
+	if (rc == 0)
+		rc = migrate_run_reps(&r, rep, rsteps, nr, err);
 out:
 	if (rep != NULL)
 		rep->total_ms = (long long)clk_mono_ms() - start;
 	free(steps);
+	free(rsteps);
 	free(dir);
 	migrate_close(&r);
 	return (rc);
@@ -2174,7 +2456,9 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	memset(&r.ledger, 0, sizeof(r.ledger));
 	migrate_close(&r);
 	s->n = migplan_status(s->set, &s->ledger, &s->rows);
-	s->clean = migplan_clean(s->rows, s->n);
+	s->nreps = migplan_reps(s->set, &s->ledger, &s->reps);
+	s->clean = migplan_clean(s->rows, s->n) &&
+	    migplan_reps_clean(s->reps, s->nreps);
 	return (s);
 }
 
@@ -2193,6 +2477,7 @@ migrate_status_free(struct migrate_status *s)
 	}
 	free(s->tags);
 	free(s->rows);
+	free(s->reps);
 	mig_ledger_done(&s->ledger);
 	migset_free(s->set);
 	free(s->lock_holder);
@@ -2973,7 +3258,8 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), version, name, event, execution_ms, "
 	    "by, to_jsonb(e) ->> 'mcpdb_version', to_jsonb(e) ->> 'host', "
 	    "to_jsonb(e) ->> 'checksum', error, to_jsonb(e) ->> 'note', "
-	    "to_jsonb(e) ->> 'tag' "
+	    "to_jsonb(e) ->> 'tag', coalesce((to_jsonb(e) ->> 'repeatable')::bool, "
+	    "false), to_jsonb(e) ->> 'old_checksum' "
 	    "FROM mcpdb.migration_events e ORDER BY id", 0, NULL, err)) == NULL)
 		goto fail;
 	n = PQntuples(res);
@@ -2994,6 +3280,8 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 		e->error = migrate_field(res, i, 10);
 		e->note = migrate_field(res, i, 11);
 		e->tag = migrate_field(res, i, 12);
+		e->repeatable = *PQgetvalue(res, i, 13) == 't';
+		e->old_checksum = migrate_field(res, i, 14);
 	}
 	PQclear(res);
 	PQfinish(c);
@@ -3023,6 +3311,7 @@ migrate_history_free(struct migrate_history *h)
 		free(h->v[i].error);
 		free(h->v[i].note);
 		free(h->v[i].tag);
+		free(h->v[i].old_checksum);
 	}
 	free(h->v);
 	free(h);

@@ -29,6 +29,16 @@
  * one so an error names file:line:col. A -- mcpdb:no-transaction file is
  * recorded `running` first and `applied` after; a failure leaves `failed`,
  * and up/down refuse to go on until `resolve`.
+ *
+ * Repeatable migrations (R_name.sql, see migfile.h): after the pending
+ * versioned ones of a run (and only when the run leaves none pending, so
+ * not with a --to below the newest file), up applies every repeatable that
+ * is new or whose checksum changed, by name, each in its own transaction
+ * with its row in mcpdb.migration_repeatables (ledger version 4) and an
+ * "applied" or "reapplied" event (version 0, repeatable, old_checksum).
+ * A failing one is rolled back and stops the run; the versioned ones before
+ * it stay committed, as every migration commits on its own. down, redo and
+ * check never touch repeatables (they have no rollback).
  */
 #ifndef MCPDB_MIGRATE_H
 #define MCPDB_MIGRATE_H
@@ -61,6 +71,8 @@ struct migrate_step {
 	bool		 dry_run;	/* planned only */
 	bool		 no_tx;
 	bool		 out_of_order;
+	bool		 repeatable;	/* an R_name.sql (version 0) */
+	bool		 reapply;	/* repeatable applied before, file changed */
 	bool		 ok;		/* false: this one failed */
 	long long	 ms;		/* wall time, -1 when it did not run */
 	char		*sql;		/* plan: the exact text that would run */
@@ -149,6 +161,8 @@ struct migrate_status {
 	struct mig_ledger	 ledger;
 	struct mig_status	*rows;
 	size_t			 n;
+	struct mig_repstatus	*reps;		/* repeatables, by name */
+	size_t			 nreps;
 	bool			 clean;		/* everything applied: exit 0 */
 	char			*lock_holder;	/* a run in progress, or NULL */
 };
@@ -323,6 +337,8 @@ struct migrate_event {
 	char		*error;
 	char		*note;		/* why (baseline --reason, tag --note) */
 	char		*tag;		/* event "tagged": the tag's name */
+	bool		 repeatable;	/* of an R_name.sql (version 0) */
+	char		*old_checksum;	/* "reapplied": the checksum it replaced */
 };
 
 /* `migrate history`. Caller frees with migrate_history_free. */

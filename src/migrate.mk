@@ -18,11 +18,13 @@ TESTS += tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
 	tests/integ/t-migrate-wait.sh tests/integ/t-migrate-repair.sh \
 	tests/integ/t-exit-codes.sh tests/integ/t-migrate-big.sh \
 	tests/integ/t-migrate-lint.sh tests/integ/t-migrate-tag.sh \
-	tests/integ/t-migrate-placeholders.sh
+	tests/integ/t-migrate-placeholders.sh tests/integ/t-migrate-repeatable.sh \
+	tests/tui/t-tui-migrate-repeatable.sh
 EXTRA_DIST += tests/integ/migdb.sh \
 	tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
 	tests/integ/t-migrate-history.sh tests/integ/t-migrate-baseline.sh \
 	tests/integ/t-migrate-wait.sh tests/integ/t-migrate-repair.sh \
 	tests/integ/t-exit-codes.sh tests/integ/t-migrate-big.sh \
 	tests/integ/t-migrate-lint.sh tests/integ/t-migrate-tag.sh \
-	tests/integ/t-migrate-placeholders.sh
+	tests/integ/t-migrate-placeholders.sh \
+	tests/integ/t-migrate-repeatable.sh tests/tui/t-tui-migrate-repeatable.sh

@@ -225,8 +225,10 @@ pm_run_step(void *arg, const struct migrate_step *s)
 		pm_run_line(r, DR_BAD, "FAILED to %s %s", s->act == MACT_APPLY ?
 		    "apply" : "roll back", s->id);
 	else
-		pm_run_line(r, DR_OK, "%-12s %s%s%s", s->act == MACT_APPLY ? "applied" :
-		    "rolled back", s->id, ms, s->no_tx ? "  (no transaction)" : "");
+		pm_run_line(r, DR_OK, "%-12s %s%s%s%s", s->reapply ? "reapplied" :
+		    s->act == MACT_APPLY ? "applied" : "rolled back", s->id, ms,
+		    s->no_tx ? "  (no transaction)" : "",
+		    s->repeatable ? "  (repeatable)" : "");
 }
 
 /*
@@ -975,12 +977,22 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		return;
 	}
 	if (p->st != NULL) {
+		size_t	nrep = 0, k;
+		char	reps[48] = "";
+
 		/* A failed re-read keeps the last list: its age, marked STALE. */
 		draw_fmt_duration(age, sizeof(age),
 		    (double)(clk_mono_ms() - p->st_ok_at) / 1000);
-		snprintf(right, sizeof(right), "%s  %zu applied, %zu pending%s  "
+		for (k = 0; k < p->st->nreps; k++)
+			if (p->st->reps[k].state == MIGR_PENDING ||
+			    p->st->reps[k].state == MIGR_OUTDATED)
+				nrep++;
+		if (nrep > 0)	/* applied by mcpdb migrate up after the last version */
+			snprintf(reps, sizeof(reps), ", %zu repeatable%s to apply", nrep,
+			    nrep == 1 ? "" : "s");
+		snprintf(right, sizeof(right), "%s  %zu applied, %zu pending%s%s  "
 		    "%sread %s ago", p->st->dir, p->counts[MIG_APPLIED],
-		    p->counts[MIG_PENDING],
+		    p->counts[MIG_PENDING], reps,
 		    p->counts[MIG_MISMATCH] + p->counts[MIG_MISSING] + p->counts[MIG_FAILED] +
 		    p->counts[MIG_RUNNING] > 0 ? ", NEEDS ATTENTION" : "",
 		    p->st_err != NULL ? "STALE: " : "", age);

@@ -498,10 +498,86 @@ test_placeholders(void)
 	free(cmd);
 }
 
+/* Repeatable migrations: names, loading, refusals. */
+static void
+test_repeatables(void)
+{
+	char		 tmpl[] = "/tmp/t-migfile.XXXXXX", *dir, *cmd, *desc = NULL;
+	struct mig_set	*set;
+	struct mc_err	 err = { 0 };
+	char		*probs = NULL;
+
+	ok(mig_parse_rep_name("R_views.sql", &desc, &err) == 1 &&
+	    strcmp(desc, "views") == 0, "R_views.sql is a repeatable named views");
+	free(desc);
+	ok(mig_parse_rep_name("R__views.sql", &desc, &err) == 1 &&
+	    strcmp(desc, "views") == 0, "Flyway's R__views.sql too");
+	free(desc);
+	ok(mig_parse_rep_name("0001_a.up.sql", &desc, &err) == 0, "a versioned name is not one");
+	ok(mig_parse_rep_name("R_v.down.sql", &desc, &err) == -1, "R_v.down.sql refused");
+	like(err.msg, "no .up/.down (it has no rollback)", "... saying a repeatable has no down");
+	ok(mig_parse_rep_name("R_a b.sql", &desc, &err) == -1, "space refused");
+	ok(mig_parse_rep_name("R_.sql", &desc, &err) == -1, "empty description refused");
+
+	if ((dir = mkdtemp(tmpl)) == NULL)
+		bail_out("mkdtemp");
+	put(dir, "0001_a.up.sql", "SELECT 1;");
+	put(dir, "0001_a.down.sql", "SELECT 2;");
+	put(dir, "R_zz.sql", "CREATE OR REPLACE VIEW zz AS SELECT 1;\r\n");
+	put(dir, "R__aa.sql", "CREATE OR REPLACE VIEW aa AS SELECT ${x};");
+	set = migset_load(dir, 0, &probs, &err);
+	ok(set != NULL && set->n == 1 && set->nreps == 2, "one versioned, two repeatables, no down needed");
+	if (set != NULL && set->nreps == 2) {
+		struct mig_vars	 vars = { (char *const[]){ "x" }, (char *const[]){ "42" },
+				    1, "t" };
+		char		 sum[MIG_SUM_LEN + 1];
+
+		is_str(set->reps[0].id, "R_aa", "sorted by description, id R_name");
+		ok(migset_find_rep(set, "zz") == &set->reps[1], "found by name");
+		ok(strchr(set->reps[1].sc.sql, '\r') == NULL, "normalised like versioned files");
+		mig_sha256_hex("CREATE OR REPLACE VIEW zz AS SELECT 1;\n", 39, sum);
+		is_str(set->reps[1].sc.sum, sum, "checksum of the normal form");
+		memcpy(sum, set->reps[0].sc.sum, sizeof(sum));
+		ok(migset_expand(set, &vars, NULL, &err) == 0 &&
+		    strstr(set->reps[0].sc.sql, "SELECT 42;") != NULL,
+		    "placeholders expand in repeatables");
+		is_str(set->reps[0].sc.sum, sum, "... the checksum stays the file's");
+	}
+	migset_free(set);
+	put(dir, "R_aa.sql", "SELECT 1;");
+	set = migset_load(dir, 0, &probs, &err);
+	ok(set == NULL, "R_aa.sql next to R__aa.sql refused");
+	like(err.msg, "duplicate repeatable migration aa", "... as a duplicate");
+	free(probs);
+	cmd = xasprintf("rm -f %s/R_aa.sql", dir);
+	if (system(cmd) != 0)
+		diag("could not remove R_aa.sql");
+	free(cmd);
+	put(dir, "R_nt.sql", "-- mcpdb:no-transaction\nSELECT 1;");
+	set = migset_load(dir, 0, &probs, &err);
+	ok(set == NULL, "no-transaction in a repeatable refused");
+	like(err.msg, "R_nt.sql: a repeatable migration always runs in one transaction",
+	    "... naming the file");
+	free(probs);
+	put(dir, "R_nt.sql", "SELECT 'open;");
+	set = migset_load(dir, 0, &probs, &err);
+	ok(set == NULL, "unterminated quote in a repeatable refused");
+	like(err.msg, "R_nt.sql:1:", "... naming file:line");
+	free(probs);
+	set = migset_load(dir, MIGSET_NAMES_ONLY, NULL, &err);
+	ok(set != NULL && set->nreps == 3, "names only: repeatables listed, not read");
+	migset_free(set);
+	cmd = xasprintf("rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+	free(cmd);
+}
+
 int
 main(void)
 {
 	test_names();
+	test_repeatables();
 	test_checksum();
 	test_split();
 	test_split_big();

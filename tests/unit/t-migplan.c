@@ -223,12 +223,71 @@ test_down(void)
 	free(st);
 }
 
+/* Repeatables: status by name and what up applies. */
+static void
+test_reps(void)
+{
+	struct mig_rep		 reps[3];
+	struct mig_reprow	 rr[3];
+	struct mig_repstatus	*s;
+	struct mig_repstep	*st;
+	size_t			 n, i;
+
+	memset(reps, 0, sizeof(reps));
+	memset(rr, 0, sizeof(rr));
+	reps[0].name = (char *)"a";
+	reps[1].name = (char *)"b";
+	reps[2].name = (char *)"c";
+	for (i = 0; i < 3; i++)
+		snprintf(reps[i].sc.sum, sizeof(reps[i].sc.sum), "s%zu", i);
+	rr[0].name = (char *)"a";	/* unchanged */
+	snprintf(rr[0].checksum, sizeof(rr[0].checksum), "s0");
+	rr[1].name = (char *)"b";	/* changed */
+	snprintf(rr[1].checksum, sizeof(rr[1].checksum), "old");
+	rr[2].name = (char *)"aa";	/* file gone */
+	snprintf(rr[2].checksum, sizeof(rr[2].checksum), "x");
+	for (i = 0; i < 3; i++)
+		rr[i].algo = MIG_CHECKSUM_ALGO;
+	setup(0, 0);
+	set.reps = reps;
+	set.nreps = 3;
+	ledger.reps = rr;
+	ledger.nreps = 3;
+	n = migplan_reps(&set, &ledger, &s);
+	ok(n == 4, "four repeatable lines (three files, one row without a file)");
+	if (n == 4) {
+		is_str(s[0].name, "a", "by name: a");
+		is_str(mig_repstate_name(s[0].state), "applied", "unchanged: applied");
+		is_str(s[1].name, "aa", "then aa");
+		is_str(mig_repstate_name(s[1].state), "file-missing", "row without file: file-missing");
+		is_str(mig_repstate_name(s[2].state), "outdated", "checksum changed: outdated");
+		is_str(mig_repstate_name(s[3].state), "pending", "no row: pending");
+	}
+	ok(!migplan_reps_clean(s, n), "pending or outdated: not clean");
+	ok(migplan_reps_clean(s, 2), "applied and file-missing: clean");
+	free(s);
+	migplan_up_reps(&set, &ledger, &st, &n);
+	ok(n == 2 && st[0].rep == &reps[1] && st[0].row == &rr[1] &&
+	    st[1].rep == &reps[2] && st[1].row == NULL,
+	    "up applies the changed (with its row) and the new, by name");
+	free(st);
+	rr[0].algo = MIG_CHECKSUM_ALGO + 1;
+	migplan_up_reps(&set, &ledger, &st, &n);
+	ok(n == 3, "another checksum algorithm counts as changed");
+	free(st);
+	set.reps = NULL;
+	set.nreps = 0;
+	ledger.reps = NULL;
+	ledger.nreps = 0;
+}
+
 int
 main(void)
 {
 	size_t	i;
 
 	test_status();
+	test_reps();
 	test_up();
 	test_down();
 	for (i = 0; i < 8; i++) {
