@@ -119,6 +119,7 @@ static const char *const pane_dash_keys[] = {
 	"w            I/O and WAL: checkpoints, buffer writes, WAL/s, temp files, table writes/s",
 	"t            top queries (pg_stat_statements): time, calls, rows, blocks per interval",
 	"L            the lock tree: blocking chains; c/K there cancel/terminate",
+	"< > S        in v, w, t: sort their tables by any column / reverse (saved)",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };

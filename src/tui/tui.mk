@@ -11,7 +11,7 @@ libmcpdb_a_SOURCES += \
 	src/tui/pane-log.c \
 	src/cmd-tui.c
 
-check_PROGRAMS += tests/unit/t-draw tests/unit/t-rl tests/unit/t-tui-prefs
+check_PROGRAMS += tests/unit/t-draw tests/unit/t-rl tests/unit/t-tui-prefs tests/unit/t-tui-prefs-sort
 TESTS += tests/tui/t-tui-frame.sh
 EXTRA_DIST += tests/tui/t-tui-frame.sh tests/tui/tui-lib.sh
 # Controls (issue 20): pause, refresh interval, sorting, saved choices.

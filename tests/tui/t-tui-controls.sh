@@ -36,6 +36,28 @@ age_max() {
 	echo "$m"
 }
 
+# tabs: the ctl_t tables in the order the vacuum view lists them.
+tabs() { screen | grep -o 'public\.ctl_t[0-9]' | sed 's/public\.//' | tr '\n' ' '; }
+# sort_to TEXT: press > until the view's title says TEXT (at most 40 times).
+sort_to() {
+	k=0
+	while [ $k -lt 40 ]; do
+		screen | grep -qF -- "$1" && return 0
+		keys '>'; sleep 0.15; k=$((k + 1))
+	done
+	return 1
+}
+
+# Three tables with known live/dead rows: t1 200/200, t2 100/300, t3 300/100.
+for t in "1 200" "2 300" "3 100"; do
+	set -- $t
+	sql "CREATE TABLE ctl_t$1 (id int) WITH (autovacuum_enabled = false);
+	INSERT INTO ctl_t$1 SELECT generate_series(1, 400); DELETE FROM ctl_t$1 WHERE id <= $2" >/dev/null
+done
+i=0
+while [ "$(sql "SELECT sum(n_dead_tup) FROM pg_stat_user_tables WHERE relname LIKE 'ctl_t%'")" != 600 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 session ctl_b; session ctl_c; session ctl_a
 i=0
 while [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'ctl\_%' AND state = 'active'")" != 3 ] && [ $i -lt 100 ]; do
@@ -71,6 +93,23 @@ keys '>'
 wait_for "sort application asc" 5; ok $? "> goes back to APPLICATION"
 keys S
 wait_for "sort application desc" 5
+
+# ---- sorting a view's tables (v: vacuum)
+keys v
+wait_for "public.ctl_t1" 10; ok $? "v lists the test tables"
+is "$(tabs)" "ctl_t2 ctl_t1 ctl_t3 " "by dead rows at first (the view's own order)"
+sort_to "sort table asc"; ok $? "> goes through the columns to 'table' (ascending: text)"
+wait_for "table▲" 5; ok $? "the header marks it"
+is "$(tabs)" "ctl_t1 ctl_t2 ctl_t3 " "the rows are in name order"
+keys S
+wait_for "sort table desc" 5; ok $? "S reverses"
+is "$(tabs)" "ctl_t3 ctl_t2 ctl_t1 " "the rows are in reverse name order"
+sort_to "sort live rows desc"; ok $? "> on to 'live rows' (descending: numbers)"
+is "$(tabs)" "ctl_t3 ctl_t1 ctl_t2 " "the rows are by live rows, most first"
+keys '<'
+wait_for "sort table asc" 5; ok $? "< goes back to 'table'"
+keys Escape
+wait_gone "Vacuum and wraparound" 5
 
 # ---- pause
 keys Space
@@ -131,12 +170,19 @@ wait_for "EXITED 0" 10; ok $? "q quits"
 like "$(cat "$PREFS")" '"refresh_ms":	500' "with the interval"
 like "$(tr -d ' \t\n' <"$PREFS")" '"sessions":{"column":"APPLICATION","descending":true}' "and the sessions sort"
 like "$(tr -d ' \t\n' <"$PREFS")" '"redis-clients":{"column":"MEM","descending":true}' "and the Redis clients sort"
+like "$(tr -d ' \t\n' <"$PREFS")" '"vacuum":{"column":"table","descending":false}' "and the vacuum view's sort"
 ls -A "$XDG_CONFIG_HOME/mcpdb" | grep -qv '^tui.json$'; is $? 1 "no temporary file is left beside it"
 start
 wait_for "── Server 1" 15; ok $? "started again with the same XDG_CONFIG_HOME"
 like "$(screen)" "every 500 ms" "the interval is the saved one"
 like "$(screen)" "sort application desc" "the sessions sort is the saved one"
 unlike "$(screen)" "PAUSED" "the pause is not saved"
+keys v
+wait_for "public.ctl_t1" 10
+like "$(screen)" "sort table asc" "the vacuum view's sort is the saved one"
+is "$(tabs)" "ctl_t1 ctl_t2 ctl_t3 " "and its rows follow it"
+keys Escape
+wait_gone "Vacuum and wraparound" 5
 keys 2
 wait_for "[2 Redis]" 10
 keys C
