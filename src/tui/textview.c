@@ -277,8 +277,12 @@ textview_add_table(struct textview *tv, const struct table *t, int maxw,
 		for (r = 0; r < tv->ncols; r++)
 			if (strcasecmp(tv->cols[r], t->cols[c]) == 0)
 				break;
-		if (r < tv->ncols)
+		if (r < tv->ncols) {
+			/* Numbers only if every table's first row says so. */
+			if (t->nrows > 0 && !textview_num(table_cell(t, 0, c), &v))
+				tv->cols_num[r] = false;
 			continue;
+		}
 		tv->cols = xreallocarray(tv->cols, tv->ncols + 1, sizeof(char *));
 		tv->cols_num = xreallocarray(tv->cols_num, tv->ncols + 1, sizeof(bool));
 		tv->cols[tv->ncols] = xstrdup(t->cols[c]);

@@ -51,7 +51,7 @@ void	textview_set_sort(struct textview *, const char *col, bool desc);
  * when none. Borrowed until the next clear or add.
  */
 char *const *textview_sort_cols(const struct textview *, size_t *n);
-/* Does column i of those hold numbers (its first row does)? */
+/* Does column i of those hold numbers (the first row of each table with it does)? */
 bool	textview_sort_col_numeric(const struct textview *, size_t i);
 
 /* An empty view: no cursor, no follow, no wrap. */
