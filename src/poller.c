@@ -129,7 +129,8 @@ struct poller {
 	struct logger		*log;
 	pthread_mutex_t		 log_mtx;	/* log_off */
 	bool			 log_off;	/* poller_free has returned */
-	int			 interval_ms;
+	int			 interval_ms;	/* under mtx (poller_set_interval) */
+	bool			 resched;	/* interval_ms changed: under mtx */
 	int			 deadline_ms;	/* per statement / acquire */
 	struct conn		*mon;		/* our own connections */
 	/* the console's, or NULL (borrowed) */
@@ -1546,6 +1547,7 @@ poller_publish(struct poller *p)
 	struct pool_stats	 mps;
 	uint64_t		 gen;
 	bool			 wake;
+	int			 iv;
 
 	memset(&status, 0, sizeof(status));
 	pthread_mutex_lock(&p->mtx);
@@ -1573,7 +1575,10 @@ poller_publish(struct poller *p)
 	}
 	poller_rd_status(p, &rdsrv, rs, &status.redis);
 	rds_stats_free(rs);
-	snapshot_fill(s, gen, clk_wall_us(), p->interval_ms,
+	pthread_mutex_lock(&p->mtx);
+	iv = p->interval_ms;
+	pthread_mutex_unlock(&p->mtx);
+	snapshot_fill(s, gen, clk_wall_us(), iv,
 	    p->mon_target.name,
 	    &status, pg, rd);
 	snap_pg_unref(pg);
@@ -1597,12 +1602,20 @@ poller_pub_main(void *arg)
 {
 	struct poller	*p = arg;
 	struct timespec	 ts;
-	int64_t		 next = clk_mono_us(), limit;
+	int64_t		 next = clk_mono_us(), last = next, limit;
 	uint64_t	 t;
+	int		 iv;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mtx);
-		while (!p->stop && !p->wake && clk_mono_us() < next) {
+		for (;;) {
+			/* A new interval counts from the last tick (poller_set_interval). */
+			if (p->resched) {
+				p->resched = false;
+				next = last + (int64_t)p->interval_ms * 1000;
+			}
+			if (p->stop || p->wake || clk_mono_us() >= next)
+				break;
 			ts = poller_ts(next);
 			pthread_cond_timedwait(&p->cond, &p->mtx, &ts);
 		}
@@ -1619,11 +1632,13 @@ poller_pub_main(void *arg)
 			ts = poller_ts(limit);
 			pthread_cond_timedwait(&p->cond, &p->mtx, &ts);
 		}
+		last = clk_mono_us();
+		iv = p->interval_ms;
 		pthread_mutex_unlock(&p->mtx);
 		poller_publish(p);
-		next += (int64_t)p->interval_ms * 1000;
+		next += (int64_t)iv * 1000;
 		if (next < clk_mono_us())
-			next = clk_mono_us() + (int64_t)p->interval_ms * 1000;
+			next = clk_mono_us() + (int64_t)iv * 1000;
 	}
 	poller_exit(p);
 	return (NULL);
@@ -1804,6 +1819,18 @@ int
 poller_fd(struct poller *p)
 {
 	return (p->pipe[0]);
+}
+
+void
+poller_set_interval(struct poller *p, int ms)
+{
+	if (ms < POLLER_MIN_INTERVAL_MS)
+		ms = POLLER_MIN_INTERVAL_MS;
+	pthread_mutex_lock(&p->mtx);
+	p->interval_ms = ms;
+	p->resched = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mtx);
 }
 
 void

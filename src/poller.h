@@ -53,6 +53,12 @@ struct snapshot	*poller_take(struct poller *);
  * poller_free. -1 when the pipe could not be made.
  */
 int	poller_fd(struct poller *);
+/*
+ * Sample every ms from now on (at least 100). Takes effect at once: the
+ * next sample comes ms after the last one (at once if that is past). Any
+ * thread.
+ */
+void	poller_set_interval(struct poller *, int ms);
 /* Ask for a sample now (e.g. after a cancel). */
 void	poller_wake(struct poller *);
 /*

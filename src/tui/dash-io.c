@@ -46,6 +46,6 @@ dash_io_free(void *s)
 }
 
 const struct dash_view_ops dash_io_ops = {
-	.title = "I/O and WAL", .refresh_ms = 2000,
+	.title = "I/O and WAL", .prefs_key = "io", .refresh_ms = 2000,
 	.read = dash_io_read, .fill = dash_io_fill, .free = dash_io_free,
 };

@@ -97,6 +97,6 @@ dash_keyspace_fill(struct textview *tv, const void *cur, const void *prev)
 }
 
 const struct dash_view_ops dash_keyspace_ops = {
-	.title = "Redis keyspace", .refresh_ms = 10000,
+	.title = "Redis keyspace", .prefs_key = "keyspace", .refresh_ms = 10000,
 	.read_conn = dash_keyspace_read, .fill = dash_keyspace_fill, .free = dash_keyspace_free,
 };

@@ -138,6 +138,11 @@ dash_signal_ask(struct ui *ui, const struct dash_signal_who *s,
 	struct dash_signal_act		*a;
 	char				*what;
 
+	if (ui_paused(ui)) {
+		ui_message(ui, true, "paused: the sessions shown are frozen and may be gone; "
+		    "press Space to resume, then %s", terminate ? "terminate" : "cancel");
+		return;
+	}
 	if (t != NULL && t->read_only) {
 		ui_message(ui, true,
 		    "this target is read-only: cancel and terminate are refused");

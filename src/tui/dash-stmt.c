@@ -49,6 +49,6 @@ dash_stmt_free(void *s)
 }
 
 const struct dash_view_ops dash_stmt_ops = {
-	.title = "Top queries (pg_stat_statements)", .refresh_ms = 2000,
+	.title = "Top queries (pg_stat_statements)", .prefs_key = "top-queries", .refresh_ms = 2000,
 	.read = dash_stmt_read, .fill = dash_stmt_fill, .free = dash_stmt_free,
 };

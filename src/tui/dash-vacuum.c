@@ -78,6 +78,6 @@ dash_vacuum_free(void *d)
 }
 
 const struct dash_view_ops dash_vacuum_ops = {
-	.title = "Vacuum and wraparound", .refresh_ms = 5000,
+	.title = "Vacuum and wraparound", .prefs_key = "vacuum", .refresh_ms = 5000,
 	.read = dash_vacuum_read, .fill = dash_vacuum_fill, .free = dash_vacuum_free,
 };

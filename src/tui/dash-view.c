@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -20,6 +21,7 @@
 #include "pane.h"
 #include "textview.h"
 #include "dash-view.h"
+#include "prefs.h"
 
 struct dash_view {
 	struct ui			*ui;
@@ -28,6 +30,7 @@ struct dash_view {
 	bool				 open;
 	struct dv_job			*job;		/* the read under way */
 	void				*last;		/* the last reading (for rates) */
+	void				*prev;		/* the one before (to fill again) */
 	int64_t				 read_at;	/* when it arrived, 0: none */
 	char				*error;		/* the last read's error, or NULL */
 	const char			*word;		/* fill's word for the title */
@@ -45,10 +48,15 @@ struct dash_view *
 dash_view_new(struct ui *ui, const struct dash_view_ops *ops)
 {
 	struct dash_view	*v = xcalloc(1, sizeof(*v));
+	const char		*col;
+	bool			 desc;
 
 	v->ui = ui;
 	v->ops = ops;
 	textview_init(&v->view);
+	if (ops->prefs_key != NULL && ui_prefs(ui) != NULL &&
+	    prefs_sort(ui_prefs(ui), ops->prefs_key, &col, &desc))
+		textview_set_sort(&v->view, col, desc);
 	return (v);
 }
 
@@ -62,6 +70,8 @@ dash_view_free(struct dash_view *v)
 	textview_done(&v->view);
 	if (v->last != NULL)
 		v->ops->free(v->last);
+	if (v->prev != NULL)
+		v->ops->free(v->prev);
 	free(v->error);
 	free(v);
 }
@@ -106,8 +116,9 @@ dv_job_finished(void *arg, int status, const struct mc_err *err)
 			textview_clear(&v->view);
 			v->word = v->ops->fill(&v->view, j->data, v->last);
 			v->view.top = top;
-			if (v->last != NULL)
-				v->ops->free(v->last);
+			if (v->prev != NULL)
+				v->ops->free(v->prev);
+			v->prev = v->last;
 			v->last = j->data;
 			j->data = NULL;
 			v->read_at = clk_mono_ms();
@@ -162,14 +173,19 @@ void
 dash_view_draw(struct dash_view *v, WINDOW *win, bool focused)
 {
 	int	h = getmaxy(win), w = getmaxx(win);
-	char	right[160], age[32];
+	char	right[240], age[32];
 
+	char	sort[80] = "";
+
+	if (v->view.sort_col != NULL)
+		snprintf(sort, sizeof(sort), "sort %s %s  ", v->view.sort_col,
+		    v->view.sort_desc ? "desc" : "asc");
 	if (v->read_at == 0)
 		snprintf(right, sizeof(right), "reading...  Esc closes");
 	else {
 		draw_fmt_duration(age, sizeof(age), (double)(clk_mono_ms() - v->read_at) / 1000);
-		snprintf(right, sizeof(right), "%s%sread %s ago  s read now  Esc closes",
-		    v->word ? v->word : "", v->word ? "  " : "", age);
+		snprintf(right, sizeof(right), "%s%s%sread %s ago  s read now  < > S sort  Esc closes",
+		    v->word ? v->word : "", v->word ? "  " : "", sort, age);
 	}
 	draw_title(win, 0, 0, w, v->ops->title, right);
 	if (v->error != NULL) {
@@ -177,6 +193,56 @@ dash_view_draw(struct dash_view *v, WINDOW *win, bool focused)
 		textview_draw(win, 2, 1, h - 2, w - 1, &v->view, focused);
 	} else
 		textview_draw(win, 1, 1, h - 1, w - 1, &v->view, focused);
+}
+
+/* Show the last reading again (a new sort); no new read. */
+static void
+dv_refill(struct dash_view *v)
+{
+	size_t	top = v->view.top;
+
+	if (v->last == NULL)
+		return;
+	textview_clear(&v->view);
+	v->word = v->ops->fill(&v->view, v->last, v->prev);
+	v->view.top = top;
+}
+
+/* < > S: sort by the previous / next column of the view's tables, or reverse. */
+static int
+dv_sort_key(struct dash_view *v, int ch)
+{
+	char *const	*cols;
+	size_t		 n, i, cur = (size_t)-1;
+	bool		 desc = v->view.sort_desc;
+
+	if ((cols = textview_sort_cols(&v->view, &n)) == NULL) {
+		ui_message(v->ui, false, "no table to sort here");
+		return (PANE_HANDLED | PANE_REDRAW);
+	}
+	for (i = 0; v->view.sort_col != NULL && i < n; i++)
+		if (strcasecmp(cols[i], v->view.sort_col) == 0)
+			cur = i;
+	if (ch == 'S' && cur != (size_t)-1)
+		desc = !desc;
+	else {
+		if (ch == '<')
+			i = cur == (size_t)-1 || cur == 0 ? n - 1 : cur - 1;
+		else if (ch == '>')
+			i = cur == (size_t)-1 ? 0 : (cur + 1) % n;
+		else
+			i = 0;
+		cur = i;
+		/* Numbers biggest first; text from A. */
+		desc = textview_sort_col_numeric(&v->view, cur);
+	}
+	textview_set_sort(&v->view, cols[cur], desc);
+	if (v->ops->prefs_key != NULL && ui_prefs(v->ui) != NULL) {
+		prefs_set_sort(ui_prefs(v->ui), v->ops->prefs_key, v->view.sort_col, desc);
+		ui_prefs_changed(v->ui);
+	}
+	dv_refill(v);
+	return (PANE_HANDLED | PANE_REDRAW);
 }
 
 int
@@ -192,6 +258,8 @@ dash_view_key(struct dash_view *v, int ch, int open_key)
 		dv_read(v);
 		return (PANE_HANDLED | PANE_REDRAW);
 	}
+	if (ch == '<' || ch == '>' || ch == 'S')
+		return (dv_sort_key(v, ch));
 	r = textview_key(&v->view, ch);
 	return (r != PANE_UNHANDLED ? r : PANE_HANDLED);
 }

@@ -24,6 +24,7 @@
 /* What a view reads and shows. */
 struct dash_view_ops {
 	const char	*title;
+	const char	*prefs_key;	/* its sort in the saved choices (prefs.h) */
 	int		 refresh_ms;
 	/* Job thread: one reading from a borrowed idle PGconn (NULL: read_conn), or NULL with err. */
 	void		*(*read)(PGconn *, struct mc_err *);
@@ -50,7 +51,11 @@ bool	dash_view_active(const struct dash_view *);
 void	dash_view_tick(struct dash_view *);
 /* Draw the view over the whole window. */
 void	dash_view_draw(struct dash_view *, WINDOW *, bool focused);
-/* A key while open: Esc/q (or its opening key) close, s reads now, others scroll. */
+/*
+ * A key while open: Esc/q (or its opening key) close, s reads now, < and >
+ * sort the tables by the previous / next of all their columns, S
+ * reverses (the sort is saved), others scroll.
+ */
 int	dash_view_key(struct dash_view *, int ch, int open_key);
 
 /* The views. */

@@ -43,21 +43,10 @@
 #include "dash-view.h"
 #include "dash-signal.h"
 #include "dash-locks.h"
+#include "prefs.h"
 
 /* Plain text attributes as the int draw.c takes. */
 #define DASH_PLAIN	((int)A_NORMAL)
-
-/* Sort orders of the sessions list, in the order `s` cycles through them. */
-enum dash_sort {
-	DS_DURATION,
-	DS_PID,
-	DS_USER,
-	DS_APP,
-	DS_CLIENT,
-	DS_STATE,
-	DS_WAIT,
-	DS__COUNT
-};
 
 /* Columns of the sessions table. */
 enum {
@@ -70,15 +59,23 @@ static const char *const dash_cols[DC__COUNT] = {
 	    "QUERY",
 };
 
-/* Which table column shows each sort's marker. */
-static const int dash_sort_col[DS__COUNT] = {
+/*
+ * The list sorts by any column (dash_sort_t is a DC_ column). `s` goes
+ * through them in this order (duration first), `<` `>` left and right.
+ */
+typedef int	dash_sort_t;
+static const int dash_sort_cycle[DC__COUNT] = {
 	DC_DURATION, DC_PID, DC_USER, DC_APP, DC_CLIENT, DC_STATE, DC_WAIT,
+	    DC_QUERY,
 };
 
-static const char *const dash_sort_name[DS__COUNT] = {
-	"duration", "pid", "user", "application", "client", "state",
-	    "wait event",
+static const char *const dash_sort_name[DC__COUNT] = {
+	"pid", "user", "application", "client", "state", "wait event",
+	    "duration", "query",
 };
+
+/* The key of the sessions sort in the saved choices (prefs.h). */
+#define DASH_PREFS_VIEW	"sessions"
 
 struct pane_dash {
 	struct ui		*ui;
@@ -94,7 +91,7 @@ struct pane_dash {
 	struct draw_table	 st;
 	/* the cursor follows this backend */
 	int			 sel_pid;
-	enum dash_sort		 sort;
+	dash_sort_t		 sort;		/* a DC_ column */
 	bool			 desc;
 	bool			 show_idle;
 	char			 filter[128];
@@ -111,7 +108,8 @@ struct pane_dash {
 static const char *const pane_dash_keys[] = {
 	"Up/Down j/k  move the cursor in the sessions list",
 	"PgUp/PgDn    page; Home/End first/last; Left/Right scroll sideways",
-	"s / S        sort by the next column / reverse the order",
+	"s / S        sort by the next column / reverse the order (saved)",
+	"< / >        sort by the column to the left / right (the header marks it)",
 	"/            filter sessions (words match any column; Enter keeps, Esc clears)",
 	"i            show / hide idle sessions",
 	"c            cancel the selected backend's query (asks first)",
@@ -122,6 +120,7 @@ static const char *const pane_dash_keys[] = {
 	"w            I/O and WAL: checkpoints, buffer writes, WAL/s, temp files, table writes/s",
 	"t            top queries (pg_stat_statements): time, calls, rows, blocks per interval",
 	"L            the lock tree: blocking chains; c/K there cancel/terminate",
+	"< > S        in v, w, t: sort their tables by any column / reverse (saved)",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };
@@ -196,7 +195,7 @@ dash_match(const struct snap_session *s, const char *filter)
 }
 
 /* The sort in effect for qsort (one pane, UI thread only). */
-static enum dash_sort	dash_qsort_by;
+static dash_sort_t	dash_qsort_by;
 static bool		dash_qsort_desc;
 
 /* Compare two sessions for the current sort. */
@@ -210,32 +209,35 @@ dash_cmp(const void *a, const void *b)
 	int				 r = 0;
 
 	switch (dash_qsort_by) {
-	case DS_DURATION:
+	case DC_DURATION:
 		dx = dash_duration(x);
 		dy = dash_duration(y);
 		r = dx < dy ? -1 : dx > dy ? 1 : 0;
 		break;
-	case DS_PID:
+	case DC_PID:
 		r = x->pid < y->pid ? -1 : x->pid > y->pid;
 		break;
-	case DS_USER:
+	case DC_USER:
 		r = strcmp(x->user, y->user);
 		break;
-	case DS_APP:
+	case DC_APP:
 		r = strcmp(x->app, y->app);
 		break;
-	case DS_CLIENT:
+	case DC_CLIENT:
 		r = strcmp(x->client, y->client);
 		break;
-	case DS_STATE:
+	case DC_STATE:
 		r = strcmp(x->state, y->state);
 		break;
-	case DS_WAIT:
+	case DC_WAIT:
 		dash_wait(x, wx, sizeof(wx));
 		dash_wait(y, wy, sizeof(wy));
 		r = strcmp(wx, wy);
 		break;
-	case DS__COUNT:
+	case DC_QUERY:
+		r = strcmp(x->query, y->query);
+		break;
+	default:
 		break;
 	}
 	if (r == 0)
@@ -295,8 +297,52 @@ dash_rebuild(struct pane_dash *d)
 		if (s->pid == d->sel_pid)
 			d->st.cursor = i;
 	}
-	d->st.sort_col = dash_sort_col[d->sort];
+	d->st.sort_col = d->sort;
 	d->st.sort_desc = d->desc;
+}
+
+/* The saved sort of the list, if any (an unknown column is ignored). */
+static void
+dash_sort_load(struct pane_dash *d)
+{
+	const char	*col;
+	bool		 desc;
+	int		 c;
+
+	if (ui_prefs(d->ui) == NULL ||
+	    !prefs_sort(ui_prefs(d->ui), DASH_PREFS_VIEW, &col, &desc))
+		return;
+	for (c = 0; c < DC__COUNT; c++)
+		if (strcasecmp(dash_cols[c], col) == 0) {
+			d->sort = c;
+			d->desc = desc;
+		}
+}
+
+/* A new sort: rebuild the list, save the choice. */
+static int
+dash_sort_set(struct pane_dash *d, int col, bool desc)
+{
+	d->sort = col;
+	d->desc = desc;
+	dash_rebuild(d);
+	if (ui_prefs(d->ui) != NULL) {
+		prefs_set_sort(ui_prefs(d->ui), DASH_PREFS_VIEW, dash_cols[col], desc);
+		ui_prefs_changed(d->ui);
+	}
+	return (PANE_HANDLED | PANE_REDRAW);
+}
+
+/* s: the next column of dash_sort_cycle (duration longest first, others ascending). */
+static int
+dash_sort_next(struct pane_dash *d)
+{
+	int	i;
+
+	for (i = 0; i < DC__COUNT && dash_sort_cycle[i] != d->sort; i++)
+		;
+	i = dash_sort_cycle[(i + 1) % DC__COUNT];
+	return (dash_sort_set(d, i, i == DC_DURATION));
 }
 
 /* Make the pane's state. */
@@ -307,8 +353,9 @@ pane_dash_init(struct ui *ui, struct mc_err *err)
 
 	(void)err;
 	d->ui = ui;
-	d->sort = DS_DURATION;
+	d->sort = DC_DURATION;
 	d->desc = true;
+	dash_sort_load(d);
 	draw_table_init(&d->st);
 	d->st.maxw = 24;
 	d->query = dash_query_new(ui);
@@ -908,14 +955,12 @@ pane_dash_key(void *arg, int ch)
 		d->elen = strlen(d->edit);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case 's':
-		d->sort = (enum dash_sort)((d->sort + 1) % DS__COUNT);
-		d->desc = d->sort == DS_DURATION;
-		dash_rebuild(d);
-		return (PANE_HANDLED | PANE_REDRAW);
+		return (dash_sort_next(d));
 	case 'S':
-		d->desc = !d->desc;
-		dash_rebuild(d);
-		return (PANE_HANDLED | PANE_REDRAW);
+		return (dash_sort_set(d, d->sort, !d->desc));
+	case '<': case '>':
+		r = (d->sort + (ch == '>' ? 1 : DC__COUNT - 1)) % DC__COUNT;
+		return (dash_sort_set(d, r, r == DC_DURATION));
 	case 'i':
 		d->show_idle = !d->show_idle;
 		dash_rebuild(d);

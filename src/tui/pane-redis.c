@@ -92,8 +92,8 @@ static const char *const pane_redis_keys[] = {
 	"u            unsubscribe",
 	"p            show the Pub/Sub monitor full size / the overview",
 	"c            clear the Pub/Sub messages",
-	"k            keyspace: keys per database, a SCAN sample (biggest, hottest), doctor reports",
-	"C            clients (CLIENT LIST): s sorts by idle/mem/cmds, k kills one (asks first)",
+	"k            keyspace: keys per database, a SCAN sample (biggest, hottest), doctor reports; < > S sort its tables",
+	"C            clients (CLIENT LIST): s / < > sort by any column, S reverses (saved), k kills one (asks first)",
 	"e            export every pane's data as JSON (path shown)",
 	NULL,
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conn.h"
 #include "out.h"
@@ -22,8 +23,28 @@
 #include "xmem.h"
 #include "draw.h"
 #include "pane.h"
+#include "prefs.h"
 
-static const char *const rdclients_sort_name[] = { "idle", "mem", "cmds" };
+/* Columns of the table; the list sorts by any of them. */
+enum {
+	RC_ID, RC_ADDR, RC_NAME, RC_USER, RC_DB, RC_AGE, RC_IDLE, RC_MEM,
+	    RC_CMDS, RC_CMD, RC__COUNT
+};
+static const char *const rdclients_cols[RC__COUNT] = {
+	"ID", "ADDR", "NAME", "USER", "DB", "AGE", "IDLE", "MEM", "CMDS",
+	    "LAST CMD",
+};
+static const char *const rdclients_sort_name[RC__COUNT] = {
+	"id", "address", "name", "user", "db", "age", "idle", "mem", "cmds",
+	    "last command",
+};
+/* The order `s` goes through (the useful ones first); `<` `>` go left and right. */
+static const int rdclients_cycle[RC__COUNT] = {
+	RC_IDLE, RC_MEM, RC_CMDS, RC_AGE, RC_ID, RC_ADDR, RC_NAME, RC_USER,
+	    RC_DB, RC_CMD,
+};
+/* The key of the sort in the saved choices (prefs.h). */
+#define RDCLIENTS_PREFS_VIEW	"redis-clients"
 
 struct rdclients {
 	struct ui		*ui;
@@ -34,7 +55,8 @@ struct rdclients {
 	size_t			 n;
 	struct table		*tab;
 	struct draw_table	 st;
-	enum rds_clients_sort	 sort;
+	int			 sort;		/* an RC_ column */
+	bool			 desc;
 	long long		 sel_id;
 };
 
@@ -45,6 +67,59 @@ struct rdclients_kill {
 	long long	 killed;
 };
 
+/* The saved sort, if any (an unknown column is ignored). */
+static void
+rdclients_sort_load(struct rdclients *c)
+{
+	const char	*col;
+	bool		 desc;
+	int		 i;
+
+	if (ui_prefs(c->ui) == NULL ||
+	    !prefs_sort(ui_prefs(c->ui), RDCLIENTS_PREFS_VIEW, &col, &desc))
+		return;
+	for (i = 0; i < RC__COUNT; i++)
+		if (strcasecmp(rdclients_cols[i], col) == 0) {
+			c->sort = i;
+			c->desc = desc;
+		}
+}
+
+/* The sort in effect for qsort (UI thread only). */
+static int	rdclients_qsort_by;
+static bool	rdclients_qsort_desc;
+
+/* Compare two numbers. */
+static int
+rdclients_cmp_ll(long long a, long long b)
+{
+	return (a < b ? -1 : a > b);
+}
+
+/* Compare two clients by the current sort; ties by id. */
+static int
+rdclients_cmp(const void *a, const void *b)
+{
+	const struct rds_client	*x = a, *y = b;
+	int			 r = 0;
+
+	switch (rdclients_qsort_by) {
+	case RC_ADDR:	r = strcmp(x->addr, y->addr); break;
+	case RC_NAME:	r = strcmp(x->name, y->name); break;
+	case RC_USER:	r = strcmp(x->user, y->user); break;
+	case RC_DB:	r = rdclients_cmp_ll(x->db, y->db); break;
+	case RC_AGE:	r = rdclients_cmp_ll(x->age_s, y->age_s); break;
+	case RC_IDLE:	r = rdclients_cmp_ll(x->idle_s, y->idle_s); break;
+	case RC_MEM:	r = rdclients_cmp_ll(x->tot_mem, y->tot_mem); break;
+	case RC_CMDS:	r = rdclients_cmp_ll(x->tot_cmds, y->tot_cmds); break;
+	case RC_CMD:	r = strcmp(x->cmd, y->cmd); break;
+	default:	break;
+	}
+	if (rdclients_qsort_desc)
+		r = -r;
+	return (r != 0 ? r : rdclients_cmp_ll(x->id, y->id));
+}
+
 struct rdclients *
 rdclients_new(struct ui *ui)
 {
@@ -52,6 +127,9 @@ rdclients_new(struct ui *ui)
 
 	c->ui = ui;
 	draw_table_init(&c->st);
+	c->sort = RC_IDLE;
+	c->desc = true;
+	rdclients_sort_load(c);
 	return (c);
 }
 
@@ -104,10 +182,14 @@ rdclients_rebuild(struct rdclients *c)
 	size_t	i;
 	char	b[6][32];
 
-	rds_clients_sort(c->v, c->n, c->sort);
+	rdclients_qsort_by = c->sort;
+	rdclients_qsort_desc = c->desc;
+	if (c->n > 0)
+		qsort(c->v, c->n, sizeof(*c->v), rdclients_cmp);
 	table_free(c->tab);
-	c->tab = table_new(NULL, 10, "ID", "ADDR", "NAME", "USER", "DB", "AGE",
-	    "IDLE", "MEM", "CMDS", "LAST CMD");
+	c->tab = table_new_cols(NULL, RC__COUNT, rdclients_cols);
+	c->st.sort_col = c->sort;
+	c->st.sort_desc = c->desc;
 	for (i = 0; i < c->n; i++) {
 		const struct rds_client	*x = &c->v[i];
 
@@ -144,8 +226,9 @@ rdclients_draw(struct rdclients *c, WINDOW *win, bool focused)
 	int	h = getmaxy(win), w = getmaxx(win);
 	char	right[128];
 
-	snprintf(right, sizeof(right), "%zu clients, sorted by %s  s sort  "
-	    "k kill  Esc closes", c->n, rdclients_sort_name[c->sort]);
+	snprintf(right, sizeof(right), "%zu clients, sorted by %s %s  s < > S sort  "
+	    "k kill  Esc closes", c->n, rdclients_sort_name[c->sort],
+	    c->desc ? "desc" : "asc");
 	draw_title(win, 0, 0, w, "Redis clients", c->sampled ? right :
 	    "Esc closes");
 	if (!c->sampled) {
@@ -233,6 +316,11 @@ rdclients_kill(struct rdclients *c)
 	struct rdclients_kill		*k;
 	char				*what;
 
+	if (ui_paused(c->ui)) {
+		ui_message(c->ui, true, "paused: the clients shown are frozen and may be gone; "
+		    "press Space to resume, then kill");
+		return;
+	}
 	if (t != NULL && t->read_only) {
 		ui_message(c->ui, true,
 		    "this target is read-only: killing a client is refused");
@@ -253,10 +341,32 @@ rdclients_kill(struct rdclients *c)
 	free(what);
 }
 
+/* Does column col sort biggest first when chosen (idle, memory, commands, age)? */
+static bool
+rdclients_desc_first(int col)
+{
+	return (col == RC_IDLE || col == RC_MEM || col == RC_CMDS || col == RC_AGE);
+}
+
+/* A new sort: re-sort the copy (no new reading), save the choice. */
+static int
+rdclients_sort_set(struct rdclients *c, int col, bool desc)
+{
+	c->sort = col;
+	c->desc = desc;
+	if (c->tab != NULL)
+		rdclients_rebuild(c);
+	if (ui_prefs(c->ui) != NULL) {
+		prefs_set_sort(ui_prefs(c->ui), RDCLIENTS_PREFS_VIEW, rdclients_cols[col], desc);
+		ui_prefs_changed(c->ui);
+	}
+	return (PANE_HANDLED | PANE_REDRAW);
+}
+
 int
 rdclients_key(struct rdclients *c, int ch)
 {
-	int	r;
+	int	r, i;
 
 	switch (ch) {
 	case 27: case 'q': case 'C':
@@ -265,9 +375,15 @@ rdclients_key(struct rdclients *c, int ch)
 			poller_want_clients(ui_poller(c->ui), false);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case 's':
-		c->sort = (enum rds_clients_sort)((c->sort + 1) % 3);
-		rdclients_rebuild(c);
-		return (PANE_HANDLED | PANE_REDRAW);
+		for (i = 0; i < RC__COUNT && rdclients_cycle[i] != c->sort; i++)
+			;
+		i = rdclients_cycle[(i + 1) % RC__COUNT];
+		return (rdclients_sort_set(c, i, rdclients_desc_first(i)));
+	case 'S':
+		return (rdclients_sort_set(c, c->sort, !c->desc));
+	case '<': case '>':
+		i = (c->sort + (ch == '>' ? 1 : RC__COUNT - 1)) % RC__COUNT;
+		return (rdclients_sort_set(c, i, rdclients_desc_first(i)));
 	case 'k':
 		rdclients_kill(c);
 		return (PANE_HANDLED | PANE_REDRAW);

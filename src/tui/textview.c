@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "buf.h"
@@ -31,10 +32,27 @@ textview_done(struct textview *tv)
 	free(tv->line);
 	free(tv->role);
 	free(tv->header);
+	free(tv->sort_col);
 	tv->line = NULL;
 	tv->role = NULL;
 	tv->header = NULL;
+	tv->sort_col = NULL;
 	tv->cap = 0;
+}
+
+/* Forget the recorded columns. */
+static void
+textview_cols_clear(struct textview *tv)
+{
+	size_t	i;
+
+	for (i = 0; i < tv->ncols; i++)
+		free(tv->cols[i]);
+	free(tv->cols);
+	free(tv->cols_num);
+	tv->cols = NULL;
+	tv->cols_num = NULL;
+	tv->ncols = 0;
 }
 
 void
@@ -46,6 +64,99 @@ textview_clear(struct textview *tv)
 		free(tv->line[i]);
 	tv->n = tv->top = tv->cursor = 0;
 	tv->hscroll = 0;
+	textview_cols_clear(tv);
+}
+
+void
+textview_set_sort(struct textview *tv, const char *col, bool desc)
+{
+	free(tv->sort_col);
+	tv->sort_col = col != NULL ? xstrdup(col) : NULL;
+	tv->sort_desc = desc;
+}
+
+static bool	textview_num(const char *, double *);
+
+bool
+textview_sort_col_numeric(const struct textview *tv, size_t i)
+{
+	return (i < tv->ncols && tv->cols_num[i]);
+}
+
+char *const *
+textview_sort_cols(const struct textview *tv, size_t *n)
+{
+	*n = tv->ncols;
+	return (tv->ncols > 0 ? tv->cols : NULL);
+}
+
+/*
+ * A cell as a number with its unit scaled (1.5 KiB -> 1536, 2 min -> 120),
+ * commas ignored; false when it does not start with a number.
+ */
+static bool
+textview_num(const char *s, double *v)
+{
+	static const struct { const char *u; double f; } units[] = {
+		{ "B", 1 }, { "KiB", 1024.0 }, { "kB", 1e3 }, { "MiB", 1048576.0 },
+		{ "MB", 1e6 }, { "GiB", 1073741824.0 }, { "GB", 1e9 },
+		{ "TiB", 1099511627776.0 }, { "TB", 1e12 }, { "us", 1e-6 },
+		{ "ms", 1e-3 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 },
+		{ "%", 1 },
+	};
+	char	 buf[64], *end;
+	size_t	 i, n = 0;
+
+	if (s == NULL)
+		return (false);
+	while (*s == ' ')
+		s++;
+	for (; *s != '\0' && n < sizeof(buf) - 1; s++)
+		if (*s != ',')
+			buf[n++] = *s;
+	buf[n] = '\0';
+	*v = strtod(buf, &end);
+	if (end == buf)
+		return (false);
+	while (*end == ' ')
+		end++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t	l = strlen(units[i].u);
+
+		if (strncmp(end, units[i].u, l) == 0 &&
+		    (end[l] == '\0' || end[l] == ' ' || end[l] == '/')) {
+			*v *= units[i].f;
+			break;
+		}
+	}
+	return (true);
+}
+
+/* The sort of textview_add_table for qsort (UI thread only). */
+static const struct table	*textview_qs_t;
+static size_t			 textview_qs_col;
+static bool			 textview_qs_desc;
+
+/* Compare two row numbers by the sort column; numbers before text in both directions. */
+static int
+textview_row_cmp(const void *a, const void *b)
+{
+	size_t		 x = *(const size_t *)a, y = *(const size_t *)b;
+	const char	*cx = table_cell(textview_qs_t, x, textview_qs_col);
+	const char	*cy = table_cell(textview_qs_t, y, textview_qs_col);
+	double		 vx, vy;
+	bool		 nx = textview_num(cx, &vx), ny = textview_num(cy, &vy);
+	int		 r;
+
+	if (nx != ny)
+		return (nx ? -1 : 1);	/* "-", "n/a" after the numbers either way */
+	if (nx)
+		r = vx < vy ? -1 : vx > vy;
+	else
+		r = strcmp(cx ? cx : "", cy ? cy : "");
+	if (textview_qs_desc)
+		r = -r;
+	return (r != 0 ? r : x < y ? -1 : x > y);
 }
 
 /* Append one line (no '\n' in it), tabs expanded to 8-column stops. */
@@ -154,15 +265,47 @@ textview_add_table(struct textview *tv, const struct table *t, int maxw,
 {
 	int		*cw;
 	const char	**cells;
-	char		*row;
-	size_t		 r, c;
+	char		*row, *marked = NULL;
+	size_t		 r, c, *order, sc = (size_t)-1;
 
 	if (t == NULL || t->ncols == 0)
 		return;
+	/* Every column of every table, once, for < and > to go through. */
+	for (c = 0; c < t->ncols; c++) {
+		double	v;
+
+		for (r = 0; r < tv->ncols; r++)
+			if (strcasecmp(tv->cols[r], t->cols[c]) == 0)
+				break;
+		if (r < tv->ncols) {
+			/* Numbers only if every table's first row says so. */
+			if (t->nrows > 0 && !textview_num(table_cell(t, 0, c), &v))
+				tv->cols_num[r] = false;
+			continue;
+		}
+		tv->cols = xreallocarray(tv->cols, tv->ncols + 1, sizeof(char *));
+		tv->cols_num = xreallocarray(tv->cols_num, tv->ncols + 1, sizeof(bool));
+		tv->cols[tv->ncols] = xstrdup(t->cols[c]);
+		tv->cols_num[tv->ncols++] = t->nrows > 0 && textview_num(table_cell(t, 0, c), &v);
+	}
+	order = xcalloc(t->nrows + 1, sizeof(size_t));
+	for (r = 0; r < t->nrows; r++)
+		order[r] = r;
+	for (c = 0; tv->sort_col != NULL && c < t->ncols; c++)
+		if (strcasecmp(t->cols[c], tv->sort_col) == 0)
+			sc = c;
+	if (sc != (size_t)-1) {
+		textview_qs_t = t;
+		textview_qs_col = sc;
+		textview_qs_desc = tv->sort_desc;
+		qsort(order, t->nrows, sizeof(size_t), textview_row_cmp);
+		marked = xasprintf("%s%s", t->cols[sc],
+		    draw_glyph(tv->sort_desc ? DG_DOWN : DG_UP));
+	}
 	cw = xcalloc(t->ncols, sizeof(int));
 	cells = xcalloc(t->ncols, sizeof(char *));
 	for (c = 0; c < t->ncols; c++) {
-		cw[c] = draw_width(t->cols[c]);
+		cw[c] = draw_width(c == sc ? marked : t->cols[c]);
 		for (r = 0; r < t->nrows; r++) {
 			const char	*v = table_cell(t, r, c);
 			int		 w = v != NULL ? draw_width(v) : 0;
@@ -174,13 +317,14 @@ textview_add_table(struct textview *tv, const struct table *t, int maxw,
 			cw[c] = maxw;
 	}
 	for (c = 0; c < t->ncols; c++)
-		cells[c] = t->cols[c];
+		cells[c] = c == sc ? marked : t->cols[c];
 	row = textview_row(cells, cw, t->ncols);
 	textview_addf(tv, DR_HEADER, "%s%s", indent, row);
 	free(row);
+	free(marked);
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++)
-			cells[c] = table_cell(t, r, c);
+			cells[c] = table_cell(t, order[r], c);
 		row = textview_row(cells, cw, t->ncols);
 		/* A multi-line cell (a definition) stays on one line. */
 		{
@@ -195,6 +339,7 @@ textview_add_table(struct textview *tv, const struct table *t, int maxw,
 	}
 	free(cells);
 	free(cw);
+	free(order);
 }
 
 /* Width of the escaped character at p (*w); returns its length in bytes. */

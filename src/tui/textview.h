@@ -29,7 +29,30 @@ struct textview {
 	int		  hscroll;	/* columns scrolled off to the left */
 	int		  page;		/* rows the last draw showed */
 	char		 *header;	/* fixed top row (DR_HEADER), or NULL */
+	/* Sorting of the tables added (textview_set_sort); kept by clear. */
+	char		 *sort_col;	/* column name, or NULL: rows as given */
+	bool		  sort_desc;
+	char		**cols;		/* columns of the tables added since clear */
+	bool		 *cols_num;	/* does each start with a number (first row) */
+	size_t		  ncols;
 };
+
+/*
+ * Sort the rows of every table added from now on that has a column named
+ * col (case-insensitive): numbers by value, with their units (B/KiB/MiB..,
+ * ms/s/min/h/d, %) and before text ("-", "n/a") in either direction,
+ * other text in byte order; ties keep the given order.
+ * Its header gets the sort arrow. NULL: rows as given. col is copied.
+ */
+void	textview_set_sort(struct textview *, const char *col, bool desc);
+/*
+ * Every column of the tables added since the last clear, each name once,
+ * in the order met (what a view's < and > go through), *n of them; NULL
+ * when none. Borrowed until the next clear or add.
+ */
+char *const *textview_sort_cols(const struct textview *, size_t *n);
+/* Does column i of those hold numbers (the first row of each table with it does)? */
+bool	textview_sort_col_numeric(const struct textview *, size_t i);
 
 /* An empty view: no cursor, no follow, no wrap. */
 void	textview_init(struct textview *);

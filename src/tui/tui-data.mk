@@ -42,7 +42,8 @@ tests/tui/t-tui-dash.log: tests/tui/t-tui-frame.log tests/tui/t-tui-escape.log \
 	tests/integ/t-poller.log tests/integ/t-json-contract.log \
 	tests/tui/t-tui-review.log tests/tui/t-tui-review-srv.log \
 	tests/tui/t-tui-cluster.log \
-	tests/integ/t-pg-locks.log tests/integ/t-redis-clients.log
+	tests/integ/t-pg-locks.log tests/integ/t-redis-clients.log \
+	tests/tui/t-tui-controls.log
 
 # The operator review (issue 19): one check per defect, in tmux or the CLI.
 TESTS += tests/tui/t-tui-review.sh tests/tui/t-tui-review-srv.sh

@@ -50,6 +50,7 @@
 #include "pane.h"
 #include "rl.h"
 #include "clk.h"
+#include "prefs.h"
 
 #define UI_NPANES	6
 #define UI_MIN_COLS	80
@@ -61,6 +62,7 @@
 #define UI_MSG_MS	8000		/* how long a message stays */
 #define UI_JOB_WAIT_MS	3000		/* at quit: wait this long before saying so */
 #define UI_JOB_GRACE_MS	100		/* at quit: then cut the job's connections */
+#define UI_PREFS_SAVE_MS	1000		/* save changed choices after this quiet time */
 
 /* ---------------------------------------------------------------- types */
 
@@ -209,6 +211,15 @@ struct ui {
 	/* Completion providers. */
 	struct ui_names_ent	 names[UI_NAMES_MAX];
 	size_t			 nnames;
+
+	/* Controls: pause, refresh interval, the saved choices (prefs.h). */
+	bool			 paused;
+	int64_t			 paused_wall_us;	/* when the pause began */
+	struct snapshot		*held;		/* newest taken while paused; owned */
+	int			 interval_ms;	/* the poller's, as set */
+	struct prefs		*prefs;
+	char			*prefs_file;	/* tui.json, or NULL (no HOME) */
+	int64_t			 prefs_changed_ms;	/* last change not yet saved */
 };
 
 /* The active shell, for ui_emergency_restore (set and cleared by ui_run). */
@@ -362,6 +373,118 @@ const struct snapshot *
 ui_snapshot(struct ui *ui)
 {
 	return (ui->snap);
+}
+
+bool
+ui_paused(struct ui *ui)
+{
+	return (ui->paused);
+}
+
+struct prefs *
+ui_prefs(struct ui *ui)
+{
+	return (ui->prefs);
+}
+
+void
+ui_prefs_changed(struct ui *ui)
+{
+	if (prefs_dirty(ui->prefs))
+		ui->prefs_changed_ms = clk_mono_ms();
+}
+
+/* Write the choices if they changed (at quit, or after a quiet second). */
+static void
+ui_prefs_save(struct ui *ui)
+{
+	struct mc_err	e;
+
+	if (ui->prefs == NULL || !prefs_dirty(ui->prefs) || ui->prefs_file == NULL)
+		return;
+	ui->prefs_changed_ms = 0;
+	mc_err_clear(&e);
+	if (prefs_save(ui->prefs, ui->prefs_file, &e) != 0) {
+		log_warn(ui->opts->log, "tui: cannot save the display choices: %s", e.msg);
+		if (ui->curses_on)
+			ui_message(ui, true, "cannot save the display choices: %s", e.msg);
+	}
+	prefs_mark_saved(ui->prefs);	/* one warning, not one per second */
+}
+
+/* The refresh steps +/- move along (ms). */
+static const int ui_steps[] = { 250, 500, 1000, 2000, 5000, 10000, 30000, 60000 };
+
+/* "250 ms", "2 s", "1.5 s". */
+static void
+ui_fmt_interval(char *buf, size_t len, int ms)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%d ms", ms);
+	else if (ms % 1000 == 0)
+		snprintf(buf, len, "%d s", ms / 1000);
+	else
+		snprintf(buf, len, "%.1f s", ms / 1000.0);
+}
+
+/* + / -: the next longer (dir 1) or shorter (-1) refresh interval. */
+static void
+ui_interval_step(struct ui *ui, int dir)
+{
+	size_t	i, n = sizeof(ui_steps) / sizeof(ui_steps[0]);
+	int	ms = ui->interval_ms;
+	char	b[32];
+
+	if (ui->poller == NULL) {
+		ui_message(ui, true, "no dashboards data: there is no refresh to change");
+		return;
+	}
+	if (dir > 0) {
+		for (i = 0; i < n && ui_steps[i] <= ms; i++)
+			;
+		ms = i < n ? ui_steps[i] : ui_steps[n - 1];
+	} else {
+		for (i = n; i > 0 && ui_steps[i - 1] >= ms; i--)
+			;
+		ms = i > 0 ? ui_steps[i - 1] : ui_steps[0];
+	}
+	ui_fmt_interval(b, sizeof(b), ms);
+	if (ms == ui->interval_ms) {
+		ui_message(ui, false, "refresh stays every %s (the %s)", b,
+		    dir > 0 ? "longest: 60 s" : "shortest: 250 ms");
+		return;
+	}
+	ui->interval_ms = ms;
+	poller_set_interval(ui->poller, ms);
+	prefs_set_refresh_ms(ui->prefs, ms);
+	ui_prefs_changed(ui);
+	ui_message(ui, false, "refresh every %s (saved)", b);
+}
+
+/* Space: freeze what is shown, or show the newest data again. */
+static void
+ui_pause_toggle(struct ui *ui)
+{
+	int	i;
+
+	ui->paused = !ui->paused;
+	if (ui->paused) {
+		ui->paused_wall_us = clk_wall_us();
+		ui_message(ui, false, "PAUSED: the screen keeps this data (Space resumes; "
+		    "cancel/terminate/kill are refused while paused)");
+		return;
+	}
+	ui_message(ui, false, "resumed");
+	if (ui->held != NULL) {
+		for (i = 0; i < UI_NPANES; i++)
+			if (ui->ops[i] != NULL && ui->ops[i]->update != NULL && ui->pane[i] != NULL)
+				ui->ops[i]->update(ui->pane[i], ui->held);
+		snapshot_free(ui->snap);
+		ui->snap = ui->held;
+		ui->held = NULL;
+	}
+	if (ui->poller != NULL)
+		poller_wake(ui->poller);
 }
 
 void
@@ -1194,7 +1317,7 @@ ui_draw_tabs(struct ui *ui, int w)
 		x += draw_text(stdscr, 0, x, w - x, draw_attr(i == ui->cur ? DR_TAB_ACTIVE : DR_TAB),
 		    0, label);
 	}
-	snprintf(right, sizeof(right), "mcpdb %s", PACKAGE_VERSION);
+	snprintf(right, sizeof(right), "%smcpdb %s", ui->paused ? "PAUSED  " : "", PACKAGE_VERSION);
 	if (x + (int)strlen(right) + 1 < w)
 		draw_text(stdscr, 0, w - (int)strlen(right), (int)strlen(right),
 		    draw_attr(DR_TAB), 0, right);
@@ -1293,13 +1416,25 @@ ui_draw_status(struct ui *ui, int y, int w)
 			ui_status_seg(y, &x, w, draw_attr(DR_WARN),
 			    "no data yet", true);
 		else if (now - good >
-		    (int64_t)(3 * ui->opts->interval_ms + 1000) * 1000) {
+		    (int64_t)(3 * ui->interval_ms + 1000) * 1000 && !ui->paused) {
 			snprintf(buf, sizeof(buf), "STALE: data %s old", age);
 			ui_status_seg(y, &x, w, draw_attr(DR_WARN), buf, true);
 		} else {
 			snprintf(buf, sizeof(buf), "data %s old", age);
 			ui_status_seg(y, &x, w, draw_attr(DR_STATUS), buf, true);
 		}
+	}
+	if (ui->poller != NULL) {
+		ui_fmt_interval(age, sizeof(age), ui->interval_ms);
+		snprintf(buf, sizeof(buf), "every %s", age);
+		ui_status_seg(y, &x, w, draw_attr(DR_STATUS), buf, true);
+	}
+	if (ui->paused) {
+		char	clk[16];
+
+		snprintf(buf, sizeof(buf), " PAUSED since %s (Space resumes) ",
+		    draw_fmt_clock(clk, sizeof(clk), ui->paused_wall_us));
+		ui_status_seg(y, &x, w, draw_attr(DR_WARN) | A_BOLD | A_REVERSE, buf, true);
 	}
 	pthread_mutex_lock(&ui->mtx);
 	busy = ui->busy;
@@ -1378,7 +1513,7 @@ ui_draw_console(struct ui *ui, int w)
 		return;
 	}
 	draw_text(ui->con_win, 0, 0, w, draw_attr(DR_DIM), 0,
-	    "1-6/Tab panes   : console   ? keys   e export   q quit");
+	    "1-6/Tab panes   : console   ? keys   Space pause   +/- refresh   e export   q quit");
 }
 
 /* Word-wrap text into lines of at most w columns (escaped). Caller frees each and the array. */
@@ -1491,6 +1626,9 @@ ui_draw_help(struct ui *ui)
 		"PgUp/PgDn      scroll console output; Left/Right if the line is empty",
 		"Esc            stop the running job; close the console",
 		"e              export every pane as one JSON file    Ctrl-L  redraw",
+		"Space          pause / resume the display (PAUSED; c, K, k refused while paused)",
+		"+ / -          refresh less / more often, 250 ms..60 s (Log, Schema: 1 first)",
+		"< > s S        sort sessions, Redis clients: left/right/next column, reverse",
 		"q              quit (asks first when a job is running)",
 		NULL,
 	};
@@ -1853,6 +1991,15 @@ ui_key(struct ui *ui, int ch)
 	case 'e':
 		ui_export(ui);
 		break;
+	case ' ':
+		ui_pause_toggle(ui);
+		break;
+	case '+': case '=':
+		ui_interval_step(ui, 1);
+		break;
+	case '-':
+		ui_interval_step(ui, -1);
+		break;
 	case 'q':
 		ui_request_quit(ui);
 		break;
@@ -1918,10 +2065,14 @@ ui_wait(struct ui *ui)
 static void
 ui_tick(struct ui *ui)
 {
-	struct snapshot	*s;
+	struct snapshot	*s = NULL;
 	int		 i, r;
 
-	if (ui->poller != NULL && (s = poller_take(ui->poller)) != NULL) {
+	if (ui->poller != NULL && (s = poller_take(ui->poller)) != NULL && ui->paused) {
+		/* Keep polling (the pipe drained), show nothing new. */
+		snapshot_free(ui->held);
+		ui->held = s;
+	} else if (s != NULL) {
 		for (i = 0; i < UI_NPANES; i++)
 			if (ui->ops[i] != NULL && ui->ops[i]->update != NULL && ui->pane[i] != NULL)
 				ui->ops[i]->update(ui->pane[i], s);
@@ -1942,6 +2093,8 @@ ui_tick(struct ui *ui)
 	}
 	if (clk_mono_ms() - ui->last_draw_ms >= 1000)
 		ui->dirty = true;
+	if (ui->prefs_changed_ms > 0 && clk_mono_ms() - ui->prefs_changed_ms >= UI_PREFS_SAVE_MS)
+		ui_prefs_save(ui);
 	if (ui->opts->stop != NULL && *ui->opts->stop != 0) {
 		ui->job_stop = 1;
 		ui->quit = true;
@@ -2072,6 +2225,10 @@ ui_free(struct ui *ui)
 			ui->ops[i]->free(ui->pane[i]);
 	poller_free(ui->poller);
 	snapshot_free(ui->snap);
+	snapshot_free(ui->held);
+	ui_prefs_save(ui);
+	prefs_free(ui->prefs);
+	free(ui->prefs_file);
 	ui_conn_close(ui);
 	ui_capture_stop(ui);
 	if (ui->wake_fd[0] >= 0) {
@@ -2115,9 +2272,16 @@ ui_run(const struct ui_opts *opts, struct mc_err *err)
 	log_set_ring(opts->log, UI_LOG_RING);
 	ui->conn = conn_new(opts->target, opts->log, "tui");
 	conn_push(ui->conn);
+	/* The saved choices; a bad file is named in the Log pane, defaults used. */
+	ui->prefs = prefs_new();
+	ui->prefs_file = prefs_path();
 	mc_err_clear(&e2);
-	ui->poller = poller_new(opts->target, opts->log,
-	    opts->interval_ms > 0 ? opts->interval_ms : 1000, &e2);
+	if (ui->prefs_file != NULL && prefs_load(ui->prefs, ui->prefs_file, &e2) != 0)
+		log_warn(opts->log, "tui: %s; using the default display choices", e2.msg);
+	ui->interval_ms = opts->interval_ms > 0 ? opts->interval_ms :
+	    prefs_refresh_ms(ui->prefs) > 0 ? prefs_refresh_ms(ui->prefs) : 1000;
+	mc_err_clear(&e2);
+	ui->poller = poller_new(opts->target, opts->log, ui->interval_ms, &e2);
 	if (ui->poller == NULL)
 		log_warn(opts->log, "tui: no dashboards data: %s", e2.msg);
 	else

@@ -26,7 +26,7 @@ struct ui_opts {
 	struct conf		*conf;		/* borrowed */
 	const struct conf_target *target;	/* borrowed */
 	struct logger		*log;		/* borrowed; the UI silences its stderr */
-	int			 interval_ms;	/* poller refresh, default 1000 */
+	int			 interval_ms;	/* poller refresh; 0: the saved one, else 1000 */
 	bool			 ascii;		/* force ASCII line drawing */
 	/* Set by SIGTERM/SIGINT (main.c); the shell quits when it turns non-zero. May be NULL. */
 	volatile sig_atomic_t	*stop;
@@ -152,6 +152,17 @@ void	ui_names_register(struct ui *, enum cmd_complete, ui_names_fn, void *arg);
 void	ui_names_unregister(struct ui *, ui_names_fn, void *arg);
 /* Call every provider of kind (and the built-in ones). */
 void	ui_names(struct ui *, enum cmd_complete, void (*add)(void *, const char *), void *add_arg);
+
+/* Is the display paused (Space)? Panes refuse actions on frozen data. */
+bool	ui_paused(struct ui *);
+struct prefs;
+/*
+ * The per-user display choices (prefs.h): panes read their saved sort in
+ * init and set it when the operator changes it, then call
+ * ui_prefs_changed, which saves them shortly after (and at quit). Borrowed.
+ */
+struct prefs	*ui_prefs(struct ui *);
+void	ui_prefs_changed(struct ui *);
 
 /* A one-line message in the status area (errors in full, never secrets). */
 void	ui_message(struct ui *, bool error, const char *, ...)
