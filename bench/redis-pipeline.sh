@@ -16,7 +16,10 @@
 # commands are in flight. The client is measured twice:
 #   same-depth:  4 threads (the client's pool size) x -P 16 = 64 in flight
 #   same-flight: 4 threads x -P 200 = 800 in flight, as many as redis-benchmark
-# Each round runs the three one after the other; a ratio is taken within a
+# and redis-benchmark once more with -c 4 -P 16: the same shape as the
+# same-depth client (4 connections x 16 = 64 in flight), so that ratio
+# compares the clients with the server equally (under)loaded.
+# Each round runs the four one after the other; a ratio is taken within a
 # round (so a machine that slows down between rounds does not skew it), and
 # the median ratio of ROUNDS (default 5) is reported with its min-max. With
 # strace installed, one more run of each side at depth 16 counts system calls
@@ -34,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--url) URL=$2; shift ;;
 	--rounds) ROUNDS=$2; shift ;;
 	--bench) BENCH=$2; shift ;;
-	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "redis-pipeline: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -108,6 +111,7 @@ timed()
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mcpdb-bench-rds.XXXXXX")
 OUT=$TMP/out
 RBCMD="redis-benchmark -h $HOST -p $PORT -P 16 -n $N -r $N -t set,get -q --csv"
+RB4CMD="redis-benchmark -h $HOST -p $PORT -P 16 -c 4 -n $N -r $N -t set,get -q --csv"
 B16CMD="$BENCH $URL -n $N -P 16 -c 4"
 B200CMD="$BENCH $URL -n $N -P 200 -c 4"
 load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
@@ -115,6 +119,8 @@ r=0
 while [ $r -lt "$ROUNDS" ]; do
 	CPU=$TMP/cpu-rb timed $RBCMD
 	pick <"$OUT" >>"$TMP/rb"
+	CPU=$TMP/cpu-rb4 timed $RB4CMD
+	pick <"$OUT" >>"$TMP/rb4"
 	CPU=$TMP/cpu-16 timed $B16CMD
 	pick <"$OUT" >>"$TMP/c16"
 	CPU=$TMP/cpu-200 timed $B200CMD
@@ -130,6 +136,7 @@ ratios()
 }
 ratios "$TMP/c16" "$TMP/rb" >"$TMP/r16"
 ratios "$TMP/c200" "$TMP/rb" >"$TMP/r200"
+ratios "$TMP/c16" "$TMP/rb4" >"$TMP/r4"
 
 # Median of column $2 in file $1.
 median()
@@ -147,6 +154,8 @@ echo "server: $HOST:$PORT ($(redis-cli -h "$HOST" -p "$PORT" info server | tr -d
 printf '%-52s %12s %12s\n' "median req/s" "SET" "GET"
 printf '%-52s %12.0f %12.0f\n' "redis-benchmark -P 16 (50 conns, 800 in flight)" \
     "$(median "$TMP/rb" 1)" "$(median "$TMP/rb" 2)"
+printf '%-52s %12.0f %12.0f\n' "redis-benchmark -P 16 -c 4 (4 conns, 64 in flight)" \
+    "$(median "$TMP/rb4" 1)" "$(median "$TMP/rb4" 2)"
 printf '%-52s %12.0f %12.0f\n' "bench-rds -P 16 -c 4 (same depth, 64 in flight)" \
     "$(median "$TMP/c16" 1)" "$(median "$TMP/c16" 2)"
 printf '%-52s %12.0f %12.0f\n' "bench-rds -P 200 -c 4 (same 800 in flight)" \
@@ -154,16 +163,20 @@ printf '%-52s %12.0f %12.0f\n' "bench-rds -P 200 -c 4 (same 800 in flight)" \
 r16s=$(median "$TMP/r16" 1) r16g=$(median "$TMP/r16" 2)
 printf 'ratio, same per-connection depth: SET %.2fx (%s)  GET %.2fx (%s)  (target >= 1.00x)\n' \
     "$r16s" "$(spread "$TMP/r16" 1)" "$r16g" "$(spread "$TMP/r16" 2)"
+printf 'ratio, same connections and depth (4 x 16 vs redis-benchmark -c 4): SET %.2fx (%s)  GET %.2fx (%s)\n' \
+    "$(median "$TMP/r4" 1)" "$(spread "$TMP/r4" 1)" \
+    "$(median "$TMP/r4" 2)" "$(spread "$TMP/r4" 2)"
 printf 'ratio, same in flight:            SET %.2fx (%s)  GET %.2fx (%s)\n' \
     "$(median "$TMP/r200" 1)" "$(spread "$TMP/r200" 1)" \
     "$(median "$TMP/r200" 2)" "$(spread "$TMP/r200" 2)"
 if [ -n "$TIME" ]; then
 	# Both sides run SET then GET: 2 x N commands per run.
-	for f in rb 16 200; do
+	for f in rb rb4 16 200; do
 		awk -v n=$N '{ print $1 * 1e9 / (2 * n) }' "$TMP/cpu-$f" >"$TMP/us-$f"
 	done
-	printf 'client CPU (user+sys, 10 ms resolution) per command, median (min-max) ns:\n   redis-benchmark -P 16 %.0f (%s), bench-rds -P 16 %.0f (%s), -P 200 %.0f (%s)\n' \
+	printf 'client CPU (user+sys, 10 ms resolution) per command, median (min-max) ns:\n   redis-benchmark -P 16 %.0f (%s), -c 4 %.0f (%s), bench-rds -P 16 %.0f (%s), -P 200 %.0f (%s)\n' \
 	    "$(median "$TMP/us-rb" 1)" "$(spread "$TMP/us-rb" 1 0)" \
+	    "$(median "$TMP/us-rb4" 1)" "$(spread "$TMP/us-rb4" 1 0)" \
 	    "$(median "$TMP/us-16" 1)" "$(spread "$TMP/us-16" 1 0)" \
 	    "$(median "$TMP/us-200" 1)" "$(spread "$TMP/us-200" 1 0)"
 fi
@@ -187,6 +200,7 @@ if command -v strace >/dev/null 2>&1; then
 	}
 	echo "system calls per 1,000 commands (strace -f -c, untimed run, all calls incl. start-up):"
 	echo "  redis-benchmark -P 16: $(count $RBCMD)"
+	echo "  redis-benchmark -P 16 -c 4: $(count $RB4CMD)"
 	echo "  bench-rds -P 16 -c 4:  $(count $B16CMD)"
 	echo "  bench-rds -P 200 -c 4: $(count $B200CMD)"
 fi
