@@ -23,6 +23,7 @@ APPR=ps_app_$$
 PIDS=""
 q() { psql -X -A -t -q "$PG" -c "$1" 2>/dev/null; }
 cleanup() {
+	[ -n "${S:-}" ] && tmux -S "$S" kill-server >/dev/null 2>&1
 	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '$T-%'" >/dev/null
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	q "DROP TABLE IF EXISTS $T" >/dev/null

@@ -38,7 +38,9 @@ publish_until() {
 	echo "$r"
 }
 
-m redis subscribe --sharded news >"$W/sub.out" 2>"$W/sub.err" &
+# The binary itself in the background (not the m function's subshell), so
+# that $! is mcpdb and the kill below (or the EXIT trap) really stops it.
+"$M" --redis "$U" --log-level error redis subscribe --sharded news >"$W/sub.out" 2>"$W/sub.err" &
 SUBPID=$!
 r=$(publish_until hello)
 like "$r" "delivered to 1 subscriber" "publish --sharded reaches the sharded subscriber"
@@ -79,7 +81,7 @@ like "$out" "sharded Pub/Sub has no patterns" "and says why"
 
 # A single Redis 7 (the harness's) has sharded Pub/Sub too.
 s() { "$M" --redis "$MCPDB_TEST_REDIS" --log-level error "$@"; }
-s --json redis subscribe --sharded "mcpdb-sh-{t}" --count 1 >"$W/one.json" 2>"$W/one.err" &
+"$M" --redis "$MCPDB_TEST_REDIS" --log-level error --json redis subscribe --sharded "mcpdb-sh-{t}" --count 1 >"$W/one.json" 2>"$W/one.err" &
 SUBPID=$!
 i=0
 while [ $i -lt 50 ]; do
