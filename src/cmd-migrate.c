@@ -1034,7 +1034,8 @@ cmd_migrate_lint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_e
 	l.vars = &vars;
 	if (cmd_nargs(a) == 0) {
 		dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
-		rc = miglint_dir(&l, dir, err);
+		rc = migrate_flat_only(dir, err) == -1 ? -1 :
+		    miglint_dir(&l, dir, err);
 	}
 	for (i = 0; i < cmd_nargs(a) && rc == 0; i++)
 		rc = miglint_file(&l, cmd_arg(a, i), err);

@@ -1033,6 +1033,123 @@ migset_load(const char *dir, unsigned flags, char **problems, struct mc_err *err
 	return (NULL);
 }
 
+bool
+mig_stream_name_ok(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return (false);
+	return (i > 0 && i <= MIG_STREAM_MAX);
+}
+
+/* qsort order of stream names. */
+static int
+mig_stream_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* Is path a directory (following links)? */
+static bool
+mig_is_dir(const char *path)
+{
+	struct stat	sb;
+
+	return (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode));
+}
+
+/* Does dir hold a non-hidden sub-directory? Its name into *sub (caller frees). */
+static bool
+mig_has_subdir(const char *dir, char **sub)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*p;
+	bool		 found = false;
+
+	if ((d = opendir(dir)) == NULL)
+		return (false);
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (mig_is_dir(p)) {
+			found = true;
+			*sub = p;
+		} else
+			free(p);
+	}
+	closedir(d);
+	return (found);
+}
+
+int
+migset_streams(const char *dir, char ***names, size_t *count,
+    struct mc_err *err)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		**v = NULL, *p, *sub;
+	size_t		 n = 0, cap = 0;
+
+	*names = NULL;
+	*count = 0;
+	if ((d = opendir(dir)) == NULL) {
+		mc_err_sys(err, "migrations directory %s", dir);
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (!mig_is_dir(p)) {
+			free(p);
+			continue;
+		}
+		if (!mig_stream_name_ok(de->d_name)) {
+			mc_err_set(err, MC_E_INPUT, "%s: not a stream name (a "
+			    "migration stream directory is named [a-z0-9_]+, at "
+			    "most %d characters)", p, MIG_STREAM_MAX);
+			free(p);
+			goto fail;
+		}
+		if (mig_has_subdir(p, &sub)) {
+			mc_err_set(err, MC_E_INPUT, "%s: a migration stream holds "
+			    "files only, not directories", sub);
+			free(sub);
+			free(p);
+			goto fail;
+		}
+		free(p);
+		if (n == cap)
+			v = xreallocarray(v, cap = cap ? cap * 2 : 8, sizeof(*v));
+		v[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), mig_stream_cmp);
+	*names = v;
+	*count = n;
+	return (0);
+fail:
+	closedir(d);
+	migstreams_free(v, n);
+	return (-1);
+}
+
+void
+migstreams_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /*
  * Sum up the problem lines of b into err (the first one, and how many more)
  * and hand them to *problems when not NULL. Frees b.

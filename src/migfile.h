@@ -109,6 +109,24 @@ struct mig_rep	*migset_find_rep(const struct mig_set *, const char *name);
 char	*migset_vfmt(const struct mig_set *, long long v, char *out, size_t len);
 
 /*
+ * Per-schema streams (discovery only; the runner does not use them yet).
+ * A sub-directory of the migrations directory whose name is a stream name
+ * ([a-z0-9_]+, at most MIG_STREAM_MAX bytes) holds one stream with its own
+ * version sequence; files at the top level are the default stream "".
+ * Hidden sub-directories are ignored. Lists the stream sub-directories of
+ * dir into *names (caller frees with migstreams_free; sorted by name, *n
+ * set; NULL and 0 when there are none). -1 with err (MC_E_INPUT) naming
+ * the first sub-directory with a bad name or with a sub-directory of its
+ * own, or (sys) dir when it cannot be read.
+ */
+#define MIG_STREAM_MAX	63
+int	migset_streams(const char *dir, char ***names, size_t *n,
+	    struct mc_err *);
+void	migstreams_free(char **, size_t);
+/* Is s a valid stream name? ("" is the default stream and is not.) */
+bool	mig_stream_name_ok(const char *s);
+
+/*
  * Split a file name into version and description. Returns 0 and sets
  * *version, *is_up and *desc (caller frees), or -1 with err saying what is
  * wrong with it.

@@ -1784,6 +1784,29 @@ migrate_expand(const struct conf_target *t, struct mig_set *set,
  * a configuration error (exit status 2): nothing was run. With several
  * problems and r->o->problems set, err sums them up and the list goes there.
  */
+int
+migrate_flat_only(const char *dir, struct mc_err *err)
+{
+	char	**names;
+	size_t	  n;
+	struct stat sb;
+
+	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		return (0);	/* migset_load names a missing directory */
+	if (migset_streams(dir, &names, &n, err) == -1) {
+		if (err != NULL)
+			err->code = MC_E_CONFIG;
+		return (-1);
+	}
+	if (n == 0)
+		return (0);
+	mc_err_set(err, MC_E_CONFIG, "%s/%s: per-schema migration streams "
+	    "(sub-directories) are not supported yet; nothing was changed",
+	    dir, names[0]);
+	migstreams_free(names, n);
+	return (-1);
+}
+
 static int
 migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
 {
@@ -1791,6 +1814,13 @@ migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
 	const char	*p;
 	size_t		 n = 1;
 
+	if (migrate_flat_only(dir, err) == -1) {
+		if (dirp != NULL)
+			*dirp = dir;
+		else
+			free(dir);
+		return (-1);
+	}
 	r->set = migset_load(dir, 0, &probs, err);
 	if (r->set != NULL && migrate_expand(r->t, r->set, &probs, err) == -1) {
 		migset_free(r->set);
@@ -2719,7 +2749,8 @@ migrate_new(const char *dir, const char *name, struct mc_err *err)
 			return (NULL);
 		}
 	}
-	if ((set = migset_load(dir, MIGSET_NAMES_ONLY, NULL, err)) == NULL)
+	if (migrate_flat_only(dir, err) == -1 ||
+	    (set = migset_load(dir, MIGSET_NAMES_ONLY, NULL, err)) == NULL)
 		return (NULL);
 	if (set->n > 0)
 		next = set->files[set->n - 1].version + 1;

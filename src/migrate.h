@@ -131,6 +131,13 @@ void	migrate_opts_init(struct migrate_opts *);
  * Caller frees.
  */
 char	*migrate_dir(const struct conf_target *, const char *flag_dir);
+/*
+ * Refuse a migrations directory laid out as per-schema streams (stream
+ * sub-directories, see migset_streams), which the runner does not run yet:
+ * -1 with err (MC_E_CONFIG) naming the first such sub-directory, or a
+ * badly named one; 0 for a flat directory (or a missing one).
+ */
+int	migrate_flat_only(const char *dir, struct mc_err *);
 
 /*
  * Expand the ${NAME} placeholders of every file of set with t's

@@ -355,6 +355,62 @@ test_tmpdir(void)
 	free(cmd);
 }
 
+/* Stream sub-directories: found sorted, hidden ones ignored, bad ones named. */
+static void
+test_streams(void)
+{
+	char		 tmpl[] = "/tmp/t-migfile.XXXXXX", *dir, *cmd, *p;
+	char		**names;
+	size_t		 n;
+	struct mc_err	 err = { 0 };
+	struct mig_set	*set;
+
+	ok(mig_stream_name_ok("analytics") && mig_stream_name_ok("a_1"),
+	    "[a-z0-9_]+ is a stream name");
+	ok(!mig_stream_name_ok("") && !mig_stream_name_ok("Bad") &&
+	    !mig_stream_name_ok("a-b") && !mig_stream_name_ok("a.b"),
+	    "empty, upper case, '-' and '.' are not");
+	if ((dir = mkdtemp(tmpl)) == NULL)
+		bail_out("mkdtemp");
+	ok(migset_streams(dir, &names, &n, &err) == 0 && n == 0 && names == NULL,
+	    "a flat directory has no streams");
+	put(dir, "0001_a.up.sql", "SELECT 1;");
+	put(dir, "0001_a.down.sql", "SELECT 1;");
+	cmd = xasprintf("mkdir %s/platform %s/analytics %s/.git", dir, dir, dir);
+	if (system(cmd) != 0)
+		bail_out("mkdir");
+	free(cmd);
+	ok(migset_streams(dir, &names, &n, &err) == 0 && n == 2 &&
+	    strcmp(names[0], "analytics") == 0 && strcmp(names[1], "platform") == 0,
+	    "streams listed in name order, hidden directory ignored");
+	migstreams_free(names, n);
+	set = migset_load(dir, 0, NULL, &err);
+	ok(set != NULL && set->n == 1, "the top level still loads as the flat set");
+	migset_free(set);
+	cmd = xasprintf("mkdir %s/analytics/deeper", dir);
+	if (system(cmd) != 0)
+		bail_out("mkdir");
+	free(cmd);
+	ok(migset_streams(dir, &names, &n, &err) == -1, "a nested directory is refused");
+	p = xasprintf("%s/analytics/deeper: a migration stream holds files only", dir);
+	like(err.msg, p, "naming the nested directory");
+	free(p);
+	cmd = xasprintf("rmdir %s/analytics/deeper && mkdir %s/Bad-Name", dir, dir);
+	if (system(cmd) != 0)
+		bail_out("mkdir");
+	free(cmd);
+	ok(migset_streams(dir, &names, &n, &err) == -1 && err.code == MC_E_INPUT,
+	    "a badly named directory is refused");
+	p = xasprintf("%s/Bad-Name: not a stream name", dir);
+	like(err.msg, p, "naming it");
+	free(p);
+	ok(strchr(err.msg, '\n') == NULL, "in one line");
+	cmd = xasprintf("rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+	free(cmd);
+}
+
 /* Unified diff. */
 static void
 test_diff(void)
@@ -585,6 +641,7 @@ main(void)
 	test_script();
 	test_dirs();
 	test_tmpdir();
+	test_streams();
 	test_diff();
 	test_placeholders();
 	return (done_testing());
