@@ -1779,11 +1779,7 @@ migrate_expand(const struct conf_target *t, struct mig_set *set,
 	return (migset_expand(set, &vars, problems, err));
 }
 
-/*
- * Load the files of the run's directory into r->set. A refused directory is
- * a configuration error (exit status 2): nothing was run. With several
- * problems and r->o->problems set, err sums them up and the list goes there.
- */
+/* See migrate.h: a flat directory, or a one-line refusal. */
 int
 migrate_flat_only(const char *dir, struct mc_err *err)
 {
@@ -1807,6 +1803,11 @@ migrate_flat_only(const char *dir, struct mc_err *err)
 	return (-1);
 }
 
+/*
+ * Load the files of the run's directory into r->set. A refused directory is
+ * a configuration error (exit status 2): nothing was run. With several
+ * problems and r->o->problems set, err sums them up and the list goes there.
+ */
 static int
 migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
 {
