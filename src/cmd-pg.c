@@ -128,19 +128,15 @@ static const struct cmd_entry cmd_pg_locks_entry = {
 static void
 cmd_pg_session_print(struct cmd_ctx *ctx, const struct pgsession *s, const char *plan)
 {
-	char	a[32], b[32], c[32];
+	char	a[32], line[256];
 	size_t	i;
 	int	k;
 
 	out_printf(ctx->out, "session %d  user %s  application %s  database %s\n",
 	    s->pid, s->user[0] ? s->user : "-", s->app[0] ? s->app : "-",
 	    s->datname[0] ? s->datname : "-");
-	out_printf(ctx->out, "state %s%s%s%s%s  transaction %s  query %s  connected %s\n",
-	    s->state[0] ? s->state : "(hidden)", s->wait_type[0] ? "  waits on " : "",
-	    s->wait_type, s->wait_event[0] ? ":" : "", s->wait_event,
-	    pg_locks_fmt_dur(s->xact_s, a, sizeof(a)),
-	    pg_locks_fmt_dur(s->query_s, b, sizeof(b)),
-	    pg_locks_fmt_dur(s->backend_s, c, sizeof(c)));
+	pgsession_state_line(s, line, sizeof(line));
+	out_printf(ctx->out, "%s\n", line);
 	if (s->nblockers > 0) {
 		out_printf(ctx->out, "blocked by");
 		for (k = 0; k < s->nblockers; k++)

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "pg-locks.h"
 #include "pgq.h"
 #include "sqltok.h"
 #include "xmem.h"
@@ -343,6 +344,19 @@ pgsession_explain(struct pool *p, PGconn *conn, const struct pgsession *s,
 	PQclear(res);
 	*plan = buf_detach(&b);
 	return (0);
+}
+
+void
+pgsession_state_line(const struct pgsession *s, char *buf, size_t len)
+{
+	char	a[32], b[32], c[32];
+
+	snprintf(buf, len, "state %s%s%s%s%s  transaction %s  query %s  connected %s",
+	    s->state[0] ? s->state : "(hidden)", s->wait_type[0] ? "  waits on " : "",
+	    s->wait_type, s->wait_event[0] ? ":" : "", s->wait_event,
+	    pg_locks_fmt_dur(s->xact_s, a, sizeof(a)),
+	    pg_locks_fmt_dur(s->query_s, b, sizeof(b)),
+	    pg_locks_fmt_dur(s->backend_s, c, sizeof(c)));
 }
 
 cJSON *

@@ -90,6 +90,12 @@ void	pgsession_free(struct pgsession *);
 int	pgsession_explain(struct pool *p, PGconn *conn, const struct pgsession *,
 	    bool analyze, int timeout_ms, char **plan, struct mc_err *);
 
+/*
+ * "state active  waits on Lock:transactionid  transaction 1.2s  query 1.0s
+ * connected 5m02s" into buf: the line the CLI and the TUI detail both show.
+ */
+void	pgsession_state_line(const struct pgsession *, char *buf, size_t len);
+
 /* The session as JSON (plan: NULL or the EXPLAIN text). Caller frees. */
 cJSON	*pgsession_json(const struct pgsession *, const char *plan);
 

@@ -214,7 +214,7 @@ dq_render(struct dash_query *q)
 {
 	const struct pgsession	*s = q->sess;
 	size_t			 top = q->view.top, i;
-	char			 a[32], b[32], c[32];
+	char			 a[32], b[32], line[256];
 	struct buf		 bl;
 	int			 k;
 
@@ -222,12 +222,8 @@ dq_render(struct dash_query *q)
 	textview_addf(&q->view, DR_NORMAL, "user %s  application %s  database %s",
 	    s->user[0] ? s->user : "-", s->app[0] ? s->app : "-",
 	    s->datname[0] ? s->datname : "-");
-	textview_addf(&q->view, s->wait_type[0] ? DR_WARN : DR_NORMAL,
-	    "state %s%s%s%s%s  transaction %s  query %s  connected %s",
-	    s->state[0] ? s->state : "(hidden)", s->wait_type[0] ? "  waits on " : "",
-	    s->wait_type, s->wait_event[0] ? ":" : "", s->wait_event,
-	    dq_dur(s->xact_s, a, sizeof(a)), dq_dur(s->query_s, b, sizeof(b)),
-	    dq_dur(s->backend_s, c, sizeof(c)));
+	pgsession_state_line(s, line, sizeof(line));
+	textview_add(&q->view, s->wait_type[0] ? DR_WARN : DR_NORMAL, line);
 	if (s->nblockers > 0) {
 		buf_init(&bl);
 		for (k = 0; k < s->nblockers; k++)
