@@ -43,6 +43,7 @@
 
 #include "buf.h"
 #include "clk.h"
+#include "migfile.h"
 #include "pgq.h"
 #include "xmem.h"
 
@@ -727,10 +728,11 @@ static const char bk_sql_requires[] =
 
 /* Ledger rows that created or changed a schema ($1), when the ledger exists. */
 static const char bk_sql_ledger[] =
-    "SELECT version, name, checksum, state, operation, applied_at, applied_by FROM mcpdb.migrations"
+    "SELECT version, name, checksum, state, operation, applied_at, applied_by,"
+    " coalesce(pg_catalog.to_jsonb(m) ->> 'stream', '') FROM mcpdb.migrations m"
     " WHERE applied_sql ~* ('\\mcreate\\s+schema\\s+(if\\s+not\\s+exists\\s+)?\"?' || $1 || '\"?(\\s|;|$)')"
     "    OR applied_sql ~* ('\\m' || $1 || '\\.')"
-    " ORDER BY version";
+    " ORDER BY 8, version";
 
 /* Schemas created by an applied migration (the service schemas), or NULL without a ledger. */
 static const char bk_sql_services[] =
@@ -878,6 +880,9 @@ bk_schema_json(PGconn *c, const char *name, struct backup_report *r, struct mc_e
 		cJSON_AddStringToObject(l, "operation", PQgetvalue(res, i, 4));
 		cJSON_AddStringToObject(l, "applied_at", PQgetvalue(res, i, 5));
 		cJSON_AddStringToObject(l, "applied_by", PQgetvalue(res, i, 6));
+		/* Per-schema streams (migrate.h): "" is the default one. */
+		cJSON_AddStringToObject(l, "stream", *PQgetvalue(res, i, 7) != '\0' ?
+		    PQgetvalue(res, i, 7) : MIG_STREAM_DEFAULT);
 		cJSON_AddItemToArray(ledger, l);
 	}
 	PQclear(res);

@@ -839,32 +839,41 @@ doctor_pg(struct cmd_ctx *ctx, struct doctor *d, struct conn *c)
 	pool_release(p, pc);
 }
 
-/* Migration state through the runner's own status. */
+/* Migration state through the runner's own status, over every stream. */
 static void
 doctor_migrations(struct cmd_ctx *ctx, struct doctor *d)
 {
-	struct migrate_opts	 o;
-	struct migrate_status	*st;
-	struct mc_err		 err = { 0 };
-	size_t			 i, pending = 0, bad = 0;
+	struct migrate_opts	  o;
+	struct migrate_status	**v;
+	struct mc_err		  err = { 0 };
+	size_t			  i, k, nv, n = 0, pending = 0, bad = 0;
+	bool			  clean = true;
 
 	migrate_opts_init(&o);
-	if ((st = migrate_status(ctx->target, &o, &err)) == NULL) {
+	if ((v = migrate_status_each(ctx->target, &o, &nv, &err)) == NULL) {
 		doctor_add(d, "migrations", 2, "%s", err.msg);
 		return;
 	}
-	for (i = 0; i < st->n; i++) {
-		if (st->rows[i].state == MIG_PENDING)
-			pending++;
-		else if (st->rows[i].state != MIG_APPLIED)
-			bad++;
+	for (k = 0; k < nv; k++) {
+		for (i = 0; i < v[k]->n; i++) {
+			if (v[k]->rows[i].state == MIG_PENDING)
+				pending++;
+			else if (v[k]->rows[i].state != MIG_APPLIED)
+				bad++;
+		}
+		n += v[k]->n;
+		clean = clean && v[k]->clean;
 	}
-	if (st->clean)
-		doctor_add(d, "migrations", 0, "%zu applied, none pending (%s)", st->n, st->dir);
+	if (clean && nv > 1)
+		doctor_add(d, "migrations", 0, "%zu applied in %zu streams, none pending (%s)",
+		    n, nv, v[0]->dir);
+	else if (clean)
+		doctor_add(d, "migrations", 0, "%zu applied, none pending (%s)", n,
+		    nv > 0 ? v[0]->dir : "no migrations");
 	else
 		doctor_add(d, "migrations", bad ? 2 : 1, "%zu pending, %zu failed/drifted/missing of %zu (run mcpdb migrate status)",
-		    pending, bad, st->n);
-	migrate_status_free(st);
+		    pending, bad, n);
+	migrate_statuses_free(v, nv);
 }
 
 /*

@@ -101,12 +101,12 @@ static void
 metrics_extras(struct metrics_srv *m, struct promexp_extra *x)
 {
 	struct migrate_opts	 o;
-	struct migrate_status	*st;
+	struct migrate_status	*st, **v;
 	struct mc_err		 err = { 0 };
 	struct pool		*p;
 	PGconn			*c;
 	PGresult		*res;
-	size_t			 i;
+	size_t			 i, k, nv = 0;
 
 	memset(x, 0, sizeof(*x));
 	metrics_cluster(m, &x->cluster);
@@ -114,11 +114,13 @@ metrics_extras(struct metrics_srv *m, struct promexp_extra *x)
 	o.dir = m->dir;
 	x->mig.configured = true;
 	x->mig.wall_us = clk_wall_us();
-	if ((st = migrate_status(m->target, &o, &err)) == NULL)
+	if ((v = migrate_status_each(m->target, &o, &nv, &err)) == NULL)
 		log_debug(m->log, "metrics: migration state: %s", err.msg);
-	else {
+	else
 		x->mig.ok = true;
-		x->mig.lock_held = st->lock_holder != NULL;
+	for (k = 0; v != NULL && k < nv; k++) {
+		st = v[k];
+		x->mig.lock_held = x->mig.lock_held || st->lock_holder != NULL;
 		for (i = 0; i < st->n; i++) {
 			switch (st->rows[i].state) {
 			case MIG_APPLIED:
@@ -140,8 +142,8 @@ metrics_extras(struct metrics_srv *m, struct promexp_extra *x)
 				break;
 			}
 		}
-		migrate_status_free(st);
 	}
+	migrate_statuses_free(v, nv);
 	mc_err_clear(&err);
 	if ((p = conn_pool(m->conn, &err)) == NULL ||
 	    (c = pool_acquire(p, "metrics", &err)) == NULL) {

@@ -85,6 +85,7 @@ cmd_migrate_opts(struct cmd_ctx *ctx, const struct cmd_args *a,
 
 	migrate_opts_init(o);
 	o->dir = cmd_opt(a, "dir");
+	o->stream = cmd_opt(a, "stream");
 	if ((v = cmd_opt(a, "to")) != NULL && mig_parse_version(v, &o->to, err) == -1)
 		return (mc_err_prefix(err, "--to: "));
 	if (cmd_opt_int(a, "steps", 0, 1, 100000, &n, err) == -1)
@@ -179,19 +180,96 @@ cmd_migrate_doc(struct cmd_ctx *ctx, const char *cmd, const char *dir)
  * configuration errors such as a refused migrations directory.
  */
 static int
-cmd_migrate_finish_json(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
-    const struct mc_err *err)
+cmd_migrate_finish_json_to(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
+    cJSON *collect, const struct mc_err *err)
 {
 	if (rc == -1) {
 		cJSON_AddItemToObject(doc, "error", cmd_migrate_json_err(err));
 		cJSON_AddBoolToObject(doc, "ok", 0);
-		out_doc(ctx->out, doc);
 		fprintf(stderr, "mcpdb: %s\n", err->msg);
+		if (collect != NULL) {
+			cJSON_AddItemToArray(collect, doc);
+			return (-1);
+		}
+		out_doc(ctx->out, doc);
 		return (mc_err_exit_status(err));
 	}
 	cJSON_AddBoolToObject(doc, "ok", status == 0);
-	out_doc(ctx->out, doc);
+	if (collect != NULL)
+		cJSON_AddItemToArray(collect, doc);
+	else
+		out_doc(ctx->out, doc);
 	return (status);
+}
+
+/*
+ * As cmd_migrate_finish_json_to, printing the document; with collect (the
+ * per-stream documents of cmd_migrate_each), adding it there instead, and
+ * then a failure returns -1.
+ */
+static int
+cmd_migrate_finish_json(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
+    const struct mc_err *err)
+{
+	return (cmd_migrate_finish_json_to(ctx, doc, rc, status, NULL, err));
+}
+
+/* One stream's part of a command that covers every stream. */
+typedef int (*cmd_migrate_one_fn)(struct cmd_ctx *, const struct cmd_args *,
+    const char *stream, cJSON *collect, struct mc_err *);
+
+/*
+ * Run fn on every stream of the migrations directory, in order, when it
+ * has several and --stream (or a --to/--to-tag, which names one stream's
+ * versions) does not pick one; otherwise once, as for a flat directory.
+ * Each stream's output starts with a "stream NAME:" line; in JSON the
+ * documents go into "streams". The first failure stops the loop. The
+ * exit status is the worst of the streams'.
+ */
+static int
+cmd_migrate_each(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
+    cmd_migrate_one_fn fn, struct mc_err *err)
+{
+	char	*dir, **names;
+	size_t	 n, i;
+	int	 rc = 0, worst = 0;
+	cJSON	*doc, *arr = NULL, *last;
+
+	if (cmd_opt(a, "stream") != NULL || cmd_opt(a, "to") != NULL ||
+	    cmd_opt(a, "to-tag") != NULL)
+		return (fn(ctx, a, NULL, NULL, err));
+	dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
+	if (migrate_streams(dir, &names, &n, NULL) == -1 || n <= 1) {
+		if (names != NULL)
+			migstreams_free(names, n);
+		free(dir);
+		return (fn(ctx, a, NULL, NULL, err));	/* it names the problem */
+	}
+	if (ctx->json)
+		arr = cJSON_CreateArray();
+	for (i = 0; i < n && rc != -1; i++) {
+		if (!ctx->json)
+			out_printf(ctx->out, "%sstream %s:\n", i ? "\n" : "", names[i]);
+		rc = fn(ctx, a, names[i], arr, err);
+		if (arr != NULL && (last = cJSON_GetArrayItem(arr,
+		    cJSON_GetArraySize(arr) - 1)) != NULL)
+			cJSON_AddStringToObject(last, "stream", names[i]);
+		if (rc > worst)
+			worst = rc;
+	}
+	migstreams_free(names, n);
+	if (arr != NULL) {
+		doc = cmd_migrate_doc(ctx, cmd, dir);
+		cJSON_AddItemToObject(doc, "streams", arr);
+		if (rc == -1)
+			cJSON_AddItemToObject(doc, "error", cmd_migrate_json_err(err));
+		cJSON_AddBoolToObject(doc, "ok", rc != -1 && worst == 0);
+		out_doc(ctx->out, doc);
+		free(dir);
+		return (rc == -1 ? mc_err_exit_status(err) : worst);
+	}
+	free(dir);
+	return (rc == -1 ? -1 : worst);
 }
 
 /* ------------------------------------------------------- up/down/redo/plan */
@@ -252,7 +330,7 @@ typedef int (*cmd_migrate_fn)(const struct conf_target *, const struct migrate_o
 /* Run up/down/redo/plan and print the outcome. */
 static int
 cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
-    cmd_migrate_fn fn, struct mc_err *err)
+    cmd_migrate_fn fn, const char *stream, cJSON *collect, struct mc_err *err)
 {
 	struct migrate_opts	 o;
 	struct migrate_report	*rep = NULL;
@@ -262,6 +340,8 @@ cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
+	if (stream != NULL)
+		o.stream = stream;
 	o.problems = &probs;
 	rc = fn(ctx->target, &o, &rep, err);
 	if (ctx->json) {
@@ -270,7 +350,7 @@ cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 		cmd_migrate_problems(ctx, doc, probs);
 		cmd_migrate_report_json(doc, rep, o.dry_run || strcmp(cmd, "migrate plan") == 0);
 		migrate_report_free(rep);
-		return (cmd_migrate_finish_json(ctx, doc, rc, 0, err));
+		return (cmd_migrate_finish_json_to(ctx, doc, rc, 0, collect, err));
 	}
 	if (rep != NULL && (rc == 0 || rep->n > 0)) {
 		na = cmd_migrate_count(rep, MACT_APPLY);
@@ -303,32 +383,50 @@ cmd_migrate_run(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 	return (rc == -1 ? -1 : 0);
 }
 
-/* migrate up */
+/* migrate up, one stream */
+static int
+cmd_migrate_up_one(struct cmd_ctx *ctx, const struct cmd_args *a,
+    const char *stream, cJSON *collect, struct mc_err *err)
+{
+	return (cmd_migrate_run(ctx, a, "migrate up", migrate_up, stream, collect,
+	    err));
+}
+
+/* migrate up: every stream in turn */
 static int
 cmd_migrate_up_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
-	return (cmd_migrate_run(ctx, a, "migrate up", migrate_up, err));
+	return (cmd_migrate_each(ctx, a, "migrate up", cmd_migrate_up_one, err));
 }
 
-/* migrate down */
+/* migrate down (one stream) */
 static int
 cmd_migrate_down_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
-	return (cmd_migrate_run(ctx, a, "migrate down", migrate_down, err));
+	return (cmd_migrate_run(ctx, a, "migrate down", migrate_down, NULL, NULL, err));
 }
 
-/* migrate redo */
+/* migrate redo (one stream) */
 static int
 cmd_migrate_redo_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
-	return (cmd_migrate_run(ctx, a, "migrate redo", migrate_redo, err));
+	return (cmd_migrate_run(ctx, a, "migrate redo", migrate_redo, NULL, NULL, err));
 }
 
-/* migrate plan */
+/* migrate plan, one stream */
+static int
+cmd_migrate_plan_one(struct cmd_ctx *ctx, const struct cmd_args *a,
+    const char *stream, cJSON *collect, struct mc_err *err)
+{
+	return (cmd_migrate_run(ctx, a, "migrate plan", migrate_plan, stream,
+	    collect, err));
+}
+
+/* migrate plan: every stream in turn */
 static int
 cmd_migrate_plan_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
-	return (cmd_migrate_run(ctx, a, "migrate plan", migrate_plan, err));
+	return (cmd_migrate_each(ctx, a, "migrate plan", cmd_migrate_plan_one, err));
 }
 
 /* --------------------------------------------------------------- status */
@@ -465,7 +563,8 @@ cmd_migrate_reps_text(struct cmd_ctx *ctx, const struct migrate_status *st)
 
 /* migrate status */
 static int
-cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+cmd_migrate_status_one(struct cmd_ctx *ctx, const struct cmd_args *a,
+    const char *stream, cJSON *collect, struct mc_err *err)
 {
 	struct migrate_opts	 o;
 	struct migrate_status	*st;
@@ -477,13 +576,16 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
+	if (stream != NULL)
+		o.stream = stream;
 	o.problems = &probs;
 	if ((st = migrate_status(ctx->target, &o, err)) == NULL) {
 		if (ctx->json) {
 			cJSON	*doc = cmd_migrate_doc(ctx, "migrate status", NULL);
 
 			cmd_migrate_problems(ctx, doc, probs);
-			return (cmd_migrate_finish_json(ctx, doc, -1, 1, err));
+			return (cmd_migrate_finish_json_to(ctx, doc, -1, 1, collect,
+			    err));
 		}
 		cmd_migrate_problems(ctx, NULL, probs);
 		return (-1);
@@ -554,7 +656,8 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		buf_done(&note);
 		i = st->clean;
 		migrate_status_free(st);
-		return (cmd_migrate_finish_json(ctx, doc, 0, i ? 0 : 3, err));
+		return (cmd_migrate_finish_json_to(ctx, doc, 0, i ? 0 : 3, collect,
+		    err));
 	}
 	t = table_new(NULL, 6, "version", "name", "state", "applied_at", "ms", "note");
 	for (i = 0; i < st->n; i++) {
@@ -603,11 +706,20 @@ cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 	return (i ? 0 : 3);
 }
 
+/* migrate status: every stream in turn */
+static int
+cmd_migrate_status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_migrate_each(ctx, a, "migrate status", cmd_migrate_status_one,
+	    err));
+}
+
 /* --------------------------------------------------------------- verify */
 
 /* migrate verify [--diff] */
 static int
-cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+cmd_migrate_verify_one(struct cmd_ctx *ctx, const struct cmd_args *a,
+    const char *stream, cJSON *collect, struct mc_err *err)
 {
 	struct migrate_opts	 o;
 	struct migrate_verify	*v;
@@ -617,13 +729,16 @@ cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
+	if (stream != NULL)
+		o.stream = stream;
 	o.problems = &probs;
 	if ((v = migrate_verify(ctx->target, &o, err)) == NULL) {
 		if (ctx->json) {
 			cJSON	*doc = cmd_migrate_doc(ctx, "migrate verify", NULL);
 
 			cmd_migrate_problems(ctx, doc, probs);
-			return (cmd_migrate_finish_json(ctx, doc, -1, 1, err));
+			return (cmd_migrate_finish_json_to(ctx, doc, -1, 1, collect,
+			    err));
 		}
 		cmd_migrate_problems(ctx, NULL, probs);
 		return (-1);
@@ -647,7 +762,7 @@ cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		}
 		cJSON_AddItemToObject(doc, "findings", arr);
 		migrate_verify_free(v);
-		return (cmd_migrate_finish_json(ctx, doc, 0, status, err));
+		return (cmd_migrate_finish_json_to(ctx, doc, 0, status, collect, err));
 	}
 	for (i = 0; i < v->n; i++) {
 		out_printf(ctx->out, "%-18s %s: %s\n", v->v[i].kind, v->v[i].id, v->v[i].detail);
@@ -663,6 +778,14 @@ cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc
 		    o.diff ? "" : " (--diff shows what changed)");
 	migrate_verify_free(v);
 	return (status);
+}
+
+/* migrate verify: every stream in turn */
+static int
+cmd_migrate_verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_migrate_each(ctx, a, "migrate verify", cmd_migrate_verify_one,
+	    err));
 }
 
 /* ---------------------------------------------------------------- check */
@@ -681,7 +804,8 @@ cmd_migrate_json_lines(char *const *v, size_t n)
 
 /* migrate check */
 static int
-cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+cmd_migrate_check_one(struct cmd_ctx *ctx, const struct cmd_args *a,
+    const char *stream, cJSON *collect, struct mc_err *err)
 {
 	struct migrate_opts	 o;
 	struct migrate_check	*c;
@@ -691,6 +815,8 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 
 	if (cmd_migrate_opts(ctx, a, &o, err) == -1)
 		return (-1);
+	if (stream != NULL)
+		o.stream = stream;
 	o.step = NULL;	/* printed below, with the problems */
 	o.problems = &probs;
 	if ((c = migrate_check(ctx->target, &o, err)) == NULL) {
@@ -698,7 +824,8 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 			cJSON	*doc = cmd_migrate_doc(ctx, "migrate check", NULL);
 
 			cmd_migrate_problems(ctx, doc, probs);
-			return (cmd_migrate_finish_json(ctx, doc, -1, 1, err));
+			return (cmd_migrate_finish_json_to(ctx, doc, -1, 1, collect,
+			    err));
 		}
 		cmd_migrate_problems(ctx, NULL, probs);
 		return (-1);
@@ -732,7 +859,7 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 		if (c->warning != NULL)
 			cJSON_AddStringToObject(doc, "warning", c->warning);
 		migrate_check_free(c);
-		return (cmd_migrate_finish_json(ctx, doc, 0, status, err));
+		return (cmd_migrate_finish_json_to(ctx, doc, 0, status, collect, err));
 	}
 	for (i = 0; i < c->ndropped; i++)
 		out_printf(ctx->out, "dropped leftover scratch database %s\n",
@@ -756,6 +883,14 @@ cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_
 		    "database %s)\n", nbad, c->n, c->n == 1 ? "" : "s", c->scratch);
 	migrate_check_free(c);
 	return (status);
+}
+
+/* migrate check: every stream in turn, each in its own scratch database */
+static int
+cmd_migrate_check_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
+{
+	return (cmd_migrate_each(ctx, a, "migrate check", cmd_migrate_check_one,
+	    err));
 }
 
 /* -------------------------------------------------------------- resolve */
@@ -881,9 +1016,25 @@ cmd_migrate_json_str(cJSON *o, const char *key, const char *s)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* The stream name of an event: "default" for the top-level files. */
+static const char *
+cmd_migrate_event_stream(const struct migrate_event *e)
+{
+	return (e->stream != NULL && *e->stream != '\0' ? e->stream :
+	    MIG_STREAM_DEFAULT);
+}
+
+/* Is e an event of stream want (NULL: of any)? */
+static bool
+cmd_migrate_event_in(const struct migrate_event *e, const char *want)
+{
+	return (want == NULL || strcmp(cmd_migrate_event_stream(e), want) == 0);
+}
+
 /* The history as a JSON document. */
 static cJSON *
-cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
+cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h,
+    const char *want)
 {
 	cJSON	*doc = cmd_migrate_doc(ctx, "migrate history", NULL);
 	cJSON	*arr = cJSON_CreateArray(), *m;
@@ -893,6 +1044,8 @@ cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
 	for (i = 0; i < h->n; i++) {
 		const struct migrate_event	*e = &h->v[i];
 
+		if (!cmd_migrate_event_in(e, want))
+			continue;
 		m = cJSON_CreateObject();
 		cJSON_AddNumberToObject(m, "id", (double)e->id);
 		cmd_migrate_json_str(m, "at", e->at);
@@ -912,6 +1065,7 @@ cmd_migrate_history_json(struct cmd_ctx *ctx, const struct migrate_history *h)
 		cmd_migrate_json_str(m, "tag", e->tag);
 		cJSON_AddBoolToObject(m, "repeatable", e->repeatable);
 		cmd_migrate_json_str(m, "old_checksum", e->old_checksum);
+		cJSON_AddStringToObject(m, "stream", cmd_migrate_event_stream(e));
 		cJSON_AddItemToArray(arr, m);
 	}
 	cJSON_AddItemToObject(doc, "events", arr);
@@ -926,9 +1080,10 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	struct table		*t;
 	struct buf		 note;
 	char			 v[24], ms[24], sum[13];
-	size_t			 i;
+	const char		*want = cmd_opt(a, "stream");
+	size_t			 i, shown = 0;
+	bool			 streams = false;
 
-	(void)a;
 	if ((h = migrate_history(ctx->target, err)) == NULL) {
 		if (ctx->json)
 			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx,
@@ -936,7 +1091,7 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 		return (-1);
 	}
 	if (ctx->json) {
-		cJSON	*doc = cmd_migrate_history_json(ctx, h);
+		cJSON	*doc = cmd_migrate_history_json(ctx, h, want);
 
 		migrate_history_free(h);
 		return (cmd_migrate_finish_json(ctx, doc, 0, 0, err));
@@ -948,16 +1103,25 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 		migrate_history_free(h);
 		return (0);
 	}
+	/* The version names its stream once there is more than the default one. */
+	for (i = 0; i < h->n; i++)
+		if (h->v[i].stream != NULL && *h->v[i].stream != '\0')
+			streams = true;
 	t = table_new(NULL, 10, "at", "version", "name", "event", "ms", "by", "host",
 	    "mcpdb", "checksum", "note");
 	buf_init(&note);
 	for (i = 0; i < h->n; i++) {
 		const struct migrate_event	*e = &h->v[i];
+		const char			*sn = cmd_migrate_event_stream(e);
 
+		if (!cmd_migrate_event_in(e, want))
+			continue;
+		shown++;
 		if (e->repeatable)
-			snprintf(v, sizeof(v), "R");
+			snprintf(v, sizeof(v), "%s%sR", streams ? sn : "", streams ? "/" : "");
 		else
-			snprintf(v, sizeof(v), "%04lld", e->version);
+			snprintf(v, sizeof(v), "%s%s%04lld", streams ? sn : "",
+			    streams ? "/" : "", e->version);
 		ms[0] = '\0';
 		if (e->ms >= 0)
 			snprintf(ms, sizeof(ms), "%lld", e->ms);
@@ -978,8 +1142,8 @@ cmd_migrate_history_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct m
 	buf_done(&note);
 	out_table(ctx->out, t);
 	table_free(t);
-	out_printf(ctx->out, "%zu event%s (full checksums and errors: --json)\n", h->n,
-	    h->n == 1 ? "" : "s");
+	out_printf(ctx->out, "%zu event%s%s%s (full checksums and errors: --json)\n",
+	    shown, shown == 1 ? "" : "s", want ? " of stream " : "", want ? want : "");
 	migrate_history_free(h);
 	return (0);
 }
@@ -1014,6 +1178,36 @@ cmd_migrate_tag_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 
 /* ----------------------------------------------------------------- lint */
 
+/* Lint the streams of dir (only the one named want, if not NULL). */
+static int
+cmd_migrate_lint_streams(struct miglint *l, const char *dir, const char *want,
+    struct mc_err *err)
+{
+	char	**names, *sdir, *list;
+	size_t	  n, i, done = 0;
+	int	  rc = 0;
+
+	if (migrate_streams(dir, &names, &n, err) == -1)
+		return (-1);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (want != NULL && strcmp(want, names[i]) != 0)
+			continue;
+		sdir = strcmp(names[i], MIG_STREAM_DEFAULT) == 0 ? xstrdup(dir) :
+		    xasprintf("%s/%s", dir, names[i]);
+		rc = miglint_dir(l, sdir, err);
+		free(sdir);
+		done++;
+	}
+	if (rc == 0 && want != NULL && done == 0) {
+		list = migrate_stream_list(names, n);
+		rc = mc_err_set(err, MC_E_USAGE, "--stream %s: no such migration "
+		    "stream in %s (streams: %s)", want, dir, list);
+		free(list);
+	}
+	migstreams_free(names, n);
+	return (rc);
+}
+
 /*
  * migrate lint [FILE...]: the files given, or the whole migrations directory.
  * Exit 0 clean, 3 with findings, 2 when a file cannot be read or split.
@@ -1034,8 +1228,7 @@ cmd_migrate_lint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_e
 	l.vars = &vars;
 	if (cmd_nargs(a) == 0) {
 		dir = migrate_dir(ctx->target, cmd_opt(a, "dir"));
-		rc = migrate_flat_only(dir, err) == -1 ? -1 :
-		    miglint_dir(&l, dir, err);
+		rc = cmd_migrate_lint_streams(&l, dir, cmd_opt(a, "stream"), err);
 	}
 	for (i = 0; i < cmd_nargs(a) && rc == 0; i++)
 		rc = miglint_file(&l, cmd_arg(a, i), err);
@@ -1089,15 +1282,14 @@ static int
 cmd_migrate_new_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_err *err)
 {
 	const char	*flag = cmd_opt(a, "dir");
-	char		*dir, *id;
+	char		*top, *dir, *id;
 
 	if (flag == NULL && (ctx->target == NULL || ctx->target->migrations_dir == NULL))
 		flag = "migrations";
-	dir = migrate_dir(ctx->target, flag);
-	id = migrate_new(dir, cmd_arg(a, 0), err);
-
+	top = migrate_dir(ctx->target, flag);
+	id = migrate_new(top, cmd_opt(a, "stream"), cmd_arg(a, 0), &dir, err);
+	free(top);
 	if (id == NULL) {
-		free(dir);
 		if (ctx->json)
 			return (cmd_migrate_finish_json(ctx, cmd_migrate_doc(ctx, "migrate new",
 			    NULL), -1, 1, err));
@@ -1126,7 +1318,8 @@ cmd_migrate_new_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 /* ---------------------------------------------------------------- table */
 
 #define CMD_MIGRATE_DIR_OPT \
-	{ "dir", 0, "DIR", "migrations directory (default: the target's migrations_dir, ./migrations, then the installed set)", CC_FILE }
+	{ "dir", 0, "DIR", "migrations directory (default: the target's migrations_dir, ./migrations, then the installed set)", CC_FILE }, \
+	{ "stream", 0, "NAME", "the migration stream: a sub-directory of DIR, or default for its top-level files", CC_NONE }
 #define CMD_MIGRATE_LOCK_OPT \
 	{ "lock-timeout", 0, "DURATION", "how long to wait for another run's lock (default 10s; ms, s, min)", CC_NONE }
 
@@ -1293,6 +1486,7 @@ static const struct cmd_entry cmd_migrate_repair_entry = {
 };
 
 static const struct cmd_opt cmd_migrate_history_opts[] = {
+	{ "stream", 0, "NAME", "only the events of this migration stream (default: the top-level files)", CC_NONE },
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
 
@@ -1308,6 +1502,7 @@ static const struct cmd_entry cmd_migrate_history_entry = {
 static const struct cmd_opt cmd_migrate_tag_opts[] = {
 	{ "note", 0, "TEXT", "what this state is (kept with the tag and in the history)", CC_NONE },
 	CMD_MIGRATE_LOCK_OPT,
+	CMD_MIGRATE_DIR_OPT,
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
 

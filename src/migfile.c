@@ -1042,7 +1042,8 @@ mig_stream_name_ok(const char *s)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
 		    s[i] == '_'))
 			return (false);
-	return (i > 0 && i <= MIG_STREAM_MAX);
+	/* "default" names the top-level files on the command line. */
+	return (i > 0 && i <= MIG_STREAM_MAX && strcmp(s, MIG_STREAM_DEFAULT) != 0);
 }
 
 /* qsort order of stream names. */
@@ -1112,7 +1113,8 @@ migset_streams(const char *dir, char ***names, size_t *count,
 		if (!mig_stream_name_ok(de->d_name)) {
 			mc_err_set(err, MC_E_INPUT, "%s: not a stream name (a "
 			    "migration stream directory is named [a-z0-9_]+, at "
-			    "most %d characters)", p, MIG_STREAM_MAX);
+			    "most %d characters, and not \"" MIG_STREAM_DEFAULT "\")",
+			    p, MIG_STREAM_MAX);
 			free(p);
 			goto fail;
 		}

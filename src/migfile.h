@@ -109,10 +109,12 @@ struct mig_rep	*migset_find_rep(const struct mig_set *, const char *name);
 char	*migset_vfmt(const struct mig_set *, long long v, char *out, size_t len);
 
 /*
- * Per-schema streams (discovery only; the runner does not use them yet).
+ * Per-schema streams (see migrate.h for how the runner uses them).
  * A sub-directory of the migrations directory whose name is a stream name
  * ([a-z0-9_]+, at most MIG_STREAM_MAX bytes) holds one stream with its own
- * version sequence; files at the top level are the default stream "".
+ * version sequence; files at the top level are the default stream, ""
+ * in the ledger and MIG_STREAM_DEFAULT on the command line (so no
+ * directory may have that name).
  * Hidden sub-directories are ignored. Lists the stream sub-directories of
  * dir into *names (caller frees with migstreams_free; sorted by name, *n
  * set; NULL and 0 when there are none). -1 with err (MC_E_INPUT) naming
@@ -120,6 +122,7 @@ char	*migset_vfmt(const struct mig_set *, long long v, char *out, size_t len);
  * own, or (sys) dir when it cannot be read.
  */
 #define MIG_STREAM_MAX	63
+#define MIG_STREAM_DEFAULT	"default"
 int	migset_streams(const char *dir, char ***names, size_t *n,
 	    struct mc_err *);
 void	migstreams_free(char **, size_t);

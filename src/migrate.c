@@ -14,6 +14,7 @@
 
 #include "migrate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -46,6 +47,12 @@
 #define MIGRATE_KEEP_SQL	65536	/* applied_sql: whole files up to this */
 #define MIGRATE_EXCERPT_MARK	"-- mcpdb: excerpt: the first "
 #define MIGRATE_PIPE_CHUNK	(256 * 1024)	/* flush the pipeline each */
+/*
+ * The run's stream in the ledger ("" for the default one), as every
+ * migrate session sets it (migrate_session): ledger statements name it
+ * so, keeping their parameters those of the migration itself.
+ */
+#define MIGRATE_S	"pg_catalog.current_setting('mcpdb.stream')"
 
 /* One run: the target, its options, the two sessions and what was read. */
 struct migrun {
@@ -63,6 +70,8 @@ struct migrun {
 	struct mig_ledger		 ledger;
 	bool				 prep_set;	/* statements prepared on work */
 	bool				 prep_ledger;
+	char				*stream;	/* ledger stream, "" = default */
+	char				*sdir;		/* the stream's directory */
 };
 
 static char	*migrate_field(const PGresult *, int, int);
@@ -273,8 +282,10 @@ migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *er
 	/* The history's defaults: which mcpdb, from which host. */
 	migrate_hostname(host, sizeof(host));
 	res = PQexecParams(c, "SELECT pg_catalog.set_config('mcpdb.version', $1, false), "
-	    "pg_catalog.set_config('mcpdb.host', $2, false)", 2, NULL,
-	    (const char *[]){ PACKAGE_VERSION, host }, NULL, NULL, 0);
+	    "pg_catalog.set_config('mcpdb.host', $2, false), "
+	    "pg_catalog.set_config('mcpdb.stream', $3, false)", 3, NULL,
+	    (const char *[]){ PACKAGE_VERSION, host, r->stream != NULL ? r->stream : "" },
+	    NULL, NULL, 0);
 	PQclear(res);
 	return (c);
 }
@@ -376,7 +387,28 @@ static const char migrate_ledger_ddl[] =
 	"mcpdb.migrations';\n"
 	"ALTER TABLE mcpdb.migration_events\n"
 	"  ADD COLUMN IF NOT EXISTS repeatable boolean NOT NULL DEFAULT false,\n"
-	"  ADD COLUMN IF NOT EXISTS old_checksum text;\n";
+	"  ADD COLUMN IF NOT EXISTS old_checksum text;\n"
+	/*
+	 * Ledger version 5 (per-schema streams): every row belongs to a
+	 * stream, '' being the default one (the top-level files), so the
+	 * rows of an older ledger are the default stream's. Versions and
+	 * names are unique per stream. The keys are rebuilt each time this
+	 * runs, which is only while the ledger is not at this version.
+	 */
+	"ALTER TABLE mcpdb.migrations\n"
+	"  ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT '',\n"
+	"  DROP CONSTRAINT IF EXISTS migrations_pkey,\n"
+	"  ADD CONSTRAINT migrations_pkey PRIMARY KEY (stream, version);\n"
+	"ALTER TABLE mcpdb.migration_tags\n"
+	"  ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT '',\n"
+	"  DROP CONSTRAINT IF EXISTS migration_tags_pkey,\n"
+	"  ADD CONSTRAINT migration_tags_pkey PRIMARY KEY (stream, name);\n"
+	"ALTER TABLE mcpdb.migration_repeatables\n"
+	"  ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT '',\n"
+	"  DROP CONSTRAINT IF EXISTS migration_repeatables_pkey,\n"
+	"  ADD CONSTRAINT migration_repeatables_pkey PRIMARY KEY (stream, name);\n"
+	"ALTER TABLE mcpdb.migration_events\n"
+	"  ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT '';\n";
 
 /*
  * Create the ledger tables if missing, or upgrade an older ledger in place
@@ -389,9 +421,11 @@ migrate_ledger_create(PGconn *c, struct mc_err *err)
 
 	res = PQexec(c, "SELECT (SELECT count(*) FROM pg_catalog.pg_attribute "
 	    "WHERE ((attrelid = to_regclass('mcpdb.migration_events') "
-	    "AND attname IN ('host', 'tag', 'repeatable')) OR (attrelid = "
-	    "to_regclass('mcpdb.migrations') AND attname = 'baselined')) "
-	    "AND NOT attisdropped) = 4 AND "
+	    "AND attname IN ('host', 'tag', 'repeatable', 'stream')) OR (attrelid = "
+	    "to_regclass('mcpdb.migrations') AND attname IN ('baselined', 'stream')) "
+	    "OR (attrelid IN (to_regclass('mcpdb.migration_tags'), "
+	    "to_regclass('mcpdb.migration_repeatables')) AND attname = 'stream')) "
+	    "AND NOT attisdropped) = 8 AND "
 	    "to_regclass('mcpdb.migration_tags') IS NOT NULL AND "
 	    "to_regclass('mcpdb.migration_repeatables') IS NOT NULL");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
@@ -466,11 +500,33 @@ migrate_ledger_excerpt(const char *applied, size_t *kept, size_t *total)
 	return (true);
 }
 
+/*
+ * The WHERE that keeps the run's stream of ledger table (qualified name):
+ * before ledger version 5 (no stream column) every row is the default
+ * stream's. "" with err when the catalog cannot be read.
+ */
+static const char *
+migrate_stream_where(PGconn *c, const char *table, struct mc_err *err)
+{
+	PGresult	*res;
+	bool		 v5;
+
+	if ((res = pgq_query(c, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute "
+	    "WHERE attrelid = to_regclass($1) AND attname = 'stream' AND NOT "
+	    "attisdropped)", 1, (const char *[]){ table }, err)) == NULL)
+		return (NULL);
+	v5 = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return (v5 ? "WHERE stream = " MIGRATE_S " " : "WHERE " MIGRATE_S " = '' ");
+}
+
 /* Read the repeatable rows into l (none before ledger version 4). */
 static int
 migrate_ledger_read_reps(PGconn *c, struct mig_ledger *l, struct mc_err *err)
 {
 	PGresult	*res;
+	const char	*where;
+	char		*sql;
 	int		 i, n;
 
 	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_repeatables') "
@@ -480,11 +536,16 @@ migrate_ledger_read_reps(PGconn *c, struct mig_ledger *l, struct mc_err *err)
 	PQclear(res);
 	if (!n)
 		return (0);
-	if ((res = pgq_query(c, "SELECT name, checksum, checksum_algo, applies, "
+	if ((where = migrate_stream_where(c, "mcpdb.migration_repeatables",
+	    err)) == NULL)
+		return (mc_err_prefix(err, "reading the ledger: "));
+	sql = xasprintf("SELECT name, checksum, checksum_algo, applies, "
 	    "coalesce(execution_ms, -1), to_char(applied_at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by "
-	    "FROM mcpdb.migration_repeatables ORDER BY name COLLATE \"C\"", 0, NULL,
-	    err)) == NULL)
+	    "FROM mcpdb.migration_repeatables %sORDER BY name COLLATE \"C\"", where);
+	res = pgq_query(c, sql, 0, NULL, err);
+	free(sql);
+	if (res == NULL)
 		return (mc_err_prefix(err, "reading the ledger "
 		    "mcpdb.migration_repeatables: "));
 	n = PQntuples(res);
@@ -511,6 +572,8 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
     struct mc_err *err)
 {
 	PGresult	*res;
+	const char	*where;
+	char		*sql;
 	int		 i, n;
 	bool		 v2;
 
@@ -525,6 +588,8 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 	PQclear(res);
 	if (!l->exists)
 		return (0);
+	if ((where = migrate_stream_where(c, "mcpdb.migrations", err)) == NULL)
+		return (mc_err_prefix(err, "reading the ledger: "));
 #define MIGRATE_LEDGER_COLS \
 	"SELECT version, name, checksum, down_checksum, checksum_algo, state, " \
 	"operation = 'down', no_transaction, out_of_order, seq, " \
@@ -532,11 +597,11 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 	"to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
 	"applied_by, error, CASE WHEN $1 THEN applied_sql END, "
 	/* A ledger not upgraded yet (status only reads) has no baselined rows. */
-	res = pgq_query(c, v2 ?
-	    MIGRATE_LEDGER_COLS "baselined FROM mcpdb.migrations ORDER BY version" :
-	    MIGRATE_LEDGER_COLS "false FROM mcpdb.migrations ORDER BY version",
-	    1, (const char *[]){ with_sql ? "t" : "f" }, err);
+	sql = xasprintf(MIGRATE_LEDGER_COLS "%s FROM mcpdb.migrations %sORDER BY "
+	    "version", v2 ? "baselined" : "false", where);
 #undef MIGRATE_LEDGER_COLS
+	res = pgq_query(c, sql, 1, (const char *[]){ with_sql ? "t" : "f" }, err);
+	free(sql);
 	if (res == NULL)
 		return (mc_err_prefix(err, "reading the ledger mcpdb.migrations: "));
 	n = PQntuples(res);
@@ -838,6 +903,9 @@ migrate_close(struct migrun *r)
 	mig_ledger_done(&r->ledger);
 	migset_free(r->set);
 	r->set = NULL;
+	free(r->stream);
+	free(r->sdir);
+	r->stream = r->sdir = NULL;
 }
 
 /* ------------------------------------------------------- running SQL */
@@ -1082,8 +1150,9 @@ migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
 		return;
 	snprintf(v, sizeof(v), "%lld", f->version);
 	res = PQexecParams(r->work,
-	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error, "
-	    "checksum) VALUES ($1, $2, $3, nullif($4, ''), $5, $6)", 6, NULL,
+	    "INSERT INTO mcpdb.migration_events (stream, version, name, event, sqlstate, "
+	    "error, checksum) VALUES (" MIGRATE_S ", $1, $2, $3, nullif($4, ''), $5, $6)",
+	    6, NULL,
 	    (const char *[]){ v, f->name, down ? "down failed" : "up failed", e->sqlstate,
 	    e->msg, f->up.sum }, NULL, NULL, 0);
 	PQclear(res);
@@ -1091,23 +1160,26 @@ migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
 
 /* The ledger row of a transactional apply, with its history event. */
 static const char migrate_sql_insert[] =
-	"WITH m AS (INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
-	"checksum_algo, applied_sql, state, operation, no_transaction, out_of_order, "
-	"execution_ms) VALUES ($1, $2, $3, $4, $5, $6, 'applied', 'up', false, $7, "
+	"WITH m AS (INSERT INTO mcpdb.migrations (stream, version, name, checksum, "
+	"down_checksum, checksum_algo, applied_sql, state, operation, no_transaction, "
+	"out_of_order, execution_ms) VALUES (" MIGRATE_S ", $1, $2, $3, $4, $5, $6, "
+	"'applied', 'up', false, $7, "
 	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
-	"RETURNING version, name, out_of_order, execution_ms, checksum) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
+	"RETURNING stream, version, name, out_of_order, execution_ms, checksum) "
+	"INSERT INTO mcpdb.migration_events (stream, version, name, event, execution_ms, "
 	"out_of_order, checksum) "
-	"SELECT version, name, 'applied', execution_ms, out_of_order, checksum FROM m";
+	"SELECT stream, version, name, 'applied', execution_ms, out_of_order, checksum "
+	"FROM m";
 
 /*
  * Deleting the ledger row of a transactional rollback, with its event; fails
  * (so the transaction cannot commit) unless exactly one applied row went.
  */
 static const char migrate_sql_delete[] =
-	"WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'applied' "
-	"RETURNING version, name, checksum), e AS (INSERT INTO mcpdb.migration_events "
-	"(version, name, event, execution_ms, checksum) SELECT version, name, "
+	"WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S " AND "
+	"version = $1 AND state = 'applied' RETURNING stream, version, name, checksum), "
+	"e AS (INSERT INTO mcpdb.migration_events (stream, version, name, event, "
+	"execution_ms, checksum) SELECT stream, version, name, "
 	"'rolled back', (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, "
 	"checksum FROM m RETURNING 1) "
 	"SELECT CASE WHEN count(*) = 1 THEN 1 "
@@ -1456,10 +1528,10 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		if (ledger && act == MACT_APPLY) {
 			keep = migrate_ledger_text(&f->up);
 			rc = migrate_ledger_write(c,
-			    "INSERT INTO mcpdb.migrations (version, name, checksum, "
+			    "INSERT INTO mcpdb.migrations (stream, version, name, checksum, "
 			    "down_checksum, checksum_algo, applied_sql, state, operation, "
-			    "no_transaction, out_of_order) "
-			    "VALUES ($1, $2, $3, $4, $5, $6, 'running', 'up', true, $7)", 7,
+			    "no_transaction, out_of_order) VALUES (" MIGRATE_S ", $1, $2, $3, "
+			    "$4, $5, $6, 'running', 'up', true, $7)", 7,
 			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
 			    out_of_order ? "t" : "f" }, err);
 			free(keep);
@@ -1468,7 +1540,8 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		}
 		if (ledger && act == MACT_ROLLBACK &&
 		    migrate_ledger_write(c, "UPDATE mcpdb.migrations SET state = 'running', "
-		    "operation = 'down', error = NULL WHERE version = $1 AND state = 'applied'",
+		    "operation = 'down', error = NULL WHERE stream = " MIGRATE_S " AND "
+		    "version = $1 AND state = 'applied'",
 		    1, (const char *[]){ v }, err) == -1)
 			goto fail_early;
 		rc = migrate_set_timeouts(r, c, f->id, sc, false, false, err);
@@ -1489,7 +1562,8 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 			migrate_invalid_indexes(c, &saved);
 			if (ledger && PQstatus(c) == CONNECTION_OK) {
 				PGresult *res = PQexecParams(c, "UPDATE mcpdb.migrations SET "
-				    "state = 'failed', error = $2 WHERE version = $1", 2, NULL,
+				    "state = 'failed', error = $2 WHERE stream = " MIGRATE_S
+				    " AND version = $1", 2, NULL,
 				    (const char *[]){ v, saved.msg }, NULL, NULL, 0);
 
 				PQclear(res);
@@ -1505,18 +1579,19 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		if (ledger && act == MACT_APPLY)
 			rc = migrate_ledger_write(c,
 			    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', "
-			    "execution_ms = $2, applied_at = now() WHERE version = $1 "
-			    "RETURNING version, name, out_of_order, checksum) "
-			    "INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
-			    "out_of_order, checksum) SELECT version, name, 'applied', $2, "
-			    "out_of_order, checksum FROM m",
+			    "execution_ms = $2, applied_at = now() WHERE stream = " MIGRATE_S
+			    " AND version = $1 RETURNING stream, version, name, out_of_order, "
+			    "checksum) INSERT INTO mcpdb.migration_events (stream, version, name, "
+			    "event, execution_ms, out_of_order, checksum) SELECT stream, version, "
+			    "name, 'applied', $2, out_of_order, checksum FROM m",
 			    2, (const char *[]){ v, tms }, err);
 		else if (ledger)
 			rc = migrate_ledger_write(c,
-			    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
-			    "RETURNING version, name, checksum) INSERT INTO "
-			    "mcpdb.migration_events (version, name, event, execution_ms, "
-			    "checksum) SELECT version, name, 'rolled back', $2, checksum FROM m",
+			    "WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S
+			    " AND version = $1 RETURNING stream, version, name, checksum) "
+			    "INSERT INTO mcpdb.migration_events (stream, version, name, event, "
+			    "execution_ms, checksum) SELECT stream, version, name, 'rolled back', "
+			    "$2, checksum FROM m",
 			    2, (const char *[]){ v, tms }, err);
 		else
 			rc = 0;
@@ -1583,18 +1658,19 @@ fail_early:
  * checksum it had).
  */
 static const char migrate_sql_rep[] =
-	"WITH old AS (SELECT checksum FROM mcpdb.migration_repeatables WHERE name = $1), "
-	"m AS (INSERT INTO mcpdb.migration_repeatables (name, checksum, checksum_algo, "
-	"applied_sql, execution_ms) VALUES ($1, $2, $3, $4, "
+	"WITH old AS (SELECT checksum FROM mcpdb.migration_repeatables WHERE stream = "
+	MIGRATE_S " AND name = $1), "
+	"m AS (INSERT INTO mcpdb.migration_repeatables (stream, name, checksum, "
+	"checksum_algo, applied_sql, execution_ms) VALUES (" MIGRATE_S ", $1, $2, $3, $4, "
 	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
-	"ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, "
+	"ON CONFLICT (stream, name) DO UPDATE SET checksum = EXCLUDED.checksum, "
 	"checksum_algo = EXCLUDED.checksum_algo, applied_sql = EXCLUDED.applied_sql, "
 	"applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by, "
 	"execution_ms = EXCLUDED.execution_ms, "
 	"applies = mcpdb.migration_repeatables.applies + 1 "
-	"RETURNING name, checksum, execution_ms) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, execution_ms, "
-	"checksum, repeatable, old_checksum) SELECT 0, m.name, CASE WHEN old.checksum "
+	"RETURNING stream, name, checksum, execution_ms) "
+	"INSERT INTO mcpdb.migration_events (stream, version, name, event, execution_ms, "
+	"checksum, repeatable, old_checksum) SELECT m.stream, 0, m.name, CASE WHEN old.checksum "
 	"IS NULL THEN 'applied' ELSE 'reapplied' END, m.execution_ms, m.checksum, "
 	"true, old.checksum FROM m LEFT JOIN old ON true";
 
@@ -1606,9 +1682,9 @@ migrate_event_failed_rep(struct migrun *r, const struct mig_rep *rp,
 	if (!r->ledger.exists || PQstatus(r->work) != CONNECTION_OK)
 		return;
 	PQclear(PQexecParams(r->work,
-	    "INSERT INTO mcpdb.migration_events (version, name, event, sqlstate, error, "
-	    "checksum, repeatable) VALUES (0, $1, 'up failed', nullif($2, ''), $3, $4, "
-	    "true)", 4, NULL, (const char *[]){ rp->name, e->sqlstate, e->msg,
+	    "INSERT INTO mcpdb.migration_events (stream, version, name, event, sqlstate, "
+	    "error, checksum, repeatable) VALUES (" MIGRATE_S ", 0, $1, 'up failed', "
+	    "nullif($2, ''), $3, $4, true)", 4, NULL, (const char *[]){ rp->name, e->sqlstate, e->msg,
 	    rp->sc.sum }, NULL, NULL, 0));
 }
 
@@ -1779,28 +1855,123 @@ migrate_expand(const struct conf_target *t, struct mig_set *set,
 	return (migset_expand(set, &vars, problems, err));
 }
 
-/* See migrate.h: a flat directory, or a one-line refusal. */
-int
-migrate_flat_only(const char *dir, struct mc_err *err)
+/* Does dir hold a migration file (*.sql) at its top level? */
+static bool
+migrate_has_top_files(const char *dir)
 {
-	char	**names;
-	size_t	  n;
-	struct stat sb;
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 len;
+	bool		 found = false;
 
+	if ((d = opendir(dir)) == NULL)
+		return (false);
+	while (!found && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		found = de->d_name[0] != '.' && len > 4 &&
+		    strcmp(de->d_name + len - 4, ".sql") == 0;
+	}
+	closedir(d);
+	return (found);
+}
+
+/* See migrate.h. */
+int
+migrate_streams(const char *dir, char ***names, size_t *n, struct mc_err *err)
+{
+	char		**sub, **v;
+	size_t		  nsub, k = 0, i;
+	struct stat	  sb;
+
+	*names = NULL;
+	*n = 0;
 	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		return (0);	/* migset_load names a missing directory */
-	if (migset_streams(dir, &names, &n, err) == -1) {
+		nsub = 0, sub = NULL;	/* migset_load names a missing directory */
+	else if (migset_streams(dir, &sub, &nsub, err) == -1) {
 		if (err != NULL)
 			err->code = MC_E_CONFIG;
 		return (-1);
 	}
-	if (n == 0)
-		return (0);
-	mc_err_set(err, MC_E_CONFIG, "%s/%s: per-schema migration streams "
-	    "(sub-directories) are not supported yet; nothing was changed",
-	    dir, names[0]);
+	v = xcalloc(nsub + 1, sizeof(*v));
+	if (nsub == 0 || migrate_has_top_files(dir))
+		v[k++] = xstrdup(MIG_STREAM_DEFAULT);
+	for (i = 0; i < nsub; i++)
+		v[k++] = sub[i];
+	free(sub);
+	*names = v;
+	*n = k;
+	return (0);
+}
+
+/* See migrate.h. */
+char *
+migrate_stream_list(char **names, size_t n)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+	return (buf_detach(&b));
+}
+
+/*
+ * Settle a stream of dir: want, which must be one of its streams, or the
+ * only one there is (want NULL). Sets *stream (ledger form, "" for the
+ * default one) and *sdir (its directory); callers free. A refusal is a
+ * usage error (exit status 2).
+ */
+static int
+migrate_stream_resolve(const char *dir, const char *want, char **stream,
+    char **sdir, struct mc_err *err)
+{
+	char		**names, *list;
+	size_t		 n, i;
+	int		 rc = 0;
+
+	if (migrate_streams(dir, &names, &n, err) == -1)
+		return (-1);
+	for (i = 0; want != NULL && i < n && strcmp(names[i], want) != 0; i++)
+		;
+	if (want == NULL && n > 1) {
+		list = migrate_stream_list(names, n);
+		rc = mc_err_set(err, MC_E_USAGE, "%s holds %zu migration streams "
+		    "(%s): name one with --stream; nothing was done", dir, n, list);
+		free(list);
+	} else if (want != NULL && i == n) {
+		list = migrate_stream_list(names, n);
+		rc = mc_err_set(err, MC_E_USAGE, "--stream %s: no such migration "
+		    "stream in %s (streams: %s); nothing was done", want, dir, list);
+		free(list);
+	} else {
+		if (want == NULL)
+			want = names[0];
+		if (strcmp(want, MIG_STREAM_DEFAULT) == 0) {
+			*stream = xstrdup("");
+			*sdir = xstrdup(dir);
+		} else {
+			*stream = xstrdup(want);
+			*sdir = xasprintf("%s/%s", dir, want);
+		}
+	}
 	migstreams_free(names, n);
-	return (-1);
+	return (rc);
+}
+
+/* Settle the run's stream (o->stream) into r->stream and r->sdir. */
+static int
+migrate_pick_stream(struct migrun *r, struct mc_err *err)
+{
+	char	*dir = migrate_dir(r->t, r->o->dir);
+	int	 rc;
+
+	free(r->stream);
+	free(r->sdir);
+	r->stream = r->sdir = NULL;
+	rc = migrate_stream_resolve(dir, r->o->stream, &r->stream, &r->sdir, err);
+	free(dir);
+	return (rc);
 }
 
 /*
@@ -1811,17 +1982,16 @@ migrate_flat_only(const char *dir, struct mc_err *err)
 static int
 migrate_load(struct migrun *r, char **dirp, struct mc_err *err)
 {
-	char		*dir = migrate_dir(r->t, r->o->dir), *probs = NULL;
+	char		*dir, *probs = NULL;
 	const char	*p;
 	size_t		 n = 1;
 
-	if (migrate_flat_only(dir, err) == -1) {
+	if (migrate_pick_stream(r, err) == -1) {
 		if (dirp != NULL)
-			*dirp = dir;
-		else
-			free(dir);
+			*dirp = migrate_dir(r->t, r->o->dir);
 		return (-1);
 	}
+	dir = xstrdup(r->sdir);
 	r->set = migset_load(dir, 0, &probs, err);
 	if (r->set != NULL && migrate_expand(r->t, r->set, &probs, err) == -1) {
 		migset_free(r->set);
@@ -1959,9 +2129,10 @@ migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *e
 	/* We hold the lock: a row still "running" lost its runner. */
 	res = PQexec(r->work, "WITH m AS (UPDATE mcpdb.migrations SET state = 'failed', "
 	    "error = coalesce(error, 'its runner stopped (crash or kill) while it was running') "
-	    "WHERE state = 'running' RETURNING version, name, checksum) "
-	    "INSERT INTO mcpdb.migration_events (version, name, event, error, checksum) "
-	    "SELECT version, name, 'marked failed', 'runner gone', checksum FROM m");
+	    "WHERE state = 'running' RETURNING stream, version, name, checksum) "
+	    "INSERT INTO mcpdb.migration_events (stream, version, name, event, error, "
+	    "checksum) SELECT stream, version, name, 'marked failed', 'runner gone', "
+	    "checksum FROM m");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		mc_err_pg(err, r->work, res);
 		PQclear(res);
@@ -2189,10 +2360,20 @@ migrate_tag_version(struct migrun *r, const char *name, long long *v,
 	PQclear(res);
 	/* No tag table yet (a ledger older than tags, or none): no tag. */
 	res = NULL;
-	if (found && (res = pgq_query(r->work, "SELECT version FROM "
-	    "mcpdb.migration_tags WHERE name = $1", 1, (const char *[]){ name },
-	    err)) == NULL)
-		return (mc_err_prefix(err, "reading the tags: "));
+	if (found) {
+		const char	*where;
+		char		*sql;
+
+		if ((where = migrate_stream_where(r->work, "mcpdb.migration_tags",
+		    err)) == NULL)
+			return (mc_err_prefix(err, "reading the tags: "));
+		sql = xasprintf("SELECT version FROM mcpdb.migration_tags %sAND "
+		    "name = $1", where);
+		res = pgq_query(r->work, sql, 1, (const char *[]){ name }, err);
+		free(sql);
+		if (res == NULL)
+			return (mc_err_prefix(err, "reading the tags: "));
+	}
 	found = res != NULL && PQntuples(res) == 1;
 	if (found)
 		*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -2425,6 +2606,8 @@ migrate_tags_read(PGconn *c, struct migrate_status *s, struct mc_err *err)
 {
 	PGresult		*res;
 	struct migrate_tag	*g;
+	const char		*where;
+	char			*sql;
 	int			 i, n;
 
 	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_tags') "
@@ -2434,10 +2617,14 @@ migrate_tags_read(PGconn *c, struct migrate_status *s, struct mc_err *err)
 	PQclear(res);
 	if (!i)
 		return (0);
-	if ((res = pgq_query(c, "SELECT name, version, cardinality(versions), "
+	if ((where = migrate_stream_where(c, "mcpdb.migration_tags", err)) == NULL)
+		return (mc_err_prefix(err, "reading the tags: "));
+	sql = xasprintf("SELECT name, version, cardinality(versions), "
 	    "to_char(tagged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-	    "tagged_by, note FROM mcpdb.migration_tags ORDER BY version, name",
-	    0, NULL, err)) == NULL)
+	    "tagged_by, note FROM mcpdb.migration_tags %sORDER BY version, name", where);
+	res = pgq_query(c, sql, 0, NULL, err);
+	free(sql);
+	if (res == NULL)
 		return (mc_err_prefix(err, "reading the tags mcpdb.migration_tags: "));
 	n = PQntuples(res);
 	s->tags = xcalloc((size_t)n + 1, sizeof(*s->tags));
@@ -2463,9 +2650,8 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	struct buf		 who;
 
 	s = xcalloc(1, sizeof(*s));
-	s->dir = migrate_dir(t, o->dir);
 	migrate_init(&r, t, o, "status");
-	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
+	if (migrate_load(&r, &s->dir, err) == -1 || migrate_connect(&r, err) == -1 ||
 	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1) {
 		migrate_close(&r);
 		migrate_status_free(s);
@@ -2483,6 +2669,7 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	/* Hand the set and the ledger over to the status. */
 	s->set = r.set;
 	r.set = NULL;
+	s->stream = xstrdup(*r.stream != '\0' ? r.stream : MIG_STREAM_DEFAULT);
 	s->ledger = r.ledger;
 	memset(&r.ledger, 0, sizeof(r.ledger));
 	migrate_close(&r);
@@ -2491,6 +2678,45 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	s->clean = migplan_clean(s->rows, s->n) &&
 	    migplan_reps_clean(s->reps, s->nreps);
 	return (s);
+}
+
+struct migrate_status **
+migrate_status_each(const struct conf_target *t, const struct migrate_opts *o,
+    size_t *n, struct mc_err *err)
+{
+	struct migrate_opts	  so = *o;
+	struct migrate_status	**v;
+	char			 *dir = migrate_dir(t, o->dir), **names;
+	size_t			  ns, i;
+
+	*n = 0;
+	if (migrate_streams(dir, &names, &ns, err) == -1) {
+		free(dir);
+		return (NULL);
+	}
+	free(dir);
+	v = xcalloc(ns + 1, sizeof(*v));
+	for (i = 0; i < ns; i++) {
+		so.stream = names[i];
+		if ((v[i] = migrate_status(t, &so, err)) == NULL) {
+			migrate_statuses_free(v, i);
+			migstreams_free(names, ns);
+			return (NULL);
+		}
+	}
+	migstreams_free(names, ns);
+	*n = ns;
+	return (v);
+}
+
+void
+migrate_statuses_free(struct migrate_status **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		migrate_status_free(v[i]);
+	free(v);
 }
 
 void
@@ -2513,6 +2739,7 @@ migrate_status_free(struct migrate_status *s)
 	migset_free(s->set);
 	free(s->lock_holder);
 	free(s->dir);
+	free(s->stream);
 	free(s);
 }
 
@@ -2660,7 +2887,7 @@ migrate_resolve(const struct conf_target *t, const struct migrate_opts *o,
 
 	snprintf(v, sizeof(v), "%lld", version);
 	migrate_init(&r, t, o, "resolve");
-	if (migrate_connect(&r, err) == -1 ||
+	if (migrate_pick_stream(&r, err) == -1 || migrate_connect(&r, err) == -1 ||
 	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
 		goto out;
 	if ((w = mig_ledger_find(&r.ledger, version)) == NULL) {
@@ -2693,16 +2920,19 @@ migrate_resolve(const struct conf_target *t, const struct migrate_opts *o,
 	if (applied)
 		rc = migrate_ledger_write(r.work,
 		    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', operation = 'up', "
-		    "error = NULL WHERE version = $1 RETURNING version, name, checksum) "
-		    "INSERT INTO mcpdb.migration_events (version, name, event, checksum) "
-		    "SELECT version, name, 'resolved as applied', checksum FROM m", 1,
+		    "error = NULL WHERE stream = " MIGRATE_S " AND version = $1 "
+		    "RETURNING stream, version, name, checksum) "
+		    "INSERT INTO mcpdb.migration_events (stream, version, name, event, "
+		    "checksum) SELECT stream, version, name, 'resolved as applied', "
+		    "checksum FROM m", 1,
 		    (const char *[]){ v }, err);
 	else
 		rc = migrate_ledger_write(r.work,
-		    "WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 "
-		    "RETURNING version, name, checksum) INSERT INTO mcpdb.migration_events "
-		    "(version, name, event, checksum) SELECT version, name, "
-		    "'resolved as rolled back', checksum FROM m",
+		    "WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S
+		    " AND version = $1 RETURNING stream, version, name, checksum) "
+		    "INSERT INTO mcpdb.migration_events (stream, version, name, event, "
+		    "checksum) SELECT stream, version, name, 'resolved as rolled back', "
+		    "checksum FROM m",
 		    1, (const char *[]){ v }, err);
 out:
 	migrate_close(&r);
@@ -2730,29 +2960,35 @@ migrate_write_new(const char *path, const char *text, struct mc_err *err)
 }
 
 char *
-migrate_new(const char *dir, const char *name, struct mc_err *err)
+migrate_new(const char *top, const char *stream, const char *name,
+    char **sdir, struct mc_err *err)
 {
 	struct mig_set	*set;
 	struct stat	 sb;
 	const char	*p;
-	char		*id, *up, *down, *text;
+	char		*id, *up, *down, *text, *dir = NULL, *sname = NULL;
 	long long	 next = 1;
 	int		 width = 4;
 
+	*sdir = NULL;
 	if (name == NULL || *name == '\0' || strlen(name) > 100)
 		goto badname;
 	for (p = name; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
 			goto badname;
-	if (stat(dir, &sb) == -1) {
-		if (errno != ENOENT || mkdir(dir, 0755) == -1) {
-			mc_err_sys(err, "migrations directory %s", dir);
+	if (stat(top, &sb) == -1) {
+		if (errno != ENOENT || mkdir(top, 0755) == -1) {
+			mc_err_sys(err, "migrations directory %s", top);
 			return (NULL);
 		}
 	}
-	if (migrate_flat_only(dir, err) == -1 ||
-	    (set = migset_load(dir, MIGSET_NAMES_ONLY, NULL, err)) == NULL)
+	if (migrate_stream_resolve(top, stream, &sname, &dir, err) == -1 ||
+	    (set = migset_load(dir, MIGSET_NAMES_ONLY, NULL, err)) == NULL) {
+		free(sname);
+		free(dir);
 		return (NULL);
+	}
+	free(sname);
 	if (set->n > 0)
 		next = set->files[set->n - 1].version + 1;
 	width = set->vwidth;
@@ -2782,12 +3018,14 @@ migrate_new(const char *dir, const char *name, struct mc_err *err)
 	free(text);
 	free(up);
 	free(down);
+	*sdir = dir;
 	return (id);
 fail:
 	free(text);
 	free(up);
 	free(down);
 	free(id);
+	free(dir);
 	return (NULL);
 badname:
 	mc_err_set(err, MC_E_USAGE, "migration name \"%s\": use lower-case letters, digits "
@@ -2914,11 +3152,12 @@ migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
 
 /* The ledger row and event of a file baseline marks applied. */
 static const char migrate_sql_baseline[] =
-	"WITH m AS (INSERT INTO mcpdb.migrations (version, name, checksum, down_checksum, "
-	"checksum_algo, applied_sql, state, operation, baselined) VALUES ($1, $2, $3, $4, "
-	"$5, $6, 'applied', 'up', true) RETURNING version, name, checksum) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
-	"SELECT version, name, 'baselined', checksum, $7 FROM m";
+	"WITH m AS (INSERT INTO mcpdb.migrations (stream, version, name, checksum, "
+	"down_checksum, checksum_algo, applied_sql, state, operation, baselined) "
+	"VALUES (" MIGRATE_S ", $1, $2, $3, $4, $5, $6, 'applied', 'up', true) "
+	"RETURNING stream, version, name, checksum) "
+	"INSERT INTO mcpdb.migration_events (stream, version, name, event, checksum, "
+	"note) SELECT stream, version, name, 'baselined', checksum, $7 FROM m";
 
 /* Refuse a ledger that already has rows (ledger of r, read). */
 static int
@@ -3004,13 +3243,14 @@ out:
 
 /* Record a tag and its event, in one statement; no row when the name is taken. */
 static const char migrate_sql_tag[] =
-	"WITH g AS (INSERT INTO mcpdb.migration_tags (name, version, versions, note) "
-	"SELECT $1, max(version), array_agg(version ORDER BY version), $2 "
-	"FROM mcpdb.migrations WHERE state = 'applied' HAVING count(*) > 0 "
-	"ON CONFLICT (name) DO NOTHING RETURNING name, version, note) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note, tag) "
-	"SELECT g.version, m.name, 'tagged', m.checksum, g.note, g.name "
-	"FROM g JOIN mcpdb.migrations m USING (version) RETURNING version";
+	"WITH g AS (INSERT INTO mcpdb.migration_tags (stream, name, version, versions, "
+	"note) SELECT " MIGRATE_S ", $1, max(version), array_agg(version ORDER BY "
+	"version), $2 FROM mcpdb.migrations WHERE stream = " MIGRATE_S " AND state = "
+	"'applied' HAVING count(*) > 0 "
+	"ON CONFLICT (stream, name) DO NOTHING RETURNING stream, name, version, note) "
+	"INSERT INTO mcpdb.migration_events (stream, version, name, event, checksum, "
+	"note, tag) SELECT g.stream, g.version, m.name, 'tagged', m.checksum, g.note, "
+	"g.name FROM g JOIN mcpdb.migrations m USING (stream, version) RETURNING version";
 
 /* Is name a good tag name: [A-Za-z0-9][A-Za-z0-9._-]{0,62}? */
 static bool
@@ -3081,7 +3321,7 @@ migrate_tag(const struct conf_target *t, const struct migrate_opts *o,
 		    "letters, digits, '.', '_' or '-', starting with a letter or digit",
 		    name ? name : ""));
 	migrate_init(&r, t, o, "tag");
-	if (migrate_connect(&r, err) == -1 ||
+	if (migrate_pick_stream(&r, err) == -1 || migrate_connect(&r, err) == -1 ||
 	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
 	    migrate_tag_check(&r, err) == -1 ||
 	    migrate_tag_free_name(&r, name, err) == -1)
@@ -3115,17 +3355,18 @@ out:
 /* Re-record the checksums (and stored text) of a file, if still old. */
 static const char migrate_sql_repair[] =
 	"WITH m AS (UPDATE mcpdb.migrations SET checksum = $2, down_checksum = $3, "
-	"checksum_algo = $4, applied_sql = $5 WHERE version = $1 AND state = 'applied' "
-	"AND checksum = $6 AND down_checksum = $7 RETURNING version, name, checksum) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
-	"SELECT version, name, 'repaired', checksum, $8 FROM m";
+	"checksum_algo = $4, applied_sql = $5 WHERE stream = " MIGRATE_S " AND "
+	"version = $1 AND state = 'applied' AND checksum = $6 AND down_checksum = $7 "
+	"RETURNING stream, version, name, checksum) "
+	"INSERT INTO mcpdb.migration_events (stream, version, name, event, checksum, "
+	"note) SELECT stream, version, name, 'repaired', checksum, $8 FROM m";
 
 /* Delete a failed row, if still failed. */
 static const char migrate_sql_unfail[] =
-	"WITH m AS (DELETE FROM mcpdb.migrations WHERE version = $1 AND state = 'failed' "
-	"RETURNING version, name, checksum, error) "
-	"INSERT INTO mcpdb.migration_events (version, name, event, checksum, note) "
-	"SELECT version, name, 'failed row removed', checksum, "
+	"WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S " AND "
+	"version = $1 AND state = 'failed' RETURNING stream, version, name, checksum, "
+	"error) INSERT INTO mcpdb.migration_events (stream, version, name, event, "
+	"checksum, note) SELECT stream, version, name, 'failed row removed', checksum, "
 	"'removed by migrate repair --remove-failed; its error was: ' || "
 	"coalesce(error, '?') FROM m";
 
@@ -3291,7 +3532,8 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 	    "by, to_jsonb(e) ->> 'mcpdb_version', to_jsonb(e) ->> 'host', "
 	    "to_jsonb(e) ->> 'checksum', error, to_jsonb(e) ->> 'note', "
 	    "to_jsonb(e) ->> 'tag', coalesce((to_jsonb(e) ->> 'repeatable')::bool, "
-	    "false), to_jsonb(e) ->> 'old_checksum' "
+	    "false), to_jsonb(e) ->> 'old_checksum', "
+	    "coalesce(to_jsonb(e) ->> 'stream', '') "
 	    "FROM mcpdb.migration_events e ORDER BY id", 0, NULL, err)) == NULL)
 		goto fail;
 	n = PQntuples(res);
@@ -3314,6 +3556,7 @@ migrate_history(const struct conf_target *t, struct mc_err *err)
 		e->tag = migrate_field(res, i, 12);
 		e->repeatable = *PQgetvalue(res, i, 13) == 't';
 		e->old_checksum = migrate_field(res, i, 14);
+		e->stream = migrate_field(res, i, 15);
 	}
 	PQclear(res);
 	PQfinish(c);
@@ -3338,6 +3581,7 @@ migrate_history_free(struct migrate_history *h)
 		free(h->v[i].event);
 		free(h->v[i].by);
 		free(h->v[i].mcpdb_version);
+		free(h->v[i].stream);
 		free(h->v[i].host);
 		free(h->v[i].checksum);
 		free(h->v[i].error);

@@ -39,6 +39,15 @@
  * A failing one is rolled back and stops the run; the versioned ones before
  * it stay committed, as every migration commits on its own. down, redo and
  * check never touch repeatables (they have no rollback).
+ *
+ * Streams (ledger version 5; see migset_streams): the top-level files of
+ * the directory are the default stream, each stream sub-directory another
+ * with its own versions. Every ledger row carries its stream ('' for the
+ * default one; the rows of an older ledger are the default stream's), and
+ * a run works on one stream, opts->stream, which may be omitted when the
+ * directory has only one. The advisory lock is one for the database, so
+ * runs on different streams take turns. Commands that cover every stream
+ * (status, up, plan, verify, check) loop over migrate_streams.
  */
 #ifndef MCPDB_MIGRATE_H
 #define MCPDB_MIGRATE_H
@@ -94,6 +103,7 @@ void	migrate_report_free(struct migrate_report *);
 /* Callbacks and switches of one run. */
 struct migrate_opts {
 	const char	*dir;		/* --dir, or NULL (see migrate_dir) */
+	const char	*stream;	/* --stream: a name of migrate_streams, or NULL */
 	long long	 to;		/* --to, -1 if not given */
 	const char	*to_tag;	/* --to-tag: to the version of this tag, or NULL */
 	int		 steps;		/* down/redo --steps; 0 = 1 */
@@ -132,12 +142,15 @@ void	migrate_opts_init(struct migrate_opts *);
  */
 char	*migrate_dir(const struct conf_target *, const char *flag_dir);
 /*
- * Refuse a migrations directory laid out as per-schema streams (stream
- * sub-directories, see migset_streams), which the runner does not run yet:
- * -1 with err (MC_E_CONFIG) naming the first such sub-directory, or a
- * badly named one; 0 for a flat directory (or a missing one).
+ * The migration streams of dir, in run order: MIG_STREAM_DEFAULT ("default",
+ * the top-level files) when there are top-level *.sql files or no stream
+ * sub-directory (a flat or missing directory), then each stream
+ * sub-directory by name. Caller frees with migstreams_free. -1 with err
+ * (MC_E_CONFIG) naming a badly named or nested sub-directory.
  */
-int	migrate_flat_only(const char *dir, struct mc_err *);
+int	migrate_streams(const char *dir, char ***names, size_t *n, struct mc_err *);
+/* names joined with ", " (for messages). Caller frees. */
+char	*migrate_stream_list(char **names, size_t n);
 
 /*
  * Expand the ${NAME} placeholders of every file of set with t's
@@ -163,7 +176,8 @@ struct migrate_tag {
 struct migrate_status {
 	struct migrate_tag	*tags;		/* by version, then name */
 	size_t			 ntags;
-	char			*dir;
+	char			*stream;	/* its name: "default" or a sub-directory */
+	char			*dir;		/* the stream's directory */
 	struct mig_set		*set;
 	struct mig_ledger	 ledger;
 	struct mig_status	*rows;
@@ -177,6 +191,14 @@ struct migrate_status {
 struct migrate_status *migrate_status(const struct conf_target *,
 	    const struct migrate_opts *, struct mc_err *);
 void	migrate_status_free(struct migrate_status *);
+/*
+ * migrate_status of every stream of the directory, in migrate_streams
+ * order (o->stream is ignored): *n statuses, or NULL with err at the first
+ * that fails. Caller frees with migrate_statuses_free.
+ */
+struct migrate_status **migrate_status_each(const struct conf_target *,
+	    const struct migrate_opts *, size_t *n, struct mc_err *);
+void	migrate_statuses_free(struct migrate_status **, size_t n);
 
 /*
  * `migrate up`: apply pending migrations (up to opts->to). *rep is set
@@ -346,6 +368,7 @@ struct migrate_event {
 	char		*tag;		/* event "tagged": the tag's name */
 	bool		 repeatable;	/* of an R_name.sql (version 0) */
 	char		*old_checksum;	/* "reapplied": the checksum it replaced */
+	char		*stream;	/* "" for the default stream */
 };
 
 /* `migrate history`. Caller frees with migrate_history_free. */
@@ -364,9 +387,12 @@ struct migrate_history *migrate_history(const struct conf_target *,
 void	migrate_history_free(struct migrate_history *);
 
 /*
- * `migrate new NAME`: create the next-numbered pair in dir from a template.
- * Returns the id ("0005_add_index", caller frees) or NULL with err.
+ * `migrate new NAME [--stream S]`: create the next-numbered pair of stream
+ * (NULL: the only one; see migrate_streams) in dir from a template. Returns
+ * the id ("0005_add_index") and sets *sdir to the directory written (the
+ * stream's; caller frees both), or NULL with err.
  */
-char	*migrate_new(const char *dir, const char *name, struct mc_err *);
+char	*migrate_new(const char *dir, const char *stream, const char *name,
+	    char **sdir, struct mc_err *);
 
 #endif

@@ -19,6 +19,11 @@
  * interrupt a statement) is raised only while it is still waiting for the
  * lock and the next migration is transactional, so a stop never leaves a
  * half-applied no-transaction migration behind.
+ *
+ * Streams. With per-schema streams (see migrate.h) the pane shows one
+ * stream at a time, named in its title; `t` goes to the next. Every run
+ * and status read is of the stream shown, so a key always acts on the rows
+ * on screen.
  */
 #include "config.h"
 
@@ -83,6 +88,7 @@ struct pm_run {
 	/* Set by the job, read by the UI after it finished. */
 	bool			 stopped;	/* ended early as asked */
 	long long		 total_ms;
+	char			*stream;	/* of the status shown when it started */
 };
 
 struct pane_migrate {
@@ -92,6 +98,9 @@ struct pane_migrate {
 
 	/* Status. */
 	struct migrate_status	*st;		/* newest; owned */
+	char			*stream;	/* the stream shown, NULL: the first */
+	char			**streams;	/* of the directory, at the last read */
+	size_t			 nstreams;
 	char			*st_err;	/* why the last read failed, or NULL */
 	int64_t			 st_at;		/* when it was read (monotonic ms) */
 	int64_t			 st_ok_at;	/* when the list shown was read */
@@ -123,6 +132,7 @@ static const char *const pane_migrate_keys[] = {
 	"v            verify applied migrations against their files (changes nothing)",
 	"Enter        show the selected migration's up and down SQL (Esc closes)",
 	"s            read the status again now",
+	"t            show the next migration stream (per-schema sub-directories)",
 	"Esc          during a run: stop after the current migration",
 	"Up/Down j/k  select a migration; PgUp/PgDn, Home/End",
 	"[ ]          scroll the run output back / forward",
@@ -130,6 +140,7 @@ static const char *const pane_migrate_keys[] = {
 };
 
 static void	pane_migrate_refresh(struct pane_migrate *);
+static size_t	pm_stream_index(const struct pane_migrate *);
 
 /* The text marker and role of a state (the marker reads without colour). */
 static const char *
@@ -301,6 +312,7 @@ pm_run_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	(void)line;
 	(void)line_arg;
 	migrate_opts_init(&o);
+	o.stream = r->stream;
 	o.stop = &r->hard;
 	o.progress = pm_run_progress;
 	o.step = pm_run_step;
@@ -362,6 +374,7 @@ pm_run_free(struct pm_run *r)
 	free(r->q);
 	free(r->lock_note);
 	free(r->current);
+	free(r->stream);
 	for (i = 0; i < r->nversions && r->ids != NULL; i++)
 		free(r->ids[i]);
 	free(r->ids);
@@ -442,6 +455,8 @@ pm_start(struct pane_migrate *p, struct pm_run *r)
 	r->p = p;
 	r->t = p->t;
 	r->ui_stop = p->stop;
+	if (p->st != NULL && r->stream == NULL)
+		r->stream = xstrdup(p->st->stream);
 	r->started_ms = clk_mono_ms();
 	/* Behind this pane's own status read (quick) it may queue; behind others, not. */
 	if (!ui_job(p->ui, r->title, pm_run_job, r, pm_run_finished, p->st_loading)) {
@@ -488,8 +503,20 @@ struct pm_stjob {
 	struct pane_migrate	*p;
 	const struct conf_target *t;
 	volatile int		*stop;	/* the frame's stop flag (quitting) */
+	char			*stream;	/* wanted; NULL or gone: the first */
+	char			**streams;	/* read with the status */
+	size_t			 nstreams;
 	struct migrate_status	*st;
 };
+
+/* Free a status job (not its status, handed over). */
+static void
+pm_stjob_free(struct pm_stjob *j)
+{
+	migstreams_free(j->streams, j->nstreams);
+	free(j->stream);
+	free(j);
+}
 
 /* Read the status. Job thread. */
 static int
@@ -502,8 +529,21 @@ pm_status_job(struct conn *conn, void *arg, void (*line)(void *, const char *),
 	(void)conn;
 	(void)line;
 	(void)line_arg;
+	char			*dir;
+	size_t			 i;
+
 	migrate_opts_init(&o);
 	o.stop = j->stop;	/* quitting ends a connect in progress */
+	dir = migrate_dir(j->t, NULL);
+	if (migrate_streams(dir, &j->streams, &j->nstreams, NULL) == 0 &&
+	    j->nstreams > 1) {
+		for (i = 0; j->stream != NULL && i < j->nstreams &&
+		    strcmp(j->stream, j->streams[i]) != 0; i++)
+			;
+		o.stream = j->stream != NULL && i < j->nstreams ? j->stream :
+		    j->streams[0];
+	}
+	free(dir);
 	j->st = migrate_status(j->t, &o, err);
 	return (j->st != NULL ? 0 : -1);
 }
@@ -585,7 +625,7 @@ pm_status_finished(void *arg, int status, const struct mc_err *err)
 	if (status == -1) {
 		free(p->st_err);
 		p->st_err = xstrdup(err->msg);
-		free(j);
+		pm_stjob_free(j);
 		return;
 	}
 	free(p->st_err);
@@ -593,7 +633,14 @@ pm_status_finished(void *arg, int status, const struct mc_err *err)
 	p->st_ok_at = p->st_at;
 	migrate_status_free(p->st);
 	p->st = j->st;
-	free(j);
+	free(p->stream);
+	p->stream = xstrdup(p->st->stream);
+	migstreams_free(p->streams, p->nstreams);
+	p->streams = j->streams;
+	p->nstreams = j->nstreams;
+	j->streams = NULL;
+	j->nstreams = 0;
+	pm_stjob_free(j);
 	pm_list_fill(p);
 	p->list.cursor = cur;
 	if (!p->placed) {
@@ -621,8 +668,9 @@ pane_migrate_refresh(struct pane_migrate *p)
 	j->p = p;
 	j->t = p->t;
 	j->stop = p->stop;
+	j->stream = p->stream != NULL ? xstrdup(p->stream) : NULL;
 	if (!ui_job(p->ui, "migrate status", pm_status_job, j, pm_status_finished, false)) {
-		free(j);	/* busy: the next tick tries again */
+		pm_stjob_free(j);	/* busy: the next tick tries again */
 		return;
 	}
 	p->st_loading = true;
@@ -889,6 +937,8 @@ pane_migrate_free(void *arg)
 		return;
 	ui_names_unregister(p->ui, pm_names, p);
 	migrate_status_free(p->st);
+	free(p->stream);
+	migstreams_free(p->streams, p->nstreams);
 	free(p->st_err);
 	free(p->last);
 	free(p->view_title);
@@ -998,7 +1048,14 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		    p->st_err != NULL ? "STALE: " : "", age);
 	} else
 		snprintf(right, sizeof(right), "%s", p->st_loading ? "reading..." : "");
-	draw_title(win, 0, 0, w, "Migrations", right);
+	if (p->st != NULL && p->nstreams > 1) {
+		char	title[128];
+
+		snprintf(title, sizeof(title), "Migrations: stream %s (%zu/%zu)",
+		    p->st->stream, pm_stream_index(p) + 1, p->nstreams);
+		draw_title(win, 0, 0, w, title, right);
+	} else
+		draw_title(win, 0, 0, w, "Migrations", right);
 	y = 2 + pm_draw_lock(p, win, 1, w);
 	if (p->st == NULL) {
 		draw_text(win, y, 1, w - 2, draw_attr(p->st_err ? DR_BAD : DR_DIM), 0,
@@ -1042,9 +1099,52 @@ pane_migrate_draw(void *arg, WINDOW *win, bool focused)
 		snprintf(right, sizeof(right), "%s", p->last ? p->last : "no run yet");
 	draw_title(win, y, 0, w, "Run", right);
 	textview_draw(win, y + 1, 1, h - y - 2, w - 1, &p->out, false);
-	draw_text(win, h - 1, 1, w - 2, draw_attr(DR_DIM), 0,
+	draw_text(win, h - 1, 1, w - 2, draw_attr(DR_DIM), 0, p->nstreams > 1 ?
+	    "u apply next  U apply all  d roll back last  r redo  v verify  Enter SQL  "
+	    "s refresh  t next stream  ? keys" :
 	    "u apply next  U apply all  d roll back last  r redo  v verify  Enter SQL  "
 	    "s refresh  ? keys");
+}
+
+/* The position of the stream shown in p->streams (0 when not found). */
+static size_t
+pm_stream_index(const struct pane_migrate *p)
+{
+	size_t	i;
+
+	for (i = 0; p->stream != NULL && i < p->nstreams; i++)
+		if (strcmp(p->streams[i], p->stream) == 0)
+			return (i);
+	return (0);
+}
+
+/* `t`: show the next stream (not during a run, which is of this one). */
+static void
+pm_next_stream(struct pane_migrate *p)
+{
+	size_t	i;
+
+	if (p->nstreams <= 1) {
+		ui_message(p->ui, false, "one migration stream only (no stream "
+		    "sub-directories in %s)", p->st != NULL ? p->st->dir : "the directory");
+		return;
+	}
+	if (p->run != NULL || p->st_loading) {
+		ui_message(p->ui, true, "wait for the %s to end, then change streams",
+		    p->run != NULL ? "run" : "status read");
+		return;
+	}
+	i = (pm_stream_index(p) + 1) % p->nstreams;
+	free(p->stream);
+	p->stream = xstrdup(p->streams[i]);
+	migrate_status_free(p->st);
+	p->st = NULL;
+	p->placed = false;
+	p->st_at = 0;
+	textview_clear(&p->list);
+	ui_message(p->ui, false, "migration stream %s (%zu of %zu)", p->stream,
+	    i + 1, p->nstreams);
+	pane_migrate_refresh(p);
 }
 
 /* A key. */
@@ -1082,6 +1182,9 @@ pane_migrate_key(void *arg, int ch)
 		p->st_at = 0;
 		if (p->run == NULL)
 			pane_migrate_refresh(p);
+		return (PANE_HANDLED | PANE_REDRAW);
+	case 't':
+		pm_next_stream(p);
 		return (PANE_HANDLED | PANE_REDRAW);
 	case '\r':
 	case '\n':
@@ -1149,6 +1252,7 @@ pane_migrate_export(void *arg)
 		return (o);
 	}
 	cJSON_AddStringToObject(o, "dir", p->st->dir);
+	cJSON_AddStringToObject(o, "stream", p->st->stream);
 	if (p->st->lock_holder != NULL)
 		cJSON_AddStringToObject(o, "lock_holder", p->st->lock_holder);
 	a = cJSON_AddArrayToObject(o, "migrations");

@@ -821,20 +821,24 @@ test_check_real(void)
 static void
 test_new(void)
 {
-	char		*dir = xasprintf("%s/new", tmpdir), *id, *p;
+	char		*dir = xasprintf("%s/new", tmpdir), *id, *p, *sdir = NULL;
 	struct mc_err	 err = { 0 };
 	struct stat	 sb;
 
-	id = migrate_new(dir, "add_users", &err);
+	id = migrate_new(dir, NULL, "add_users", &sdir, &err);
 	is_str(id, "0001_add_users", "first migration is 0001 (directory created)");
+	is_str(sdir, dir, "written in the directory itself (the default stream)");
 	free(id);
-	id = migrate_new(dir, "add_email", &err);
+	free(sdir);
+	id = migrate_new(dir, NULL, "add_email", &sdir, &err);
 	is_str(id, "0002_add_email", "then 0002");
+	free(sdir);
 	p = xasprintf("%s/0002_add_email.down.sql", dir);
 	ok(stat(p, &sb) == 0, "down file created too");
 	free(p);
 	free(id);
-	ok(migrate_new(dir, "Bad Name", &err) == NULL && err.code == MC_E_USAGE, "bad name refused");
+	ok(migrate_new(dir, NULL, "Bad Name", &sdir, &err) == NULL && err.code == MC_E_USAGE &&
+	    sdir == NULL, "bad name refused");
 	ok(migset_load(dir, 0, NULL, &err) == NULL && strstr(err.msg, "empty file") != NULL,
 	    "an unedited template is refused as empty, so it cannot be applied by mistake");
 	free(dir);
