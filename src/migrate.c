@@ -300,6 +300,8 @@ migrate_backend_pid(PGconn *c)
 /* --------------------------------------------------------------- ledger */
 
 static const char migrate_ledger_ddl[] =
+	/* An upgrade's "already exists, skipping" notices say nothing to an operator. */
+	"SET LOCAL client_min_messages = warning;\n"
 	"CREATE SCHEMA IF NOT EXISTS mcpdb;\n"
 	"COMMENT ON SCHEMA mcpdb IS 'mcpdb administration: migration ledger and history';\n"
 	"CREATE TABLE IF NOT EXISTS mcpdb.migrations (\n"

@@ -37,6 +37,7 @@ EXTRA_DIST += tests/tui/t-tui-repl.sh
 # -j still runs it beside tests that open no monitor.
 tests/tui/t-tui-dash.log: tests/tui/t-tui-frame.log tests/tui/t-tui-escape.log \
 	tests/tui/t-tui-migrate.log tests/tui/t-tui-migrate-repeatable.log \
+	tests/tui/t-tui-migrate-streams.log \
 	tests/tui/t-tui-schema.log \
 	tests/tui/t-tui-seeds.log tests/tui/t-tui-backup.log \
 	tests/integ/t-poller.log tests/integ/t-json-contract.log \
