@@ -653,6 +653,8 @@ cmd_migrate_status_one(struct cmd_ctx *ctx, const struct cmd_args *a,
 		}
 		cJSON_AddItemToObject(doc, "repeatable_counts", c);
 		cJSON_AddItemToObject(doc, "tags", cmd_migrate_tags_json(st));
+		if (st->orphans != NULL)
+			cJSON_AddStringToObject(doc, "orphan_streams", st->orphans);
 		buf_done(&note);
 		i = st->clean;
 		migrate_status_free(st);
@@ -690,12 +692,19 @@ cmd_migrate_status_one(struct cmd_ctx *ctx, const struct cmd_args *a,
 		out_printf(ctx->out, ": drift (see mcpdb migrate verify --diff)\n");
 	else if (counts[MIG_FAILED] + counts[MIG_RUNNING] > 0)
 		out_printf(ctx->out, ": needs mcpdb migrate resolve\n");
+	else if (st->orphans != NULL && migplan_clean(st->rows, st->n) &&
+	    migplan_reps_clean(st->reps, st->nreps))
+		out_printf(ctx->out, ": up to date here, but see below\n");
 	else
 		out_printf(ctx->out, " (run mcpdb migrate up)\n");
 	cmd_migrate_reps_text(ctx, st);
 	if (st->lock_holder != NULL)
 		out_printf(ctx->out, "a migration run is in progress: lock held by %s\n",
 		    st->lock_holder);
+	if (st->orphans != NULL)
+		out_printf(ctx->out, "the ledger also holds migrations of streams with no "
+		    "files in this directory: %s (a stream directory removed, or the "
+		    "wrong --dir?)\n", st->orphans);
 	for (i = 0; i < st->ntags; i++)
 		out_printf(ctx->out, "tag %s = %04lld (%s by %s)%s%s\n", st->tags[i].name,
 		    st->tags[i].version, st->tags[i].at, st->tags[i].by,

@@ -2643,6 +2643,48 @@ migrate_tags_read(PGconn *c, struct migrate_status *s, struct mc_err *err)
 	return (0);
 }
 
+/*
+ * Into s->orphans, when r's stream is the directory's first: the streams
+ * the ledger holds rows of that have no files here ("billing (2 rows)"),
+ * a stream directory removed or the top-level files moved. Best effort.
+ */
+static void
+migrate_orphans(struct migrun *r, struct migrate_status *s)
+{
+	char		*dir = migrate_dir(r->t, r->o->dir), **names;
+	const char	*name;
+	size_t		 n, i;
+	int		 k;
+	PGresult	*res = NULL;
+	struct buf	 b;
+
+	if (migrate_streams(dir, &names, &n, NULL) == -1) {
+		free(dir);
+		return;
+	}
+	free(dir);
+	buf_init(&b);
+	if (n == 0 || strcmp(names[0], *r->stream ? r->stream : MIG_STREAM_DEFAULT) != 0 ||
+	    (res = PQexec(r->work, "SELECT stream, count(*) FROM mcpdb.migrations "
+	    "GROUP BY 1 ORDER BY 1")) == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto out;	/* before ledger version 5 every row is the default stream's */
+	for (k = 0; k < PQntuples(res); k++) {
+		name = *PQgetvalue(res, k, 0) ? PQgetvalue(res, k, 0) : MIG_STREAM_DEFAULT;
+		for (i = 0; i < n && strcmp(names[i], name) != 0; i++)
+			;
+		if (i == n)
+			buf_printf(&b, "%s%s (%s row%s)", b.len ? ", " : "", name,
+			    PQgetvalue(res, k, 1), strcmp(PQgetvalue(res, k, 1), "1") ?
+			    "s" : "");
+	}
+	if (b.len > 0)
+		s->orphans = buf_detach(&b);
+out:
+	PQclear(res);
+	buf_done(&b);
+	migstreams_free(names, n);
+}
+
 struct migrate_status *
 migrate_status(const struct conf_target *t, const struct migrate_opts *o,
     struct mc_err *err)
@@ -2668,6 +2710,8 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	if (migrate_describe_holder(r.work, NULL, &who, err) == 0 && who.len > 0)
 		s->lock_holder = buf_detach(&who);
 	buf_done(&who);
+	if (r.ledger.exists)
+		migrate_orphans(&r, s);
 	/* Hand the set and the ledger over to the status. */
 	s->set = r.set;
 	r.set = NULL;
@@ -2678,7 +2722,7 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	s->n = migplan_status(s->set, &s->ledger, &s->rows);
 	s->nreps = migplan_reps(s->set, &s->ledger, &s->reps);
 	s->clean = migplan_clean(s->rows, s->n) &&
-	    migplan_reps_clean(s->reps, s->nreps);
+	    migplan_reps_clean(s->reps, s->nreps) && s->orphans == NULL;
 	return (s);
 }
 
@@ -2742,6 +2786,7 @@ migrate_status_free(struct migrate_status *s)
 	free(s->lock_holder);
 	free(s->dir);
 	free(s->stream);
+	free(s->orphans);
 	free(s);
 }
 
@@ -3170,9 +3215,10 @@ migrate_baseline_empty(const struct migrun *r, struct mc_err *err)
 	if (r->ledger.n == 0)
 		return (0);
 	w = &r->ledger.rows[r->ledger.n - 1];
-	return (mc_err_set(err, MC_E_STATE, "the ledger of target %s already has %zu "
-	    "row%s (newest %04lld_%s): baseline only adopts a database with an empty "
-	    "ledger; nothing was done", r->t->name ? r->t->name : "(default)",
+	return (mc_err_set(err, MC_E_STATE, "the ledger of target %s%s%s%s already has "
+	    "%zu row%s (newest %04lld_%s): baseline only adopts a database with an "
+	    "empty ledger; nothing was done", r->t->name ? r->t->name : "(default)",
+	    *r->stream ? " (stream " : "", r->stream, *r->stream ? ")" : "",
 	    r->ledger.n, r->ledger.n == 1 ? "" : "s", w->version, w->name));
 }
 
@@ -3284,9 +3330,10 @@ migrate_tag_check(const struct migrun *r, struct mc_err *err)
 		napplied++;
 	}
 	if (napplied == 0)
-		return (mc_err_set(err, MC_E_STATE, "nothing is applied on target %s: a "
-		    "tag names an applied state; nothing was tagged",
-		    r->t->name ? r->t->name : "(default)"));
+		return (mc_err_set(err, MC_E_STATE, "nothing is applied on target %s%s%s%s: "
+		    "a tag names an applied state; nothing was tagged",
+		    r->t->name ? r->t->name : "(default)", *r->stream ? " in stream " : "",
+		    r->stream, ""));
 	return (0);
 }
 

@@ -184,6 +184,12 @@ struct migrate_status {
 	size_t			 n;
 	struct mig_repstatus	*reps;		/* repeatables, by name */
 	size_t			 nreps;
+	/*
+	 * Of the directory's first stream only: the streams the ledger has
+	 * rows of and the directory no files for ("billing (2 rows)", comma
+	 * separated), or NULL. They make the status unclean.
+	 */
+	char			*orphans;
 	bool			 clean;		/* everything applied: exit 0 */
 	char			*lock_holder;	/* a run in progress, or NULL */
 };
