@@ -848,6 +848,7 @@ cmd_migrate_check_one(struct cmd_ctx *ctx, const struct cmd_args *a,
 		cJSON	*arr = cJSON_CreateArray();
 
 		cJSON_AddStringToObject(doc, "scratch_database", c->scratch);
+		cJSON_AddNumberToObject(doc, "earlier_streams_applied", (double)c->nsetup);
 		cJSON_AddItemToObject(doc, "leftovers_dropped",
 		    cmd_migrate_json_lines(c->dropped, c->ndropped));
 		cJSON_AddItemToObject(doc, "leftovers_kept",
@@ -875,6 +876,10 @@ cmd_migrate_check_one(struct cmd_ctx *ctx, const struct cmd_args *a,
 		    c->dropped[i]);
 	for (i = 0; i < c->nkept; i++)
 		out_printf(ctx->out, "kept scratch database %s\n", c->kept[i]);
+	if (c->nsetup > 0)
+		out_printf(ctx->out, "applied the %zu migration%s of the streams before "
+		    "this one first (as up does), unchecked\n", c->nsetup,
+		    c->nsetup == 1 ? "" : "s");
 	for (i = 0; i < c->n; i++) {
 		out_printf(ctx->out, "%-4s %-40s up %lld ms, down %lld ms\n",
 		    c->v[i].ok ? "ok" : "FAIL", c->v[i].id, c->v[i].up_ms, c->v[i].down_ms);

@@ -3894,6 +3894,49 @@ migrate_check_sweep(PGconn *admin, struct migrate_check *res)
 	migrate_leftovers_free(ls);
 }
 
+/*
+ * Apply, in r's scratch database, every up of the streams that come before
+ * r's (as `up` runs them first: a service's stream may build on the
+ * default one's schemas), without checking them. *n counts them.
+ */
+static int
+migrate_check_setup(struct migrun *r, size_t *n, struct mc_err *err)
+{
+	char		*dir = migrate_dir(r->t, r->o->dir), **names, *sdir, *probs = NULL;
+	const char	*cur = *r->stream ? r->stream : MIG_STREAM_DEFAULT;
+	struct mig_set	*set;
+	size_t		 ns, i, j;
+	long long	 ms;
+	int		 rc = 0;
+
+	*n = 0;
+	if (migrate_streams(dir, &names, &ns, err) == -1) {
+		free(dir);
+		return (-1);
+	}
+	for (i = 0; i < ns && rc == 0 && strcmp(names[i], cur) != 0; i++) {
+		sdir = strcmp(names[i], MIG_STREAM_DEFAULT) == 0 ? xstrdup(dir) :
+		    xasprintf("%s/%s", dir, names[i]);
+		if ((set = migset_load(sdir, 0, &probs, err)) == NULL ||
+		    migrate_expand(r->t, set, &probs, err) == -1) {
+			rc = mc_err_prefix(err, "stream %s (applied first, as up does): ",
+			    names[i]);
+			free(probs);
+			probs = NULL;
+		}
+		for (j = 0; rc == 0 && j < set->n; j++, (*n)++)
+			if (migrate_run_one(r, &set->files[j], MACT_APPLY, false, false,
+			    false, &ms, err) == -1)
+				rc = mc_err_prefix(err, "stream %s (applied first, as up "
+				    "does): ", names[i]);
+		migset_free(set);
+		free(sdir);
+	}
+	migstreams_free(names, ns);
+	free(dir);
+	return (rc);
+}
+
 struct migrate_check *
 migrate_check(const struct conf_target *t, const struct migrate_opts *o,
     struct mc_err *err)
@@ -3945,7 +3988,9 @@ migrate_check(const struct conf_target *t, const struct migrate_opts *o,
 	tt = *t;
 	tt.pg = conninfo;
 	r.t = &tt;
-	if (migrate_connect(&r, err) == -1 || (before = catsnap_take(r.work, err)) == NULL)
+	if (migrate_connect(&r, err) == -1 ||
+	    migrate_check_setup(&r, &res->nsetup, err) == -1 ||
+	    (before = catsnap_take(r.work, err)) == NULL)
 		goto fail;
 	for (i = 0; i < r.set->n; i++) {
 		struct mig_file		*f = &r.set->files[i];

@@ -267,6 +267,7 @@ struct migrate_check {
 	size_t			 n;
 	bool			 ok;
 	size_t			 nobjects;	/* objects in the last snapshot */
+	size_t			 nsetup;	/* ups of earlier streams applied first */
 	char			*warning;	/* e.g. the scratch database could not be dropped */
 };
 
@@ -277,7 +278,9 @@ struct migrate_check {
  * drops the scratch databases of earlier checks whose process is gone (see
  * migrate_leftovers) and lists the others in kept. Returns
  * the result (ok false when any down does not reverse its up) or NULL with
- * err when the check itself could not run. Caller frees.
+ * err when the check itself could not run. The ups of the streams before
+ * o->stream (see migrate_streams) are applied first, unchecked, as up would
+ * have applied them. Caller frees.
  */
 struct migrate_check *migrate_check(const struct conf_target *,
 	    const struct migrate_opts *, struct mc_err *);
