@@ -48,11 +48,10 @@
 #define MIGRATE_EXCERPT_MARK	"-- mcpdb: excerpt: the first "
 #define MIGRATE_PIPE_CHUNK	(256 * 1024)	/* flush the pipeline each */
 /*
- * The run's stream in the ledger ("" for the default one), as every
- * migrate session sets it (migrate_session): ledger statements name it
- * so, keeping their parameters those of the migration itself.
+ * Ledger statements take the run's stream (r->stream, "" for the default
+ * one) as their last parameter, never from a session setting that a
+ * migration's own RESET ALL could clear.
  */
-#define MIGRATE_S	"pg_catalog.current_setting('mcpdb.stream')"
 
 /* One run: the target, its options, the two sessions and what was read. */
 struct migrun {
@@ -282,10 +281,8 @@ migrate_session(struct migrun *r, const struct conf_target *t, struct mc_err *er
 	/* The history's defaults: which mcpdb, from which host. */
 	migrate_hostname(host, sizeof(host));
 	res = PQexecParams(c, "SELECT pg_catalog.set_config('mcpdb.version', $1, false), "
-	    "pg_catalog.set_config('mcpdb.host', $2, false), "
-	    "pg_catalog.set_config('mcpdb.stream', $3, false)", 3, NULL,
-	    (const char *[]){ PACKAGE_VERSION, host, r->stream != NULL ? r->stream : "" },
-	    NULL, NULL, 0);
+	    "pg_catalog.set_config('mcpdb.host', $2, false)", 2, NULL,
+	    (const char *[]){ PACKAGE_VERSION, host }, NULL, NULL, 0);
 	PQclear(res);
 	return (c);
 }
@@ -503,12 +500,13 @@ migrate_ledger_excerpt(const char *applied, size_t *kept, size_t *total)
 }
 
 /*
- * The WHERE that keeps the run's stream of ledger table (qualified name):
- * before ledger version 5 (no stream column) every row is the default
- * stream's. "" with err when the catalog cannot be read.
+ * The WHERE that keeps the stream given as parameter $k of ledger table
+ * (qualified name): before ledger version 5 (no stream column) every row
+ * is the default stream's. Caller frees; NULL with err when the catalog
+ * cannot be read.
  */
-static const char *
-migrate_stream_where(PGconn *c, const char *table, struct mc_err *err)
+static char *
+migrate_stream_where(PGconn *c, const char *table, int k, struct mc_err *err)
 {
 	PGresult	*res;
 	bool		 v5;
@@ -519,16 +517,17 @@ migrate_stream_where(PGconn *c, const char *table, struct mc_err *err)
 		return (NULL);
 	v5 = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
-	return (v5 ? "WHERE stream = " MIGRATE_S " " : "WHERE " MIGRATE_S " = '' ");
+	return (v5 ? xasprintf("WHERE stream = $%d ", k) :
+	    xasprintf("WHERE $%d = '' ", k));
 }
 
 /* Read the repeatable rows into l (none before ledger version 4). */
 static int
-migrate_ledger_read_reps(PGconn *c, struct mig_ledger *l, struct mc_err *err)
+migrate_ledger_read_reps(PGconn *c, const char *stream, struct mig_ledger *l,
+    struct mc_err *err)
 {
 	PGresult	*res;
-	const char	*where;
-	char		*sql;
+	char		*where, *sql;
 	int		 i, n;
 
 	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_repeatables') "
@@ -538,14 +537,15 @@ migrate_ledger_read_reps(PGconn *c, struct mig_ledger *l, struct mc_err *err)
 	PQclear(res);
 	if (!n)
 		return (0);
-	if ((where = migrate_stream_where(c, "mcpdb.migration_repeatables",
+	if ((where = migrate_stream_where(c, "mcpdb.migration_repeatables", 1,
 	    err)) == NULL)
 		return (mc_err_prefix(err, "reading the ledger: "));
 	sql = xasprintf("SELECT name, checksum, checksum_algo, applies, "
 	    "coalesce(execution_ms, -1), to_char(applied_at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by "
 	    "FROM mcpdb.migration_repeatables %sORDER BY name COLLATE \"C\"", where);
-	res = pgq_query(c, sql, 0, NULL, err);
+	res = pgq_query(c, sql, 1, (const char *[]){ stream }, err);
+	free(where);
 	free(sql);
 	if (res == NULL)
 		return (mc_err_prefix(err, "reading the ledger "
@@ -570,12 +570,11 @@ migrate_ledger_read_reps(PGconn *c, struct mig_ledger *l, struct mc_err *err)
 
 /* Read all ledger rows into l (l->exists false when there is no ledger). */
 static int
-migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
-    struct mc_err *err)
+migrate_ledger_read(PGconn *c, const char *stream, struct mig_ledger *l,
+    bool with_sql, struct mc_err *err)
 {
 	PGresult	*res;
-	const char	*where;
-	char		*sql;
+	char		*where, *sql;
 	int		 i, n;
 	bool		 v2;
 
@@ -590,7 +589,7 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 	PQclear(res);
 	if (!l->exists)
 		return (0);
-	if ((where = migrate_stream_where(c, "mcpdb.migrations", err)) == NULL)
+	if ((where = migrate_stream_where(c, "mcpdb.migrations", 2, err)) == NULL)
 		return (mc_err_prefix(err, "reading the ledger: "));
 #define MIGRATE_LEDGER_COLS \
 	"SELECT version, name, checksum, down_checksum, checksum_algo, state, " \
@@ -602,7 +601,9 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 	sql = xasprintf(MIGRATE_LEDGER_COLS "%s FROM mcpdb.migrations %sORDER BY "
 	    "version", v2 ? "baselined" : "false", where);
 #undef MIGRATE_LEDGER_COLS
-	res = pgq_query(c, sql, 1, (const char *[]){ with_sql ? "t" : "f" }, err);
+	res = pgq_query(c, sql, 2, (const char *[]){ with_sql ? "t" : "f", stream },
+	    err);
+	free(where);
 	free(sql);
 	if (res == NULL)
 		return (mc_err_prefix(err, "reading the ledger mcpdb.migrations: "));
@@ -632,7 +633,7 @@ migrate_ledger_read(PGconn *c, struct mig_ledger *l, bool with_sql,
 	}
 	l->n = (size_t)n;
 	PQclear(res);
-	return (migrate_ledger_read_reps(c, l, err));
+	return (migrate_ledger_read_reps(c, stream, l, err));
 }
 
 /* Run a ledger statement with parameters; fails unless it touched one row. */
@@ -1153,10 +1154,10 @@ migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
 	snprintf(v, sizeof(v), "%lld", f->version);
 	res = PQexecParams(r->work,
 	    "INSERT INTO mcpdb.migration_events (stream, version, name, event, sqlstate, "
-	    "error, checksum) VALUES (" MIGRATE_S ", $1, $2, $3, nullif($4, ''), $5, $6)",
-	    6, NULL,
+	    "error, checksum) VALUES ($7, $1, $2, $3, nullif($4, ''), $5, $6)",
+	    7, NULL,
 	    (const char *[]){ v, f->name, down ? "down failed" : "up failed", e->sqlstate,
-	    e->msg, f->up.sum }, NULL, NULL, 0);
+	    e->msg, f->up.sum, r->stream }, NULL, NULL, 0);
 	PQclear(res);
 }
 
@@ -1164,7 +1165,7 @@ migrate_event_failed(struct migrun *r, const struct mig_file *f, bool down,
 static const char migrate_sql_insert[] =
 	"WITH m AS (INSERT INTO mcpdb.migrations (stream, version, name, checksum, "
 	"down_checksum, checksum_algo, applied_sql, state, operation, no_transaction, "
-	"out_of_order, execution_ms) VALUES (" MIGRATE_S ", $1, $2, $3, $4, $5, $6, "
+	"out_of_order, execution_ms) VALUES ($8, $1, $2, $3, $4, $5, $6, "
 	"'applied', 'up', false, $7, "
 	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
 	"RETURNING stream, version, name, out_of_order, execution_ms, checksum) "
@@ -1178,7 +1179,7 @@ static const char migrate_sql_insert[] =
  * (so the transaction cannot commit) unless exactly one applied row went.
  */
 static const char migrate_sql_delete[] =
-	"WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S " AND "
+	"WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = $2 AND "
 	"version = $1 AND state = 'applied' RETURNING stream, version, name, checksum), "
 	"e AS (INSERT INTO mcpdb.migration_events (stream, version, name, event, "
 	"execution_ms, checksum) SELECT stream, version, name, "
@@ -1223,8 +1224,8 @@ migrate_prepare_all(struct migrun *r, PGconn *c, bool ledger, struct mc_err *err
 		r->prep_set = true;
 	}
 	if (ledger && !r->prep_ledger) {
-		if (migrate_prepare(c, "mcpdb_ins", migrate_sql_insert, 7, err) == -1 ||
-		    migrate_prepare(c, "mcpdb_del", migrate_sql_delete, 1, err) == -1)
+		if (migrate_prepare(c, "mcpdb_ins", migrate_sql_insert, 8, err) == -1 ||
+		    migrate_prepare(c, "mcpdb_del", migrate_sql_delete, 2, err) == -1)
 			return (-1);
 		r->prep_ledger = true;
 	}
@@ -1410,13 +1411,13 @@ migrate_run_pipelined(struct migrun *r, PGconn *c, const struct mig_file *f,
 	if (ledger && sent && !p.cancelled && p.bad == NULL) {
 		if (act == MACT_APPLY) {
 			keep = migrate_ledger_text(&f->up);
-			sent &= PQsendQueryPrepared(c, "mcpdb_ins", 7,
+			sent &= PQsendQueryPrepared(c, "mcpdb_ins", 8,
 			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
-			    out_of_order ? "t" : "f" }, NULL, NULL, 0);
+			    out_of_order ? "t" : "f", r->stream }, NULL, NULL, 0);
 			free(keep);
 		} else
-			sent &= PQsendQueryPrepared(c, "mcpdb_del", 1,
-			    (const char *[]){ v }, NULL, NULL, 0);
+			sent &= PQsendQueryPrepared(c, "mcpdb_del", 2,
+			    (const char *[]){ v, r->stream }, NULL, NULL, 0);
 		kind[p.nq++] = MQ_LEDGER;
 	}
 	if (sent)
@@ -1532,19 +1533,19 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 			rc = migrate_ledger_write(c,
 			    "INSERT INTO mcpdb.migrations (stream, version, name, checksum, "
 			    "down_checksum, checksum_algo, applied_sql, state, operation, "
-			    "no_transaction, out_of_order) VALUES (" MIGRATE_S ", $1, $2, $3, "
-			    "$4, $5, $6, 'running', 'up', true, $7)", 7,
+			    "no_transaction, out_of_order) VALUES ($8, $1, $2, $3, "
+			    "$4, $5, $6, 'running', 'up', true, $7)", 8,
 			    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
-			    out_of_order ? "t" : "f" }, err);
+			    out_of_order ? "t" : "f", r->stream }, err);
 			free(keep);
 			if (rc == -1)
 				goto fail_early;
 		}
 		if (ledger && act == MACT_ROLLBACK &&
 		    migrate_ledger_write(c, "UPDATE mcpdb.migrations SET state = 'running', "
-		    "operation = 'down', error = NULL WHERE stream = " MIGRATE_S " AND "
+		    "operation = 'down', error = NULL WHERE stream = $2 AND "
 		    "version = $1 AND state = 'applied'",
-		    1, (const char *[]){ v }, err) == -1)
+		    2, (const char *[]){ v, r->stream }, err) == -1)
 			goto fail_early;
 		rc = migrate_set_timeouts(r, c, f->id, sc, false, false, err);
 		if (rc == 0)
@@ -1564,9 +1565,9 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 			migrate_invalid_indexes(c, &saved);
 			if (ledger && PQstatus(c) == CONNECTION_OK) {
 				PGresult *res = PQexecParams(c, "UPDATE mcpdb.migrations SET "
-				    "state = 'failed', error = $2 WHERE stream = " MIGRATE_S
-				    " AND version = $1", 2, NULL,
-				    (const char *[]){ v, saved.msg }, NULL, NULL, 0);
+				    "state = 'failed', error = $2 WHERE stream = $3 AND "
+				    "version = $1", 3, NULL,
+				    (const char *[]){ v, saved.msg, r->stream }, NULL, NULL, 0);
 
 				PQclear(res);
 				migrate_event_failed(r, f, act == MACT_ROLLBACK, &saved);
@@ -1581,20 +1582,20 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		if (ledger && act == MACT_APPLY)
 			rc = migrate_ledger_write(c,
 			    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', "
-			    "execution_ms = $2, applied_at = now() WHERE stream = " MIGRATE_S
-			    " AND version = $1 RETURNING stream, version, name, out_of_order, "
+			    "execution_ms = $2, applied_at = now() WHERE stream = $3 "
+			    "AND version = $1 RETURNING stream, version, name, out_of_order, "
 			    "checksum) INSERT INTO mcpdb.migration_events (stream, version, name, "
 			    "event, execution_ms, out_of_order, checksum) SELECT stream, version, "
 			    "name, 'applied', $2, out_of_order, checksum FROM m",
-			    2, (const char *[]){ v, tms }, err);
+			    3, (const char *[]){ v, tms, r->stream }, err);
 		else if (ledger)
 			rc = migrate_ledger_write(c,
-			    "WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S
-			    " AND version = $1 RETURNING stream, version, name, checksum) "
+			    "WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = $3 "
+			    "AND version = $1 RETURNING stream, version, name, checksum) "
 			    "INSERT INTO mcpdb.migration_events (stream, version, name, event, "
 			    "execution_ms, checksum) SELECT stream, version, name, 'rolled back', "
 			    "$2, checksum FROM m",
-			    2, (const char *[]){ v, tms }, err);
+			    3, (const char *[]){ v, tms, r->stream }, err);
 		else
 			rc = 0;
 		r->current = NULL;
@@ -1617,15 +1618,16 @@ migrate_run_one(struct migrun *r, const struct mig_file *f, enum migrate_act act
 		goto fail_tx;
 	if (ledger && act == MACT_APPLY) {
 		keep = migrate_ledger_text(&f->up);
-		rc = migrate_ledger_write(c, migrate_sql_insert, 7, (const char *[]){ v,
-		    f->name, f->up.sum, f->down.sum, algo, keep, out_of_order ? "t" : "f" },
-		    err);
+		rc = migrate_ledger_write(c, migrate_sql_insert, 8, (const char *[]){ v,
+		    f->name, f->up.sum, f->down.sum, algo, keep, out_of_order ? "t" : "f",
+		    r->stream }, err);
 		free(keep);
 		if (rc == -1)
 			goto fail_tx;
 	}
 	if (ledger && act == MACT_ROLLBACK &&
-	    migrate_ledger_write(c, migrate_sql_delete, 1, (const char *[]){ v }, err) == -1)
+	    migrate_ledger_write(c, migrate_sql_delete, 2, (const char *[]){ v, r->stream },
+	    err) == -1)
 		goto fail_tx;
 	if (pgq_exec(c, "COMMIT", err) == -1) {
 		mc_err_prefix(err, "%s: COMMIT failed (nothing was recorded): ", sc->path);
@@ -1661,9 +1663,9 @@ fail_early:
  */
 static const char migrate_sql_rep[] =
 	"WITH old AS (SELECT checksum FROM mcpdb.migration_repeatables WHERE stream = "
-	MIGRATE_S " AND name = $1), "
+	"$5 AND name = $1), "
 	"m AS (INSERT INTO mcpdb.migration_repeatables (stream, name, checksum, "
-	"checksum_algo, applied_sql, execution_ms) VALUES (" MIGRATE_S ", $1, $2, $3, $4, "
+	"checksum_algo, applied_sql, execution_ms) VALUES ($5, $1, $2, $3, $4, "
 	"(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint) "
 	"ON CONFLICT (stream, name) DO UPDATE SET checksum = EXCLUDED.checksum, "
 	"checksum_algo = EXCLUDED.checksum_algo, applied_sql = EXCLUDED.applied_sql, "
@@ -1685,9 +1687,9 @@ migrate_event_failed_rep(struct migrun *r, const struct mig_rep *rp,
 		return;
 	PQclear(PQexecParams(r->work,
 	    "INSERT INTO mcpdb.migration_events (stream, version, name, event, sqlstate, "
-	    "error, checksum, repeatable) VALUES (" MIGRATE_S ", 0, $1, 'up failed', "
-	    "nullif($2, ''), $3, $4, true)", 4, NULL, (const char *[]){ rp->name, e->sqlstate, e->msg,
-	    rp->sc.sum }, NULL, NULL, 0));
+	    "error, checksum, repeatable) VALUES ($5, 0, $1, 'up failed', "
+	    "nullif($2, ''), $3, $4, true)", 5, NULL, (const char *[]){ rp->name,
+	    e->sqlstate, e->msg, rp->sc.sum, r->stream }, NULL, NULL, 0));
 }
 
 /*
@@ -1714,8 +1716,8 @@ migrate_run_rep(struct migrun *r, const struct mig_rep *rp, bool async,
 	    migrate_exec_script(r, c, sc, ms, err) == -1)
 		goto fail;
 	keep = migrate_ledger_text(sc);
-	rc = migrate_ledger_write(c, migrate_sql_rep, 4, (const char *[]){ rp->name,
-	    sc->sum, algo, keep }, err);
+	rc = migrate_ledger_write(c, migrate_sql_rep, 5, (const char *[]){ rp->name,
+	    sc->sum, algo, keep, r->stream }, err);
 	free(keep);
 	if (rc == -1)
 		goto fail;
@@ -2142,7 +2144,7 @@ migrate_take_lock(struct migrun *r, struct migrate_report *rep, struct mc_err *e
 	}
 	PQclear(res);
 	mig_ledger_done(&r->ledger);
-	return (migrate_ledger_read(r->work, &r->ledger, false, err));
+	return (migrate_ledger_read(r->work, r->stream, &r->ledger, false, err));
 }
 
 /* Does the ledger hold a row still marked running? */
@@ -2363,15 +2365,15 @@ migrate_tag_version(struct migrun *r, const char *name, long long *v,
 	/* No tag table yet (a ledger older than tags, or none): no tag. */
 	res = NULL;
 	if (found) {
-		const char	*where;
-		char		*sql;
+		char	*where, *sql;
 
-		if ((where = migrate_stream_where(r->work, "mcpdb.migration_tags",
+		if ((where = migrate_stream_where(r->work, "mcpdb.migration_tags", 2,
 		    err)) == NULL)
 			return (mc_err_prefix(err, "reading the tags: "));
 		sql = xasprintf("SELECT version FROM mcpdb.migration_tags %sAND "
 		    "name = $1", where);
-		res = pgq_query(r->work, sql, 1, (const char *[]){ name }, err);
+		res = pgq_query(r->work, sql, 2, (const char *[]){ name, r->stream }, err);
+		free(where);
 		free(sql);
 		if (res == NULL)
 			return (mc_err_prefix(err, "reading the tags: "));
@@ -2431,7 +2433,7 @@ migrate_up_or_plan(const struct conf_target *t, const struct migrate_opts *o,
 		goto out;
 	/* Cheap check without the lock. */
 	if (migrate_target_version(&r, &to, err) == -1 ||
-	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, false, err) == -1)
 		goto out;
 	if (migplan_up(r.set, &r.ledger, to, o->allow_out_of_order, &steps, &n, err) == -1) {
 		/*
@@ -2518,7 +2520,7 @@ migrate_down_or_redo(const struct conf_target *t, const struct migrate_opts *o,
 	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1)
 		goto out;
 	if ((!redo && migrate_target_version(&r, &to, err) == -1) ||
-	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, false, err) == -1)
 		goto out;
 	if (migplan_down(r.set, &r.ledger, nsteps, to, &steps, &n, err) == -1) {
 		if (o->to_tag != NULL)
@@ -2604,12 +2606,12 @@ migrate_redo(const struct conf_target *t, const struct migrate_opts *o,
 
 /* Read the tags (if the ledger has them) into s->tags. */
 static int
-migrate_tags_read(PGconn *c, struct migrate_status *s, struct mc_err *err)
+migrate_tags_read(PGconn *c, const char *stream, struct migrate_status *s,
+    struct mc_err *err)
 {
 	PGresult		*res;
 	struct migrate_tag	*g;
-	const char		*where;
-	char			*sql;
+	char			*where, *sql;
 	int			 i, n;
 
 	if ((res = pgq_query(c, "SELECT to_regclass('mcpdb.migration_tags') "
@@ -2619,12 +2621,13 @@ migrate_tags_read(PGconn *c, struct migrate_status *s, struct mc_err *err)
 	PQclear(res);
 	if (!i)
 		return (0);
-	if ((where = migrate_stream_where(c, "mcpdb.migration_tags", err)) == NULL)
+	if ((where = migrate_stream_where(c, "mcpdb.migration_tags", 1, err)) == NULL)
 		return (mc_err_prefix(err, "reading the tags: "));
 	sql = xasprintf("SELECT name, version, cardinality(versions), "
 	    "to_char(tagged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
 	    "tagged_by, note FROM mcpdb.migration_tags %sORDER BY version, name", where);
-	res = pgq_query(c, sql, 0, NULL, err);
+	res = pgq_query(c, sql, 1, (const char *[]){ stream }, err);
+	free(where);
 	free(sql);
 	if (res == NULL)
 		return (mc_err_prefix(err, "reading the tags mcpdb.migration_tags: "));
@@ -2696,12 +2699,12 @@ migrate_status(const struct conf_target *t, const struct migrate_opts *o,
 	s = xcalloc(1, sizeof(*s));
 	migrate_init(&r, t, o, "status");
 	if (migrate_load(&r, &s->dir, err) == -1 || migrate_connect(&r, err) == -1 ||
-	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1) {
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, false, err) == -1) {
 		migrate_close(&r);
 		migrate_status_free(s);
 		return (NULL);
 	}
-	if (migrate_tags_read(r.work, s, err) == -1) {
+	if (migrate_tags_read(r.work, r.stream, s, err) == -1) {
 		migrate_close(&r);
 		migrate_status_free(s);
 		return (NULL);
@@ -2860,7 +2863,7 @@ migrate_verify(const struct conf_target *t, const struct migrate_opts *o,
 	v->ok = true;
 	migrate_init(&r, t, o, "verify");
 	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
-	    migrate_ledger_read(r.work, &r.ledger, o->diff, err) == -1) {
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, o->diff, err) == -1) {
 		migrate_close(&r);
 		migrate_verify_free(v);
 		return (NULL);
@@ -2935,7 +2938,7 @@ migrate_resolve(const struct conf_target *t, const struct migrate_opts *o,
 	snprintf(v, sizeof(v), "%lld", version);
 	migrate_init(&r, t, o, "resolve");
 	if (migrate_pick_stream(&r, err) == -1 || migrate_connect(&r, err) == -1 ||
-	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, false, err) == -1)
 		goto out;
 	if ((w = mig_ledger_find(&r.ledger, version)) == NULL) {
 		mc_err_set(err, MC_E_NOTFOUND, "version %lld is not in the ledger: nothing "
@@ -2967,20 +2970,20 @@ migrate_resolve(const struct conf_target *t, const struct migrate_opts *o,
 	if (applied)
 		rc = migrate_ledger_write(r.work,
 		    "WITH m AS (UPDATE mcpdb.migrations SET state = 'applied', operation = 'up', "
-		    "error = NULL WHERE stream = " MIGRATE_S " AND version = $1 "
+		    "error = NULL WHERE stream = $2 AND version = $1 "
 		    "RETURNING stream, version, name, checksum) "
 		    "INSERT INTO mcpdb.migration_events (stream, version, name, event, "
 		    "checksum) SELECT stream, version, name, 'resolved as applied', "
-		    "checksum FROM m", 1,
-		    (const char *[]){ v }, err);
+		    "checksum FROM m", 2,
+		    (const char *[]){ v, r.stream }, err);
 	else
 		rc = migrate_ledger_write(r.work,
-		    "WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S
-		    " AND version = $1 RETURNING stream, version, name, checksum) "
+		    "WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = $2 "
+		    "AND version = $1 RETURNING stream, version, name, checksum) "
 		    "INSERT INTO mcpdb.migration_events (stream, version, name, event, "
 		    "checksum) SELECT stream, version, name, 'resolved as rolled back', "
 		    "checksum FROM m",
-		    1, (const char *[]){ v }, err);
+		    2, (const char *[]){ v, r.stream }, err);
 out:
 	migrate_close(&r);
 	return (rc);
@@ -3201,7 +3204,7 @@ migrate_check_drop(PGconn *admin, const char *ident, struct migrate_check *res)
 static const char migrate_sql_baseline[] =
 	"WITH m AS (INSERT INTO mcpdb.migrations (stream, version, name, checksum, "
 	"down_checksum, checksum_algo, applied_sql, state, operation, baselined) "
-	"VALUES (" MIGRATE_S ", $1, $2, $3, $4, $5, $6, 'applied', 'up', true) "
+	"VALUES ($8, $1, $2, $3, $4, $5, $6, 'applied', 'up', true) "
 	"RETURNING stream, version, name, checksum) "
 	"INSERT INTO mcpdb.migration_events (stream, version, name, event, checksum, "
 	"note) SELECT stream, version, name, 'baselined', checksum, $7 FROM m";
@@ -3245,7 +3248,7 @@ migrate_baseline(const struct conf_target *t, const struct migrate_opts *o,
 		goto out;
 	}
 	if (migrate_connect(&r, err) == -1 ||
-	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, false, err) == -1 ||
 	    migrate_baseline_empty(&r, err) == -1)
 		goto out;
 	if (o->confirm != NULL) {
@@ -3270,9 +3273,9 @@ migrate_baseline(const struct conf_target *t, const struct migrate_opts *o,
 		f = &r.set->files[i];
 		snprintf(v, sizeof(v), "%lld", f->version);
 		keep = migrate_ledger_text(&f->up);
-		rc = migrate_ledger_write(r.work, migrate_sql_baseline, 7,
+		rc = migrate_ledger_write(r.work, migrate_sql_baseline, 8,
 		    (const char *[]){ v, f->name, f->up.sum, f->down.sum, algo, keep,
-		    reason }, err);
+		    reason, r.stream }, err);
 		free(keep);
 		if (rc == -1) {
 			PQclear(PQexec(r.work, "ROLLBACK"));
@@ -3292,8 +3295,8 @@ out:
 /* Record a tag and its event, in one statement; no row when the name is taken. */
 static const char migrate_sql_tag[] =
 	"WITH g AS (INSERT INTO mcpdb.migration_tags (stream, name, version, versions, "
-	"note) SELECT " MIGRATE_S ", $1, max(version), array_agg(version ORDER BY "
-	"version), $2 FROM mcpdb.migrations WHERE stream = " MIGRATE_S " AND state = "
+	"note) SELECT $3, $1, max(version), array_agg(version ORDER BY "
+	"version), $2 FROM mcpdb.migrations WHERE stream = $3 AND state = "
 	"'applied' HAVING count(*) > 0 "
 	"ON CONFLICT (stream, name) DO NOTHING RETURNING stream, name, version, note) "
 	"INSERT INTO mcpdb.migration_events (stream, version, name, event, checksum, "
@@ -3371,7 +3374,7 @@ migrate_tag(const struct conf_target *t, const struct migrate_opts *o,
 		    name ? name : ""));
 	migrate_init(&r, t, o, "tag");
 	if (migrate_pick_stream(&r, err) == -1 || migrate_connect(&r, err) == -1 ||
-	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1 ||
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, false, err) == -1 ||
 	    migrate_tag_check(&r, err) == -1 ||
 	    migrate_tag_free_name(&r, name, err) == -1)
 		goto out;
@@ -3379,8 +3382,8 @@ migrate_tag(const struct conf_target *t, const struct migrate_opts *o,
 	if (migrate_take_lock(&r, NULL, err) == -1 ||
 	    migrate_tag_check(&r, err) == -1)
 		goto out;
-	if ((res = pgq_query(r.work, migrate_sql_tag, 2,
-	    (const char *[]){ name, note }, err)) == NULL) {
+	if ((res = pgq_query(r.work, migrate_sql_tag, 3,
+	    (const char *[]){ name, note, r.stream }, err)) == NULL) {
 		mc_err_prefix(err, "recording tag %s (nothing was tagged): ", name);
 		goto out;
 	}
@@ -3404,7 +3407,7 @@ out:
 /* Re-record the checksums (and stored text) of a file, if still old. */
 static const char migrate_sql_repair[] =
 	"WITH m AS (UPDATE mcpdb.migrations SET checksum = $2, down_checksum = $3, "
-	"checksum_algo = $4, applied_sql = $5 WHERE stream = " MIGRATE_S " AND "
+	"checksum_algo = $4, applied_sql = $5 WHERE stream = $9 AND "
 	"version = $1 AND state = 'applied' AND checksum = $6 AND down_checksum = $7 "
 	"RETURNING stream, version, name, checksum) "
 	"INSERT INTO mcpdb.migration_events (stream, version, name, event, checksum, "
@@ -3412,7 +3415,7 @@ static const char migrate_sql_repair[] =
 
 /* Delete a failed row, if still failed. */
 static const char migrate_sql_unfail[] =
-	"WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = " MIGRATE_S " AND "
+	"WITH m AS (DELETE FROM mcpdb.migrations WHERE stream = $2 AND "
 	"version = $1 AND state = 'failed' RETURNING stream, version, name, checksum, "
 	"error) INSERT INTO mcpdb.migration_events (stream, version, name, event, "
 	"checksum, note) SELECT stream, version, name, 'failed row removed', checksum, "
@@ -3464,7 +3467,7 @@ migrate_repair(const struct conf_target *t, const struct migrate_opts *o,
 	buf_init(&b);
 	migrate_init(&r, t, o, "repair");
 	if (migrate_load(&r, NULL, err) == -1 || migrate_connect(&r, err) == -1 ||
-	    migrate_ledger_read(r.work, &r.ledger, false, err) == -1)
+	    migrate_ledger_read(r.work, r.stream, &r.ledger, false, err) == -1)
 		goto out;
 	n = migplan_status(r.set, &r.ledger, &rows);
 	for (i = 0; i < n; i++)
@@ -3507,15 +3510,16 @@ migrate_repair(const struct conf_target *t, const struct migrate_opts *o,
 			continue;
 		snprintf(v, sizeof(v), "%lld", s->version);
 		if (failed)
-			rc = migrate_ledger_write(r.work, migrate_sql_unfail, 1,
-			    (const char *[]){ v }, err);
+			rc = migrate_ledger_write(r.work, migrate_sql_unfail, 2,
+			    (const char *[]){ v, r.stream }, err);
 		else {
 			keep = migrate_ledger_text(&s->file->up);
 			note = xasprintf("checksum re-recorded by migrate repair: up was "
 			    "%s, down was %s", s->row->checksum, s->row->down_checksum);
-			rc = migrate_ledger_write(r.work, migrate_sql_repair, 8,
+			rc = migrate_ledger_write(r.work, migrate_sql_repair, 9,
 			    (const char *[]){ v, s->file->up.sum, s->file->down.sum, algo,
-			    keep, s->row->checksum, s->row->down_checksum, note }, err);
+			    keep, s->row->checksum, s->row->down_checksum, note, r.stream },
+			    err);
 			free(note);
 			free(keep);
 		}
