@@ -18,7 +18,9 @@
 #   same-flight: 4 threads x -P 200 = 800 in flight, as many as redis-benchmark
 # and redis-benchmark once more with -c 4 -P 16: the same shape as the
 # same-depth client (4 connections x 16 = 64 in flight), so that ratio
-# compares the clients with the server equally (under)loaded.
+# compares the clients with the server equally (under)loaded; and the
+# client once more with 50 threads x -P 16: the shape of redis-benchmark's
+# default run (50 connections x 16), the server as busy on both sides.
 # Each round runs the four one after the other; a ratio is taken within a
 # round (so a machine that slows down between rounds does not skew it), and
 # the median ratio of ROUNDS (default 5) is reported with its min-max. With
@@ -114,6 +116,7 @@ RBCMD="redis-benchmark -h $HOST -p $PORT -P 16 -n $N -r $N -t set,get -q --csv"
 RB4CMD="redis-benchmark -h $HOST -p $PORT -P 16 -c 4 -n $N -r $N -t set,get -q --csv"
 B16CMD="$BENCH $URL -n $N -P 16 -c 4"
 B200CMD="$BENCH $URL -n $N -P 200 -c 4"
+B50CMD="$BENCH $URL -n $N -P 16 -c 50"
 load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 r=0
 while [ $r -lt "$ROUNDS" ]; do
@@ -125,6 +128,8 @@ while [ $r -lt "$ROUNDS" ]; do
 	pick <"$OUT" >>"$TMP/c16"
 	CPU=$TMP/cpu-200 timed $B200CMD
 	pick <"$OUT" >>"$TMP/c200"
+	CPU=$TMP/cpu-50 timed $B50CMD
+	pick <"$OUT" >>"$TMP/c50"
 	r=$((r + 1))
 done
 load1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
@@ -137,6 +142,7 @@ ratios()
 ratios "$TMP/c16" "$TMP/rb" >"$TMP/r16"
 ratios "$TMP/c200" "$TMP/rb" >"$TMP/r200"
 ratios "$TMP/c16" "$TMP/rb4" >"$TMP/r4"
+ratios "$TMP/c50" "$TMP/rb" >"$TMP/r50"
 
 # Median of column $2 in file $1.
 median()
@@ -160,25 +166,31 @@ printf '%-52s %12.0f %12.0f\n' "bench-rds -P 16 -c 4 (same depth, 64 in flight)"
     "$(median "$TMP/c16" 1)" "$(median "$TMP/c16" 2)"
 printf '%-52s %12.0f %12.0f\n' "bench-rds -P 200 -c 4 (same 800 in flight)" \
     "$(median "$TMP/c200" 1)" "$(median "$TMP/c200" 2)"
+printf '%-52s %12.0f %12.0f\n' "bench-rds -P 16 -c 50 (50 conns, 800 in flight)" \
+    "$(median "$TMP/c50" 1)" "$(median "$TMP/c50" 2)"
 r16s=$(median "$TMP/r16" 1) r16g=$(median "$TMP/r16" 2)
 printf 'ratio, same per-connection depth: SET %.2fx (%s)  GET %.2fx (%s)  (target >= 1.00x)\n' \
     "$r16s" "$(spread "$TMP/r16" 1)" "$r16g" "$(spread "$TMP/r16" 2)"
 printf 'ratio, same connections and depth (4 x 16 vs redis-benchmark -c 4): SET %.2fx (%s)  GET %.2fx (%s)\n' \
     "$(median "$TMP/r4" 1)" "$(spread "$TMP/r4" 1)" \
     "$(median "$TMP/r4" 2)" "$(spread "$TMP/r4" 2)"
+printf 'ratio, same connections and depth (50 x 16 vs redis-benchmark -P 16): SET %.2fx (%s)  GET %.2fx (%s)\n' \
+    "$(median "$TMP/r50" 1)" "$(spread "$TMP/r50" 1)" \
+    "$(median "$TMP/r50" 2)" "$(spread "$TMP/r50" 2)"
 printf 'ratio, same in flight:            SET %.2fx (%s)  GET %.2fx (%s)\n' \
     "$(median "$TMP/r200" 1)" "$(spread "$TMP/r200" 1)" \
     "$(median "$TMP/r200" 2)" "$(spread "$TMP/r200" 2)"
 if [ -n "$TIME" ]; then
 	# Both sides run SET then GET: 2 x N commands per run.
-	for f in rb rb4 16 200; do
+	for f in rb rb4 16 200 50; do
 		awk -v n=$N '{ print $1 * 1e9 / (2 * n) }' "$TMP/cpu-$f" >"$TMP/us-$f"
 	done
-	printf 'client CPU (user+sys, 10 ms resolution) per command, median (min-max) ns:\n   redis-benchmark -P 16 %.0f (%s), -c 4 %.0f (%s), bench-rds -P 16 %.0f (%s), -P 200 %.0f (%s)\n' \
+	printf 'client CPU (user+sys, 10 ms resolution) per command, median (min-max) ns:\n   redis-benchmark -P 16 %.0f (%s), -c 4 %.0f (%s), bench-rds -P 16 %.0f (%s), -P 200 %.0f (%s), -c 50 %.0f (%s)\n' \
 	    "$(median "$TMP/us-rb" 1)" "$(spread "$TMP/us-rb" 1 0)" \
 	    "$(median "$TMP/us-rb4" 1)" "$(spread "$TMP/us-rb4" 1 0)" \
 	    "$(median "$TMP/us-16" 1)" "$(spread "$TMP/us-16" 1 0)" \
-	    "$(median "$TMP/us-200" 1)" "$(spread "$TMP/us-200" 1 0)"
+	    "$(median "$TMP/us-200" 1)" "$(spread "$TMP/us-200" 1 0)" \
+	    "$(median "$TMP/us-50" 1)" "$(spread "$TMP/us-50" 1 0)"
 fi
 
 # System calls per 1,000 commands, counted by strace in one more run each.
