@@ -1398,7 +1398,8 @@ static const struct cmd_entry cmd_migrate_status_entry = {
 	.summary = "list migrations: applied, pending, checksum-mismatch, file-missing, failed, running",
 	.help = "Then the repeatable migrations (R_name.sql): applied, pending, outdated (changed "
 	    "since applied), file-missing. Exit status 0 when everything is applied, 3 when "
-	    "anything is pending, outdated or wrong.",
+	    "anything is pending, outdated or wrong.\nWith per-schema streams (sub-directories "
+	    "of the migrations directory), one block per stream; --stream NAME shows one.",
 	.opts = cmd_migrate_status_opts, .min_args = 0, .max_args = 0,
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_status_exec,
 };
@@ -1547,7 +1548,8 @@ static const struct cmd_entry cmd_migrate_lint_entry = {
 static const struct cmd_entry cmd_migrate_new_entry = {
 	.name = "migrate new", .args = "NAME",
 	.summary = "create the next-numbered up/down pair from a template",
-	.help = "Writes to --dir, the target's migrations_dir, or ./migrations (created if missing).",
+	.help = "Writes to --dir, the target's migrations_dir, or ./migrations (created if missing);\n"
+	    "with stream sub-directories, into the one --stream names, numbered within it.",
 	.opts = cmd_migrate_status_opts, .min_args = 1, .max_args = 1,
 	.flags = CMD_NEEDS_TARGET, .exec = cmd_migrate_new_exec,
 };
