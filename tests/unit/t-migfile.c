@@ -370,6 +370,8 @@ test_streams(void)
 	ok(!mig_stream_name_ok("") && !mig_stream_name_ok("Bad") &&
 	    !mig_stream_name_ok("a-b") && !mig_stream_name_ok("a.b"),
 	    "empty, upper case, '-' and '.' are not");
+	ok(!mig_stream_name_ok(MIG_STREAM_DEFAULT) && mig_stream_name_ok("defaults"),
+	    "\"default\" is not (it names the top-level files), \"defaults\" is");
 	if ((dir = mkdtemp(tmpl)) == NULL)
 		bail_out("mkdtemp");
 	ok(migset_streams(dir, &names, &n, &err) == 0 && n == 0 && names == NULL,
