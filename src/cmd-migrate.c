@@ -177,7 +177,9 @@ cmd_migrate_doc(struct cmd_ctx *ctx, const char *cmd, const char *dir)
  * Finish a command in JSON mode: add the error (if rc == -1), print the
  * document, and turn a failure into its exit status (the document carries the
  * error; stderr gets the one line too) with main's mapping: 2 for usage or
- * configuration errors such as a refused migrations directory.
+ * configuration errors such as a refused migrations directory. With
+ * collect (the per-stream documents of cmd_migrate_each) the document goes
+ * there instead of the output, and a failure returns -1.
  */
 static int
 cmd_migrate_finish_json_to(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
@@ -202,11 +204,7 @@ cmd_migrate_finish_json_to(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
 	return (status);
 }
 
-/*
- * As cmd_migrate_finish_json_to, printing the document; with collect (the
- * per-stream documents of cmd_migrate_each), adding it there instead, and
- * then a failure returns -1.
- */
+/* cmd_migrate_finish_json_to, printing the document. */
 static int
 cmd_migrate_finish_json(struct cmd_ctx *ctx, cJSON *doc, int rc, int status,
     const struct mc_err *err)
