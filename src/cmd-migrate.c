@@ -230,7 +230,7 @@ cmd_migrate_each(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 {
 	char	*dir, **names;
 	size_t	 n, i;
-	int	 rc = 0, worst = 0;
+	int	 rc = 0, worst = 0, k;
 	cJSON	*doc, *arr = NULL, *last;
 
 	if (cmd_opt(a, "stream") != NULL || cmd_opt(a, "to") != NULL ||
@@ -248,9 +248,11 @@ cmd_migrate_each(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cmd,
 	for (i = 0; i < n && rc != -1; i++) {
 		if (!ctx->json)
 			out_printf(ctx->out, "%sstream %s:\n", i ? "\n" : "", names[i]);
+		k = arr != NULL ? cJSON_GetArraySize(arr) : 0;
 		rc = fn(ctx, a, names[i], arr, err);
-		if (arr != NULL && (last = cJSON_GetArrayItem(arr,
-		    cJSON_GetArraySize(arr) - 1)) != NULL)
+		/* Name the stream on the document fn added (none when it failed early). */
+		if (arr != NULL && cJSON_GetArraySize(arr) > k &&
+		    (last = cJSON_GetArrayItem(arr, k)) != NULL)
 			cJSON_AddStringToObject(last, "stream", names[i]);
 		if (rc > worst)
 			worst = rc;
