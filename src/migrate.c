@@ -1889,9 +1889,11 @@ migrate_streams(const char *dir, char ***names, size_t *n, struct mc_err *err)
 
 	*names = NULL;
 	*n = 0;
-	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		nsub = 0, sub = NULL;	/* migset_load names a missing directory */
-	else if (migset_streams(dir, &sub, &nsub, err) == -1) {
+	sub = NULL;
+	nsub = 0;
+	/* A missing directory has the default stream: migset_load names it. */
+	if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    migset_streams(dir, &sub, &nsub, err) == -1) {
 		if (err != NULL)
 			err->code = MC_E_CONFIG;
 		return (-1);
