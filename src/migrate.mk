@@ -20,6 +20,7 @@ TESTS += tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
 	tests/integ/t-migrate-lint.sh tests/integ/t-migrate-tag.sh \
 	tests/integ/t-migrate-placeholders.sh tests/integ/t-migrate-repeatable.sh \
 	tests/integ/t-migrate-streams.sh tests/integ/t-migrate-streams-edge.sh \
+	tests/integ/t-migrate-streams-spec.sh \
 	tests/tui/t-tui-migrate-repeatable.sh tests/tui/t-tui-migrate-streams.sh
 EXTRA_DIST += tests/integ/migdb.sh \
 	tests/integ/t-migrate-proc.sh tests/integ/t-migrate-scratch.sh \
@@ -30,4 +31,4 @@ EXTRA_DIST += tests/integ/migdb.sh \
 	tests/integ/t-migrate-placeholders.sh \
 	tests/integ/t-migrate-repeatable.sh tests/tui/t-tui-migrate-repeatable.sh \
 	tests/integ/t-migrate-streams.sh tests/tui/t-tui-migrate-streams.sh \
-	tests/integ/t-migrate-streams-edge.sh
+	tests/integ/t-migrate-streams-edge.sh tests/integ/t-migrate-streams-spec.sh
