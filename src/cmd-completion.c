@@ -108,8 +108,8 @@ cmpl_names(void *arg, enum cmd_complete kind,
 					    NULL;
 	struct mig_set			*set;
 	struct table			*tb;
-	char				*dir;
-	size_t				 i;
+	char				*dir, **names;
+	size_t				 i, k;
 
 	switch (kind) {
 	case CC_TARGET:
@@ -123,6 +123,15 @@ cmpl_names(void *arg, enum cmd_complete kind,
 		for (i = 0; set != NULL && i < set->n; i++)
 			add(add_arg, set->files[i].vstr);
 		migset_free(set);
+		free(dir);
+		break;
+	case CC_STREAM:
+		dir = migrate_dir(t, c->dir);
+		if (migrate_streams(dir, &names, &i, NULL) == 0) {
+			for (k = 0; k < i; k++)
+				add(add_arg, names[k]);
+			migstreams_free(names, i);
+		}
 		free(dir);
 		break;
 	case CC_SEED_SET:

@@ -1333,7 +1333,7 @@ cmd_migrate_new_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct mc_er
 
 #define CMD_MIGRATE_DIR_OPT \
 	{ "dir", 0, "DIR", "migrations directory (default: the target's migrations_dir, ./migrations, then the installed set)", CC_FILE }, \
-	{ "stream", 0, "NAME", "the migration stream: a sub-directory of DIR, or default for its top-level files", CC_NONE }
+	{ "stream", 0, "NAME", "the migration stream: a sub-directory of DIR, or default for its top-level files", CC_STREAM }
 #define CMD_MIGRATE_LOCK_OPT \
 	{ "lock-timeout", 0, "DURATION", "how long to wait for another run's lock (default 10s; ms, s, min)", CC_NONE }
 
@@ -1501,7 +1501,7 @@ static const struct cmd_entry cmd_migrate_repair_entry = {
 };
 
 static const struct cmd_opt cmd_migrate_history_opts[] = {
-	{ "stream", 0, "NAME", "only the events of this migration stream (default: the top-level files)", CC_NONE },
+	{ "stream", 0, "NAME", "only the events of this migration stream (default: the top-level files)", CC_STREAM },
 	{ NULL, 0, NULL, NULL, CC_NONE },
 };
 

@@ -27,6 +27,7 @@ enum cmd_complete {
 	CC_COMMAND,		/* a command path (help COMMAND) */
 	CC_TARGET,		/* a configured target name */
 	CC_MIGRATION,		/* a migration version */
+	CC_STREAM,		/* a migration stream ("default" or a sub-directory) */
 	CC_SEED_SET,		/* a seed set name */
 	CC_SCHEMA,		/* a schema name */
 	CC_TABLE,		/* schema.table */

@@ -890,16 +890,21 @@ pm_view(struct pane_migrate *p)
 
 /* ---------------------------------------------------------------- pane ops */
 
-/* Completion: migration versions from the status on screen. */
+/* Completion: migration versions from the status on screen, and the streams. */
 static void
 pm_names(void *arg, enum cmd_complete kind, void (*add)(void *, const char *), void *add_arg)
 {
 	struct pane_migrate	*p = arg;
 	size_t			 i;
 
-	if (kind != CC_MIGRATION)
+	if (kind != CC_MIGRATION && kind != CC_STREAM)
 		return;
 	p->wanted = true;	/* the next tick reads the status if there is none */
+	if (kind == CC_STREAM) {
+		for (i = 0; i < p->nstreams; i++)
+			add(add_arg, p->streams[i]);
+		return;
+	}
 	if (p->st == NULL)
 		return;
 	for (i = 0; i < p->st->n; i++)
@@ -924,6 +929,7 @@ pane_migrate_init(struct ui *ui, struct mc_err *err)
 	p->out.max = PM_OUT_MAX;
 	textview_init(&p->view);
 	ui_names_register(ui, CC_MIGRATION, pm_names, p);
+	ui_names_register(ui, CC_STREAM, pm_names, p);
 	return (p);	/* the status is read when first wanted (shown, or completed) */
 }
 

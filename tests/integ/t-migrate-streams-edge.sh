@@ -6,7 +6,8 @@
 # (a service stream building on the default stream's schema checks), and a
 # bad down in that stream is still caught; a ledger stream whose directory
 # is gone is named by status (text and JSON), exit 3; history --stream
-# keeps one stream's events; lint covers every stream or the one named.
+# keeps one stream's events; lint covers every stream or the one named;
+# --stream completes to the directory's streams.
 . "${MCPDB_SRCDIR:?}/tests/tap.sh"
 TAG=migsedge
 . "$MCPDB_SRCDIR/tests/integ/migdb.sh"
@@ -86,6 +87,10 @@ unlike "$out" "0003_idx" "lint --stream default leaves billing's files out"
 out=$("$M" migrate lint --dir "$D" --stream nope 2>&1); rc=$?
 is "$rc:$(lines "$out")" "2:1" "lint --stream of an unknown stream: exit 2, one line"
 like "$out" "no such migration stream" "... saying so"
+
+# -- completion of --stream names the streams of --dir
+is "$("$M" __complete -- migrate status --dir "$D" --stream "" | tr '\n' ' ')" "default billing " "--stream completes to the streams of the directory"
+is "$("$M" __complete -- migrate down --dir "$D" --stream b | tr '\n' ' ')" "billing " "... by prefix"
 
 # -- a sub-directory named default is refused
 mkdir "$D/default"
