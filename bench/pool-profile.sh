@@ -10,6 +10,7 @@
 #
 # usage: sh bench/pool-profile.sh   (from a configured build directory)
 # Environment: N=20000 N0=2000 (CPU), CN=3000 CN0=1000 (callgrind, strace);
+# SIDES to profile only some sides (default: all eight);
 # MCPDB_TEST_PGURL to use a running server, else a private one is started
 # with src/mcpdb-servers.sh and purged at the end.
 set -eu
@@ -53,6 +54,9 @@ cmd()
 	dedicated-simple) echo "$BENCH -c 1 -q $2 -M simple direct" ;;
 	pool-simple) echo "$BENCH -c 1 -q $2 -M simple pool" ;;
 	pool-mcpdb) echo "$BENCH -c 1 -q $2 -M mcpdb pool" ;;
+	pgbench-prepared) echo "$PGBENCH -n -c 1 -j 1 -M prepared -t $2 -f $W/select1.sql \"\$MCPDB_BENCH_PGURL\"" ;;
+	dedicated-prepared) echo "$BENCH -c 1 -q $2 -M prepared direct" ;;
+	pool-prepared) echo "$BENCH -c 1 -q $2 -M prepared pool" ;;
 	esac
 }
 # cpu SIDE COUNT: "user_s sys_s" of one run.
@@ -78,7 +82,7 @@ per() { awk -v a="$1" -v b="$2" -v n="$3" -v k="${4:-1}" 'BEGIN { printf "%.2f",
 
 echo "| side (1 connection, unix socket) | user us/query | system us/query | user instructions/query | syscalls/query |"
 echo "|---|---|---|---|---|"
-for s in pgbench-simple dedicated-simple pool-simple pgbench-extended pool-mcpdb; do
+for s in ${SIDES:-pgbench-simple dedicated-simple pool-simple pgbench-extended pool-mcpdb pgbench-prepared dedicated-prepared pool-prepared}; do
 	set -- $(cpu "$s" "$N"); u1=$1 s1=$2
 	set -- $(cpu "$s" "$N0"); u0=$1 s0=$2
 	i1=$(ir "$s" "$CN"); i0=$(ir "$s" "$CN0")
@@ -90,6 +94,7 @@ for s in pgbench-simple dedicated-simple pool-simple pgbench-extended pool-mcpdb
 	fi
 done
 for s in pool-simple pool-mcpdb; do
+	[ -f "$W/annot.$s" ] || continue	# not among SIDES
 	echo
 	echo "callgrind, $s ($CN0 queries; inclusive Ir, top functions):"
 	grep -E '^ *[0-9,]+ ' "$W/annot.$s" | head -30
