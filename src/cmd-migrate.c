@@ -1206,8 +1206,7 @@ cmd_migrate_lint_streams(struct miglint *l, const char *dir, const char *want,
 	for (i = 0; i < n && rc == 0; i++) {
 		if (want != NULL && strcmp(want, names[i]) != 0)
 			continue;
-		sdir = strcmp(names[i], MIG_STREAM_DEFAULT) == 0 ? xstrdup(dir) :
-		    xasprintf("%s/%s", dir, names[i]);
+		sdir = migrate_stream_dir(dir, names[i]);
 		rc = miglint_dir(l, sdir, err);
 		free(sdir);
 		done++;

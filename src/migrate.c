@@ -1911,6 +1911,15 @@ migrate_streams(const char *dir, char ***names, size_t *n, struct mc_err *err)
 
 /* See migrate.h. */
 char *
+migrate_stream_dir(const char *dir, const char *name)
+{
+	if (strcmp(name, MIG_STREAM_DEFAULT) == 0)
+		return (xstrdup(dir));
+	return (xasprintf("%s/%s", dir, name));
+}
+
+/* See migrate.h. */
+char *
 migrate_stream_list(char **names, size_t n)
 {
 	struct buf	b;
@@ -1953,13 +1962,8 @@ migrate_stream_resolve(const char *dir, const char *want, char **stream,
 	} else {
 		if (want == NULL)
 			want = names[0];
-		if (strcmp(want, MIG_STREAM_DEFAULT) == 0) {
-			*stream = xstrdup("");
-			*sdir = xstrdup(dir);
-		} else {
-			*stream = xstrdup(want);
-			*sdir = xasprintf("%s/%s", dir, want);
-		}
+		*stream = xstrdup(strcmp(want, MIG_STREAM_DEFAULT) == 0 ? "" : want);
+		*sdir = migrate_stream_dir(dir, want);
 	}
 	migstreams_free(names, n);
 	return (rc);
@@ -3921,8 +3925,7 @@ migrate_check_setup(struct migrun *r, size_t *n, struct mc_err *err)
 		return (-1);
 	}
 	for (i = 0; i < ns && rc == 0 && strcmp(names[i], cur) != 0; i++) {
-		sdir = strcmp(names[i], MIG_STREAM_DEFAULT) == 0 ? xstrdup(dir) :
-		    xasprintf("%s/%s", dir, names[i]);
+		sdir = migrate_stream_dir(dir, names[i]);
 		if ((set = migset_load(sdir, 0, &probs, err)) == NULL ||
 		    migrate_expand(r->t, set, &probs, err) == -1) {
 			rc = mc_err_prefix(err, "stream %s (applied first, as up does): ",

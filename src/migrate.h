@@ -149,6 +149,8 @@ char	*migrate_dir(const struct conf_target *, const char *flag_dir);
  * (MC_E_CONFIG) naming a badly named or nested sub-directory.
  */
 int	migrate_streams(const char *dir, char ***names, size_t *n, struct mc_err *);
+/* The directory of stream name (of migrate_streams) in dir. Caller frees. */
+char	*migrate_stream_dir(const char *dir, const char *name);
 /* names joined with ", " (for messages). Caller frees. */
 char	*migrate_stream_list(char **names, size_t n);
 
