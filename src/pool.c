@@ -64,6 +64,7 @@
  * no round trip) on borrow; a busy pool's hot path skips even that.
  */
 #define POOL_QUICK_CHECK_US	50000
+#define POOL_AFFINITY_SCAN	16	/* idle connections pool_pick_idle reads */
 /* Bound on BEGIN/COMMIT/ROLLBACK issued by pool_tx. */
 #define POOL_CTL_TIMEOUT_MS	30000
 /* Leak reports logged per housekeeping pass (the rest are counted). */
@@ -99,6 +100,8 @@ struct pconn {
 	bool			 broken;	/* close at release */
 	bool			 hard;		/* close without a goodbye */
 	bool			 leak_reported;
+	bool			 owned;		/* owner is set */
+	pthread_t		 owner;		/* the last borrower */
 	char			 tag[48];
 };
 TAILQ_HEAD(pconn_list, pconn);
@@ -630,6 +633,7 @@ pool_poll(PGconn *conn, bool out, int64_t deadline)
 static int
 pool_await(PGconn *conn, int64_t deadline)
 {
+	bool	read = false;
 	int	f, r;
 
 	for (;;) {
@@ -637,6 +641,18 @@ pool_await(PGconn *conn, int64_t deadline)
 			return (-1);
 		if (f == 0 && !PQisBusy(conn))
 			return (0);
+		if (f == 0 && !read) {
+			/*
+			 * Read before waiting, as pgbench does: on a busy
+			 * machine the reply is often there already (sending
+			 * woke the backend, which ran first), and then one
+			 * recv replaces poll + recv.
+			 */
+			read = true;
+			if (PQconsumeInput(conn) == 0)
+				return (-1);
+			continue;
+		}
 		if ((r = pool_poll(conn, f == 1, deadline)) <= 0)
 			return (r == 0 ? -2 : -1);
 		if (PQconsumeInput(conn) == 0)
@@ -1054,6 +1070,28 @@ pool_free(struct pool *p)
 /* ------------------------------------------------------------- borrowing */
 
 /*
+ * The idle connection to lend: the one this thread had last, when it is
+ * among the POOL_AFFINITY_SCAN warmest, else the warmest (LIFO). Reusing
+ * its own connection keeps the PGconn's buffers in this thread's cache
+ * instead of pulling them from another core's. Caller holds p->mtx.
+ */
+static struct pconn *
+pool_pick_idle(struct pool *p)
+{
+	struct pconn	*c;
+	pthread_t	 self = pthread_self();
+	int		 i = 0;
+
+	TAILQ_FOREACH(c, &p->list[PC_IDLE], entry) {
+		if (c->owned && pthread_equal(c->owner, self))
+			return (c);
+		if (++i == POOL_AFFINITY_SCAN)
+			break;
+	}
+	return (TAILQ_FIRST(&p->list[PC_IDLE]));
+}
+
+/*
  * Find a connection for a borrower: an idle one if nobody is queued, else
  * queue until served, refused or deadline. An expired idle connection is
  * returned through *doomed for the caller to close. Returns the connection
@@ -1077,12 +1115,14 @@ pool_take(struct pool *p, int64_t t0, int64_t deadline, bool *waited,
 		return (NULL);
 	}
 	if (TAILQ_EMPTY(&p->waiters) &&
-	    (c = TAILQ_FIRST(&p->list[PC_IDLE])) != NULL) {
+	    (c = pool_pick_idle(p)) != NULL) {
 		if (pool_expired(c, now)) {
 			pool_detach(p, c, PCW_LIFETIME, doomed);
 			return (NULL);
 		}
 		c->acquired_us = now;
+		c->owner = pthread_self();
+		c->owned = true;
 		pool_set_state(p, c, PC_ACTIVE);
 		return (c);
 	}

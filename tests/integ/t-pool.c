@@ -150,6 +150,52 @@ test_max(void)
 	is_int(tp_backends(&env, env.app), 0, "pool_free closes every backend");
 }
 
+/* ------------------------------------------- 3b. per-thread affinity */
+
+static void *
+affinity_borrow(void *arg)
+{
+	struct mc_err	err = { 0 };
+
+	return (pool_acquire(arg, "affinity-other", &err));
+}
+
+/*
+ * A thread gets back the connection it had last even when another one is
+ * warmer (plain LIFO would lend the warmer one): its PGconn stays in its
+ * own core's cache.
+ */
+static void
+test_affinity(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct pool		*p;
+	pthread_t		 th;
+	PGconn			*a, *b, *again;
+	void			*ret;
+
+	tp_target(&env, &t);
+	t.pool.min = 2;
+	t.pool.max = 2;
+	p = pool_new(&t, NULL, env.comp, &err);
+	ok(p != NULL, "affinity: pool_new: %s", err.msg);
+	ok(tp_wait(p, idle_at_least, 2, 5000), "affinity: 2 idle");
+	a = pool_acquire(p, "affinity-main", &err);
+	pthread_create(&th, NULL, affinity_borrow, p);
+	pthread_join(th, &ret);
+	b = ret;
+	ok(a != NULL && b != NULL && a != b, "affinity: two threads borrow "
+	    "two connections");
+	pool_release(p, a);
+	pool_release(p, b);	/* b is now the warmest idle one */
+	again = pool_acquire(p, "affinity-main", &err);
+	ok(again == a, "affinity: the main thread gets its own connection "
+	    "back, not the warmer one the other thread had");
+	pool_release(p, again);
+	pool_free(p);
+}
+
 /* ------------------------------------------------ 2. acquire timeout */
 
 static void
@@ -700,6 +746,7 @@ main(void)
 	test_max();
 	test_timeout();
 	test_fifo();
+	test_affinity();
 
 	tp_target(&env, &t);
 	t.pool.min = 1;
