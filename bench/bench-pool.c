@@ -58,6 +58,7 @@ struct bench {
 	long		 errors;
 	long		 ab_ops[2];
 	int64_t		 ab_cpu_ns[2];	/* client CPU per phase, all threads */
+	double		 cpu_us;	/* bench_run: process CPU per query */
 };
 
 /* CPU time this thread has used, in nanoseconds. */
@@ -67,6 +68,16 @@ bench_thread_cpu(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+/* CPU time the whole process has used, in nanoseconds. */
+static int64_t
+bench_process_cpu(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 }
 
@@ -270,7 +281,7 @@ static double
 bench_run(struct bench *b, void *(*fn)(void *), int nthreads, double secs)
 {
 	pthread_t	*th = calloc((size_t)nthreads, sizeof(*th));
-	int64_t		 t0;
+	int64_t		 t0, cpu0;
 	int		 i;
 
 	b->ops = b->errors = 0;
@@ -279,11 +290,14 @@ bench_run(struct bench *b, void *(*fn)(void *), int nthreads, double secs)
 	for (i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, fn, b);
 	usleep(300000);		/* let the direct threads connect */
+	cpu0 = bench_process_cpu();
 	t0 = clk_mono_us();
 	b->end_us = t0 + (int64_t)(secs * 1e6);
 	__atomic_store_n(&b->start, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
+	b->cpu_us = b->ops ? (double)(bench_process_cpu() - cpu0) / 1e3 /
+	    (double)b->ops : 0;
 	free(th);
 	if (b->errors > 0)
 		fprintf(stderr, "bench-pool: %ld errors\n", b->errors);
@@ -364,6 +378,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[optind], "direct") == 0) {
 			printf("direct_qps %.1f\n",
 			    bench_run(&b, bench_direct, threads, secs));
+			printf("direct_cpu_us %.2f\n", b.cpu_us);
 		} else if (strcmp(argv[optind], "pool") == 0) {
 			t.pool.min = threads;
 			t.pool.max = threads;
@@ -372,6 +387,7 @@ main(int argc, char **argv)
 			bench_warm(b.p, threads);
 			printf("pool_qps %.1f\n",
 			    bench_run(&b, bench_pooled, threads, secs));
+			printf("pool_cpu_us %.2f\n", b.cpu_us);
 			pool_free(b.p);
 		} else if (strcmp(argv[optind], "ab") == 0) {
 			t.pool.min = threads;
