@@ -5,8 +5,10 @@
  * redis-benchmark --csv, so bench/redis-pipeline.sh can take the ratio.
  *
  * usage: bench-rds URL [-n KEYS] [-P BATCH] [-c THREADS] [-d VALUE_BYTES]
- * [-C CA_FILE] (URL may be redis+cluster://: batches are then split per
- * node; rediss:// with -C verifies against that CA file).
+ * [-C CA_FILE] [-L] (URL may be redis+cluster://: batches are then split
+ * per node; rediss:// with -C verifies against that CA file). -L: one
+ * thread drives -c connections with rds_pipe_run instead of -c threads
+ * each blocking on its own connection.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 
 #include "conf.h"
 #include "rds-cluster.h"
+#include "rds-run.h"
 #include "rds.h"
 
 struct job {
@@ -27,6 +30,7 @@ struct job {
 	int		 batch;
 	int		 dsize;
 	bool		 get;
+	char		*val;		/* -L: the SET value */
 	long		 bad;
 	char		 err[512];
 };
@@ -105,6 +109,80 @@ job_main(void *arg)
 	return (NULL);
 }
 
+/* -L: the next batch of the one stream of keys, for rds_pipe_run. */
+static int
+loop_fill(void *arg, struct rds_pipe *p)
+{
+	struct job	*j = arg;
+	char		 key[32];
+	const char	*argv[3];
+	size_t		 argvlen[3];
+	long		 k, end = j->from + j->batch;
+
+	if (j->from >= j->to)
+		return (0);
+	for (k = j->from; k < j->to && k < end; k++) {
+		argvlen[1] = bench_key(key, k);
+		argv[1] = key;
+		if (j->get) {
+			argv[0] = "GET", argvlen[0] = 3;
+			rds_pipe_add(p, 2, argv, argvlen);
+		} else {
+			argv[0] = "SET", argvlen[0] = 3;
+			argv[2] = j->val, argvlen[2] = (size_t)j->dsize;
+			rds_pipe_add(p, 3, argv, argvlen);
+		}
+	}
+	j->from = k;
+	return (1);
+}
+
+/* -L: check a batch's replies. */
+static void
+loop_done(void *arg, struct rds_pipe *p, size_t nerr)
+{
+	struct job		*j = arg;
+	const struct rds_reply	*rep;
+	size_t			 i;
+
+	j->bad += (long)nerr;
+	if (j->get)
+		for (i = 0; i < rds_pipe_len(p); i++) {
+			rep = rds_pipe_reply(p, i);
+			if (rep->type != RDS_STRING || rep->len != (size_t)j->dsize)
+				j->bad++;
+		}
+}
+
+/*
+ * -L: one thread drives conns connections with rds_pipe_run; returns
+ * requests per second (or -1).
+ */
+static double
+loop_phase(struct rds *r, long n, int batch, int conns, int dsize, bool get)
+{
+	struct job	 j = { .r = r, .from = 0, .to = n, .batch = batch,
+			    .dsize = dsize, .get = get };
+	struct mc_err	 err = { 0 };
+	double		 t0 = now_s(), el;
+
+	j.val = malloc((size_t)dsize + 1);
+	memset(j.val, 'x', (size_t)dsize);
+	j.val[dsize] = '\0';
+	if (rds_pipe_run(r, (size_t)conns, loop_fill, loop_done, &j, &err) == -1) {
+		fprintf(stderr, "bench-rds: %s\n", err.msg);
+		free(j.val);
+		return (-1);
+	}
+	el = now_s() - t0;
+	free(j.val);
+	if (j.bad > 0) {
+		fprintf(stderr, "bench-rds: %s: %ld bad replies\n", get ? "GET" : "SET", j.bad);
+		return (-1);
+	}
+	return ((double)n / el);
+}
+
 /* Run one phase over all threads; returns requests per second (or -1). */
 static double
 phase(struct rds *r, long n, int batch, int threads, int dsize, bool get)
@@ -145,23 +223,25 @@ main(int argc, char **argv)
 	struct rds		*r;
 	long			 n = 200000;
 	int			 batch = 16, threads = 4, dsize = 3, c, rounds = 1, i;
+	bool			 loop = false;
 	double			 set = 0, get = 0, s, g;
 
 	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: bench-rds URL [-n KEYS] [-P BATCH] [-c THREADS] "
-		    "[-d BYTES] [-r ROUNDS] [-C CA_FILE]\n");
+		    "[-d BYTES] [-r ROUNDS] [-C CA_FILE] [-L]\n");
 		return (2);
 	}
 	optind = 2;
 	memset(&tg, 0, sizeof(tg));
 	conf_target_defaults(&tg);
-	while ((c = getopt(argc, argv, "n:P:c:d:r:C:")) != -1) {
+	while ((c = getopt(argc, argv, "n:P:c:d:r:C:L")) != -1) {
 		switch (c) {
 		case 'n': n = atol(optarg); break;
 		case 'P': batch = atoi(optarg); break;
 		case 'c': threads = atoi(optarg); break;
 		case 'd': dsize = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'L': loop = true; break;
 		case 'C':
 			snprintf(tg.redis_opts.tls_ca_file,
 			    sizeof(tg.redis_opts.tls_ca_file), "%s", optarg);
@@ -185,8 +265,14 @@ main(int argc, char **argv)
 	}
 	/* Best of ROUNDS, like taking the steadiest sample on a shared box. */
 	for (i = 0; i < rounds; i++) {
-		if ((s = phase(r, n, batch, threads, dsize, false)) < 0 ||
-		    (g = phase(r, n, batch, threads, dsize, true)) < 0) {
+		if (loop) {
+			s = loop_phase(r, n, batch, threads, dsize, false);
+			g = s < 0 ? -1 : loop_phase(r, n, batch, threads, dsize, true);
+		} else {
+			s = phase(r, n, batch, threads, dsize, false);
+			g = s < 0 ? -1 : phase(r, n, batch, threads, dsize, true);
+		}
+		if (s < 0 || g < 0) {
 			rds_free(r);
 			return (1);
 		}

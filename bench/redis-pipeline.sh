@@ -20,14 +20,19 @@
 # same-depth client (4 connections x 16 = 64 in flight), so that ratio
 # compares the clients with the server equally (under)loaded; and the
 # client once more with 50 threads x -P 16: the shape of redis-benchmark's
-# default run (50 connections x 16), the server as busy on both sides.
-# Each round runs the four one after the other; a ratio is taken within a
+# default run (50 connections x 16), the server as busy on both sides;
+# and, with -L, one thread driving 50 (and 4) connections x 16 through
+# rds_pipe_run, an event loop like redis-benchmark's own: the same
+# connections, depth and threads as redis-benchmark -P 16. That is the
+# per-connection-depth ratio the exit status checks.
+# Each round runs the seven one after the other; a ratio is taken within a
 # round (so a machine that slows down between rounds does not skew it), and
 # the median ratio of ROUNDS (default 5) is reported with its min-max. With
 # strace installed, one more run of each side at depth 16 counts system calls
 # (strace -f -c; not timed). The client CPU (user + sys) per command comes
 # from /usr/bin/time when it exists. Exit status 3 when the median
-# per-connection-depth ratio of SET or GET is below 1.0.
+# per-connection-depth ratio (rds_pipe_run 50 x 16 against redis-benchmark
+# -P 16) of SET or GET is below 1.0.
 set -eu
 
 N=200000
@@ -117,6 +122,8 @@ RB4CMD="redis-benchmark -h $HOST -p $PORT -P 16 -c 4 -n $N -r $N -t set,get -q -
 B16CMD="$BENCH $URL -n $N -P 16 -c 4"
 B200CMD="$BENCH $URL -n $N -P 200 -c 4"
 B50CMD="$BENCH $URL -n $N -P 16 -c 50"
+L50CMD="$BENCH $URL -n $N -P 16 -c 50 -L"
+L4CMD="$BENCH $URL -n $N -P 16 -c 4 -L"
 load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 r=0
 while [ $r -lt "$ROUNDS" ]; do
@@ -130,6 +137,10 @@ while [ $r -lt "$ROUNDS" ]; do
 	pick <"$OUT" >>"$TMP/c200"
 	CPU=$TMP/cpu-50 timed $B50CMD
 	pick <"$OUT" >>"$TMP/c50"
+	CPU=$TMP/cpu-l50 timed $L50CMD
+	pick <"$OUT" >>"$TMP/l50"
+	CPU=$TMP/cpu-l4 timed $L4CMD
+	pick <"$OUT" >>"$TMP/l4"
 	r=$((r + 1))
 done
 load1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
@@ -143,6 +154,8 @@ ratios "$TMP/c16" "$TMP/rb" >"$TMP/r16"
 ratios "$TMP/c200" "$TMP/rb" >"$TMP/r200"
 ratios "$TMP/c16" "$TMP/rb4" >"$TMP/r4"
 ratios "$TMP/c50" "$TMP/rb" >"$TMP/r50"
+ratios "$TMP/l50" "$TMP/rb" >"$TMP/rl50"
+ratios "$TMP/l4" "$TMP/rb4" >"$TMP/rl4"
 
 # Median of column $2 in file $1.
 median()
@@ -168,9 +181,19 @@ printf '%-52s %12.0f %12.0f\n' "bench-rds -P 200 -c 4 (same 800 in flight)" \
     "$(median "$TMP/c200" 1)" "$(median "$TMP/c200" 2)"
 printf '%-52s %12.0f %12.0f\n' "bench-rds -P 16 -c 50 (50 conns, 800 in flight)" \
     "$(median "$TMP/c50" 1)" "$(median "$TMP/c50" 2)"
-r16s=$(median "$TMP/r16" 1) r16g=$(median "$TMP/r16" 2)
-printf 'ratio, same per-connection depth: SET %.2fx (%s)  GET %.2fx (%s)  (target >= 1.00x)\n' \
-    "$r16s" "$(spread "$TMP/r16" 1)" "$r16g" "$(spread "$TMP/r16" 2)"
+printf '%-52s %12.0f %12.0f\n' "bench-rds -P 16 -c 50 -L (one thread, 50 x 16)" \
+    "$(median "$TMP/l50" 1)" "$(median "$TMP/l50" 2)"
+printf '%-52s %12.0f %12.0f\n' "bench-rds -P 16 -c 4 -L (one thread, 4 x 16)" \
+    "$(median "$TMP/l4" 1)" "$(median "$TMP/l4" 2)"
+rls=$(median "$TMP/rl50" 1) rlg=$(median "$TMP/rl50" 2)
+printf 'ratio, same per-connection depth and connections, one thread as redis-benchmark (rds_pipe_run 50 x 16 vs redis-benchmark -P 16): SET %.2fx (%s)  GET %.2fx (%s)  (target >= 1.00x)\n' \
+    "$rls" "$(spread "$TMP/rl50" 1)" "$rlg" "$(spread "$TMP/rl50" 2)"
+printf 'ratio, rds_pipe_run 4 x 16 vs redis-benchmark -c 4: SET %.2fx (%s)  GET %.2fx (%s)\n' \
+    "$(median "$TMP/rl4" 1)" "$(spread "$TMP/rl4" 1)" \
+    "$(median "$TMP/rl4" 2)" "$(spread "$TMP/rl4" 2)"
+printf 'ratio, same per-connection depth, 4 blocking threads x 16 vs redis-benchmark -P 16: SET %.2fx (%s)  GET %.2fx (%s)\n' \
+    "$(median "$TMP/r16" 1)" "$(spread "$TMP/r16" 1)" \
+    "$(median "$TMP/r16" 2)" "$(spread "$TMP/r16" 2)"
 printf 'ratio, same connections and depth (4 x 16 vs redis-benchmark -c 4): SET %.2fx (%s)  GET %.2fx (%s)\n' \
     "$(median "$TMP/r4" 1)" "$(spread "$TMP/r4" 1)" \
     "$(median "$TMP/r4" 2)" "$(spread "$TMP/r4" 2)"
@@ -182,15 +205,17 @@ printf 'ratio, same in flight:            SET %.2fx (%s)  GET %.2fx (%s)\n' \
     "$(median "$TMP/r200" 2)" "$(spread "$TMP/r200" 2)"
 if [ -n "$TIME" ]; then
 	# Both sides run SET then GET: 2 x N commands per run.
-	for f in rb rb4 16 200 50; do
+	for f in rb rb4 16 200 50 l50 l4; do
 		awk -v n=$N '{ print $1 * 1e9 / (2 * n) }' "$TMP/cpu-$f" >"$TMP/us-$f"
 	done
-	printf 'client CPU (user+sys, 10 ms resolution) per command, median (min-max) ns:\n   redis-benchmark -P 16 %.0f (%s), -c 4 %.0f (%s), bench-rds -P 16 %.0f (%s), -P 200 %.0f (%s), -c 50 %.0f (%s)\n' \
+	printf 'client CPU (user+sys, 10 ms resolution) per command, median (min-max) ns:\n   redis-benchmark -P 16 %.0f (%s), -c 4 %.0f (%s), bench-rds -P 16 %.0f (%s), -P 200 %.0f (%s), -c 50 %.0f (%s), -c 50 -L %.0f (%s), -c 4 -L %.0f (%s)\n' \
 	    "$(median "$TMP/us-rb" 1)" "$(spread "$TMP/us-rb" 1 0)" \
 	    "$(median "$TMP/us-rb4" 1)" "$(spread "$TMP/us-rb4" 1 0)" \
 	    "$(median "$TMP/us-16" 1)" "$(spread "$TMP/us-16" 1 0)" \
 	    "$(median "$TMP/us-200" 1)" "$(spread "$TMP/us-200" 1 0)" \
-	    "$(median "$TMP/us-50" 1)" "$(spread "$TMP/us-50" 1 0)"
+	    "$(median "$TMP/us-50" 1)" "$(spread "$TMP/us-50" 1 0)" \
+	    "$(median "$TMP/us-l50" 1)" "$(spread "$TMP/us-l50" 1 0)" \
+	    "$(median "$TMP/us-l4" 1)" "$(spread "$TMP/us-l4" 1 0)"
 fi
 
 # System calls per 1,000 commands, counted by strace in one more run each.
@@ -215,7 +240,8 @@ if command -v strace >/dev/null 2>&1; then
 	echo "  redis-benchmark -P 16 -c 4: $(count $RB4CMD)"
 	echo "  bench-rds -P 16 -c 4:  $(count $B16CMD)"
 	echo "  bench-rds -P 200 -c 4: $(count $B200CMD)"
+	echo "  bench-rds -P 16 -c 50 -L: $(count $L50CMD)"
 fi
 rm -rf "$TMP"
 TMP=
-awk -v a="$r16s" -v b="$r16g" 'BEGIN { exit (a >= 1.0 && b >= 1.0) ? 0 : 3 }'
+awk -v a="$rls" -v b="$rlg" 'BEGIN { exit (a >= 1.0 && b >= 1.0) ? 0 : 3 }'

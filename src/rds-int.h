@@ -135,6 +135,8 @@ void	rds_pipe_add_resp(struct rds_pipe *, const char *resp, size_t len,
  */
 int	rds_pipe_send(struct rds_pipe *, struct mc_err *);
 int	rds_pipe_recv(struct rds_pipe *, size_t *nerrors, struct mc_err *);
+/* Between send and recv: the socket the replies will come on; else -1. */
+int	rds_pipe_fd(const struct rds_pipe *);
 
 /*
  * The routed versions of the rds_* calls, in rds-cluster.c; rds.c calls

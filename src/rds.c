@@ -2152,6 +2152,13 @@ rds_pipe_recv(struct rds_pipe *p, size_t *nerrors, struct mc_err *err)
 	return (0);
 }
 
+/* The socket of the connection p holds between send and recv. */
+int
+rds_pipe_fd(const struct rds_pipe *p)
+{
+	return (p->held != NULL && p->held->c != NULL ? p->held->c->fd : -1);
+}
+
 /* Reply i of the last exec. */
 const struct rds_reply *
 rds_pipe_reply(const struct rds_pipe *p, size_t i)

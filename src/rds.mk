@@ -58,6 +58,8 @@ bench/bench-rds: $(srcdir)/bench/bench-rds.c libmcpdb.a
 
 # Redis Cluster: slot routing over one rds client per node (rds-cluster.c).
 libmcpdb_a_SOURCES += src/rds-cluster.c src/rds-cluster.h
+# Many batches at once from one thread (rds-run.c).
+libmcpdb_a_SOURCES += src/rds-run.c src/rds-run.h
 check_PROGRAMS += tests/unit/t-rds-slot
 # A real 6-node cluster from tests/harness/redis-cluster.sh (started by the test).
 check_PROGRAMS += tests/integ/t-rds-cluster

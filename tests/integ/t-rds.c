@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "log.h"
 #include "rds.h"
+#include "rds-run.h"
 #include "rds-warm.h"
 #include "tap.h"
 
@@ -363,6 +364,229 @@ test_json(void)
 	    "a bare number is JSON too");
 	cJSON_Delete(in);
 	cJSON_Delete(out);
+	rds_free(r);
+}
+
+/* rds_pipe_run: one stream of keys cut into batches of 16. */
+struct run_ctx {
+	size_t		 next, total;
+	bool		 get;
+	struct {
+		const struct rds_pipe	*p;
+		size_t			 start;
+	}		 at[8];		/* which keys each batch in flight holds */
+	size_t		 batches, replies, bad;
+	/* the fault test */
+	bool		 blpop_sent, killed;
+	long long	 killed_id;
+};
+
+/* Remember that p now holds the keys from start on. */
+static void
+run_mark(struct run_ctx *x, const struct rds_pipe *p, size_t start)
+{
+	size_t	i;
+
+	for (i = 0; i < 8; i++)
+		if (x->at[i].p == p || x->at[i].p == NULL) {
+			x->at[i].p = p;
+			x->at[i].start = start;
+			return;
+		}
+	bail_out("run_mark: more than 8 batches in flight");
+}
+
+static size_t
+run_start(const struct run_ctx *x, const struct rds_pipe *p)
+{
+	size_t	i;
+
+	for (i = 0; i < 8; i++)
+		if (x->at[i].p == p)
+			return (x->at[i].start);
+	bail_out("run_start: unknown batch");
+	return (0);
+}
+
+static int
+run_fill(void *arg, struct rds_pipe *p)
+{
+	struct run_ctx	*x = arg;
+	char		 kb[128], vb[32];
+	const char	*argv[3];
+	size_t		 k;
+
+	if (x->next >= x->total)
+		return (0);
+	run_mark(x, p, x->next);
+	for (k = x->next; k < x->total && k < x->next + 16; k++) {
+		snprintf(kb, sizeof(kb), "%srun:%zu", prefix, k);
+		snprintf(vb, sizeof(vb), "v%zu", k * 3);
+		argv[0] = x->get ? "GET" : "SET", argv[1] = kb, argv[2] = vb;
+		rds_pipe_add(p, x->get ? 2 : 3, argv, NULL);
+	}
+	x->next = k;
+	return (1);
+}
+
+static void
+run_done(void *arg, struct rds_pipe *p, size_t nerr)
+{
+	struct run_ctx		*x = arg;
+	const struct rds_reply	*rep;
+	size_t			 i, start = run_start(x, p);
+	char			 vb[32];
+
+	x->batches++;
+	x->bad += nerr;
+	for (i = 0; i < rds_pipe_len(p); i++) {
+		rep = rds_pipe_reply(p, i);
+		snprintf(vb, sizeof(vb), "v%zu", (start + i) * 3);
+		if (rep == NULL || (x->get ? rep->type != RDS_STRING ||
+		    strcmp(rep->str, vb) != 0 : rep->type != RDS_STATUS))
+			x->bad++;
+		x->replies++;
+	}
+}
+
+static void
+test_pipe_run(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+	struct run_ctx		 x = { .total = 2000 };
+	struct rds_stats	*st;
+	redisReply		*rep;
+	long long		 before;
+
+	target_for(&t, sock_path);
+	t.redis_opts.max_connections = 4;
+	if ((r = rds_new(&t, NULL, "itest-run", &err)) == NULL)
+		bail_out("rds_new: %s", err.msg);
+	st = rds_stats(r);
+	before = (long long)st->pipelined_cmds;
+	rds_stats_free(st);
+	/* 8 asked for, 4 allowed: capped, not a deadlock on the 5th */
+	ok(rds_pipe_run(r, 8, run_fill, run_done, &x, &err) == 0,
+	    "rds_pipe_run: 2000 SETs over the client's 4 connections: %s", err.msg);
+	is_int((long long)x.batches, 125, "125 batches of 16 answered");
+	is_int((long long)x.replies, 2000, "2000 replies handed to done");
+	is_int((long long)x.bad, 0, "every SET answered +OK");
+	rep = admin("GET %srun:1999", prefix);
+	ok(rep != NULL && rep->type == REDIS_REPLY_STRING && strcmp(rep->str, "v5997") == 0,
+	    "the last key is on the server");
+	freeReplyObject(rep);
+	st = rds_stats(r);
+	ok(st->open_conns >= 2 && st->open_conns <= 4, "batches ran on several "
+	    "connections at once, never above max (open %u)", st->open_conns);
+	is_int((long long)st->pipelined_cmds - before, 2000, "pipelined commands counted");
+	rds_stats_free(st);
+
+	memset(&x, 0, sizeof(x));
+	x.total = 2000;
+	x.get = true;
+	ok(rds_pipe_run(r, 4, run_fill, run_done, &x, &err) == 0,
+	    "rds_pipe_run: 2000 GETs: %s", err.msg);
+	ok(x.replies == 2000 && x.bad == 0, "each GET reply is its own key's value, "
+	    "in its batch's order (%zu replies, %zu wrong)", x.replies, x.bad);
+
+	memset(&x, 0, sizeof(x));
+	ok(rds_pipe_run(r, 4, run_fill, run_done, &x, &err) == 0 && x.batches == 0,
+	    "nothing to send: returns at once");
+	rds_free(r);
+}
+
+/* The fault test's fill: a blocking BLPOP first, then SETs. */
+static int
+kill_fill(void *arg, struct rds_pipe *p)
+{
+	struct run_ctx	*x = arg;
+
+	if (!x->blpop_sent) {
+		x->blpop_sent = true;
+		run_mark(x, p, 0);
+		rds_pipe_add(p, 3, (const char *[]){ "BLPOP", key("run-never"), "0" },
+		    NULL);
+		return (1);
+	}
+	return (run_fill(arg, p));
+}
+
+/* ... and its done: once the BLPOP blocks on the server, kill that connection. */
+static void
+kill_done(void *arg, struct rds_pipe *p, size_t nerr)
+{
+	struct run_ctx	*x = arg;
+	redisReply	*rep;
+	char		*line, *save, *id;
+
+	run_done(arg, p, nerr);
+	if (x->killed || (rep = admin("CLIENT LIST TYPE normal")) == NULL)
+		return;
+	if (rep->type == REDIS_REPLY_STRING)
+		for (line = strtok_r(rep->str, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			if (strstr(line, "name=mcpdb-itest-kill ") != NULL &&
+			    strstr(line, "cmd=blpop") != NULL &&
+			    (id = strstr(line, "id=")) != NULL) {
+				x->killed_id = atoll(id + 3);
+				break;
+			}
+	freeReplyObject(rep);
+	if (x->killed_id > 0) {
+		freeReplyObject(admin("CLIENT KILL ID %lld", x->killed_id));
+		x->killed = true;
+	}
+}
+
+/*
+ * A connection dies with a batch in flight: rds_pipe_run stops sending,
+ * reads the other batches in flight, and says the batch's outcome is
+ * unknown; the client works afterwards.
+ */
+static void
+test_pipe_run_kill(void)
+{
+	struct conf_target	 t;
+	struct mc_err		 err = { 0 };
+	struct rds		*r;
+	struct run_ctx		 x = { .total = 100000 };
+	struct rds_pipe		*p;
+	struct rds_stats	*st;
+	double			 t0;
+	int			 rc;
+
+	target_for(&t, sock_path);
+	t.redis_opts.max_connections = 4;
+	if ((r = rds_new(&t, NULL, "itest-kill", &err)) == NULL)
+		bail_out("rds_new: %s", err.msg);
+	t0 = now_ms();
+	rc = rds_pipe_run(r, 4, kill_fill, kill_done, &x, &err);
+	ok(x.killed, "the BLPOP's connection was found and killed (id %lld)",
+	    x.killed_id);
+	ok(rc == -1 && strstr(err.msg, "outcome unknown") != NULL,
+	    "rds_pipe_run fails naming the unknown outcome: %s", err.msg);
+	ok(now_ms() - t0 < 1200, "it failed on the kill, not the 1.5 s "
+	    "command timeout (%.0f ms)", now_ms() - t0);
+	ok(x.next < x.total, "nothing more was sent after the failure "
+	    "(%zu of %zu keys)", x.next, x.total);
+	is_int((long long)x.bad, 0, "the batches answered before it were all good");
+	st = rds_stats(r);
+	ok(st->outcome_unknown >= 1, "outcome_unknown counted (%llu)",
+	    (unsigned long long)st->outcome_unknown);
+	rds_stats_free(st);
+	/* every connection went back: a batch on each of the 4 slots works */
+	p = rds_pipe_new(r);
+	rds_pipe_add(p, 3, (const char *[]){ "SET", key("run-after"), "1" }, NULL);
+	memset(&err, 0, sizeof(err));
+	ok(rds_pipe_exec(p, NULL, &err) == 0, "the client works after it: %s",
+	    err.msg);
+	rds_pipe_free(p);
+	memset(&x, 0, sizeof(x));
+	x.total = 640;
+	ok(rds_pipe_run(r, 4, run_fill, run_done, &x, &err) == 0 && x.bad == 0,
+	    "and runs again on all its connections: %s", err.msg);
 	rds_free(r);
 }
 
@@ -1071,6 +1295,8 @@ main(void)
 	test_auth();
 	test_json();
 	test_pipe();
+	test_pipe_run();
+	test_pipe_run_kill();
 	test_pipe_replies();
 	test_pipe_accounting();
 	test_threads();
