@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "rds-cluster.h"
+#include "rds-run.h"
 #include "rds-srv.h"
 #include "rds.h"
 #include "tap.h"
@@ -211,6 +212,48 @@ key_on(const struct master *m, const char *prefix, char *out, size_t len)
 }
 
 /* CLUSTER KEYSLOT for 3000 random keys (tags, empty tags, braces) vs ours. */
+/* rds_pipe_run on a cluster client: batches of 20 GETs of k0..k199. */
+struct crun {
+	size_t	next, batches, good;
+};
+
+static int
+crun_fill(void *arg, struct rds_pipe *p)
+{
+	struct crun	*x = arg;
+	char		 key[32];
+	const char	*g[2];
+	size_t		 k;
+
+	if (x->next >= 200)
+		return (0);
+	for (k = x->next; k < x->next + 20; k++) {
+		snprintf(key, sizeof(key), "k%zu", k);
+		g[0] = "GET";
+		g[1] = key;
+		rds_pipe_add(p, 2, g, NULL);
+	}
+	return (1);
+}
+
+static void
+crun_done(void *arg, struct rds_pipe *p, size_t nerr)
+{
+	struct crun		*x = arg;
+	const struct rds_reply	*pr;
+	char			 val[32];
+	size_t			 i;
+
+	for (i = 0; i < rds_pipe_len(p) && nerr == 0; i++) {
+		pr = rds_pipe_reply(p, i);
+		snprintf(val, sizeof(val), "v%zu", x->next + i);
+		if (pr != NULL && pr->type == RDS_STRING && strcmp(pr->str, val) == 0)
+			x->good++;
+	}
+	x->next += rds_pipe_len(p);
+	x->batches++;
+}
+
 static void
 test_keyslot(void)
 {
@@ -403,6 +446,16 @@ main(void)
 	}
 	ok(ok_all, "every pipeline reply is in the caller's order");
 	rds_pipe_free(p);
+	{
+		struct crun	x = { 0 };
+
+		memset(&err, 0, sizeof(err));
+		ok(rds_pipe_run(r, 4, crun_fill, crun_done, &x, &err) == 0,
+		    "rds_pipe_run on a cluster client runs: %s", err.msg);
+		ok(x.batches == 10 && x.good == 200, "its 10 batches across the "
+		    "shards, every reply its own key's (%zu batches, %zu good)",
+		    x.batches, x.good);
+	}
 
 	/* MOVED: hand an empty slot to another master behind the client's back. */
 	a = &m[0];
