@@ -62,66 +62,16 @@ bench_key(char *key, long k)
 	return (18);
 }
 
-/* One thread: its key range in batches of job->batch commands. */
-static void *
-job_main(void *arg)
+/* Append SET (or GET) of keys [from, to) to p, with j's value. */
+static void
+bench_add(const struct job *j, struct rds_pipe *p, long from, long to)
 {
-	struct job		*j = arg;
-	struct rds_pipe		*p = rds_pipe_new(j->r);
-	struct mc_err		 err = { 0 };
-	char			 key[32], *val = malloc((size_t)j->dsize + 1);
-	const char		*argv[3];
-	size_t			 argvlen[3], i, nerr;
-	long			 k, start;
-	const struct rds_reply	*rep;
-
-	memset(val, 'x', (size_t)j->dsize);
-	val[j->dsize] = '\0';
-	for (start = j->from; start < j->to; start += j->batch) {
-		rds_pipe_reset(p);
-		for (k = start; k < j->to && k < start + j->batch; k++) {
-			argvlen[1] = bench_key(key, k);
-			argv[1] = key;
-			if (j->get) {
-				argv[0] = "GET", argvlen[0] = 3;
-				rds_pipe_add(p, 2, argv, argvlen);
-			} else {
-				argv[0] = "SET", argvlen[0] = 3;
-				argv[2] = val, argvlen[2] = (size_t)j->dsize;
-				rds_pipe_add(p, 3, argv, argvlen);
-			}
-		}
-		if (rds_pipe_exec(p, &nerr, &err) == -1) {
-			snprintf(j->err, sizeof(j->err), "%s", err.msg);
-			j->bad++;
-			break;
-		}
-		j->bad += (long)nerr;
-		if (j->get)
-			for (i = 0; i < rds_pipe_len(p); i++) {
-				rep = rds_pipe_reply(p, i);
-				if (rep->type != RDS_STRING || rep->len != (size_t)j->dsize)
-					j->bad++;
-			}
-	}
-	rds_pipe_free(p);
-	free(val);
-	return (NULL);
-}
-
-/* -L: the next batch of the one stream of keys, for rds_pipe_run. */
-static int
-loop_fill(void *arg, struct rds_pipe *p)
-{
-	struct job	*j = arg;
 	char		 key[32];
 	const char	*argv[3];
 	size_t		 argvlen[3];
-	long		 k, end = j->from + j->batch;
+	long		 k;
 
-	if (j->from >= j->to)
-		return (0);
-	for (k = j->from; k < j->to && k < end; k++) {
+	for (k = from; k < to; k++) {
 		argvlen[1] = bench_key(key, k);
 		argv[1] = key;
 		if (j->get) {
@@ -133,15 +83,12 @@ loop_fill(void *arg, struct rds_pipe *p)
 			rds_pipe_add(p, 3, argv, argvlen);
 		}
 	}
-	j->from = k;
-	return (1);
 }
 
-/* -L: check a batch's replies. */
+/* Count a batch's error replies and, for GET, wrong values as bad. */
 static void
-loop_done(void *arg, struct rds_pipe *p, size_t nerr)
+bench_check(struct job *j, const struct rds_pipe *p, size_t nerr)
 {
-	struct job		*j = arg;
 	const struct rds_reply	*rep;
 	size_t			 i;
 
@@ -152,6 +99,65 @@ loop_done(void *arg, struct rds_pipe *p, size_t nerr)
 			if (rep->type != RDS_STRING || rep->len != (size_t)j->dsize)
 				j->bad++;
 		}
+}
+
+/* A SET value: dsize bytes of 'x'. Caller frees. */
+static char *
+bench_value(int dsize)
+{
+	char	*val = malloc((size_t)dsize + 1);
+
+	memset(val, 'x', (size_t)dsize);
+	val[dsize] = '\0';
+	return (val);
+}
+
+/* One thread: its key range in batches of job->batch commands. */
+static void *
+job_main(void *arg)
+{
+	struct job	*j = arg;
+	struct rds_pipe	*p = rds_pipe_new(j->r);
+	struct mc_err	 err = { 0 };
+	size_t		 nerr;
+	long		 start, end;
+
+	j->val = bench_value(j->dsize);
+	for (start = j->from; start < j->to; start += j->batch) {
+		end = start + j->batch < j->to ? start + j->batch : j->to;
+		rds_pipe_reset(p);
+		bench_add(j, p, start, end);
+		if (rds_pipe_exec(p, &nerr, &err) == -1) {
+			snprintf(j->err, sizeof(j->err), "%s", err.msg);
+			j->bad++;
+			break;
+		}
+		bench_check(j, p, nerr);
+	}
+	rds_pipe_free(p);
+	free(j->val);
+	return (NULL);
+}
+
+/* -L: the next batch of the one stream of keys, for rds_pipe_run. */
+static int
+loop_fill(void *arg, struct rds_pipe *p)
+{
+	struct job	*j = arg;
+	long		 end = j->from + j->batch < j->to ? j->from + j->batch : j->to;
+
+	if (j->from >= j->to)
+		return (0);
+	bench_add(j, p, j->from, end);
+	j->from = end;
+	return (1);
+}
+
+/* -L: check a batch's replies. */
+static void
+loop_done(void *arg, struct rds_pipe *p, size_t nerr)
+{
+	bench_check(arg, p, nerr);
 }
 
 /*
@@ -166,9 +172,7 @@ loop_phase(struct rds *r, long n, int batch, int conns, int dsize, bool get)
 	struct mc_err	 err = { 0 };
 	double		 t0 = now_s(), el;
 
-	j.val = malloc((size_t)dsize + 1);
-	memset(j.val, 'x', (size_t)dsize);
-	j.val[dsize] = '\0';
+	j.val = bench_value(dsize);
 	if (rds_pipe_run(r, (size_t)conns, loop_fill, loop_done, &j, &err) == -1) {
 		fprintf(stderr, "bench-rds: %s\n", err.msg);
 		free(j.val);
