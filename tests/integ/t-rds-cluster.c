@@ -364,7 +364,7 @@ main(void)
 	rds_ignore_sigpipe();
 	if (!cluster_up())
 		skip_all("the cluster harness could not start a cluster");
-	plan(39);
+	plan(41);
 	test_keyslot();
 	if ((n = masters(cl_ports[0], m, 3)) != 3)
 		bail_out("expected 3 masters, got %d", n);
