@@ -18,8 +18,10 @@
  *   pool     THREADS threads share a pool of max THREADS: acquire,
  *            SELECT 1, release
  *   ab       pool and direct interleaved: the same THREADS threads switch
- *            between their dedicated connection and the pool every 200 ms,
- *            so slow drifts in machine load hit both sides alike
+ *            between their dedicated connection and the pool every 200 ms.
+ *            Biased (dedicated about 18% low, pool about 6% high against
+ *            separate runs, bench/RESULTS-pool.md): kept only to reproduce
+ *            that; bench/pool.sh runs pool and direct as separate processes
  *   acquire  one thread, pool of one: ITERATIONS acquire + release pairs
  * The conninfo comes from MCPDB_BENCH_PGURL (else MCPDB_TEST_PGURL).
  * Output: "key value" lines (direct_qps, pool_qps, ab_direct_qps,

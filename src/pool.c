@@ -633,7 +633,7 @@ pool_poll(PGconn *conn, bool out, int64_t deadline)
 static int
 pool_await(PGconn *conn, int64_t deadline)
 {
-	bool	read = false;
+	bool	tried = false;
 	int	f, r;
 
 	for (;;) {
@@ -641,14 +641,14 @@ pool_await(PGconn *conn, int64_t deadline)
 			return (-1);
 		if (f == 0 && !PQisBusy(conn))
 			return (0);
-		if (f == 0 && !read) {
+		if (f == 0 && !tried) {
 			/*
 			 * Read before waiting, as pgbench does: on a busy
 			 * machine the reply is often there already (sending
 			 * woke the backend, which ran first), and then one
 			 * recv replaces poll + recv.
 			 */
-			read = true;
+			tried = true;
 			if (PQconsumeInput(conn) == 0)
 				return (-1);
 			continue;

@@ -12,6 +12,7 @@
 
 #include "rds-run.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,9 +21,8 @@
 #include "rds-int.h"
 #include "xmem.h"
 
-/* One stream's state in the loop. */
+/* The state of one rds_pipe_run: n streams, each a batch and its socket. */
 struct run {
-	struct rds	*r;
 	rds_run_fill	 fill;
 	rds_run_done	 done;
 	void		*arg;
@@ -105,7 +105,7 @@ int
 rds_pipe_run(struct rds *r, size_t n, rds_run_fill fill, rds_run_done done,
     void *arg, struct mc_err *err)
 {
-	struct run	u = { .r = r, .fill = fill, .done = done, .arg = arg };
+	struct run	u = { .fill = fill, .done = done, .arg = arg };
 	size_t		i;
 	int		k, timeout_ms;
 
@@ -128,6 +128,8 @@ rds_pipe_run(struct rds *r, size_t n, rds_run_fill fill, rds_run_done done,
 		run_next(&u, i);
 	while (u.live > 0) {
 		k = poll(u.pfd, (nfds_t)n, timeout_ms > 0 ? timeout_ms : -1);
+		if (k < 0 && errno != EINTR)
+			k = 0;	/* read them all: each read has its timeout */
 		for (i = 0; i < n; i++) {
 			if (u.pfd[i].fd < 0)
 				continue;
