@@ -35,6 +35,8 @@ wait_for "0 applied, 1 pending" 15; ok $? "... still pending there"
 keys u; wait_for "Confirm"; keys y
 wait_for "applied      0001_top" 15; ok $? "u applies the default stream's 0001"
 is "$(rows)" "default/1,billing/1" "... recorded in the default stream"
+# t is refused until the run's status re-read is in: wait for its title
+wait_for "1 applied, 0 pending" 15
 keys t
 wait_for "Migrations: stream billing (2/2)" 15
 keys d; wait_for "Confirm" 10; keys y
